@@ -1,0 +1,185 @@
+/* dir: the manifest files of a directory source, as Argo CD picks them. */
+#include "render.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void file_list_free(struct file_list *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		free(l->paths[i]);
+	if (l)
+		free(l->paths);
+}
+
+static int file_list_add(struct file_list *l, const char *path)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **p = realloc(l->paths, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		l->paths = p;
+		l->cap = cap;
+	}
+	if (!(l->paths[l->n] = strdup(path)))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static bool has_manifest_suffix(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
+}
+
+/*
+ * gobwas/glob as Argo CD compiles it: no separator (so '*' crosses '/') and
+ * {a,b} alternation, which fnmatch lacks: expand the first brace group and
+ * match each alternative.
+ */
+bool glob_match(const char *pattern, const char *path)
+{
+	const char *open = strchr(pattern, '{');
+	const char *close = NULL;
+	int depth = 0;
+	for (const char *p = open; p && *p; p++) {
+		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
+		if (depth == 0) {
+			close = p;
+			break;
+		}
+	}
+	if (!open || !close)
+		return fnmatch(pattern, path, 0) == 0;
+	size_t head = (size_t)(open - pattern), tail_len = strlen(close + 1);
+	for (const char *alt = open + 1; alt <= close;) {
+		const char *end = alt;
+		for (depth = 0; end < close && !(depth == 0 && *end == ','); end++)
+			depth += *end == '{' ? 1 : *end == '}' ? -1 : 0;
+		size_t alt_len = (size_t)(end - alt);
+		char *expanded = malloc(head + alt_len + tail_len + 1);
+		if (!expanded)
+			return false;
+		memcpy(expanded, pattern, head);
+		memcpy(expanded + head, alt, alt_len);
+		memcpy(expanded + head + alt_len, close + 1, tail_len + 1);
+		bool m = glob_match(expanded, path);
+		free(expanded);
+		if (m)
+			return true;
+		alt = end + 1;
+	}
+	return false;
+}
+
+static bool matches_any(char *const *globs, size_t n, const char *rel)
+{
+	for (size_t i = 0; i < n; i++)
+		if (glob_match(globs[i], rel))
+			return true;
+	return false;
+}
+
+/* Exclude is checked first and wins, as in Argo CD. */
+static bool selected(const struct render_opts *o, const char *rel)
+{
+	if (matches_any(o->exclude, o->n_exclude, rel))
+		return false;
+	return o->n_include == 0 || matches_any(o->include, o->n_include, rel);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static char *join_path(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = malloc(la + lb + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, a, la);
+	size_t n = la;
+	if (la && a[la - 1] != '/')
+		p[n++] = '/';
+	memcpy(p + n, b, lb + 1);
+	return p;
+}
+
+static int walk(const struct render_opts *o, const char *root, const char *rel, struct file_list *out);
+
+/* One directory entry: a manifest file to take, a directory to descend, or nothing. */
+static int visit(const struct render_opts *o, const char *root, const char *rel, const char *name,
+		 struct file_list *out)
+{
+	char *rel_path = *rel ? join_path(rel, name) : strdup(name);
+	char *full = rel_path ? join_path(root, rel_path) : NULL;
+	struct stat st;
+	int ret = 0;
+	if (!full) {
+		ret = -1;
+		gt_error("out of memory");
+	} else if (stat(full, &st) < 0) {
+		/* A dangling symlink is not a manifest; anything else unreadable is an error. */
+		if (errno != ENOENT) {
+			gt_error("%s: %s", full, strerror(errno));
+			ret = -1;
+		}
+	} else if (S_ISDIR(st.st_mode)) {
+		/* Hidden directories (.git, .github) are never manifests. */
+		if (o->recurse && name[0] != '.')
+			ret = walk(o, root, rel_path, out);
+	} else if (S_ISREG(st.st_mode) && has_manifest_suffix(name) && selected(o, rel_path)) {
+		if (file_list_add(out, full) < 0) {
+			gt_error("out of memory");
+			ret = -1;
+		}
+	}
+	free(rel_path);
+	free(full);
+	return ret;
+}
+
+/* Entries in name order, descending into directories where they fall: filepath.Walk's order. */
+static int walk(const struct render_opts *o, const char *root, const char *rel, struct file_list *out)
+{
+	char *dir = *rel ? join_path(root, rel) : strdup(root);
+	struct dirent **ents = NULL;
+	int n = dir ? scandir(dir, &ents, NULL, by_name) : -1;
+	int ret = 0;
+	if (n < 0) {
+		gt_error("%s: cannot read directory: %s", dir ? dir : root, dir ? strerror(errno) : "out of memory");
+		free(dir);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		if (ret == 0 && strcmp(name, ".") && strcmp(name, ".."))
+			ret = visit(o, root, rel, name, out);
+		free(ents[i]);
+	}
+	free(ents);
+	free(dir);
+	return ret;
+}
+
+int find_manifests(const struct render_opts *o, const char *root, struct file_list *out)
+{
+	struct stat st;
+	if (stat(root, &st) < 0) {
+		gt_error("%s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		gt_error("%s: not a directory", root);
+		return -1;
+	}
+	return walk(o, root, "", out);
+}

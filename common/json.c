@@ -1,0 +1,208 @@
+/* json: compact JSON output. Own writer rather than json_dumpf because jansson
+ * writes 80.0 and 17 significant digits where Go (kubectl, Argo CD) writes 80
+ * and the shortest form, and because one pass straight to the FILE is faster. */
+#include "json.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Shortest "%.*e" that reads back as d: Go's strconv 'g'/-1 digits. */
+static int shortest_exp_digits(double d, char *buf, size_t size)
+{
+	for (int prec = 0; prec < 17; prec++) {
+		snprintf(buf, size, "%.*e", prec, d);
+		if (strtod(buf, NULL) == d)
+			return prec;
+	}
+	snprintf(buf, size, "%.16e", d);
+	return 16;
+}
+
+/* Split "-1.2345e+07" into sign, digits "12345" and decimal exponent 7. */
+static void split_exp(const char *s, int *neg, char *digits, int *exp10)
+{
+	size_t n = 0;
+	*neg = *s == '-';
+	if (*neg)
+		s++;
+	for (; *s && *s != 'e'; s++)
+		if (*s != '.')
+			digits[n++] = *s;
+	while (n > 1 && digits[n - 1] == '0')
+		n--;
+	digits[n] = '\0';
+	*exp10 = *s == 'e' ? atoi(s + 1) : 0;
+}
+
+static void format_fixed(char *out, int neg, const char *digits, int exp10)
+{
+	int nd = (int)strlen(digits), pos = 0;
+	if (neg)
+		out[pos++] = '-';
+	if (exp10 < 0) {
+		out[pos++] = '0';
+		out[pos++] = '.';
+		for (int i = 0; i < -exp10 - 1; i++)
+			out[pos++] = '0';
+		memcpy(out + pos, digits, nd);
+		pos += nd;
+	} else {
+		for (int i = 0; i <= exp10 || i < nd; i++) {
+			if (i == exp10 + 1)
+				out[pos++] = '.';
+			out[pos++] = i < nd ? digits[i] : '0';
+		}
+	}
+	out[pos] = '\0';
+}
+
+static void format_exp(char *out, int neg, const char *digits, int exp10)
+{
+	int pos = 0, nd = (int)strlen(digits);
+	if (neg)
+		out[pos++] = '-';
+	out[pos++] = digits[0];
+	if (nd > 1) {
+		out[pos++] = '.';
+		memcpy(out + pos, digits + 1, nd - 1);
+		pos += nd - 1;
+	}
+	/* encoding/json writes e-7 and e+21: two exponent digits only when needed, except positive. */
+	if (exp10 < 0 && exp10 > -10)
+		snprintf(out + pos, 16, "e-%d", -exp10);
+	else
+		snprintf(out + pos, 16, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+}
+
+const char *gt_json_format_real(double d, char *buf)
+{
+	char tmp[40], digits[24];
+	int neg, exp10;
+	if (d == 0) {
+		strcpy(buf, signbit(d) ? "-0" : "0");
+		return buf;
+	}
+	shortest_exp_digits(d, tmp, sizeof(tmp));
+	split_exp(tmp, &neg, digits, &exp10);
+	double a = fabs(d);
+	if (a < 1e-6 || a >= 1e21)
+		format_exp(buf, neg, digits, exp10);
+	else
+		format_fixed(buf, neg, digits, exp10);
+	return buf;
+}
+
+static int write_string(FILE *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+	putc('"', out);
+	for (; p < end; p++) {
+		const char *esc = NULL;
+		char u[7];
+		unsigned char c = *p;
+		if (c == '"')
+			esc = "\\\"";
+		else if (c == '\\')
+			esc = "\\\\";
+		else if (c == '\n')
+			esc = "\\n";
+		else if (c == '\r')
+			esc = "\\r";
+		else if (c == '\t')
+			esc = "\\t";
+		else if (c < 0x20) {
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			u[6] = '\0';
+			esc = u;
+		} else if (c == 0xe2 && end - p >= 3 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			/* U+2028/U+2029 break JavaScript readers; encoding/json escapes them too. */
+			esc = p[2] == 0xa8 ? "\\u2028" : "\\u2029";
+			fwrite(run, 1, p - run, out);
+			fputs(esc, out);
+			p += 2;
+			run = p + 1;
+			continue;
+		}
+		if (esc) {
+			fwrite(run, 1, p - run, out);
+			fputs(esc, out);
+			run = p + 1;
+		}
+	}
+	fwrite(run, 1, p - run, out);
+	putc('"', out);
+	return 0;
+}
+
+static int write_value(FILE *out, const json_t *v);
+
+static int write_object(FILE *out, const json_t *v)
+{
+	const char *key;
+	json_t *val;
+	int first = 1;
+	putc('{', out);
+	json_object_foreach((json_t *)v, key, val) {
+		if (!first)
+			putc(',', out);
+		first = 0;
+		write_string(out, key, strlen(key));
+		putc(':', out);
+		write_value(out, val);
+	}
+	putc('}', out);
+	return 0;
+}
+
+static int write_array(FILE *out, const json_t *v)
+{
+	size_t i;
+	json_t *val;
+	putc('[', out);
+	json_array_foreach(v, i, val) {
+		if (i)
+			putc(',', out);
+		write_value(out, val);
+	}
+	putc(']', out);
+	return 0;
+}
+
+static int write_value(FILE *out, const json_t *v)
+{
+	char buf[40];
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return write_object(out, v);
+	case JSON_ARRAY:
+		return write_array(out, v);
+	case JSON_STRING:
+		return write_string(out, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return 0;
+	case JSON_REAL:
+		fputs(gt_json_format_real(json_real_value(v), buf), out);
+		return 0;
+	case JSON_TRUE:
+		fputs("true", out);
+		return 0;
+	case JSON_FALSE:
+		fputs("false", out);
+		return 0;
+	case JSON_NULL:
+		fputs("null", out);
+		return 0;
+	}
+	return 0;
+}
+
+int gt_json_write(FILE *out, const json_t *v)
+{
+	write_value(out, v);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,92 @@
+/* obj: identity of Kubernetes objects, scope, Argo CD sync order, tracking id. */
+#ifndef GT_OBJ_H
+#define GT_OBJ_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* The longest API group Kubernetes accepts (a DNS-1123 subdomain). */
+#define GT_GROUP_MAX 253
+
+/*
+ * An object's identity. The group is held in the ref itself because it is the
+ * front of apiVersion ("apps" of "apps/v1") and so cannot be borrowed as a C
+ * string; that also keeps a copied gt_ref valid. The other strings are borrowed
+ * from the object (or ""), never NULL, and live as long as the object does.
+ */
+struct gt_ref {
+	char group[GT_GROUP_MAX + 1]; /* "" for the core group ("v1"), "apps" for "apps/v1" */
+	const char *version;   /* "v1" */
+	const char *kind;      /* "Deployment" */
+	const char *namespace; /* "" when not set */
+	const char *name;      /* metadata.name, or "" when only generateName is set */
+};
+
+/*
+ * Fill ref from obj. Returns 0, or -1 with *why set (static text; why may be
+ * NULL) when apiVersion or kind is missing, empty or not a string, apiVersion
+ * is not VERSION or GROUP/VERSION, metadata is not a map, or metadata.namespace
+ * or metadata.name is not a string. JSON null counts as absent, as in
+ * Kubernetes. A missing name is not an error here (see gt_obj_validate).
+ */
+int gt_obj_ref(const json_t *obj, struct gt_ref *ref, const char **why);
+
+/* 0 when obj has apiVersion, kind and metadata.name or metadata.generateName; else -1 and *why. */
+int gt_obj_validate(const json_t *obj, const char **why);
+
+/* "apps/Deployment/ns/name" style key for duplicate detection; caller frees. */
+char *gt_ref_key_new(const struct gt_ref *ref);
+
+/* Built-in cluster-scoped kinds (Namespace, ClusterRole, CRD, PV, StorageClass, ...). */
+bool gt_kind_is_cluster_scoped_builtin(const char *group, const char *kind);
+
+/* Scopes: the built-in table plus CustomResourceDefinitions seen in the stream. */
+struct gt_scopes;
+struct gt_scopes *gt_scopes_new(void);
+void gt_scopes_free(struct gt_scopes *s);
+/* If obj is a CRD (apiextensions.k8s.io), remember spec.group/spec.names.kind and spec.scope. */
+void gt_scopes_learn(struct gt_scopes *s, const json_t *obj);
+/* Cluster-scoped by the table or a learned CRD (scope: Cluster). Unknown kinds: false. */
+bool gt_scopes_is_cluster(const struct gt_scopes *s, const char *group, const char *kind);
+
+/* Argo CD sync phases, in order; GT_PHASE_SKIP: hook Skip or no valid hook type (not applied). */
+enum gt_phase { GT_PHASE_PRESYNC = -1, GT_PHASE_SYNC = 0, GT_PHASE_POSTSYNC = 1, GT_PHASE_SYNCFAIL = 2,
+		GT_PHASE_SKIP = 100 };
+
+/*
+ * Phase from argocd.argoproj.io/hook (first sync phase in the csv), else, when
+ * that names no valid type, the mapped helm.sh/hook, else Sync. GT_PHASE_SKIP
+ * for Skip alone, for a hook annotation with no valid type (Argo CD ignores
+ * the object) and for PreDelete/PostDelete (they never run in a sync).
+ */
+enum gt_phase gt_obj_phase(const json_t *obj);
+/* Argo CD's IsHook: an argocd.argoproj.io/hook annotation other than Skip alone, else any helm.sh/hook but crd-install. */
+bool gt_obj_is_hook(const json_t *obj);
+/* argocd.argoproj.io/sync-wave if an integer, else helm.sh/hook-weight if an integer, else 0. */
+long gt_obj_wave(const json_t *obj);
+/* Argo CD kind order: index in the 35-kind list minus 35 (Namespace -35 ... APIService -1); others 0. */
+int gt_kind_order(const char *kind);
+/* Argo CD's order: phase, wave, kind order, then metadata.name byte-wise. <0, 0, >0 like strcmp. */
+int gt_obj_sync_compare(const json_t *a, const json_t *b);
+
+/*
+ * The tracking id Argo CD writes: "<app>:<group>/<kind>:<namespace>/<name>",
+ * namespace being the object's or default_ns when it has none (cluster-scoped
+ * too, as Argo CD does). Caller frees.
+ */
+char *gt_tracking_id_new(const char *app, const struct gt_ref *ref, const char *default_ns);
+
+/* The app.kubernetes.io/instance label value: when longer than 63, truncated to 63 and trailing non-alphanumerics dropped. Caller frees. */
+char *gt_instance_label_new(const char *app);
+
+/*
+ * Set metadata.annotations[key] / metadata.labels[key] = value, creating the maps
+ * (a null one is replaced). 0, or -1 if obj, metadata or that map is not a map,
+ * or value is not UTF-8.
+ */
+int gt_obj_set_annotation(json_t *obj, const char *key, const char *value);
+int gt_obj_set_label(json_t *obj, const char *key, const char *value);
+/* metadata.annotations[key] as a string, or NULL. */
+const char *gt_obj_annotation(const json_t *obj, const char *key);
+
+#endif

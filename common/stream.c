@@ -1,0 +1,382 @@
+/* stream: objects from JSON Lines, concatenated JSON, JSON arrays, Lists and
+ * YAML multi-document streams, one document at a time; JSON Lines or YAML out. */
+#include "stream.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "yaml.h"
+
+#define SRC_BUF_SIZE 65536
+
+/* Our own buffer under both parsers: the form is detected by peeking, and
+ * jansson is fed so that it never reads past the end of one value. */
+struct src {
+	FILE *f;
+	char buf[SRC_BUF_SIZE];
+	size_t pos, len;
+	bool eof;
+	int read_errno;
+	unsigned long line; /* 1-based line of buf[pos] */
+};
+
+enum form { FORM_UNKNOWN, FORM_JSON, FORM_YAML };
+
+struct gt_stream {
+	struct src src;
+	const char *path;
+	const char *name; /* for messages */
+	bool close_file;
+	enum form form;
+	struct gt_limits lim;
+	struct gt_yaml_reader *yaml;
+	json_t *pending;    /* items still to hand out from a List or array */
+	size_t pending_pos;
+	struct gt_where pending_where;
+	unsigned long doc;
+};
+
+static int src_fill(struct src *s)
+{
+	if (s->eof)
+		return 0;
+	if (s->pos > 0) {
+		memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+		s->len -= s->pos;
+		s->pos = 0;
+	}
+	size_t n = fread(s->buf + s->len, 1, sizeof(s->buf) - s->len, s->f);
+	s->len += n;
+	if (n == 0) {
+		s->eof = true;
+		if (ferror(s->f))
+			s->read_errno = errno ? errno : EIO;
+	}
+	return (int)n;
+}
+
+/* Skip whole blank lines and a UTF-8 BOM; the first other byte, or EOF. Same-line
+ * indentation stays, so YAML columns in messages are exact. */
+static int src_peek_content(struct src *s)
+{
+	for (;;) {
+		size_t line_start = s->pos;
+		unsigned long lines = 0;
+		for (size_t i = s->pos; i < s->len; i++) {
+			unsigned char c = (unsigned char)s->buf[i];
+			if (c == '\n') {
+				lines++;
+				line_start = i + 1;
+			} else if (c == ' ' || c == '\t' || c == '\r') {
+				continue;
+			} else if (c == 0xef && s->len - i >= 3 && (unsigned char)s->buf[i + 1] == 0xbb &&
+				   (unsigned char)s->buf[i + 2] == 0xbf) {
+				i += 2;
+				line_start = i + 1;
+			} else {
+				s->pos = line_start;
+				s->line += lines;
+				return c;
+			}
+		}
+		s->pos = line_start;
+		s->line += lines;
+		if (s->len - s->pos == sizeof(s->buf))
+			s->pos = s->len; /* a buffer full of spaces: drop them, columns shift harmlessly */
+		if (src_fill(s) == 0)
+			return EOF;
+	}
+}
+
+/* libyaml input handler. */
+static int yaml_read_handler(void *data, unsigned char *out, size_t size, size_t *read)
+{
+	struct src *s = data;
+	if (s->pos == s->len && src_fill(s) == 0 && s->read_errno)
+		return 0;
+	size_t n = s->len - s->pos < size ? s->len - s->pos : size;
+	memcpy(out, s->buf + s->pos, n);
+	s->pos += n;
+	*read = n;
+	return 1;
+}
+
+/* jansson input: chunks that end at a '}' , ']' or newline, so that jansson, which
+ * buffers what it is given, never swallows bytes after the value it parses. */
+static size_t json_read_callback(void *out, size_t size, void *data)
+{
+	struct src *s = data;
+	if (s->pos == s->len && src_fill(s) == 0)
+		return s->read_errno ? (size_t)-1 : 0;
+	size_t n = 0, avail = s->len - s->pos;
+	const char *p = s->buf + s->pos;
+	while (n < avail && n < size) {
+		char c = p[n++];
+		if (c == '}' || c == ']' || c == '\n')
+			break;
+	}
+	memcpy(out, p, n);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '\n')
+			s->line++;
+	s->pos += n;
+	return n;
+}
+
+struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
+{
+	struct gt_stream *st = calloc(1, sizeof(*st));
+	if (!st) {
+		gt_error("out of memory");
+		return NULL;
+	}
+	bool is_stdin = !strcmp(path, "-");
+	st->src.f = is_stdin ? stdin : fopen(path, "rb");
+	if (!st->src.f) {
+		gt_error("%s: cannot open: %s", path, strerror(errno));
+		free(st);
+		return NULL;
+	}
+	st->close_file = !is_stdin;
+	st->src.line = 1;
+	st->path = path;
+	st->name = is_stdin ? "<stdin>" : path;
+	st->lim = *lim;
+	return st;
+}
+
+void gt_stream_close(struct gt_stream *st)
+{
+	if (!st)
+		return;
+	gt_yaml_reader_free(st->yaml);
+	json_decref(st->pending);
+	if (st->close_file)
+		fclose(st->src.f);
+	free(st);
+}
+
+static bool is_list(const json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	size_t n = kind ? strlen(kind) : 0;
+	return n >= 4 && !strcmp(kind + n - 4, "List") && json_is_array(json_object_get(obj, "items"));
+}
+
+static int read_error(struct gt_stream *st)
+{
+	gt_error("%s: read error: %s", st->name, strerror(st->src.read_errno));
+	return -1;
+}
+
+/* Next raw document (any JSON value); 1, 0 at the end, -1 after an error. */
+static int next_json_document(struct gt_stream *st, json_t **doc, unsigned long *line)
+{
+	int c = src_peek_content(&st->src);
+	if (c == EOF)
+		return st->src.read_errno ? read_error(st) : 0;
+	if (c != '{' && c != '[') {
+		gt_error("%s:%lu: expected a JSON object or array, found '%c'", st->name, st->src.line, c);
+		return -1;
+	}
+	json_error_t err;
+	unsigned long start = st->src.line;
+	*line = start;
+	*doc = json_load_callback(json_read_callback, &st->src, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
+				  &err);
+	if (!*doc) {
+		if (st->src.read_errno)
+			return read_error(st);
+		gt_error("%s:%lu:%d: %s", st->name, start + (unsigned long)err.line - 1, err.column, err.text);
+		return -1;
+	}
+	return 1;
+}
+
+static int detect_form(struct gt_stream *st)
+{
+	int c = src_peek_content(&st->src);
+	if (c == EOF && st->src.read_errno)
+		return read_error(st);
+	st->form = c == '{' || c == '[' ? FORM_JSON : FORM_YAML;
+	if (st->form == FORM_YAML) {
+		/* libyaml reads from our buffer, which still holds what we peeked. */
+		st->yaml = gt_yaml_reader_new_handler(yaml_read_handler, &st->src, st->name, &st->lim);
+		if (!st->yaml) {
+			gt_error("out of memory");
+			return -1;
+		}
+		gt_yaml_reader_set_line_offset(st->yaml, st->src.line - 1);
+	}
+	return 0;
+}
+
+static int next_document(struct gt_stream *st, json_t **doc, unsigned long *line)
+{
+	if (st->form == FORM_UNKNOWN && detect_form(st) < 0)
+		return -1;
+	if (st->form == FORM_JSON)
+		return next_json_document(st, doc, line);
+	int r = gt_yaml_next(st->yaml, doc, line);
+	if (r == 0 && st->src.read_errno)
+		return read_error(st);
+	return r;
+}
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	case JSON_ARRAY: return "a list";
+	default: return "not an object";
+	}
+}
+
+/* Hand out the next pending item (flattening nested Lists); 1, or 0 when none is left. */
+static int next_pending(struct gt_stream *st, json_t **obj, struct gt_where *where)
+{
+	while (st->pending) {
+		if (st->pending_pos >= json_array_size(st->pending)) {
+			json_decref(st->pending);
+			st->pending = NULL;
+			break;
+		}
+		json_t *item = json_incref(json_array_get(st->pending, st->pending_pos++));
+		if (json_is_object(item) && is_list(item)) {
+			/* Nested List: splice its items in place of it. */
+			json_t *rest = json_array();
+			json_array_extend(rest, json_object_get(item, "items"));
+			for (size_t i = st->pending_pos; i < json_array_size(st->pending); i++)
+				json_array_append(rest, json_array_get(st->pending, i));
+			json_decref(st->pending);
+			json_decref(item);
+			st->pending = rest;
+			st->pending_pos = 0;
+			continue;
+		}
+		*where = st->pending_where;
+		if (!json_is_object(item)) {
+			gt_error("%s:%lu: list item %zu is %s, not an object", where->file, where->line,
+				 st->pending_pos - 1, json_type_name(item));
+			json_decref(item);
+			return -1;
+		}
+		*obj = item;
+		return 1;
+	}
+	return 0;
+}
+
+int gt_stream_next(struct gt_stream *st, json_t **obj, struct gt_where *where)
+{
+	*obj = NULL;
+	for (;;) {
+		int r = next_pending(st, obj, where);
+		if (r)
+			return r;
+		json_t *doc = NULL;
+		unsigned long line = 0;
+		r = next_document(st, &doc, &line);
+		if (r <= 0)
+			return r;
+		struct gt_where w = { st->name, line, st->doc++ };
+		if (json_is_null(doc)) {
+			json_decref(doc);
+			continue; /* empty document, or comments only */
+		}
+		if (json_is_array(doc) || (json_is_object(doc) && is_list(doc))) {
+			st->pending = json_is_array(doc) ? json_incref(doc) : json_incref(json_object_get(doc, "items"));
+			st->pending_pos = 0;
+			st->pending_where = w;
+			json_decref(doc);
+			continue;
+		}
+		if (!json_is_object(doc)) {
+			gt_error("%s:%lu: document is %s, not an object", w.file, w.line, json_type_name(doc));
+			json_decref(doc);
+			return -1;
+		}
+		*obj = doc;
+		*where = w;
+		return 1;
+	}
+}
+
+int gt_limits_option(struct gt_limits *lim, const struct gt_option *opt, const char *arg)
+{
+	unsigned long v;
+	if (!strcmp(opt->name, "max-document-size"))
+		return gt_parse_size(opt->name, arg, &lim->max_doc_bytes) < 0 ? -1 : 1;
+	if (!strcmp(opt->name, "max-alias-nodes")) {
+		if (gt_parse_uint(opt->name, arg, (unsigned long)SIZE_MAX, &v) < 0)
+			return -1;
+		lim->max_alias_nodes = v;
+		return 1;
+	}
+	if (!strcmp(opt->name, "max-depth")) {
+		if (gt_parse_uint(opt->name, arg, GT_MAX_DEPTH_CEILING, &v) < 0)
+			return -1;
+		lim->max_depth = v;
+		return 1;
+	}
+	return 0;
+}
+
+bool gt_is_record(const json_t *obj)
+{
+	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
+	return api && !strcmp(api, "gitops/v1");
+}
+
+struct gt_writer {
+	FILE *out;
+	enum gt_format format;
+	unsigned long count;
+};
+
+struct gt_writer *gt_writer_new(FILE *out, enum gt_format format)
+{
+	struct gt_writer *w = calloc(1, sizeof(*w));
+	if (!w) {
+		gt_error("out of memory");
+		return NULL;
+	}
+	w->out = out;
+	w->format = format;
+	return w;
+}
+
+static int write_failed(void)
+{
+	gt_error("cannot write output: %s", strerror(errno ? errno : EIO));
+	return -1;
+}
+
+int gt_writer_put(struct gt_writer *w, const json_t *obj)
+{
+	int r;
+	if (w->format == GT_FORMAT_JSON) {
+		r = gt_json_write(w->out, obj);
+		putc('\n', w->out);
+	} else {
+		if (w->count)
+			fputs("---\n", w->out);
+		r = gt_yaml_emit(w->out, obj);
+	}
+	w->count++;
+	return r < 0 || ferror(w->out) ? write_failed() : 0;
+}
+
+int gt_writer_close(struct gt_writer *w)
+{
+	if (!w)
+		return 0;
+	int r = fflush(w->out) != 0 || ferror(w->out) ? write_failed() : 0;
+	free(w);
+	return r;
+}

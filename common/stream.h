@@ -1,0 +1,57 @@
+/* stream: read any object stream, write JSON Lines or YAML. */
+#ifndef GT_STREAM_H
+#define GT_STREAM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "limits.h"
+
+/* Where an object came from, for messages. */
+struct gt_where {
+	const char *file;   /* as given; "-" is shown as "<stdin>" */
+	unsigned long line; /* first line of its document (1-based); 0 if unknown */
+	unsigned long doc;  /* document index in the file (0-based) */
+};
+
+/* The limit options every object-reading tool has; put GT_LIMIT_OPTIONS in its table. */
+#define GT_LIMIT_OPTIONS                                                                              \
+	{ "max-document-size", 0, "SIZE", "largest YAML/JSON document (default 64M)" },                 \
+	{ "max-alias-nodes", 0, "N", "nodes YAML aliases may expand to per document (default 1000000)" }, \
+	{ "max-depth", 0, "N", "deepest nesting of maps and lists (default 512)" }
+
+/* Set a limit from its option: 1 if opt was a limit option, 0 if not, -1 after printing a bad value. */
+int gt_limits_option(struct gt_limits *lim, const struct gt_option *opt, const char *arg);
+
+struct gt_stream;
+
+/*
+ * Open PATH ("-" for standard input). The form (JSON Lines, concatenated JSON,
+ * a JSON array, YAML multi-document) is detected from the content. NULL after
+ * printing why it cannot be opened.
+ */
+struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim);
+void gt_stream_close(struct gt_stream *s);
+
+/*
+ * Next object: 1 with *obj a new reference and *where filled; 0 at the end;
+ * -1 after printing "FILE:LINE:COLUMN: why". Empty and null documents are
+ * skipped; List kinds (any kind ending in "List" with an items array) are
+ * flattened; a document that is not a map is an error.
+ */
+int gt_stream_next(struct gt_stream *s, json_t **obj, struct gt_where *where);
+
+/* True for the tools' own records (apiVersion gitops/v1). */
+bool gt_is_record(const json_t *obj);
+
+struct gt_writer;
+/* Writer of objects to out in JSON Lines or YAML ("---" between documents). TEXT writes YAML. */
+struct gt_writer *gt_writer_new(FILE *out, enum gt_format format);
+/* 0, or -1 after printing a write error. */
+int gt_writer_put(struct gt_writer *w, const json_t *obj);
+/* Flush; 0, or -1 after printing a write error. Frees w (NULL is fine). */
+int gt_writer_close(struct gt_writer *w);
+
+#endif

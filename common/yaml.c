@@ -1,0 +1,799 @@
+/* yaml: YAML -> JSON the way Kubernetes clients read it (sigs.k8s.io/yaml over
+ * goyaml.v2, YAML 1.1 typing), with limits, and a deterministic block emitter. */
+#include "yaml.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "cli.h"
+#include "json.h"
+
+/* ---- scalar typing (goyaml.v2 resolve.go) ---- */
+
+static const char *const true_words[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
+					   "on", "On", "ON", NULL };
+static const char *const false_words[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE",
+					    "off", "Off", "OFF", NULL };
+static const char *const null_words[] = { "~", "null", "Null", "NULL", NULL };
+static const char *const special_floats[] = { ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf",
+					       "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", NULL };
+
+static bool in_words(const char *s, size_t len, const char *const *words)
+{
+	for (; *words; words++)
+		if (strlen(*words) == len && !memcmp(*words, s, len))
+			return true;
+	return false;
+}
+
+/* Go's strconv.ParseInt(s, 0, 64) syntax: sign, then 0x/0o/0b/0 prefix or decimal. */
+static bool parse_go_int(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv)
+{
+	const char *p = s;
+	bool neg = false;
+	int base = 10;
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		base = 16, p += 2;
+	else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
+		base = 8, p += 2;
+	else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
+		base = 2, p += 2;
+	else if (p[0] == '0' && p[1])
+		base = 8, p += 1;
+	if (!*p)
+		return false;
+	for (const char *q = p; *q; q++) {
+		int d = *q >= '0' && *q <= '9' ? *q - '0'
+			: *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
+			: *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : 99;
+		if (d >= base)
+			return false;
+	}
+	errno = 0;
+	unsigned long long v = strtoull(p, NULL, base);
+	if (errno == ERANGE)
+		return false;
+	*is_unsigned = false;
+	if (!neg && v <= (unsigned long long)LLONG_MAX) {
+		*iv = (long long)v;
+		return true;
+	}
+	if (neg && v <= (unsigned long long)LLONG_MAX + 1) {
+		*iv = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
+		return true;
+	}
+	if (neg)
+		return false;
+	*is_unsigned = true;
+	*uv = v;
+	return true;
+}
+
+static bool matches_yaml_float(const char *s)
+{
+	/* goyaml.v2 yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (*p == '.') {
+		if (!(p[1] >= '0' && p[1] <= '9'))
+			return false;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	} else {
+		if (!(*p >= '0' && *p <= '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
+/* A float Go's ParseFloat accepts and that is finite; out of range is a failure, as in Go. */
+static bool parse_finite_float(const char *s, double *out)
+{
+	errno = 0;
+	char *end;
+	double d = strtod(s, &end);
+	if (*end || (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) || !isfinite(d))
+		return false;
+	*out = d;
+	return true;
+}
+
+/* Digits, sign or '.' start: int, float, or (kept as a string, like goyaml.v2) timestamp. */
+static json_t *resolve_number(const char *s, size_t len)
+{
+	char small[64];
+	char *plain = len < sizeof(small) ? small : malloc(len + 1);
+	size_t n = 0;
+	json_t *v = NULL;
+	if (!plain)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != '_')
+			plain[n++] = s[i];
+	plain[n] = '\0';
+	long long iv;
+	unsigned long long uv;
+	bool is_unsigned;
+	double d;
+	if (s[0] != '.' && parse_go_int(plain, &is_unsigned, &iv, &uv))
+		/* jansson has no uint64; a value past INT64_MAX keeps its magnitude as a real. */
+		v = is_unsigned ? json_real((double)uv) : json_integer(iv);
+	else if (matches_yaml_float(s[0] == '.' ? s : plain) && parse_finite_float(plain, &d))
+		v = json_real(d);
+	else
+		v = json_stringn(s, len);
+	if (plain != small)
+		free(plain);
+	return v;
+}
+
+json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why)
+{
+	*why = NULL;
+	if (len == 0)
+		return json_null();
+	switch (s[0]) {
+	case 'y': case 'Y': case 'n': case 'N': case 't': case 'T':
+	case 'f': case 'F': case 'o': case 'O': case '~':
+		if (in_words(s, len, true_words))
+			return json_true();
+		if (in_words(s, len, false_words))
+			return json_false();
+		if (in_words(s, len, null_words))
+			return json_null();
+		return json_stringn(s, len);
+	case '.': case '+': case '-':
+		if (in_words(s, len, special_floats)) {
+			*why = "infinity and NaN have no JSON form";
+			return NULL;
+		}
+		return resolve_number(s, len);
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return resolve_number(s, len);
+	default:
+		return json_stringn(s, len);
+	}
+}
+
+/* YYYY-M-D at the start: goyaml.v2 reads it as a timestamp (and v3/kustomize keeps it as one). */
+static bool looks_like_timestamp(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i == 4 && i < len && s[i] == '-' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9';
+}
+
+bool gt_yaml_string_needs_quotes(const char *s, size_t len)
+{
+	const char *why;
+	json_t *v = gt_yaml_resolve_plain(s, len, &why);
+	bool same = v && json_is_string(v) && json_string_length(v) == len;
+	json_decref(v);
+	if (!same || looks_like_timestamp(s, len))
+		return true;
+	/* '<<' is a merge key and '=' a value tag to some readers: never plain. */
+	return (len == 2 && !memcmp(s, "<<", 2)) || (len == 1 && s[0] == '=');
+}
+
+/* ---- reader ---- */
+
+struct anchor {
+	char *name;
+	json_t *value;
+	size_t nodes; /* size of value, charged to the alias budget at each use */
+};
+
+struct gt_yaml_reader {
+	yaml_parser_t parser;
+	const char *name;
+	struct gt_limits lim;
+	unsigned long line_offset;
+	bool stream_started, stream_ended;
+	struct anchor *anchors;
+	size_t n_anchors, cap_anchors;
+	size_t alias_nodes; /* expanded by aliases in this document */
+	size_t doc_start;   /* byte index where this document began */
+};
+
+static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limits *lim)
+{
+	struct gt_yaml_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	if (!yaml_parser_initialize(&r->parser)) {
+		free(r);
+		return NULL;
+	}
+	r->name = name;
+	r->lim = *lim;
+	return r;
+}
+
+struct gt_yaml_reader *gt_yaml_reader_new_file(FILE *f, const char *name, const struct gt_limits *lim)
+{
+	struct gt_yaml_reader *r = reader_new(name, lim);
+	if (r)
+		yaml_parser_set_input_file(&r->parser, f);
+	return r;
+}
+
+struct gt_yaml_reader *gt_yaml_reader_new_string(const char *buf, size_t len, const char *name,
+						  const struct gt_limits *lim)
+{
+	struct gt_yaml_reader *r = reader_new(name, lim);
+	if (r)
+		yaml_parser_set_input_string(&r->parser, (const unsigned char *)buf, len);
+	return r;
+}
+
+struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsigned char *buf, size_t size,
+							      size_t *size_read),
+						  void *data, const char *name, const struct gt_limits *lim)
+{
+	struct gt_yaml_reader *r = reader_new(name, lim);
+	if (r)
+		yaml_parser_set_input(&r->parser, read, data);
+	return r;
+}
+
+void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines)
+{
+	r->line_offset = lines;
+}
+
+static void forget_anchors(struct gt_yaml_reader *r)
+{
+	for (size_t i = 0; i < r->n_anchors; i++) {
+		free(r->anchors[i].name);
+		json_decref(r->anchors[i].value);
+	}
+	r->n_anchors = 0;
+}
+
+void gt_yaml_reader_free(struct gt_yaml_reader *r)
+{
+	if (!r)
+		return;
+	forget_anchors(r);
+	free(r->anchors);
+	yaml_parser_delete(&r->parser);
+	free(r);
+}
+
+static int error_at(struct gt_yaml_reader *r, yaml_mark_t mark, const char *fmt, const char *detail)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), fmt, detail);
+	gt_error("%s:%lu:%lu: %s", r->name, (unsigned long)mark.line + 1 + r->line_offset,
+		 (unsigned long)mark.column + 1, msg);
+	return -1;
+}
+
+static int parser_error(struct gt_yaml_reader *r)
+{
+	yaml_parser_t *p = &r->parser;
+	char detail[400];
+	const char *problem = p->problem ? p->problem : "malformed YAML";
+	if (p->error == YAML_MEMORY_ERROR)
+		problem = "out of memory";
+	if (p->context)
+		snprintf(detail, sizeof(detail), "%s %s", problem, p->context);
+	else
+		snprintf(detail, sizeof(detail), "%s", problem);
+	/* Reader errors (bad UTF-8, NUL bytes) carry only a byte offset. */
+	if (p->error == YAML_READER_ERROR) {
+		gt_error("%s: byte %lu: %s", r->name, (unsigned long)p->problem_offset, detail);
+		return -1;
+	}
+	return error_at(r, p->problem_mark, "%s", detail);
+}
+
+/* Next event; -1 after reporting a syntax error or an oversized document. */
+static int next_event(struct gt_yaml_reader *r, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&r->parser, ev))
+		return parser_error(r);
+	if (ev->start_mark.index - r->doc_start > r->lim.max_doc_bytes) {
+		char lim[32];
+		snprintf(lim, sizeof(lim), "%zu", r->lim.max_doc_bytes);
+		yaml_event_delete(ev);
+		return error_at(r, ev->start_mark, "document larger than %s bytes (--max-document-size)", lim);
+	}
+	return 0;
+}
+
+static size_t count_nodes(const json_t *v)
+{
+	size_t n = 1, i;
+	const char *k;
+	json_t *c;
+	if (json_is_object(v))
+		json_object_foreach((json_t *)v, k, c) n += count_nodes(c);
+	else if (json_is_array(v))
+		json_array_foreach(v, i, c) n += count_nodes(c);
+	return n;
+}
+
+static int remember_anchor(struct gt_yaml_reader *r, const yaml_char_t *name, json_t *v)
+{
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < r->n_anchors; i++) {
+		if (!strcmp(r->anchors[i].name, (const char *)name)) {
+			/* YAML lets an anchor be redefined; later aliases see the new value. */
+			json_decref(r->anchors[i].value);
+			r->anchors[i].value = json_incref(v);
+			r->anchors[i].nodes = count_nodes(v);
+			return 0;
+		}
+	}
+	if (r->n_anchors == r->cap_anchors) {
+		size_t cap = r->cap_anchors ? r->cap_anchors * 2 : 8;
+		struct anchor *a = realloc(r->anchors, cap * sizeof(*a));
+		if (!a)
+			return -1;
+		r->anchors = a;
+		r->cap_anchors = cap;
+	}
+	char *copy = strdup((const char *)name);
+	if (!copy)
+		return -1;
+	r->anchors[r->n_anchors++] = (struct anchor){ copy, json_incref(v), count_nodes(v) };
+	return 0;
+}
+
+/* A deep copy per alias: the tools edit objects in place, and a shared subtree
+ * (labels reused as a selector) must not change in two places at once. */
+static json_t *expand_alias(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	for (size_t i = r->n_anchors; i-- > 0;) {
+		struct anchor *a = &r->anchors[i];
+		if (strcmp(a->name, name))
+			continue;
+		r->alias_nodes += a->nodes;
+		if (r->alias_nodes > r->lim.max_alias_nodes) {
+			char lim[32];
+			snprintf(lim, sizeof(lim), "%zu", r->lim.max_alias_nodes);
+			error_at(r, ev->start_mark,
+				 "aliases expand to more than %s nodes (--max-alias-nodes); is this a YAML bomb?", lim);
+			return NULL;
+		}
+		json_t *copy = json_is_object(a->value) || json_is_array(a->value) ? json_deep_copy(a->value)
+										   : json_incref(a->value);
+		if (!copy)
+			error_at(r, ev->start_mark, "%s", "out of memory");
+		return copy;
+	}
+	error_at(r, ev->start_mark, "unknown anchor '%s'", name);
+	return NULL;
+}
+
+enum tag_kind { TAG_NONE, TAG_STR, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_NULL, TAG_OTHER };
+
+static enum tag_kind classify_tag(const yaml_char_t *tag)
+{
+	static const struct { const char *name; enum tag_kind kind; } tags[] = {
+		{ "tag:yaml.org,2002:str", TAG_STR },	{ "tag:yaml.org,2002:binary", TAG_STR },
+		{ "tag:yaml.org,2002:timestamp", TAG_STR }, { "!", TAG_STR },
+		{ "tag:yaml.org,2002:int", TAG_INT },	{ "tag:yaml.org,2002:float", TAG_FLOAT },
+		{ "tag:yaml.org,2002:bool", TAG_BOOL },	{ "tag:yaml.org,2002:null", TAG_NULL },
+	};
+	if (!tag)
+		return TAG_NONE;
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (!strcmp((const char *)tag, tags[i].name))
+			return tags[i].kind;
+	return TAG_OTHER;
+}
+
+static bool type_matches_tag(const json_t *v, enum tag_kind k)
+{
+	switch (k) {
+	case TAG_INT: return json_is_integer(v);
+	case TAG_FLOAT: return json_is_number(v);
+	case TAG_BOOL: return json_is_boolean(v);
+	case TAG_NULL: return json_is_null(v);
+	default: return true;
+	}
+}
+
+static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	const char *s = (const char *)ev->data.scalar.value;
+	size_t len = ev->data.scalar.length;
+	enum tag_kind tag = classify_tag(ev->data.scalar.tag);
+	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (tag == TAG_STR || (!plain && (tag == TAG_NONE || tag == TAG_OTHER)))
+		return json_stringn(s, len);
+	const char *why;
+	json_t *v = gt_yaml_resolve_plain(s, len, &why);
+	if (!v) {
+		error_at(r, ev->start_mark, "%s", why ? why : "out of memory");
+		return NULL;
+	}
+	if (!type_matches_tag(v, tag)) {
+		json_decref(v);
+		error_at(r, ev->start_mark, "value does not match its tag %s", (const char *)ev->data.scalar.tag);
+		return NULL;
+	}
+	if (tag == TAG_FLOAT && json_is_integer(v)) {
+		json_t *d = json_real((double)json_integer_value(v));
+		json_decref(v);
+		v = d;
+	}
+	return v;
+}
+
+/* Go's strconv.FormatFloat(f, 'g', -1, 32): shortest float32 digits, exponent form below 1e-4 or from 1e6. */
+static void format_float32_key(double d, char *buf, size_t size)
+{
+	float f = (float)d;
+	char tmp[48];
+	int prec = 0;
+	for (; prec < 9; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec, f);
+		if (strtof(tmp, NULL) == f)
+			break;
+	}
+	int exp10 = atoi(strchr(tmp, 'e') + 1);
+	if (exp10 < -4 || exp10 >= 6)
+		snprintf(buf, size, "%.*e", prec, f);
+	else
+		snprintf(buf, size, "%.*f", prec - exp10 > 0 ? prec - exp10 : 0, f);
+}
+
+/* sigs.k8s.io/yaml turns non-string keys into strings: ints in decimal, bools
+ * as true/false, floats with Go's 'g' formatting at float32 precision. */
+static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	json_t *v = scalar_value(r, ev);
+	char buf[64], *out = NULL;
+	if (!v)
+		return NULL;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		out = strndup(json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		out = strdup(buf);
+		break;
+	case JSON_REAL:
+		format_float32_key(json_real_value(v), buf, sizeof(buf));
+		out = strdup(buf);
+		break;
+	case JSON_TRUE:
+		out = strdup("true");
+		break;
+	case JSON_FALSE:
+		out = strdup("false");
+		break;
+	default:
+		error_at(r, ev->start_mark, "%s", "a map key cannot be null");
+		break;
+	}
+	json_decref(v);
+	return out;
+}
+
+static json_t *parse_node(struct gt_yaml_reader *r, yaml_event_t *ev, size_t depth);
+
+static json_t *parse_sequence(struct gt_yaml_reader *r, size_t depth)
+{
+	json_t *arr = json_array();
+	for (;;) {
+		yaml_event_t ev;
+		if (next_event(r, &ev) < 0)
+			goto fail;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return arr;
+		}
+		json_t *item = parse_node(r, &ev, depth + 1);
+		yaml_event_delete(&ev);
+		if (!item || json_array_append_new(arr, item) < 0)
+			goto fail;
+	}
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+/* '<<: *base' or '<<: [*a, *b]': copy keys the map does not have yet; explicit keys win. */
+static int merge_into(struct gt_yaml_reader *r, json_t *obj, json_t *src, const yaml_mark_t *mark)
+{
+	const char *k;
+	json_t *v;
+	if (json_is_array(src)) {
+		size_t i;
+		json_array_foreach(src, i, v) if (merge_into(r, obj, v, mark) < 0) return -1;
+		return 0;
+	}
+	if (!json_is_object(src))
+		return error_at(r, *mark, "%s", "a merge key '<<' needs a map or a list of maps");
+	json_object_foreach(src, k, v) if (!json_object_get(obj, k)) json_object_set(obj, k, v);
+	return 0;
+}
+
+static bool is_merge_key(const yaml_event_t *ev)
+{
+	return ev->type == YAML_SCALAR_EVENT && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       ev->data.scalar.length == 2 && !memcmp(ev->data.scalar.value, "<<", 2);
+}
+
+/* One key and its value into obj; 1 at the end of the map, 0 to go on, -1 on error. */
+static int parse_map_entry(struct gt_yaml_reader *r, json_t *obj, size_t depth, bool *merged)
+{
+	yaml_event_t kev, vev;
+	if (next_event(r, &kev) < 0)
+		return -1;
+	if (kev.type == YAML_MAPPING_END_EVENT)
+		return yaml_event_delete(&kev), 1;
+	if (kev.type != YAML_SCALAR_EVENT) {
+		error_at(r, kev.start_mark, "%s", "only scalar map keys can become JSON");
+		return yaml_event_delete(&kev), -1;
+	}
+	bool merge = is_merge_key(&kev);
+	char *key = merge ? NULL : key_string_dup(r, &kev);
+	int ret = -1;
+	if (!merge && !key)
+		goto out;
+	if (!merge && json_object_get(obj, key) && !*merged) {
+		error_at(r, kev.start_mark, "duplicate key '%s' in this map", key);
+		goto out;
+	}
+	if (next_event(r, &vev) < 0)
+		goto out;
+	json_t *v = parse_node(r, &vev, depth + 1);
+	if (v && merge) {
+		ret = merge_into(r, obj, v, &vev.start_mark);
+		*merged = true;
+		json_decref(v);
+	} else if (v) {
+		ret = json_object_set_new(obj, key, v) < 0 ? -1 : 0;
+	}
+	yaml_event_delete(&vev);
+out:
+	free(key);
+	yaml_event_delete(&kev);
+	return ret;
+}
+
+static json_t *parse_mapping(struct gt_yaml_reader *r, size_t depth)
+{
+	json_t *obj = json_object();
+	bool merged = false; /* after a merge, an explicit key may override a merged one */
+	int st;
+	while ((st = parse_map_entry(r, obj, depth, &merged)) == 0)
+		;
+	if (st < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static json_t *parse_node(struct gt_yaml_reader *r, yaml_event_t *ev, size_t depth)
+{
+	json_t *v = NULL;
+	const yaml_char_t *anchor = NULL;
+	if (depth > r->lim.max_depth) {
+		char lim[32];
+		snprintf(lim, sizeof(lim), "%zu", r->lim.max_depth);
+		error_at(r, ev->start_mark, "nested deeper than %s levels (--max-depth)", lim);
+		return NULL;
+	}
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT:
+		return expand_alias(r, ev);
+	case YAML_SCALAR_EVENT:
+		anchor = ev->data.scalar.anchor;
+		v = scalar_value(r, ev);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		anchor = ev->data.sequence_start.anchor;
+		v = parse_sequence(r, depth);
+		break;
+	case YAML_MAPPING_START_EVENT:
+		anchor = ev->data.mapping_start.anchor;
+		v = parse_mapping(r, depth);
+		break;
+	default:
+		error_at(r, ev->start_mark, "%s", "unexpected YAML event");
+		return NULL;
+	}
+	if (v && remember_anchor(r, anchor, v) < 0) {
+		json_decref(v);
+		error_at(r, ev->start_mark, "%s", "out of memory");
+		return NULL;
+	}
+	return v;
+}
+
+/* After DOCUMENT_START: the root node and DOCUMENT_END. */
+static int parse_document(struct gt_yaml_reader *r, json_t **doc)
+{
+	yaml_event_t ev;
+	if (next_event(r, &ev) < 0)
+		return -1;
+	json_t *root = parse_node(r, &ev, 0);
+	yaml_event_delete(&ev);
+	if (!root)
+		return -1;
+	if (next_event(r, &ev) < 0) {
+		json_decref(root);
+		return -1;
+	}
+	yaml_event_delete(&ev); /* DOCUMENT_END */
+	*doc = root;
+	return 1;
+}
+
+int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
+{
+	yaml_event_t ev;
+	*doc = NULL;
+	if (r->stream_ended)
+		return 0;
+	for (;;) {
+		if (next_event(r, &ev) < 0)
+			return -1;
+		if (ev.type == YAML_STREAM_START_EVENT) {
+			yaml_event_delete(&ev);
+			continue;
+		}
+		if (ev.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			r->stream_ended = true;
+			return 0;
+		}
+		break;
+	}
+	/* DOCUMENT_START: anchors and the alias budget are per document. */
+	forget_anchors(r);
+	r->alias_nodes = 0;
+	r->doc_start = ev.start_mark.index;
+	*line = ev.start_mark.line + 1 + r->line_offset;
+	yaml_event_delete(&ev);
+	return parse_document(r, doc);
+}
+
+/* ---- emitter ---- */
+
+static int emit_value(yaml_emitter_t *e, const json_t *v);
+
+static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len, yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1, style))
+		return -1;
+	return yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+static yaml_scalar_style_t string_style(const char *s, size_t len)
+{
+	if (gt_yaml_string_needs_quotes(s, len))
+		return YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	if (memchr(s, '\n', len))
+		return YAML_LITERAL_SCALAR_STYLE; /* libyaml falls back to quotes where | cannot hold it */
+	return YAML_ANY_SCALAR_STYLE;
+}
+
+static int emit_string(yaml_emitter_t *e, const char *s, size_t len)
+{
+	return emit_scalar(e, s, len, string_style(s, len));
+}
+
+static int emit_mapping(yaml_emitter_t *e, const json_t *v)
+{
+	yaml_event_t ev;
+	const char *k;
+	json_t *c;
+	yaml_mapping_style_t style = json_object_size(v) ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE;
+	if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, style) || !yaml_emitter_emit(e, &ev))
+		return -1;
+	json_object_foreach((json_t *)v, k, c) {
+		if (emit_string(e, k, strlen(k)) < 0 || emit_value(e, c) < 0)
+			return -1;
+	}
+	return yaml_mapping_end_event_initialize(&ev) && yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+static int emit_sequence(yaml_emitter_t *e, const json_t *v)
+{
+	yaml_event_t ev;
+	size_t i;
+	json_t *c;
+	yaml_sequence_style_t style = json_array_size(v) ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE;
+	if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style) || !yaml_emitter_emit(e, &ev))
+		return -1;
+	json_array_foreach(v, i, c) {
+		if (emit_value(e, c) < 0)
+			return -1;
+	}
+	return yaml_sequence_end_event_initialize(&ev) && yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+static int emit_value(yaml_emitter_t *e, const json_t *v)
+{
+	char buf[40];
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return emit_mapping(e, v);
+	case JSON_ARRAY:
+		return emit_sequence(e, v);
+	case JSON_STRING:
+		return emit_string(e, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return emit_scalar(e, buf, strlen(buf), YAML_PLAIN_SCALAR_STYLE);
+	case JSON_REAL:
+		gt_json_format_real(json_real_value(v), buf);
+		return emit_scalar(e, buf, strlen(buf), YAML_PLAIN_SCALAR_STYLE);
+	case JSON_TRUE:
+		return emit_scalar(e, "true", 4, YAML_PLAIN_SCALAR_STYLE);
+	case JSON_FALSE:
+		return emit_scalar(e, "false", 5, YAML_PLAIN_SCALAR_STYLE);
+	case JSON_NULL:
+		return emit_scalar(e, "null", 4, YAML_PLAIN_SCALAR_STYLE);
+	}
+	return -1;
+}
+
+static int emit_document(yaml_emitter_t *e, const json_t *doc)
+{
+	yaml_event_t ev;
+	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) || !yaml_emitter_emit(e, &ev))
+		return -1;
+	if (!yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) || !yaml_emitter_emit(e, &ev))
+		return -1;
+	if (emit_value(e, doc) < 0)
+		return -1;
+	if (!yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(e, &ev))
+		return -1;
+	if (!yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
+		return -1;
+	return 0;
+}
+
+int gt_yaml_emit(FILE *out, const json_t *doc)
+{
+	yaml_emitter_t e;
+	if (!yaml_emitter_initialize(&e))
+		return -1;
+	yaml_emitter_set_output_file(&e, out);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, -1); /* never fold long lines: diffs stay line-for-line */
+	yaml_emitter_set_indent(&e, 2);
+	int ret = emit_document(&e, doc);
+	if (ret == 0 && !yaml_emitter_flush(&e))
+		ret = -1;
+	yaml_emitter_delete(&e);
+	return ret < 0 || ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,53 @@
+/* yaml: YAML -> JSON with Kubernetes semantics (sigs.k8s.io/yaml, YAML 1.1), and a deterministic emitter. */
+#ifndef GT_YAML_H
+#define GT_YAML_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "limits.h"
+
+/*
+ * Type a plain (unquoted, untagged) scalar the way goyaml.v2 does:
+ * ~/null/empty -> null; yes/no/on/off/y/n/true/false (three casings) -> bool;
+ * decimal, 0x, 0o, 0b and leading-0 octal ints (underscores allowed) -> int;
+ * YAML floats -> real; anything else -> string. Returns a new reference, or
+ * NULL with *why set when the value has no JSON form (.inf, .nan, an int past 64 bits
+ * that is not a float either cannot happen: those become strings or reals).
+ */
+json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why);
+
+/* True when a YAML 1.1 reader would not read s, written plain, back as this string. */
+bool gt_yaml_string_needs_quotes(const char *s, size_t len);
+
+struct gt_yaml_reader;
+
+/* A reader over an open stream (not closed by the reader) or a buffer (not copied). name is for messages. */
+struct gt_yaml_reader *gt_yaml_reader_new_file(FILE *f, const char *name, const struct gt_limits *lim);
+struct gt_yaml_reader *gt_yaml_reader_new_string(const char *buf, size_t len, const char *name,
+						  const struct gt_limits *lim);
+/* A reader pulling bytes through read (libyaml's yaml_read_handler_t contract). */
+struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsigned char *buf, size_t size,
+							      size_t *size_read),
+						  void *data, const char *name, const struct gt_limits *lim);
+void gt_yaml_reader_free(struct gt_yaml_reader *r);
+
+/* Lines before the stream's first byte (the caller skipped them), added to every position. */
+void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines);
+
+/*
+ * Next document: 1 with *doc a new reference (json null for an empty document)
+ * and *line its first line (1-based); 0 at the end; -1 after printing
+ * "NAME:LINE:COLUMN: why".
+ */
+int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line);
+
+/*
+ * Emit one document as block YAML (no "---"), keys in their order, strings quoted
+ * exactly when a reader would take them as another type, multi-line strings as |.
+ * Returns 0, or -1 on a write error.
+ */
+int gt_yaml_emit(FILE *out, const json_t *doc);
+
+#endif

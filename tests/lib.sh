@@ -1,0 +1,61 @@
+# tests/lib.sh: TAP helpers for the black-box CLI tests (bash). Source it first.
+# Each test file: . "$(dirname "$0")/../lib.sh"; then ok/is/run...; done_testing at the end.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$TOP/bin
+BUILD=$TOP/build
+export PATH="$BIN:$PATH"
+export NO_COLOR=1
+unset FORCE_COLOR
+T_N=0
+T_FAILED=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gitops-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { # ok CONDITION-EXIT-STATUS NAME
+	local st=$1; shift
+	T_N=$((T_N + 1))
+	if [ "$st" -eq 0 ]; then echo "ok $T_N - $*"; else echo "not ok $T_N - $*"; T_FAILED=$((T_FAILED + 1)); fi
+	return "$st"
+}
+is() { # is GOT WANT NAME
+	local got=$1 want=$2; shift 2
+	T_N=$((T_N + 1))
+	if [ "$got" == "$want" ]; then echo "ok $T_N - $*"; return 0; fi
+	echo "not ok $T_N - $*"
+	T_FAILED=$((T_FAILED + 1))
+	{ echo "#      got: '$got'"; echo "# expected: '$want'"; } | head -n 40
+	return 1
+}
+like() { # like GOT REGEX NAME
+	local got=$1 re=$2; shift 2
+	T_N=$((T_N + 1))
+	if [[ "$got" =~ $re ]]; then echo "ok $T_N - $*"; return 0; fi
+	echo "not ok $T_N - $*"
+	T_FAILED=$((T_FAILED + 1))
+	{ echo "#      got: '$got'"; echo "# expected to match: '$re'"; } | head -n 40
+	return 1
+}
+unlike() { # unlike GOT REGEX NAME
+	local got=$1 re=$2; shift 2
+	T_N=$((T_N + 1))
+	if ! [[ "$got" =~ $re ]]; then echo "ok $T_N - $*"; return 0; fi
+	echo "not ok $T_N - $*"
+	T_FAILED=$((T_FAILED + 1))
+	echo "#      got: '$got' (must not match '$re')" | head -n 40
+	return 1
+}
+skip() { T_N=$((T_N + 1)); echo "ok $T_N # skip $*"; }
+
+# run CMD...: runs with stdin from /dev/null unless redirected; sets OUT, ERR, RC.
+run() {
+	"$@" >"$TMP/.out" 2>"$TMP/.err"
+	RC=$?
+	OUT=$(cat "$TMP/.out")
+	ERR=$(cat "$TMP/.err")
+}
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAILED" -eq 0 ]
+	exit $?
+}
