@@ -470,8 +470,44 @@ static void format_float32_key(double d, char *buf, size_t size)
 
 /* sigs.k8s.io/yaml turns non-string keys into strings: ints in decimal, bools
  * as true/false, floats with Go's 'g' formatting at float32 precision. */
+/* Keys Go turns into text without a JSON number: FormatFloat's +Inf/-Inf/NaN, renamed as YAML writes them. */
+static const char *special_float_key(const yaml_event_t *ev)
+{
+	const char *s = (const char *)ev->data.scalar.value;
+	size_t len = ev->data.scalar.length;
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ev->data.scalar.tag || len < 4 ||
+	    !in_words(s, len, special_floats))
+		return NULL;
+	return s[len - 1] == 'n' || s[len - 1] == 'N' ? ".nan" : s[0] == '-' ? "-.inf" : ".inf";
+}
+
+/* A plain key past INT64_MAX is a uint64 to goyaml.v2, which sigs.k8s.io/yaml refuses as a key. */
+static bool is_uint64_key(const yaml_event_t *ev)
+{
+	const char *s = (const char *)ev->data.scalar.value;
+	char plain[32];
+	size_t n = 0;
+	bool is_unsigned = false;
+	long long iv;
+	unsigned long long uv;
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ev->data.scalar.tag || ev->data.scalar.length >= 64)
+		return false;
+	for (size_t i = 0; i < ev->data.scalar.length && n < sizeof(plain) - 1; i++)
+		if (s[i] != '_')
+			plain[n++] = s[i];
+	plain[n] = '\0';
+	return n && plain[0] != '.' && parse_go_int(plain, &is_unsigned, &iv, &uv) && is_unsigned;
+}
+
 static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
 {
+	const char *special = special_float_key(ev);
+	if (special)
+		return strdup(special);
+	if (is_uint64_key(ev)) {
+		error_at(r, ev->start_mark, "%s", "a map key past 9223372036854775807 cannot become JSON");
+		return NULL;
+	}
 	json_t *v = scalar_value(r, ev);
 	char buf[64], *out = NULL;
 	if (!v)
