@@ -38,31 +38,40 @@ static bool has_manifest_suffix(const char *name)
 	return dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
 }
 
+/* The first unescaped c in s at brace depth 0 (counting from s), or NULL; '\\' escapes as in gobwas. */
+static const char *find_unescaped(const char *s, const char *end, char c)
+{
+	int depth = 0;
+	for (const char *p = s; p < end && *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (depth == 0 && *p == c)
+			return p;
+		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
+	}
+	return NULL;
+}
+
 /*
  * gobwas/glob as Argo CD compiles it: no separator (so '*' crosses '/') and
  * {a,b} alternation, which fnmatch lacks: expand the first brace group and
- * match each alternative.
+ * match each alternative. A backslash escapes the next character ("\\{" is a
+ * literal brace), as in both gobwas and fnmatch.
  */
 bool glob_match(const char *pattern, const char *path)
 {
-	const char *open = strchr(pattern, '{');
-	const char *close = NULL;
-	int depth = 0;
-	for (const char *p = open; p && *p; p++) {
-		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
-		if (depth == 0) {
-			close = p;
-			break;
-		}
-	}
+	const char *end = pattern + strlen(pattern);
+	const char *open = find_unescaped(pattern, end, '{');
+	const char *close = open ? find_unescaped(open + 1, end, '}') : NULL;
 	if (!open || !close)
 		return fnmatch(pattern, path, 0) == 0;
 	size_t head = (size_t)(open - pattern), tail_len = strlen(close + 1);
 	for (const char *alt = open + 1; alt <= close;) {
-		const char *end = alt;
-		for (depth = 0; end < close && !(depth == 0 && *end == ','); end++)
-			depth += *end == '{' ? 1 : *end == '}' ? -1 : 0;
-		size_t alt_len = (size_t)(end - alt);
+		const char *comma = find_unescaped(alt, close, ',');
+		const char *stop = comma ? comma : close;
+		size_t alt_len = (size_t)(stop - alt);
 		char *expanded = malloc(head + alt_len + tail_len + 1);
 		if (!expanded)
 			return false;
@@ -73,7 +82,7 @@ bool glob_match(const char *pattern, const char *path)
 		free(expanded);
 		if (m)
 			return true;
-		alt = end + 1;
+		alt = stop + 1;
 	}
 	return false;
 }
@@ -122,19 +131,24 @@ static int visit(const struct render_opts *o, const char *root, const char *rel,
 	char *rel_path = *rel ? join_path(rel, name) : strdup(name);
 	char *full = rel_path ? join_path(root, rel_path) : NULL;
 	struct stat st;
+	bool is_link = false;
 	int ret = 0;
 	if (!full) {
 		ret = -1;
 		gt_error("out of memory");
-	} else if (stat(full, &st) < 0) {
+	} else if (lstat(full, &st) < 0 || ((is_link = S_ISLNK(st.st_mode)) && stat(full, &st) < 0)) {
 		/* A dangling symlink is not a manifest; anything else unreadable is an error. */
 		if (errno != ENOENT) {
 			gt_error("%s: %s", full, strerror(errno));
 			ret = -1;
 		}
 	} else if (S_ISDIR(st.st_mode)) {
-		/* Hidden directories (.git, .github) are never manifests. */
-		if (o->recurse && name[0] != '.')
+		/*
+		 * Hidden directories (.git, .github) are never manifests. As in
+		 * filepath.Walk, a symlink to a directory is not descended: a link to
+		 * a parent would loop, one to a sibling would render it twice.
+		 */
+		if (o->recurse && name[0] != '.' && !is_link)
 			ret = walk(o, root, rel_path, out);
 	} else if (S_ISREG(st.st_mode) && has_manifest_suffix(name) && selected(o, rel_path)) {
 		if (file_list_add(out, full) < 0) {

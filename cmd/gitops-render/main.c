@@ -194,9 +194,10 @@ static int check_unique(json_t *seen, const struct objects *objs, size_t i, cons
 	int r = 0;
 	if (prev) {
 		const struct gt_where *a = &objs->where[json_integer_value(prev)], *b = &objs->where[i];
-		gt_error("duplicate object %s%s%s %s%s%s: %s:%lu and %s:%lu", ref->group, *ref->group ? "/" : "",
-			 ref->kind, ref->namespace, *ref->namespace ? "/" : "", ref->name, a->file, a->line, b->file,
-			 b->line);
+		/* FILE:LINE: why, like every input error: the second one, naming the first. */
+		gt_error("%s:%lu: duplicate object %s%s%s %s%s%s: already defined at %s:%lu", b->file, b->line,
+			 ref->group, *ref->group ? "/" : "", ref->kind, ref->namespace, *ref->namespace ? "/" : "",
+			 ref->name, a->file, a->line);
 		r = -1;
 	} else {
 		json_object_set_new(seen, key, json_integer((json_int_t)i));

@@ -12,14 +12,14 @@ static int tap_n, tap_failed;
 #define is_str(got, want, ...) tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 #define is_int(got, want, ...) tap_is_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
 
-static void tap_vname(const char *fmt, va_list ap)
+static inline void tap_vname(const char *fmt, va_list ap)
 {
 	vprintf(fmt, ap);
 	putchar('\n');
 }
 
-__attribute__((format(printf, 4, 5)))
-static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5), unused))
+static inline int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -33,8 +33,8 @@ static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 	return pass;
 }
 
-__attribute__((format(printf, 5, 6)))
-static int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 5, 6), unused))
+static inline int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
 {
 	int pass = (got == NULL && want == NULL) || (got && want && strcmp(got, want) == 0);
 	va_list ap;
@@ -50,8 +50,8 @@ static int tap_is_str(const char *got, const char *want, const char *file, int l
 	return pass;
 }
 
-__attribute__((format(printf, 5, 6)))
-static int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 5, 6), unused))
+static inline int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
 {
 	int pass = got == want;
 	va_list ap;
@@ -67,7 +67,7 @@ static int tap_is_int(long long got, long long want, const char *file, int line,
 }
 
 /* Call last: prints the plan and returns main's exit code. */
-static int tap_done(void)
+static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;

@@ -1,0 +1,57 @@
+/* Unit tests for common/redact: no credential survives in what we print. */
+#include <stdlib.h>
+
+#include "redact.h"
+#include "tap.h"
+
+static void check_redact(const char *url, const char *want)
+{
+	char *got = gt_url_redact(url);
+	is_str(got, want, "redact %s", url);
+	free(got);
+}
+
+static void check_user(const char *url, const char *want)
+{
+	char *got = gt_url_user_dup(url);
+	is_str(got, want, "user of %s", url);
+	free(got);
+}
+
+static void check_secret(const char *text, const char *secret, const char *want)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", text);
+	gt_redact_secret(buf, secret);
+	is_str(buf, want, "mask '%s' in '%s'", secret ? secret : "(null)", text);
+}
+
+int main(void)
+{
+	check_redact("https://dev.azure.com/org/proj/_git/repo", "https://dev.azure.com/org/proj/_git/repo");
+	check_redact("https://org:s3cr3t-pat@dev.azure.com/org/proj/_git/repo", "https://org@dev.azure.com/org/proj/_git/repo");
+	check_redact("https://:s3cr3t@host/x", "https://@host/x");
+	check_redact("https://user:p@ss@host/x", "https://user@host/x");
+	check_redact("https://org@dev.azure.com/org/_git/r", "https://org@dev.azure.com/org/_git/r");
+	check_redact("http://127.0.0.1:8080/git/r.git", "http://127.0.0.1:8080/git/r.git");
+	check_redact("https://host/path@with-at", "https://host/path@with-at");
+	check_redact("/srv/git/manifests.git", "/srv/git/manifests.git");
+	check_redact("file:///srv/git/m.git", "file:///srv/git/m.git");
+
+	ok(gt_url_has_password("https://a:b@h/x"), "a password is seen");
+	ok(!gt_url_has_password("https://a@h/x"), "a user name alone is not a password");
+	ok(!gt_url_has_password("https://h/p:q@r"), "an '@' in the path is not userinfo");
+	ok(!gt_url_has_password("/local/path:x@y"), "a path has no userinfo");
+
+	check_user("https://org@dev.azure.com/x", "org");
+	check_user("https://org:pat@dev.azure.com/x", "org");
+	check_user("https://dev.azure.com/x", NULL);
+	check_user("https://:pat@dev.azure.com/x", NULL);
+
+	check_secret("token abcd1234 in abcd1234", "abcd1234", "token *** in ***");
+	check_secret("nothing here", "abcd1234", "nothing here");
+	check_secret("short ab", "ab", "short ab");
+	check_secret("null secret", NULL, "null secret");
+	check_secret("xxabcdxx", "abcd", "xx***xx");
+	return tap_done();
+}
