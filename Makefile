@@ -35,7 +35,7 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 TEST_TOOLS := build/tests/yaml2json
 
-.PHONY: all deps check demo install uninstall clean tests bench
+.PHONY: all deps check demo install uninstall clean tests bench completions
 all: $(BINS)
 
 # Rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build).
@@ -81,13 +81,30 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run
 
+SHAREDIR  ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(SHAREDIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(SHAREDIR)/zsh/site-functions
+FISHCOMPDIR ?= $(SHAREDIR)/fish/vendor_completions.d
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	for t in $(TOOLS); do \
+		install -m 644 completions/$$t.bash $(DESTDIR)$(BASHCOMPDIR)/$$t && \
+		install -m 644 completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t && \
+		install -m 644 completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish || exit 1; \
+	done
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+		$(DESTDIR)$(MANDIR)/man7/gitops-tools.7 $(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) \
+		$(TOOLS:%=$(DESTDIR)$(ZSHCOMPDIR)/_%) $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish)
+
+completions: all
+	tests/tools/gen-completions
 
 clean:
 	rm -rf build bin

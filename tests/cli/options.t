@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# options.t: each tool's options agree wherever they appear. The option table is the one source:
+# `--help` is generated from it, and for every bin/gitops-* this checks that
+#   - --help, -h, --version and an unknown option behave as every tool's must (DESIGN.md 4);
+#   - the man page docs/man/TOOL.1 lists every option of --help in OPTIONS, with the same
+#     argument names, and no option --help lacks; it formats without groff warnings;
+#   - the bash, zsh and fish completions name every option, know which take a value, and are
+#     what tests/tools/gen-completions makes of --help today;
+#   - the completions work in the real shells: bash (alone and through bash-completion's
+#     loader), fish and zsh, each skipped when the shell is not installed.
+# gitops-tools(7) must list every tool.
+. "$(dirname "$0")/../lib.sh"
+
+COMP=$TOP/completions
+MAN=$TOP/docs/man
+
+shopt -s nullglob
+TOOLS=("$BIN"/gitops-*)
+shopt -u nullglob
+[ "${#TOOLS[@]}" -gt 0 ] || { echo "Bail out! no bin/gitops-* (run make first)"; exit 1; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# parse_help TOOL: the options of `TOOL --help` into O_SHORT, O_LONG, O_ARG and O_LEFT (the
+# option column as --help prints it, e.g. "-n, --namespace NS").
+parse_help() {
+	local line re='^ +((-([A-Za-z0-9]), )?--([a-z0-9][a-z0-9-]*)( ([A-Z][A-Z0-9_-]*))?) +[^ ]'
+	O_SHORT=() O_LONG=() O_ARG=() O_LEFT=()
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		O_LEFT+=("${BASH_REMATCH[1]}")
+		O_SHORT+=("${BASH_REMATCH[3]}")
+		O_LONG+=("${BASH_REMATCH[4]}")
+		O_ARG+=("${BASH_REMATCH[6]}")
+	done < <("$1" --help)
+}
+
+# has_word FILE WORD: WORD occurs in FILE not as part of a longer option name.
+has_word() {
+	grep -qE -- "(^|[^A-Za-z0-9-])$2([^A-Za-z0-9-]|\$)" "$1"
+}
+
+# man_options PAGE: the option lines of the OPTIONS section, as formatted, without indent.
+man_options() {
+	LC_ALL=C groff -man -Tascii -P-cbou "$1" 2>/dev/null |
+		sed -n '/^OPTIONS$/,/^[A-Z]/p' |
+		sed -nE 's/^       (-[A-Za-z0-9], )?(--[a-z0-9][a-z0-9-]*( [A-Z][A-Z0-9_-]*)?)$/\1\2/p'
+}
+
+# --- per tool: --help, --version, unknown options -------------------------------------------
+
+check_behaviour() {
+	local tool=$1 name=${1##*/} letter i
+	run "$tool" --help
+	is "$RC" 0 "$name --help exits 0"
+	like "$OUT" "^usage: $name " "$name --help prints the usage on stdout"
+	is "$ERR" "" "$name --help prints nothing on stderr"
+	local help=$OUT
+	run "$tool" -h
+	is "$OUT" "$help" "$name -h is --help"
+
+	run "$tool" --version
+	is "$RC" 0 "$name --version exits 0"
+	is "$OUT" "$name (gitops-tools) $(cat "$TOP/VERSION")" "$name --version prints its name and the version"
+
+	run "$tool" --no-such-option
+	is "$RC" 2 "$name --no-such-option exits 2"
+	is "$OUT" "" "$name --no-such-option prints nothing on stdout"
+	like "$ERR" "^$name: .*--no-such-option" "$name --no-such-option names the option on stderr"
+
+	for letter in Z Y X W U T S R P; do
+		[[ " ${O_SHORT[*]} " == *" $letter "* ]] || break
+	done
+	run "$tool" "-$letter"
+	is "$RC" 2 "$name -$letter (unknown) exits 2"
+	like "$ERR" "^$name: .*-$letter" "$name -$letter names the option on stderr"
+
+	for i in "${!O_LONG[@]}"; do
+		if [ -n "${O_ARG[i]}" ]; then
+			run "$tool" "--${O_LONG[i]}"
+			is "$RC" 2 "$name --${O_LONG[i]} without its ${O_ARG[i]} exits 2"
+			like "$ERR" "^$name: .*--${O_LONG[i]}" "$name --${O_LONG[i]} without a value says which option"
+		else
+			run "$tool" "--${O_LONG[i]}=x"
+			is "$RC:$OUT" "2:" "$name --${O_LONG[i]}=x (a flag with a value) exits 2, nothing on stdout"
+			like "$ERR" "^$name: .*--${O_LONG[i]}" "$name --${O_LONG[i]}=x says which option"
+		fi
+	done
+}
+
+# --- per tool: the man page -----------------------------------------------------------------
+
+check_man() {
+	local tool=$1 name=${1##*/} page=$MAN/${1##*/}.1 i left listed
+	if [ ! -f "$page" ]; then
+		ok 1 "$name has a man page docs/man/$name.1"
+		return
+	fi
+	ok 0 "$name has a man page docs/man/$name.1"
+	if ! have groff; then
+		skip "groff not installed (Debian: groff-base): man page OPTIONS of $name not checked"
+		return
+	fi
+	run groff -man -Tutf8 -ww -z "$page"
+	is "$ERR" "" "docs/man/$name.1 formats without groff warnings"
+
+	listed=$(man_options "$page")
+	for i in "${!O_LONG[@]}"; do
+		left=${O_LEFT[i]}
+		grep -qxF -- "$left" <<<"$listed"
+		ok $? "docs/man/$name.1 OPTIONS lists '$left'"
+	done
+	while IFS= read -r left; do
+		[ -n "$left" ] || continue
+		printf '%s\n' "${O_LEFT[@]}" | grep -qxF -- "$left"
+		ok $? "docs/man/$name.1 OPTIONS: '$left' is an option of $name --help"
+	done <<<"$listed"
+}
+
+# --- per tool: the completion files ---------------------------------------------------------
+
+check_completion_files() {
+	local tool=$1 name=${1##*/} i f s l
+	local bash_f=$COMP/$name.bash zsh_f=$COMP/_$name fish_f=$COMP/$name.fish
+	for f in "$bash_f" "$zsh_f" "$fish_f"; do
+		[ -f "$f" ]
+		ok $? "$name has completions/${f##*/}" || return
+	done
+	for i in "${!O_LONG[@]}"; do
+		l=--${O_LONG[i]} s=${O_SHORT[i]:+-${O_SHORT[i]}}
+		has_word "$bash_f" "$l" && { [ -z "$s" ] || has_word "$bash_f" "$s"; }
+		ok $? "completions/$name.bash offers $l${s:+ and $s}"
+		has_word "$zsh_f" "$l" && { [ -z "$s" ] || has_word "$zsh_f" "$s"; }
+		ok $? "completions/_$name offers $l${s:+ and $s}"
+		grep -qE -- "^complete -c $name( -s ${O_SHORT[i]})? -l ${O_LONG[i]} " "$fish_f" &&
+			{ [ -z "$s" ] || grep -qE -- "^complete -c $name -s ${O_SHORT[i]} -l ${O_LONG[i]} " "$fish_f"; }
+		ok $? "completions/$name.fish offers $l${s:+ and $s}"
+
+		# Which options take a value: bash completes after them (a "case \$prev" pattern), zsh
+		# has --opt= and -x+, fish -r or -x.
+		if [ -n "${O_ARG[i]}" ]; then
+			grep -qE -- "^	[^#]*(^|[ 	])$l( |\))" "$bash_f"
+			ok $? "completions/$name.bash: $l takes a value"
+			grep -qE -- "(^|[^A-Za-z0-9-])$l=" "$zsh_f" && { [ -z "$s" ] || grep -qF -- "$s+" "$zsh_f"; }
+			ok $? "completions/_$name: $l takes a value"
+			grep -E -- "^complete -c $name( -s [^ ])? -l ${O_LONG[i]} " "$fish_f" | grep -qE -- ' -(r|x)( |$)'
+			ok $? "completions/$name.fish: $l takes a value"
+		else
+			grep -E -- "^complete -c $name( -s [^ ])? -l ${O_LONG[i]} " "$fish_f" | grep -qvE -- ' -(r|x)( |$)'
+			ok $? "completions/$name.fish: $l is a flag"
+		fi
+	done
+}
+
+# --- the completions in the real shells ------------------------------------------------------
+
+# A directory to complete in: one subdirectory, one manifest file.
+WORK=$TMP/work
+mkdir -p "$WORK/manifests"
+: >"$WORK/x.yaml"
+
+# bash_complete TOOL WORD...: what the completion of the last WORD offers, one a line, sorted.
+bash_complete() {
+	local name=$1
+	(cd "$WORK" && bash --norc --noprofile -c '
+		. "$1" || exit 3
+		shift
+		spec=$(complete -p "$1") || exit 4
+		fn=${spec#*-F }
+		fn=${fn%% *}
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		COMPREPLY=()
+		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"
+	' bash "$COMP/$name.bash" "$@") | sed '/^$/d' | sort -u
+}
+
+# fish_complete TOOL LINE: what fish offers at the end of LINE, found through fish_complete_path.
+fish_complete() {
+	(cd "$WORK" && fish --no-config -c \
+		'set -g fish_complete_path $argv[1] $fish_complete_path; complete -C$argv[2]' \
+		"$COMP" "$2") | cut -f1 | sort -u
+}
+
+# zsh_complete TOOL LINE: what zsh offers at the end of LINE (an interactive zsh on a pty,
+# compinit with completions/ first in $fpath, compadd wrapped to print its matches).
+cat >"$TMP/capture.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 3
+setup=$3
+cat >$setup <<'SETUP'
+PROMPT=
+autoload -Uz compinit
+compinit -u -D
+bindkey '^I' complete-word
+bindkey '^M' undefined
+bindkey '^J' undefined
+zstyle ':completion:*' insert-tab false
+zstyle ':completion:*' list-grouped false
+null-line() { echo -E - $'\0' }
+compprefuncs=(null-line)
+comppostfuncs=(null-line exit)
+compadd() {
+	if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+		builtin compadd "$@"
+		return
+	fi
+	local -a __hits
+	builtin compadd -A __hits "$@"
+	builtin compadd "$@"
+	local h
+	for h in $__hits; do echo -E - "<match>$h</match>"; done
+}
+echo setup-ok
+SETUP
+zpty z zsh -f -i
+zpty -w z "fpath=(${(q)1} \$fpath); source ${(q)setup}"
+while zpty -r z line; do [[ $line == *setup-ok* && $line != *source* ]] && break; done
+zpty -w z "$2"$'\t'
+integer n=0
+while zpty -r z line; do
+	if [[ $line == *$'\0'* ]]; then
+		(( n++ )) && break
+		continue
+	fi
+	(( n )) && [[ $line == *'<match>'*'</match>'* ]] && print -r -- ${${line##*<match>}%%</match>*}
+done
+zpty -d z
+ZSH
+zsh_complete() {
+	(cd "$WORK" && timeout 30 zsh -f "$TMP/capture.zsh" "$COMP" "$2" "$TMP/zsh-setup") | sort -u
+}
+
+# lines WORD...: the words one a line, sorted, to compare with a completion's output.
+lines() { printf '%s\n' "$@" | sort -u; }
+
+# check_shell SHELL TOOL: every long option offered after "--" in that shell.
+check_shell_options() {
+	local sh=$1 tool=$2 name=${2##*/} got want
+	want=$(lines "${O_LONG[@]/#/--}")
+	case $sh in
+	bash) got=$(bash_complete "$name" "$name" --) ;;
+	fish) got=$(fish_complete "$name" "$name --") ;;
+	zsh) got=$(zsh_complete "$name" "$name --") ;;
+	esac
+	is "$got" "$want" "$sh: '$name --<TAB>' offers every long option of --help"
+}
+
+check_render_bash() {
+	is "$(bash_complete gitops-render gitops-render --tr)" "--tracking" "bash: 'gitops-render --tr<TAB>' gives --tracking"
+	is "$(bash_complete gitops-render gitops-render -o '')" "$(lines json yaml)" "bash: 'gitops-render -o <TAB>' gives json yaml"
+	is "$(bash_complete gitops-render gitops-render --output = '')" "$(lines json yaml)" \
+		"bash: 'gitops-render --output=<TAB>' gives json yaml"
+	is "$(bash_complete gitops-render gitops-render --tracking '')" "$(lines annotation label annotation+label)" \
+		"bash: 'gitops-render --tracking <TAB>' gives annotation label annotation+label"
+	is "$(bash_complete gitops-render gitops-render -n my-app '')" "manifests" \
+		"bash: the DIR operand completes directories only"
+	is "$(bash_complete gitops-render gitops-render --include '')" "" "bash: --include takes free text"
+	is "$(bash_complete gitops-render gitops-render -- -)" "" "bash: no options after --"
+
+	# Installed the way bash-completion finds it: by the command's name, loaded on first use.
+	local bc=/usr/share/bash-completion/bash_completion got
+	if [ ! -f "$bc" ]; then
+		skip "bash-completion not installed: loading by command name not checked"
+		return
+	fi
+	mkdir -p "$TMP/share/bash-completion/completions"
+	cp "$COMP/gitops-render.bash" "$TMP/share/bash-completion/completions/gitops-render"
+	got=$(cd "$WORK" && env -u BASH_COMPLETION_USER_DIR XDG_DATA_HOME="$TMP/share" bash --norc --noprofile -c '
+		. "$1" || exit 3
+		__load_completion gitops-render || exit 4
+		complete -p gitops-render
+		COMP_WORDS=(gitops-render --tr) COMP_CWORD=1 COMPREPLY=()
+		_gitops_render gitops-render --tr gitops-render
+		echo "${COMPREPLY[*]}"' bash "$bc" 2>&1)
+	is "$got" "complete -F _gitops_render gitops-render
+--tracking" "bash-completion loads completions/gitops-render.bash installed as gitops-render"
+}
+
+check_render_fish() {
+	is "$(fish_complete gitops-render 'gitops-render --tr')" "--tracking" "fish: 'gitops-render --tr<TAB>' gives --tracking"
+	is "$(fish_complete gitops-render 'gitops-render -o ')" "$(lines json yaml)" "fish: 'gitops-render -o <TAB>' gives json yaml"
+	is "$(fish_complete gitops-render 'gitops-render --tracking ')" "$(lines annotation label annotation+label)" \
+		"fish: 'gitops-render --tracking <TAB>' gives annotation label annotation+label"
+	is "$(fish_complete gitops-render 'gitops-render -n my-app ')" "manifests/" "fish: the DIR operand completes directories only"
+	is "$(fish_complete gitops-render 'gitops-render --include ')" "" "fish: --include takes free text"
+}
+
+check_render_zsh() {
+	is "$(zsh_complete gitops-render 'gitops-render --tr')" "--tracking" "zsh: 'gitops-render --tr<TAB>' gives --tracking"
+	is "$(zsh_complete gitops-render 'gitops-render -o ')" "$(lines json yaml)" "zsh: 'gitops-render -o <TAB>' gives json yaml"
+	is "$(zsh_complete gitops-render 'gitops-render --output=')" "$(lines json yaml)" \
+		"zsh: 'gitops-render --output=<TAB>' gives json yaml"
+	is "$(zsh_complete gitops-render 'gitops-render --tracking ')" "$(lines annotation label annotation+label)" \
+		"zsh: 'gitops-render --tracking <TAB>' gives annotation label annotation+label"
+	is "$(zsh_complete gitops-render 'gitops-render -n my-app ')" "manifests" "zsh: the DIR operand completes directories only"
+	is "$(zsh_complete gitops-render 'gitops-render --include ')" "" "zsh: --include takes free text"
+}
+
+# --- run ------------------------------------------------------------------------------------
+
+# The shells to try the completions in: bash is running this; fish and zsh when installed.
+SHELLS=(bash)
+if have fish; then SHELLS+=(fish); else skip "fish not installed (Debian: fish): fish completions not run"; fi
+if have zsh && zsh -fc 'zmodload zsh/zpty' 2>/dev/null; then
+	SHELLS+=(zsh)
+else
+	skip "zsh (with zsh/zpty) not installed (Debian: zsh): zsh completions not run"
+fi
+
+for tool in "${TOOLS[@]}"; do
+	parse_help "$tool"
+	ok $((${#O_LONG[@]} > 0 ? 0 : 1)) "${tool##*/} --help lists options"
+	check_behaviour "$tool"
+	check_man "$tool"
+	check_completion_files "$tool"
+	for sh in "${SHELLS[@]}"; do
+		[ -f "$COMP/${tool##*/}.bash" ] && check_shell_options "$sh" "$tool"
+	done
+done
+
+run "$TOP/tests/tools/gen-completions" --check
+is "$RC:$ERR" "0:" "completions/ is what tests/tools/gen-completions makes of every --help"
+
+if [ -x "$BIN/gitops-render" ] && [ -f "$COMP/gitops-render.bash" ]; then
+	check_render_bash
+	for sh in "${SHELLS[@]}"; do
+		case $sh in
+		fish) check_render_fish ;;
+		zsh) check_render_zsh ;;
+		esac
+	done
+fi
+
+page=$MAN/gitops-tools.7
+if [ -f "$page" ]; then
+	ok 0 "docs/man/gitops-tools.7 exists"
+	if have groff; then
+		run groff -man -Tutf8 -ww -z "$page"
+		is "$ERR" "" "docs/man/gitops-tools.7 formats without groff warnings"
+	fi
+	for tool in "${TOOLS[@]}"; do
+		grep -qF -- "${tool##*/}" <(sed 's/\\-/-/g' "$page")
+		ok $? "docs/man/gitops-tools.7 lists ${tool##*/}"
+	done
+else
+	ok 1 "docs/man/gitops-tools.7 exists"
+fi
+
+done_testing
