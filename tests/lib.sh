@@ -10,7 +10,20 @@ unset FORCE_COLOR
 T_N=0
 T_FAILED=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gitops-test.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# at_exit CMD...: run CMD (one string, eval'd) when the test exits, also when it fails; the
+# latest registered runs first, and $TMP is removed after all of them (servers stop before it).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$*"); }
+_at_exit_run() {
+	local i
+	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do eval "${AT_EXIT[i]}" || true; done
+	rm -rf "$TMP"
+}
+trap _at_exit_run EXIT
+# bash skips the EXIT trap on a fatal signal: turn INT/TERM/HUP into exits so servers stop.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 ok() { # ok CONDITION-EXIT-STATUS NAME
 	local st=$1; shift
