@@ -178,11 +178,13 @@ static int handle_common(const struct gt_command *cmd, const struct gt_option *o
 	return 0;
 }
 
-static int report_getopt_error(const struct gt_command *cmd, int c, char **argv)
+static int report_getopt_error(const struct gt_command *cmd, const struct parse_tables *t, int c, char **argv)
 {
 	const char *arg = argv[optind - 1];
 	if (c == ':')
 		gt_error("option %s needs a value; see '%s --help'", arg, cmd->name);
+	else if (optopt >= 256) /* getopt_long: a known flag given "=value" */
+		gt_error("option --%s takes no value; see '%s --help'", t->by_index[optopt - 256]->name, cmd->name);
 	else if (optopt)
 		gt_error("unknown option -%c; see '%s --help'", optopt, cmd->name);
 	else
@@ -214,11 +216,12 @@ int gt_parse(const struct gt_command *cmd, int argc, char **argv, void *ctx, int
 		goto out;
 	}
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc and musl then also forget a half-read "-abc" of a previous parse. */
+	optind = 0;
 	for (int c, index = -1; (c = getopt_long(argc, argv, t.shorts, t.longs, &index)) != -1; index = -1) {
 		const struct gt_option *o;
 		if (c == '?' || c == ':') {
-			ret = report_getopt_error(cmd, c, argv);
+			ret = report_getopt_error(cmd, &t, c, argv);
 			goto out;
 		}
 		o = c >= 256 ? t.by_index[c - 256] : option_for_short(&t, c);
@@ -269,7 +272,8 @@ int gt_parse_uint(const char *opt, const char *arg, unsigned long max, unsigned 
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(arg, &end, 10);
-	if (!*arg || *arg == '-' || *end || errno || v > max) {
+	/* Digits only: strtoul would also take " -1" and wrap it to ULONG_MAX. */
+	if (!(*arg >= '0' && *arg <= '9') || *end || errno || v > max) {
 		gt_error("--%s %s: not a whole number between 0 and %lu", opt, arg, max);
 		return -1;
 	}
@@ -290,7 +294,7 @@ int gt_parse_size(const char *opt, const char *arg, size_t *out)
 	}
 	if (*end == 'i' && shift)
 		end++;
-	if (!*arg || *arg == '-' || (*end && strcmp(end, "B")) || errno || v > (SIZE_MAX >> shift)) {
+	if (!(*arg >= '0' && *arg <= '9') || (*end && strcmp(end, "B")) || errno || v > (SIZE_MAX >> shift)) {
 		gt_error("--%s %s: not a size (a number with an optional K, M or G suffix)", opt, arg);
 		return -1;
 	}

@@ -20,7 +20,11 @@ struct src {
 	size_t pos, len;
 	bool eof;
 	int read_errno;
-	unsigned long line; /* 1-based line of buf[pos] */
+	unsigned long line;   /* 1-based line of buf[pos] */
+	unsigned long column; /* characters before buf[pos] on its line */
+	/* The JSON document being read: bytes handed to jansson, and the limit on them. */
+	size_t doc_bytes, max_doc_bytes;
+	bool too_big;
 };
 
 enum form { FORM_UNKNOWN, FORM_JSON, FORM_YAML };
@@ -70,6 +74,7 @@ static int src_peek_content(struct src *s)
 			if (c == '\n') {
 				lines++;
 				line_start = i + 1;
+				s->column = 0;
 			} else if (c == ' ' || c == '\t' || c == '\r') {
 				continue;
 			} else if (c == 0xef && s->len - i >= 3 && (unsigned char)s->buf[i + 1] == 0xbb &&
@@ -118,10 +123,20 @@ static size_t json_read_callback(void *out, size_t size, void *data)
 		if (c == '}' || c == ']' || c == '\n')
 			break;
 	}
+	if (n > s->max_doc_bytes - s->doc_bytes) {
+		s->too_big = true; /* stop here: jansson sees the end of its input */
+		return (size_t)-1;
+	}
+	s->doc_bytes += n;
 	memcpy(out, p, n);
-	for (size_t i = 0; i < n; i++)
-		if (p[i] == '\n')
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
 			s->line++;
+			s->column = 0;
+		} else if (((unsigned char)p[i] & 0xc0) != 0x80) {
+			s->column++; /* characters, as jansson counts its columns */
+		}
+	}
 	s->pos += n;
 	return n;
 }
@@ -142,6 +157,7 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
 	}
 	st->close_file = !is_stdin;
 	st->src.line = 1;
+	st->src.max_doc_bytes = lim->max_doc_bytes;
 	st->path = path;
 	st->name = is_stdin ? "<stdin>" : path;
 	st->lim = *lim;
@@ -172,6 +188,29 @@ static int read_error(struct gt_stream *st)
 	return -1;
 }
 
+/* Levels of maps and lists in v (0 for a scalar), as the YAML reader counts them for --max-depth.
+ * jansson stops at 2048 levels, so the recursion is bounded. */
+static size_t json_height(const json_t *v)
+{
+	size_t h = 0, i;
+	const char *k;
+	json_t *c;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, c) {
+			size_t ch = json_height(c);
+			h = ch > h ? ch : h;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) {
+			size_t ch = json_height(c);
+			h = ch > h ? ch : h;
+		}
+	} else {
+		return 0;
+	}
+	return h + 1;
+}
+
 /* Next raw document (any JSON value); 1, 0 at the end, -1 after an error. */
 static int next_json_document(struct gt_stream *st, json_t **doc, unsigned long *line)
 {
@@ -183,14 +222,28 @@ static int next_json_document(struct gt_stream *st, json_t **doc, unsigned long 
 		return -1;
 	}
 	json_error_t err;
-	unsigned long start = st->src.line;
+	unsigned long start = st->src.line, start_column = st->src.column;
 	*line = start;
+	st->src.doc_bytes = 0;
 	*doc = json_load_callback(json_read_callback, &st->src, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
 				  &err);
 	if (!*doc) {
 		if (st->src.read_errno)
 			return read_error(st);
-		gt_error("%s:%lu:%d: %s", st->name, start + (unsigned long)err.line - 1, err.column, err.text);
+		if (st->src.too_big) {
+			gt_error("%s:%lu: document larger than %zu bytes (--max-document-size)", st->name, start,
+				 st->lim.max_doc_bytes);
+			return -1;
+		}
+		/* jansson counts from where this document began, which may be mid-line. */
+		unsigned long column = (unsigned long)(err.column > 0 ? err.column : 0) + (err.line == 1 ? start_column : 0);
+		gt_error("%s:%lu:%lu: %s", st->name, start + (unsigned long)err.line - 1, column, err.text);
+		return -1;
+	}
+	if (json_height(*doc) > st->lim.max_depth) {
+		gt_error("%s:%lu: nested deeper than %zu levels (--max-depth)", st->name, start, st->lim.max_depth);
+		json_decref(*doc);
+		*doc = NULL;
 		return -1;
 	}
 	return 1;

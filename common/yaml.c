@@ -138,10 +138,12 @@ static json_t *resolve_number(const char *s, size_t len)
 	unsigned long long uv;
 	bool is_unsigned;
 	double d;
-	if (s[0] != '.' && parse_go_int(plain, &is_unsigned, &iv, &uv))
+	/* A leading '.' goes straight to ParseFloat(s) in goyaml.v2, which takes no '_'. */
+	bool dot = s[0] == '.';
+	if (!dot && parse_go_int(plain, &is_unsigned, &iv, &uv))
 		/* jansson has no uint64; a value past INT64_MAX keeps its magnitude as a real. */
 		v = is_unsigned ? json_real((double)uv) : json_integer(iv);
-	else if (matches_yaml_float(s[0] == '.' ? s : plain) && parse_finite_float(plain, &d))
+	else if ((!dot || n == len) && matches_yaml_float(plain) && parse_finite_float(plain, &d))
 		v = json_real(d);
 	else
 		v = json_stringn(s, len);
@@ -188,13 +190,41 @@ static bool looks_like_timestamp(const char *s, size_t len)
 	return i == 4 && i < len && s[i] == '-' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9';
 }
 
+/* goyaml.v2's isBase60Float, ^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$: YAML 1.1
+ * readers such as PyYAML take 1:20 as 80, so goyaml.v2's emitter quotes these. */
+static bool looks_like_base60(const char *s, size_t len)
+{
+	size_t i = 0, groups = 0;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		i++;
+	if (!(i < len && s[i] >= '0' && s[i] <= '9'))
+		return false;
+	while (i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+		i++;
+	while (i < len && s[i] == ':') {
+		size_t d = 0;
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9' && d < 2; i++, d++)
+			;
+		/* One digit, or two with the first 0-5. */
+		if (d == 0 || (d == 2 && s[i - 2] > '5'))
+			return false;
+		groups++;
+	}
+	if (!groups)
+		return false;
+	if (i < len && s[i] == '.')
+		for (i++; i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'); i++)
+			;
+	return i == len;
+}
+
 bool gt_yaml_string_needs_quotes(const char *s, size_t len)
 {
 	const char *why;
 	json_t *v = gt_yaml_resolve_plain(s, len, &why);
 	bool same = v && json_is_string(v) && json_string_length(v) == len;
 	json_decref(v);
-	if (!same || looks_like_timestamp(s, len))
+	if (!same || looks_like_timestamp(s, len) || looks_like_base60(s, len))
 		return true;
 	/* '<<' is a merge key and '=' a value tag to some readers: never plain. */
 	return (len == 2 && !memcmp(s, "<<", 2)) || (len == 1 && s[0] == '=');
@@ -205,8 +235,13 @@ bool gt_yaml_string_needs_quotes(const char *s, size_t len)
 struct anchor {
 	char *name;
 	json_t *value;
-	size_t nodes; /* size of value, charged to the alias budget at each use */
+	size_t nodes;  /* size of value, charged to the alias budget at each use */
+	size_t height; /* levels of maps and lists in value, for --max-depth at each use */
 };
+
+/* libyaml reads ahead of the events it returns by at most its raw buffer (16 KiB) and
+ * buffers a whole scalar before the event about it: read at most this much past the limit. */
+#define READ_AHEAD_SLACK ((size_t)1 << 20)
 
 struct gt_yaml_reader {
 	yaml_parser_t parser;
@@ -217,7 +252,15 @@ struct gt_yaml_reader {
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
 	size_t alias_nodes; /* expanded by aliases in this document */
-	size_t doc_start;   /* byte index where this document began */
+	size_t doc_start;   /* mark index (characters) where this document began */
+	/* Input from a FILE or a handler goes through guarded_read, which stops reading
+	 * a document far past --max-document-size instead of buffering all of it. */
+	FILE *file;
+	int (*read)(void *data, unsigned char *buf, size_t size, size_t *size_read);
+	void *read_data;
+	size_t bytes_read;      /* bytes handed to libyaml */
+	size_t doc_start_bytes; /* bytes_read when the previous document ended */
+	bool too_big;           /* guarded_read refused to read on */
 };
 
 static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limits *lim)
@@ -234,11 +277,34 @@ static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limit
 	return r;
 }
 
+static int guarded_read(void *data, unsigned char *buf, size_t size, size_t *size_read)
+{
+	struct gt_yaml_reader *r = data;
+	size_t used = r->bytes_read - r->doc_start_bytes;
+	if (used > READ_AHEAD_SLACK && used - READ_AHEAD_SLACK > r->lim.max_doc_bytes) {
+		r->too_big = true;
+		return 0;
+	}
+	int ok;
+	*size_read = 0;
+	if (r->file) {
+		*size_read = fread(buf, 1, size, r->file);
+		ok = !ferror(r->file);
+	} else {
+		ok = r->read(r->read_data, buf, size, size_read);
+	}
+	if (ok)
+		r->bytes_read += *size_read;
+	return ok;
+}
+
 struct gt_yaml_reader *gt_yaml_reader_new_file(FILE *f, const char *name, const struct gt_limits *lim)
 {
 	struct gt_yaml_reader *r = reader_new(name, lim);
-	if (r)
-		yaml_parser_set_input_file(&r->parser, f);
+	if (r) {
+		r->file = f;
+		yaml_parser_set_input(&r->parser, guarded_read, r);
+	}
 	return r;
 }
 
@@ -256,8 +322,11 @@ struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsign
 						  void *data, const char *name, const struct gt_limits *lim)
 {
 	struct gt_yaml_reader *r = reader_new(name, lim);
-	if (r)
-		yaml_parser_set_input(&r->parser, read, data);
+	if (r) {
+		r->read = read;
+		r->read_data = data;
+		yaml_parser_set_input(&r->parser, guarded_read, r);
+	}
 	return r;
 }
 
@@ -301,6 +370,11 @@ static int parser_error(struct gt_yaml_reader *r)
 	const char *problem = p->problem ? p->problem : "malformed YAML";
 	if (p->error == YAML_MEMORY_ERROR)
 		problem = "out of memory";
+	if (r->too_big) {
+		char lim[32];
+		snprintf(lim, sizeof(lim), "%zu", r->lim.max_doc_bytes);
+		return error_at(r, p->mark, "document larger than %s bytes (--max-document-size)", lim);
+	}
 	if (p->context)
 		snprintf(detail, sizeof(detail), "%s %s", problem, p->context);
 	else
@@ -327,15 +401,24 @@ static int next_event(struct gt_yaml_reader *r, yaml_event_t *ev)
 	return 0;
 }
 
-static size_t count_nodes(const json_t *v)
+/* Nodes in v, and its height in levels of maps and lists (0 for a scalar). */
+static size_t measure(const json_t *v, size_t *height)
 {
-	size_t n = 1, i;
+	size_t n = 1, i, h, max_h = 0;
 	const char *k;
 	json_t *c;
-	if (json_is_object(v))
-		json_object_foreach((json_t *)v, k, c) n += count_nodes(c);
-	else if (json_is_array(v))
-		json_array_foreach(v, i, c) n += count_nodes(c);
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, c) {
+			n += measure(c, &h);
+			max_h = h > max_h ? h : max_h;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) {
+			n += measure(c, &h);
+			max_h = h > max_h ? h : max_h;
+		}
+	}
+	*height = json_is_object(v) || json_is_array(v) ? max_h + 1 : 0;
 	return n;
 }
 
@@ -348,7 +431,7 @@ static int remember_anchor(struct gt_yaml_reader *r, const yaml_char_t *name, js
 			/* YAML lets an anchor be redefined; later aliases see the new value. */
 			json_decref(r->anchors[i].value);
 			r->anchors[i].value = json_incref(v);
-			r->anchors[i].nodes = count_nodes(v);
+			r->anchors[i].nodes = measure(v, &r->anchors[i].height);
 			return 0;
 		}
 	}
@@ -363,13 +446,23 @@ static int remember_anchor(struct gt_yaml_reader *r, const yaml_char_t *name, js
 	char *copy = strdup((const char *)name);
 	if (!copy)
 		return -1;
-	r->anchors[r->n_anchors++] = (struct anchor){ copy, json_incref(v), count_nodes(v) };
+	struct anchor *a = &r->anchors[r->n_anchors++];
+	*a = (struct anchor){ copy, json_incref(v), 0, 0 };
+	a->nodes = measure(v, &a->height);
 	return 0;
 }
 
-/* A deep copy per alias: the tools edit objects in place, and a shared subtree
- * (labels reused as a selector) must not change in two places at once. */
-static json_t *expand_alias(struct gt_yaml_reader *r, const yaml_event_t *ev)
+static int depth_error(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	char lim[32];
+	snprintf(lim, sizeof(lim), "%zu", r->lim.max_depth);
+	return error_at(r, ev->start_mark, "nested deeper than %s levels (--max-depth)", lim);
+}
+
+/* A deep copy per alias, scalars too: the tools edit objects in place, and a shared
+ * value (labels reused as a selector) must not change in two places at once.
+ * depth: maps and lists around the alias, which count with the anchor's own. */
+static json_t *expand_alias(struct gt_yaml_reader *r, const yaml_event_t *ev, size_t depth)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	for (size_t i = r->n_anchors; i-- > 0;) {
@@ -384,8 +477,11 @@ static json_t *expand_alias(struct gt_yaml_reader *r, const yaml_event_t *ev)
 				 "aliases expand to more than %s nodes (--max-alias-nodes); is this a YAML bomb?", lim);
 			return NULL;
 		}
-		json_t *copy = json_is_object(a->value) || json_is_array(a->value) ? json_deep_copy(a->value)
-										   : json_incref(a->value);
+		if (a->height > r->lim.max_depth || depth > r->lim.max_depth - a->height) {
+			depth_error(r, ev);
+			return NULL;
+		}
+		json_t *copy = json_deep_copy(a->value);
 		if (!copy)
 			error_at(r, ev->start_mark, "%s", "out of memory");
 		return copy;
@@ -394,12 +490,12 @@ static json_t *expand_alias(struct gt_yaml_reader *r, const yaml_event_t *ev)
 	return NULL;
 }
 
-enum tag_kind { TAG_NONE, TAG_STR, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_NULL, TAG_OTHER };
+enum tag_kind { TAG_NONE, TAG_STR, TAG_BINARY, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_NULL, TAG_OTHER };
 
 static enum tag_kind classify_tag(const yaml_char_t *tag)
 {
 	static const struct { const char *name; enum tag_kind kind; } tags[] = {
-		{ "tag:yaml.org,2002:str", TAG_STR },	{ "tag:yaml.org,2002:binary", TAG_STR },
+		{ "tag:yaml.org,2002:str", TAG_STR },	{ "tag:yaml.org,2002:binary", TAG_BINARY },
 		{ "tag:yaml.org,2002:timestamp", TAG_STR }, { "!", TAG_STR },
 		{ "tag:yaml.org,2002:int", TAG_INT },	{ "tag:yaml.org,2002:float", TAG_FLOAT },
 		{ "tag:yaml.org,2002:bool", TAG_BOOL },	{ "tag:yaml.org,2002:null", TAG_NULL },
@@ -423,13 +519,102 @@ static bool type_matches_tag(const json_t *v, enum tag_kind k)
 	}
 }
 
+static int base64_digit(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+	       : c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Length of the valid UTF-8 sequence at p (Go's rules: no overlongs, surrogates or
+ * values past U+10FFFF), or 0 if there is none. */
+static size_t utf8_sequence(const unsigned char *p, size_t avail)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	if (!n || n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+/* !!binary: goyaml.v2 decodes the base64 (Go's StdEncoding: padded, line breaks ignored)
+ * into a string of those bytes, and encoding/json writes each byte that is not UTF-8 as U+FFFD. */
+static json_t *binary_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	const unsigned char *s = ev->data.scalar.value;
+	size_t len = ev->data.scalar.length, m = 0, out_len = 0, t = 0;
+	unsigned char *chars = malloc(len + 1), *bytes = malloc(len / 4 * 3 + 3), *text = NULL;
+	json_t *v = NULL;
+	const char *why = "out of memory";
+	if (!chars || !bytes)
+		goto fail;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != '\n' && s[i] != '\r')
+			chars[m++] = s[i];
+	why = "!!binary value is not valid base64";
+	if (m % 4)
+		goto fail;
+	for (size_t q = 0; q < m; q += 4) {
+		const unsigned char *c = chars + q;
+		bool last = q + 4 == m;
+		int d[4];
+		size_t n = 4; /* characters that carry data */
+		if (last && c[3] == '=')
+			n = c[2] == '=' ? 2 : 3;
+		for (size_t i = 0; i < 4; i++) {
+			d[i] = i < n ? base64_digit(c[i]) : 0;
+			if (d[i] < 0)
+				goto fail;
+		}
+		unsigned acc = (unsigned)d[0] << 18 | (unsigned)d[1] << 12 | (unsigned)d[2] << 6 | (unsigned)d[3];
+		bytes[out_len++] = (unsigned char)(acc >> 16);
+		if (n > 2)
+			bytes[out_len++] = (unsigned char)(acc >> 8);
+		if (n > 3)
+			bytes[out_len++] = (unsigned char)acc;
+	}
+	why = "out of memory";
+	text = malloc(out_len * 3 + 1);
+	if (!text)
+		goto fail;
+	for (size_t i = 0; i < out_len;) {
+		size_t k = utf8_sequence(bytes + i, out_len - i);
+		if (k) {
+			memcpy(text + t, bytes + i, k);
+			t += k;
+			i += k;
+		} else {
+			memcpy(text + t, "\xef\xbf\xbd", 3);
+			t += 3;
+			i++;
+		}
+	}
+	v = json_stringn((const char *)text, t);
+fail:
+	free(chars);
+	free(bytes);
+	free(text);
+	if (!v)
+		error_at(r, ev->start_mark, "%s", why);
+	return v;
+}
+
 static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
 {
 	const char *s = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
 	enum tag_kind tag = classify_tag(ev->data.scalar.tag);
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	if (tag == TAG_STR || (!plain && (tag == TAG_NONE || tag == TAG_OTHER)))
+	if (tag == TAG_BINARY)
+		return binary_value(r, ev);
+	/* goyaml.v2 resolves only the standard tags: any other tag leaves the text as it is. */
+	if (tag == TAG_STR || tag == TAG_OTHER || (!plain && tag == TAG_NONE))
 		return json_stringn(s, len);
 	const char *why;
 	json_t *v = gt_yaml_resolve_plain(s, len, &why);
@@ -439,7 +624,14 @@ static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
 	}
 	if (!type_matches_tag(v, tag)) {
 		json_decref(v);
-		error_at(r, ev->start_mark, "value does not match its tag %s", (const char *)ev->data.scalar.tag);
+		const char *t = (const char *)ev->data.scalar.tag;
+		char shown[64];
+		/* Written as the user wrote it: !!int, not tag:yaml.org,2002:int. */
+		if (!strncmp(t, "tag:yaml.org,2002:", 18))
+			snprintf(shown, sizeof(shown), "!!%s", t + 18);
+		else
+			snprintf(shown, sizeof(shown), "%s", t);
+		error_at(r, ev->start_mark, "value does not match its tag %s", shown);
 		return NULL;
 	}
 	if (tag == TAG_FLOAT && json_is_integer(v)) {
@@ -551,7 +743,7 @@ static json_t *parse_sequence(struct gt_yaml_reader *r, size_t depth)
 			yaml_event_delete(&ev);
 			return arr;
 		}
-		json_t *item = parse_node(r, &ev, depth + 1);
+		json_t *item = parse_node(r, &ev, depth);
 		yaml_event_delete(&ev);
 		if (!item || json_array_append_new(arr, item) < 0)
 			goto fail;
@@ -561,30 +753,47 @@ fail:
 	return NULL;
 }
 
-/* '<<: *base' or '<<: [*a, *b]': copy keys the map does not have yet; explicit keys win. */
-static int merge_into(struct gt_yaml_reader *r, json_t *obj, json_t *src, const yaml_mark_t *mark)
+/*
+ * '<<: *base' or '<<: [*a, *b]' as goyaml.v2 does it (what Kubernetes and Helm read):
+ * in document order, so keys after the '<<' replace merged ones, and merged keys replace
+ * those before it; in a list, earlier maps win. Each merged key is noted in merged, so
+ * that an explicit key may replace it without being a duplicate.
+ */
+static int merge_into(struct gt_yaml_reader *r, json_t *obj, json_t *merged, json_t *src, const yaml_mark_t *mark)
 {
 	const char *k;
 	json_t *v;
 	if (json_is_array(src)) {
-		size_t i;
-		json_array_foreach(src, i, v) if (merge_into(r, obj, v, mark) < 0) return -1;
+		for (size_t i = json_array_size(src); i-- > 0;) {
+			if (!json_is_object(json_array_get(src, i)))
+				return error_at(r, *mark, "%s", "a merge key '<<' needs a map or a list of maps");
+		}
+		for (size_t i = json_array_size(src); i-- > 0;) {
+			if (merge_into(r, obj, merged, json_array_get(src, i), mark) < 0)
+				return -1;
+		}
 		return 0;
 	}
 	if (!json_is_object(src))
 		return error_at(r, *mark, "%s", "a merge key '<<' needs a map or a list of maps");
-	json_object_foreach(src, k, v) if (!json_object_get(obj, k)) json_object_set(obj, k, v);
+	json_object_foreach(src, k, v) {
+		if (json_object_set(obj, k, v) < 0 || json_object_set(merged, k, json_true()) < 0)
+			return error_at(r, *mark, "%s", "out of memory");
+	}
 	return 0;
 }
 
 static bool is_merge_key(const yaml_event_t *ev)
 {
+	const char *tag = (const char *)ev->data.scalar.tag;
 	return ev->type == YAML_SCALAR_EVENT && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       ev->data.scalar.length == 2 && !memcmp(ev->data.scalar.value, "<<", 2);
+	       (!tag || !strcmp(tag, "tag:yaml.org,2002:merge")) && ev->data.scalar.length == 2 &&
+	       !memcmp(ev->data.scalar.value, "<<", 2);
 }
 
-/* One key and its value into obj; 1 at the end of the map, 0 to go on, -1 on error. */
-static int parse_map_entry(struct gt_yaml_reader *r, json_t *obj, size_t depth, bool *merged)
+/* One key and its value into obj; 1 at the end of the map, 0 to go on, -1 on error.
+ * merged: the keys that came from '<<' and no explicit key has replaced yet. */
+static int parse_map_entry(struct gt_yaml_reader *r, json_t *obj, size_t depth, json_t *merged)
 {
 	yaml_event_t kev, vev;
 	if (next_event(r, &kev) < 0)
@@ -600,16 +809,18 @@ static int parse_map_entry(struct gt_yaml_reader *r, json_t *obj, size_t depth, 
 	int ret = -1;
 	if (!merge && !key)
 		goto out;
-	if (!merge && json_object_get(obj, key) && !*merged) {
-		error_at(r, kev.start_mark, "duplicate key '%s' in this map", key);
-		goto out;
+	if (!merge && json_object_get(obj, key)) {
+		if (!json_object_get(merged, key)) {
+			error_at(r, kev.start_mark, "duplicate key '%s' in this map", key);
+			goto out;
+		}
+		json_object_del(merged, key); /* replaced once; a second time is a duplicate */
 	}
 	if (next_event(r, &vev) < 0)
 		goto out;
-	json_t *v = parse_node(r, &vev, depth + 1);
+	json_t *v = parse_node(r, &vev, depth);
 	if (v && merge) {
-		ret = merge_into(r, obj, v, &vev.start_mark);
-		*merged = true;
+		ret = merge_into(r, obj, merged, v, &vev.start_mark);
 		json_decref(v);
 	} else if (v) {
 		ret = json_object_set_new(obj, key, v) < 0 ? -1 : 0;
@@ -623,11 +834,11 @@ out:
 
 static json_t *parse_mapping(struct gt_yaml_reader *r, size_t depth)
 {
-	json_t *obj = json_object();
-	bool merged = false; /* after a merge, an explicit key may override a merged one */
-	int st;
-	while ((st = parse_map_entry(r, obj, depth, &merged)) == 0)
-		;
+	json_t *obj = json_object(), *merged = json_object();
+	int st = obj && merged ? 0 : -1;
+	while (st == 0)
+		st = parse_map_entry(r, obj, depth, merged);
+	json_decref(merged);
 	if (st < 0) {
 		json_decref(obj);
 		return NULL;
@@ -635,30 +846,30 @@ static json_t *parse_mapping(struct gt_yaml_reader *r, size_t depth)
 	return obj;
 }
 
+/* depth: the maps and lists around this node; a map or list is one level more. */
 static json_t *parse_node(struct gt_yaml_reader *r, yaml_event_t *ev, size_t depth)
 {
 	json_t *v = NULL;
 	const yaml_char_t *anchor = NULL;
-	if (depth > r->lim.max_depth) {
-		char lim[32];
-		snprintf(lim, sizeof(lim), "%zu", r->lim.max_depth);
-		error_at(r, ev->start_mark, "nested deeper than %s levels (--max-depth)", lim);
+	if ((ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) &&
+	    depth >= r->lim.max_depth) {
+		depth_error(r, ev);
 		return NULL;
 	}
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		return expand_alias(r, ev);
+		return expand_alias(r, ev, depth);
 	case YAML_SCALAR_EVENT:
 		anchor = ev->data.scalar.anchor;
 		v = scalar_value(r, ev);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		anchor = ev->data.sequence_start.anchor;
-		v = parse_sequence(r, depth);
+		v = parse_sequence(r, depth + 1);
 		break;
 	case YAML_MAPPING_START_EVENT:
 		anchor = ev->data.mapping_start.anchor;
-		v = parse_mapping(r, depth);
+		v = parse_mapping(r, depth + 1);
 		break;
 	default:
 		error_at(r, ev->start_mark, "%s", "unexpected YAML event");
@@ -687,6 +898,7 @@ static int parse_document(struct gt_yaml_reader *r, json_t **doc)
 		return -1;
 	}
 	yaml_event_delete(&ev); /* DOCUMENT_END */
+	r->doc_start_bytes = r->bytes_read;
 	*doc = root;
 	return 1;
 }
