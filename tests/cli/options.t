@@ -24,7 +24,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # parse_help TOOL: the options of `TOOL --help` into O_SHORT, O_LONG, O_ARG and O_LEFT (the
 # option column as --help prints it, e.g. "-n, --namespace NS").
 parse_help() {
-	local line re='^ +((-([A-Za-z0-9]), )?--([a-z0-9][a-z0-9-]*)( ([A-Z][A-Z0-9_-]*))?) +[^ ]'
+	local line re='^ +((-([A-Za-z0-9]), )?--([a-z0-9][a-z0-9-]*)( ([A-Z][A-Z0-9_=-]*( <[A-Z]+>)?))?) +[^ ]'
 	O_SHORT=() O_LONG=() O_ARG=() O_LEFT=()
 	while IFS= read -r line; do
 		[[ $line =~ $re ]] || continue
@@ -44,7 +44,7 @@ has_word() {
 man_options() {
 	LC_ALL=C groff -man -Tascii -P-cbou "$1" 2>/dev/null |
 		sed -n '/^OPTIONS$/,/^[A-Z]/p' |
-		sed -nE 's/^       (-[A-Za-z0-9], )?(--[a-z0-9][a-z0-9-]*( [A-Z][A-Z0-9_-]*)?)$/\1\2/p'
+		sed -nE 's/^       (-[A-Za-z0-9], )?(--[a-z0-9][a-z0-9-]*( [A-Z][A-Z0-9_=-]*( <[A-Z]+>)?)?)$/\1\2/p'
 }
 
 # --- per tool: --help, --version, unknown options -------------------------------------------
@@ -139,7 +139,7 @@ check_completion_files() {
 		# Which options take a value: bash completes after them (a "case \$prev" pattern), zsh
 		# has --opt= and -x+, fish -r or -x.
 		if [ -n "${O_ARG[i]}" ]; then
-			grep -qE -- "^	[^#]*(^|[ 	])$l( |\))" "$bash_f"
+			grep -qE -- "^	([^#]*[ 	])?$l( |\))" "$bash_f"
 			ok $? "completions/$name.bash: $l takes a value"
 			grep -qE -- "(^|[^A-Za-z0-9-])$l=" "$zsh_f" && { [ -z "$s" ] || grep -qF -- "$s+" "$zsh_f"; }
 			ok $? "completions/_$name: $l takes a value"

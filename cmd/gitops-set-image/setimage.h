@@ -1,0 +1,52 @@
+/* gitops-set-image's own declarations, shared by its files only. */
+#ifndef SETIMAGE_H
+#define SETIMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "git.h"
+#include "limits.h"
+
+enum edit_kind { EDIT_SET, EDIT_SET_STRING, EDIT_IMAGE };
+
+/* One --set, --set-string or --image, and what it found on the last attempt. */
+struct edit {
+	enum edit_kind kind;
+	char *key;   /* key path, or the image name for --image */
+	char *value; /* new value, or the image reference for --image */
+	char *old;   /* value before, NULL when created or not yet applied */
+	bool changed;
+};
+
+struct setimage_opts {
+	struct gt_git_opts git;
+	const char *repo, *branch, *file, *message, *author;
+	struct edit *edits;
+	size_t n_edits;
+	bool skip_ci, create, force, override_hold, dry_run;
+	unsigned long max_attempts;
+	enum gt_format format;
+	bool format_set;
+	struct gt_limits lim;
+};
+
+/* Result of apply_edits besides 0/1/-1: a guard stopped it (exit 1). */
+#define EDIT_REFUSED 2
+
+/*
+ * Apply every edit to buf (the file's bytes; name for messages). 1 with *out
+ * (malloc'd) when something changed, 0 when every value was already set,
+ * EDIT_REFUSED when a value would go back in version (printed; not with
+ * --force), -1 after printing an error.
+ */
+int apply_edits(struct setimage_opts *o, const char *name, const char *buf, size_t len, char **out, size_t *out_len);
+
+/* The commit message: --message or "Update FILE: KEY OLD -> NEW, ...", plus [skip ci]. Caller frees. */
+char *commit_message_new(const struct setimage_opts *o);
+
+/* True when new_value and old_value are both build ids or both semver and new_value is older. */
+bool version_is_older(const char *new_value, const char *old_value);
+
+#endif

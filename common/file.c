@@ -1,0 +1,98 @@
+/* file: reads with a limit; writes that never leave a half-written file. */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int gt_file_read(const char *path, size_t max, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno == ENOENT ? 1 : (gt_error("%s: %s", path, strerror(errno)), -1);
+	size_t cap = 8192, n = 0;
+	char *b = malloc(cap);
+	while (b) {
+		if (n + 1 >= cap) {
+			char *nb = cap > max ? NULL : realloc(b, cap * 2);
+			if (!nb) {
+				if (cap > max)
+					gt_error("%s: larger than %zu bytes", path, max);
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		size_t got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (!b || err) {
+		if (b || err)
+			gt_error("%s: cannot read: %s", path, err ? strerror(errno) : "out of memory");
+		free(b);
+		return -1;
+	}
+	if (n > max) {
+		gt_error("%s: larger than %zu bytes", path, max);
+		free(b);
+		return -1;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int gt_file_write_atomic(const char *path, const char *buf, size_t len)
+{
+	struct stat st;
+	mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	if (!tmp)
+		return gt_error("out of memory"), -1;
+	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		gt_error("%s: cannot create a temporary file: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	int ok = fchmod(fd, mode) == 0 && write_all(fd, buf, len) == 0 && fsync(fd) == 0;
+	int saved = errno;
+	ok = close(fd) == 0 && ok;
+	if (ok && rename(tmp, path) == 0) {
+		free(tmp);
+		return 0;
+	}
+	gt_error("%s: cannot write: %s", path, strerror(ok ? errno : saved));
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}

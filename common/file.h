@@ -1,0 +1,13 @@
+/* file: whole-file reads with a size limit, and atomic writes. */
+#ifndef GT_FILE_H
+#define GT_FILE_H
+
+#include <stddef.h>
+
+/* Read path into *buf (malloc'd, NUL-terminated). 0, 1 if it does not exist (nothing printed), -1 after printing. */
+int gt_file_read(const char *path, size_t max, char **buf, size_t *len);
+
+/* Replace path with buf: temp file in the same directory, fsync, rename; the old mode is kept. -1 after printing. */
+int gt_file_write_atomic(const char *path, const char *buf, size_t len);
+
+#endif

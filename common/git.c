@@ -1,0 +1,818 @@
+/* git: cached bare clones, reads at a revision, in-memory commits, pushes that
+ * retry when the branch moved. See ../shared/reference/git-test-server.md for
+ * the libgit2 1.5.1 behaviour this code is written against. */
+#include "git.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "redact.h"
+
+struct gt_repo {
+	git_repository *git;
+	struct gt_git_opts opts;
+	char *url_shown; /* without credentials */
+	char *path;      /* the cached bare clone */
+	int lock_fd;
+	char default_branch[256];
+};
+
+/* Per network operation: libgit2 asks for credentials again after a 401, so the
+ * count must restart for each fetch and each push. */
+struct net_op {
+	const struct gt_repo *r;
+	int cred_calls;
+	bool auth_rejected;
+	bool no_token; /* the server asked and we had nothing to give */
+	char *push_status; /* first rejection reported by the server for our ref */
+};
+
+/* ---- options and credentials ---- */
+
+static char *read_token_file(FILE *f, const char *what)
+{
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (ferror(f)) {
+		gt_error("%s: cannot read the token: %s", what, strerror(errno));
+		return NULL;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	if (n == 0) {
+		gt_error("%s: the token is empty", what);
+		return NULL;
+	}
+	char *tok = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return tok;
+}
+
+static int take_token(struct gt_git_opts *o, const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : stdin;
+	if (!f) {
+		gt_error("--password-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *tok = read_token_file(f, path ? path : "--password-stdin");
+	if (path)
+		fclose(f);
+	if (!tok)
+		return -1;
+	free((char *)o->password);
+	o->password = tok;
+	return 0;
+}
+
+static bool token_owned; /* o->password came from a file or stdin and is ours to free */
+
+int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char *arg)
+{
+	const char *n = opt->name;
+	unsigned long v;
+	if (!strcmp(n, "cache-dir"))
+		o->cache_dir = arg;
+	else if (!strcmp(n, "password-file") || !strcmp(n, "password-stdin")) {
+		if (token_owned)
+			return gt_error("give the token once: --password-file or --password-stdin"), -1;
+		if (take_token(o, !strcmp(n, "password-file") ? arg : NULL) < 0)
+			return -1;
+		token_owned = true;
+	} else if (!strcmp(n, "timeout")) {
+		if (gt_parse_uint(n, arg, 86400, &v) < 0)
+			return -1;
+		if (v == 0)
+			return gt_error("--timeout 0: give a number of seconds, at least 1"), -1;
+		o->timeout = (unsigned)v;
+	} else if (!strcmp(n, "ca-file")) {
+		if (access(arg, R_OK) < 0)
+			return gt_error("--ca-file %s: %s", arg, strerror(errno)), -1;
+		o->ca_file = arg;
+	} else if (!strcmp(n, "insecure-skip-tls-verify"))
+		o->insecure = true;
+	else
+		return 0;
+	return 1;
+}
+
+void gt_git_opts_clear(struct gt_git_opts *o)
+{
+	if (token_owned && o->password) {
+		memset((char *)o->password, 0, strlen(o->password));
+		free((char *)o->password);
+	}
+	token_owned = false;
+	o->password = NULL;
+}
+
+int gt_git_credentials_finish(struct gt_git_opts *o)
+{
+	if (gt_url_has_password(o->url)) {
+		char *shown = gt_url_redact(o->url);
+		gt_error("%s: the URL holds a password; remove it and pass the token in GITOPS_GIT_TOKEN, "
+			 "--password-file FILE or --password-stdin (a URL ends up in logs and .git/config)",
+			 shown ? shown : "--repo");
+		free(shown);
+		return -1;
+	}
+	const char *env_user = getenv("GITOPS_GIT_USERNAME");
+	if (!o->username)
+		o->username = env_user && *env_user ? env_user : NULL;
+	if (!o->password) {
+		const char *tok = getenv("GITOPS_GIT_TOKEN");
+		if (!tok || !*tok)
+			tok = getenv("SYSTEM_ACCESSTOKEN");
+		o->password = tok && *tok ? tok : NULL;
+	}
+	return 0;
+}
+
+int gt_ident_resolve(const char *arg, struct gt_ident *out, char **owned)
+{
+	*owned = NULL;
+	if (arg) {
+		const char *lt = strchr(arg, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+		if (!lt || !gt || gt[1] != '\0' || lt == arg || gt == lt + 1) {
+			gt_error("--author %s: use \"Name <email>\"", arg);
+			return -1;
+		}
+		char *copy = strdup(arg);
+		if (!copy)
+			return gt_error("out of memory"), -1;
+		size_t name_len = (size_t)(lt - arg);
+		while (name_len > 0 && copy[name_len - 1] == ' ')
+			name_len--;
+		copy[name_len] = '\0';
+		copy[gt - arg] = '\0';
+		out->name = copy;
+		out->email = copy + (lt - arg) + 1;
+		*owned = copy;
+		return 0;
+	}
+	const char *name = getenv("GIT_AUTHOR_NAME"), *email = getenv("GIT_AUTHOR_EMAIL");
+	out->name = name && *name ? name : gt_program();
+	out->email = email && *email ? email : "gitops-tools@users.noreply.invalid";
+	return 0;
+}
+
+/* ---- network timeouts: libgit2 1.5 has none, so an interval timer interrupts
+ * blocking reads and connects (no SA_RESTART) until the step ends. ---- */
+
+static volatile sig_atomic_t net_timed_out;
+static struct sigaction saved_alarm;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	net_timed_out = 1;
+}
+
+static void net_begin(unsigned timeout)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &saved_alarm);
+	net_timed_out = 0;
+	/* Keep firing after the deadline: a signal that lands outside a system call
+	 * would otherwise leave the next blocking read to hang. */
+	struct itimerval it = { .it_interval = { 0, 100000 }, .it_value = { (time_t)timeout, 0 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void net_end(void)
+{
+	struct itimerval zero;
+	memset(&zero, 0, sizeof(zero));
+	setitimer(ITIMER_REAL, &zero, NULL);
+	sigaction(SIGALRM, &saved_alarm, NULL);
+}
+
+static unsigned timeout_of(const struct gt_repo *r)
+{
+	return r->opts.timeout ? r->opts.timeout : GT_GIT_DEFAULT_TIMEOUT;
+}
+
+/* One line, with the URL as shown and no secret in it, whatever libgit2 said. */
+static int remote_error(const struct gt_repo *r, const struct net_op *op, const char *what, int rc)
+{
+	const git_error *e = git_error_last();
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
+	gt_redact_secret(msg, r->opts.password);
+	if (net_timed_out)
+		gt_error("%s: %s timed out after %u s (--timeout)", r->url_shown, what, timeout_of(r));
+	else if (op && op->no_token)
+		gt_error("%s: %s: the server wants credentials and no token was given "
+			 "(set GITOPS_GIT_TOKEN, or use --password-file or --password-stdin)", r->url_shown, what);
+	else if ((op && op->auth_rejected) || rc == GIT_EAUTH || strstr(msg, "401"))
+		gt_error("%s: %s: authentication failed: the server refused the credentials "
+			 "(check GITOPS_GIT_TOKEN and that it may %s this repository)",
+			 r->url_shown, what, strcmp(what, "push") ? "read" : "push to");
+	else if (strstr(msg, "404"))
+		gt_error("%s: %s: repository not found (HTTP 404)", r->url_shown, what);
+	else if (rc == GIT_ECERTIFICATE || (e && e->klass == GIT_ERROR_SSL))
+		gt_error("%s: %s: TLS: %s (use --ca-file for a private CA)", r->url_shown, what, msg);
+	else
+		gt_error("%s: %s: %s", r->url_shown, what, msg);
+	return -1;
+}
+
+/* ---- libgit2 callbacks ---- */
+
+static int on_credentials(git_credential **out, const char *url, const char *user_from_url, unsigned int allowed,
+			  void *payload)
+{
+	struct net_op *op = payload;
+	const struct gt_git_opts *o = &op->r->opts;
+	(void)url; /* may carry userinfo: never logged */
+	if (++op->cred_calls > 1) {
+		/* A second call means the server answered 401 to what we sent; stop
+		 * here instead of libgit2's 15 replays. */
+		op->auth_rejected = true;
+		git_error_set_str(GIT_ERROR_HTTP, "authentication failed");
+		return GIT_EAUTH;
+	}
+	if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+		return GIT_PASSTHROUGH;
+	if (!o->password) {
+		op->no_token = true;
+		git_error_set_str(GIT_ERROR_HTTP, "the server wants credentials and no token was given");
+		return GIT_EAUTH;
+	}
+	const char *user = o->username ? o->username : user_from_url && *user_from_url ? user_from_url : "gitops";
+	return git_credential_userpass_plaintext_new(out, user, o->password);
+}
+
+static int on_certificate(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct net_op *op = payload;
+	(void)cert;
+	(void)host;
+	if (op->r->opts.insecure)
+		return 0;
+	return valid ? 0 : GIT_PASSTHROUGH;
+}
+
+static int on_transfer(const git_indexer_progress *stats, void *payload)
+{
+	(void)stats;
+	(void)payload;
+	return net_timed_out ? -1 : 0;
+}
+
+static int on_sideband(const char *str, int len, void *payload)
+{
+	(void)payload;
+	if (gt_verbosity() >= 3) /* -vv: the server's own progress text, as git shows it */
+		fprintf(stderr, "remote: %.*s", len, str);
+	return net_timed_out ? -1 : 0;
+}
+
+static int on_push_update(const char *refname, const char *status, void *payload)
+{
+	struct net_op *op = payload;
+	(void)refname;
+	if (status && !op->push_status)
+		op->push_status = strdup(status);
+	return 0;
+}
+
+static void set_callbacks(git_remote_callbacks *cb, struct net_op *op)
+{
+	cb->credentials = on_credentials;
+	cb->certificate_check = on_certificate;
+	cb->transfer_progress = on_transfer;
+	cb->sideband_progress = on_sideband;
+	cb->push_update_reference = on_push_update;
+	cb->payload = op;
+}
+
+/* ---- the cache ---- */
+
+static char *cache_root_dup(const struct gt_git_opts *o)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char buf[4096];
+	if (o->cache_dir)
+		snprintf(buf, sizeof(buf), "%s", o->cache_dir);
+	else if (xdg && *xdg)
+		snprintf(buf, sizeof(buf), "%s/gitops-tools", xdg);
+	else
+		snprintf(buf, sizeof(buf), "%s/.cache/gitops-tools", home && *home ? home : "/tmp");
+	return strdup(buf);
+}
+
+static int mkdir_p(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+			return free(copy), -1;
+		*p = '/';
+	}
+	int r = mkdir(copy, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	free(copy);
+	return r;
+}
+
+/* <root>/repos/<last path part>-<fnv64 of the URL>.git: readable, and unique per remote. */
+static char *cache_path_dup(const char *root, const char *url)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	size_t start = n;
+	while (start > 0 && url[start - 1] != '/' && url[start - 1] != ':')
+		start--;
+	char name[64];
+	size_t k = 0;
+	for (size_t i = start; i < n && k < sizeof(name) - 1; i++) {
+		char c = url[i];
+		name[k++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+					    c == '_' || c == '.'
+				    ? c
+				    : '_';
+	}
+	name[k] = '\0';
+	if (k > 4 && !strcmp(name + k - 4, ".git"))
+		name[k - 4] = '\0';
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s/repos/%s-%016llx.git", root, name, (unsigned long long)h);
+	return strdup(buf);
+}
+
+/* Two tools sharing a cache must not update its refs at once. */
+static int lock_cache(struct gt_repo *r)
+{
+	size_t n = strlen(r->path);
+	char *lock = malloc(n + 6);
+	if (!lock)
+		return -1;
+	memcpy(lock, r->path, n);
+	memcpy(lock + n, ".lock", 6);
+	r->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int ok = r->lock_fd >= 0 && flock(r->lock_fd, LOCK_EX) == 0;
+	if (!ok)
+		gt_error("%s: cannot lock the cache: %s", lock, strerror(errno));
+	free(lock);
+	return ok ? 0 : -1;
+}
+
+static int open_or_init(struct gt_repo *r)
+{
+	int rc = git_repository_open_bare(&r->git, r->path);
+	if (rc == 0)
+		return 0;
+	rc = git_repository_init(&r->git, r->path, 1);
+	if (rc < 0) {
+		const git_error *e = git_error_last();
+		gt_error("%s: cannot create the cache: %s", r->path, e ? e->message : "unknown error");
+		return -1;
+	}
+	return 0;
+}
+
+static bool libgit2_ready;
+
+static int init_libgit2(const struct gt_git_opts *o)
+{
+	if (!libgit2_ready) {
+		git_libgit2_init();
+		libgit2_ready = true;
+	}
+	if (o->ca_file && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_file, NULL) < 0) {
+		gt_error("--ca-file %s: cannot load certificates: %s", o->ca_file,
+			 access(o->ca_file, R_OK) ? strerror(errno) : "not a PEM certificate bundle");
+		return -1;
+	}
+	return 0;
+}
+
+struct gt_repo *gt_repo_open(const struct gt_git_opts *o)
+{
+	if (init_libgit2(o) < 0)
+		return NULL;
+	struct gt_repo *r = calloc(1, sizeof(*r));
+	char *root = cache_root_dup(o);
+	if (!r || !root)
+		goto oom;
+	r->lock_fd = -1;
+	r->opts = *o;
+	r->url_shown = gt_url_redact(o->url);
+	r->path = r->url_shown ? cache_path_dup(root, r->url_shown) : NULL;
+	if (!r->path)
+		goto oom;
+	char *repos = cache_path_dup(root, "");
+	if (repos)
+		*strrchr(repos, '/') = '\0';
+	if (!repos || mkdir_p(repos) < 0) {
+		gt_error("%s: cannot create the cache directory: %s", repos ? repos : root, strerror(errno));
+		free(repos);
+		free(root);
+		gt_repo_close(r);
+		return NULL;
+	}
+	free(repos);
+	free(root);
+	if (lock_cache(r) < 0 || open_or_init(r) < 0) {
+		gt_repo_close(r);
+		return NULL;
+	}
+	return r;
+oom:
+	gt_error("out of memory");
+	free(root);
+	gt_repo_close(r);
+	return NULL;
+}
+
+void gt_repo_close(struct gt_repo *r)
+{
+	if (!r)
+		return;
+	git_repository_free(r->git);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	free(r->url_shown);
+	free(r->path);
+	free(r);
+}
+
+git_repository *gt_repo_git(struct gt_repo *r)
+{
+	return r->git;
+}
+
+const char *gt_repo_default_branch(const struct gt_repo *r)
+{
+	return r->default_branch[0] ? r->default_branch : NULL;
+}
+
+/* ---- fetch ---- */
+
+static void learn_default_branch(struct gt_repo *r, git_remote *remote)
+{
+	git_buf head = { 0 };
+	if (git_remote_default_branch(&head, remote) == 0 && !strncmp(head.ptr, "refs/heads/", 11))
+		snprintf(r->default_branch, sizeof(r->default_branch), "%s", head.ptr + 11);
+	git_buf_dispose(&head);
+}
+
+/* origin/HEAD for later offline readers; only once its target exists, or prune trips on it. */
+static void record_default_branch(struct gt_repo *r)
+{
+	char target[300];
+	git_reference *ref = NULL;
+	if (!r->default_branch[0])
+		return;
+	snprintf(target, sizeof(target), "refs/remotes/origin/%s", r->default_branch);
+	git_reference_symbolic_create(&ref, r->git, "refs/remotes/origin/HEAD", target, 1, NULL);
+	git_reference_free(ref);
+}
+
+int gt_repo_fetch(struct gt_repo *r)
+{
+	static char *specs[] = { "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*" };
+	git_strarray refspecs = { specs, 2 };
+	struct net_op op = { .r = r };
+	git_remote *remote = NULL;
+	git_remote_connect_options co;
+	git_fetch_options fo;
+	int rc = git_remote_create_anonymous(&remote, r->git, r->opts.url);
+	if (rc < 0)
+		return remote_error(r, &op, "fetch", rc);
+	git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	set_callbacks(&co.callbacks, &op);
+	set_callbacks(&fo.callbacks, &op);
+	co.proxy_opts.type = fo.proxy_opts.type = GIT_PROXY_AUTO;
+	fo.prune = GIT_FETCH_PRUNE;
+	fo.update_fetchhead = 0;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	net_begin(timeout_of(r));
+	rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
+	if (rc == 0) {
+		learn_default_branch(r, remote);
+		op.cred_calls = 0;
+		rc = git_remote_fetch(remote, &refspecs, &fo, "fetch");
+	}
+	net_end();
+	if (rc < 0)
+		remote_error(r, &op, "fetch", rc);
+	else
+		record_default_branch(r);
+	git_remote_free(remote);
+	return rc < 0 ? -1 : 0;
+}
+
+int gt_repo_branch_tip(struct gt_repo *r, const char *branch, git_oid *out)
+{
+	char name[300];
+	snprintf(name, sizeof(name), "refs/remotes/origin/%s", branch);
+	if (git_reference_name_to_id(out, r->git, name) < 0) {
+		gt_error("%s: no branch '%s'", r->url_shown, branch);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- reading ---- */
+
+static int lookup_entry(struct gt_repo *r, const git_oid *commit_id, const char *path, git_tree_entry **entry)
+{
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	int rc = git_commit_lookup(&commit, r->git, commit_id);
+	if (rc == 0)
+		rc = git_commit_tree(&tree, commit);
+	if (rc == 0)
+		rc = git_tree_entry_bypath(entry, tree, path);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
+int gt_repo_read_file(struct gt_repo *r, const git_oid *commit, const char *path, char **buf, size_t *len)
+{
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int rc = lookup_entry(r, commit, path, &entry);
+	if (rc == GIT_ENOTFOUND)
+		return 1;
+	if (rc == 0 && git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		gt_error("%s: %s is a directory, not a file", r->url_shown, path);
+		git_tree_entry_free(entry);
+		return -1;
+	}
+	if (rc == 0)
+		rc = git_blob_lookup(&blob, r->git, git_tree_entry_id(entry));
+	git_tree_entry_free(entry);
+	if (rc < 0) {
+		const git_error *e = git_error_last();
+		gt_error("%s: cannot read %s: %s", r->url_shown, path, e ? e->message : "unknown error");
+		return -1;
+	}
+	*len = (size_t)git_blob_rawsize(blob);
+	*buf = malloc(*len + 1);
+	if (*buf) {
+		memcpy(*buf, git_blob_rawcontent(blob), *len);
+		(*buf)[*len] = '\0';
+	}
+	git_blob_free(blob);
+	return *buf ? 0 : (gt_error("out of memory"), -1);
+}
+
+bool gt_repo_path_exists(struct gt_repo *r, const git_oid *commit, const char *path)
+{
+	git_tree_entry *entry = NULL;
+	int rc = lookup_entry(r, commit, path, &entry);
+	git_tree_entry_free(entry);
+	return rc == 0;
+}
+
+/* ---- committing ---- */
+
+static git_filemode_t mode_of(git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	git_filemode_t mode = GIT_FILEMODE_BLOB;
+	if (git_tree_entry_bypath(&e, tree, path) == 0)
+		mode = git_tree_entry_filemode(e);
+	git_tree_entry_free(e);
+	return mode == GIT_FILEMODE_BLOB_EXECUTABLE ? mode : GIT_FILEMODE_BLOB;
+}
+
+static int fill_updates(struct gt_repo *r, git_tree *tree, const struct gt_plan *plan, git_tree_update *ups)
+{
+	for (size_t i = 0; i < plan->n_changes; i++) {
+		const struct gt_file_change *c = &plan->changes[i];
+		memset(&ups[i], 0, sizeof(ups[i]));
+		ups[i].path = c->path;
+		if (!c->data) {
+			ups[i].action = GIT_TREE_UPDATE_REMOVE;
+			continue;
+		}
+		ups[i].action = GIT_TREE_UPDATE_UPSERT;
+		ups[i].filemode = mode_of(tree, c->path);
+		if (git_blob_create_from_buffer(&ups[i].id, r->git, c->data, c->len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 with *out the new commit, 0 when the tree would not change, -1 on error (printed). */
+static int build_commit(struct gt_repo *r, const git_oid *tip, const struct gt_plan *plan,
+			const struct gt_ident *who, git_oid *out)
+{
+	git_commit *parent = NULL;
+	git_tree *tree = NULL, *new_tree = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id;
+	git_tree_update *ups = calloc(plan->n_changes ? plan->n_changes : 1, sizeof(*ups));
+	int ret = -1;
+	if (!ups || git_commit_lookup(&parent, r->git, tip) < 0 || git_commit_tree(&tree, parent) < 0 ||
+	    fill_updates(r, tree, plan, ups) < 0 ||
+	    git_tree_create_updated(&tree_id, r->git, tree, plan->n_changes, ups) < 0)
+		goto out;
+	if (git_oid_equal(&tree_id, git_tree_id(tree))) {
+		ret = 0;
+		goto out;
+	}
+	if (git_tree_lookup(&new_tree, r->git, &tree_id) < 0 || git_signature_now(&sig, who->name, who->email) < 0)
+		goto out;
+	const git_commit *parents[] = { parent };
+	if (git_commit_create(out, r->git, NULL, sig, sig, NULL, plan->message, new_tree, 1, parents) < 0)
+		goto out;
+	ret = 1;
+out:
+	if (ret < 0) {
+		const git_error *e = git_error_last();
+		gt_error("%s: cannot build the commit: %s", r->url_shown, e ? e->message : "out of memory");
+	}
+	git_signature_free(sig);
+	git_tree_free(new_tree);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	free(ups);
+	return ret;
+}
+
+/* ---- pushing ---- */
+
+enum push_outcome { PUSH_OK, PUSH_MOVED, PUSH_REJECTED, PUSH_ERROR };
+
+static int set_ref(struct gt_repo *r, const char *prefix, const char *branch, const git_oid *id)
+{
+	char name[300];
+	git_reference *ref = NULL;
+	snprintf(name, sizeof(name), "%s%s", prefix, branch);
+	int rc = git_reference_create(&ref, r->git, name, id, 1, NULL);
+	git_reference_free(ref);
+	return rc;
+}
+
+static enum push_outcome push_once(struct gt_repo *r, const char *branch, const git_oid *commit, char **status)
+{
+	struct net_op op = { .r = r };
+	git_remote *remote = NULL;
+	git_push_options po;
+	char spec[600];
+	char *specs[] = { spec };
+	git_strarray refspecs = { specs, 1 };
+	snprintf(spec, sizeof(spec), "refs/heads/%s:refs/heads/%s", branch, branch);
+	/* libgit2 pushes refs, not object ids: stage the commit on a local branch. */
+	if (set_ref(r, "refs/heads/", branch, commit) < 0 ||
+	    git_remote_create_anonymous(&remote, r->git, r->opts.url) < 0) {
+		remote_error(r, NULL, "push", -1);
+		git_remote_free(remote);
+		return PUSH_ERROR;
+	}
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	set_callbacks(&po.callbacks, &op);
+	po.proxy_opts.type = GIT_PROXY_AUTO;
+	net_begin(timeout_of(r));
+	int rc = git_remote_push(remote, &refspecs, &po);
+	net_end();
+	git_remote_free(remote);
+	enum push_outcome out;
+	if (rc == GIT_ENONFASTFORWARD)
+		out = PUSH_MOVED; /* the tip moved before the server advertised its refs */
+	else if (rc < 0)
+		out = (remote_error(r, &op, "push", rc), PUSH_ERROR);
+	else if (op.push_status)
+		out = PUSH_REJECTED; /* the caller tells a lost race from a refusal */
+	else
+		out = PUSH_OK;
+	*status = op.push_status;
+	return out;
+}
+
+/* Jittered exponential backoff: 50 ms doubling to 2 s, each wait 50-100 % of its step. */
+static void backoff(unsigned attempt)
+{
+	unsigned step = 50u << (attempt < 6 ? attempt : 6);
+	if (step > 2000)
+		step = 2000;
+	unsigned ms = step / 2 + (unsigned)(rand() % (int)(step / 2 + 1));
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void seed_jitter(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	srand((unsigned)(ts.tv_nsec ^ (getpid() << 16)));
+}
+
+static const char *resolve_branch(struct gt_repo *r, const struct gt_update_opts *o)
+{
+	if (o->branch)
+		return o->branch;
+	if (r->default_branch[0])
+		return r->default_branch;
+	gt_error("%s: cannot tell the default branch (an empty repository?); use --branch", r->url_shown);
+	return NULL;
+}
+
+/* After a push the server refused: a lost race if the branch moved, else a refusal (hook, policy). */
+static int classify_refusal(struct gt_repo *r, const char *branch, const git_oid *tip, const char *status,
+			    bool *moved)
+{
+	git_oid now;
+	if (gt_repo_fetch(r) < 0 || gt_repo_branch_tip(r, branch, &now) < 0)
+		return -1;
+	*moved = !git_oid_equal(&now, tip);
+	if (!*moved)
+		gt_error("%s: push to %s rejected: %s", r->url_shown, branch, status);
+	return 0;
+}
+
+/* One attempt: plan, commit, push. 0 done, 1 retry, else a GT_EXIT_* code + 10. */
+static int attempt_update(struct gt_repo *r, const char *branch, const struct gt_update_opts *o, gt_plan_fn plan_fn,
+			  void *ctx, struct gt_update_result *res)
+{
+	git_oid tip, commit;
+	struct gt_plan plan = { 0 };
+	if (gt_repo_branch_tip(r, branch, &tip) < 0)
+		return 10 + GT_EXIT_INPUT;
+	git_oid_tostr(res->parent, sizeof(res->parent), &tip);
+	res->commit[0] = '\0';
+	int p = plan_fn(r, &tip, ctx, &plan);
+	if (p < 0)
+		return 10 + GT_EXIT_INPUT;
+	if (p == GT_PLAN_REFUSE)
+		return 10 + GT_EXIT_DIFFERS;
+	int built = p == 0 ? 0 : build_commit(r, &tip, &plan, &o->author, &commit);
+	if (built < 0)
+		return 10 + GT_EXIT_INPUT;
+	if (built == 0)
+		return 0; /* nothing to change: a no-op, not an error */
+	git_oid_tostr(res->commit, sizeof(res->commit), &commit);
+	if (o->dry_run)
+		return 0;
+	char *status = NULL;
+	bool moved = true;
+	enum push_outcome out = push_once(r, branch, &commit, &status);
+	if (out == PUSH_REJECTED && classify_refusal(r, branch, &tip, status, &moved) < 0)
+		out = PUSH_ERROR;
+	free(status);
+	if (out == PUSH_OK) {
+		res->pushed = true;
+		set_ref(r, "refs/remotes/origin/", branch, &commit);
+		return 0;
+	}
+	if (out == PUSH_ERROR || !moved)
+		return 10 + GT_EXIT_REMOTE;
+	res->commit[0] = '\0';
+	return 1;
+}
+
+int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn plan_fn, void *ctx,
+		   struct gt_update_result *res)
+{
+	unsigned max = o->max_attempts ? o->max_attempts : GT_GIT_DEFAULT_MAX_ATTEMPTS;
+	memset(res, 0, sizeof(*res));
+	seed_jitter();
+	if (gt_repo_fetch(r) < 0)
+		return GT_EXIT_REMOTE;
+	const char *branch = resolve_branch(r, o);
+	if (!branch)
+		return GT_EXIT_INPUT;
+	snprintf(res->branch, sizeof(res->branch), "%s", branch);
+	for (res->attempts = 1;; res->attempts++) {
+		int st = attempt_update(r, branch, o, plan_fn, ctx, res);
+		if (st != 1)
+			return st >= 10 ? st - 10 : GT_EXIT_OK;
+		if (res->attempts >= max)
+			break;
+		gt_debug("%s: %s moved while pushing; trying again (attempt %u of %u)", r->url_shown, branch,
+			 res->attempts + 1, max);
+		backoff(res->attempts);
+		if (gt_repo_fetch(r) < 0)
+			return GT_EXIT_REMOTE;
+	}
+	gt_error("%s: gave up after %u attempts: %s kept moving (--max-attempts)", r->url_shown, max, branch);
+	return GT_EXIT_REMOTE;
+}

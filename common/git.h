@@ -1,0 +1,130 @@
+/* git: libgit2 underneath the tools: a cached bare clone per remote, files read
+ * at a revision without a checkout, commits built from in-memory edits, and
+ * pushes that retry when the branch moved. */
+#ifndef GT_GIT_H
+#define GT_GIT_H
+
+#include <git2.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+
+#define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
+#define GT_GIT_DEFAULT_MAX_ATTEMPTS 10 /* pushes before giving up on a busy branch */
+
+/* How to reach a remote. Strings are borrowed. */
+struct gt_git_opts {
+	const char *url;       /* https://, http://, file:// or a path; never with credentials */
+	const char *cache_dir; /* NULL: $XDG_CACHE_HOME/gitops-tools, else ~/.cache/gitops-tools */
+	const char *username;  /* NULL: "gitops" (any name works with an Azure DevOps PAT) */
+	const char *password;  /* the token, or NULL; never printed, never written */
+	const char *ca_file;   /* PEM bundle to trust instead of the system's */
+	bool insecure;         /* --insecure-skip-tls-verify */
+	unsigned timeout;      /* seconds per network step; 0: GT_GIT_DEFAULT_TIMEOUT */
+};
+
+/* The option table entries every git-facing tool shares; put GT_GIT_OPTIONS in its table. */
+#define GT_GIT_OPTIONS                                                                                     \
+	{ "cache-dir", 0, "DIR", "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)" },        \
+	{ "password-file", 0, "FILE", "read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)" }, \
+	{ "password-stdin", 0, NULL, "read the git token from standard input" },                              \
+	{ "timeout", 0, "SECONDS", "limit for each network step (default 60)" },                             \
+	{ "ca-file", 0, "FILE", "trust the certificates in FILE for https remotes" },                        \
+	{ "insecure-skip-tls-verify", 0, NULL, "do not verify the server's certificate (testing only)" }
+
+/* Handle one of GT_GIT_OPTIONS: 1 handled, 0 not one of them, -1 after printing a bad value. */
+int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char *arg);
+
+/*
+ * Fill o->username and o->password from the environment (GITOPS_GIT_USERNAME,
+ * GITOPS_GIT_TOKEN, else SYSTEM_ACCESSTOKEN) unless a file or stdin gave them.
+ * Refuses (-1, printed) a URL with a password in it, saying how to pass the token.
+ */
+int gt_git_credentials_finish(struct gt_git_opts *o);
+
+/* Free what gt_git_option allocated (the token read from a file or stdin). */
+void gt_git_opts_clear(struct gt_git_opts *o);
+
+/* An open cached bare clone, locked for this process until closed. */
+struct gt_repo;
+
+/* Open (creating when new) the cache for o->url; NULL after printing why. */
+struct gt_repo *gt_repo_open(const struct gt_git_opts *o);
+void gt_repo_close(struct gt_repo *r);
+git_repository *gt_repo_git(struct gt_repo *r);
+
+/* Fetch every branch and tag. 0, or -1 after printing (the exit code is GT_EXIT_REMOTE). */
+int gt_repo_fetch(struct gt_repo *r);
+
+/* The remote's default branch as learnt by the last fetch (e.g. "main"); borrowed. */
+const char *gt_repo_default_branch(const struct gt_repo *r);
+
+/* The fetched tip of branch (refs/remotes/origin/BRANCH). 0, or -1 after printing. */
+int gt_repo_branch_tip(struct gt_repo *r, const char *branch, git_oid *out);
+
+/*
+ * Read path at commit. 0 with *buf (malloc'd, NUL-terminated) and *len; 1 when
+ * the path does not exist there (nothing printed); -1 after printing.
+ */
+int gt_repo_read_file(struct gt_repo *r, const git_oid *commit, const char *path, char **buf, size_t *len);
+
+/* True when path exists (file or directory) in commit's tree. */
+bool gt_repo_path_exists(struct gt_repo *r, const git_oid *commit, const char *path);
+
+/* One file of a commit to build: new content, or NULL data to delete it. */
+struct gt_file_change {
+	const char *path;
+	const char *data;
+	size_t len;
+};
+
+/* "Name <email>". */
+struct gt_ident {
+	const char *name;
+	const char *email;
+};
+
+/* Author from --author ("Name <email>"), else GIT_AUTHOR_NAME/EMAIL, else the tool as a bot. -1 if malformed. */
+int gt_ident_resolve(const char *author_arg, struct gt_ident *out, char **owned);
+
+/*
+ * What one attempt wants to commit on top of tip. The callback fills plan
+ * (changes and message, owned by ctx) and returns 1 to commit, 0 when nothing
+ * needs to change, GT_PLAN_REFUSE to stop with exit 1 (already printed), -1 on
+ * error (printed). It runs again on the new tip when the branch moved.
+ */
+#define GT_PLAN_REFUSE 2
+struct gt_plan {
+	struct gt_file_change *changes;
+	size_t n_changes;
+	const char *message;
+};
+typedef int (*gt_plan_fn)(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan);
+
+struct gt_update_opts {
+	const char *branch;       /* NULL: the remote's default branch */
+	struct gt_ident author;
+	unsigned max_attempts;    /* 0: GT_GIT_DEFAULT_MAX_ATTEMPTS */
+	bool dry_run;             /* build the commit, do not push */
+};
+
+struct gt_update_result {
+	char branch[256];
+	char commit[GIT_OID_HEXSZ + 1]; /* "" when nothing was committed */
+	char parent[GIT_OID_HEXSZ + 1];
+	unsigned attempts;
+	bool pushed;
+};
+
+/*
+ * fetch, plan on the branch tip, commit without a working tree, push; when the
+ * push is rejected because the branch moved, fetch and plan again, with
+ * jittered exponential backoff, up to max_attempts. Returns a GT_EXIT_* code
+ * (0 done or no-op, 1 refused, 2 bad input, 3 remote failure), messages printed.
+ */
+int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn plan, void *ctx,
+		   struct gt_update_result *res);
+
+#endif

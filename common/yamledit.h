@@ -1,0 +1,123 @@
+/*
+ * yamledit: byte-preserving edits of scalars in a YAML file; every other byte stays as it was.
+ *
+ * Every edit is checked before it is kept: the new bytes are parsed again and
+ * every node but the edited ones must read back exactly as before (same
+ * structure, same typed values, anchors, aliases and tags), the edited ones as
+ * intended. An edit that cannot pass is refused with a message, never written.
+ * Comments, blank lines, key order, indentation, quoting of other values,
+ * "---" separators, CRLF line endings, a missing final newline and flow style
+ * are kept because their bytes are never touched; new lines use the file's
+ * line ending and indentation.
+ */
+#ifndef GT_YAMLEDIT_H
+#define GT_YAMLEDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "limits.h"
+
+/*
+ * Key paths (--set KEY=VALUE): dotted map keys, "image.tag", "apps.web.image.tag";
+ * "\." is a literal dot inside a key; "[N]" indexes a list (0-based);
+ * "[name=web]" picks the list item (a map) whose "name" is web (more than one
+ * such item is an error). "\[", "\]", "\=" and "\\" escape those characters.
+ * Keys match a map key's text exactly ("8080" matches 8080:). Examples:
+ *   spec.template.spec.containers[name=web].image     a\.b.c     items[0].value
+ */
+struct gt_keypath;
+/* Parse key; NULL with *why (static text) on a syntax error ("a..b", "a[", "[x=]", ...). */
+struct gt_keypath *gt_keypath_parse(const char *key, const char **why);
+void gt_keypath_free(struct gt_keypath *p);
+
+/* A container image reference repo[:tag][@digest]; "registry:5000/app:1" has repo "registry:5000/app". */
+struct gt_image_ref {
+	char *repo;   /* never NULL */
+	char *tag;    /* NULL when absent */
+	char *digest; /* "sha256:...", NULL when absent */
+};
+/*
+ * 0, or -1 with *why (static text) for an empty or malformed reference: no
+ * repository (":tag"), an empty tag ("repo:"), a tag that is not 1-128 of
+ * [A-Za-z0-9_.-] starting with a word character, a digest that is not
+ * ALGORITHM:HEX (sha256 needs 64 lowercase hex digits), path components that
+ * are not lowercase. "nginx" has repo "nginx" and no tag; "localhost:5000" is
+ * repo "localhost" with tag "5000", as Docker reads it. Free with gt_image_ref_clear.
+ */
+int gt_image_ref_parse(const char *s, struct gt_image_ref *out, const char **why);
+void gt_image_ref_clear(struct gt_image_ref *r);
+
+/* One file being edited: its current bytes; each edit re-reads them (limits apply to every read). */
+struct gt_yamledit;
+
+/* Copy buf; NULL after printing "NAME:LINE:COLUMN: why" if it is not valid YAML or breaks a limit. */
+struct gt_yamledit *gt_yamledit_new(const char *buf, size_t len, const char *name, const struct gt_limits *lim);
+void gt_yamledit_free(struct gt_yamledit *e);
+
+#define GT_YEDIT_STRING 1u /* --set-string: the new value is always a string */
+#define GT_YEDIT_CREATE 2u /* --create: add missing keys (and missing parent maps) */
+
+/*
+ * Set the scalar at key, in the first document that has the path, to value.
+ * Only that scalar's bytes change. The new value keeps the old one's type:
+ * where the old value was a string, a value a YAML 1.1 reader would type
+ * otherwise (1234, 0123, 1e5, 0x1F, yes, on, null, ~, "") is quoted, keeping
+ * the old quoting style where it can (single stays single, double stays
+ * double, plain becomes double-quoted only when needed; a block scalar | or >
+ * becomes a one-line value, or stays | for a multi-line one). Where the old
+ * value was a number (boolean, null), a new value of that type is written
+ * plain and anything else becomes a string, plain if it reads back as that
+ * string, else double-quoted. A tag on the value (!!str) stays.
+ *
+ * GT_YEDIT_CREATE: when no document has the path, the missing keys are added
+ * to the first document: at the end of their block map with its indentation
+ * (missing parent maps nested by the file's indentation step, default 2), as
+ * ", key: value" in a flow map, under an empty "key:", or as a new top-level
+ * map in an empty document or file. Only map keys are added, never list items.
+ * An added value gets YAML's own typing (3 is a number) unless GT_YEDIT_STRING.
+ *
+ * A path through an alias, or to a key that comes from a merge key '<<', is
+ * refused: editing it would change the anchor's other users. Editing the
+ * anchored value itself is allowed (its aliases follow, as YAML means).
+ *
+ * Returns 1 when changed, 0 when it already read as this value (bytes
+ * untouched), -1 after printing why (no such key, naming the key and the file;
+ * the key is a map or list; an alias; a bad path; value not UTF-8). *old (may
+ * be NULL) receives the old value as text, malloc'd, or NULL when the key was
+ * created or on error.
+ */
+int gt_yamledit_set(struct gt_yamledit *e, const char *key, const char *value, unsigned flags, char **old);
+
+/*
+ * kustomization.yaml: in the images: list, the entry whose name is NAME gets
+ * newName (when new_name is not NULL and differs from NAME, or the entry has a
+ * newName already), newTag (tag) and digest, as given (NULL leaves a field as
+ * it is). Existing fields are edited in place, missing ones added at the end of
+ * the entry with its indentation; the entry (and images: itself) is appended
+ * when missing. Every field is written as a string (newTag "1043" is quoted).
+ * All or nothing: on error the bytes are as before. 1 changed, 0 unchanged,
+ * -1 after printing (a bad tag or digest, images: not a list, ...).
+ * *old: the entry's previous "NEWNAME-or-NAME[:newTag][@digest]", malloc'd,
+ * or NULL when the entry was added.
+ */
+int gt_yamledit_set_kustomize_image(struct gt_yamledit *e, const char *name, const char *new_name,
+				    const char *tag, const char *digest, char **old);
+
+/*
+ * Plain manifests: every image: of containers, initContainers and
+ * ephemeralContainers (in Pod specs, pod templates, CronJob job templates, any
+ * depth, every document) whose repository (gt_image_ref_parse) is repo
+ * becomes ref, keeping each value's quoting. Returns the number of images
+ * changed (0: none needed a change), -1 after printing; *old: the first
+ * matching image's previous value, malloc'd, or NULL. No container with that
+ * repository is an error ("no container image ..."), as is a matching image
+ * reached only through an alias of an anchor that is not itself a container's
+ * image. All or nothing.
+ */
+int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, const char *ref, char **old);
+
+/* The current bytes (owned by e, valid until the next edit or free). */
+const char *gt_yamledit_bytes(const struct gt_yamledit *e, size_t *len);
+
+#endif
