@@ -23,6 +23,7 @@ struct gt_repo {
 	char *url_shown; /* without credentials */
 	char *path;      /* the cached bare clone */
 	int lock_fd;
+	bool local; /* a working clone opened in place: no fetch, no push */
 	char default_branch[256];
 };
 
@@ -591,6 +592,170 @@ bool gt_repo_path_exists(struct gt_repo *r, const git_oid *commit, const char *p
 	return rc == 0;
 }
 
+/* ---- local repositories, revisions, path history ---- */
+
+struct gt_repo *gt_repo_open_local(const char *dir)
+{
+	struct gt_git_opts none;
+	memset(&none, 0, sizeof(none));
+	if (init_libgit2(&none) < 0)
+		return NULL;
+	struct gt_repo *r = calloc(1, sizeof(*r));
+	if (!r)
+		return gt_error("out of memory"), NULL;
+	r->lock_fd = -1;
+	r->url_shown = strdup(dir);
+	if (!r->url_shown || git_repository_open_ext(&r->git, dir, 0, NULL) < 0) {
+		gt_error("%s: not inside a git repository; use --repo URL", dir);
+		gt_repo_close(r);
+		return NULL;
+	}
+	r->local = true;
+	return r;
+}
+
+char *gt_local_origin_url(const char *dir)
+{
+	git_repository *g = NULL;
+	git_remote *origin = NULL;
+	char *url = NULL;
+	struct gt_git_opts none;
+	memset(&none, 0, sizeof(none));
+	if (init_libgit2(&none) < 0)
+		return NULL;
+	if (git_repository_open_ext(&g, dir, 0, NULL) < 0)
+		gt_error("%s: not inside a git repository; use --repo URL", dir);
+	else if (git_remote_lookup(&origin, g, "origin") < 0 || !git_remote_url(origin))
+		gt_error("%s: the repository has no remote 'origin'; use --repo URL", dir);
+	else if (!(url = strdup(git_remote_url(origin))))
+		gt_error("out of memory");
+	git_remote_free(origin);
+	git_repository_free(g);
+	return url;
+}
+
+const char *gt_repo_url(const struct gt_repo *r)
+{
+	return r->url_shown;
+}
+
+/* A name as a ref: a fetched branch first (a cache's refs/heads are only staging), then local ones. */
+static int resolve_ref(struct gt_repo *r, const char *rev, git_oid *out)
+{
+	static const char *const local_forms[] = { "refs/heads/%s", "refs/tags/%s", "refs/remotes/origin/%s", "%s" };
+	static const char *const cache_forms[] = { "refs/remotes/origin/%s", "refs/tags/%s" };
+	const char *const *forms = r->local ? local_forms : cache_forms;
+	size_t n = r->local ? 4 : 2;
+	char name[600];
+	for (size_t i = 0; i < n; i++) {
+		git_object *obj = NULL;
+		snprintf(name, sizeof(name), forms[i], rev);
+		git_reference *ref = NULL;
+		int rc = git_reference_lookup(&ref, r->git, name);
+		if (rc == 0) {
+			rc = git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT);
+			git_reference_free(ref);
+			if (rc == 0) {
+				git_oid_cpy(out, git_object_id(obj));
+				git_object_free(obj);
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out)
+{
+	git_object *obj = NULL;
+	if (resolve_ref(r, rev, out) == 0)
+		return 0;
+	/* HEAD of a cache means the remote's default branch. */
+	if (!r->local && !strcmp(rev, "HEAD") && r->default_branch[0])
+		return resolve_ref(r, r->default_branch, out);
+	if (git_revparse_single(&obj, r->git, rev) == 0) {
+		git_object *commit = NULL;
+		int rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+		git_object_free(obj);
+		if (rc == 0) {
+			git_oid_cpy(out, git_object_id(commit));
+			git_object_free(commit);
+			return 0;
+		}
+	}
+	gt_error("%s: no such revision '%s'", r->url_shown, rev);
+	return -1;
+}
+
+static int path_entry_id(git_tree *tree, const char *path, git_oid *id)
+{
+	git_tree_entry *e = NULL;
+	if (!*path) {
+		git_oid_cpy(id, git_tree_id(tree));
+		return 1;
+	}
+	int rc = git_tree_entry_bypath(&e, tree, path);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return -1;
+	git_oid_cpy(id, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return 1;
+}
+
+static bool delta_is_ignored(const git_diff_delta *d, const char *ignore_name)
+{
+	const char *p = d->new_file.path ? d->new_file.path : d->old_file.path;
+	const char *base = strrchr(p, '/');
+	return ignore_name && !strcmp(base ? base + 1 : p, ignore_name);
+}
+
+/* Only when the ids differ: is the difference more than ignored files? */
+static int changes_besides(git_repository *g, git_tree *old, git_tree *new, const char *path, const char *ignore_name)
+{
+	git_diff *diff = NULL;
+	git_diff_options opts;
+	char *spec[] = { (char *)path };
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	if (*path) {
+		opts.pathspec.strings = spec;
+		opts.pathspec.count = 1;
+	}
+	if (git_diff_tree_to_tree(&diff, g, old, new, &opts) < 0)
+		return -1;
+	int changed = 0;
+	for (size_t i = 0; i < git_diff_num_deltas(diff) && !changed; i++)
+		changed = !delta_is_ignored(git_diff_get_delta(diff, i), ignore_name);
+	git_diff_free(diff);
+	return changed;
+}
+
+int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name)
+{
+	git_commit *parent = NULL;
+	git_tree *tree = NULL, *ptree = NULL;
+	git_oid a, b;
+	int ret = -1;
+	if (git_commit_tree(&tree, c) < 0)
+		return -1;
+	if (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0))
+		goto out;
+	int has_new = path_entry_id(tree, path, &a);
+	int has_old = ptree ? path_entry_id(ptree, path, &b) : 0;
+	if (has_new < 0 || has_old < 0)
+		goto out;
+	if (has_new != has_old || (has_new && !git_oid_equal(&a, &b)))
+		ret = ignore_name ? changes_besides(g, ptree, tree, path, ignore_name) : 1;
+	else
+		ret = 0;
+out:
+	git_tree_free(ptree);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return ret;
+}
+
 /* ---- committing ---- */
 
 static git_filemode_t mode_of(git_tree *tree, const char *path)
@@ -621,19 +786,27 @@ static int fill_updates(struct gt_repo *r, git_tree *tree, const struct gt_plan 
 	return 0;
 }
 
+/* The tree the plan's changes apply to: the tip's, or the plan's own (a revert's result). */
+static int start_tree(struct gt_repo *r, const struct gt_plan *plan, git_tree *tip_tree, git_tree **out)
+{
+	if (!plan->base_tree)
+		return git_tree_dup(out, tip_tree);
+	return git_tree_lookup(out, r->git, plan->base_tree);
+}
+
 /* 1 with *out the new commit, 0 when the tree would not change, -1 on error (printed). */
 static int build_commit(struct gt_repo *r, const git_oid *tip, const struct gt_plan *plan,
 			const struct gt_ident *who, git_oid *out)
 {
 	git_commit *parent = NULL;
-	git_tree *tree = NULL, *new_tree = NULL;
+	git_tree *tree = NULL, *base = NULL, *new_tree = NULL;
 	git_signature *sig = NULL;
 	git_oid tree_id;
 	git_tree_update *ups = calloc(plan->n_changes ? plan->n_changes : 1, sizeof(*ups));
 	int ret = -1;
 	if (!ups || git_commit_lookup(&parent, r->git, tip) < 0 || git_commit_tree(&tree, parent) < 0 ||
-	    fill_updates(r, tree, plan, ups) < 0 ||
-	    git_tree_create_updated(&tree_id, r->git, tree, plan->n_changes, ups) < 0)
+	    start_tree(r, plan, tree, &base) < 0 || fill_updates(r, base, plan, ups) < 0 ||
+	    git_tree_create_updated(&tree_id, r->git, base, plan->n_changes, ups) < 0)
 		goto out;
 	if (git_oid_equal(&tree_id, git_tree_id(tree))) {
 		ret = 0;
@@ -652,6 +825,7 @@ out:
 	}
 	git_signature_free(sig);
 	git_tree_free(new_tree);
+	git_tree_free(base);
 	git_tree_free(tree);
 	git_commit_free(parent);
 	free(ups);

@@ -73,6 +73,29 @@ int gt_repo_read_file(struct gt_repo *r, const git_oid *commit, const char *path
 /* True when path exists (file or directory) in commit's tree. */
 bool gt_repo_path_exists(struct gt_repo *r, const git_oid *commit, const char *path);
 
+/*
+ * The repository holding dir (a working clone, for tools run inside the
+ * manifest repo): read in place, never fetched. NULL after printing.
+ */
+struct gt_repo *gt_repo_open_local(const char *dir);
+/* The URL of remote "origin" of the repository holding dir, malloc'd; NULL after printing. */
+char *gt_local_origin_url(const char *dir);
+
+/*
+ * A revision to a commit: a branch (the fetched remote one for a cache), a tag,
+ * HEAD, a full or short SHA. 0, or -1 after printing.
+ */
+int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out);
+
+/*
+ * Did commit c change path ("" for the whole tree) against its first parent,
+ * leaving out files named ignore_name (NULL: none)? 1 yes, 0 no, -1 on error.
+ */
+int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name);
+
+/* The URL as shown in messages and records (no credentials). */
+const char *gt_repo_url(const struct gt_repo *r);
+
 /* One file of a commit to build: new content, or NULL data to delete it. */
 struct gt_file_change {
 	const char *path;
@@ -100,6 +123,7 @@ struct gt_plan {
 	struct gt_file_change *changes;
 	size_t n_changes;
 	const char *message;
+	const git_oid *base_tree; /* NULL: the tip's tree; else changes apply to this tree (a revert) */
 };
 typedef int (*gt_plan_fn)(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan);
 

@@ -647,6 +647,10 @@ static void format_float32_key(double d, char *buf, size_t size)
 {
 	float f = (float)d;
 	char tmp[48];
+	if (isinf(f)) { /* past float32's range: Go prints +Inf, which sigs.k8s.io/yaml renames */
+		snprintf(buf, size, "%s", f < 0 ? "-.inf" : ".inf");
+		return;
+	}
 	int prec = 0;
 	for (; prec < 9; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", prec, f);

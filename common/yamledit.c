@@ -1274,9 +1274,13 @@ static bool block_keeps_trailing_lines(const struct ytree *t, const struct ynode
 /* One past the last byte that belongs to a block scalar's content (or its header, when empty). */
 static size_t block_content_end(const struct ytree *t, const struct ynode *n)
 {
-	size_t p = n->end, vs = value_start(t, n), w;
-	while (p > vs && (is_blank(t->buf[p - 1]) || (w = break_before(t->buf, t->len, p))))
-		p -= is_blank(t->buf[p - 1]) ? 1 : w;
+	size_t p = n->end, vs = value_start(t, n);
+	while (p > vs) {
+		size_t w = is_blank(t->buf[p - 1]) ? 1 : break_before(t->buf, t->len, p);
+		if (!w)
+			break;
+		p -= w;
+	}
 	return p;
 }
 
@@ -1363,9 +1367,13 @@ static void block_range(const struct ytree *t, const struct ynode *n, struct ran
 		return;
 	}
 	r->to = line_end_of(t, last - 1);
-	size_t first = header_end, w;
-	while (first < last && (is_blank(b[first]) || (w = break_at(b, t->len, first))))
-		first += is_blank(b[first]) ? 1 : w;
+	size_t first = header_end;
+	while (first < last) {
+		size_t w = is_blank(b[first]) ? 1 : break_at(b, t->len, first);
+		if (!w)
+			break;
+		first += w;
+	}
 	r->indent = column_of(t, first);
 }
 
@@ -2660,4 +2668,33 @@ int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, co
 		*old = NULL;
 	}
 	return ret;
+}
+
+/* ---- key paths over parsed JSON (for readers such as gitops-history) ---- */
+
+static json_t *match_item(json_t *list, const struct seg *sg)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item) {
+		const char *v = json_string_value(json_object_get(item, sg->key));
+		if (v && !strcmp(v, sg->value))
+			return item;
+	}
+	return NULL;
+}
+
+json_t *gt_keypath_lookup(const struct gt_keypath *p, json_t *doc)
+{
+	json_t *cur = doc;
+	for (size_t i = 0; cur && i < p->n; i++) {
+		const struct seg *sg = &p->segs[i];
+		if (sg->kind == SEG_KEY)
+			cur = json_is_object(cur) ? json_object_get(cur, sg->key) : NULL;
+		else if (sg->kind == SEG_INDEX)
+			cur = json_is_array(cur) ? json_array_get(cur, sg->index) : NULL;
+		else
+			cur = json_is_array(cur) ? match_item(cur, sg) : NULL;
+	}
+	return cur;
 }

@@ -13,6 +13,7 @@
 #ifndef GT_YAMLEDIT_H
 #define GT_YAMLEDIT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -30,6 +31,8 @@ struct gt_keypath;
 /* Parse key; NULL with *why (static text) on a syntax error ("a..b", "a[", "[x=]", ...). */
 struct gt_keypath *gt_keypath_parse(const char *key, const char **why);
 void gt_keypath_free(struct gt_keypath *p);
+/* The value at p in doc (borrowed), or NULL when the path does not lead anywhere. */
+json_t *gt_keypath_lookup(const struct gt_keypath *p, json_t *doc);
 
 /* A container image reference repo[:tag][@digest]; "registry:5000/app:1" has repo "registry:5000/app". */
 struct gt_image_ref {

@@ -1,0 +1,319 @@
+/* gitops-history: who deployed what, when: the commits that changed a path, with values at each. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "git.h"
+#include "redact.h"
+#include "stream.h"
+#include "yaml.h"
+#include "yamledit.h"
+
+static const struct gt_option options[] = {
+	{ "repo", 0, "URL", "manifest repo (URL or path to a bare repo; default: the repository here)" },
+	{ "branch", 0, "BRANCH", "branch to read (default: the remote's default branch, or HEAD here)" },
+	{ "path", 0, "PATH", "only commits that changed PATH (a directory or file; default: all)" },
+	{ "file", 'f', "FILE", "the YAML file whose --key values to show (implies --path FILE)" },
+	{ "key", 'k', "KEY", "a key path in FILE (image.tag, apps.web.image.tag); repeatable" },
+	{ "max-count", 'n', "N", "show at most N commits (default: all)" },
+	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
+	GT_GIT_OPTIONS,
+	GT_LIMIT_OPTIONS,
+	GT_OPTIONS_END
+};
+
+struct history_opts {
+	struct gt_git_opts git;
+	const char *repo, *branch, *path, *file;
+	const char **keys;
+	size_t n_keys;
+	unsigned long max_count;
+	enum gt_format format;
+	bool format_set;
+	struct gt_limits lim;
+};
+
+static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+
+static const struct gt_command command = {
+	.name = "gitops-history",
+	.synopsis = "[--repo URL] [--branch B] [--path P] [--file F --key K ...] [-n N] [-o FORMAT]",
+	.summary = "List the commits that changed a path of the manifest repo, newest first: who deployed what,\n"
+		   "when, and the value of each --key in --file at that commit and before it.",
+	.options = options,
+	.set = set_option,
+	.min_args = 0,
+	.max_args = 0,
+};
+
+static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
+{
+	struct history_opts *o = ctx;
+	const char *n = opt->name;
+	int handled = gt_git_option(&o->git, opt, arg);
+	if (!handled)
+		handled = gt_limits_option(&o->lim, opt, arg);
+	if (handled)
+		return handled < 0 ? -1 : 0;
+	if (!strcmp(n, "repo"))
+		o->repo = arg;
+	else if (!strcmp(n, "branch"))
+		o->branch = arg;
+	else if (!strcmp(n, "path"))
+		o->path = arg;
+	else if (!strcmp(n, "file"))
+		o->file = arg;
+	else if (!strcmp(n, "key")) {
+		const char **k = realloc(o->keys, (o->n_keys + 1) * sizeof(*k));
+		if (!k)
+			return gt_error("out of memory"), -1;
+		o->keys = k;
+		o->keys[o->n_keys++] = arg;
+	} else if (!strcmp(n, "max-count"))
+		return gt_parse_uint(n, arg, 1000000000, &o->max_count);
+	else if (!strcmp(n, "output")) {
+		o->format_set = true;
+		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
+	}
+	return 0;
+}
+
+/* "a/b/" and "./a" name the same path as "a/b" and "a" in a tree. */
+static char *tree_path_dup(const char *p)
+{
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	char *s = strdup(p);
+	size_t n = s ? strlen(s) : 0;
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	if (s && !strcmp(s, "."))
+		s[0] = '\0';
+	return s;
+}
+
+/* ---- values of --key at a commit ---- */
+
+struct key_values {
+	struct gt_keypath **paths; /* parsed --key, one each */
+	size_t n;
+};
+
+/* FILE at commit as JSON (its first document), or NULL when it does not exist there or is not YAML. */
+static json_t *read_document(struct gt_repo *r, const git_oid *commit, const struct history_opts *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	json_t *doc = NULL;
+	unsigned long line;
+	if (gt_repo_read_file(r, commit, o->file, &buf, &len) != 0)
+		return NULL;
+	struct gt_yaml_reader *y = gt_yaml_reader_new_string(buf, len, o->file, &o->lim);
+	if (y && gt_yaml_next(y, &doc, &line) <= 0)
+		doc = NULL;
+	gt_yaml_reader_free(y);
+	free(buf);
+	return doc;
+}
+
+/* {key: value at commit} for every --key; null where the key or file is missing. */
+static json_t *values_at(struct gt_repo *r, const git_oid *commit, const struct history_opts *o,
+			 const struct key_values *kv)
+{
+	json_t *doc = commit ? read_document(r, commit, o) : NULL, *out = json_object();
+	for (size_t i = 0; i < kv->n; i++) {
+		json_t *v = doc ? gt_keypath_lookup(kv->paths[i], doc) : NULL;
+		json_object_set(out, o->keys[i], v ? v : json_null());
+	}
+	json_decref(doc);
+	return out;
+}
+
+/* ---- records ---- */
+
+static void format_time(git_time_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *revision_new(struct gt_repo *r, const git_commit *c, const struct history_opts *o,
+			    const struct key_values *kv)
+{
+	char id[GIT_OID_HEXSZ + 1], parent[GIT_OID_HEXSZ + 1] = "", when[32], author[600];
+	const git_signature *a = git_commit_author(c);
+	git_oid_tostr(id, sizeof(id), git_commit_id(c));
+	if (git_commit_parentcount(c) > 0)
+		git_oid_tostr(parent, sizeof(parent), git_commit_parent_id(c, 0));
+	format_time(git_commit_time(c), when, sizeof(when));
+	snprintf(author, sizeof(author), "%s <%s>", a->name, a->email);
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s}", "apiVersion", "gitops/v1", "kind", "Revision",
+				"commit", id, "parent", parent[0] ? parent : NULL, "author", author, "time", when,
+				"message", git_commit_summary((git_commit *)c) ? git_commit_summary((git_commit *)c) : "");
+	if (rec && kv->n) {
+		json_object_set_new(rec, "file", json_string(o->file));
+		json_object_set_new(rec, "values", values_at(r, git_commit_id(c), o, kv));
+		json_object_set_new(rec, "previous",
+				    values_at(r, git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL, o, kv));
+	}
+	return rec;
+}
+
+/* A value as a table cell: strings bare, missing as "-", anything else as JSON. Caller frees. */
+static char *cell_dup(const json_t *v)
+{
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (!v || json_is_null(v))
+		return strdup("-");
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* A table like `argocd app history`: one line per revision. */
+static void print_text_row(const json_t *rec, const struct history_opts *o, bool first)
+{
+	if (first) {
+		printf("%-20s  %-7s  %-24s", "DATE", "COMMIT", "AUTHOR");
+		for (size_t i = 0; i < o->n_keys; i++)
+			printf("  %-16s", o->keys[i]);
+		printf("  MESSAGE\n");
+	}
+	char date[32];
+	const char *t = json_string_value(json_object_get(rec, "time"));
+	snprintf(date, sizeof(date), "%.10s %.8s", t, t + 11);
+	const char *author = json_string_value(json_object_get(rec, "author"));
+	int name_len = (int)strcspn(author, "<");
+	printf("%-20s  %.7s  %-24.*s", date, json_string_value(json_object_get(rec, "commit")),
+	       name_len > 0 ? name_len - 1 : 0, author);
+	for (size_t i = 0; i < o->n_keys; i++) {
+		char *cell = cell_dup(json_object_get(json_object_get(rec, "values"), o->keys[i]));
+		printf("  %-16s", cell ? cell : "?");
+		free(cell);
+	}
+	printf("  %s\n", json_string_value(json_object_get(rec, "message")));
+}
+
+/* ---- the walk ---- */
+
+static int walk_history(struct gt_repo *r, const git_oid *tip, const char *path, const struct history_opts *o,
+			const struct key_values *kv)
+{
+	git_repository *g = gt_repo_git(r);
+	git_revwalk *walk = NULL;
+	git_oid id;
+	struct gt_writer *w = o->format == GT_FORMAT_TEXT ? NULL : gt_writer_new(stdout, o->format);
+	unsigned long shown = 0;
+	int ret = 0;
+	if (git_revwalk_new(&walk, g) < 0 || git_revwalk_push(walk, tip) < 0)
+		return gt_error("%s: cannot walk the history", gt_repo_url(r)), -1;
+	/* The branch's own line of deploys; merged side branches count as one change. */
+	git_revwalk_simplify_first_parent(walk);
+	while ((!o->max_count || shown < o->max_count) && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, g, &id) < 0) {
+			ret = -1;
+			break;
+		}
+		int changed = gt_commit_changes_path(g, c, path, NULL);
+		if (changed > 0) {
+			json_t *rec = revision_new(r, c, o, kv);
+			if (o->format == GT_FORMAT_TEXT)
+				print_text_row(rec, o, shown == 0);
+			else if (gt_writer_put(w, rec) < 0)
+				ret = -1;
+			json_decref(rec);
+			shown++;
+		}
+		git_commit_free(c);
+		if (changed < 0 || ret < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	git_revwalk_free(walk);
+	if (gt_writer_close(w) < 0)
+		ret = -1;
+	return ret;
+}
+
+static struct gt_repo *open_repo(struct history_opts *o)
+{
+	if (!o->repo)
+		return gt_repo_open_local(".");
+	o->git.url = o->repo;
+	if (gt_git_credentials_finish(&o->git) < 0)
+		return NULL;
+	struct gt_repo *r = gt_repo_open(&o->git);
+	if (r && gt_repo_fetch(r) < 0) {
+		gt_repo_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int parse_keys(const struct history_opts *o, struct key_values *kv)
+{
+	kv->paths = calloc(o->n_keys ? o->n_keys : 1, sizeof(*kv->paths));
+	if (!kv->paths)
+		return gt_error("out of memory"), -1;
+	for (; kv->n < o->n_keys; kv->n++) {
+		const char *why;
+		if (!(kv->paths[kv->n] = gt_keypath_parse(o->keys[kv->n], &why)))
+			return gt_error("--key %s: %s", o->keys[kv->n], why), -1;
+	}
+	return 0;
+}
+
+static void key_values_free(struct key_values *kv)
+{
+	for (size_t i = 0; i < kv->n; i++)
+		gt_keypath_free(kv->paths[i]);
+	free(kv->paths);
+}
+
+static int run(struct history_opts *o)
+{
+	struct key_values kv = { 0 };
+	char *path = tree_path_dup(o->file ? o->file : o->path ? o->path : "");
+	struct gt_repo *r = NULL;
+	git_oid tip;
+	int st = GT_EXIT_INPUT;
+	if (!path || parse_keys(o, &kv) < 0)
+		goto out;
+	if (!(r = open_repo(o))) {
+		st = o->repo ? GT_EXIT_REMOTE : GT_EXIT_INPUT;
+		goto out;
+	}
+	const char *branch = o->branch ? o->branch : o->repo ? gt_repo_default_branch(r) : "HEAD";
+	if (!branch || gt_repo_resolve(r, branch, &tip) < 0)
+		goto out;
+	st = walk_history(r, &tip, path, o, &kv) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+out:
+	gt_repo_close(r);
+	key_values_free(&kv);
+	free(path);
+	return st;
+}
+
+int main(int argc, char **argv)
+{
+	struct history_opts o = { .lim = GT_LIMITS_DEFAULT };
+	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	if (st == 0 && o.n_keys && !o.file) {
+		gt_error("--key needs --file: the YAML file to read the keys from");
+		st = -1;
+	}
+	if (st == 0) {
+		if (!o.format_set)
+			o.format = gt_default_format(stdout);
+		st = run(&o);
+	} else {
+		st = st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
+	}
+	free(o.keys);
+	gt_git_opts_clear(&o.git);
+	return st;
+}
