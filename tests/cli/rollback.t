@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# gitops-history and gitops-rollback against a real smart-HTTP git server, checked with the git CLI.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/servers/git.sh"
+
+FIX=$TOP/tests/fixtures/set-image/repo
+VALUES=charts/my-app/values.yaml
+export XDG_CACHE_HOME=$TMP/cache
+unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN GITOPS_GIT_USERNAME GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
+
+git_server_start
+git_cli_env
+URL=$(git_repo_create manifests --from "$FIX")
+ROOT=$GIT_SERVER_ROOT
+export GITOPS_GIT_TOKEN=$GIT_SERVER_PASSWORD
+G() { git --git-dir="$ROOT/manifests.git" "$@"; }
+bump() { gitops-set-image --repo "$URL" --file "$VALUES" --set "image.tag=$1" -o json >/dev/null; }
+
+# Three deploys, and a change elsewhere.
+bump 1.2.4 && bump 1.2.5 && bump 1.2.6 &&
+	gitops-set-image --repo "$URL" --file overlays/prod/kustomization.yaml \
+		--image myregistry.azurecr.io/my-app=myregistry.azurecr.io/my-app:9.9.9 -o json >/dev/null
+ok $? "three deploys and an overlay change are pushed"
+
+# ---- history ----
+run gitops-history --repo "$URL" --file "$VALUES" --key image.tag --key replicaCount -o json
+is "$RC" 0 "history exits 0"
+is "$(jq -r .commit <<<"$OUT" | tr '\n' ' ')" "$(G log --format=%H main -- "$VALUES" | tr '\n' ' ')" \
+	"one Revision per commit that changed the file, newest first, as git log says"
+is "$(jq -r '.values["image.tag"]' <<<"$OUT" | tr '\n' ' ')" "1.2.6 1.2.5 1.2.4 1.2.3 " "the value at each commit"
+is "$(jq -r '.previous["image.tag"] // "none"' <<<"$OUT" | tr '\n' ' ')" "1.2.5 1.2.4 1.2.3 none " "and the value before it"
+is "$(jq -r '.values.replicaCount' <<<"$OUT" | sort -u)" 2 "numbers stay numbers"
+is "$(jq -r 'select(.commit == "'"$(G rev-parse main~1)"'") | .message' <<<"$OUT")" \
+	"Update $VALUES: image.tag 1.2.5 -> 1.2.6" "subject of each commit"
+is "$(jq -r '.author' <<<"$OUT" | head -1)" "gitops-set-image <gitops-tools@users.noreply.invalid>" "author"
+is "$(jq -r '.time' <<<"$OUT" | head -1)" "$(TZ=UTC G log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ main~1)" "committer time in UTC"
+run gitops-history --repo "$URL" --path charts -n 2 -o json
+is "$(jq -r .commit <<<"$OUT" | tr '\n' ' ')" "$(G log -2 --format=%H main -- charts | tr '\n' ' ')" "-n 2 with --path"
+run gitops-history --repo "$URL" -o json
+is "$(jq -s length <<<"$OUT")" "$(G rev-list --count main)" "without --path: every commit"
+run gitops-history --repo "$URL" --file "$VALUES" --key image.tag -o text
+like "$OUT" $'^DATE +COMMIT +AUTHOR +image.tag +MESSAGE\n' "-o text: a table with a header"
+like "$OUT" "$(G rev-parse --short=7 main~1) +gitops-set-image +1.2.6 +Update" "-o text: one row per revision"
+git clone -q "$URL" "$TMP/work"
+(cd "$TMP/work" && gitops-history --path overlays -o json) >"$TMP/local.out"
+is "$(jq -r .commit "$TMP/local.out" | tr '\n' ' ')" "$(G log --format=%H main -- overlays | tr '\n' ' ')" \
+	"inside a clone, without --repo, the local repository is read"
+run gitops-history --repo "$URL" --key image.tag
+is "$RC" 2 "--key without --file is a usage error"
+run gitops-history --repo "$URL" --file "$VALUES" --key 'a[' -o json
+is "$RC" 2 "a malformed key is a usage error"
+run gitops-history --repo "$URL" --branch nope -o json
+is "$RC" 2 "an unknown branch"
+
+# ---- rollback: revert the last deploy of the path ----
+before=$(G rev-parse main)
+run gitops-rollback --repo "$URL" --path charts/my-app --reason "error rate up after 1.2.6" -o json
+is "$RC" 0 "rollback exits 0"
+is "$(jq -r '.status + " " + .reverted' <<<"$OUT")" "pushed $(G rev-parse main~2)" \
+	"it reverted the newest commit that changed the path (not the overlay change after it)"
+is "$(G show main:$VALUES)" "$(G show main~3:$VALUES)" "the values file is byte for byte what it was before 1.2.6"
+is "$(G log -1 --format=%B main)" "$(printf 'Revert "Update %s: image.tag 1.2.5 -> 1.2.6"\n\nThis reverts commit %s.\n\nReason: error rate up after 1.2.6' "$VALUES" "$(G rev-parse main~2)")" \
+	"git revert's message, and the reason"
+is "$(G rev-parse main^)" "$before" "on top of the old tip"
+hold=$(G show main:charts/my-app/.gitops-hold)
+like "$hold" 'reason: error rate up after 1.2.6' "the hold says why"
+like "$hold" "reverted: $(G rev-parse main~2)" "and what was reverted"
+is "$(G diff --name-only main^ main | sort | tr '\n' ' ')" "charts/my-app/.gitops-hold $VALUES " "one commit: the revert and the hold"
+is "$(G show main:overlays/prod/kustomization.yaml)" "$(G show "$before":overlays/prod/kustomization.yaml)" "other paths untouched"
+
+# ---- the hold sticks ----
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 -o json
+is "$RC" 1 "the next CI bump is refused while held"
+like "$ERR" 'held by gitops-rollback' "and says so"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 --override-hold -o json
+is "$RC" 0 "--override-hold lets it through"
+like "$(G show main:$VALUES)" 'tag: "1.2.7"' "landed"
+run gitops-rollback --repo "$URL" --path charts/my-app --no-hold -o json
+is "$RC" 0 "a second rollback, --no-hold"
+is "$(G show main:$VALUES)" "$(G show main~2:$VALUES)" "reverted 1.2.7 (the rollback skipped nothing but hold-only commits)"
+is "$(G diff --name-only main^ main)" "$VALUES" "--no-hold writes no hold"
+
+run gitops-rollback --repo "$URL" --path charts/my-app --release -o json
+is "$RC" 0 "--release"
+is "$(jq -r '.released' <<<"$OUT")" true "record says released"
+G cat-file -e main:charts/my-app/.gitops-hold 2>/dev/null
+ok $((! $?)) "the hold file is gone"
+is "$(G log -1 --format=%s main)" "Release the hold on charts/my-app" "in its own commit"
+run gitops-rollback --repo "$URL" --path charts/my-app --release -o json
+is "$RC:$(jq -r .status <<<"$OUT")" "0:unchanged" "releasing again is a no-op"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.8 -o json
+is "$RC" 0 "after release, CI bumps again"
+
+# ---- --commit and --to ----
+c124=$(G log --format=%H --grep='1.2.3 -> 1.2.4' main)
+run gitops-rollback --repo "$URL" --path charts/my-app --commit "$c124" -o json
+is "$RC" 1 "reverting an old bump that later bumps rewrote conflicts (exit 1)"
+like "$ERR" "conflicts with later changes in: $VALUES" "naming the file"
+is "$(G rev-parse main)" "$(G rev-parse main)" "nothing pushed"
+before=$(G rev-parse main)
+run gitops-rollback --repo "$URL" --path charts/my-app --to "$c124" --no-hold -o json
+is "$RC" 0 "--to SHA"
+is "$(G show main:$VALUES)" "$(G show "$c124":$VALUES)" "the path is what it was at SHA"
+is "$(G diff --name-only "$before" main)" "$VALUES" "only the path changed"
+like "$(G log -1 --format=%s main)" "^Roll back charts/my-app to ${c124:0:12}" "message says where it went"
+short=$(G rev-parse --short=8 main~1)
+run gitops-rollback --repo "$URL" --path charts/my-app --to "$short" --no-hold --dry-run -o json
+is "$RC:$(jq -r '.status + " " + (.pushed|tostring)' <<<"$OUT")" "0:dry-run false" "--dry-run with a short SHA"
+is "$(G rev-parse main)" "$(G rev-parse main)" "dry run pushes nothing"
+run gitops-rollback --repo "$URL" --commit "$c124" --to "$c124"
+is "$RC" 2 "--commit and --to together"
+run gitops-rollback --repo "$URL" --commit nope
+is "$RC" 2 "an unknown commit"
+run gitops-rollback --repo "$URL" --path no/such/dir -o json
+is "$RC" 2 "a path no commit changed"
+
+# ---- inside a clone: origin is the remote ----
+(cd "$TMP/work" && git pull -q && gitops-rollback --path charts/my-app --no-hold -o json) >"$TMP/clone.out" 2>"$TMP/clone.err"
+is "$?:$(jq -r .status "$TMP/clone.out")" "0:pushed" "without --repo, origin of the repository here"
+
+# ---- a rollback racing with CI: nothing lost ----
+race_url=$(git_repo_create race --from "$FIX")
+git clone -q "$race_url" "$TMP/race" && for i in $(seq -w 1 8); do echo "key$i: old"; done >>"$TMP/race/$VALUES" &&
+	git -C "$TMP/race" commit -qam "Add keys" &&
+	sed -i 's/^  tag: "1.2.3"/  tag: "1.2.4"/' "$TMP/race/$VALUES" && git -C "$TMP/race" commit -qam "Deploy 1.2.4" &&
+	git -C "$TMP/race" push -q origin main
+deploy=$(git -C "$TMP/race" rev-parse HEAD)
+pids=()
+for i in $(seq -w 1 8); do
+	XDG_CACHE_HOME=$TMP/c-$i gitops-set-image --repo "$race_url" --file "$VALUES" --set "key$i=new$i" \
+		--max-attempts 40 --override-hold -o json >"$TMP/race-$i.out" 2>&1 &
+	pids+=($!)
+done
+XDG_CACHE_HOME=$TMP/c-rb gitops-rollback --repo "$race_url" --path charts/my-app --commit "$deploy" --max-attempts 40 \
+	-o json >"$TMP/race-rb.out" 2>"$TMP/race-rb.err" &
+pids+=($!)
+wait "${pids[@]}"
+content=$(git --git-dir="$ROOT/race.git" show main:$VALUES)
+landed=0
+for i in $(seq -w 1 8); do grep -qx "key$i: new$i" <<<"$content" && landed=$((landed + 1)); done
+is "$landed" 8 "every concurrent CI write landed"
+like "$content" '  tag: "1.2.3"' "and the rollback of 1.2.4 landed too"
+is "$(jq -r .status "$TMP/race-rb.out")" pushed "the rollback says pushed"
+
+# ---- secrets ----
+GITOPS_GIT_TOKEN=wrong-secret-token run gitops-rollback --repo "$URL" --path charts/my-app -o json
+is "$RC" 3 "a wrong token: exit 3"
+unlike "$OUT$ERR" 'wrong-secret-token' "the token is not printed"
+GITOPS_GIT_TOKEN=wrong-secret-token run gitops-history --repo "$URL" -o json
+is "$RC" 3 "history with a wrong token: exit 3"
+unlike "$OUT$ERR" 'wrong-secret-token' "the token is not printed"
+grep -rl -- "$GIT_SERVER_PASSWORD" "$XDG_CACHE_HOME" "$TMP"/c-* >/dev/null 2>&1
+ok $((! $?)) "the token is in no file of any cache"
+
+done_testing
