@@ -396,10 +396,17 @@ static int open_or_init(struct gt_repo *r)
 
 static bool libgit2_ready;
 
+static void shutdown_libgit2(void)
+{
+	git_libgit2_shutdown();
+}
+
 static int init_libgit2(const struct gt_git_opts *o)
 {
 	if (!libgit2_ready) {
 		git_libgit2_init();
+		/* Shut down at exit: libgit2 frees its per-thread caches only then (leak checkers). */
+		atexit(shutdown_libgit2);
 		libgit2_ready = true;
 	}
 	if (o->ca_file && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_file, NULL) < 0) {

@@ -6,6 +6,8 @@ BIN=$TOP/bin
 BUILD=$TOP/build
 export PATH="$BIN:$PATH"
 export NO_COLOR=1
+# Under SANITIZE=1: known leaks in system libraries, not ours (see the file).
+export LSAN_OPTIONS="suppressions=$TOP/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 unset FORCE_COLOR
 T_N=0
 T_FAILED=0
