@@ -641,6 +641,19 @@ char *gt_local_origin_url(const char *dir)
 	return url;
 }
 
+char *gt_tree_path_dup(const char *p)
+{
+	while (p && p[0] == '.' && p[1] == '/')
+		p += 2;
+	char *s = strdup(p ? p : "");
+	size_t n = s ? strlen(s) : 0;
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	if (s && !strcmp(s, "."))
+		s[0] = '\0';
+	return s;
+}
+
 const char *gt_repo_url(const struct gt_repo *r)
 {
 	return r->url_shown;

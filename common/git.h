@@ -93,6 +93,9 @@ int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out);
  */
 int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name);
 
+/* PATH as a tree path: "./a/b/" is "a/b", "." and NULL are "" (the whole tree). Caller frees. */
+char *gt_tree_path_dup(const char *path);
+
 /* The URL as shown in messages and records (no credentials). */
 const char *gt_repo_url(const struct gt_repo *r);
 

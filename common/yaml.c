@@ -605,26 +605,37 @@ fail:
 	return v;
 }
 
-static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
+json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag_name, const char **why)
 {
-	const char *s = (const char *)ev->data.scalar.value;
-	size_t len = ev->data.scalar.length;
-	enum tag_kind tag = classify_tag(ev->data.scalar.tag);
-	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	if (tag == TAG_BINARY)
-		return binary_value(r, ev);
+	enum tag_kind tag = classify_tag((const yaml_char_t *)tag_name);
+	*why = NULL;
 	/* goyaml.v2 resolves only the standard tags: any other tag leaves the text as it is. */
-	if (tag == TAG_STR || tag == TAG_OTHER || (!plain && tag == TAG_NONE))
+	if (tag == TAG_STR || tag == TAG_BINARY || tag == TAG_OTHER || (!plain && tag == TAG_NONE))
 		return json_stringn(s, len);
-	const char *why;
-	json_t *v = gt_yaml_resolve_plain(s, len, &why);
-	if (!v) {
-		error_at(r, ev->start_mark, "%s", why ? why : "out of memory");
+	json_t *v = gt_yaml_resolve_plain(s, len, why);
+	if (v && !type_matches_tag(v, tag)) {
+		json_decref(v);
+		*why = "value does not match its tag";
 		return NULL;
 	}
-	if (!type_matches_tag(v, tag)) {
+	if (v && tag == TAG_FLOAT && json_is_integer(v)) {
+		json_t *d = json_real((double)json_integer_value(v));
 		json_decref(v);
-		const char *t = (const char *)ev->data.scalar.tag;
+		v = d;
+	}
+	return v;
+}
+
+static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	const char *t = (const char *)ev->data.scalar.tag, *why;
+	if (classify_tag(ev->data.scalar.tag) == TAG_BINARY)
+		return binary_value(r, ev);
+	json_t *v = gt_yaml_scalar_value((const char *)ev->data.scalar.value, ev->data.scalar.length,
+					 ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, t, &why);
+	if (v)
+		return v;
+	if (why && t && !strcmp(why, "value does not match its tag")) {
 		char shown[64];
 		/* Written as the user wrote it: !!int, not tag:yaml.org,2002:int. */
 		if (!strncmp(t, "tag:yaml.org,2002:", 18))
@@ -632,14 +643,10 @@ static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
 		else
 			snprintf(shown, sizeof(shown), "%s", t);
 		error_at(r, ev->start_mark, "value does not match its tag %s", shown);
-		return NULL;
+	} else {
+		error_at(r, ev->start_mark, "%s", why ? why : "out of memory");
 	}
-	if (tag == TAG_FLOAT && json_is_integer(v)) {
-		json_t *d = json_real((double)json_integer_value(v));
-		json_decref(v);
-		v = d;
-	}
-	return v;
+	return NULL;
 }
 
 /* Go's strconv.FormatFloat(f, 'g', -1, 32): shortest float32 digits, exponent form below 1e-4 or from 1e6. */

@@ -18,6 +18,15 @@
  */
 json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why);
 
+/*
+ * A scalar's value by the reader's rules: quoted and !!str stay strings,
+ * standard tags (!!int, !!float, !!bool, !!null) type it, other tags leave the
+ * text as it is (as goyaml.v2 does), plain scalars are typed as above. !!binary
+ * is left undecoded here. NULL with *why when it has no value (.inf, a value
+ * its tag refuses).
+ */
+json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag, const char **why);
+
 /* True when a YAML 1.1 reader would not read s, written plain, back as this string. */
 bool gt_yaml_string_needs_quotes(const char *s, size_t len);
 

@@ -990,22 +990,8 @@ static bool tag_allows(enum tag_kind k, const json_t *v)
  * gt_yaml_resolve_plain); NULL where it gives none (.inf, a value its tag refuses). */
 static json_t *scalar_json(const char *s, size_t len, yaml_scalar_style_t style, const char *tag)
 {
-	enum tag_kind k = tag_kind_of(tag);
-	bool plain = style == YAML_PLAIN_SCALAR_STYLE;
-	if (k == TAG_STR || (!plain && (k == TAG_NONE || k == TAG_OTHER)))
-		return json_stringn(s, len);
 	const char *why;
-	json_t *v = gt_yaml_resolve_plain(s, len, &why);
-	if (v && !tag_allows(k, v)) {
-		json_decref(v);
-		return NULL;
-	}
-	if (v && k == TAG_FLOAT && json_is_integer(v)) {
-		json_t *d = json_real((double)json_integer_value(v));
-		json_decref(v);
-		v = d;
-	}
-	return v;
+	return gt_yaml_scalar_value(s, len, style == YAML_PLAIN_SCALAR_STYLE, tag, &why);
 }
 
 static json_t *node_json(const struct ytree *t, size_t i)

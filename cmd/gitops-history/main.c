@@ -79,20 +79,6 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 	return 0;
 }
 
-/* "a/b/" and "./a" name the same path as "a/b" and "a" in a tree. */
-static char *tree_path_dup(const char *p)
-{
-	while (p[0] == '.' && p[1] == '/')
-		p += 2;
-	char *s = strdup(p);
-	size_t n = s ? strlen(s) : 0;
-	while (n > 0 && s[n - 1] == '/')
-		s[--n] = '\0';
-	if (s && !strcmp(s, "."))
-		s[0] = '\0';
-	return s;
-}
-
 /* ---- values of --key at a commit ---- */
 
 struct key_values {
@@ -277,7 +263,7 @@ static void key_values_free(struct key_values *kv)
 static int run(struct history_opts *o)
 {
 	struct key_values kv = { 0 };
-	char *path = tree_path_dup(o->file ? o->file : o->path ? o->path : "");
+	char *path = gt_tree_path_dup(o->file ? o->file : o->path ? o->path : "");
 	struct gt_repo *r = NULL;
 	git_oid tip;
 	int st = GT_EXIT_INPUT;

@@ -122,19 +122,6 @@ struct rollback {
 	bool held, released;
 };
 
-static char *tree_path_dup(const char *p)
-{
-	while (p && p[0] == '.' && p[1] == '/')
-		p += 2;
-	char *s = strdup(p ? p : "");
-	size_t n = s ? strlen(s) : 0;
-	while (n > 0 && s[n - 1] == '/')
-		s[--n] = '\0';
-	if (s && !strcmp(s, "."))
-		s[0] = '\0';
-	return s;
-}
-
 /* The last deploy: the newest first-parent commit that changed PATH, a hold file aside. */
 static int find_last_change(git_repository *g, const git_oid *tip, const char *path, git_oid *out)
 {
@@ -405,7 +392,7 @@ static int rollback_init(struct rollback *rb, struct rollback_opts *o, char **wh
 	rb->o = o;
 	if (gt_ident_resolve(o->author, &rb->who, who_owned) < 0)
 		return -1;
-	rb->path = tree_path_dup(o->path_arg);
+	rb->path = gt_tree_path_dup(o->path_arg);
 	size_t n = rb->path ? strlen(rb->path) : 0;
 	rb->hold_path = rb->path ? malloc(n + sizeof(HOLD_FILE) + 1) : NULL;
 	if (!rb->hold_path)
