@@ -428,7 +428,10 @@ struct gt_repo *gt_repo_open(const struct gt_git_opts *o)
 	r->lock_fd = -1;
 	r->opts = *o;
 	r->url_shown = gt_url_redact(o->url);
-	r->path = r->url_shown ? cache_path_dup(root, r->url_shown) : NULL;
+	/* A local path is one repository whatever the working directory: key the cache by its real path. */
+	char *real = strstr(o->url, "://") ? NULL : realpath(o->url, NULL);
+	r->path = r->url_shown ? cache_path_dup(root, real ? real : r->url_shown) : NULL;
+	free(real);
 	if (!r->path)
 		goto oom;
 	char *repos = cache_path_dup(root, "");

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "file.h"
 #include "git.h"
@@ -129,38 +128,6 @@ static int check_usage(const struct setimage_opts *o)
 	return 0;
 }
 
-/* ---- holds: gitops-rollback writes DIR/.gitops-hold; files below DIR stay as rolled back ---- */
-
-#define HOLD_FILE ".gitops-hold"
-
-static void report_hold(const char *hold_path)
-{
-	gt_error("%s is held by gitops-rollback (%s); lift it with 'gitops-rollback --release' or pass --override-hold",
-		 hold_path, hold_path);
-}
-
-/* The hold files that cover path: DIR/.gitops-hold for each directory above it, up to the root. */
-static char *next_hold_candidate(const char *path, size_t *dir_len)
-{
-	/* *dir_len: length of the directory prefix to try next; shrinks to 0 (the root). */
-	size_t n = *dir_len;
-	char *cand = malloc(n + sizeof(HOLD_FILE) + 1);
-	if (!cand)
-		return NULL;
-	memcpy(cand, path, n);
-	if (n)
-		cand[n++] = '/';
-	memcpy(cand + n, HOLD_FILE, sizeof(HOLD_FILE));
-	return cand;
-}
-
-static size_t parent_len(const char *path, size_t len)
-{
-	while (len > 0 && path[len - 1] != '/')
-		len--;
-	return len > 0 ? len - 1 : 0;
-}
-
 struct remote_ctx {
 	struct setimage_opts *o;
 	char *data;
@@ -169,22 +136,22 @@ struct remote_ctx {
 	struct gt_file_change change;
 };
 
-static int held_in_repo(struct remote_ctx *c, struct gt_repo *r, const git_oid *tip)
+/* Holds are read at the tip being edited: a hold pushed a moment ago counts. */
+struct tip_reader {
+	struct gt_repo *r;
+	const git_oid *tip;
+};
+
+static int read_at_tip(void *ctx, const char *path, char **buf, size_t *len)
 {
-	const char *path = c->o->file;
-	for (size_t dir = parent_len(path, strlen(path));; dir = parent_len(path, dir)) {
-		char *cand = next_hold_candidate(path, &dir);
-		if (!cand)
-			return gt_error("out of memory"), -1;
-		bool held = gt_repo_path_exists(r, tip, cand);
-		if (held)
-			report_hold(cand);
-		free(cand);
-		if (held)
-			return 1;
-		if (dir == 0)
-			return 0;
-	}
+	struct tip_reader *t = ctx;
+	return gt_repo_read_file(t->r, t->tip, path, buf, len);
+}
+
+static int read_on_disk(void *ctx, const char *path, char **buf, size_t *len)
+{
+	const struct setimage_opts *o = ctx;
+	return gt_file_read(path, o->lim.max_doc_bytes, buf, len);
 }
 
 static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan)
@@ -200,7 +167,8 @@ static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct 
 		gt_error("%s: no such file on the branch", c->o->file);
 	if (rd != 0)
 		return -1;
-	int held = c->o->override_hold ? 0 : held_in_repo(c, r, tip);
+	struct tip_reader at = { r, tip };
+	int held = c->o->override_hold ? 0 : check_hold(c->o->file, read_at_tip, &at);
 	int st = held ? (held < 0 ? -1 : GT_PLAN_REFUSE) : apply_edits(c->o, c->o->file, buf, len, &c->data, &c->len);
 	free(buf);
 	if (st == EDIT_REFUSED)
@@ -309,26 +277,6 @@ static int run_remote(struct setimage_opts *o, const struct gt_ident *who)
 	return st;
 }
 
-static int held_on_disk(const char *file)
-{
-	size_t dir = parent_len(file, strlen(file));
-	for (;;) {
-		char *cand = next_hold_candidate(file, &dir);
-		struct stat st;
-		if (!cand)
-			return gt_error("out of memory"), -1;
-		bool held = stat(cand, &st) == 0;
-		if (held)
-			report_hold(cand);
-		free(cand);
-		if (held)
-			return 1;
-		if (dir == 0)
-			return 0;
-		dir = parent_len(file, dir);
-	}
-}
-
 static int run_local(struct setimage_opts *o)
 {
 	struct gt_update_result res;
@@ -340,7 +288,7 @@ static int run_local(struct setimage_opts *o)
 		gt_error("%s: %s", o->file, strerror(ENOENT));
 	if (rd != 0)
 		return GT_EXIT_INPUT;
-	int held = o->override_hold ? 0 : held_on_disk(o->file);
+	int held = o->override_hold ? 0 : check_hold(o->file, read_on_disk, o);
 	int st = held ? (held < 0 ? -1 : EDIT_REFUSED) : apply_edits(o, o->file, buf, len, &out, &out_len);
 	free(buf);
 	if (st == 1 && !o->dry_run && gt_file_write_atomic(o->file, out, out_len) < 0)

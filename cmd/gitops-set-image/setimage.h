@@ -46,6 +46,11 @@ int apply_edits(struct setimage_opts *o, const char *name, const char *buf, size
 /* The commit message: --message or "Update FILE: KEY OLD -> NEW, ...", plus [skip ci]. Caller frees. */
 char *commit_message_new(const struct setimage_opts *o);
 
+/* Read path: 0 with *buf (malloc'd) and *len, 1 when it does not exist, -1 after printing. */
+typedef int (*hold_read_fn)(void *ctx, const char *path, char **buf, size_t *len);
+/* Is file below a directory gitops-rollback holds? 1 held (reported), 0 not, -1 on error. */
+int check_hold(const char *file, hold_read_fn read, void *ctx);
+
 /* True when new_value and old_value are both build ids or both semver and new_value is older. */
 bool version_is_older(const char *new_value, const char *old_value);
 
