@@ -42,6 +42,7 @@ all: $(BINS)
 build/FLAGS: FORCE
 	@mkdir -p build
 	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+.PHONY: FORCE
 FORCE:
 .SECONDARY:
 

@@ -1013,3 +1013,53 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
 	gt_error("%s: gave up after %u attempts: %s kept moving (--max-attempts)", r->url_shown, max, branch);
 	return GT_EXIT_REMOTE;
 }
+
+/* ---- ls-remote: a connection and the ref advertisement, nothing stored ---- */
+
+static int ls_remote_heads(git_remote *remote, char **default_branch, git_oid *head)
+{
+	const git_remote_head **refs = NULL;
+	size_t n = 0;
+	git_buf branch = { 0 };
+	if (git_remote_ls(&refs, &n, remote) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(refs[i]->name, "HEAD"))
+			git_oid_cpy(head, &refs[i]->oid);
+	if (git_remote_default_branch(&branch, remote) == 0 && !strncmp(branch.ptr, "refs/heads/", 11))
+		*default_branch = strdup(branch.ptr + 11);
+	git_buf_dispose(&branch);
+	git_error_clear(); /* no HEAD (an empty repository) is an answer, not an error */
+	return 0;
+}
+
+int gt_git_ls_remote(const struct gt_git_opts *o, char **default_branch, git_oid *head)
+{
+	struct gt_repo shown = { .opts = *o, .lock_fd = -1 };
+	struct net_op op = { .r = &shown };
+	git_remote *remote = NULL;
+	git_remote_connect_options co;
+	*default_branch = NULL;
+	memset(head, 0, sizeof(*head));
+	if (init_libgit2(o) < 0)
+		return -1;
+	if (!(shown.url_shown = gt_url_redact(o->url)))
+		return gt_error("out of memory"), -1;
+	int rc = git_remote_create_detached(&remote, o->url);
+	if (rc == 0) {
+		git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+		set_callbacks(&co.callbacks, &op);
+		co.proxy_opts.type = GIT_PROXY_AUTO;
+		co.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* Argo CD follows none either */
+		net_begin(timeout_of(&shown));
+		rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
+		net_end();
+	}
+	if (rc == 0)
+		rc = ls_remote_heads(remote, default_branch, head);
+	if (rc < 0)
+		remote_error(&shown, &op, "ls-remote", rc);
+	git_remote_free(remote);
+	free(shown.url_shown);
+	return rc < 0 ? -1 : 0;
+}

@@ -154,4 +154,13 @@ struct gt_update_result {
 int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn plan, void *ctx,
 		   struct gt_update_result *res);
 
+/*
+ * Test access as `argocd repo add` does: list o->url's refs (ls-remote) with
+ * o's credentials, CA file and timeout, through no cache. 0 with
+ * *default_branch (malloc'd; NULL when the remote has no HEAD branch, e.g. an
+ * empty repository) and *head (HEAD's commit; zero when there is none); -1
+ * after printing one line: authentication failed, not found, TLS, timeout.
+ */
+int gt_git_ls_remote(const struct gt_git_opts *o, char **default_branch, git_oid *head);
+
 #endif

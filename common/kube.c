@@ -1,0 +1,308 @@
+/* kube: run kubectl with the object on its standard input, capture what it
+ * says, relay its errors as our own one-line messages. */
+#include "kube.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "limits.h"
+#include "redact.h"
+
+#define KUBE_MAX_STDERR ((size_t)64 << 10) /* beyond this kubectl's messages are cut */
+/* kubectl makes a few requests per call (discovery, OpenAPI, the write), each
+ * bounded by --request-timeout; the call as a whole gets this many of them. */
+#define KUBE_CALL_TIMEOUTS 4
+
+struct out_buf {
+	char *data;
+	size_t len, cap, max;
+	bool truncated;
+};
+
+static int out_add(struct out_buf *b, const char *p, size_t n)
+{
+	if (b->len + n > b->max) {
+		b->truncated = true;
+		n = b->max - b->len;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return -1;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static void out_free(struct out_buf *b)
+{
+	if (b->data)
+		memset(b->data, 0, b->cap); /* may hold what kubectl read back: Secret data */
+	free(b->data);
+}
+
+/* One kubectl run: argv, what goes to its stdin, what came back. */
+struct kube_run {
+	char *const *argv;
+	const char *in;
+	size_t in_len;
+	unsigned timeout;
+	struct out_buf out, err;
+	int status; /* from waitpid */
+	bool timed_out;
+};
+
+static int cloexec_pipe(int p[2])
+{
+	if (pipe(p) < 0)
+		return -1;
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+static void close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
+
+/* In the child: the pipes become 0, 1, 2; tokens stay with us. Never returns. */
+static void exec_child(char *const argv[], int in[2], int out[2], int err[2])
+{
+	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+		_exit(127);
+	unsetenv("GITOPS_GIT_TOKEN");
+	unsetenv("SYSTEM_ACCESSTOKEN");
+	execvp(argv[0], argv);
+	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* fds[0] writes kubectl's stdin, fds[1] and fds[2] read its stdout and stderr. */
+static pid_t spawn(char *const argv[], int fds[3])
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	if (cloexec_pipe(in) < 0 || cloexec_pipe(out) < 0 || cloexec_pipe(err) < 0) {
+		gt_error("cannot run kubectl: %s", strerror(errno));
+		close_pair(in), close_pair(out), close_pair(err);
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_child(argv, in, out, err);
+	if (pid < 0)
+		gt_error("cannot run kubectl: %s", strerror(errno));
+	close(in[0]), close(out[1]), close(err[1]);
+	fds[0] = in[1], fds[1] = out[0], fds[2] = err[0];
+	if (pid < 0)
+		close(fds[0]), close(fds[1]), close(fds[2]);
+	return pid;
+}
+
+static long ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/* Feed stdin and drain stdout and stderr until all three are closed or the deadline passes. */
+static int pump(struct kube_run *k, int fds[3])
+{
+	size_t off = 0;
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += (time_t)k->timeout * KUBE_CALL_TIMEOUTS;
+	if (k->in_len == 0)
+		close(fds[0]), fds[0] = -1;
+	while (fds[0] >= 0 || fds[1] >= 0 || fds[2] >= 0) {
+		struct pollfd p[3] = { { fds[0], POLLOUT, 0 }, { fds[1], POLLIN, 0 }, { fds[2], POLLIN, 0 } };
+		long left = ms_left(&deadline);
+		int n = left ? poll(p, 3, (int)(left > 60000 ? 60000 : left)) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (!left)
+			return k->timed_out = true, -1;
+		if (fds[0] >= 0 && p[0].revents) {
+			ssize_t w = write(fds[0], k->in + off, k->in_len - off);
+			if (w > 0)
+				off += (size_t)w;
+			if (w < 0 || off == k->in_len) /* EPIPE: kubectl stopped reading; its stderr says why */
+				close(fds[0]), fds[0] = -1;
+		}
+		for (int i = 1; i < 3; i++) {
+			char buf[65536];
+			if (fds[i] < 0 || !p[i].revents)
+				continue;
+			ssize_t r = read(fds[i], buf, sizeof(buf));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0 || out_add(i == 1 ? &k->out : &k->err, buf, (size_t)r) < 0)
+				close(fds[i]), fds[i] = -1;
+		}
+	}
+	return 0;
+}
+
+static void stop_child(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Run kubectl; 0 when it ran to the end (k->status says how), -1 after printing. */
+static int run(struct kube_run *k)
+{
+	int fds[3] = { -1, -1, -1 };
+	struct sigaction ign, saved;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	k->out.max = GT_DEFAULT_MAX_DOC_BYTES;
+	k->err.max = KUBE_MAX_STDERR;
+	pid_t pid = spawn(k->argv, fds);
+	if (pid < 0)
+		return -1;
+	sigaction(SIGPIPE, &ign, &saved); /* a kubectl that exits early must not kill us */
+	int r = pump(k, fds);
+	sigaction(SIGPIPE, &saved, NULL);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (r < 0) {
+		stop_child(pid);
+		if (k->timed_out)
+			gt_error("kubectl did not finish within %u s (--timeout)", k->timeout * KUBE_CALL_TIMEOUTS);
+		else
+			gt_error("kubectl: %s", strerror(errno));
+		return -1;
+	}
+	while (waitpid(pid, &k->status, 0) < 0)
+		if (errno != EINTR)
+			return gt_error("kubectl: %s", strerror(errno)), -1;
+	return 0;
+}
+
+/* kubectl's stderr, one message per line, secrets masked. */
+static void relay(const struct gt_kube_opts *o, struct out_buf *err, bool failed)
+{
+	char *save = NULL;
+	if (!err->data)
+		return;
+	for (char *line = strtok_r(err->data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		gt_redact_secret(line, o->secret);
+		if (failed)
+			gt_error("kubectl: %s", line);
+		else
+			gt_warn("kubectl: %s", line);
+	}
+}
+
+static bool succeeded(const struct gt_kube_opts *o, struct kube_run *k)
+{
+	bool ok = WIFEXITED(k->status) && WEXITSTATUS(k->status) == 0;
+	relay(o, &k->err, !ok);
+	if (!ok && k->err.len == 0)
+		gt_error("kubectl failed (%s %d)", WIFEXITED(k->status) ? "exit status" : "signal",
+			 WIFEXITED(k->status) ? WEXITSTATUS(k->status) : WTERMSIG(k->status));
+	return ok;
+}
+
+/* The flags every call has: namespace and request timeout. buf holds their text. */
+static size_t common_args(const struct gt_kube_opts *o, char **argv, size_t n, char buf[2][300])
+{
+	unsigned t = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
+	snprintf(buf[0], sizeof(buf[0]), "--request-timeout=%us", t);
+	argv[n++] = buf[0];
+	if (o->namespace) {
+		snprintf(buf[1], sizeof(buf[1]), "--namespace=%s", o->namespace);
+		argv[n++] = buf[1];
+	}
+	return n;
+}
+
+int gt_kube_apply(const struct gt_kube_opts *o, const json_t *obj)
+{
+	char manager[300], common[2][300];
+	char *argv[16] = { "kubectl", "apply", "--server-side", manager };
+	size_t n = 4;
+	snprintf(manager, sizeof(manager), "--field-manager=%s", o->field_manager ? o->field_manager : gt_program());
+	if (o->force_conflicts)
+		argv[n++] = "--force-conflicts";
+	n = common_args(o, argv, n, common);
+	argv[n++] = "--filename=-";
+	argv[n++] = "--output=name";
+	char *body = json_dumps(obj, JSON_COMPACT);
+	if (!body)
+		return gt_error("out of memory"), -1;
+	struct kube_run k = { .argv = argv, .in = body, .in_len = strlen(body) };
+	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
+	int r = run(&k) < 0 || !succeeded(o, &k) ? -1 : 0;
+	memset(body, 0, k.in_len); /* it may be a Secret */
+	free(body);
+	out_free(&k.out);
+	out_free(&k.err);
+	return r;
+}
+
+int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *name, json_t **out)
+{
+	char common[2][300];
+	char *argv[16] = { "kubectl", "get", (char *)resource };
+	size_t n = 3;
+	*out = NULL;
+	if (name) {
+		argv[n++] = (char *)name;
+		argv[n++] = "--ignore-not-found";
+	}
+	n = common_args(o, argv, n, common);
+	argv[n++] = "--output=json";
+	struct kube_run k = { .argv = argv };
+	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
+	int r = run(&k) < 0 || !succeeded(o, &k) ? -1 : 0;
+	if (r == 0 && k.out.truncated) {
+		gt_error("kubectl get %s: the answer is larger than %zu bytes", resource, k.out.max);
+		r = -1;
+	}
+	if (r == 0 && k.out.len > 0) {
+		json_error_t e;
+		*out = json_loadb(k.out.data, k.out.len, 0, &e);
+		if (!*out) {
+			gt_error("kubectl get %s: unreadable answer: %s", resource, e.text);
+			r = -1;
+		}
+	}
+	out_free(&k.out);
+	out_free(&k.err);
+	return r;
+}
