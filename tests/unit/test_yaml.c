@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "json.h"
 #include "yaml.h"
+#include "capture.h"
 #include "tap.h"
 
 #include <math.h>
@@ -36,37 +37,6 @@
 #ifndef UNDER_ASAN
 #define UNDER_ASAN 0
 #endif
-
-/* ---- capture stderr of one call ---- */
-
-struct capture {
-	int saved;
-	FILE *tmp;
-	char *text;
-};
-
-static void capture_start(struct capture *c)
-{
-	fflush(stderr);
-	c->tmp = tmpfile();
-	c->saved = dup(2);
-	dup2(fileno(c->tmp), 2);
-}
-
-/* What was written to stderr; caller frees. */
-static char *capture_end(struct capture *c)
-{
-	fflush(stderr);
-	dup2(c->saved, 2);
-	close(c->saved);
-	long n = ftell(c->tmp);
-	char *text = calloc(1, n > 0 ? (size_t)n + 1 : 1);
-	rewind(c->tmp);
-	if (n > 0 && fread(text, 1, (size_t)n, c->tmp) != (size_t)n)
-		text[0] = '\0';
-	fclose(c->tmp);
-	return text;
-}
 
 /* ---- helpers ---- */
 
