@@ -61,7 +61,7 @@ static int parse_duration(const char *opt, const char *arg, double *out)
 	char *end;
 	do {
 		double v = strtod(p, &end);
-		if (end == p || v < 0 || *p == '-' || *p == '+')
+		if (end == p || !(v >= 0) || *p == '-' || *p == '+')
 			goto bad;
 		size_t i, n = strspn(end, "abcdefghijklmnopqrstuvwxyz");
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)

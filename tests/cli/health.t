@@ -33,6 +33,10 @@ run gitops-health --interval -1s
 is "$RC" 2 "a negative interval: exit 2"
 run gitops-health --degraded-grace 25h
 is "$RC" 2 "a grace beyond 24h: exit 2"
+for d in nan inf 5x 1m-2s ''; do
+	run gitops-health --timeout "$d"
+	is "$RC" 2 "--timeout '$d' is not a duration"
+done
 
 # ---------------------------------------------------------------------------------------------
 # kubectl get -o json | gitops-health
