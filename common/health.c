@@ -609,18 +609,18 @@ static json_t *assess_one(const json_t *want, const json_t *live, const char *de
 		*h = GT_HEALTH_UNKNOWN;
 		return gt_health_record_new(&ref, *h, why ? why : "not a Kubernetes object");
 	}
-	if (!*ref.namespace && default_ns)
+	bool named_ns = *ref.namespace;
+	if (!named_ns && default_ns && !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind))
 		ref.namespace = default_ns;
 	const json_t *obj = live_match(&ref, live);
 	if (!obj) {
 		*h = GT_HEALTH_MISSING;
 		return gt_health_record_new(&ref, *h, "not found");
 	}
-	struct gt_ref live_ref;
-	if (!*ref.namespace && gt_obj_ref(obj, &live_ref, NULL) == 0)
-		ref.namespace = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
-	if (!ref.namespace)
-		ref.namespace = "";
+	if (!named_ns) { /* where the cluster found it; "" for a cluster-scoped kind */
+		const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+		ref.namespace = ns ? ns : "";
+	}
 	*h = gt_health_of(obj, &msg);
 	json_t *rec = gt_health_record_new(&ref, *h, msg);
 	free(msg);

@@ -179,10 +179,11 @@ is "$(statuses <<<"$OUT")" "ConfigMap/never-applied=Missing Certificate/web-tls=
 is "$ERR" "" "neither is an error"
 
 # -n: the namespace of named objects that have none
-printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n' >"$TMP/nons.yaml"
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n' >"$TMP/nons.yaml"
 run gitops-health --cluster -n demo -f "$TMP/nons.yaml"
-is "$RC" 0 "-n demo finds a Deployment named without a namespace"
-is "$(jq -r .ref.namespace <<<"$OUT")" demo "the record carries the namespace"
+is "$RC" 0 "-n demo finds a Deployment named without a namespace, and the cluster-scoped Namespace"
+is "$(jq -r '"\(.ref.kind)@\(.ref.namespace)"' <<<"$OUT" | paste -sd' ')" "Deployment@demo Namespace@" \
+	"the records carry the namespace where there is one"
 
 # ---------------------------------------------------------------------------------------------
 # Records from the pipeline name the objects
