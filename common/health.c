@@ -627,14 +627,19 @@ static json_t *assess_one(const json_t *want, const json_t *live, const char *de
 	return rec;
 }
 
-/* How long the next kubectl call may take: what is left of the wait, at least a second, at most o's own bound. */
+/* A look near the end of the wait still gets this long: a slow answer is not an unreachable cluster. */
+#define MIN_REQUEST_TIMEOUT 5
+
+/* How long the next kubectl call may take: what is left of the wait (at least MIN_REQUEST_TIMEOUT), at most ko's own bound. */
 static unsigned request_timeout(const struct gt_kube_opts *ko, const struct gt_health_wait_opts *wo, double elapsed)
 {
 	unsigned own = ko->timeout ? ko->timeout : GT_KUBE_DEFAULT_TIMEOUT;
 	double left = wo->timeout - elapsed;
-	if (left >= own)
+	if (wo->timeout <= 0 || left >= own)
 		return own;
-	return left > 1 ? (unsigned)left + ((double)(unsigned)left < left) : 1; /* rounded up */
+	if (left <= MIN_REQUEST_TIMEOUT)
+		return MIN_REQUEST_TIMEOUT < own ? MIN_REQUEST_TIMEOUT : own;
+	return (unsigned)left + ((double)(unsigned)left < left); /* rounded up */
 }
 
 struct look {

@@ -214,7 +214,8 @@ kube_faults_clear
 kube_stop
 run gitops-health --wait --timeout 1m -f "$TMP/web.yaml"
 is "$RC" 3 "an unreachable cluster: exit 3"
-like "$ERR" "^gitops-health: kubectl: " "kubectl's message, as ours"
+like "$ERR" "^gitops-health: kubectl: .*connect" "kubectl's message, as ours"
+is "$(wc -l <<<"$ERR")" 1 "once: not per object, and without client-go's log lines"
 is "$OUT" "" "nothing on stdout"
 
 done_testing
