@@ -162,10 +162,16 @@ static json_t *named_by_ref_new(const json_t *ref)
 	return json_pack("{s:s, s:O, s:o}", "apiVersion", api, "kind", json_object_get(ref, "kind"), "metadata", meta);
 }
 
-/* A Change or Result names an object that should now run; a deletion or a skipped object does not. */
+/*
+ * A Change or Result names an object that should now run; a deletion, a
+ * skipped object, or a hook known only by its generateName does not.
+ */
 static bool record_names_live_object(const json_t *rec)
 {
 	const char *kind = json_string_value(json_object_get(rec, "kind"));
+	const char *name = json_string_value(json_object_get(json_object_get(rec, "ref"), "name"));
+	if (name && !*name)
+		return false;
 	const char *action = json_string_value(json_object_get(rec, "action"));
 	const char *status = json_string_value(json_object_get(rec, "status"));
 	if (!kind || (strcmp(kind, "Change") && strcmp(kind, "Result")))

@@ -194,11 +194,13 @@ cat >"$TMP/results.jsonl" <<'EOF2'
 {"apiVersion":"gitops/v1","kind":"Result","ref":{"group":"","version":"v1","kind":"Service","namespace":"demo","name":"web"},"action":"unchanged","status":"ok","message":"","wave":0,"phase":"Sync"}
 {"apiVersion":"gitops/v1","kind":"Result","ref":{"group":"","version":"v1","kind":"ConfigMap","namespace":"demo","name":"old-config"},"action":"delete","status":"ok","message":"","wave":0,"phase":"Sync"}
 {"apiVersion":"gitops/v1","kind":"Change","action":"create","ref":{"group":"","version":"v1","kind":"ConfigMap","namespace":"demo","name":"web-config"}}
+{"apiVersion":"gitops/v1","kind":"Result","ref":{"group":"batch","version":"v1","kind":"Job","namespace":"demo","name":""},"action":"create","status":"ok","message":"","wave":0,"phase":"PreSync"}
 EOF2
 run gitops-health --wait --timeout 1m -f "$TMP/results.jsonl"
 is "$RC" 0 "Result and Change records name what to wait for: exit 0"
 is "$(jq -r '.kind + (if .action == "delete" then "(delete)" else "" end)' <<<"$OUT" | paste -sd' ')" \
-	"Commit Result(delete) Health Health Health" "the Commit and the deletion pass through; the rest become Health records"
+	"Commit Result(delete) Result Health Health Health" \
+	"the Commit, the deletion and the unnamed hook pass through; the rest become Health records"
 is "$(statuses <<<"$OUT")" "Deployment/web=Healthy Service/web=Healthy ConfigMap/web-config=Healthy" "a deleted object is not waited for"
 
 # ---------------------------------------------------------------------------------------------
