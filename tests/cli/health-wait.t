@@ -153,6 +153,15 @@ run gitops-health --wait --timeout 10m -f "$TMP/job.yaml"
 is "$RC" 1 "a failed Job: exit 1"
 is "$(jq -r '"\(.status): \(.message)"' <<<"$OUT")" "Degraded: Job has reached the specified backoff limit" "Degraded with the Job's reason"
 
+# A paused Deployment is Suspended: the wait ends at once (waiting changes nothing), exit 1
+deployment held 'kube-standin/ready-delay: "0"' | sed 's/^spec:$/spec:\n  paused: true/' >"$TMP/held.yaml"
+kubectl apply --server-side --field-manager=ci -f "$TMP/held.yaml" >/dev/null
+run gitops-health --wait --timeout 10m --interval 0.2s -v -f "$TMP/held.yaml"
+is "$RC" 1 "a paused Deployment: exit 1"
+is "$(jq -r '"\(.status): \(.message)"' <<<"$OUT")" "Suspended: Deployment is paused" "Suspended, as Argo CD says"
+like "$ERR" "gitops-health: 1 of 1 objects Suspended, not healthy" "the wait ended because it is Suspended, not on the 10m timeout"
+is "$(looks)" 1 "after one look"
+
 # ---------------------------------------------------------------------------------------------
 # --cluster without --wait: one look; Missing objects; kinds the server does not know
 
