@@ -87,6 +87,12 @@ BASHCOMPDIR ?= $(SHAREDIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(SHAREDIR)/zsh/site-functions
 FISHCOMPDIR ?= $(SHAREDIR)/fish/vendor_completions.d
 
+# kubectl plugins: kubectl-gitops-VERB runs gitops-VERB ("-" inside a verb is "_", as kubectl
+# looks it up: kubectl gitops repo-add -> kubectl-gitops-repo_add), kubectl_complete-gitops-VERB
+# completes it (kubectl 1.26+). argocd-gitops dispatches `argocd gitops VERB` (argocd 3.1+), and
+# as kubectl-gitops serves `kubectl gitops` without a verb and krew installs (plugins/gitops.yaml).
+KUBECTL_NAMES := $(foreach t,$(TOOLS),gitops-$(subst -,_,$(t:gitops-%=%)))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
@@ -98,11 +104,24 @@ install: all
 		install -m 644 completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t && \
 		install -m 644 completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish || exit 1; \
 	done
+	set -- $(KUBECTL_NAMES); for t in $(TOOLS); do \
+		ln -sf $$t $(DESTDIR)$(BINDIR)/kubectl-$$1 && \
+		install -m 755 completions/kubectl_complete-$$1 $(DESTDIR)$(BINDIR)/ && shift || exit 1; \
+	done
+	sed 's/@VERSION@/$(VERSION)/' plugins/argocd-gitops >$(DESTDIR)$(BINDIR)/.argocd-gitops.tmp
+	chmod 755 $(DESTDIR)$(BINDIR)/.argocd-gitops.tmp
+	mv -f $(DESTDIR)$(BINDIR)/.argocd-gitops.tmp $(DESTDIR)$(BINDIR)/argocd-gitops
+	ln -sf argocd-gitops $(DESTDIR)$(BINDIR)/kubectl-gitops
+	install -m 755 plugins/kubectl_complete-gitops $(DESTDIR)$(BINDIR)/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 		$(DESTDIR)$(MANDIR)/man7/gitops-tools.7 $(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) \
-		$(TOOLS:%=$(DESTDIR)$(ZSHCOMPDIR)/_%) $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish)
+		$(TOOLS:%=$(DESTDIR)$(ZSHCOMPDIR)/_%) $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish) \
+		$(KUBECTL_NAMES:%=$(DESTDIR)$(BINDIR)/kubectl-%) \
+		$(KUBECTL_NAMES:%=$(DESTDIR)$(BINDIR)/kubectl_complete-%) \
+		$(DESTDIR)$(BINDIR)/argocd-gitops $(DESTDIR)$(BINDIR)/kubectl-gitops \
+		$(DESTDIR)$(BINDIR)/kubectl_complete-gitops
 
 completions: all
 	tests/tools/gen-completions
