@@ -173,9 +173,10 @@ values_in() {
 
 WORK_FILES=$(lines manifests x.yaml)
 
-# check_values SHELLS... : for option i of TOOL (globals) with values V.
+# check_option TOOL I WANT KIND: what option I of TOOL (parse_help's arrays) gets in every shell.
 check_option() {
-	local name=$1 i=$2 want=$3 kind=$4 sh got opt=--${O_LONG[i]} short=${O_SHORT[i]:+-${O_SHORT[i]}} first
+	local name=$1 i=$2 want=$3 kind=$4 sh got first
+	local opt=--${O_LONG[i]} short=${O_SHORT[i]:+-${O_SHORT[i]}}
 	for sh in "${SHELLS[@]}"; do
 		case $sh in
 		bash) got=$(bash_complete_bc "$name" "$name" "$opt" '') ;;
