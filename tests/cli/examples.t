@@ -90,8 +90,10 @@ mk -n diff APP=my-app NS=my-app DIR=plain
 is "$OUT" "gitops-render plain --app my-app -n my-app | gitops-diff --cluster --app my-app -n my-app" \
 	"make diff: the render into gitops-diff --cluster --app APP"
 mk -n diff APP=my-app NS=my-app DIR=plain AGAINST=main~1
-like "$OUT" "gitops-render --repo \. --revision main~1 --path plain --app my-app -n my-app >\"\\\$old\"" \
-	"make diff AGAINST=REV: renders REV of this repository into a file"
+like "$OUT" "rev=\\\$\\(git rev-parse --verify 'main~1\\^\\{commit\\}'\\)" \
+	"make diff AGAINST=REV: resolves REV in this repository to a commit"
+like "$OUT" "gitops-render --repo \. --revision \"\\\$rev\" --path plain --app my-app -n my-app >\"\\\$old\"" \
+	"make diff AGAINST=REV: renders that commit of this repository into a file"
 like "$OUT" "gitops-render plain --app my-app -n my-app \| gitops-diff --against \"\\\$old\" -n my-app" \
 	"make diff AGAINST=REV: and compares the working tree's render against it"
 mk -n apply APP=my-app NS=my-app DIR=plain
@@ -154,6 +156,21 @@ if [ -x "$BIN/gitops-diff" ] && [ -x "$BIN/gitops-apply" ]; then
 	ok $((RC != 0 ? 0 : 1)) "make apply with a render that fails fails (pipefail)"
 	is "$(kube_state | jq -c '[.items[] | "\(.kind)/\(.metadata.namespace)/\(.metadata.name)"] | sort')" "$before" \
 		"and prunes nothing: a failed render is not an empty app"
+	if gitops-render --help | grep -q -- '--repo'; then
+		# AGAINST: the working tree's render against a commit's, no cluster involved.
+		gitops-set-image -q --file overlays/production/kustomization.yaml \
+			--image myregistry.azurecr.io/my-app=myregistry.azurecr.io/my-app:1044 -o json >/dev/null
+		git commit -qam "production: 1044"
+		mk diff DIR=overlays/production APP=my-app-production NS=my-app-production AGAINST=HEAD~1
+		is "$RC" 2 "make diff AGAINST=HEAD~1 after a tag bump: something differs (make fails)"
+		is "$(jq -r 'select(.action != "unchanged") | "\(.action) \(.ref.kind) \(.patch[0].path) \(.patch[0].value)"' <<<"$OUT")" \
+			"update Deployment /spec/template/spec/containers/0/image myregistry.azurecr.io/my-app:1044" \
+			"make diff AGAINST=HEAD~1: the one change is the Deployment's image, 1042 -> 1044"
+		mk diff DIR=overlays/production APP=my-app-production NS=my-app-production AGAINST=HEAD
+		is "$RC" 0 "make diff AGAINST=HEAD with a clean working tree: nothing differs"
+	else
+		skip "gitops-render has no --repo in this build: make diff AGAINST=REV not run"
+	fi
 else
 	skip "gitops-diff and gitops-apply not built: make diff and make apply not run"
 fi
