@@ -256,6 +256,7 @@ static void progress_begin(struct progress *p)
 	p->on = gt_verbosity() >= 1 && isatty(STDERR_FILENO);
 	p->label = NULL;
 	p->percent = -1;
+	p->width = 0;
 	p->done = false;
 }
 
