@@ -177,7 +177,7 @@ WORK_FILES=$(lines manifests x.yaml)
 check_option() {
 	local name=$1 i=$2 want=$3 kind=$4 sh got first
 	local opt=--${O_LONG[i]} short=${O_SHORT[i]:+-${O_SHORT[i]}}
-	for sh in "${SHELLS[@]}"; do
+	for sh in "${OPT_SHELLS[@]}"; do
 		case $sh in
 		bash) got=$(bash_complete_bc "$name" "$name" "$opt" '') ;;
 		zsh) got=$(zsh_complete "$name" "$name $opt ") ;;
@@ -198,13 +198,13 @@ check_option() {
 
 	# the same values after --opt= and after the short option, and narrowed by a prefix
 	is "$(bash_complete_bc "$name" "$name" "$opt" = '')" "$want" "bash: '$name $opt=<TAB>' offers $kind"
-	have zsh && [[ " ${SHELLS[*]} " == *" zsh "* ]] &&
+	have zsh && [[ " ${OPT_SHELLS[*]} " == *" zsh "* ]] &&
 		is "$(zsh_complete "$name" "$name $opt=")" "$want" "zsh: '$name $opt=<TAB>' offers $kind"
 	is "$(kubectl_complete "$name" "$opt=" | sed '$d')" "$(sed "s|^|$opt=|" <<<"$want")" \
 		"kubectl: '$name $opt=<TAB>' offers $opt=VALUE for each value"
 	if [ -n "$short" ]; then
 		is "$(bash_complete_bc "$name" "$name" "$short" '')" "$want" "bash: '$name $short <TAB>' offers $kind"
-		[[ " ${SHELLS[*]} " == *" fish "* ]] &&
+		[[ " ${OPT_SHELLS[*]} " == *" fish "* ]] &&
 			is "$(fish_complete "$name" "$name $short ")" "$want" "fish: '$name $short <TAB>' offers $kind"
 		is "$(kubectl_complete "$name" "$short" '' | sed '$d')" "$want" "kubectl: '$name $short <TAB>' offers $kind"
 	fi
@@ -212,7 +212,7 @@ check_option() {
 	local prefix=${first:0:1}
 	local narrowed
 	narrowed=$(grep "^$prefix" <<<"$want")
-	for sh in "${SHELLS[@]}"; do
+	for sh in "${OPT_SHELLS[@]}"; do
 		case $sh in
 		bash) got=$(bash_complete_bc "$name" "$name" "$opt" "$prefix") ;;
 		zsh) got=$(zsh_complete "$name" "$name $opt $prefix") ;;
@@ -252,10 +252,16 @@ else
 	skip "zsh (with zsh/zpty) not installed (Debian: zsh): zsh not run"
 fi
 
+# An option several tools share (--password-file FILE, -o FORMAT with the same help) is generated
+# the same way for each: after its first tool, bash and kubectl only (zsh and fish are slow).
+declare -A SEEN=()
 for tool in "${TOOLS[@]}"; do
 	name=${tool##*/}
 	parse_help "$tool"
 	for i in "${!O_LONG[@]}"; do
+		sig="${O_SHORT[i]} ${O_LONG[i]} ${O_ARG[i]} ${O_HELP[i]}"
+		if [ -n "${SEEN[$sig]:-}" ]; then OPT_SHELLS=(bash); else OPT_SHELLS=("${SHELLS[@]}"); fi
+		SEEN[$sig]=1
 		values=$(values_in "${O_HELP[i]}")
 		if [ -n "$values" ]; then
 			check_option "$name" "$i" "$values" "values $(tr '\n' ' ' <<<"$values" | sed 's/ $//')"
