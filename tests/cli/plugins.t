@@ -157,6 +157,19 @@ yaml" "bash: 'kubectl gitops render -o <TAB>' gives json and yaml"
 else
 	skip "bash-completion not installed: kubectl's bash completion of the plugins not run"
 fi
+# And through kubectl's fish completion, descriptions included.
+if command -v fish >/dev/null; then
+	kubectl completion fish >"$TMP/kubectl.fish"
+	fish_tab() { fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$TMP/kubectl.fish" "$1" | sort; }
+	is "$(fish_tab 'kubectl gitops rep')" "repo-add	The command repo-add is a plugin installed by the user" \
+		"fish: 'kubectl gitops rep<TAB>' gives repo-add"
+	is "$(fish_tab 'kubectl gitops render --tr')" "--tracking	annotation (default), label or annotation+label" \
+		"fish: 'kubectl gitops render --tr<TAB>' gives --tracking with its help"
+	is "$(fish_tab 'kubectl gitops repo-add --type ')" "git
+helm" "fish: 'kubectl gitops repo-add --type <TAB>' gives git and helm"
+else
+	skip "fish not installed: kubectl's fish completion of the plugins not run"
+fi
 
 # --- argocd gitops VERB (argocd-gitops) --------------------------------------------------------
 
