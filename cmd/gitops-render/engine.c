@@ -239,24 +239,28 @@ static int wait_child(pid_t pid)
 	return status;
 }
 
-/* Read both pipes until both end; -1 on a read error. */
+/* Read both pipes until both end (or a signal came); -1 on a read error. Closes both. */
 static int pump(int out_fd, int err_fd, struct capture *out, struct capture *err, pid_t pid)
 {
 	struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
 	bool killed = false;
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
+	int r = 0;
+	while (r == 0 && (p[0].fd >= 0 || p[1].fd >= 0)) {
 		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue; /* the handler passed the signal on to the engine, which ends */
-			return -1;
+			/* The handler passed a signal on; the engine's own children may still hold the pipes. */
+			if (errno != EINTR || render_signal)
+				r = errno == EINTR ? 0 : -1;
+			if (render_signal)
+				break;
+			continue;
 		}
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; r == 0 && i < 2; i++) {
 			if (p[i].fd < 0 || !p[i].revents)
 				continue;
-			int r = capture_read(p[i].fd, i == 0 ? out : err, i == 1);
-			if (r < 0)
-				return -1;
-			if (r == 0) {
+			int k = capture_read(p[i].fd, i == 0 ? out : err, i == 1);
+			if (k < 0)
+				r = -1;
+			if (k == 0) {
 				close(p[i].fd);
 				p[i].fd = -1;
 			}
@@ -266,7 +270,10 @@ static int pump(int out_fd, int err_fd, struct capture *out, struct capture *err
 			killed = true;
 		}
 	}
-	return 0;
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	return r;
 }
 
 int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
@@ -297,8 +304,6 @@ int engine_exec(const struct render_opts *o, const char *what, char *const argv[
 	if (pr < 0) {
 		gt_error("%s: cannot read its output: %s", what, strerror(errno));
 		kill(pid, SIGTERM);
-		if (po[0] >= 0)
-			close(po[0]);
 	}
 	int status = wait_child(pid);
 	running_child = 0;
