@@ -727,6 +727,8 @@ int main(int argc, char **argv)
 		o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
 	signals_install();
 	st = render(&o, dir, &run, &objs);
+	if (st == GT_EXIT_OK && check_interrupted() < 0)
+		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
 	if (st == GT_EXIT_OK && o.cmp && objs.n == 0 && !o.allow_empty) {
 		/* An empty stream makes Argo CD prune everything: say so instead. */
 		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o.repo);
