@@ -37,6 +37,7 @@ git_server_start
 git_cli_env
 URL=$(git_repo_create manifests --from "$SRC")
 export GITOPS_GIT_TOKEN=$GIT_SERVER_PASSWORD
+TOKEN1=$GIT_SERVER_PASSWORD
 W=$TMP/work
 git clone -q "$URL" "$W"
 git -C "$W" tag v1
@@ -200,14 +201,23 @@ unlike "$ERR" "$GIT_SERVER_PASSWORD" "a token in the URL: not echoed"
 printf '%s\n' "$GIT_SERVER_PASSWORD" >"$TMP/token"
 run env -u GITOPS_GIT_TOKEN "$BIN/gitops-render" "${R[@]}" --repo "$URL" --path apps/guestbook --password-file "$TMP/token" --no-cache
 is "$RC" 0 "--password-file: exit 0"
-git_server_stop
+# HTTPS: the server's certificate through --ca-file (libgit2 is loaded lazily, its TLS options too)
+git_server_start --https
+https_url=$(git_repo_create tls --from "$SRC")
+GITOPS_GIT_TOKEN=$GIT_SERVER_PASSWORD run gitops-render "${R[@]}" --repo "$https_url" --path apps/guestbook
+is "$RC:$OUT" "3:" "https with an unknown certificate: exit 3"
+GITOPS_GIT_TOKEN=$GIT_SERVER_PASSWORD run gitops-render "${R[@]}" --repo "$https_url" --path apps/guestbook --ca-file "$GIT_SERVER_CA"
+is "$RC:$(canon <<<"$OUT")" "0:$WANT_GB" "https with --ca-file: renders"
+git_server_stop --all
 run gitops-render "${R[@]}" --repo "$URL" --path apps/guestbook --revision "$V1" --no-cache
 is "$RC:$(canon <<<"$OUT")" "0:$WANT_GB" "the server down: a full SHA already in the cache still renders (no fetch)"
 run gitops-render "${R[@]}" --repo "$URL" --path apps/guestbook --revision v1
 is "$RC:$OUT" "3:" "the server down: a tag needs a fetch, exit 3"
-ok "$(grep -rl -- "$GIT_SERVER_PASSWORD" "$XDG_CACHE_HOME" "$C2" "$TMP/other-cache" "$TMPDIR" >/dev/null 2>&1; [ $? -eq 1 ]; echo $?)" \
-	"the token is in no file of the caches or the temp dir"
-ok "$(grep -l -- "$GIT_SERVER_PASSWORD" "$TMP"/*.log "$TMP"/slow.* >/dev/null 2>&1; [ $? -eq 1 ]; echo $?)" \
-	"the token is in no output or log"
+for tok in "$TOKEN1" "$GIT_SERVER_PASSWORD"; do
+	ok "$(grep -rl -- "$tok" "$XDG_CACHE_HOME" "$C2" "$TMP/other-cache" "$TMPDIR" >/dev/null 2>&1; [ $? -eq 1 ]; echo $?)" \
+		"the token is in no file of the caches or the temp dir"
+	ok "$(grep -l -- "$tok" "$TMP"/*.log "$TMP"/slow.* "$TMP/.err" >/dev/null 2>&1; [ $? -eq 1 ]; echo $?)" \
+		"the token is in no output or log"
+done
 
 done_testing
