@@ -874,6 +874,16 @@ static const char *default_ns(const struct gt_diff_opts *o)
 	return o->default_namespace && *o->default_namespace ? o->default_namespace : "default";
 }
 
+/* Objects are paired by identity with a missing namespace read as the default: the same object. */
+static void same_namespace(json_t *target, const json_t *base)
+{
+	json_t *tm = json_object_get(target, "metadata");
+	json_t *ns = json_object_get(json_object_get(base, "metadata"), "namespace");
+	const char *cur = json_string_value(json_object_get(tm, "namespace"));
+	if (json_is_object(tm) && json_is_string(ns) && (!cur || !*cur))
+		json_object_set(tm, "namespace", ns);
+}
+
 /* Comparable copies of desired/predicted (target) and live; ignore rules applied, projection done. */
 static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, const json_t *desired,
 		       const json_t *live, const json_t *predicted, json_t **target, json_t **base)
@@ -883,6 +893,7 @@ static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, c
 	drop_nulls(t);
 	secret_fold(t);
 	secret_fold(l);
+	same_namespace(t, l);
 	gt_ignore_apply(o->ignore, ref, t);
 	gt_ignore_apply(o->ignore, ref, l);
 	if (o->mode == GT_DIFF_LIVE && !predicted) {
