@@ -103,6 +103,15 @@ n_big=$(requests)
 ok "$([ "$n_big" -le $((n_small + 2 * 40)) ] && echo 0 || echo 1)" \
 	"requests grow by at most one get and one dry run per object ($n_small for 9 objects, $n_big for 40)"
 
+# ---- objects without a namespace go where kubectl puts them: its context's namespace ----
+kubectl config set-context --current --namespace=prod >/dev/null
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-3, annotations: {argocd.argoproj.io/tracking-id: "shop:/ConfigMap:prod/cm-3"}}\ndata: {i: "3"}\n' >"$TMP/nons.yaml"
+run gitops-diff -f "$TMP/nons.yaml" --cluster -o json
+is "$RC:$(jq -r '.action + " " + .ref.namespace' <<<"$OUT")" "0:unchanged prod" "no namespace: paired in the context's namespace"
+run gitops-diff -f "$TMP/nons.yaml" --cluster -n default -o json
+is "$RC:$(jq -r '.action + " " + .ref.namespace' <<<"$OUT")" "1:create default" "-n default: not there"
+kubectl config set-context --current --namespace=default >/dev/null
+
 # ---- a CRD not installed: its objects are creates, not an error ----
 printf 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: prod}\nspec: {size: 1}\n' >"$TMP/widget.yaml"
 run gitops-diff -f "$TMP/widget.yaml" --cluster -o json
