@@ -4,7 +4,6 @@
 #include "diff.h"
 
 #include <fnmatch.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -912,6 +911,22 @@ static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, c
 	*base = l;
 }
 
+/* live for the record: without metadata.managedFields (noise, and often half the object); a deep
+ * copy when it is to be masked, else copies of the two maps that change only. */
+static json_t *record_live_new(const json_t *live, bool masking)
+{
+	json_t *l = masking ? json_deep_copy(live) : json_copy((json_t *)live);
+	json_t *meta = json_object_get(l, "metadata");
+	if (!json_is_object(meta) || !json_object_get(meta, "managedFields"))
+		return l;
+	if (!masking) {
+		meta = json_copy(meta);
+		json_object_set_new(l, "metadata", meta);
+	}
+	json_object_del(meta, "managedFields");
+	return l;
+}
+
 /* {"op":"add","path":"","value":v} or {"op":"remove","path":""} as a one-op patch. */
 static json_t *whole_patch(const json_t *v)
 {
@@ -936,16 +951,16 @@ json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const
 	if (!ns)
 		ns = "";
 
-	json_t *d = desired ? json_deep_copy(desired) : NULL;
-	json_t *l = live ? json_deep_copy(live) : NULL;
-	if (json_is_object(l))
-		json_object_del(json_object_get(l, "metadata"), "managedFields");
+	/* Only Secrets are masked in place; everything else is shared with the input, not copied. */
+	bool masking = !o->show_secrets && is_core(desired ? desired : live, "Secret");
+	json_t *d = !desired ? NULL : masking ? json_deep_copy(desired) : json_incref((json_t *)desired);
+	json_t *l = live ? record_live_new(live, masking) : NULL;
 
 	enum gt_action action = !live ? GT_ACTION_CREATE : !desired ? GT_ACTION_DELETE : GT_ACTION_UPDATE;
 	json_t *patch = NULL, *target = NULL, *base = NULL;
 	if (action == GT_ACTION_UPDATE)
 		comparable(o, &ref, desired, live, predicted, &target, &base);
-	if (!o->show_secrets) {
+	if (masking) {
 		json_t *objs[4] = { target, d, l, base };
 		mask_secrets(objs, 4);
 	}
