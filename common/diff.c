@@ -873,6 +873,29 @@ static const char *default_ns(const struct gt_diff_opts *o)
 	return o->default_namespace && *o->default_namespace ? o->default_namespace : "default";
 }
 
+/* An empty map or list the manifest writes where live has nothing: the API server drops those
+ * (omitempty), as Argo CD's remarshalling does, so it is no difference. */
+static void drop_empty_absent(json_t *t, const json_t *l)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	if (json_is_object(t)) {
+		json_object_foreach_safe(t, tmp, k, v) {
+			json_t *w = json_is_object(l) ? json_object_get(l, k) : NULL;
+			bool empty = (json_is_object(v) && json_object_size(v) == 0) ||
+				     (json_is_array(v) && json_array_size(v) == 0);
+			if (empty && !w)
+				json_object_del(t, k);
+			else
+				drop_empty_absent(v, w);
+		}
+	} else if (json_is_array(t) && json_is_array(l)) {
+		size_t i;
+		json_array_foreach(t, i, v) drop_empty_absent(v, json_array_get(l, i));
+	}
+}
+
 /* Objects are paired by identity with a missing namespace read as the default: the same object. */
 static void same_namespace(json_t *target, const json_t *base)
 {
@@ -896,6 +919,7 @@ static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, c
 	gt_ignore_apply(o->ignore, ref, t);
 	gt_ignore_apply(o->ignore, ref, l);
 	if (o->mode == GT_DIFF_LIVE && !predicted) {
+		drop_empty_absent(t, l);
 		json_t *la = last_applied_new(live);
 		if (la) {
 			drop_nulls(la);

@@ -244,6 +244,16 @@ static void test_change(void)
 	ok(gt_is_change(c) && gt_change_action(c) == GT_ACTION_UNCHANGED, "change: read back");
 	json_decref(c);
 
+	json_t *empty = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','annotations':{},'labels':{'a':'b'}},"
+			  "'data':{'a':'1'},'binaryData':{},'immutable':null}");
+	json_t *lab = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','namespace':'default','labels':{}},'data':{'a':'1'}}");
+	c = gt_change_new(&o, empty, lab, NULL);
+	is_str(S(json_object_get(c, "patch")), "[{'op':'add','path':'/metadata/labels/a','value':'b'}]",
+	       "change: empty maps and nulls live lacks are no difference; a label is");
+	json_decref(c);
+	json_decref(empty);
+	json_decref(lab);
+
 	o.mode = GT_DIFF_REVISIONS;
 	c = gt_change_new(&o, desired, live, NULL);
 	is_str(S(json_object_get(c, "patch")), "[{'op':'remove','path':'/data/b'}]", "change: between revisions every field counts");
