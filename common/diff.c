@@ -703,6 +703,15 @@ static void secret_fold(json_t *obj)
 	}
 }
 
+/* Two list elements naming different things (containers, env, volumes): the list was reordered or
+ * something inserted; the live element is then compared whole, so the patch stays right. */
+static bool other_named(const json_t *live, const json_t *desired)
+{
+	const char *a = json_string_value(json_object_get(live, "name"));
+	const char *b = json_string_value(json_object_get(desired, "name"));
+	return a && b && strcmp(a, b);
+}
+
 /*
  * live restricted to what desired sets, plus what last-applied set (so a field
  * removed from the manifest shows as a removal): the live object as a 2-way/3-way
@@ -729,9 +738,9 @@ static json_t *project(const json_t *live, const json_t *desired, const json_t *
 		size_t i, nd = json_array_size(desired);
 		json_t *v;
 		json_array_foreach(live, i, v) {
-			if (i < nd)
-				json_array_append_new(p, project(v, json_array_get(desired, i),
-								 json_is_array(la) ? json_array_get(la, i) : NULL));
+			const json_t *d = json_array_get(desired, i);
+			if (i < nd && !other_named(v, d))
+				json_array_append_new(p, project(v, d, json_is_array(la) ? json_array_get(la, i) : NULL));
 			else
 				json_array_append(p, v);
 		}
