@@ -630,6 +630,13 @@ json_t *gt_diff_normalize_new(const json_t *obj)
 	return c;
 }
 
+void gt_diff_strip_live(json_t *live)
+{
+	json_t *meta = json_object_get(live, "metadata");
+	if (json_is_object(meta))
+		json_object_del(meta, "managedFields");
+}
+
 /* Kubernetes drops nulls from maps an apply sends: a field set to null is a field not set. */
 static void drop_nulls(json_t *v)
 {
@@ -1364,6 +1371,7 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 		return GT_EXIT_REMOTE;
 	if (!*live)
 		*live = json_array();
+	json_array_foreach(*live, i, obj) gt_diff_strip_live(obj);
 	if (!o->app)
 		return GT_EXIT_OK;
 	json_t *tracked = NULL;
@@ -1376,6 +1384,7 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 		const char *why;
 		if (!tracked_by(o->app, obj) || gt_obj_ref(obj, &ref, &why) < 0)
 			continue;
+		gt_diff_strip_live(obj);
 		char *key = key_new(&ref, ref.namespace);
 		if (key && !json_object_get(index, key)) {
 			json_object_set_new(index, key, json_true());

@@ -79,6 +79,10 @@ json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const
  * generation, creationTimestamp, selfLink, the last-applied annotation (and empty metadata maps they leave). */
 json_t *gt_diff_normalize_new(const json_t *obj);
 
+/* Drop from a live object, in place, what no comparison or record uses (metadata.managedFields, often
+ * half its size), best as soon as it is read: memory then grows with what matters. */
+void gt_diff_strip_live(json_t *live);
+
 /* ---- Whole streams ------------------------------------------------------------------------ */
 
 /* Counts by action; ignored: deletes marked IgnoreExtraneous (not differences). */
