@@ -1412,8 +1412,11 @@ static enum gt_exit diff_live(const struct gt_diff_opts *o, const struct gt_kube
 			json_array_append(existing, p.items[i].desired);
 	if (dry_run && json_array_size(existing) > 0) {
 		json_t *answer = NULL;
-		if (gt_kube_dry_run_apply(k, existing, &answer) < 0)
+		int r = gt_kube_dry_run_apply(k, existing, &answer);
+		if (r < 0)
 			rc = GT_EXIT_REMOTE;
+		else if (r > 0)
+			gt_warn("the server refused the dry run (above): comparing with the live objects offline");
 		else
 			gt_pairs_set_predicted(&p, o, answer);
 		json_decref(answer);
