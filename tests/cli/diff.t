@@ -114,6 +114,17 @@ is "$OUT" "$(cat "$GOLD/v2-stat.txt")" "--stat matches golden/v2-stat.txt"
 run gitops-diff -f "$V2" --live-file "$LIVE" -o text -U x
 is "$RC" 2 "-U needs a number"
 
+# A file inside a ConfigMap (a block scalar) diffs line by line, not as one long string.
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: prod}\ndata:\n  application.yaml: |\n    server:\n      port: 8080\n    db:\n      pool: %s\n      timeout: 30s\n' 20 >"$TMP/ml-new.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: prod}\ndata:\n  application.yaml: |\n    server:\n      port: 8080\n    db:\n      pool: %s\n      timeout: 30s\n' 10 >"$TMP/ml-old.yaml"
+run gitops-diff -f "$TMP/ml-new.yaml" --against "$TMP/ml-old.yaml" -o text -U 1
+is "$OUT" "~ ConfigMap prod/app
+@@ -10,3 +10,3 @@
+     db:
+-      pool: 10
++      pool: 20
+       timeout: 30s" "a block scalar diffs line by line"
+
 # ---- revision against revision (the pre-merge preview) ----
 run gitops-diff -f "$V2" --against "$V1" -o json
 is "$RC" 1 "two renders differ: exit 1"
