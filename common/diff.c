@@ -12,6 +12,7 @@
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 #define TRACKING_ID "argocd.argoproj.io/tracking-id"
+#define INSTANCE_LABEL "app.kubernetes.io/instance"
 #define COMPARE_OPTIONS "argocd.argoproj.io/compare-options"
 #define MASK_FIRST 8 /* Argo CD: "++++++++", then 4 more per distinct value */
 #define MASK_STEP 4
@@ -1162,16 +1163,28 @@ static enum gt_exit index_live(const json_t *live, json_t *index)
 	return GT_EXIT_OK;
 }
 
-/* Does live carry this app's tracking id naming itself, and no owner (Argo CD prunes only those)? */
-static bool tracked_by(const char *app, const json_t *live)
+/* The label Argo CD's label tracking sets: the app name as it is (Kubernetes refuses one over 63). */
+static bool labelled_by(const char *app, const json_t *live)
 {
+	const json_t *labels = json_object_get(json_object_get(live, "metadata"), "labels");
+	const char *v = json_string_value(json_object_get(labels, INSTANCE_LABEL));
+	return v && !strcmp(v, app);
+}
+
+/* Is live one of o->app's top-level objects (Argo CD prunes only those)? With the annotation: it
+ * names the app and the object itself (a copied annotation does not count); with the label: any. */
+static bool tracked_by(const struct gt_diff_opts *o, const json_t *live)
+{
+	const char *app = o->app;
+	if (json_array_size(json_object_get(json_object_get(live, "metadata"), "ownerReferences")) > 0)
+		return false;
+	if (o->tracking == GT_TRACKING_LABEL)
+		return labelled_by(app, live);
 	const char *id = gt_obj_annotation(live, TRACKING_ID);
 	struct gt_ref ref;
 	const char *why;
 	size_t n = strlen(app);
 	if (!id || strncmp(id, app, n) || id[n] != ':' || gt_obj_ref(live, &ref, &why) < 0)
-		return false;
-	if (json_array_size(json_object_get(json_object_get(live, "metadata"), "ownerReferences")) > 0)
 		return false;
 	char *self = gt_tracking_id_new(app, &ref, NULL);
 	bool ok = self && !strcmp(id, self);
@@ -1266,7 +1279,7 @@ enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, 
 		obj = json_array_get(live, i);
 		if (matched[i] || gt_is_record(obj))
 			continue;
-		if (o->mode == GT_DIFF_REVISIONS || (o->app && tracked_by(o->app, obj)))
+		if (o->mode == GT_DIFF_REVISIONS || (o->app && tracked_by(o, obj)))
 			if (pairs_push(out, &cap, NULL, obj) < 0)
 				rc = GT_EXIT_INPUT;
 	}
@@ -1375,14 +1388,18 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 	if (!o->app)
 		return GT_EXIT_OK;
 	json_t *tracked = NULL;
-	if (gt_kube_list_annotated(k, TRACKING_ID, &tracked) < 0)
+	char selector[512];
+	snprintf(selector, sizeof(selector), "%s=%s", INSTANCE_LABEL, o->app);
+	r = o->tracking == GT_TRACKING_LABEL ? gt_kube_list_labelled(k, selector, &tracked)
+					     : gt_kube_list_annotated(k, TRACKING_ID, &tracked);
+	if (r < 0)
 		return json_decref(*live), *live = NULL, GT_EXIT_REMOTE;
 	json_t *index = json_object();
 	index_live(*live, index);
 	json_array_foreach(tracked, i, obj) {
 		struct gt_ref ref;
 		const char *why;
-		if (!tracked_by(o->app, obj) || gt_obj_ref(obj, &ref, &why) < 0)
+		if (!tracked_by(o, obj) || gt_obj_ref(obj, &ref, &why) < 0)
 			continue;
 		gt_diff_strip_live(obj);
 		char *key = key_new(&ref, ref.namespace);

@@ -47,12 +47,20 @@ enum gt_diff_mode {
 	GT_DIFF_REVISIONS,
 };
 
+/* How Argo CD marks what an app owns (argocd-cm application.resourceTrackingMethod). */
+enum gt_tracking {
+	GT_TRACKING_ANNOTATION = 0, /* argocd.argoproj.io/tracking-id naming the object itself (Argo CD 3's default) */
+	GT_TRACKING_LABEL,          /* app.kubernetes.io/instance=APP (the default before Argo CD 3) */
+	GT_TRACKING_BOTH,           /* annotation+label: the annotation decides */
+};
+
 struct gt_diff_opts {
 	enum gt_diff_mode mode;
 	const struct gt_ignore *ignore; /* may be NULL */
 	const char *app;               /* GT_DIFF_LIVE: live objects tracked by this app and not desired become deletes */
 	const char *default_namespace; /* for namespaced desired objects without one; NULL: "default" */
 	bool show_secrets;             /* false: Secret data masked Argo CD style in desired, live and patch */
+	enum gt_tracking tracking;     /* how o->app's objects are recognised; 0: the annotation */
 };
 
 enum gt_action { GT_ACTION_INVALID = -1, GT_ACTION_UNCHANGED, GT_ACTION_CREATE, GT_ACTION_UPDATE, GT_ACTION_DELETE };

@@ -481,26 +481,42 @@ static char *listable_kinds_new(const struct gt_kube_opts *o)
 	return kinds;
 }
 
-int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t **out)
+/* Every object of every listable kind in all namespaces (matching selector when not NULL): two kubectl calls. */
+static int list_everything(const struct gt_kube_opts *o, const char *selector, json_t **items)
 {
-	*out = NULL;
+	*items = NULL;
 	char *kinds = listable_kinds_new(o);
 	if (!kinds)
 		return -1;
 	if (!*kinds) {
 		free(kinds);
-		return *out = json_array(), 0;
+		return *items = json_array(), 0;
 	}
-	char common[2][300];
+	char common[2][300], sel[1024];
 	char *argv[16] = { "kubectl", "get", kinds, "--all-namespaces" };
 	struct gt_kube_opts all = *o;
 	all.namespace = NULL; /* --all-namespaces and --namespace together would narrow it again */
 	size_t n = common_args(&all, argv, 4, common);
+	if (selector) {
+		snprintf(sel, sizeof(sel), "--selector=%s", selector);
+		argv[n++] = sel;
+	}
 	argv[n++] = "--output=json";
-	json_t *items = NULL;
-	int r = run_for_items(o, argv, "get", NULL, &items, TOLERATE_NOTHING);
+	int r = run_for_items(o, argv, "get", NULL, items, TOLERATE_NOTHING);
 	free(kinds);
-	if (r < 0)
+	return r < 0 ? -1 : 0;
+}
+
+int gt_kube_list_labelled(const struct gt_kube_opts *o, const char *selector, json_t **out)
+{
+	return list_everything(o, selector, out);
+}
+
+int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t **out)
+{
+	*out = NULL;
+	json_t *items = NULL;
+	if (list_everything(o, NULL, &items) < 0)
 		return -1;
 	json_t *keep = json_array(), *obj;
 	size_t i;

@@ -45,6 +45,9 @@ int gt_kube_get_objects(const struct gt_kube_opts *o, const json_t *want, json_t
  */
 int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t **out);
 
+/* The same for objects matching a label selector ("app.kubernetes.io/instance=shop"), selected by the server. */
+int gt_kube_list_labelled(const struct gt_kube_opts *o, const char *selector, json_t **out);
+
 /*
  * `kubectl apply --server-side --dry-run=server --force-conflicts -o json -f -`
  * of the objects in objs (a JSON array) as o->field_manager (NULL:

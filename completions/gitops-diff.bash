@@ -41,7 +41,7 @@ _gitops_diff()
 		return
 		;;
 	# free text: nothing to offer
-	--app | -n | --namespace | --ignore | --timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
+	--app | --tracking | -n | --namespace | --ignore | --timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -51,7 +51,7 @@ _gitops_diff()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app -n --namespace --ignore --ignore-file --show-secrets --no-server-dry-run --timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app --tracking -n --namespace --ignore --ignore-file --show-secrets --no-server-dry-run --timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 	compopt -o filenames 2>/dev/null

@@ -9,6 +9,7 @@ complete -c gitops-diff -l live-file -r -F -d 'live objects: kubectl get -o json
 complete -c gitops-diff -l cluster -d 'fetch the live objects through kubectl'
 complete -c gitops-diff -l against -r -F -d 'compare with another object stream, e.g. the render of another revision'
 complete -c gitops-diff -l app -x -d 'live objects with this Argo CD app\'s tracking id that are not desired become deletes'
+complete -c gitops-diff -l tracking -x -d 'how --app\'s objects are marked: annotation (default), label or annotation+label'
 complete -c gitops-diff -s n -l namespace -x -d 'namespace of namespaced objects that have none (default: default)'
 complete -c gitops-diff -l ignore -x -d 'ignore differences at GROUP/KIND[/NAMESPACE/NAME]:POINTER (repeatable)'
 complete -c gitops-diff -l ignore-file -r -F -d 'ignore rules, one per line (# comments)'

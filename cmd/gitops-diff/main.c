@@ -16,6 +16,7 @@ static const struct gt_option options[] = {
 	{ "cluster", 0, NULL, "fetch the live objects through kubectl" },
 	{ "against", 0, "FILE", "compare with another object stream, e.g. the render of another revision" },
 	{ "app", 0, "NAME", "live objects with this Argo CD app's tracking id that are not desired become deletes" },
+	{ "tracking", 0, "METHOD", "how --app's objects are marked: annotation (default), label or annotation+label" },
 	{ "namespace", 'n', "NS", "namespace of namespaced objects that have none (default: default)" },
 	{ "ignore", 0, "RULE", "ignore differences at GROUP/KIND[/NAMESPACE/NAME]:POINTER (repeatable)" },
 	{ "ignore-file", 0, "FILE", "ignore rules, one per line (# comments)" },
@@ -70,6 +71,19 @@ static int set_source(struct diff_opts *o, enum source s, const char *arg)
 	return 0;
 }
 
+static int set_tracking(struct diff_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "annotation"))
+		o->d.tracking = GT_TRACKING_ANNOTATION;
+	else if (!strcmp(arg, "label"))
+		o->d.tracking = GT_TRACKING_LABEL;
+	else if (!strcmp(arg, "annotation+label"))
+		o->d.tracking = GT_TRACKING_BOTH;
+	else
+		return gt_error("--tracking %s: use annotation, label or annotation+label", arg), -1;
+	return 0;
+}
+
 static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 {
 	struct diff_opts *o = ctx;
@@ -87,6 +101,8 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 		return set_source(o, SOURCE_AGAINST, arg);
 	else if (!strcmp(n, "app"))
 		o->d.app = *arg ? arg : NULL;
+	else if (!strcmp(n, "tracking"))
+		return set_tracking(o, arg);
 	else if (!strcmp(n, "namespace"))
 		o->d.default_namespace = o->kube.namespace = *arg ? arg : NULL;
 	else if (!strcmp(n, "ignore"))

@@ -81,6 +81,15 @@ run gitops-diff -f "$V1" --cluster -o json
 is "$(change Service web | jq -c '[.action, (.patch | map(.path + "=" + (.value|tostring)))]')" \
 	'["update",["/spec/ports/0/port=80"]]' "drift on a field the manifest sets is an update back"
 
+# Label tracking: the server selects the app's objects.
+kube_seed - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"old-labelled","namespace":"prod","labels":{"app.kubernetes.io/instance":"shop"}},"data":{"x":"1"}}' >/dev/null
+kube_log_clear
+run gitops-diff -f "$V2" --cluster --app shop --tracking label -o json
+is "$(actions | grep '^delete')" "delete ConfigMap/old-labelled" "--tracking label: the labelled leftover is a delete"
+like "$(kube_log | jq -r .query | grep -m1 labelSelector)" "labelSelector=app.kubernetes.io%2Finstance%3Dshop" \
+	"selected by the server (a label selector), not by listing everything"
+kube_admin DELETE '/_sim/state?apiVersion=v1&kind=ConfigMap&namespace=prod&name=old-labelled' >/dev/null
+
 # ---- offline comparison of fetched objects ----
 run gitops-diff -f "$V2" --cluster --no-server-dry-run -o json
 is "$(change ConfigMap web-config | jq -c '[.patch[] | .op + " " + .path]')" '["replace /data/FEATURE_CHECKOUT"]' \

@@ -77,6 +77,22 @@ run gitops-diff -f "$V1" --live-file "$TMP/live-ign.jsonl" --app shop -o json
 is "$RC" 0 "only an IgnoreExtraneous extra object: exit 0"
 is "$(actions | grep '^delete')" "delete ConfigMap/web-generated" "it is still reported"
 
+# Label tracking (Argo CD before 3.0): the instance label marks the app's objects.
+{
+	echo '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"labelled","namespace":"prod","labels":{"app.kubernetes.io/instance":"shop"}},"data":{"a":"1"}}'
+	echo '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"annotated","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:prod/annotated"}},"data":{"a":"1"}}'
+	echo '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other","namespace":"prod","labels":{"app.kubernetes.io/instance":"shop-2"}},"data":{"a":"1"}}'
+} >"$TMP/live-label.jsonl"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept, namespace: prod}\n' >"$TMP/kept.yaml"
+run gitops-diff -f "$TMP/kept.yaml" --live-file "$TMP/live-label.jsonl" --app shop --tracking label -o json
+is "$(actions | grep '^delete')" "delete ConfigMap/labelled" "--tracking label: the labelled object is the app's, the annotated one not"
+run gitops-diff -f "$TMP/kept.yaml" --live-file "$TMP/live-label.jsonl" --app shop -o json
+is "$(actions | grep '^delete')" "delete ConfigMap/annotated" "default (annotation): the annotated object only"
+run gitops-diff -f "$TMP/kept.yaml" --live-file "$TMP/live-label.jsonl" --app shop --tracking annotation+label -o json
+is "$(actions | grep '^delete')" "delete ConfigMap/annotated" "annotation+label: the annotation decides, as in Argo CD"
+run gitops-diff -f "$TMP/kept.yaml" --live-file "$TMP/live-label.jsonl" --app shop --tracking labels
+is "$RC" 2 "an unknown tracking method: exit 2"
+
 # ---- live from JSON Lines, YAML and a pipe read the same ----
 run gitops-diff -f "$V2" --live-file "$LIVE" --app shop -o json
 want=$OUT
