@@ -39,4 +39,40 @@ int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *
  */
 int gt_kube_get_present(const struct gt_kube_opts *o, const json_t *want, json_t **out);
 
+/* ---- gitops-diff: batch reads and the server-side dry run ------------------------------------
+ * One kubectl process per call whatever the number of objects; objects go on stdin. */
+
+/* The field manager gitops-apply applies with; a dry run must use it to predict what apply removes. */
+#define GT_APPLY_FIELD_MANAGER "gitops-apply"
+
+/*
+ * Live state of the objects in want (a JSON array; only apiVersion, kind and
+ * metadata name/namespace are sent) through one `kubectl get -f - --ignore-not-found
+ * -o json`. 0 with *out a new array of those that exist, -1 after relaying kubectl.
+ */
+int gt_kube_get_objects(const struct gt_kube_opts *o, const json_t *want, json_t **out);
+
+/*
+ * Every object of every listable kind, in all namespaces, that carries the
+ * annotation key (any value; the caller filters), through two kubectl calls
+ * (api-resources, then one get of all kinds). 0 with *out a new array, -1 after relaying.
+ */
+int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t **out);
+
+/* The same for objects matching a label selector ("app.kubernetes.io/instance=shop"), selected by the server. */
+int gt_kube_list_labelled(const struct gt_kube_opts *o, const char *selector, json_t **out);
+
+/*
+ * `kubectl apply --server-side --dry-run=server --force-conflicts -o json -f -`
+ * of the objects in objs (a JSON array) as o->field_manager (NULL:
+ * GT_APPLY_FIELD_MANAGER). 0 with *out a new array of the server's answers; 1 with *out NULL when
+ * the server refused (an invalid object, an immutable field, no permission to patch: kubectl then
+ * answers for none), its messages relayed as warnings; -1 after relaying (unreachable, failing).
+ */
+int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out);
+
+/* The namespace kubectl uses for objects without one: o->namespace, else the current context's, else
+ * "default" (`kubectl config view --minify`, no request to the cluster). 0 with *ns malloc'd, -1 after relaying. */
+int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns);
+
 #endif
