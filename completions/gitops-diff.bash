@@ -54,7 +54,5 @@ _gitops_diff()
 		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app --tracking -n --namespace --ignore --ignore-file --show-secrets --no-server-dry-run --timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
-	compopt -o filenames 2>/dev/null
-	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 } &&
 	complete -F _gitops_diff gitops-diff

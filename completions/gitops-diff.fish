@@ -29,4 +29,3 @@ complete -c gitops-diff -s q -l quiet -d 'print errors only'
 complete -c gitops-diff -s v -l verbose -d 'say more (repeatable)'
 complete -c gitops-diff -s h -l help -d 'show this help and exit'
 complete -c gitops-diff -l version -d 'show the version and exit'
-complete -c gitops-diff -F
