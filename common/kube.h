@@ -77,4 +77,31 @@ bool gt_kube_message_unreachable(const char *message);
 /* True when message says the server refused for lack of permission (403). */
 bool gt_kube_message_forbidden(const char *message);
 
+/* ---- gitops-diff: batch reads and the server-side dry run ------------------------------------
+ * One kubectl process per call whatever the number of objects; objects go on stdin. */
+
+/* The field manager gitops-apply applies with; a dry run must use it to predict what apply removes. */
+#define GT_APPLY_FIELD_MANAGER "gitops-apply"
+
+/*
+ * Live state of the objects in want (a JSON array; only apiVersion, kind and
+ * metadata name/namespace are sent) through one `kubectl get -f - --ignore-not-found
+ * -o json`. 0 with *out a new array of those that exist, -1 after relaying kubectl.
+ */
+int gt_kube_get_objects(const struct gt_kube_opts *o, const json_t *want, json_t **out);
+
+/*
+ * Every object of every listable kind, in all namespaces, that carries the
+ * annotation key (any value; the caller filters), through two kubectl calls
+ * (api-resources, then one get of all kinds). 0 with *out a new array, -1 after relaying.
+ */
+int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t **out);
+
+/*
+ * `kubectl apply --server-side --dry-run=server --force-conflicts -o json -f -`
+ * of the objects in objs (a JSON array) as o->field_manager (NULL:
+ * GT_APPLY_FIELD_MANAGER). 0 with *out a new array of the server's answers, -1 after relaying.
+ */
+int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out);
+
 #endif

@@ -1,0 +1,171 @@
+/* diff: what applying desired objects would change in live ones, object by object.
+ * Normalisation, matching by identity, ignore rules, RFC 6902 patches, Argo CD
+ * style Secret masking, and the Change records gitops-diff writes and
+ * gitops-apply reads: both programs compute changes with this one engine. */
+#ifndef GT_DIFF_H
+#define GT_DIFF_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "kube.h"
+#include "limits.h"
+#include "obj.h"
+
+/* ---- Ignore rules: GROUP/KIND[/NAMESPACE/NAME]:POINTER ---------------------------------- */
+
+/*
+ * A set of rules. GROUP and KIND are globs ("*", "apps", "" for the core group),
+ * NAMESPACE and NAME match exactly when not empty; POINTER is an RFC 6901 JSON
+ * pointer ("/spec/replicas") whose segments may be "*" (any key or index).
+ * Example: "apps/Deployment:/spec/replicas", "/ConfigMap/prod/app:/data/stamp".
+ */
+struct gt_ignore;
+struct gt_ignore *gt_ignore_new(void);
+void gt_ignore_free(struct gt_ignore *ig); /* NULL is fine */
+
+/* Add one rule; where ("--ignore", "FILE:LINE") starts the message. 0, or -1 after printing "where: RULE: why". */
+int gt_ignore_add(struct gt_ignore *ig, const char *rule, const char *where);
+
+/* Add the rules in path, one per line; blank lines and lines starting with # are skipped. 0, or -1 after printing. */
+int gt_ignore_load(struct gt_ignore *ig, const char *path, const struct gt_limits *lim);
+
+/* Number of rules held. */
+size_t gt_ignore_count(const struct gt_ignore *ig);
+
+/* Remove from obj (in place) every path a rule matching ref names; missing paths are skipped, as Argo CD does. */
+void gt_ignore_apply(const struct gt_ignore *ig, const struct gt_ref *ref, json_t *obj);
+
+/* ---- Comparing one object ---------------------------------------------------------------- */
+
+enum gt_diff_mode {
+	/* live comes from a cluster: fields desired does not set are ignored unless in last-applied */
+	GT_DIFF_LIVE,
+	/* both sides are renders (revision vs revision): every field counts, every extra object is a delete */
+	GT_DIFF_REVISIONS,
+};
+
+struct gt_diff_opts {
+	enum gt_diff_mode mode;
+	const struct gt_ignore *ignore; /* may be NULL */
+	const char *app;               /* GT_DIFF_LIVE: live objects tracked by this app and not desired become deletes */
+	const char *default_namespace; /* for namespaced desired objects without one; NULL: "default" */
+	bool show_secrets;             /* false: Secret data masked Argo CD style in desired, live and patch */
+};
+
+enum gt_action { GT_ACTION_INVALID = -1, GT_ACTION_UNCHANGED, GT_ACTION_CREATE, GT_ACTION_UPDATE, GT_ACTION_DELETE };
+
+/* "unchanged", "create", "update", "delete" ("invalid" for GT_ACTION_INVALID). */
+const char *gt_action_name(enum gt_action a);
+
+/*
+ * The Change record for one object: {apiVersion gitops/v1, kind Change, action,
+ * ref {group, version, kind, namespace, name}, desired, live, patch}, plus
+ * "ignored": true for an extra live object marked IgnoreExtraneous. desired
+ * (NULL: delete) is copied as given; live (NULL: create) without
+ * metadata.managedFields. predicted (may be NULL) is the server's dry-run
+ * answer for desired: then the patch goes from live to it and every field
+ * counts. patch is RFC 6902 from normalised live to desired: [] when
+ * unchanged, [{"op":"add","path":"","value":desired}] for a create,
+ * [{"op":"remove","path":""}] for a delete. New reference, or NULL after
+ * printing (no memory, no identity).
+ */
+json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, const json_t *predicted);
+
+/* Copy of obj without the fields no comparison looks at: status, managedFields, resourceVersion, uid,
+ * generation, creationTimestamp, selfLink, the last-applied annotation (and empty metadata maps they leave). */
+json_t *gt_diff_normalize_new(const json_t *obj);
+
+/* ---- Whole streams ------------------------------------------------------------------------ */
+
+/* Counts by action; ignored: deletes marked IgnoreExtraneous (not differences). */
+struct gt_diff_stats {
+	size_t create, update, delete, unchanged, ignored;
+};
+/* create + update + delete - ignored: non-zero means gitops-diff exits 1. */
+size_t gt_diff_differences(const struct gt_diff_stats *st);
+
+/* Called once per Change in order; change is borrowed. 0 to go on, -1 to stop (after printing). */
+typedef int (*gt_change_fn)(void *ctx, const json_t *change);
+
+/* One desired object and the live object of the same identity (either may be NULL). References held. */
+struct gt_pair {
+	json_t *desired, *live, *predicted;
+};
+struct gt_pairs {
+	struct gt_pair *items;
+	size_t n;
+};
+void gt_pairs_free(struct gt_pairs *p); /* frees the items, not p; NULL and empty are fine */
+
+/*
+ * Pair desired objects (a JSON array, records already taken out) with live
+ * ones by identity (group, kind, namespace, name; a hash, linear time): desired
+ * order first, then the deletes in live order (every unmatched live object in
+ * GT_DIFF_REVISIONS; with o->app, those carrying its tracking id and no
+ * ownerReferences in GT_DIFF_LIVE). A desired object without a namespace
+ * matches live in o->default_namespace, else a cluster-scoped one. GT_EXIT_OK,
+ * or GT_EXIT_INPUT after printing (duplicate or invalid object; where says
+ * which side: "desired", "live").
+ */
+enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, struct gt_pairs *out);
+
+/* Give each pair with a live object its predicted object from answer (a JSON array), matched by identity. */
+void gt_pairs_set_predicted(struct gt_pairs *p, const struct gt_diff_opts *o, const json_t *answer);
+
+/* gt_change_new for every pair, in order, through fn; st counts (may be NULL). GT_EXIT_OK or GT_EXIT_INPUT. */
+enum gt_exit gt_diff_pairs(const struct gt_diff_opts *o, const struct gt_pairs *p, gt_change_fn fn, void *ctx,
+			   struct gt_diff_stats *st);
+
+/* gt_diff_match then gt_diff_pairs: the offline modes in one call. */
+enum gt_exit gt_diff_sets(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, gt_change_fn fn,
+			  void *ctx, struct gt_diff_stats *st);
+
+/*
+ * Cluster mode in one call: fetch live through kubectl (the objects named in
+ * desired, plus with o->app every tracked object), ask the server for a
+ * dry-run server-side apply of the desired objects that exist (if dry_run),
+ * then diff. GT_EXIT_OK, GT_EXIT_INPUT, or GT_EXIT_REMOTE after printing.
+ */
+enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, bool dry_run,
+			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st);
+
+/* ---- RFC 6902 and value equality ----------------------------------------------------------- */
+
+/* Equal as JSON values, numbers by value (1 == 1.0), object keys in any order. */
+bool gt_json_equal_value(const json_t *a, const json_t *b);
+
+/* RFC 6902 patch (new array) turning from into to; arrays index by index, extra elements added or
+ * removed from the end; pointers escape ~ and / as ~0 and ~1. */
+json_t *gt_patch_new(const json_t *from, const json_t *to);
+
+/* Apply an RFC 6902 patch (add, remove, replace, move, copy, test) to *doc in place
+ * (*doc may be replaced for path ""). 0, or -1 with *why (static text). */
+int gt_patch_apply(json_t **doc, const json_t *patch, const char **why);
+
+/* Append pointer segment seg to buf (escaped); buf NUL-terminated, malloc'd, grown as needed. 0 or -1 (no memory). */
+int gt_pointer_append(char **buf, size_t *len, size_t *cap, const char *seg);
+
+/* ---- Secret masking -------------------------------------------------------------------------- */
+
+/* Argo CD's HideSecretData: mask data values of the Secrets desired and live (either NULL) in place, the
+ * same value to the same mask per key ("++++++++", then 4 more + per distinct value), last-applied too. */
+void gt_secret_mask(json_t *desired, json_t *live);
+
+/* ---- Reading Change records back --------------------------------------------------------------- */
+
+/* apiVersion gitops/v1, kind Change. */
+bool gt_is_change(const json_t *rec);
+/* The record's action, or GT_ACTION_INVALID. */
+enum gt_action gt_change_action(const json_t *change);
+/* 0 when change is a well-formed Change (action, ref, desired for create/update, live for delete, patch array); else -1 and *why. */
+int gt_change_check(const json_t *change, const char **why);
+/* Borrowed desired / live object, or NULL. */
+const json_t *gt_change_desired(const json_t *change);
+const json_t *gt_change_live(const json_t *change);
+/* True when a Secret's values in the record are masks (it was written without --show-secrets): not appliable. */
+bool gt_change_masked(const json_t *change);
+
+#endif
