@@ -1,0 +1,82 @@
+/* health: Argo CD's built-in health rules for live objects, the Health record, waiting for health. */
+#ifndef GT_HEALTH_H
+#define GT_HEALTH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "kube.h"
+#include "obj.h"
+
+/*
+ * Argo CD's statuses. The values are in Argo CD's aggregation order, best to
+ * worst (healthOrder: Healthy < Suspended < Progressing < Missing < Degraded <
+ * Unknown), so "a is worse than b" is a > b.
+ */
+enum gt_health {
+	GT_HEALTH_HEALTHY,
+	GT_HEALTH_SUSPENDED,
+	GT_HEALTH_PROGRESSING,
+	GT_HEALTH_MISSING,
+	GT_HEALTH_DEGRADED,
+	GT_HEALTH_UNKNOWN,
+};
+#define GT_HEALTH_COUNT 6
+
+/* "Healthy", "Suspended", ... as in Argo CD and in Health records. */
+const char *gt_health_name(enum gt_health h);
+/* The status named name (exact case); 0, or -1 when it names none. */
+int gt_health_parse(const char *name, enum gt_health *out);
+/* The worse of a and b in Argo CD's order (for an aggregate, start from GT_HEALTH_HEALTHY). */
+enum gt_health gt_health_worst(enum gt_health a, enum gt_health b);
+
+/*
+ * The health of one live object by Argo CD's built-in rules: Deployment,
+ * StatefulSet, DaemonSet, ReplicaSet, Pod, Service, Ingress, PVC, Job, HPA,
+ * APIService, argoproj.io Application, then the generic status.conditions rule
+ * (Ready/Available/Healthy ...) for other kinds; a kind with no rule is Healthy
+ * (Argo CD: no health, does not lower the app's). A deletionTimestamp is
+ * Progressing "Pending deletion". *message is set to a new string (never NULL,
+ * "" when the rule gives none); the caller frees it.
+ */
+enum gt_health gt_health_of(const json_t *obj, char **message);
+
+/*
+ * A Health record: {"apiVersion": "gitops/v1", "kind": "Health", "ref":
+ * {group, version, kind, namespace, name}, "status", "message"}. A new
+ * reference; NULL only when out of memory. message may be NULL (written as "").
+ */
+json_t *gt_health_record_new(const struct gt_ref *ref, enum gt_health h, const char *message);
+
+/* The status of a Health record (a gitops/v1 Health); 0, or -1 when rec is not one. */
+int gt_health_record_status(const json_t *rec, enum gt_health *out);
+
+/* Bounds of gt_health_wait; times in seconds. */
+struct gt_health_wait_opts {
+	double timeout;        /* for the whole wait; 0: look once, do not wait */
+	double interval;       /* between two looks (GT_HEALTH_DEFAULT_INTERVAL when 0) */
+	double degraded_grace; /* stop at once when an object has been Degraded this long */
+	bool suspended_ok;     /* Suspended counts as done and healthy (a paused Deployment, a suspended Job) */
+	/* Called after each look with the Health records so far (a JSON array, borrowed); may be NULL. */
+	void (*progress)(void *ctx, const json_t *records, double elapsed);
+	void *ctx;
+};
+#define GT_HEALTH_DEFAULT_INTERVAL 2.0
+#define GT_HEALTH_DEFAULT_TIMEOUT 300.0
+#define GT_HEALTH_DEFAULT_DEGRADED_GRACE 0.0
+
+/*
+ * Wait until every object named by objs (a JSON array of objects; only
+ * apiVersion, kind, metadata.namespace and metadata.name are read) is Healthy
+ * (or Suspended with suspended_ok), polling the cluster through kubectl with
+ * ONE `kubectl get -f -` per look, whatever the number of objects. An object
+ * not found is Missing. *records is set to a new JSON array of Health
+ * records, one per entry of objs, in the same order (on every return but an
+ * allocation failure). Returns 0 all healthy, 1 not (timeout, or Degraded
+ * longer than degraded_grace), -1 when the cluster could not be asked (kubectl
+ * failed; already reported: a GT_EXIT_REMOTE).
+ */
+int gt_health_wait(const struct gt_kube_opts *ko, const json_t *objs, const struct gt_health_wait_opts *wo,
+		   json_t **records);
+
+#endif
