@@ -716,170 +716,74 @@ static void take_items(json_t *answer, json_t *const *objs, const size_t *idx, s
 	}
 }
 
-/* kubectl's `the server doesn't have a resource type "X"`: X, or NULL. */
-static char *unknown_type_new(const char *text)
+/* Every error kubectl printed is about a kind the server does not know (yet): such objects are absent. */
+static bool only_unknown_kinds(const char *text)
 {
-	const char *p = text ? strstr(text, "doesn't have a resource type \"") : NULL;
-	if (!p)
-		return NULL;
-	p += strlen("doesn't have a resource type \"");
-	const char *e = strchr(p, '"');
-	return e ? strndup(p, (size_t)(e - p)) : NULL;
-}
-
-/* One `kubectl get TYPE/NAME ...` for objs[idx[0..m)] (one namespace). Types the server lacks are dropped (absent). */
-static int get_group(const struct gt_kube_opts *o, json_t *const *objs, size_t *idx, size_t m, const char *ns,
-		     unsigned budget_s, json_t **live, char **why)
-{
-	char rt[64], nsarg[300];
-	char **argv = calloc(m + 8, sizeof(*argv)), **names = calloc(m + 1, sizeof(*names));
-	int r = argv && names ? 0 : -1;
-	for (size_t i = 0; r == 0 && i < m; i++) {
-		struct gt_ref ref;
-		char *type = gt_obj_ref(objs[idx[i]], &ref, NULL) == 0 ? type_name_new(&ref) : NULL;
-		size_t len = type ? strlen(type) + strlen(ref.name) + 2 : 0;
-		names[i] = type ? malloc(len) : NULL;
-		if (names[i])
-			snprintf(names[i], len, "%s/%s", type, ref.name);
-		else
-			r = -1;
-		free(type);
+	const char *p = text;
+	size_t n = 0;
+	while (p && *p) {
+		if (!starts_with(p, "unable to recognize") && !starts_with(p, "error: unable to recognize") &&
+		    !starts_with(p, "resource mapping not found"))
+			return false;
+		n++;
+		p = strstr(p, "; ");
+		p = p ? p + 2 : NULL;
 	}
-	while (r == 0 && m > 0) {
-		size_t a = 0;
-		argv[a++] = "kubectl", argv[a++] = "get";
-		for (size_t i = 0; i < m; i++)
-			argv[a++] = names[i];
-		request_timeout_arg(o, budget_s, rt);
-		argv[a++] = rt, argv[a++] = "--ignore-not-found", argv[a++] = "--output=json";
-		if (*ns)
-			snprintf(nsarg, sizeof(nsarg), "--namespace=%s", ns), argv[a++] = nsarg;
-		argv[a] = NULL;
-		struct kube_run k;
-		if (run_plain(o, argv, budget_s, &k) < 0) {
-			r = -1;
-			break;
-		}
-		if (exited_ok(&k)) {
-			json_error_t e;
-			json_t *answer = k.out.len ? json_loadb(k.out.data, k.out.len, 0, &e) : NULL;
-			if (k.out.len && !answer)
-				r = -1, gt_error("kubectl get: unreadable answer: %s", e.text);
-			take_items(answer, objs, idx, m, live);
-			json_decref(answer);
-			out_free(&k.out), out_free(&k.err);
-			break;
-		}
-		char *text = error_text_new(o, &k.err, false), *type = unknown_type_new(text);
-		out_free(&k.out), out_free(&k.err);
-		size_t kept = 0, tl = type ? strlen(type) : 0;
-		for (size_t i = 0; i < m; i++) { /* a kind the server lacks has no live objects: drop it */
-			if (type && !strncasecmp(names[i], type, tl) && names[i][tl] == '/')
-				free(names[i]);
-			else
-				names[kept] = names[i], idx[kept++] = idx[i];
-		}
-		if (!type || kept == m) {
-			gt_error("kubectl get: %s", text ? text : "failed");
-			if (why && !*why)
-				*why = text, text = NULL;
-			r = -1;
-		}
-		m = kept;
-		free(type);
-		free(text);
-	}
-	for (size_t i = 0; names && i < m; i++)
-		free(names[i]);
-	free(names);
-	free(argv);
-	return r;
+	return n > 0;
 }
 
 int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s, json_t **live,
 		      char **why)
 {
-	bool *done = calloc(n ? n : 1, sizeof(*done));
-	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-	int r = done && idx ? 0 : -1;
-	if (why)
-		*why = NULL;
-	for (size_t i = 0; i < n; i++)
-		live[i] = NULL;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct gt_ref ref;
-		if (done[i] || gt_obj_ref(objs[i], &ref, NULL) < 0 || !*ref.name) {
-			done[i] = true;
-			continue;
-		}
-		size_t m = 0;
-		for (size_t j = i; j < n; j++) { /* everything in this namespace, in one call */
-			struct gt_ref rj;
-			if (!done[j] && gt_obj_ref(objs[j], &rj, NULL) == 0 && *rj.name && !strcmp(rj.namespace, ref.namespace))
-				idx[m++] = j, done[j] = true;
-		}
-		r = get_group(o, objs, idx, m, ref.namespace, budget_s, live, why);
-	}
-	if (r < 0 && !done)
-		gt_error("out of memory");
-	free(done);
-	free(idx);
-	return r;
-}
-
-int gt_kube_list_all(const struct gt_kube_opts *o, unsigned budget_s, json_t **items, char **why)
-{
 	char rt[64];
-	char *argv[KUBE_MAX_ARGS] = { "kubectl", "api-resources", "--verbs=list,delete", "--output=name", rt, NULL };
+	char *argv[KUBE_MAX_ARGS] = { "kubectl", "get", "--filename=-", "--ignore-not-found", "--show-managed-fields",
+				      "--output=json", rt, NULL };
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx)), m = 0;
 	struct kube_run k;
-	*items = NULL;
+	int r = 0;
 	if (why)
 		*why = NULL;
-	request_timeout_arg(o, budget_s, rt);
-	if (run_plain(o, argv, budget_s, &k) < 0)
-		return -1;
-	if (!exited_ok(&k)) {
-		char *text = error_text_new(o, &k.err, false);
-		gt_error("kubectl api-resources: %s", text ? text : "failed");
-		if (why)
-			*why = text;
-		else
-			free(text);
-		return out_free(&k.out), out_free(&k.err), -1;
-	}
-	/* events are records of what happened, never an application's objects */
-	size_t cap = k.out.len + 1, len = 0;
-	char *types = malloc(cap), *save = NULL;
-	for (char *l = types && k.out.data ? strtok_r(k.out.data, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(l, "events") || !strcmp(l, "events.events.k8s.io"))
-			continue;
-		len += (size_t)snprintf(types + len, cap - len, "%s%s", len ? "," : "", l);
-	}
-	out_free(&k.out), out_free(&k.err);
-	if (!types)
+	if (!idx)
 		return gt_error("out of memory"), -1;
-	if (!len)
-		return free(types), *items = json_array(), 0;
-	char *argv2[KUBE_MAX_ARGS] = { "kubectl", "get", types, "--all-namespaces", "--output=json", rt, NULL };
-	int r = run_plain(o, argv2, budget_s, &k);
-	free(types);
-	if (r < 0)
-		return -1;
-	if (!exited_ok(&k)) {
-		char *text = error_text_new(o, &k.err, false);
-		gt_error("kubectl get: %s", text ? text : "failed");
-		if (why)
-			*why = text;
-		else
-			free(text);
+	for (size_t i = 0; i < n; i++) {
+		struct gt_ref ref;
+		live[i] = NULL;
+		if (gt_obj_ref(objs[i], &ref, NULL) == 0 && *ref.name) /* generateName: always new */
+			idx[m++] = i;
+	}
+	if (m == 0)
+		return free(idx), 0;
+	request_timeout_arg(o, budget_s, rt);
+	char *body = list_body_new(BATCH_DELETE, objs, idx, m); /* identities only */
+	if (!body)
+		return free(idx), gt_error("out of memory"), -1;
+	memset(&k, 0, sizeof(k));
+	k.argv = argv;
+	k.in = body;
+	k.in_len = strlen(body);
+	set_budget(&k, o, budget_s);
+	if (run(&k) < 0) {
+		free(body), free(idx);
 		return out_free(&k.out), out_free(&k.err), -1;
 	}
-	json_error_t e;
-	json_t *list = json_loadb(k.out.data ? k.out.data : "", k.out.len, 0, &e);
+	free(body);
+	char *text = error_text_new(o, &k.err, false);
+	if (!exited_ok(&k) && !only_unknown_kinds(text)) {
+		gt_error("kubectl get: %s", text && *text ? text : "failed");
+		r = -1;
+	}
+	if (r == 0 && k.out.len) {
+		json_error_t e;
+		json_t *answer = json_loadb(k.out.data, k.out.len, 0, &e);
+		if (!answer)
+			r = -1, gt_error("kubectl get: unreadable answer: %s", e.text);
+		take_items(answer, objs, idx, m, live);
+		json_decref(answer);
+	}
+	if (r < 0 && why)
+		*why = text, text = NULL;
+	free(text);
+	free(idx);
 	out_free(&k.out), out_free(&k.err);
-	if (!json_is_array(json_object_get(list, "items")))
-		return json_decref(list), gt_error("kubectl get: unreadable answer"), -1;
-	*items = json_incref(json_object_get(list, "items"));
-	json_decref(list);
-	return 0;
+	return r;
 }

@@ -57,20 +57,13 @@ int gt_kube_delete_batch(const struct gt_kube_opts *o, json_t *const *objs, size
 int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *names, size_t n, unsigned budget_s);
 
 /*
- * The live state of objs' identities: one `kubectl get KIND.GROUP/NAME ...
- * --ignore-not-found -o json` per namespace. live[i] a new reference, or NULL
+ * The live state of objs' identities, managedFields included: one `kubectl get -f -
+ * --ignore-not-found -o json` (kinds the server lacks: absent). live[i] a new reference, or NULL
  * when absent. 0, or -1 after printing (message in *why too when why is not NULL:
  * a new string, caller frees).
  */
 int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s, json_t **live,
 		      char **why);
-
-/*
- * Every object of every listable and deletable resource type, in all namespaces
- * (`kubectl api-resources`, then one `kubectl get -A`), as a new array: what
- * prune searches for an application's tracking id. 0, or -1 after printing.
- */
-int gt_kube_list_all(const struct gt_kube_opts *o, unsigned budget_s, json_t **items, char **why);
 
 /* True when message says the cluster could not be reached or refused us as a whole (no object to blame). */
 bool gt_kube_message_unreachable(const char *message);
