@@ -307,6 +307,200 @@ int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *
 	return r;
 }
 
+/* ---- gitops-diff: batch reads and the server-side dry run -------------------------------------- */
+
+/* kubectl's -o json answer as an array: a List's items, or the one object. NULL after printing. */
+static json_t *answer_items(const char *what, struct out_buf *out)
+{
+	if (out->truncated) {
+		gt_error("kubectl %s: the answer is larger than %zu bytes", what, out->max);
+		return NULL;
+	}
+	if (out->len == 0 || strspn(out->data, " \t\r\n") == out->len)
+		return json_array();
+	json_error_t e;
+	json_t *v = json_loadb(out->data, out->len, 0, &e);
+	if (!json_is_object(v)) {
+		gt_error("kubectl %s: unreadable answer: %s", what, v ? "not an object" : e.text);
+		json_decref(v);
+		return NULL;
+	}
+	const char *kind = json_string_value(json_object_get(v, "kind"));
+	json_t *items = json_object_get(v, "items");
+	if (kind && strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List") && json_is_array(items)) {
+		json_incref(items);
+		json_decref(v);
+		return items;
+	}
+	json_t *a = json_array();
+	json_array_append_new(a, v);
+	return a;
+}
+
+/* objs as one kubectl input document: {"apiVersion":"v1","kind":"List","items":objs}; caller frees (and wipes). */
+static char *list_body_new(const json_t *objs)
+{
+	json_t *list = json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "List", "items", objs);
+	char *body = list ? json_dumps(list, JSON_COMPACT) : NULL;
+	json_decref(list);
+	return body;
+}
+
+/* kubectl's "no matches for kind" (a CRD not installed yet): its objects cannot exist, nothing failed. */
+static bool only_unknown_kinds(const struct out_buf *err)
+{
+	if (!err->data)
+		return false;
+	bool any = false;
+	for (const char *line = err->data; *line;) {
+		size_t n = strcspn(line, "\n");
+		if (n) {
+			char buf[1024];
+			snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) - 1 ? n : sizeof(buf) - 1), line);
+			if (!strstr(buf, "no matches for kind") && !strstr(buf, "resource mapping not found"))
+				return false;
+			any = true;
+		}
+		line += n + (line[n] == '\n');
+	}
+	return any;
+}
+
+/* Run argv with body on stdin; 0 with *out the answer's items, -1 after relaying. */
+static int run_for_items(const struct gt_kube_opts *o, char **argv, const char *what, char *body, json_t **out,
+			 bool unknown_kinds_ok)
+{
+	struct kube_run k = { .argv = argv, .in = body, .in_len = body ? strlen(body) : 0 };
+	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
+	*out = NULL;
+	int r = run(&k);
+	if (r == 0) {
+		bool ok = WIFEXITED(k.status) && WEXITSTATUS(k.status) == 0;
+		if (!ok && unknown_kinds_ok && only_unknown_kinds(&k.err)) {
+			gt_debug("kubectl %s: some kinds are not known to the cluster (yet): no live objects for them", what);
+		} else if (!succeeded(o, &k)) {
+			r = -1;
+		}
+	}
+	if (r == 0 && !(*out = answer_items(what, &k.out)))
+		r = -1;
+	if (body)
+		memset(body, 0, k.in_len); /* it may hold Secrets */
+	out_free(&k.out);
+	out_free(&k.err);
+	return r;
+}
+
+/* Only what kubectl get needs to find an object: no data, no Secret values on a pipe. */
+static json_t *identity_new(const json_t *obj)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	json_t *m = json_object();
+	json_t *id = json_pack("{s:O?, s:O?, s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
+			       json_object_get(obj, "kind"), "metadata", m);
+	if (!id)
+		return NULL;
+	json_t *name = json_object_get(meta, "name"), *ns = json_object_get(meta, "namespace");
+	if (json_is_string(name))
+		json_object_set(m, "name", name);
+	if (json_is_string(ns) && json_string_length(ns))
+		json_object_set(m, "namespace", ns);
+	return id;
+}
+
+int gt_kube_get_objects(const struct gt_kube_opts *o, const json_t *want, json_t **out)
+{
+	json_t *ids = json_array(), *obj;
+	size_t i;
+	json_array_foreach(want, i, obj) json_array_append_new(ids, identity_new(obj));
+	char *body = list_body_new(ids);
+	json_decref(ids);
+	if (!body)
+		return gt_error("out of memory"), -1;
+	char common[2][300];
+	char *argv[16] = { "kubectl", "get", "--filename=-", "--ignore-not-found" };
+	size_t n = common_args(o, argv, 4, common);
+	argv[n++] = "--output=json";
+	int r = run_for_items(o, argv, "get", body, out, true);
+	free(body);
+	return r;
+}
+
+/* Listable kinds as kubectl names them ("deployments.apps"), comma-joined; events left out (never tracked). */
+static char *listable_kinds_new(const struct gt_kube_opts *o)
+{
+	char common[2][300];
+	char *argv[16] = { "kubectl", "api-resources", "--verbs=list", "--output=name" };
+	size_t n = common_args(o, argv, 4, common);
+	(void)n;
+	struct kube_run k = { .argv = argv };
+	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
+	char *kinds = NULL;
+	if (run(&k) == 0 && succeeded(o, &k)) {
+		kinds = calloc(1, k.out.len + 1);
+		char *save = NULL, *w = kinds;
+		for (char *l = k.out.data ? strtok_r(k.out.data, "\n", &save) : NULL; kinds && l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			if (!strcmp(l, "events") || !strcmp(l, "events.events.k8s.io"))
+				continue;
+			w += sprintf(w, "%s%s", w == kinds ? "" : ",", l);
+		}
+	}
+	out_free(&k.out);
+	out_free(&k.err);
+	return kinds;
+}
+
+int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t **out)
+{
+	*out = NULL;
+	char *kinds = listable_kinds_new(o);
+	if (!kinds)
+		return -1;
+	if (!*kinds) {
+		free(kinds);
+		return *out = json_array(), 0;
+	}
+	char common[2][300];
+	char *argv[16] = { "kubectl", "get", kinds, "--all-namespaces" };
+	struct gt_kube_opts all = *o;
+	all.namespace = NULL; /* --all-namespaces and --namespace together would narrow it again */
+	size_t n = common_args(&all, argv, 4, common);
+	argv[n++] = "--output=json";
+	json_t *items = NULL;
+	int r = run_for_items(o, argv, "get", NULL, &items, false);
+	free(kinds);
+	if (r < 0)
+		return -1;
+	json_t *keep = json_array(), *obj;
+	size_t i;
+	json_array_foreach(items, i, obj) {
+		json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
+		if (json_object_get(ann, key))
+			json_array_append(keep, obj);
+	}
+	json_decref(items);
+	*out = keep;
+	return 0;
+}
+
+int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out)
+{
+	char *body = list_body_new(objs);
+	if (!body)
+		return gt_error("out of memory"), -1;
+	char manager[300], common[2][300];
+	char *argv[16] = { "kubectl", "apply", "--server-side", "--dry-run=server", "--force-conflicts", manager };
+	snprintf(manager, sizeof(manager), "--field-manager=%s",
+		 o->field_manager ? o->field_manager : GT_APPLY_FIELD_MANAGER);
+	size_t n = common_args(o, argv, 6, common);
+	argv[n++] = "--filename=-";
+	argv[n++] = "--output=json";
+	int r = run_for_items(o, argv, "apply --dry-run=server", body, out, false);
+	free(body);
+	return r;
+}
+
 /* ==== gitops-apply: batched apply and delete, CRD wait, live reads (owned by gitops-apply) ==== */
 
 #include <ctype.h>

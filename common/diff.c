@@ -1,0 +1,1361 @@
+/* diff: desired vs live, object by object, as Argo CD's default diff sees it
+ * (argocd.md §6): noise stripped, fields the manifest does not set ignored
+ * unless it once set them, ignore rules, Secret values masked, an RFC 6902 patch. */
+#include "diff.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+#include "stream.h"
+
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+#define TRACKING_ID "argocd.argoproj.io/tracking-id"
+#define COMPARE_OPTIONS "argocd.argoproj.io/compare-options"
+#define MASK_FIRST 8 /* Argo CD: "++++++++", then 4 more per distinct value */
+#define MASK_STEP 4
+#define IGNORE_LINE_MAX 4096
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+bool gt_json_equal_value(const json_t *a, const json_t *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	if (json_is_number(a) && json_is_number(b)) {
+		if (json_is_integer(a) && json_is_integer(b))
+			return json_integer_value(a) == json_integer_value(b);
+		return json_number_value(a) == json_number_value(b);
+	}
+	if (json_typeof(a) != json_typeof(b))
+		return false;
+	switch (json_typeof(a)) {
+	case JSON_STRING:
+		return json_string_length(a) == json_string_length(b) &&
+		       !memcmp(json_string_value(a), json_string_value(b), json_string_length(a));
+	case JSON_ARRAY: {
+		size_t n = json_array_size(a);
+		if (n != json_array_size(b))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!gt_json_equal_value(json_array_get(a, i), json_array_get(b, i)))
+				return false;
+		return true;
+	}
+	case JSON_OBJECT: {
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)a, k, v) {
+			if (!gt_json_equal_value(v, json_object_get(b, k)))
+				return false;
+		}
+		return true;
+	}
+	default: /* true, false, null: same type is the same value */
+		return true;
+	}
+}
+
+/* ---- JSON pointers --------------------------------------------------------------------------- */
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 64;
+	while (c < need)
+		c *= 2;
+	char *b = realloc(*buf, c);
+	if (!b)
+		return -1;
+	*buf = b;
+	*cap = c;
+	return 0;
+}
+
+int gt_pointer_append(char **buf, size_t *len, size_t *cap, const char *seg)
+{
+	size_t extra = 1;
+	for (const char *p = seg; *p; p++)
+		extra += (*p == '~' || *p == '/') ? 2 : 1;
+	if (grow(buf, cap, *len + extra + 1) < 0)
+		return -1;
+	char *o = *buf + *len;
+	*o++ = '/';
+	for (const char *p = seg; *p; p++) {
+		if (*p == '~')
+			*o++ = '~', *o++ = '0';
+		else if (*p == '/')
+			*o++ = '~', *o++ = '1';
+		else
+			*o++ = *p;
+	}
+	*o = '\0';
+	*len = (size_t)(o - *buf);
+	return 0;
+}
+
+static int pointer_append_index(char **buf, size_t *len, size_t *cap, size_t i)
+{
+	char seg[32];
+	snprintf(seg, sizeof(seg), "%zu", i);
+	return gt_pointer_append(buf, len, cap, seg);
+}
+
+/* Split an RFC 6901 pointer into unescaped segments (a new array of strings); NULL with *why. */
+static json_t *pointer_split(const char *ptr, const char **why)
+{
+	json_t *segs = json_array();
+	if (!segs)
+		return *why = "out of memory", NULL;
+	if (!*ptr)
+		return segs;
+	if (*ptr != '/') {
+		json_decref(segs);
+		return *why = "a JSON pointer starts with /", NULL;
+	}
+	const char *p = ptr + 1;
+	for (;;) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char *seg = malloc(n + 1), *o = seg;
+		if (!seg) {
+			json_decref(segs);
+			return *why = "out of memory", NULL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] != '~') {
+				*o++ = p[i];
+				continue;
+			}
+			if (i + 1 < n && (p[i + 1] == '0' || p[i + 1] == '1')) {
+				*o++ = p[i + 1] == '0' ? '~' : '/';
+				i++;
+				continue;
+			}
+			free(seg);
+			json_decref(segs);
+			return *why = "~ must be followed by 0 or 1 (~0 is ~, ~1 is /)", NULL;
+		}
+		*o = '\0';
+		json_array_append_new(segs, json_string(seg));
+		free(seg);
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return segs;
+}
+
+/* An array index segment: digits only, no leading zero; -1 when not one. */
+static long pointer_index(const char *seg)
+{
+	if (!*seg || (seg[0] == '0' && seg[1]) || strlen(seg) > 18)
+		return -1;
+	for (const char *p = seg; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	return atol(seg);
+}
+
+/* ---- RFC 6902: making a patch ------------------------------------------------------------------ */
+
+struct patcher {
+	json_t *ops;
+	char *path;
+	size_t len, cap;
+	bool failed;
+};
+
+static void op_add(struct patcher *p, const char *op, const json_t *value)
+{
+	json_t *o = json_pack("{s:s, s:s}", "op", op, "path", p->path ? p->path : "");
+	if (!o || (value && json_object_set_new(o, "value", json_deep_copy(value)) < 0) ||
+	    json_array_append_new(p->ops, o) < 0)
+		p->failed = true;
+}
+
+static void diff_value(struct patcher *p, const json_t *from, const json_t *to);
+
+static void diff_object(struct patcher *p, const json_t *from, const json_t *to)
+{
+	size_t len = p->len;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)from, k, v) {
+		if (gt_pointer_append(&p->path, &p->len, &p->cap, k) < 0) {
+			p->failed = true;
+			return;
+		}
+		json_t *w = json_object_get(to, k);
+		if (!w)
+			op_add(p, "remove", NULL);
+		else
+			diff_value(p, v, w);
+		p->len = len;
+		p->path[len] = '\0';
+	}
+	json_object_foreach((json_t *)to, k, v) {
+		if (json_object_get(from, k))
+			continue;
+		if (gt_pointer_append(&p->path, &p->len, &p->cap, k) < 0) {
+			p->failed = true;
+			return;
+		}
+		op_add(p, "add", v);
+		p->len = len;
+		p->path[len] = '\0';
+	}
+}
+
+/* Index by index; then extra elements removed from the end backwards, or new ones appended. */
+static void diff_array(struct patcher *p, const json_t *from, const json_t *to)
+{
+	size_t len = p->len, nf = json_array_size(from), nt = json_array_size(to);
+	size_t common = nf < nt ? nf : nt;
+	for (size_t i = 0; i < nf || i < nt; i++) {
+		size_t at = i < common ? i : nf > nt ? nf - 1 - (i - common) : i;
+		if (pointer_append_index(&p->path, &p->len, &p->cap, at) < 0) {
+			p->failed = true;
+			return;
+		}
+		if (i < common)
+			diff_value(p, json_array_get(from, at), json_array_get(to, at));
+		else if (nf > nt)
+			op_add(p, "remove", NULL);
+		else
+			op_add(p, "add", json_array_get(to, at));
+		p->len = len;
+		p->path[len] = '\0';
+	}
+}
+
+static void diff_value(struct patcher *p, const json_t *from, const json_t *to)
+{
+	if (json_is_object(from) && json_is_object(to))
+		diff_object(p, from, to);
+	else if (json_is_array(from) && json_is_array(to))
+		diff_array(p, from, to);
+	else if (!gt_json_equal_value(from, to))
+		op_add(p, "replace", to);
+}
+
+json_t *gt_patch_new(const json_t *from, const json_t *to)
+{
+	struct patcher p = { .ops = json_array() };
+	if (!p.ops || grow(&p.path, &p.cap, 64) < 0) {
+		json_decref(p.ops);
+		return NULL;
+	}
+	p.path[0] = '\0';
+	diff_value(&p, from, to);
+	free(p.path);
+	if (p.failed) {
+		json_decref(p.ops);
+		return NULL;
+	}
+	return p.ops;
+}
+
+/* ---- RFC 6902: applying a patch ---------------------------------------------------------------- */
+
+/* The container that holds the last segment of segs (borrowed), or NULL with *why. */
+static json_t *pointer_parent(json_t *doc, const json_t *segs, const char **why)
+{
+	json_t *cur = doc;
+	size_t n = json_array_size(segs);
+	for (size_t i = 0; i + 1 < n; i++) {
+		const char *seg = json_string_value(json_array_get(segs, i));
+		if (json_is_object(cur))
+			cur = json_object_get(cur, seg);
+		else if (json_is_array(cur) && pointer_index(seg) >= 0)
+			cur = json_array_get(cur, (size_t)pointer_index(seg));
+		else
+			cur = NULL;
+		if (!cur)
+			return *why = "path does not exist", NULL;
+	}
+	if (!json_is_object(cur) && !json_is_array(cur))
+		return *why = "path does not exist", NULL;
+	return cur;
+}
+
+/* Value at path (borrowed) or NULL. */
+static json_t *pointer_get(json_t *doc, const char *path)
+{
+	const char *why;
+	json_t *segs = pointer_split(path, &why);
+	if (!segs)
+		return NULL;
+	json_t *v = json_array_size(segs) == 0 ? doc : NULL;
+	if (!v) {
+		json_t *parent = pointer_parent(doc, segs, &why);
+		const char *last = json_string_value(json_array_get(segs, json_array_size(segs) - 1));
+		if (json_is_object(parent))
+			v = json_object_get(parent, last);
+		else if (parent && pointer_index(last) >= 0)
+			v = json_array_get(parent, (size_t)pointer_index(last));
+	}
+	json_decref(segs);
+	return v;
+}
+
+/* Put value (stolen) at path: add inserts into arrays, replace overwrites. */
+static int pointer_put(json_t **doc, const char *path, json_t *value, bool insert, const char **why)
+{
+	json_t *segs = pointer_split(path, why);
+	if (!segs)
+		return json_decref(value), -1;
+	size_t n = json_array_size(segs);
+	int r = -1;
+	if (n == 0) {
+		json_decref(*doc);
+		*doc = value;
+		json_decref(segs);
+		return 0;
+	}
+	json_t *parent = pointer_parent(*doc, segs, why);
+	const char *last = json_string_value(json_array_get(segs, n - 1));
+	if (json_is_object(parent)) {
+		if (!insert && !json_object_get(parent, last))
+			*why = "path does not exist";
+		else
+			r = json_object_set(parent, last, value);
+	} else if (parent) {
+		size_t size = json_array_size(parent);
+		long i = !strcmp(last, "-") && insert ? (long)size : pointer_index(last);
+		if (i < 0 || (size_t)i > size || (!insert && (size_t)i == size))
+			*why = "array index out of range";
+		else
+			r = insert ? json_array_insert(parent, (size_t)i, value) : json_array_set(parent, (size_t)i, value);
+	}
+	json_decref(value);
+	json_decref(segs);
+	return r;
+}
+
+static int pointer_remove(json_t **doc, const char *path, const char **why)
+{
+	json_t *segs = pointer_split(path, why);
+	if (!segs)
+		return -1;
+	size_t n = json_array_size(segs);
+	int r = -1;
+	if (n == 0) {
+		json_decref(*doc);
+		*doc = json_null();
+		r = 0;
+	} else {
+		json_t *parent = pointer_parent(*doc, segs, why);
+		const char *last = json_string_value(json_array_get(segs, n - 1));
+		if (json_is_object(parent))
+			r = json_object_del(parent, last);
+		else if (parent && pointer_index(last) >= 0)
+			r = json_array_remove(parent, (size_t)pointer_index(last));
+		if (parent && r < 0)
+			*why = "path does not exist";
+	}
+	json_decref(segs);
+	return r;
+}
+
+static int apply_op(json_t **doc, const json_t *op, const char **why)
+{
+	const char *name = json_string_value(json_object_get(op, "op"));
+	const char *path = json_string_value(json_object_get(op, "path"));
+	const char *from = json_string_value(json_object_get(op, "from"));
+	json_t *value = json_object_get(op, "value");
+	if (!name || !path)
+		return *why = "an operation needs op and path", -1;
+	if (!strcmp(name, "add") || !strcmp(name, "replace")) {
+		if (!value)
+			return *why = "add and replace need a value", -1;
+		return pointer_put(doc, path, json_deep_copy(value), name[0] == 'a', why);
+	}
+	if (!strcmp(name, "remove"))
+		return pointer_remove(doc, path, why);
+	if (!strcmp(name, "test")) {
+		if (!gt_json_equal_value(pointer_get(*doc, path), value))
+			return *why = "test failed", -1;
+		return 0;
+	}
+	if (!strcmp(name, "move") || !strcmp(name, "copy")) {
+		json_t *v = from ? pointer_get(*doc, from) : NULL;
+		if (!v)
+			return *why = "from does not exist", -1;
+		v = json_deep_copy(v);
+		if (name[0] == 'm' && pointer_remove(doc, from, why) < 0)
+			return json_decref(v), -1;
+		return pointer_put(doc, path, v, true, why);
+	}
+	return *why = "unknown op", -1;
+}
+
+int gt_patch_apply(json_t **doc, const json_t *patch, const char **why)
+{
+	if (!json_is_array(patch))
+		return *why = "a patch is an array of operations", -1;
+	size_t i;
+	json_t *op;
+	json_array_foreach(patch, i, op) {
+		if (apply_op(doc, op, why) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- ignore rules ------------------------------------------------------------------------------ */
+
+struct ignore_rule {
+	char *group, *kind, *namespace, *name; /* globs for group and kind; "" matches any */
+	json_t *segs;                          /* pointer segments; "*" matches any */
+};
+
+struct gt_ignore {
+	struct ignore_rule *rules;
+	size_t n, cap;
+};
+
+struct gt_ignore *gt_ignore_new(void)
+{
+	return calloc(1, sizeof(struct gt_ignore));
+}
+
+void gt_ignore_free(struct gt_ignore *ig)
+{
+	if (!ig)
+		return;
+	for (size_t i = 0; i < ig->n; i++) {
+		struct ignore_rule *r = &ig->rules[i];
+		free(r->group), free(r->kind), free(r->namespace), free(r->name);
+		json_decref(r->segs);
+	}
+	free(ig->rules);
+	free(ig);
+}
+
+size_t gt_ignore_count(const struct gt_ignore *ig)
+{
+	return ig ? ig->n : 0;
+}
+
+/* Parse "GROUP/KIND[/NAMESPACE/NAME]:POINTER" into r; -1 with *why. */
+static int ignore_parse(const char *rule, struct ignore_rule *r, const char **why)
+{
+	const char *colon = strchr(rule, ':');
+	if (!colon)
+		return *why = "expected GROUP/KIND[/NAMESPACE/NAME]:POINTER, e.g. apps/Deployment:/spec/replicas", -1;
+	char *sel = strndup(rule, (size_t)(colon - rule));
+	if (!sel)
+		return *why = "out of memory", -1;
+	char *parts[5] = { NULL };
+	size_t n = 0;
+	for (char *p = sel, *slash; n < 5; p = slash + 1) {
+		parts[n++] = p;
+		slash = strchr(p, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	int rc = -1;
+	if (n != 2 && n != 4)
+		*why = "the part before : is GROUP/KIND or GROUP/KIND/NAMESPACE/NAME (\"\" is the core group: /ConfigMap)";
+	else if (!*parts[1])
+		*why = "KIND is empty (use * for any kind)";
+	else if (n == 4 && !*parts[3])
+		*why = "NAME is empty (use GROUP/KIND:POINTER for every object of a kind)";
+	else if (!colon[1])
+		*why = "the pointer is empty: it would ignore the whole object";
+	else if ((r->segs = pointer_split(colon + 1, why)))
+		rc = 0;
+	if (rc == 0) {
+		r->group = strdup(parts[0]);
+		r->kind = strdup(parts[1]);
+		r->namespace = strdup(n == 4 ? parts[2] : "");
+		r->name = strdup(n == 4 ? parts[3] : "");
+		if (!r->group || !r->kind || !r->namespace || !r->name)
+			rc = -1, *why = "out of memory";
+	}
+	free(sel);
+	return rc;
+}
+
+int gt_ignore_add(struct gt_ignore *ig, const char *rule, const char *where)
+{
+	struct ignore_rule r = { 0 };
+	const char *why = NULL;
+	if (ignore_parse(rule, &r, &why) < 0) {
+		free(r.group), free(r.kind), free(r.namespace), free(r.name);
+		json_decref(r.segs);
+		gt_error("%s: ignore rule '%s': %s", where, rule, why);
+		return -1;
+	}
+	if (ig->n == ig->cap) {
+		size_t cap = ig->cap ? ig->cap * 2 : 8;
+		struct ignore_rule *rules = realloc(ig->rules, cap * sizeof(*rules));
+		if (!rules) {
+			free(r.group), free(r.kind), free(r.namespace), free(r.name);
+			json_decref(r.segs);
+			return gt_error("out of memory"), -1;
+		}
+		ig->rules = rules;
+		ig->cap = cap;
+	}
+	ig->rules[ig->n++] = r;
+	return 0;
+}
+
+int gt_ignore_load(struct gt_ignore *ig, const char *path, const struct gt_limits *lim)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r = gt_file_read(path, lim ? lim->max_doc_bytes : GT_DEFAULT_MAX_DOC_BYTES, &buf, &len);
+	if (r == 1)
+		gt_error("%s: cannot read ignore file: it does not exist", path);
+	if (r != 0)
+		return -1;
+	unsigned long line = 0;
+	char *save = NULL, *p = buf;
+	int rc = 0;
+	/* strsep keeps empty lines, so line numbers stay right. */
+	while (rc == 0 && (save = strsep(&p, "\n"))) {
+		line++;
+		size_t n = strlen(save);
+		while (n && (save[n - 1] == '\r' || save[n - 1] == ' ' || save[n - 1] == '\t'))
+			save[--n] = '\0';
+		while (*save == ' ' || *save == '\t')
+			save++;
+		if (!*save || *save == '#')
+			continue;
+		char where[IGNORE_LINE_MAX];
+		snprintf(where, sizeof(where), "%s:%lu", path, line);
+		rc = gt_ignore_add(ig, save, where);
+	}
+	free(buf);
+	return rc;
+}
+
+static bool rule_matches(const struct ignore_rule *r, const struct gt_ref *ref)
+{
+	if (fnmatch(r->group, ref->group, 0) != 0 || fnmatch(r->kind, ref->kind, 0) != 0)
+		return false;
+	if (*r->namespace && strcmp(r->namespace, ref->namespace))
+		return false;
+	return !*r->name || !strcmp(r->name, ref->name);
+}
+
+/* Remove segs[i..] below v; "*" walks every key or element. */
+static void remove_path(json_t *v, const json_t *segs, size_t i)
+{
+	size_t n = json_array_size(segs);
+	const char *seg = json_string_value(json_array_get(segs, i));
+	bool last = i + 1 == n, any = !strcmp(seg, "*");
+	if (json_is_object(v)) {
+		if (!any) {
+			if (last)
+				json_object_del(v, seg);
+			else
+				remove_path(json_object_get(v, seg), segs, i + 1);
+			return;
+		}
+		const char *k;
+		json_t *c;
+		void *tmp;
+		json_object_foreach_safe(v, tmp, k, c) {
+			if (last)
+				json_object_del(v, k);
+			else
+				remove_path(c, segs, i + 1);
+		}
+	} else if (json_is_array(v)) {
+		long at = any ? -1 : pointer_index(seg);
+		if (!any && at < 0)
+			return;
+		for (size_t j = json_array_size(v); j-- > 0;) {
+			if (!any && (size_t)at != j)
+				continue;
+			if (last)
+				json_array_remove(v, j);
+			else
+				remove_path(json_array_get(v, j), segs, i + 1);
+		}
+	}
+}
+
+void gt_ignore_apply(const struct gt_ignore *ig, const struct gt_ref *ref, json_t *obj)
+{
+	for (size_t i = 0; ig && obj && i < ig->n; i++)
+		if (rule_matches(&ig->rules[i], ref) && json_array_size(ig->rules[i].segs) > 0)
+			remove_path(obj, ig->rules[i].segs, 0);
+}
+
+/* ---- normalisation ------------------------------------------------------------------------------ */
+
+static bool is_core(const json_t *obj, const char *kind)
+{
+	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
+	const char *k = json_string_value(json_object_get(obj, "kind"));
+	return api && k && !strcmp(api, "v1") && !strcmp(k, kind);
+}
+
+/* Drop key from the map at obj[m] and the map itself when that empties it. */
+static void del_and_prune(json_t *parent, const char *m, const char *key)
+{
+	json_t *map = json_object_get(parent, m);
+	if (!json_is_object(map) || json_object_del(map, key) < 0)
+		return;
+	if (json_object_size(map) == 0)
+		json_object_del(parent, m);
+}
+
+json_t *gt_diff_normalize_new(const json_t *obj)
+{
+	static const char *const noise[] = { "managedFields", "resourceVersion", "uid", "generation",
+					     "creationTimestamp", "selfLink" };
+	json_t *c = json_deep_copy(obj);
+	if (!json_is_object(c))
+		return c;
+	json_object_del(c, "status");
+	json_t *meta = json_object_get(c, "metadata");
+	if (json_is_object(meta)) {
+		for (size_t i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
+			json_object_del(meta, noise[i]);
+		del_and_prune(meta, "annotations", LAST_APPLIED);
+	}
+	return c;
+}
+
+/* Kubernetes drops nulls from maps an apply sends: a field set to null is a field not set. */
+static void drop_nulls(json_t *v)
+{
+	const char *k;
+	json_t *c;
+	void *tmp;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach_safe(v, tmp, k, c) {
+			if (json_is_null(c))
+				json_object_del(v, k);
+			else
+				drop_nulls(c);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) drop_nulls(c);
+	}
+}
+
+static char *base64_new(const char *s, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)s[i + 2];
+		*o++ = tab[v >> 18 & 63];
+		*o++ = tab[v >> 12 & 63];
+		*o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		*o++ = i + 2 < n ? tab[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Argo CD's Secret normaliser: stringData folded into data (base64), nil values become "". */
+static void secret_fold(json_t *obj)
+{
+	if (!is_core(obj, "Secret"))
+		return;
+	json_t *sd = json_object_get(obj, "stringData");
+	json_t *data = json_object_get(obj, "data");
+	if (json_is_object(sd) && json_object_size(sd) > 0) {
+		if (!json_is_object(data)) {
+			data = json_object();
+			json_object_set_new(obj, "data", data);
+		}
+		const char *k;
+		json_t *v;
+		json_object_foreach(sd, k, v) {
+			const char *s = json_is_string(v) ? json_string_value(v) : "";
+			char *b = base64_new(s, json_is_string(v) ? json_string_length(v) : 0);
+			if (b)
+				json_object_set_new(data, k, json_string(b));
+			free(b);
+		}
+	}
+	json_object_del(obj, "stringData");
+	if (json_is_object(data)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(data, k, v) {
+			if (json_is_null(v))
+				json_object_set_new(data, k, json_string(""));
+		}
+	}
+}
+
+/*
+ * live restricted to what desired sets, plus what last-applied set (so a field
+ * removed from the manifest shows as a removal): the live object as a 2-way/3-way
+ * Argo CD diff sees it. Arrays keep every live element, index by index.
+ */
+static json_t *project(const json_t *live, const json_t *desired, const json_t *la)
+{
+	if (json_is_object(live) && json_is_object(desired)) {
+		json_t *p = json_object();
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)live, k, v) {
+			json_t *d = json_object_get(desired, k);
+			json_t *l = json_is_object(la) ? json_object_get(la, k) : NULL;
+			if (d)
+				json_object_set_new(p, k, project(v, d, l));
+			else if (l)
+				json_object_set(p, k, v);
+		}
+		return p;
+	}
+	if (json_is_array(live) && json_is_array(desired)) {
+		json_t *p = json_array();
+		size_t i, nd = json_array_size(desired);
+		json_t *v;
+		json_array_foreach(live, i, v) {
+			if (i < nd)
+				json_array_append_new(p, project(v, json_array_get(desired, i),
+								 json_is_array(la) ? json_array_get(la, i) : NULL));
+			else
+				json_array_append(p, v);
+		}
+		return p;
+	}
+	return json_incref((json_t *)live);
+}
+
+/* The parsed last-applied annotation of obj (new reference), or NULL. */
+static json_t *last_applied_new(const json_t *obj)
+{
+	const char *s = gt_obj_annotation(obj, LAST_APPLIED);
+	if (!s)
+		return NULL;
+	json_t *v = json_loads(s, 0, NULL);
+	if (!json_is_object(v))
+		json_decref(v), v = NULL;
+	return v;
+}
+
+/* ---- Secret masking (GE diff.HideSecretData) ------------------------------------------------------ */
+
+/* Mask the data of objs[0..n) in place, per key, first come first masked. */
+static void mask_data(json_t **objs, size_t n)
+{
+	json_t *keys = json_object(); /* key -> {value -> mask} */
+	for (size_t i = 0; i < n; i++) {
+		json_t *data = json_object_get(objs[i], "data");
+		const char *k;
+		json_t *v;
+		json_object_foreach(data, k, v) {
+			json_t *seen = json_object_get(keys, k);
+			if (!seen) {
+				seen = json_object();
+				json_object_set_new(keys, k, seen);
+			}
+			const char *val = json_is_string(v) ? json_string_value(v) : "";
+			json_t *mask = json_object_get(seen, val);
+			if (!mask) {
+				size_t len = MASK_FIRST + MASK_STEP * json_object_size(seen);
+				char *m = malloc(len + 1);
+				if (!m)
+					continue;
+				memset(m, '+', len);
+				m[len] = '\0';
+				mask = json_string(m);
+				free(m);
+				json_object_set_new(seen, val, mask);
+			}
+			json_object_set(data, k, mask); /* replacing the value keeps the iteration valid */
+		}
+	}
+	json_decref(keys);
+}
+
+/* Mask objs (Secrets among them; NULLs skipped) together with the last-applied state each embeds. */
+static void mask_secrets(json_t **objs, size_t n)
+{
+	json_t *all[16];
+	json_t *la[8] = { NULL };
+	size_t m = 0;
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (!objs[i] || !is_core(objs[i], "Secret"))
+			continue;
+		secret_fold(objs[i]);
+		all[m++] = objs[i];
+	}
+	/* Argo CD's order: target, live, then the last-applied ("orig") states. */
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (!objs[i] || !is_core(objs[i], "Secret") || !gt_obj_annotation(objs[i], LAST_APPLIED))
+			continue;
+		la[i] = last_applied_new(objs[i]);
+		if (la[i]) {
+			secret_fold(la[i]);
+			all[m++] = la[i];
+		}
+	}
+	mask_data(all, m);
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (!objs[i] || !is_core(objs[i], "Secret") || !gt_obj_annotation(objs[i], LAST_APPLIED))
+			continue;
+		char *s = la[i] ? json_dumps(la[i], JSON_COMPACT) : NULL;
+		gt_obj_set_annotation(objs[i], LAST_APPLIED, s ? s : "++++++++");
+		free(s);
+		json_decref(la[i]);
+	}
+}
+
+void gt_secret_mask(json_t *desired, json_t *live)
+{
+	json_t *objs[2] = { desired, live };
+	mask_secrets(objs, 2);
+}
+
+/* ---- one object ------------------------------------------------------------------------------------ */
+
+const char *gt_action_name(enum gt_action a)
+{
+	switch (a) {
+	case GT_ACTION_UNCHANGED:
+		return "unchanged";
+	case GT_ACTION_CREATE:
+		return "create";
+	case GT_ACTION_UPDATE:
+		return "update";
+	case GT_ACTION_DELETE:
+		return "delete";
+	default:
+		return "invalid";
+	}
+}
+
+/* compare-options lists IgnoreExtraneous (a comma list, as Argo CD reads it). */
+static bool ignore_extraneous(const json_t *live)
+{
+	const char *v = gt_obj_annotation(live, COMPARE_OPTIONS);
+	while (v && *v) {
+		while (*v == ' ' || *v == ',')
+			v++;
+		size_t n = strcspn(v, ",");
+		size_t t = n;
+		while (t && v[t - 1] == ' ')
+			t--;
+		if (t == strlen("IgnoreExtraneous") && !strncmp(v, "IgnoreExtraneous", t))
+			return true;
+		v += n;
+	}
+	return false;
+}
+
+static json_t *ref_json(const struct gt_ref *ref, const char *ns)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "group", ref->group, "version", ref->version, "kind",
+			 ref->kind, "namespace", ns, "name", ref->name);
+}
+
+static const char *default_ns(const struct gt_diff_opts *o)
+{
+	return o->default_namespace && *o->default_namespace ? o->default_namespace : "default";
+}
+
+/* Comparable copies of desired/predicted (target) and live; ignore rules applied, projection done. */
+static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, const json_t *desired,
+		       const json_t *live, const json_t *predicted, json_t **target, json_t **base)
+{
+	json_t *t = gt_diff_normalize_new(predicted ? predicted : desired);
+	json_t *l = gt_diff_normalize_new(live);
+	drop_nulls(t);
+	secret_fold(t);
+	secret_fold(l);
+	gt_ignore_apply(o->ignore, ref, t);
+	gt_ignore_apply(o->ignore, ref, l);
+	if (o->mode == GT_DIFF_LIVE && !predicted) {
+		json_t *la = last_applied_new(live);
+		if (la) {
+			drop_nulls(la);
+			secret_fold(la);
+			gt_ignore_apply(o->ignore, ref, la);
+		}
+		json_t *p = project(l, t, la);
+		json_decref(l);
+		json_decref(la);
+		l = p;
+	}
+	*target = t;
+	*base = l;
+}
+
+/* {"op":"add","path":"","value":v} or {"op":"remove","path":""} as a one-op patch. */
+static json_t *whole_patch(const json_t *v)
+{
+	json_t *op = v ? json_pack("{s:s, s:s, s:O}", "op", "add", "path", "", "value", v)
+		       : json_pack("{s:s, s:s}", "op", "remove", "path", "");
+	return op ? json_pack("[o]", op) : NULL;
+}
+
+json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, const json_t *predicted)
+{
+	struct gt_ref ref;
+	const char *why = NULL;
+	if ((!desired && !live) || gt_obj_ref(desired ? desired : live, &ref, &why) < 0) {
+		gt_error("cannot compare: %s", why ? why : "no object");
+		return NULL;
+	}
+	const char *ns = ref.namespace[0] ? ref.namespace : "";
+	if (!*ns && live)
+		ns = json_string_value(json_object_get(json_object_get(live, "metadata"), "namespace"));
+	if ((!ns || !*ns) && !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind) && !live)
+		ns = default_ns(o);
+	if (!ns)
+		ns = "";
+
+	json_t *d = desired ? json_deep_copy(desired) : NULL;
+	json_t *l = live ? json_deep_copy(live) : NULL;
+	if (json_is_object(l))
+		json_object_del(json_object_get(l, "metadata"), "managedFields");
+
+	enum gt_action action = !live ? GT_ACTION_CREATE : !desired ? GT_ACTION_DELETE : GT_ACTION_UPDATE;
+	json_t *patch = NULL, *target = NULL, *base = NULL;
+	if (action == GT_ACTION_UPDATE)
+		comparable(o, &ref, desired, live, predicted, &target, &base);
+	if (!o->show_secrets) {
+		json_t *objs[4] = { target, d, l, base };
+		mask_secrets(objs, 4);
+	}
+	if (action == GT_ACTION_UPDATE) {
+		patch = gt_patch_new(base, target);
+		if (patch && json_array_size(patch) == 0)
+			action = GT_ACTION_UNCHANGED;
+	} else {
+		patch = whole_patch(d);
+	}
+	json_decref(target);
+	json_decref(base);
+
+	json_t *c = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "apiVersion", "gitops/v1", "kind", "Change",
+			      "action", gt_action_name(action), "ref", ref_json(&ref, ns), "desired",
+			      d ? d : json_null(), "live", l ? l : json_null(), "patch", patch ? patch : json_null());
+	if (c && action == GT_ACTION_DELETE && ignore_extraneous(live))
+		json_object_set_new(c, "ignored", json_true());
+	if (!c || !patch) {
+		json_decref(c);
+		gt_error("out of memory");
+		return NULL;
+	}
+	return c;
+}
+
+/* ---- reading Change records --------------------------------------------------------------------------- */
+
+bool gt_is_change(const json_t *rec)
+{
+	const char *kind = json_string_value(json_object_get(rec, "kind"));
+	return gt_is_record(rec) && kind && !strcmp(kind, "Change");
+}
+
+enum gt_action gt_change_action(const json_t *change)
+{
+	const char *a = json_string_value(json_object_get(change, "action"));
+	static const enum gt_action all[] = { GT_ACTION_UNCHANGED, GT_ACTION_CREATE, GT_ACTION_UPDATE, GT_ACTION_DELETE };
+	for (size_t i = 0; a && i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(a, gt_action_name(all[i])))
+			return all[i];
+	return GT_ACTION_INVALID;
+}
+
+const json_t *gt_change_desired(const json_t *change)
+{
+	const json_t *d = json_object_get(change, "desired");
+	return json_is_object(d) ? d : NULL;
+}
+
+const json_t *gt_change_live(const json_t *change)
+{
+	const json_t *l = json_object_get(change, "live");
+	return json_is_object(l) ? l : NULL;
+}
+
+int gt_change_check(const json_t *change, const char **why)
+{
+	if (!gt_is_change(change))
+		return *why = "not a Change record (apiVersion gitops/v1, kind Change)", -1;
+	enum gt_action a = gt_change_action(change);
+	if (a == GT_ACTION_INVALID)
+		return *why = "action is not create, update, delete or unchanged", -1;
+	const json_t *ref = json_object_get(change, "ref");
+	static const char *const fields[] = { "group", "version", "kind", "namespace", "name" };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!json_is_string(json_object_get(ref, fields[i])))
+			return *why = "ref needs group, version, kind, namespace and name as strings", -1;
+	if (a != GT_ACTION_DELETE && !gt_change_desired(change))
+		return *why = "a create, update or unchanged record needs the desired object", -1;
+	if (a != GT_ACTION_CREATE && !gt_change_live(change))
+		return *why = "an update, delete or unchanged record needs the live object", -1;
+	if (!json_is_array(json_object_get(change, "patch")))
+		return *why = "patch is not an array", -1;
+	return 0;
+}
+
+/* A mask is a run of 8, 12, 16 ... '+' (no base64 value looks like that: '+' runs end in '=' or letters). */
+static bool is_mask(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_is_string(v) ? json_string_length(v) : 0;
+	if (n < MASK_FIRST || (n - MASK_FIRST) % MASK_STEP)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '+')
+			return false;
+	return true;
+}
+
+bool gt_change_masked(const json_t *change)
+{
+	const json_t *objs[2] = { gt_change_desired(change), gt_change_live(change) };
+	for (size_t i = 0; i < 2; i++) {
+		if (!objs[i] || !is_core(objs[i], "Secret"))
+			continue;
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(objs[i], "data"), k, v) {
+			if (is_mask(v))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* ---- whole streams ------------------------------------------------------------------------------------ */
+
+size_t gt_diff_differences(const struct gt_diff_stats *st)
+{
+	return st->create + st->update + st->delete - st->ignored;
+}
+
+void gt_pairs_free(struct gt_pairs *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		json_decref(p->items[i].desired);
+		json_decref(p->items[i].live);
+		json_decref(p->items[i].predicted);
+	}
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+}
+
+/* "group/kind/namespace/name" into buf (a new string); NULL on no memory. */
+static char *key_new(const struct gt_ref *ref, const char *ns)
+{
+	struct gt_ref r = *ref;
+	r.namespace = ns;
+	return gt_ref_key_new(&r);
+}
+
+/* Index live objects by identity: key -> position. GT_EXIT_INPUT on a duplicate or invalid one. */
+static enum gt_exit index_live(const json_t *live, json_t *index)
+{
+	size_t i;
+	json_t *obj;
+	json_array_foreach(live, i, obj) {
+		struct gt_ref ref;
+		const char *why = NULL;
+		if (gt_obj_ref(obj, &ref, &why) < 0 || !*ref.name) {
+			gt_error("live object %zu: %s", i + 1, why ? why : "metadata.name is missing");
+			return GT_EXIT_INPUT;
+		}
+		char *key = key_new(&ref, ref.namespace);
+		if (!key)
+			return gt_error("out of memory"), GT_EXIT_INPUT;
+		if (json_object_get(index, key)) {
+			gt_error("live: %s appears twice", key);
+			free(key);
+			return GT_EXIT_INPUT;
+		}
+		json_object_set_new(index, key, json_integer((json_int_t)i));
+		free(key);
+	}
+	return GT_EXIT_OK;
+}
+
+/* Does live carry this app's tracking id naming itself, and no owner (Argo CD prunes only those)? */
+static bool tracked_by(const char *app, const json_t *live)
+{
+	const char *id = gt_obj_annotation(live, TRACKING_ID);
+	struct gt_ref ref;
+	const char *why;
+	size_t n = strlen(app);
+	if (!id || strncmp(id, app, n) || id[n] != ':' || gt_obj_ref(live, &ref, &why) < 0)
+		return false;
+	if (json_array_size(json_object_get(json_object_get(live, "metadata"), "ownerReferences")) > 0)
+		return false;
+	char *self = gt_tracking_id_new(app, &ref, NULL);
+	bool ok = self && !strcmp(id, self);
+	if (!ok && self && !*ref.namespace) {
+		/* cluster-scoped objects carry the app's destination namespace in their id */
+		const char *rest = id + n + 1;
+		size_t gl = strlen(ref.group), kl = strlen(ref.kind);
+		if (!strncmp(rest, ref.group, gl) && rest[gl] == '/' && !strncmp(rest + gl + 1, ref.kind, kl) &&
+		    rest[gl + 1 + kl] == ':') {
+			const char *slash = strchr(rest + gl + kl + 2, '/');
+			ok = slash && !strcmp(slash + 1, ref.name);
+		}
+	}
+	free(self);
+	return ok;
+}
+
+static int pairs_push(struct gt_pairs *p, size_t *cap, const json_t *desired, const json_t *live)
+{
+	if (p->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct gt_pair *items = realloc(p->items, c * sizeof(*items));
+		if (!items)
+			return gt_error("out of memory"), -1;
+		p->items = items;
+		*cap = c;
+	}
+	p->items[p->n++] = (struct gt_pair){ json_incref((json_t *)desired), json_incref((json_t *)live), NULL };
+	return 0;
+}
+
+/* The live position matching desired, or -1; scopes decide whether a missing namespace means the default. */
+static long find_live(const struct gt_diff_opts *o, const struct gt_scopes *scopes, const json_t *index,
+		      const struct gt_ref *ref, char **key_out)
+{
+	bool cluster = gt_scopes_is_cluster(scopes, ref->group, ref->kind);
+	const char *ns = cluster ? "" : *ref->namespace ? ref->namespace : default_ns(o);
+	char *key = key_new(ref, ns);
+	json_t *at = key ? json_object_get(index, key) : NULL;
+	if (!at && key && !cluster && !*ref->namespace) {
+		/* an unknown kind without a namespace may be cluster-scoped: the live side knows */
+		char *k2 = key_new(ref, "");
+		at = k2 ? json_object_get(index, k2) : NULL;
+		free(k2);
+	}
+	*key_out = key;
+	return at ? (long)json_integer_value(at) : -1;
+}
+
+enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, struct gt_pairs *out)
+{
+	size_t cap = 0, i, nl = json_array_size(live);
+	json_t *index = json_object(), *seen = json_object(), *obj;
+	bool *matched = calloc(nl ? nl : 1, sizeof(bool));
+	struct gt_scopes *scopes = gt_scopes_new();
+	enum gt_exit rc = !index || !seen || !matched || !scopes ? GT_EXIT_INPUT : index_live(live, index);
+	out->items = NULL;
+	out->n = 0;
+	json_array_foreach(desired, i, obj) gt_scopes_learn(scopes, obj);
+	json_array_foreach(desired, i, obj) {
+		struct gt_ref ref;
+		const char *why = NULL;
+		if (rc != GT_EXIT_OK)
+			break;
+		if (gt_obj_validate(obj, &why) < 0 || gt_obj_ref(obj, &ref, &why) < 0) {
+			gt_error("desired object %zu: %s", i + 1, why);
+			rc = GT_EXIT_INPUT;
+			break;
+		}
+		long at = -1;
+		if (*ref.name) { /* generateName alone: a new object each time, never a match */
+			char *key = NULL;
+			at = find_live(o, scopes, index, &ref, &key);
+			if (key && json_object_get(seen, key)) {
+				gt_error("desired: %s appears twice", key);
+				rc = GT_EXIT_INPUT;
+			}
+			if (key)
+				json_object_set_new(seen, key, json_true());
+			free(key);
+			if (at >= 0 && matched[at] && rc == GT_EXIT_OK) {
+				gt_error("desired: two objects match the live %s/%s", ref.kind, ref.name);
+				rc = GT_EXIT_INPUT;
+			}
+		}
+		if (at >= 0)
+			matched[at] = true;
+		if (rc == GT_EXIT_OK && pairs_push(out, &cap, obj, at >= 0 ? json_array_get(live, (size_t)at) : NULL) < 0)
+			rc = GT_EXIT_INPUT;
+	}
+	for (i = 0; rc == GT_EXIT_OK && i < nl; i++) {
+		obj = json_array_get(live, i);
+		if (matched[i] || gt_is_record(obj))
+			continue;
+		if (o->mode == GT_DIFF_REVISIONS || (o->app && tracked_by(o->app, obj)))
+			if (pairs_push(out, &cap, NULL, obj) < 0)
+				rc = GT_EXIT_INPUT;
+	}
+	if (rc != GT_EXIT_OK)
+		gt_pairs_free(out);
+	gt_scopes_free(scopes);
+	free(matched);
+	json_decref(index);
+	json_decref(seen);
+	return rc;
+}
+
+void gt_pairs_set_predicted(struct gt_pairs *p, const struct gt_diff_opts *o, const json_t *answer)
+{
+	(void)o;
+	json_t *index = json_object();
+	if (!index || index_live(answer, index) != GT_EXIT_OK) {
+		json_decref(index);
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct gt_ref ref;
+		const char *why;
+		if (!p->items[i].live || !p->items[i].desired || gt_obj_ref(p->items[i].live, &ref, &why) < 0)
+			continue;
+		char *key = key_new(&ref, ref.namespace);
+		json_t *at = key ? json_object_get(index, key) : NULL;
+		if (at) {
+			json_decref(p->items[i].predicted);
+			p->items[i].predicted = json_incref(json_array_get(answer, (size_t)json_integer_value(at)));
+		}
+		free(key);
+	}
+	json_decref(index);
+}
+
+static void count(struct gt_diff_stats *st, const json_t *change)
+{
+	switch (gt_change_action(change)) {
+	case GT_ACTION_CREATE:
+		st->create++;
+		break;
+	case GT_ACTION_UPDATE:
+		st->update++;
+		break;
+	case GT_ACTION_DELETE:
+		st->delete++;
+		if (json_is_true(json_object_get(change, "ignored")))
+			st->ignored++;
+		break;
+	default:
+		st->unchanged++;
+	}
+}
+
+enum gt_exit gt_diff_pairs(const struct gt_diff_opts *o, const struct gt_pairs *p, gt_change_fn fn, void *ctx,
+			   struct gt_diff_stats *st)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct gt_pair *pr = &p->items[i];
+		json_t *c = gt_change_new(o, pr->desired, pr->live, pr->predicted);
+		if (!c)
+			return GT_EXIT_INPUT;
+		if (st)
+			count(st, c);
+		int r = fn ? fn(ctx, c) : 0;
+		json_decref(c);
+		if (r < 0)
+			return GT_EXIT_INPUT;
+	}
+	return GT_EXIT_OK;
+}
+
+enum gt_exit gt_diff_sets(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, gt_change_fn fn,
+			  void *ctx, struct gt_diff_stats *st)
+{
+	struct gt_pairs p;
+	enum gt_exit rc = gt_diff_match(o, desired, live, &p);
+	if (rc == GT_EXIT_OK)
+		rc = gt_diff_pairs(o, &p, fn, ctx, st);
+	gt_pairs_free(&p);
+	return rc;
+}
+
+/* ---- cluster mode ------------------------------------------------------------------------------------- */
+
+/* Live objects named in desired and, with an app, those carrying its tracking id; one array, no repeats. */
+static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kube_opts *k, const json_t *desired,
+			       json_t **live)
+{
+	json_t *want = json_array(), *obj;
+	size_t i;
+	json_array_foreach(desired, i, obj) {
+		const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+		if (name && *name)
+			json_array_append(want, obj);
+	}
+	*live = NULL;
+	int r = json_array_size(want) ? gt_kube_get_objects(k, want, live) : 0;
+	json_decref(want);
+	if (r < 0)
+		return GT_EXIT_REMOTE;
+	if (!*live)
+		*live = json_array();
+	if (!o->app)
+		return GT_EXIT_OK;
+	json_t *tracked = NULL;
+	if (gt_kube_list_annotated(k, TRACKING_ID, &tracked) < 0)
+		return json_decref(*live), *live = NULL, GT_EXIT_REMOTE;
+	json_t *index = json_object();
+	index_live(*live, index);
+	json_array_foreach(tracked, i, obj) {
+		struct gt_ref ref;
+		const char *why;
+		if (!tracked_by(o->app, obj) || gt_obj_ref(obj, &ref, &why) < 0)
+			continue;
+		char *key = key_new(&ref, ref.namespace);
+		if (key && !json_object_get(index, key)) {
+			json_object_set_new(index, key, json_true());
+			json_array_append(*live, obj);
+		}
+		free(key);
+	}
+	json_decref(index);
+	json_decref(tracked);
+	return GT_EXIT_OK;
+}
+
+enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, bool dry_run,
+			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st)
+{
+	json_t *live = NULL;
+	enum gt_exit rc = fetch_live(o, k, desired, &live);
+	if (rc != GT_EXIT_OK)
+		return rc;
+	struct gt_pairs p;
+	rc = gt_diff_match(o, desired, live, &p);
+	json_decref(live);
+	if (rc != GT_EXIT_OK)
+		return rc;
+	json_t *existing = json_array();
+	for (size_t i = 0; i < p.n; i++)
+		if (p.items[i].desired && p.items[i].live)
+			json_array_append(existing, p.items[i].desired);
+	if (dry_run && json_array_size(existing) > 0) {
+		json_t *answer = NULL;
+		if (gt_kube_dry_run_apply(k, existing, &answer) < 0)
+			rc = GT_EXIT_REMOTE;
+		else
+			gt_pairs_set_predicted(&p, o, answer);
+		json_decref(answer);
+	}
+	json_decref(existing);
+	if (rc == GT_EXIT_OK)
+		rc = gt_diff_pairs(o, &p, fn, ctx, st);
+	gt_pairs_free(&p);
+	return rc;
+}
