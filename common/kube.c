@@ -665,7 +665,7 @@ static json_t *identity_of(const json_t *obj)
 }
 
 /* A v1 List of objs[idx[0..m)] as compact JSON; caller wipes and frees (a Secret may be in it). */
-static char *list_body_new(enum batch_verb verb, json_t *const *objs, const size_t *idx, size_t m)
+static char *apply_list_body_new(enum batch_verb verb, json_t *const *objs, const size_t *idx, size_t m)
 {
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < m; i++) {
@@ -703,7 +703,7 @@ static int batch_run(const struct gt_kube_opts *o, enum batch_verb verb, json_t 
 	}
 	argv[n++] = "--filename=-";
 	argv[n++] = "--output=name";
-	char *body = list_body_new(verb, objs, idx, m);
+	char *body = apply_list_body_new(verb, objs, idx, m);
 	if (!body)
 		return gt_error("out of memory"), -1;
 	memset(k, 0, sizeof(*k));
@@ -911,7 +911,7 @@ static void take_items(json_t *answer, json_t *const *objs, const size_t *idx, s
 }
 
 /* Every error kubectl printed is about a kind the server does not know (yet): such objects are absent. */
-static bool only_unknown_kinds(const char *text)
+static bool apply_only_unknown_kinds(const char *text)
 {
 	const char *p = text;
 	size_t n = 0;
@@ -948,7 +948,7 @@ int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t 
 	if (m == 0)
 		return free(idx), 0;
 	request_timeout_arg(o, budget_s, rt);
-	char *body = list_body_new(BATCH_DELETE, objs, idx, m); /* identities only */
+	char *body = apply_list_body_new(BATCH_DELETE, objs, idx, m); /* identities only */
 	if (!body)
 		return free(idx), gt_error("out of memory"), -1;
 	memset(&k, 0, sizeof(k));
@@ -962,7 +962,7 @@ int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t 
 	}
 	free(body);
 	char *text = error_text_new(o, &k.err, false);
-	if (!exited_ok(&k) && !only_unknown_kinds(text)) {
+	if (!exited_ok(&k) && !apply_only_unknown_kinds(text)) {
 		gt_error("kubectl get: %s", text && *text ? text : "failed");
 		r = -1;
 	}
@@ -979,5 +979,105 @@ int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t 
 	free(text);
 	free(idx);
 	out_free(&k.out), out_free(&k.err);
+	return r;
+}
+
+/* ---- gitops-health: the live state of many named objects, one kubectl call ------------------ */
+
+/* {apiVersion, kind, metadata: {name, namespace}} of obj, the namespace defaulted to ns. */
+static json_t *name_only_new(const json_t *obj, const char *ns)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	const char *obj_ns = json_string_value(json_object_get(meta, "namespace"));
+	json_t *m = json_pack("{s:O?}", "name", json_object_get(meta, "name"));
+	if (m && (obj_ns || ns))
+		json_object_set_new(m, "namespace", json_string(obj_ns ? obj_ns : ns));
+	return json_pack("{s:O?, s:O?, s:o?}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
+			 json_object_get(obj, "kind"), "metadata", m);
+}
+
+/* The names as JSON Lines for kubectl's stdin; NULL when out of memory. */
+static char *names_new(const struct gt_kube_opts *o, const json_t *want)
+{
+	size_t i, len = 0;
+	const json_t *obj;
+	char *all = NULL;
+	json_array_foreach(want, i, obj) {
+		json_t *n = name_only_new(obj, o->namespace);
+		char *line = n ? json_dumps(n, JSON_COMPACT) : NULL, *grown;
+		json_decref(n);
+		if (!line || !(grown = realloc(all, len + strlen(line) + 2)))
+			return free(line), free(all), NULL;
+		all = grown;
+		len += (size_t)sprintf(all + len, "%s\n", line);
+		free(line);
+	}
+	return all;
+}
+
+/* kubectl names a kind it cannot map on two lines; both mean "absent", not a failure. */
+static bool only_unmapped_kinds(const struct out_buf *err)
+{
+	const char *p = err->data ? err->data : "";
+	if (!*p)
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		if (strncmp(p, "error: resource mapping not found for name:", 43) &&
+		    strncmp(p, "ensure CRDs are installed first", 31))
+			return false;
+		p += n + (p[n] == '\n');
+	}
+	return true;
+}
+
+/* kubectl get -f prints a List; one object alone, or nothing when none exist, are read too. */
+static int found_objects(const char *data, size_t len, json_t **out)
+{
+	json_error_t e;
+	json_t *v = len ? json_loadb(data, len, 0, &e) : json_array();
+	if (!v)
+		return gt_error("kubectl get: unreadable answer: %s", e.text), -1;
+	if (json_is_array(json_object_get(v, "items"))) {
+		*out = json_incref(json_object_get(v, "items"));
+		json_decref(v);
+	} else if (json_is_object(v)) {
+		*out = json_array();
+		json_array_append_new(*out, v);
+	} else {
+		*out = v;
+	}
+	return 0;
+}
+
+int gt_kube_get_present(const struct gt_kube_opts *o, const json_t *want, json_t **out)
+{
+	char timeout[64];
+	unsigned t = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
+	/* No --namespace: kubectl refuses an object whose namespace differs from it. */
+	char *argv[] = { "kubectl", "get", "--filename=-", "--ignore-not-found", "--output=json", timeout, NULL };
+	*out = NULL;
+	if (json_array_size(want) == 0)
+		return (*out = json_array()) ? 0 : -1;
+	snprintf(timeout, sizeof(timeout), "--request-timeout=%us", t);
+	char *names = names_new(o, want);
+	if (!names)
+		return gt_error("out of memory"), -1;
+	struct kube_run k = { .argv = argv, .in = names, .in_len = strlen(names), .timeout = t };
+	int r = run(&k);
+	if (r == 0) {
+		bool exited = WIFEXITED(k.status);
+		if (exited && WEXITSTATUS(k.status) != 0 && only_unmapped_kinds(&k.err))
+			gt_debug("kubectl: %s", k.err.data);
+		else if (!succeeded(o, &k))
+			r = -1;
+	}
+	if (r == 0 && k.out.truncated)
+		r = -1, gt_error("kubectl get: the answer is larger than %zu bytes", k.out.max);
+	if (r == 0)
+		r = found_objects(k.out.data, k.out.len, out);
+	free(names);
+	out_free(&k.out);
+	out_free(&k.err);
 	return r;
 }

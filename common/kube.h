@@ -97,4 +97,19 @@ int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t
  */
 int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out);
 
+/* ---- gitops-health: the live state of many named objects, one kubectl call ------------------
+ * (gitops-health and gitops-apply --wait poll with it, through gt_health_wait.) */
+
+/*
+ * Live state of the objects named in want (a JSON array; only apiVersion,
+ * kind, metadata.name and metadata.namespace are sent, a missing namespace
+ * becomes o->namespace when set) through one `kubectl get -f - --ignore-not-found
+ * -o json`, whatever their number. Objects that do not exist, and objects of
+ * kinds the server does not serve (yet: a CRD not established), are left out
+ * rather than failing the call. 0 with *out a new array of those found (no
+ * promised order), -1 after relaying kubectl's messages (a GT_EXIT_REMOTE).
+ */
+int gt_kube_get_present(const struct gt_kube_opts *o, const json_t *want, json_t **out);
+
+
 #endif

@@ -58,6 +58,12 @@ struct plan {
 	size_t n_desired;    /* desired objects and Change records read (0: empty stream) */
 };
 
+/* Whole seconds, rounded up (no libm: the tools link without it). */
+static inline unsigned seconds_up(double s)
+{
+	return s <= 0 ? 0 : (unsigned)s + ((double)(unsigned)s < s);
+}
+
 /* Seconds left of --timeout since start (never below 0). */
 double apply_left(const struct apply_opts *o, const struct timespec *start);
 

@@ -126,7 +126,7 @@ static void kube_opts_init(const struct apply_opts *o, struct gt_kube_opts *ko)
 	memset(ko, 0, sizeof(*ko));
 	ko->field_manager = o->field_manager ? o->field_manager : GT_APPLY_FIELD_MANAGER;
 	ko->force_conflicts = o->force_conflicts;
-	ko->timeout = o->timeout < GT_KUBE_DEFAULT_TIMEOUT ? (unsigned)ceil(o->timeout) : GT_KUBE_DEFAULT_TIMEOUT;
+	ko->timeout = o->timeout < GT_KUBE_DEFAULT_TIMEOUT ? seconds_up(o->timeout) : GT_KUBE_DEFAULT_TIMEOUT;
 	if (ko->timeout == 0)
 		ko->timeout = 1;
 }

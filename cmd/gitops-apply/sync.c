@@ -19,7 +19,7 @@ struct tally {
 static unsigned budget(const struct apply_opts *o, const struct timespec *start)
 {
 	double left = apply_left(o, start);
-	return left < 1 ? 1 : (unsigned)ceil(left);
+	return left < 1 ? 1 : seconds_up(left);
 }
 
 static void finish(struct report *r, struct tally *t, struct item *it, enum item_status st)

@@ -1,0 +1,379 @@
+/* gitops-health: is what runs healthy? Argo CD's health rules over live objects, or polled from the cluster. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "health.h"
+#include "kube.h"
+#include "obj.h"
+#include "stream.h"
+
+static const struct gt_option options[] = {
+	{ "file", 'f', "FILE", "objects or records to read (default: standard input)" },
+	{ "cluster", 0, NULL, "read the objects' live state from the cluster (kubectl); input only names them" },
+	{ "wait", 0, NULL, "poll the cluster until all are healthy or --timeout (implies --cluster)" },
+	{ "timeout", 0, "DURATION", "give up waiting after DURATION, e.g. 90s, 5m (default 5m)" },
+	{ "interval", 0, "DURATION", "time between two looks at the cluster (default 2s)" },
+	{ "degraded-grace", 0, "DURATION", "stop waiting once an object has been Degraded this long (default 0s)" },
+	{ "namespace", 'n', "NS", "namespace of the named objects that have none (default: kubeconfig's)" },
+	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
+	GT_LIMIT_OPTIONS,
+	GT_OPTIONS_END
+};
+
+struct health_opts {
+	const char *file;
+	bool cluster, wait;
+	struct gt_health_wait_opts w;
+	struct gt_kube_opts kube;
+	enum gt_format format;
+	bool format_set;
+	struct gt_limits lim;
+};
+
+static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+
+static const struct gt_command command = {
+	.name = "gitops-health",
+	.synopsis = "[-f FILE] [--cluster] [--wait [--timeout D] [--interval D] [--degraded-grace D]] [-o FORMAT]",
+	.summary = "Print a Health record (Healthy, Progressing, Degraded, Suspended, Missing, Unknown) for each\n"
+		   "object read, by Argo CD's health rules; with --wait, poll the cluster until all are healthy.\n"
+		   "Exit 0 when all are Healthy, 1 when not, 2 on bad input, 3 when the cluster cannot be asked.",
+	.options = options,
+	.set = set_option,
+	.min_args = 0,
+	.max_args = 0,
+};
+
+/* The largest duration accepted: a day is longer than any rollout anyone waits for in a pipeline. */
+#define MAX_DURATION (24.0 * 3600)
+
+/* Go's time.ParseDuration forms the kubectl and Argo CD flags take (90s, 1m30s, 500ms, 2h); a bare number is seconds. */
+static int parse_duration(const char *opt, const char *arg, double *out)
+{
+	static const struct { const char *unit; double seconds; } units[] = {
+		{ "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", 3600 },
+	};
+	const char *p = arg;
+	double total = 0;
+	char *end;
+	do {
+		double v = strtod(p, &end);
+		if (end == p || v < 0 || *p == '-' || *p == '+')
+			goto bad;
+		size_t i, n = strspn(end, "abcdefghijklmnopqrstuvwxyz");
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (n == strlen(units[i].unit) && !strncmp(end, units[i].unit, n))
+				break;
+		if (n == 0 && p == arg && !end[0]) /* a bare number */
+			i = 1;
+		else if (i == sizeof(units) / sizeof(units[0]))
+			goto bad;
+		total += v * units[i].seconds;
+		p = end + n;
+	} while (*p);
+	if (total > MAX_DURATION)
+		goto bad;
+	*out = total;
+	return 0;
+bad:
+	gt_error("--%s %s: not a duration (e.g. 30s, 5m, 1m30s; at most 24h)", opt, arg);
+	return -1;
+}
+
+static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
+{
+	struct health_opts *o = ctx;
+	const char *n = opt->name;
+	int handled = gt_limits_option(&o->lim, opt, arg);
+	if (handled)
+		return handled < 0 ? -1 : 0;
+	if (!strcmp(n, "file"))
+		o->file = arg;
+	else if (!strcmp(n, "cluster"))
+		o->cluster = true;
+	else if (!strcmp(n, "wait"))
+		o->wait = o->cluster = true;
+	else if (!strcmp(n, "timeout"))
+		return parse_duration(n, arg, &o->w.timeout);
+	else if (!strcmp(n, "interval"))
+		return parse_duration(n, arg, &o->w.interval);
+	else if (!strcmp(n, "degraded-grace"))
+		return parse_duration(n, arg, &o->w.degraded_grace);
+	else if (!strcmp(n, "namespace"))
+		o->kube.namespace = arg;
+	else if (!strcmp(n, "output")) {
+		o->format_set = true;
+		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
+	}
+	return 0;
+}
+
+/* ---- input ---- */
+
+/* What was read: objects to judge (or to name, with --cluster) and records passed through, each in order. */
+struct input {
+	json_t *objects;     /* array */
+	json_t *passthrough; /* array of records not consumed */
+};
+
+/* An object naming ref, for kubectl get -f: apiVersion, kind, metadata name and namespace. */
+static json_t *named_by_ref_new(const json_t *ref)
+{
+	const char *group = json_string_value(json_object_get(ref, "group"));
+	const char *version = json_string_value(json_object_get(ref, "version"));
+	const char *ns = json_string_value(json_object_get(ref, "namespace"));
+	char api[GT_GROUP_MAX + 64];
+	if (!version || !*version || !json_string_value(json_object_get(ref, "kind")))
+		return NULL;
+	snprintf(api, sizeof(api), "%s%s%s", group && *group ? group : "", group && *group ? "/" : "", version);
+	json_t *meta = json_pack("{s:O}", "name", json_object_get(ref, "name"));
+	if (meta && ns && *ns)
+		json_object_set_new(meta, "namespace", json_string(ns));
+	return json_pack("{s:s, s:O, s:o}", "apiVersion", api, "kind", json_object_get(ref, "kind"), "metadata", meta);
+}
+
+/* A Change or Result names an object that should now run; a deletion or a skipped object does not. */
+static bool record_names_live_object(const json_t *rec)
+{
+	const char *kind = json_string_value(json_object_get(rec, "kind"));
+	const char *action = json_string_value(json_object_get(rec, "action"));
+	const char *status = json_string_value(json_object_get(rec, "status"));
+	if (!kind || (strcmp(kind, "Change") && strcmp(kind, "Result")))
+		return false;
+	if (action && !strcmp(action, "delete"))
+		return false;
+	return !(status && !strcmp(kind, "Result") && !strcmp(status, "skipped"));
+}
+
+/* One item of the stream into in; 0, or -1 after printing why it is bad input. */
+static int take(const struct health_opts *o, struct input *in, json_t *item, const struct gt_where *w)
+{
+	const char *why;
+	if (gt_is_record(item)) {
+		if (!o->cluster || !record_names_live_object(item))
+			return json_array_append(in->passthrough, item) < 0 ? (gt_error("out of memory"), -1) : 0;
+		json_t *named = named_by_ref_new(json_object_get(item, "ref"));
+		if (!named)
+			return gt_error("%s:%lu: invalid record: %s has no ref with version, kind and name", w->file, w->line,
+					json_string_value(json_object_get(item, "kind"))),
+			       -1;
+		return json_array_append_new(in->objects, named) < 0 ? (gt_error("out of memory"), -1) : 0;
+	}
+	if (gt_obj_validate(item, &why) < 0)
+		return gt_error("%s:%lu: invalid object: %s", w->file, w->line, why), -1;
+	if (!json_string_value(json_object_get(json_object_get(item, "metadata"), "name")))
+		return gt_error("%s:%lu: invalid object: no metadata.name (generateName objects have no health yet)", w->file,
+				w->line),
+		       -1;
+	return json_array_append(in->objects, item) < 0 ? (gt_error("out of memory"), -1) : 0;
+}
+
+static int read_input(const struct health_opts *o, struct input *in)
+{
+	struct gt_stream *s = gt_stream_open(o->file ? o->file : "-", &o->lim);
+	json_t *item;
+	struct gt_where w;
+	int r;
+	if (!s)
+		return -1;
+	while ((r = gt_stream_next(s, &item, &w)) > 0) {
+		r = take(o, in, item, &w);
+		json_decref(item);
+		if (r < 0)
+			break;
+	}
+	gt_stream_close(s);
+	return r;
+}
+
+/* ---- output ---- */
+
+/* A field of a Health record: status and message at the top, the rest in its ref. */
+static const char *rec_str(const json_t *rec, const char *key)
+{
+	bool top = !strcmp(key, "status") || !strcmp(key, "message");
+	const json_t *v = json_object_get(top ? rec : json_object_get(rec, "ref"), key);
+	return json_string_value(v) ? json_string_value(v) : "";
+}
+
+static const char *status_color(const char *status)
+{
+	if (!strcmp(status, "Healthy"))
+		return "\033[32m";
+	if (!strcmp(status, "Progressing") || !strcmp(status, "Suspended"))
+		return "\033[33m";
+	return "\033[31m";
+}
+
+/* A table like `argocd app get`'s resource list: one line per object, columns as wide as their widest cell. */
+static void print_table(const json_t *records)
+{
+	static const char *const heads[] = { "GROUP", "KIND", "NAMESPACE", "NAME", "HEALTH", "MESSAGE" };
+	static const char *const keys[] = { "group", "kind", "namespace", "name", "status", "message" };
+	int width[5];
+	size_t i;
+	const json_t *rec;
+	bool color = gt_color_enabled(stdout);
+	for (int c = 0; c < 5; c++)
+		width[c] = (int)strlen(heads[c]);
+	json_array_foreach(records, i, rec)
+		for (int c = 0; c < 5; c++)
+			if ((int)strlen(rec_str(rec, keys[c])) > width[c])
+				width[c] = (int)strlen(rec_str(rec, keys[c]));
+	for (int c = 0; c < 5; c++)
+		printf("%-*s  ", width[c], heads[c]);
+	printf("%s\n", heads[5]);
+	json_array_foreach(records, i, rec) {
+		for (int c = 0; c < 4; c++)
+			printf("%-*s  ", width[c], *rec_str(rec, keys[c]) ? rec_str(rec, keys[c]) : "-");
+		const char *status = rec_str(rec, "status");
+		const char *msg = rec_str(rec, "message");
+		printf("%s%-*s%s%s%s\n", color ? status_color(status) : "", *msg ? width[4] : 0, status,
+		       color ? "\033[0m" : "", *msg ? "  " : "", msg);
+	}
+}
+
+/* Records passed through first (they came first in the pipeline), then the Health records. */
+static int write_output(const struct health_opts *o, const json_t *passthrough, const json_t *records)
+{
+	struct gt_writer *w = gt_writer_new(stdout, o->format == GT_FORMAT_TEXT ? GT_FORMAT_JSON : o->format);
+	size_t i;
+	const json_t *rec;
+	int r = w ? 0 : -1;
+	json_array_foreach(passthrough, i, rec)
+		if (r == 0 && gt_writer_put(w, rec) < 0)
+			r = -1;
+	if (o->format == GT_FORMAT_TEXT) {
+		if (gt_writer_close(w) < 0)
+			r = -1;
+		w = NULL;
+		if (json_array_size(records))
+			print_table(records);
+		if (fflush(stdout) != 0)
+			r = -1;
+	}
+	json_array_foreach(records, i, rec)
+		if (r == 0 && w && gt_writer_put(w, rec) < 0)
+			r = -1;
+	if (w && gt_writer_close(w) < 0)
+		r = -1;
+	return r;
+}
+
+/* ---- judging ---- */
+
+/* Health records of the objects as given (kubectl get -o json output). */
+static json_t *judge_given_new(const json_t *objects)
+{
+	json_t *records = json_array();
+	size_t i;
+	const json_t *obj;
+	json_array_foreach(objects, i, obj) {
+		struct gt_ref ref;
+		char *msg = NULL;
+		enum gt_health h = gt_health_of(obj, &msg);
+		gt_obj_ref(obj, &ref, NULL); /* validated when read */
+		json_array_append_new(records, gt_health_record_new(&ref, h, msg));
+		free(msg);
+	}
+	return records;
+}
+
+static size_t count_healthy(const json_t *records)
+{
+	size_t i, n = 0;
+	const json_t *rec;
+	enum gt_health h;
+	json_array_foreach(records, i, rec)
+		n += gt_health_record_status(rec, &h) == 0 && h == GT_HEALTH_HEALTHY;
+	return n;
+}
+
+/* The live view on a terminal: one line rewritten after every look. */
+static void show_progress(void *ctx, const json_t *records, double elapsed)
+{
+	bool *tty = ctx;
+	size_t healthy = count_healthy(records), n = json_array_size(records);
+	if (*tty)
+		fprintf(stderr, "\r\033[K%s: %zu of %zu healthy after %.0fs", gt_program(), healthy, n, elapsed);
+	else
+		gt_debug("%zu of %zu healthy after %.1fs", healthy, n, elapsed);
+}
+
+/* Why the wait ended without success, one line per object that is not done. */
+static void report_unhealthy(const struct health_opts *o, const json_t *records)
+{
+	size_t i, n = json_array_size(records), bad = n - count_healthy(records);
+	const json_t *rec;
+	bool degraded = false;
+	json_array_foreach(records, i, rec)
+		degraded |= !strcmp(rec_str(rec, "status"), "Degraded");
+	if (degraded)
+		gt_error("%zu of %zu objects not healthy; stopped on Degraded (--degraded-grace %gs)", bad, n,
+			 o->w.degraded_grace);
+	else if (o->wait)
+		gt_error("%zu of %zu objects not healthy after --timeout %gs", bad, n, o->w.timeout);
+	json_array_foreach(records, i, rec) {
+		const char *status = rec_str(rec, "status");
+		if (strcmp(status, "Healthy"))
+			gt_info("%s %s%s%s is %s%s%s", rec_str(rec, "kind"), rec_str(rec, "namespace"),
+				*rec_str(rec, "namespace") ? "/" : "", rec_str(rec, "name"), status,
+				*rec_str(rec, "message") ? ": " : "", rec_str(rec, "message"));
+	}
+}
+
+/* Poll the cluster for the named objects (once without --wait). 0, 1 or -1 as gt_health_wait. */
+static int judge_live(struct health_opts *o, const json_t *objects, json_t **records)
+{
+	bool tty = isatty(STDERR_FILENO) && gt_verbosity() >= 1;
+	o->w.progress = o->wait && (tty || gt_verbosity() >= 2) ? show_progress : NULL;
+	o->w.ctx = &tty;
+	if (!o->wait)
+		o->w.timeout = 0;
+	int r = gt_health_wait(&o->kube, objects, &o->w, records);
+	if (o->w.progress && tty)
+		fputs("\r\033[K", stderr);
+	if (r == 1 && o->wait)
+		report_unhealthy(o, *records);
+	return r;
+}
+
+static int run(struct health_opts *o)
+{
+	struct input in = { json_array(), json_array() };
+	json_t *records = NULL;
+	int st = GT_EXIT_INPUT;
+	if (!in.objects || !in.passthrough || read_input(o, &in) < 0)
+		goto out;
+	if (o->cluster) {
+		int r = judge_live(o, in.objects, &records);
+		st = r < 0 ? GT_EXIT_REMOTE : r ? GT_EXIT_DIFFERS : GT_EXIT_OK;
+	} else {
+		records = judge_given_new(in.objects);
+		st = count_healthy(records) == json_array_size(records) ? GT_EXIT_OK : GT_EXIT_DIFFERS;
+	}
+	if (records && write_output(o, in.passthrough, records) < 0 && st < GT_EXIT_INPUT)
+		st = GT_EXIT_INPUT; /* never 0 after an error; a full disk is not "unhealthy" */
+out:
+	json_decref(in.objects);
+	json_decref(in.passthrough);
+	json_decref(records);
+	return st;
+}
+
+int main(int argc, char **argv)
+{
+	struct health_opts o = { .lim = GT_LIMITS_DEFAULT };
+	o.w.timeout = GT_HEALTH_DEFAULT_TIMEOUT;
+	o.w.interval = GT_HEALTH_DEFAULT_INTERVAL;
+	o.w.degraded_grace = GT_HEALTH_DEFAULT_DEGRADED_GRACE;
+	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	if (st != 0)
+		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
+	if (!o.format_set)
+		o.format = gt_default_format(stdout);
+	return run(&o);
+}
