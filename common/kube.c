@@ -327,7 +327,7 @@ static json_t *answer_items(const char *what, struct out_buf *out)
 	}
 	const char *kind = json_string_value(json_object_get(v, "kind"));
 	json_t *items = json_object_get(v, "items");
-	if (kind && strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List") && json_is_array(items)) {
+	if (kind && strlen(kind) >= 4 && !strcmp(kind + strlen(kind) - 4, "List") && json_is_array(items)) {
 		json_incref(items);
 		json_decref(v);
 		return items;
