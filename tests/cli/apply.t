@@ -132,10 +132,10 @@ is "$(writes)" "" "nothing was changed"
 is "$(field ConfigMap shop shop-config .data.currency)" EUR "the cluster is as it was"
 
 # ---- Change records from gitops-diff ----
-kube_log_clear
 gitops-diff --cluster --show-secrets -f "$TMP/waves-chf.yaml" -o json >"$TMP/changes.json" 2>"$TMP/diff.err"
 is "$(jq -r 'select(.action != "unchanged") | .action + " " + .ref.name' "$TMP/changes.json")" "update shop-config" \
 	"gitops-diff --cluster sees the same change"
+kube_log_clear
 run gitops-apply -f "$TMP/changes.json" -o json
 is "$RC" 0 "gitops-diff | gitops-apply: exit 0"
 is "$(results 'select(.action != "unchanged") | .action + " " + .status + " " + .ref.name')" "update ok shop-config" \
