@@ -286,11 +286,15 @@ static void wait_before_postsync(const struct apply_opts *o, const struct gt_kub
 	free(ok);
 }
 
+static bool runs_in_sync(enum gt_phase ph);
+
+/* Mark the pending items of phase (GT_PHASE_SKIP: of every phase a sync runs) skipped. */
 static void skip_rest(struct plan *p, size_t from, enum gt_phase phase, struct report *r, const char *why)
 {
 	for (size_t i = from; i < p->n; i++) {
 		struct item *it = &p->items[i];
-		if (it->status == ST_PENDING && (phase == GT_PHASE_SKIP || it->phase == phase)) {
+		bool match = phase == GT_PHASE_SKIP ? runs_in_sync(it->phase) : it->phase == phase;
+		if (it->status == ST_PENDING && match) {
 			it->status = ST_SKIPPED;
 			item_set_message(it, "%s", why);
 			report_item(r, it);
