@@ -518,21 +518,26 @@ void gt_kube_outcomes_clear(struct gt_kube_outcome *out, size_t n)
 	}
 }
 
-/* Every kubectl run of a batch ends within budget_s: run() allows KUBE_CALL_TIMEOUTS request timeouts. */
+/* Slack between kubectl's own --request-timeout and our deadline on the process: time for it to print what happened. */
+#define KUBE_BUDGET_SLACK 2
+
+/* Every kubectl run of a batch ends within about budget_s: run() allows KUBE_CALL_TIMEOUTS request timeouts. */
 static void set_budget(struct kube_run *k, const struct gt_kube_opts *o, unsigned budget_s)
 {
-	unsigned t = budget_s ? budget_s : (o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT) * KUBE_CALL_TIMEOUTS;
+	unsigned t = budget_s ? budget_s + KUBE_BUDGET_SLACK
+			      : (o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT) * KUBE_CALL_TIMEOUTS;
 	k->timeout = (t + KUBE_CALL_TIMEOUTS - 1) / KUBE_CALL_TIMEOUTS;
 	if (k->timeout == 0)
 		k->timeout = 1;
 }
 
-/* --request-timeout: a hung request must not outlive the budget; kubectl has no timeout of its own. */
+/* --request-timeout: a hung request must not outlive the budget (kubectl has no timeout of its own), and
+ * kubectl must time out before we stop it, so that it says which objects it applied. */
 static void request_timeout_arg(const struct gt_kube_opts *o, unsigned budget_s, char buf[64])
 {
 	unsigned t = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	if (budget_s && budget_s < t)
-		t = budget_s;
+	if (budget_s && budget_s < t + 1)
+		t = budget_s > 1 ? budget_s - 1 : 1;
 	snprintf(buf, 64, "--request-timeout=%us", t ? t : 1);
 }
 
@@ -788,6 +793,7 @@ static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *con
 	bool *confirmed = calloc(n ? n : 1, sizeof(*confirmed));
 	struct kube_run k;
 	int failed = 0;
+	time_t t0 = time(NULL);
 	if (!idx || !confirmed)
 		return free(idx), free(confirmed), gt_error("out of memory"), -1;
 	for (size_t i = 0; i < n; i++)
@@ -813,13 +819,15 @@ static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *con
 	}
 	bool unreachable = n_failed == n && gt_kube_message_unreachable(text) && !strstr(text, "EOF");
 	bool alone = n_failed == 1 && !message_transient(text);
+	unsigned left = budget_s ? budget_s - (unsigned)(time(NULL) - t0 < budget_s ? time(NULL) - t0 : budget_s) : 0;
+	bool no_time = budget_s && left < 1; /* the re-runs would outlive the budget */
 	for (size_t i = 0; i < n; i++) {
 		if (out[i].ok)
 			continue;
-		if (unreachable || alone)
+		if (unreachable || alone || no_time)
 			out[i].message = strdup(text && *text ? text : "kubectl failed without saying why");
 		else
-			batch_one(o, verb, objs, i, budget_s, &out[i]);
+			batch_one(o, verb, objs, i, left, &out[i]);
 		failed += !out[i].ok;
 	}
 	free(text);

@@ -22,7 +22,8 @@ static unsigned budget(const struct apply_opts *o, const struct timespec *start)
 	return left < 1 ? 1 : seconds_up(left);
 }
 
-static void finish(struct report *r, struct tally *t, struct item *it, enum item_status st)
+/* it is final; its Result is written by the caller, in sync order. */
+static void finish(struct tally *t, struct item *it, enum item_status st)
 {
 	it->status = st;
 	if (st == ST_OK)
@@ -33,7 +34,6 @@ static void finish(struct report *r, struct tally *t, struct item *it, enum item
 		if (gt_kube_message_unreachable(it->message) || gt_kube_message_forbidden(it->message))
 			t->remote++;
 	}
-	report_item(r, it);
 }
 
 /* One kubectl apply for items[idx[0..m)]; each gets its outcome (ok stays pending for a later wait). */
@@ -208,16 +208,16 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 	}
 	if (o->dry_run) {
 		for (size_t i = 0; i < n_apply; i++)
-			finish(r, t, apply[i], ST_PLANNED);
+			finish(t, apply[i], ST_PLANNED);
 		for (size_t i = 0; i < n_wait; i++)
-			finish(r, t, waits[i], ST_PLANNED);
+			finish(t, waits[i], ST_PLANNED);
 		goto out;
 	}
 	if (n_old) {
 		delete_old_hooks(o, ko, start, old, n_old, ok);
 		for (size_t i = 0; i < n_old; i++)
 			if (!ok[i])
-				finish(r, t, old[i], ST_FAILED);
+				finish(t, old[i], ST_FAILED);
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < n_apply; i++) /* the old hooks that could not go are not re-created */
@@ -228,7 +228,7 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 	apply_wave(o, ko, start, apply, n_apply, ok);
 	for (size_t i = 0; i < n_apply; i++) {
 		if (!ok[i])
-			finish(r, t, apply[i], ST_FAILED);
+			finish(t, apply[i], ST_FAILED);
 		else if (apply[i]->hook)
 			hooks[n_hooks++] = apply[i];
 		else
@@ -248,7 +248,7 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 		if (n_gone && deleted)
 			delete_items(o, ko, start, gone, n_gone, deleted);
 		for (size_t i = 0; i < n_hooks; i++)
-			finish(r, t, hooks[i], ok[i] ? ST_OK : ST_FAILED);
+			finish(t, hooks[i], ok[i] ? ST_OK : ST_FAILED);
 		free(gone);
 		free(deleted);
 	}
@@ -259,8 +259,11 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 			ok[i] = true;
 	}
 	for (size_t i = 0; i < n_wait; i++)
-		finish(r, t, waits[i], ok[i] ? ST_OK : ST_FAILED);
+		finish(t, waits[i], ok[i] ? ST_OK : ST_FAILED);
 out:
+	for (size_t i = b; i < e; i++)
+		if (p->items[i].status != ST_PENDING)
+			report_item(r, &p->items[i]);
 	free(apply), free(hooks), free(old), free(waits), free(ok);
 }
 
@@ -314,14 +317,16 @@ static void prune(const struct apply_opts *o, const struct gt_kube_opts *ko, con
 			its[m++] = &p->prune[i];
 	if (o->dry_run) {
 		for (size_t i = 0; i < m; i++)
-			finish(r, t, its[i], ST_PLANNED);
+			finish(t, its[i], ST_PLANNED);
 	} else if (m && ok) {
 		report_progress(r, "pruning %zu objects", m);
 		t->attempted += m;
 		delete_items(o, ko, start, its, m, ok);
 		for (size_t i = 0; i < m; i++)
-			finish(r, t, its[i], ok[i] ? ST_OK : ST_FAILED);
+			finish(t, its[i], ok[i] ? ST_OK : ST_FAILED);
 	}
+	for (size_t i = 0; i < m; i++)
+		report_item(r, its[i]);
 	free(its);
 	free(ok);
 }
@@ -339,7 +344,7 @@ enum gt_exit sync_run(const struct apply_opts *o, const struct gt_kube_opts *ko,
 	for (size_t i = 0; i < p->n; i++) { /* decided before the sync: invalid input, hook Skip */
 		struct item *it = &p->items[i];
 		if (it->status == ST_FAILED)
-			finish(r, &t, it, ST_FAILED), failed = true;
+			finish(&t, it, ST_FAILED), failed = true, report_item(r, it);
 		else if (it->phase == GT_PHASE_SKIP)
 			it->status = ST_SKIPPED, item_set_message(it, "not applied: hook Skip, or no valid hook type"),
 			report_item(r, it);
