@@ -918,75 +918,137 @@ static void take_items(json_t *answer, json_t *const *objs, const size_t *idx, s
 	}
 }
 
-/* Every error kubectl printed is about a kind the server does not know (yet): such objects are absent. */
-static bool apply_only_unknown_kinds(const char *text)
+/* kubectl's `the server doesn't have a resource type "X"`: X (the part before the group), or NULL. */
+static char *unknown_type_new(const char *text)
 {
-	const char *p = text;
-	size_t n = 0;
-	while (p && *p) {
-		if (!starts_with(p, "unable to recognize") && !starts_with(p, "error: unable to recognize") &&
-		    !starts_with(p, "resource mapping not found"))
-			return false;
-		n++;
-		p = strstr(p, "; ");
-		p = p ? p + 2 : NULL;
+	const char *p = text ? strstr(text, "doesn't have a resource type \"") : NULL;
+	if (!p)
+		return NULL;
+	p += strlen("doesn't have a resource type \"");
+	const char *e = strchr(p, '"');
+	return e ? strndup(p, (size_t)(e - p)) : NULL;
+}
+
+/* types (a JSON object used as a set of "kind.group") as "a,b,c"; NULL when out of memory. */
+static char *types_csv_new(const json_t *types)
+{
+	size_t len = 1;
+	const char *t;
+	json_t *v;
+	json_object_foreach((json_t *)types, t, v)
+		len += strlen(t) + 1;
+	char *csv = malloc(len), *p = csv;
+	if (!csv)
+		return NULL;
+	*p = '\0';
+	json_object_foreach((json_t *)types, t, v)
+		p += sprintf(p, "%s%s", p == csv ? "" : ",", t);
+	return csv;
+}
+
+/* Drop from types those kubectl said the server lacks (matched on the part before the group). */
+static bool drop_type(json_t *types, const char *unknown)
+{
+	const char *t;
+	json_t *v;
+	void *tmp;
+	bool dropped = false;
+	size_t n = strlen(unknown);
+	json_object_foreach_safe(types, tmp, t, v) {
+		if (!strncasecmp(t, unknown, n) && (t[n] == '.' || !t[n])) {
+			json_object_del(types, t);
+			dropped = true;
+		}
 	}
-	return n > 0;
+	return dropped;
+}
+
+/*
+ * One `kubectl get TYPE,TYPE... -o json` in namespace ns ("" : the context's, and
+ * cluster-scoped kinds) for objs[idx[0..m)]: a list per kind, not a request per
+ * object. Kinds the server does not serve (a CRD not applied yet) have no live objects.
+ */
+static int get_namespace(const struct gt_kube_opts *o, json_t *const *objs, const size_t *idx, size_t m,
+			 const char *ns, unsigned budget_s, json_t **live, char **why)
+{
+	char rt[64], nsarg[300];
+	json_t *types = json_object();
+	int r = types ? 0 : -1;
+	for (size_t i = 0; r == 0 && i < m; i++) {
+		struct gt_ref ref;
+		char *type = gt_obj_ref(objs[idx[i]], &ref, NULL) == 0 ? type_name_new(&ref) : NULL;
+		r = type ? json_object_set_new(types, type, json_true()) : -1;
+		free(type);
+	}
+	if (r < 0)
+		gt_error("out of memory");
+	while (r == 0 && json_object_size(types) > 0) {
+		char *csv = types_csv_new(types);
+		char *argv[KUBE_MAX_ARGS] = { "kubectl", "get", csv, "--show-managed-fields", "--output=json", rt, NULL };
+		request_timeout_arg(o, budget_s, rt);
+		if (*ns) {
+			snprintf(nsarg, sizeof(nsarg), "--namespace=%s", ns);
+			argv[6] = nsarg;
+		}
+		struct kube_run k;
+		if (!csv || run_plain(o, argv, budget_s, &k) < 0) {
+			free(csv);
+			r = -1;
+			break;
+		}
+		free(csv);
+		char *text = exited_ok(&k) ? NULL : error_text_new(o, &k.err, false);
+		char *unknown = unknown_type_new(text);
+		if (exited_ok(&k)) {
+			json_error_t e;
+			json_t *answer = k.out.len ? json_loadb(k.out.data, k.out.len, 0, &e) : NULL;
+			if (k.out.len && !answer)
+				r = -1, gt_error("kubectl get: unreadable answer: %s", e.text);
+			take_items(answer, objs, idx, m, live);
+			json_decref(answer);
+			json_object_clear(types);
+		} else if (!unknown || !drop_type(types, unknown)) {
+			gt_error("kubectl get: %s", text && *text ? text : "failed");
+			if (why && !*why)
+				*why = text, text = NULL;
+			r = -1;
+		}
+		free(unknown);
+		free(text);
+		out_free(&k.out), out_free(&k.err);
+	}
+	json_decref(types);
+	return r;
 }
 
 int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s, json_t **live,
 		      char **why)
 {
-	char rt[64];
-	char *argv[KUBE_MAX_ARGS] = { "kubectl", "get", "--filename=-", "--ignore-not-found", "--show-managed-fields",
-				      "--output=json", rt, NULL };
-	size_t *idx = malloc((n ? n : 1) * sizeof(*idx)), m = 0;
-	struct kube_run k;
-	int r = 0;
+	bool *done = calloc(n ? n : 1, sizeof(*done));
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	int r = done && idx ? 0 : -1;
 	if (why)
 		*why = NULL;
-	if (!idx)
-		return gt_error("out of memory"), -1;
-	for (size_t i = 0; i < n; i++) {
-		struct gt_ref ref;
+	if (r < 0)
+		gt_error("out of memory");
+	for (size_t i = 0; i < n; i++)
 		live[i] = NULL;
-		if (gt_obj_ref(objs[i], &ref, NULL) == 0 && *ref.name) /* generateName: always new */
-			idx[m++] = i;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct gt_ref ref;
+		if (done[i] || gt_obj_ref(objs[i], &ref, NULL) < 0 || !*ref.name) { /* generateName: always new */
+			done[i] = true;
+			continue;
+		}
+		size_t m = 0;
+		for (size_t j = i; j < n; j++) { /* everything in this namespace, in one call */
+			struct gt_ref rj;
+			if (!done[j] && gt_obj_ref(objs[j], &rj, NULL) == 0 && *rj.name && !strcmp(rj.namespace, ref.namespace))
+				idx[m++] = j, done[j] = true;
+		}
+		r = get_namespace(o, objs, idx, m, ref.namespace, budget_s, live, why);
 	}
-	if (m == 0)
-		return free(idx), 0;
-	request_timeout_arg(o, budget_s, rt);
-	char *body = apply_list_body_new(BATCH_DELETE, objs, idx, m); /* identities only */
-	if (!body)
-		return free(idx), gt_error("out of memory"), -1;
-	memset(&k, 0, sizeof(k));
-	k.argv = argv;
-	k.in = body;
-	k.in_len = strlen(body);
-	set_budget(&k, o, budget_s);
-	if (run(&k) < 0) {
-		free(body), free(idx);
-		return out_free(&k.out), out_free(&k.err), -1;
-	}
-	free(body);
-	char *text = error_text_new(o, &k.err, false);
-	if (!exited_ok(&k) && !apply_only_unknown_kinds(text)) {
-		gt_error("kubectl get: %s", text && *text ? text : "failed");
-		r = -1;
-	}
-	if (r == 0 && k.out.len) {
-		json_error_t e;
-		json_t *answer = json_loadb(k.out.data, k.out.len, 0, &e);
-		if (!answer)
-			r = -1, gt_error("kubectl get: unreadable answer: %s", e.text);
-		take_items(answer, objs, idx, m, live);
-		json_decref(answer);
-	}
-	if (r < 0 && why)
-		*why = text, text = NULL;
-	free(text);
+	free(done);
 	free(idx);
-	out_free(&k.out), out_free(&k.err);
 	return r;
 }
 

@@ -57,10 +57,11 @@ int gt_kube_delete_batch(const struct gt_kube_opts *o, json_t *const *objs, size
 int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *names, size_t n, unsigned budget_s);
 
 /*
- * The live state of objs' identities, managedFields included: one `kubectl get -f -
- * --ignore-not-found -o json` (kinds the server lacks: absent). live[i] a new reference, or NULL
- * when absent. 0, or -1 after printing (message in *why too when why is not NULL:
- * a new string, caller frees).
+ * The live state of objs' identities, managedFields included: per namespace one
+ * `kubectl get KIND.GROUP,... -o json` (a list per kind rather than a request
+ * per object; kinds the server lacks have no live objects). live[i] a new
+ * reference, or NULL when absent. 0, or -1 after printing (message in *why too
+ * when why is not NULL: a new string, caller frees).
  */
 int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s, json_t **live,
 		      char **why);
