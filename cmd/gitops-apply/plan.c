@@ -477,8 +477,10 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 		rc = items_from_changes(in.changes, p);
 	if (rc == GT_EXIT_OK) {
 		bubble_dependencies(p);
-		qsort(p->items, p->n, sizeof(*p->items), compare_items);
-		qsort(p->prune, p->n_prune, sizeof(*p->prune), compare_items);
+		if (p->n) /* qsort wants a non-NULL base even for 0 items */
+			qsort(p->items, p->n, sizeof(*p->items), compare_items);
+		if (p->n_prune)
+			qsort(p->prune, p->n_prune, sizeof(*p->prune), compare_items);
 	}
 	gt_pairs_free(&pairs);
 	json_decref(live);
