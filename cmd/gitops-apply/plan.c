@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apply.h"
 #include "stream.h"
@@ -202,8 +203,33 @@ struct input {
 	json_t *changes; /* Change records, taken as given */
 };
 
+/*
+ * A hook with only generateName gets a name, as Argo CD names it:
+ * generateName + "<phase>-<unix time of the sync>" (Argo CD puts the first 7
+ * characters of the revision in front; a stream carries no revision).
+ * Server-side apply needs a name, and BeforeHookCreation then never meets an old one.
+ */
+static int name_generated_hook(json_t *obj, time_t start)
+{
+	json_t *meta = json_object_get(obj, "metadata");
+	const char *gen = json_string_value(json_object_get(meta, "generateName"));
+	const char *name = json_string_value(json_object_get(meta, "name"));
+	if (!gen || (name && *name) || !gt_obj_is_hook(obj))
+		return 0;
+	char buf[512], phase[16];
+	snprintf(phase, sizeof(phase), "%s", phase_name(gt_obj_phase(obj)));
+	for (char *c = phase; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	snprintf(buf, sizeof(buf), "%s%s-%lld", gen, phase, (long long)start);
+	if (json_object_set_new(meta, "name", json_string(buf)) < 0)
+		return gt_error("out of memory"), -1;
+	json_object_del(meta, "generateName");
+	return 0;
+}
+
 static enum gt_exit read_input(const struct apply_opts *o, struct input *in, struct plan *p)
 {
+	time_t start = time(NULL);
 	struct gt_stream *s = gt_stream_open(o->file, &o->lim);
 	json_t *obj;
 	struct gt_where w;
@@ -219,10 +245,15 @@ static enum gt_exit read_input(const struct apply_opts *o, struct input *in, str
 			json_decref(obj);
 			r = -1;
 			break;
-		} else if (gt_is_record(obj))
+		} else if (gt_is_record(obj)) {
 			json_array_append_new(p->passthrough, obj);
-		else
+		} else if (name_generated_hook(obj, start) < 0) {
+			json_decref(obj);
+			r = -1;
+			break;
+		} else {
 			json_array_append_new(in->desired, obj);
+		}
 	}
 	gt_stream_close(s);
 	return r < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;

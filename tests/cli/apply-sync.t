@@ -101,6 +101,31 @@ PATCH /apis/batch/v1/namespaces/default/jobs/smoke-test" "BeforeHookCreation: de
 isnt_uid=$(kube_get Job default smoke-test | jq -r .metadata.uid)
 ok "$([ "$uid" != "$isnt_uid" ]; echo $?)" "a new Job, not the old one updated"
 
+# A hook with only generateName is named as Argo CD names it, and goes after it succeeded.
+cat >"$TMP/gen-hook.yaml" <<'EOF'
+apiVersion: batch/v1
+kind: Job
+metadata:
+  generateName: cache-warm-
+  namespace: default
+  annotations:
+    argocd.argoproj.io/hook: PostSync
+    argocd.argoproj.io/hook-delete-policy: HookSucceeded
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: warm
+          image: curlimages/curl:8.5.0
+EOF
+kube_log_clear
+run gitops-apply -f "$TMP/gen-hook.yaml" -o json
+is "$RC" 0 "a generateName hook: exit 0"
+like "$(results '.ref.name + " " + .status')" '^cache-warm-postsync-[0-9]+ ok$' "named generateName + phase + time"
+like "$(writes | tr '\n' ' ')" '^PATCH /apis/batch/v1/namespaces/default/jobs/cache-warm-postsync-[0-9]+ DELETE /apis/batch/v1/namespaces/default/jobs/cache-warm-postsync-[0-9]+ $' \
+	"created, then deleted once it succeeded"
+
 # A failing PreSync hook stops the sync and runs the SyncFail hook.
 jq -c 'if .metadata.name == "db-migrate" then .metadata.annotations += {"kube-standin/rollout": "fail",
 	"argocd.argoproj.io/hook-delete-policy": "HookFailed"} else . end' <(kubectl create --dry-run=client -o json -f "$FIX/hooks.yaml" | jq -c '.items[]? // .') \

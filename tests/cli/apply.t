@@ -95,6 +95,20 @@ kube_log_clear
 run gitops-apply -f "$TMP/app-v3.yaml" -o json
 is "$(writes)" "" "the next run finds nothing to do"
 
+# ---- --server-side-diff: the server predicts the result ----
+kube_log_clear
+run gitops-apply -f "$TMP/app-v3.yaml" --server-side-diff -o json
+is "$RC" 0 "--server-side-diff: exit 0"
+is "$(results '.action' | sort -u)" unchanged "the server's dry run agrees: nothing changed"
+is "$(kube_log | jq -r 'select(.method == "PATCH") | .query' | grep -vc 'dryRun=All')" 0 "only dry-run PATCHes were sent"
+sed 's/mode: fast/mode: turbo/' "$TMP/app-v3.yaml" >"$TMP/app-v4.yaml"
+run gitops-apply -f "$TMP/app-v4.yaml" --server-side-diff -o json
+is "$(results 'select(.action != "unchanged") | .action + " " + .status + " " + .ref.name')" "update ok my-app-config" \
+	"a change found by the dry run is applied"
+is "$(field ConfigMap demo my-app-config .data.mode)" turbo "and landed"
+run gitops-apply -f "$TMP/app-v3.yaml" -o json
+is "$(field ConfigMap demo my-app-config .data.mode)" fast "(back to the manifests)"
+
 # ---- waves and kind order ----
 kube_log_clear
 run gitops-apply -f "$FIX/waves.yaml" -o json
