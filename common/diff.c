@@ -874,6 +874,16 @@ static const char *default_ns(const struct gt_diff_opts *o)
 	return o->default_namespace && *o->default_namespace ? o->default_namespace : "default";
 }
 
+/* Objects are paired by identity with a missing namespace read as the default: the same object. */
+static void same_namespace(json_t *target, const json_t *base)
+{
+	json_t *tm = json_object_get(target, "metadata");
+	json_t *ns = json_object_get(json_object_get(base, "metadata"), "namespace");
+	const char *cur = json_string_value(json_object_get(tm, "namespace"));
+	if (json_is_object(tm) && json_is_string(ns) && (!cur || !*cur))
+		json_object_set(tm, "namespace", ns);
+}
+
 /* Comparable copies of desired/predicted (target) and live; ignore rules applied, projection done. */
 static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, const json_t *desired,
 		       const json_t *live, const json_t *predicted, json_t **target, json_t **base)
@@ -883,6 +893,7 @@ static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, c
 	drop_nulls(t);
 	secret_fold(t);
 	secret_fold(l);
+	same_namespace(t, l);
 	gt_ignore_apply(o->ignore, ref, t);
 	gt_ignore_apply(o->ignore, ref, l);
 	if (o->mode == GT_DIFF_LIVE && !predicted) {
@@ -1329,16 +1340,13 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 	return GT_EXIT_OK;
 }
 
-enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, bool dry_run,
-			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st)
+/* Pair, ask the server about the objects that exist (if dry_run), diff. */
+static enum gt_exit diff_live(const struct gt_diff_opts *o, const struct gt_kube_opts *k, bool dry_run,
+			      const json_t *desired, const json_t *live, gt_change_fn fn, void *ctx,
+			      struct gt_diff_stats *st)
 {
-	json_t *live = NULL;
-	enum gt_exit rc = fetch_live(o, k, desired, &live);
-	if (rc != GT_EXIT_OK)
-		return rc;
 	struct gt_pairs p;
-	rc = gt_diff_match(o, desired, live, &p);
-	json_decref(live);
+	enum gt_exit rc = gt_diff_match(o, desired, live, &p);
 	if (rc != GT_EXIT_OK)
 		return rc;
 	json_t *existing = json_array();
@@ -1357,5 +1365,40 @@ enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_
 	if (rc == GT_EXIT_OK)
 		rc = gt_diff_pairs(o, &p, fn, ctx, st);
 	gt_pairs_free(&p);
+	return rc;
+}
+
+/* Does some desired object leave its namespace to kubectl? */
+static bool any_without_namespace(const json_t *desired)
+{
+	size_t i;
+	json_t *obj;
+	json_array_foreach(desired, i, obj) {
+		struct gt_ref ref;
+		const char *why;
+		if (gt_obj_ref(obj, &ref, &why) == 0 && !*ref.namespace &&
+		    !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind))
+			return true;
+	}
+	return false;
+}
+
+enum gt_exit gt_diff_cluster(const struct gt_diff_opts *opts, const struct gt_kube_opts *k, bool dry_run,
+			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st)
+{
+	/* kubectl puts objects without a namespace in its context's: pair them there too */
+	struct gt_diff_opts copy = *opts, *o = &copy;
+	char *ns = NULL;
+	if (!o->default_namespace && any_without_namespace(desired)) {
+		if (gt_kube_context_namespace(k, &ns) < 0)
+			return GT_EXIT_REMOTE;
+		o->default_namespace = ns;
+	}
+	json_t *live = NULL;
+	enum gt_exit rc = fetch_live(o, k, desired, &live);
+	if (rc == GT_EXIT_OK)
+		rc = diff_live(o, k, dry_run, desired, live, fn, ctx, st);
+	json_decref(live);
+	free(ns);
 	return rc;
 }

@@ -501,6 +501,26 @@ int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json
 	return r;
 }
 
+int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns)
+{
+	*ns = NULL;
+	if (o->namespace && *o->namespace)
+		return (*ns = strdup(o->namespace)) ? 0 : -1;
+	char *argv[] = { "kubectl", "config", "view", "--minify", "--output=jsonpath={..namespace}", NULL };
+	struct kube_run k = { .argv = argv };
+	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
+	int r = run(&k) == 0 && succeeded(o, &k) ? 0 : -1;
+	if (r == 0) {
+		size_t n = k.out.data ? strcspn(k.out.data, " \t\r\n") : 0;
+		*ns = n ? strndup(k.out.data, n) : strdup("default");
+		if (!*ns)
+			r = -1;
+	}
+	out_free(&k.out);
+	out_free(&k.err);
+	return r;
+}
+
 /* ==== gitops-apply: batched apply and delete, CRD wait, live reads (owned by gitops-apply) ==== */
 
 #include <ctype.h>

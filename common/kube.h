@@ -98,6 +98,10 @@ int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t
  */
 int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out);
 
+/* The namespace kubectl uses for objects without one: o->namespace, else the current context's, else
+ * "default" (`kubectl config view --minify`, no request to the cluster). 0 with *ns malloc'd, -1 after relaying. */
+int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns);
+
 /* ---- gitops-health: the live state of many named objects, one kubectl call ------------------
  * (gitops-health and gitops-apply --wait poll with it, through gt_health_wait.) */
 

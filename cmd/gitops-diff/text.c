@@ -159,6 +159,15 @@ static void color_off(struct text_out *t)
 		fputs(RESET, t->out);
 }
 
+/* "START,COUNT", or "START" alone for one line, as GNU diff -u writes a range. */
+static void print_range(struct text_out *t, size_t start, size_t count)
+{
+	if (count == 1)
+		fprintf(t->out, "%zu", start);
+	else
+		fprintf(t->out, "%zu,%zu", start, count);
+}
+
 /* "@@ -a,b +c,d @@" as diff -u writes it: a range of no lines starts at the line before. */
 static void hunk_header(struct text_out *t, const struct script *s, size_t from, size_t to)
 {
@@ -175,7 +184,11 @@ static void hunk_header(struct text_out *t, const struct script *s, size_t from,
 			nb++, b_seen = true;
 	}
 	color_on(t, CYAN);
-	fprintf(t->out, "@@ -%zu,%zu +%zu,%zu @@", a_start + a_seen, na, b_start + b_seen, nb);
+	fputs("@@ -", t->out);
+	print_range(t, a_start + a_seen, na);
+	fputs(" +", t->out);
+	print_range(t, b_start + b_seen, nb);
+	fputs(" @@", t->out);
 	color_off(t);
 	fputc('\n', t->out);
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# gitops-diff --cluster: the real kubectl against the Kubernetes API stand-in.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/servers/kube.sh"
+
+FIX=$TOP/tests/fixtures/diff
+V1=$FIX/desired.yaml
+V2=$FIX/desired-v2.yaml
+unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN
+
+actions() { jq -r '"\(.action) \(.ref.kind)/\(.ref.name)"' <<<"$OUT"; }
+change() { jq -c "select(.ref.kind == \"$1\" and .ref.name == \"$2\")" <<<"$OUT"; }
+# kubectl processes that talked to the API (one session id per process), and requests they made.
+sessions() { kube_log | jq -r .session | sort -u | grep -c .; }
+requests() { kube_log | grep -c .; }
+# The ServiceMonitor needs its CRD; the stand-in serves it once it is Established.
+CRD='{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"servicemonitors.monitoring.coreos.com"},
+ "spec":{"group":"monitoring.coreos.com","scope":"Namespaced","names":{"kind":"ServiceMonitor","plural":"servicemonitors","singular":"servicemonitor","listKind":"ServiceMonitorList"},
+ "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}'
+
+kube_start --ready-delay 0
+kubectl create namespace prod >/dev/null
+echo "$CRD" | kubectl apply --server-side -f - >/dev/null
+for i in $(seq 1 50); do kubectl get servicemonitors -n prod >/dev/null 2>&1 && break; sleep 0.1; done
+# What gitops-apply would have done: a server-side apply as its field manager.
+kubectl apply --server-side --field-manager=gitops-apply -f "$V1" >/dev/null
+# Drift and leftovers: an old object of the app, an IgnoreExtraneous one, another app's, a child with an owner.
+kube_seed - <<'EOF' >/dev/null
+{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web-legacy","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:prod/web-legacy"}},"data":{"OLD":"1"}}
+{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web-generated","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:prod/web-generated","argocd.argoproj.io/compare-options":"IgnoreExtraneous"}},"data":{"x":"1"}}
+{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"billing","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"billing:/ConfigMap:prod/billing"}},"data":{"x":"1"}}
+{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"web-6d4f","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"shop:apps/ReplicaSet:prod/web-6d4f"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"Deployment","name":"web","uid":"x","controller":true}]},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}}
+EOF
+
+# ---- in sync: the server's defaults and status never show ----
+kube_log_clear
+run gitops-diff -f "$V1" --cluster -o json
+is "$RC" 0 "what was applied is in sync: exit 0"
+is "$(actions | sort -u | cut -d' ' -f1 | sort -u)" "unchanged" "every object unchanged (defaults, status, managedFields ignored)"
+is "$(actions | wc -l | tr -d ' ')" "6" "six objects compared"
+is "$(kube_log | jq -r 'select(.method == "PATCH") | .query' | grep -c 'dryRun=All')" "6" "asked the server: a dry-run apply per existing object"
+is "$(kube_log | jq -r 'select(.method == "PATCH") | .query' | grep -c 'fieldManager=gitops-apply')" "6" "as gitops-apply's field manager"
+is "$(kube_log | jq -r 'select(.method != "GET" and .method != "PATCH") | .method' | sort -u)" "" "nothing but reads and dry runs"
+is "$(sessions)" "2" "two kubectl processes: one get of all named objects, one dry-run apply"
+is "$(kube_get ConfigMap prod web-config | jq -r .data.FEATURE_CHECKOUT)" "true" "the dry run changed nothing"
+
+# ---- the next revision ----
+kube_log_clear
+run gitops-diff -f "$V2" --cluster --app shop -o json
+is "$RC" 1 "differences: exit 1"
+is "$(actions)" "update Deployment/web
+unchanged Service/web
+update ConfigMap/web-config
+update Secret/web-secrets
+unchanged Ingress/web
+unchanged ServiceMonitor/web
+create PodDisruptionBudget/web
+delete ConfigMap/web-generated
+delete ConfigMap/web-legacy" "updates, a create, deletes of the app's top-level leftovers only (in kubectl's order)"
+is "$(change ConfigMap web-config | jq -c '[.patch[] | .op + " " + .path] | sort')" \
+	'["remove /data/CACHE_TTL","replace /data/FEATURE_CHECKOUT"]' \
+	"the server knows gitops-apply owned CACHE_TTL: dropping it from the manifest removes it"
+is "$(change Deployment web | jq -c '[.patch[].path] | sort')" \
+	'["/spec/replicas","/spec/template/spec/containers/0/image"]' "Deployment: only the changed fields"
+is "$(change ConfigMap web-generated | jq -r .ignored)" "true" "IgnoreExtraneous marked"
+is "$(sessions)" "4" "four kubectl processes: get, api-resources, one list of every kind, one dry run"
+n_small=$(requests)
+for s in corr3ct-h0rse-battery n3w-pa55w0rd-value sk-live-s3cr3t-key; do
+	grep -qF -e "$s" -e "$(printf %s "$s" | base64)" <<<"$OUT$ERR" && fail_secret=$s
+done
+is "${fail_secret:-}" "" "no Secret value in stdout or stderr"
+
+run gitops-diff -f "$V2" --cluster --app shop -o text
+is "$RC" 1 "text from the cluster: exit 1"
+like "$OUT" $'~ ConfigMap prod/web-config\n@@ ' "text: header and hunk"
+like "$OUT" $'\n-  CACHE_TTL: "300"\n' "text: the removed key"
+
+# Drift by someone else (kubectl edit): the server-side answer shows it is reverted.
+kubectl patch service web -n prod --type=json -p '[{"op":"replace","path":"/spec/ports/0/port","value":8080}]' >/dev/null
+run gitops-diff -f "$V1" --cluster -o json
+is "$(change Service web | jq -c '[.action, (.patch | map(.path + "=" + (.value|tostring)))]')" \
+	'["update",["/spec/ports/0/port=80"]]' "drift on a field the manifest sets is an update back"
+
+# ---- offline comparison of fetched objects ----
+run gitops-diff -f "$V2" --cluster --no-server-dry-run -o json
+is "$(change ConfigMap web-config | jq -c '[.patch[] | .op + " " + .path]')" '["replace /data/FEATURE_CHECKOUT"]' \
+	"--no-server-dry-run: a 2-way diff without last-applied cannot see the dropped key (as Argo CD's legacy diff)"
+is "$(change Deployment web | jq -c '[.patch[].path] | sort')" '["/spec/replicas","/spec/template/spec/containers/0/image"]' \
+	"--no-server-dry-run: the server's defaults still do not show"
+
+# ---- the number of kubectl calls does not grow with the objects ----
+for i in $(seq 1 40); do
+	printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-%d","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:prod/cm-%d"}},"data":{"i":"%d"}}\n' "$i" "$i" "$i"
+done >"$TMP/many.jsonl"
+kubectl apply --server-side --field-manager=gitops-apply -f "$TMP/many.jsonl" >/dev/null
+sed 's/"i":"7"}/"i":"seven"}/' "$TMP/many.jsonl" >"$TMP/many-desired.jsonl"
+kube_log_clear
+run gitops-diff -f "$TMP/many-desired.jsonl" --cluster --app shop -o json
+is "$RC" 1 "40 objects, one changed: exit 1"
+is "$(actions | grep -v '^delete' | grep -vc unchanged)" "1" "one update among 40"
+is "$(sessions)" "4" "still four kubectl processes for 40 objects"
+n_big=$(requests)
+ok "$([ "$n_big" -le $((n_small + 2 * 40)) ] && echo 0 || echo 1)" \
+	"requests grow by at most one get and one dry run per object ($n_small for 9 objects, $n_big for 40)"
+
+# ---- objects without a namespace go where kubectl puts them: its context's namespace ----
+kubectl config set-context --current --namespace=prod >/dev/null
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-3, annotations: {argocd.argoproj.io/tracking-id: "shop:/ConfigMap:prod/cm-3"}}\ndata: {i: "3"}\n' >"$TMP/nons.yaml"
+run gitops-diff -f "$TMP/nons.yaml" --cluster -o json
+is "$RC:$(jq -r '.action + " " + .ref.namespace' <<<"$OUT")" "0:unchanged prod" "no namespace: paired in the context's namespace"
+run gitops-diff -f "$TMP/nons.yaml" --cluster -n default -o json
+is "$RC:$(jq -r '.action + " " + .ref.namespace' <<<"$OUT")" "1:create default" "-n default: not there"
+kubectl config set-context --current --namespace=default >/dev/null
+
+# ---- a CRD not installed: its objects are creates, not an error ----
+printf 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: prod}\nspec: {size: 1}\n' >"$TMP/widget.yaml"
+run gitops-diff -f "$TMP/widget.yaml" --cluster -o json
+is "$RC:$(actions)" "1:create Widget/w" "an unknown kind: create, exit 1"
+
+# ---- the cluster fails ----
+kube_fault '{"path": "/api/v1/namespaces/prod/configmaps/web-config$", "method": "GET", "status": 403, "reason": "Forbidden", "message": "configmaps \"web-config\" is forbidden: User \"ci\" cannot get resource \"configmaps\""}' >/dev/null
+run gitops-diff -f "$V1" --cluster -o json
+is "$RC" 3 "a refused read: exit 3"
+like "$ERR" "gitops-diff: kubectl: .*forbidden" "kubectl's reason relayed"
+is "$OUT" "" "no partial records after a failed read"
+kube_faults_clear
+kube_fault '{"method": "PATCH", "status": 500, "message": "etcd is sad"}' >/dev/null
+run gitops-diff -f "$V1" --cluster -o json
+is "$RC" 3 "a failed dry run: exit 3"
+kube_faults_clear
+kube_stop
+run gitops-diff -f "$V1" --cluster --timeout 5 -o json
+is "$RC" 3 "cluster unreachable: exit 3"
+like "$ERR" "gitops-diff: kubectl: " "kubectl's message relayed"
+unlike "$ERR" "$KUBE_TOKEN" "no token in the messages"
+
+done_testing

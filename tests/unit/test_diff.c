@@ -1,0 +1,344 @@
+/* test_diff: RFC 6902 patches, value equality, JSON pointer escapes, ignore rules, masking, Change records. */
+#include "diff.h"
+#include "capture.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* JSON written with single quotes, so the tests read like manifests; caller decrefs. */
+static json_t *J(const char *text)
+{
+	char *s = strdup(text);
+	for (char *p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	json_error_t err;
+	json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
+	if (!v) {
+		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
+		exit(2);
+	}
+	free(s);
+	return v;
+}
+
+/* Compact JSON with single quotes, for comparing against the same notation; static buffer. */
+static const char *S(const json_t *v)
+{
+	static char buf[4096];
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(buf, sizeof(buf), "%s", s ? s : "(null)");
+	free(s);
+	for (char *p = buf; *p; p++)
+		if (*p == '"')
+			*p = '\'';
+	return buf;
+}
+
+/* The patch from a to b, and a check that applying it to a gives b. */
+static void patch_is(const char *from, const char *to, const char *want, const char *name)
+{
+	json_t *a = J(from), *b = J(to);
+	json_t *p = gt_patch_new(a, b);
+	is_str(S(p), want, "patch: %s", name);
+	const char *why = NULL;
+	json_t *doc = json_deep_copy(a);
+	int r = gt_patch_apply(&doc, p, &why);
+	ok(r == 0 && gt_json_equal_value(doc, b), "patch: %s: applying it gives the target (%s)", name, why ? why : "ok");
+	json_decref(doc);
+	json_decref(p);
+	json_decref(a);
+	json_decref(b);
+}
+
+static void test_equal(void)
+{
+	json_t *a = J("{'a':1,'b':[1,2.5,'x'],'c':{'d':null}}"), *b = J("{'c':{'d':null},'b':[1.0,2.5,'x'],'a':1.0}");
+	ok(gt_json_equal_value(a, b), "equal: 1 == 1.0, key order does not matter");
+	json_decref(b);
+	b = J("{'a':1,'b':[1,2.5,'x'],'c':{'d':false}}");
+	ok(!gt_json_equal_value(a, b), "equal: null != false");
+	json_decref(a);
+	json_decref(b);
+	a = J("'500m'"), b = J("'0.5'");
+	ok(!gt_json_equal_value(a, b), "equal: quantities compare as written (500m != 0.5)");
+	json_decref(a);
+	json_decref(b);
+	a = J("9007199254740993"), b = J("9007199254740992");
+	ok(!gt_json_equal_value(a, b), "equal: big integers compare exactly, not through double");
+	json_decref(a);
+	json_decref(b);
+	a = J("'1'"), b = J("1");
+	ok(!gt_json_equal_value(a, b), "equal: the string '1' is not the number 1");
+	json_decref(a);
+	json_decref(b);
+}
+
+static void test_patch(void)
+{
+	patch_is("{'a':1}", "{'a':1.0}", "[]", "1 and 1.0 give no op");
+	patch_is("{'a':1,'b':2}", "{'a':1,'c':3}", "[{'op':'remove','path':'/b'},{'op':'add','path':'/c','value':3}]",
+		 "remove and add keys");
+	patch_is("{'a':{'b':'x'}}", "{'a':{'b':'y'}}", "[{'op':'replace','path':'/a/b','value':'y'}]", "nested replace");
+	patch_is("{'a':[1,2,3]}", "{'a':[1,5,3]}", "[{'op':'replace','path':'/a/1','value':5}]", "array element");
+	patch_is("{'a':[1,2,3,4]}", "{'a':[1,2]}", "[{'op':'remove','path':'/a/3'},{'op':'remove','path':'/a/2'}]",
+		 "shorter array: removes from the end backwards");
+	patch_is("{'a':[1]}", "{'a':[1,2,3]}", "[{'op':'add','path':'/a/1','value':2},{'op':'add','path':'/a/2','value':3}]",
+		 "longer array: appends");
+	patch_is("{'a':[{'n':'x','v':1}]}", "{'a':[{'n':'x','v':2}]}", "[{'op':'replace','path':'/a/0/v','value':2}]",
+		 "map inside an array");
+	patch_is("{'a':[1]}", "{'a':{'k':1}}", "[{'op':'replace','path':'/a','value':{'k':1}}]", "type change");
+	patch_is("{'a/b':1,'m~n':2}", "{'a/b':3,'m~n':4}",
+		 "[{'op':'replace','path':'/a~1b','value':3},{'op':'replace','path':'/m~0n','value':4}]",
+		 "/ escaped as ~1, ~ as ~0");
+	patch_is("{'metadata':{'annotations':{'argocd.argoproj.io/sync-wave':'1'}}}",
+		 "{'metadata':{'annotations':{'argocd.argoproj.io/sync-wave':'2'}}}",
+		 "[{'op':'replace','path':'/metadata/annotations/argocd.argoproj.io~1sync-wave','value':'2'}]",
+		 "an annotation key with a slash");
+	patch_is("1", "2", "[{'op':'replace','path':'','value':2}]", "the root itself");
+	patch_is("{'': 1}", "{'': 2}", "[{'op':'replace','path':'/','value':2}]", "the empty key is /");
+}
+
+static void apply_fails(const char *doc, const char *patch, const char *name)
+{
+	json_t *d = J(doc), *p = J(patch);
+	const char *why = NULL;
+	ok(gt_patch_apply(&d, p, &why) < 0 && why, "apply: %s fails (%s)", name, why ? why : "no reason");
+	json_decref(d);
+	json_decref(p);
+}
+
+static void test_apply(void)
+{
+	json_t *d = J("{'a':[1,2],'b':{'c':1}}");
+	json_t *p = J("[{'op':'add','path':'/a/-','value':3},{'op':'move','from':'/b/c','path':'/d'},"
+		      "{'op':'copy','from':'/d','path':'/e'},{'op':'test','path':'/e','value':1.0},"
+		      "{'op':'add','path':'/a/0','value':0}]");
+	const char *why = NULL;
+	is_int(gt_patch_apply(&d, p, &why), 0, "apply: add -, move, copy, test, insert");
+	is_str(S(d), "{'a':[0,1,2,3],'b':{},'d':1,'e':1}", "apply: the result");
+	json_decref(d);
+	json_decref(p);
+	apply_fails("{'a':1}", "[{'op':'replace','path':'/b','value':1}]", "replace of a missing key");
+	apply_fails("{'a':[1]}", "[{'op':'add','path':'/a/5','value':1}]", "add past the end");
+	apply_fails("{'a':1}", "[{'op':'test','path':'/a','value':2}]", "a failing test");
+	apply_fails("{'a':1}", "[{'op':'frob','path':'/a'}]", "an unknown op");
+	apply_fails("{'a':1}", "{'op':'remove','path':'/a'}", "a patch that is not an array");
+	apply_fails("{'a':1}", "[{'op':'remove','path':'a'}]", "a pointer without /");
+}
+
+static void test_pointer(void)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ok(gt_pointer_append(&buf, &len, &cap, "spec") == 0 && gt_pointer_append(&buf, &len, &cap, "a/b~c") == 0,
+	   "pointer: append");
+	is_str(buf, "/spec/a~1b~0c", "pointer: ~ is ~0 and / is ~1");
+	is_int(len, strlen(buf), "pointer: length kept");
+	free(buf);
+}
+
+static void rule_fails(const char *rule, const char *msg_part, const char *name)
+{
+	struct gt_ignore *ig = gt_ignore_new();
+	struct capture c;
+	capture_start(&c);
+	int r = gt_ignore_add(ig, rule, "--ignore");
+	char *err = capture_end(&c);
+	ok(r < 0 && strstr(err, msg_part) && strstr(err, "--ignore: ignore rule '"), "ignore: %s is refused (%s)", name,
+	   msg_part);
+	if (r == 0 || !strstr(err, msg_part))
+		printf("#   message: %s", err);
+	is_int(gt_ignore_count(ig), 0, "ignore: %s adds nothing", name);
+	free(err);
+	gt_ignore_free(ig);
+}
+
+static void test_ignore_parse(void)
+{
+	rule_fails("Deployment", "expected GROUP/KIND", "no colon");
+	rule_fails("Deployment:/spec", "GROUP/KIND or GROUP/KIND/NAMESPACE/NAME", "no group part");
+	rule_fails("apps/Deployment/prod:/spec", "GROUP/KIND or GROUP/KIND/NAMESPACE/NAME", "three parts");
+	rule_fails("apps/:/spec", "KIND is empty", "an empty kind");
+	rule_fails("apps/Deployment/prod/:/spec", "NAME is empty", "an empty name");
+	rule_fails("apps/Deployment:", "whole object", "an empty pointer");
+	rule_fails("apps/Deployment:spec/replicas", "starts with /", "a pointer without /");
+	rule_fails("apps/Deployment:/a~2", "~ must be followed by 0 or 1", "a bad escape");
+	rule_fails("apps/Deployment:/a~", "~ must be followed by 0 or 1", "a trailing ~");
+
+	struct gt_ignore *ig = gt_ignore_new();
+	ok(gt_ignore_add(ig, "apps/Deployment:/spec/replicas", "t") == 0 && gt_ignore_add(ig, "/ConfigMap/prod/x:/data/a~1b", "t") == 0 &&
+	   gt_ignore_add(ig, "*/*:/metadata/labels/*", "t") == 0,
+	   "ignore: good rules parse");
+	is_int(gt_ignore_count(ig), 3, "ignore: three rules held");
+	json_t *dep = J("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'w','namespace':'prod','labels':{'a':'1'}},"
+			"'spec':{'replicas':3,'paused':false}}");
+	struct gt_ref ref;
+	const char *why;
+	gt_obj_ref(dep, &ref, &why);
+	gt_ignore_apply(ig, &ref, dep);
+	is_str(S(dep), "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'w','namespace':'prod','labels':{}},'spec':{'paused':false}}",
+	       "ignore: replicas and every label removed");
+	json_t *cm = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'x','namespace':'prod'},'data':{'a/b':'1','c':'2'}}");
+	gt_obj_ref(cm, &ref, &why);
+	gt_ignore_apply(ig, &ref, cm);
+	is_str(S(json_object_get(cm, "data")), "{'c':'2'}", "ignore: the core group is empty; ~1 in the pointer is a /");
+	json_t *other = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'y','namespace':'prod'},'data':{'a/b':'1'}}");
+	gt_obj_ref(other, &ref, &why);
+	gt_ignore_apply(ig, &ref, other);
+	is_str(S(json_object_get(other, "data")), "{'a/b':'1'}", "ignore: a rule naming x leaves y alone");
+	json_t *arr = J("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'w'},'spec':{'template':{'spec':{'containers':[{'image':'a','name':'a'},{'image':'b','name':'b'}]}}}}");
+	struct gt_ignore *ig2 = gt_ignore_new();
+	gt_ignore_add(ig2, "apps/Deployment:/spec/template/spec/containers/*/image", "t");
+	gt_ignore_add(ig2, "apps/Deployment:/spec/missing/path", "t");
+	gt_obj_ref(arr, &ref, &why);
+	gt_ignore_apply(ig2, &ref, arr);
+	is_str(S(json_object_get(arr, "spec")), "{'template':{'spec':{'containers':[{'name':'a'},{'name':'b'}]}}}",
+	       "ignore: * walks array elements; a missing path is no error");
+	json_decref(dep);
+	json_decref(cm);
+	json_decref(other);
+	json_decref(arr);
+	gt_ignore_free(ig);
+	gt_ignore_free(ig2);
+	gt_ignore_free(NULL);
+}
+
+static void test_mask(void)
+{
+	json_t *d = J("{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s'},'stringData':{'p':'new'},'data':{'u':'dXNlcg=='}}");
+	json_t *l = J("{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s'},'data':{'u':'dXNlcg==','p':'b2xk','q':'b2xk'}}");
+	gt_secret_mask(d, l);
+	is_str(S(json_object_get(d, "data")), "{'u':'++++++++','p':'++++++++'}", "mask: stringData folded into data, then masked");
+	ok(!json_object_get(d, "stringData"), "mask: no stringData left");
+	is_str(S(json_object_get(l, "data")), "{'u':'++++++++','p':'++++++++++++','q':'++++++++'}",
+	       "mask: per key; the same value the same mask, another value 4 more +");
+	json_decref(d);
+	json_decref(l);
+	json_t *cm = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'s'},'data':{'u':'x'}}");
+	gt_secret_mask(cm, NULL);
+	is_str(S(json_object_get(cm, "data")), "{'u':'x'}", "mask: a ConfigMap is left alone");
+	json_decref(cm);
+	json_t *bad = J("{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s','annotations':"
+			"{'kubectl.kubernetes.io/last-applied-configuration':'{not json'}},'data':{'u':'eA=='}}");
+	gt_secret_mask(NULL, bad);
+	is_str(gt_obj_annotation(bad, "kubectl.kubernetes.io/last-applied-configuration"), "++++++++",
+	       "mask: an unreadable last-applied is replaced wholesale");
+	json_decref(bad);
+}
+
+static void test_change(void)
+{
+	struct gt_diff_opts o = { .mode = GT_DIFF_LIVE };
+	json_t *desired = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'a':'1'}}");
+	json_t *live = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','namespace':'default','uid':'u',"
+			 "'resourceVersion':'9','managedFields':[{'manager':'m'}]},'data':{'a':'1','b':'2'}}");
+	json_t *c = gt_change_new(&o, desired, live, NULL);
+	is_str(json_string_value(json_object_get(c, "action")), "unchanged", "change: a field only live has is ignored");
+	is_str(S(json_object_get(c, "ref")), "{'group':'','version':'v1','kind':'ConfigMap','namespace':'default','name':'c'}",
+	       "change: ref takes the live namespace");
+	ok(!json_object_get(json_object_get(gt_change_live(c), "metadata"), "managedFields"), "change: live without managedFields");
+	const char *why = NULL;
+	is_int(gt_change_check(c, &why), 0, "change: the record checks");
+	ok(gt_is_change(c) && gt_change_action(c) == GT_ACTION_UNCHANGED, "change: read back");
+	json_decref(c);
+
+	o.mode = GT_DIFF_REVISIONS;
+	c = gt_change_new(&o, desired, live, NULL);
+	is_str(S(json_object_get(c, "patch")), "[{'op':'remove','path':'/data/b'}]", "change: between revisions every field counts");
+	json_decref(c);
+
+	json_t *predicted = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','namespace':'default','uid':'u',"
+			      "'resourceVersion':'10'},'data':{'a':'1'}}");
+	o.mode = GT_DIFF_LIVE;
+	c = gt_change_new(&o, desired, live, predicted);
+	is_str(S(json_object_get(c, "patch")), "[{'op':'remove','path':'/data/b'}]", "change: the server's prediction decides");
+	json_decref(c);
+
+	c = gt_change_new(&o, desired, NULL, NULL);
+	is_str(json_string_value(json_object_get(c, "action")), "create", "change: no live, create");
+	is_str(json_string_value(json_object_get(json_object_get(c, "ref"), "namespace")), "default",
+	       "change: a create without namespace goes to the default one");
+	json_decref(c);
+	c = gt_change_new(&o, NULL, live, NULL);
+	is_str(json_string_value(json_object_get(c, "action")), "delete", "change: no desired, delete");
+	is_int(gt_change_check(c, &why), 0, "change: a delete record checks");
+	json_decref(c);
+
+	json_t *bad = J("{'apiVersion':'gitops/v1','kind':'Change','action':'explode','ref':{},'patch':[]}");
+	ok(gt_change_check(bad, &why) < 0 && gt_change_action(bad) == GT_ACTION_INVALID, "change: an unknown action is refused");
+	json_decref(bad);
+	json_decref(desired);
+	json_decref(live);
+	json_decref(predicted);
+
+	json_t *sd = J("{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s'},'data':{'p':'eA=='}}");
+	json_t *sl = J("{'apiVersion':'v1','kind':'Secret','metadata':{'name':'s','namespace':'default'},'data':{'p':'eQ=='}}");
+	c = gt_change_new(&o, sd, sl, NULL);
+	ok(gt_change_masked(c), "change: masked Secret values are recognised (not appliable)");
+	is_str(S(json_object_get(c, "patch")), "[{'op':'replace','path':'/data/p','value':'++++++++'}]", "change: the patch is masked");
+	json_decref(c);
+	o.show_secrets = true;
+	c = gt_change_new(&o, sd, sl, NULL);
+	ok(!gt_change_masked(c), "change: --show-secrets records are not masked");
+	json_decref(c);
+	json_decref(sd);
+	json_decref(sl);
+}
+
+static int collect(void *ctx, const json_t *change)
+{
+	json_t *list = ctx;
+	const json_t *ref = json_object_get(change, "ref");
+	char line[512];
+	snprintf(line, sizeof(line), "%s %s", json_string_value(json_object_get(change, "action")),
+		 json_string_value(json_object_get(ref, "name")));
+	return json_array_append_new(list, json_string(line));
+}
+
+static void test_sets(void)
+{
+	struct gt_diff_opts o = { .mode = GT_DIFF_LIVE, .app = "shop", .default_namespace = "prod" };
+	json_t *desired = J("[{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a'}},"
+			    "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'prod'}},"
+			    "{'apiVersion':'batch/v1','kind':'Job','metadata':{'generateName':'migrate-'}}]");
+	json_t *live = J("[{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'gone','namespace':'prod',"
+			 "'annotations':{'argocd.argoproj.io/tracking-id':'shop:/ConfigMap:prod/gone'}}},"
+			 "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'copied','namespace':'prod',"
+			 "'annotations':{'argocd.argoproj.io/tracking-id':'shop:/ConfigMap:prod/elsewhere'}}},"
+			 "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a','namespace':'prod'}},"
+			 "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'prod'}}]");
+	json_t *got = json_array();
+	struct gt_diff_stats st = { 0 };
+	is_int(gt_diff_sets(&o, desired, live, collect, got, &st), GT_EXIT_OK, "sets: compared");
+	is_str(S(got), "['unchanged a','unchanged prod','create ','delete gone']",
+	       "sets: desired order, generateName always creates, a copied tracking id is not ours");
+	is_int(gt_diff_differences(&st), 2, "sets: two differences");
+	json_decref(got);
+
+	json_t *dup = J("[{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a','namespace':'prod'}},"
+			"{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a','namespace':'prod'}}]");
+	struct capture cap;
+	capture_start(&cap);
+	enum gt_exit rc = gt_diff_sets(&o, desired, dup, NULL, NULL, NULL);
+	char *err = capture_end(&cap);
+	ok(rc == GT_EXIT_INPUT && strstr(err, "appears twice"), "sets: a duplicate live object is bad input");
+	free(err);
+	json_decref(dup);
+	json_decref(desired);
+	json_decref(live);
+}
+
+int main(void)
+{
+	test_equal();
+	test_patch();
+	test_apply();
+	test_pointer();
+	test_ignore_parse();
+	test_mask();
+	test_change();
+	test_sets();
+	return tap_done();
+}
