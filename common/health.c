@@ -609,32 +609,37 @@ static json_t *assess_one(const json_t *want, const json_t *live, const char *de
 		*h = GT_HEALTH_UNKNOWN;
 		return gt_health_record_new(&ref, *h, why ? why : "not a Kubernetes object");
 	}
-	if (!*ref.namespace && default_ns)
+	bool named_ns = *ref.namespace;
+	if (!named_ns && default_ns && !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind))
 		ref.namespace = default_ns;
 	const json_t *obj = live_match(&ref, live);
 	if (!obj) {
 		*h = GT_HEALTH_MISSING;
 		return gt_health_record_new(&ref, *h, "not found");
 	}
-	struct gt_ref live_ref;
-	if (!*ref.namespace && gt_obj_ref(obj, &live_ref, NULL) == 0)
-		ref.namespace = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
-	if (!ref.namespace)
-		ref.namespace = "";
+	if (!named_ns) { /* where the cluster found it; "" for a cluster-scoped kind */
+		const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+		ref.namespace = ns ? ns : "";
+	}
 	*h = gt_health_of(obj, &msg);
 	json_t *rec = gt_health_record_new(&ref, *h, msg);
 	free(msg);
 	return rec;
 }
 
-/* How long the next kubectl call may take: what is left of the wait, at least a second, at most o's own bound. */
+/* A look near the end of the wait still gets this long: a slow answer is not an unreachable cluster. */
+#define MIN_REQUEST_TIMEOUT 5
+
+/* How long the next kubectl call may take: what is left of the wait (at least MIN_REQUEST_TIMEOUT), at most ko's own bound. */
 static unsigned request_timeout(const struct gt_kube_opts *ko, const struct gt_health_wait_opts *wo, double elapsed)
 {
 	unsigned own = ko->timeout ? ko->timeout : GT_KUBE_DEFAULT_TIMEOUT;
 	double left = wo->timeout - elapsed;
-	if (left >= own)
+	if (wo->timeout <= 0 || left >= own)
 		return own;
-	return left > 1 ? (unsigned)left + ((double)(unsigned)left < left) : 1; /* rounded up */
+	if (left <= MIN_REQUEST_TIMEOUT)
+		return MIN_REQUEST_TIMEOUT < own ? MIN_REQUEST_TIMEOUT : own;
+	return (unsigned)left + ((double)(unsigned)left < left); /* rounded up */
 }
 
 struct look {

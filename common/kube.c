@@ -1121,6 +1121,43 @@ static bool only_unmapped_kinds(const struct out_buf *err)
 	return true;
 }
 
+/* A klog line ("E1203 07:29:30.387562   22853 memcache.go:265] ..."): kubectl's client-go logging. */
+static bool is_klog_line(const char *p)
+{
+	unsigned mmdd, hh, mm, ss;
+	char lvl, end;
+	return sscanf(p, "%c%4u %2u:%2u:%2u.%*u %*u %*[^:]:%*u%c", &lvl, &mmdd, &hh, &mm, &ss, &end) == 6 &&
+	       strchr("IWEF", lvl) && end == ']';
+}
+
+/*
+ * kubectl get -f repeats "connection refused" once per object it could not
+ * map, after client-go's klog lines saying the same: keep each line once, and
+ * the klog lines only when nothing else explains the failure.
+ */
+static void tidy_messages(struct out_buf *err)
+{
+	char *r = err->data, *w = err->data;
+	bool plain = false;
+	if (!r)
+		return;
+	for (char *p = r; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n'))
+		plain |= !is_klog_line(p);
+	while (*r) {
+		size_t n = strcspn(r, "\n") + (r[strcspn(r, "\n")] == '\n'); /* with its newline */
+		bool drop = plain && is_klog_line(r);
+		for (char *p = err->data; p < w && !drop; p += strcspn(p, "\n") + 1)
+			drop = strcspn(p, "\n") + 1 == n && !memcmp(p, r, n);
+		if (!drop) {
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	*w = '\0';
+	err->len = (size_t)(w - err->data);
+}
+
 /* kubectl get -f prints a List; one object alone, or nothing when none exist, are read too. */
 static int found_objects(const char *data, size_t len, json_t **out)
 {
@@ -1159,7 +1196,7 @@ int gt_kube_get_present(const struct gt_kube_opts *o, const json_t *want, json_t
 		bool exited = WIFEXITED(k.status);
 		if (exited && WEXITSTATUS(k.status) != 0 && only_unmapped_kinds(&k.err))
 			gt_debug("kubectl: %s", k.err.data);
-		else if (!succeeded(o, &k))
+		else if (tidy_messages(&k.err), !succeeded(o, &k))
 			r = -1;
 	}
 	if (r == 0 && k.out.truncated)

@@ -61,7 +61,7 @@ static int parse_duration(const char *opt, const char *arg, double *out)
 	char *end;
 	do {
 		double v = strtod(p, &end);
-		if (end == p || v < 0 || *p == '-' || *p == '+')
+		if (end == p || !(v >= 0) || *p == '-' || *p == '+')
 			goto bad;
 		size_t i, n = strspn(end, "abcdefghijklmnopqrstuvwxyz");
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
@@ -113,11 +113,38 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 
 /* ---- input ---- */
 
-/* What was read: objects to judge (or to name, with --cluster) and records passed through, each in order. */
+/*
+ * What was read, in order: with --cluster the objects to look up (names only),
+ * else their Health records, judged as they are read so that a large
+ * `kubectl get -o json` is not held whole; and the records passed through.
+ */
 struct input {
-	json_t *objects;     /* array */
+	json_t *objects;     /* array: names (--cluster) or Health records */
 	json_t *passthrough; /* array of records not consumed */
 };
+
+/* The Health record of obj as given; NULL when out of memory. */
+static json_t *judge_given_new(const json_t *obj)
+{
+	struct gt_ref ref;
+	char *msg = NULL;
+	enum gt_health h = gt_health_of(obj, &msg);
+	gt_obj_ref(obj, &ref, NULL); /* validated when read */
+	json_t *rec = gt_health_record_new(&ref, h, msg);
+	free(msg);
+	return rec;
+}
+
+/* Just what kubectl get -f needs of obj, so that the whole object is not held while waiting. */
+static json_t *named_by_object_new(const json_t *obj)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	json_t *m = json_pack("{s:O}", "name", json_object_get(meta, "name"));
+	if (m && json_string_value(json_object_get(meta, "namespace")))
+		json_object_set(m, "namespace", json_object_get(meta, "namespace"));
+	return json_pack("{s:O, s:O, s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
+			 json_object_get(obj, "kind"), "metadata", m);
+}
 
 /* An object naming ref, for kubectl get -f: apiVersion, kind, metadata name and namespace. */
 static json_t *named_by_ref_new(const json_t *ref)
@@ -168,7 +195,8 @@ static int take(const struct health_opts *o, struct input *in, json_t *item, con
 		return gt_error("%s:%lu: invalid object: no metadata.name (generateName objects have no health yet)", w->file,
 				w->line),
 		       -1;
-	return json_array_append(in->objects, item) < 0 ? (gt_error("out of memory"), -1) : 0;
+	json_t *kept = o->cluster ? named_by_object_new(item) : judge_given_new(item);
+	return !kept || json_array_append_new(in->objects, kept) < 0 ? (gt_error("out of memory"), -1) : 0;
 }
 
 static int read_input(const struct health_opts *o, struct input *in)
@@ -265,23 +293,6 @@ static int write_output(const struct health_opts *o, const json_t *passthrough, 
 
 /* ---- judging ---- */
 
-/* Health records of the objects as given (kubectl get -o json output). */
-static json_t *judge_given_new(const json_t *objects)
-{
-	json_t *records = json_array();
-	size_t i;
-	const json_t *obj;
-	json_array_foreach(objects, i, obj) {
-		struct gt_ref ref;
-		char *msg = NULL;
-		enum gt_health h = gt_health_of(obj, &msg);
-		gt_obj_ref(obj, &ref, NULL); /* validated when read */
-		json_array_append_new(records, gt_health_record_new(&ref, h, msg));
-		free(msg);
-	}
-	return records;
-}
-
 static size_t count_healthy(const json_t *records)
 {
 	size_t i, n = 0;
@@ -352,7 +363,7 @@ static int run(struct health_opts *o)
 		int r = judge_live(o, in.objects, &records);
 		st = r < 0 ? GT_EXIT_REMOTE : r ? GT_EXIT_DIFFERS : GT_EXIT_OK;
 	} else {
-		records = judge_given_new(in.objects);
+		records = json_incref(in.objects);
 		st = count_healthy(records) == json_array_size(records) ? GT_EXIT_OK : GT_EXIT_DIFFERS;
 	}
 	if (records && write_output(o, in.passthrough, records) < 0 && st < GT_EXIT_INPUT)
