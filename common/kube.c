@@ -528,7 +528,7 @@ int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns)
 
 #include "obj.h"
 
-#define KUBE_MAX_ARGS 16
+#define AP_MAX_ARGS 16
 
 void gt_kube_outcomes_clear(struct gt_kube_outcome *out, size_t n)
 {
@@ -539,12 +539,12 @@ void gt_kube_outcomes_clear(struct gt_kube_outcome *out, size_t n)
 }
 
 /* Slack between kubectl's own --request-timeout and our deadline on the process: time for it to print what happened. */
-#define KUBE_BUDGET_SLACK 2
+#define AP_BUDGET_SLACK 2
 
 /* Every kubectl run of a batch ends within about budget_s: run() allows KUBE_CALL_TIMEOUTS request timeouts. */
-static void set_budget(struct kube_run *k, const struct gt_kube_opts *o, unsigned budget_s)
+static void ap_set_budget(struct kube_run *k, const struct gt_kube_opts *o, unsigned budget_s)
 {
-	unsigned t = budget_s ? budget_s + KUBE_BUDGET_SLACK
+	unsigned t = budget_s ? budget_s + AP_BUDGET_SLACK
 			      : (o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT) * KUBE_CALL_TIMEOUTS;
 	k->timeout = (t + KUBE_CALL_TIMEOUTS - 1) / KUBE_CALL_TIMEOUTS;
 	if (k->timeout == 0)
@@ -553,7 +553,7 @@ static void set_budget(struct kube_run *k, const struct gt_kube_opts *o, unsigne
 
 /* --request-timeout: a hung request must not outlive the budget (kubectl has no timeout of its own), and
  * kubectl must time out before we stop it, so that it says which objects it applied. */
-static void request_timeout_arg(const struct gt_kube_opts *o, unsigned budget_s, char buf[64])
+static void ap_request_timeout_arg(const struct gt_kube_opts *o, unsigned budget_s, char buf[64])
 {
 	unsigned t = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
 	if (budget_s && budget_s < t + 1)
@@ -562,7 +562,7 @@ static void request_timeout_arg(const struct gt_kube_opts *o, unsigned budget_s,
 }
 
 /* "deployment.apps" / "configmap": how kubectl -o name spells a type, and what kubectl get accepts. */
-static char *type_name_new(const struct gt_ref *ref)
+static char *ap_type_name_new(const struct gt_ref *ref)
 {
 	size_t kl = strlen(ref->kind), gl = strlen(ref->group);
 	char *s = malloc(kl + gl + 2);
@@ -577,12 +577,12 @@ static char *type_name_new(const struct gt_ref *ref)
 }
 
 /* "deployment.apps/my-app": one line of kubectl's -o name output. */
-static char *name_key_new(const json_t *obj)
+static char *ap_name_key_new(const json_t *obj)
 {
 	struct gt_ref ref;
 	if (gt_obj_ref(obj, &ref, NULL) < 0)
 		return NULL;
-	char *type = type_name_new(&ref);
+	char *type = ap_type_name_new(&ref);
 	if (!type)
 		return NULL;
 	size_t n = strlen(type) + strlen(ref.name) + 2;
@@ -593,13 +593,13 @@ static char *name_key_new(const json_t *obj)
 	return key;
 }
 
-static bool starts_with(const char *s, const char *prefix)
+static bool ap_starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* klog's "E1128 11:14:51.032721 8931 memcache.go:265] ...": noise in front of the real error. */
-static bool is_klog_line(const char *l)
+static bool ap_is_klog_line(const char *l)
 {
 	return strchr("IWEF", l[0]) && l[0] && isdigit((unsigned char)l[1]) && isdigit((unsigned char)l[2]) &&
 	       isdigit((unsigned char)l[3]) && isdigit((unsigned char)l[4]) && l[5] == ' ';
@@ -610,7 +610,7 @@ static bool is_klog_line(const char *l)
  * relayed on our stderr, klog noise and the 10-line help kubectl appends to every
  * 409 dropped (the conflict line itself names the field and the manager).
  */
-static char *error_text_new(const struct gt_kube_opts *o, const struct out_buf *err, bool relay_warnings)
+static char *ap_error_text_new(const struct gt_kube_opts *o, const struct out_buf *err, bool relay_warnings)
 {
 	size_t cap = err->len + 1, len = 0;
 	char *copy = malloc(cap), *text = malloc(cap), *save = NULL;
@@ -623,19 +623,19 @@ static char *error_text_new(const struct gt_kube_opts *o, const struct out_buf *
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		gt_redact_secret(l, o->secret);
 		if (in_help) {
-			in_help = !starts_with(l, "See https://kubernetes.io/docs/reference/using-api/server-side-apply");
+			in_help = !ap_starts_with(l, "See https://kubernetes.io/docs/reference/using-api/server-side-apply");
 			continue;
 		}
-		if (starts_with(l, "Please review the fields above")) {
+		if (ap_starts_with(l, "Please review the fields above")) {
 			in_help = true;
 			continue;
 		}
-		if (starts_with(l, "Warning: ")) {
+		if (ap_starts_with(l, "Warning: ")) {
 			if (relay_warnings)
 				gt_warn("kubectl: %s", l);
 			continue;
 		}
-		if (is_klog_line(l) || !*l)
+		if (ap_is_klog_line(l) || !*l)
 			continue;
 		size_t n = strlen(l);
 		if (len)
@@ -664,7 +664,7 @@ bool gt_kube_message_forbidden(const char *m)
 }
 
 /* Worth one more try: the write may not have landed, or the server may answer next time. */
-static bool message_transient(const char *m)
+static bool ap_message_transient(const char *m)
 {
 	return m && (strstr(m, "Unable to connect to the server") || strstr(m, "connection reset") ||
 		     strstr(m, "(InternalError)") || strstr(m, "(ServiceUnavailable)") || strstr(m, "(TooManyRequests)") ||
@@ -673,10 +673,10 @@ static bool message_transient(const char *m)
 }
 
 /* The verb of a batch: what argv kubectl gets, and what goes to its standard input. */
-enum batch_verb { BATCH_APPLY, BATCH_DELETE };
+enum ap_batch_verb { AP_BATCH_APPLY, AP_BATCH_DELETE };
 
 /* Only identity for delete: nothing else (a Secret's data) needs to leave the process. */
-static json_t *identity_of(const json_t *obj)
+static json_t *ap_identity_of(const json_t *obj)
 {
 	json_t *meta = json_object_get(obj, "metadata"), *m = json_object();
 	json_t *id = json_pack("{s:O,s:O,s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
@@ -690,12 +690,12 @@ static json_t *identity_of(const json_t *obj)
 }
 
 /* A v1 List of objs[idx[0..m)] as compact JSON; caller wipes and frees (a Secret may be in it). */
-static char *apply_list_body_new(enum batch_verb verb, json_t *const *objs, const size_t *idx, size_t m)
+static char *ap_list_body_new(enum ap_batch_verb verb, json_t *const *objs, const size_t *idx, size_t m)
 {
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < m; i++) {
-		if (verb == BATCH_DELETE)
-			json_array_append_new(items, identity_of(objs[idx[i]]));
+		if (verb == AP_BATCH_DELETE)
+			json_array_append_new(items, ap_identity_of(objs[idx[i]]));
 		else
 			json_array_append(items, objs[idx[i]]);
 	}
@@ -706,14 +706,14 @@ static char *apply_list_body_new(enum batch_verb verb, json_t *const *objs, cons
 }
 
 /* Run one kubectl for objs[idx[0..m)]; k holds what came back. 0 when kubectl ran, -1 after printing. */
-static int batch_run(const struct gt_kube_opts *o, enum batch_verb verb, json_t *const *objs, const size_t *idx,
+static int ap_batch_run(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_t *const *objs, const size_t *idx,
 		     size_t m, unsigned budget_s, struct kube_run *k)
 {
 	char manager[300], rt[64], ns[300];
-	char *argv[KUBE_MAX_ARGS] = { "kubectl" };
+	char *argv[AP_MAX_ARGS] = { "kubectl" };
 	size_t n = 1;
-	request_timeout_arg(o, budget_s, rt);
-	if (verb == BATCH_APPLY) {
+	ap_request_timeout_arg(o, budget_s, rt);
+	if (verb == AP_BATCH_APPLY) {
 		snprintf(manager, sizeof(manager), "--field-manager=%s", o->field_manager ? o->field_manager : gt_program());
 		argv[n++] = "apply", argv[n++] = "--server-side", argv[n++] = manager;
 		if (o->force_conflicts)
@@ -728,21 +728,21 @@ static int batch_run(const struct gt_kube_opts *o, enum batch_verb verb, json_t 
 	}
 	argv[n++] = "--filename=-";
 	argv[n++] = "--output=name";
-	char *body = apply_list_body_new(verb, objs, idx, m);
+	char *body = ap_list_body_new(verb, objs, idx, m);
 	if (!body)
 		return gt_error("out of memory"), -1;
 	memset(k, 0, sizeof(*k));
 	k->argv = argv;
 	k->in = body;
 	k->in_len = strlen(body);
-	set_budget(k, o, budget_s);
+	ap_set_budget(k, o, budget_s);
 	int r = run(k);
 	memset(body, 0, k->in_len);
 	free(body);
 	return r;
 }
 
-static bool exited_ok(const struct kube_run *k)
+static bool ap_exited_ok(const struct kube_run *k)
 {
 	return WIFEXITED(k->status) && WEXITSTATUS(k->status) == 0;
 }
@@ -752,7 +752,7 @@ static bool exited_ok(const struct kube_run *k)
  * objects of that name were sent. Same-named objects in two namespaces that were
  * confirmed fewer times are ambiguous and count as not confirmed. confirmed[i] per idx.
  */
-static int match_confirmed(json_t *const *objs, const size_t *idx, size_t m, const struct out_buf *out,
+static int ap_match_confirmed(json_t *const *objs, const size_t *idx, size_t m, const struct out_buf *out,
 			   bool *confirmed)
 {
 	json_t *sent = json_object(), *seen = json_object();
@@ -762,7 +762,7 @@ static int match_confirmed(json_t *const *objs, const size_t *idx, size_t m, con
 	if (!keys)
 		r = -1;
 	for (size_t i = 0; r == 0 && i < m; i++) {
-		keys[i] = name_key_new(objs[idx[i]]);
+		keys[i] = ap_name_key_new(objs[idx[i]]);
 		if (!keys[i])
 			r = -1;
 		else
@@ -785,28 +785,28 @@ static int match_confirmed(json_t *const *objs, const size_t *idx, size_t m, con
 }
 
 /* One object alone: its own error, and the second try of a transient one. */
-static void batch_one(const struct gt_kube_opts *o, enum batch_verb verb, json_t *const *objs, size_t i,
+static void ap_batch_one(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_t *const *objs, size_t i,
 		      unsigned budget_s, struct gt_kube_outcome *out)
 {
 	struct kube_run k;
-	if (batch_run(o, verb, objs, &i, 1, budget_s, &k) < 0) {
+	if (ap_batch_run(o, verb, objs, &i, 1, budget_s, &k) < 0) {
 		out->ok = false;
 		free(out->message);
 		out->message = strdup(k.timed_out ? "kubectl did not finish within the timeout" : "kubectl could not be run");
-	} else if (exited_ok(&k)) {
+	} else if (ap_exited_ok(&k)) {
 		out->ok = true;
 		free(out->message);
 		out->message = NULL;
 	} else {
 		out->ok = false;
 		free(out->message);
-		out->message = error_text_new(o, &k.err, true);
+		out->message = ap_error_text_new(o, &k.err, true);
 	}
 	out_free(&k.out);
 	out_free(&k.err);
 }
 
-static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *const *objs, size_t n, unsigned budget_s,
+static int ap_batch(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_t *const *objs, size_t n, unsigned budget_s,
 		 struct gt_kube_outcome *out)
 {
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
@@ -820,15 +820,15 @@ static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *con
 		idx[i] = i, out[i].ok = false, out[i].message = NULL;
 	if (n == 0)
 		return free(idx), free(confirmed), 0;
-	if (batch_run(o, verb, objs, idx, n, budget_s, &k) < 0) {
+	if (ap_batch_run(o, verb, objs, idx, n, budget_s, &k) < 0) {
 		for (size_t i = 0; i < n; i++)
 			out[i].message = strdup(k.timed_out ? "kubectl did not finish within the timeout" : "kubectl could not be run");
 		out_free(&k.out), out_free(&k.err), free(idx), free(confirmed);
 		return k.timed_out ? (int)n : -1;
 	}
-	char *text = error_text_new(o, &k.err, true);
-	bool all_ok = exited_ok(&k);
-	if (!all_ok && match_confirmed(objs, idx, n, &k.out, confirmed) < 0) {
+	char *text = ap_error_text_new(o, &k.err, true);
+	bool all_ok = ap_exited_ok(&k);
+	if (!all_ok && ap_match_confirmed(objs, idx, n, &k.out, confirmed) < 0) {
 		out_free(&k.out), out_free(&k.err), free(idx), free(confirmed), free(text);
 		return -1;
 	}
@@ -838,7 +838,7 @@ static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *con
 		n_failed += !out[i].ok;
 	}
 	bool unreachable = n_failed == n && gt_kube_message_unreachable(text) && !strstr(text, "EOF");
-	bool alone = n_failed == 1 && !message_transient(text);
+	bool alone = n_failed == 1 && !ap_message_transient(text);
 	unsigned left = budget_s ? budget_s - (unsigned)(time(NULL) - t0 < budget_s ? time(NULL) - t0 : budget_s) : 0;
 	bool no_time = budget_s && left < 1; /* the re-runs would outlive the budget */
 	for (size_t i = 0; i < n; i++) {
@@ -847,7 +847,7 @@ static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *con
 		if (unreachable || alone || no_time)
 			out[i].message = strdup(text && *text ? text : "kubectl failed without saying why");
 		else
-			batch_one(o, verb, objs, i, left, &out[i]);
+			ap_batch_one(o, verb, objs, i, left, &out[i]);
 		failed += !out[i].ok;
 	}
 	free(text);
@@ -861,21 +861,21 @@ static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *con
 int gt_kube_apply_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s,
 			struct gt_kube_outcome *out)
 {
-	return batch(o, BATCH_APPLY, objs, n, budget_s, out);
+	return ap_batch(o, AP_BATCH_APPLY, objs, n, budget_s, out);
 }
 
 int gt_kube_delete_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s,
 			 struct gt_kube_outcome *out)
 {
-	return batch(o, BATCH_DELETE, objs, n, budget_s, out);
+	return ap_batch(o, AP_BATCH_DELETE, objs, n, budget_s, out);
 }
 
 /* Run argv (no stdin) within budget_s; 0 with k filled, -1 after printing (k freed). */
-static int run_plain(const struct gt_kube_opts *o, char **argv, unsigned budget_s, struct kube_run *k)
+static int ap_run_plain(const struct gt_kube_opts *o, char **argv, unsigned budget_s, struct kube_run *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->argv = argv;
-	set_budget(k, o, budget_s);
+	ap_set_budget(k, o, budget_s);
 	if (run(k) < 0)
 		return out_free(&k->out), out_free(&k->err), -1;
 	return 0;
@@ -889,7 +889,7 @@ int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *na
 	size_t a = 0;
 	if (r < 0)
 		return free(argv), free(owned), gt_error("out of memory"), -1;
-	request_timeout_arg(o, budget_s, rt);
+	ap_request_timeout_arg(o, budget_s, rt);
 	snprintf(to, sizeof(to), "--timeout=%us", budget_s ? budget_s : GT_KUBE_DEFAULT_TIMEOUT);
 	argv[a++] = "kubectl", argv[a++] = "wait", argv[a++] = "--for=condition=Established", argv[a++] = rt;
 	argv[a++] = to;
@@ -903,7 +903,7 @@ int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *na
 	}
 	struct kube_run k;
 	if (r == 0 && n > 0)
-		r = run_plain(o, argv, budget_s, &k) < 0 || !succeeded(o, &k) ? -1 : 0;
+		r = ap_run_plain(o, argv, budget_s, &k) < 0 || !succeeded(o, &k) ? -1 : 0;
 	if (r == 0 && n > 0)
 		out_free(&k.out), out_free(&k.err);
 	for (size_t i = 0; i < n; i++)
@@ -914,7 +914,7 @@ int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *na
 }
 
 /* Does live (from kubectl get) have the identity of obj? Namespace "" on obj matches any (the context's). */
-static bool same_identity(const json_t *obj, const json_t *live)
+static bool ap_same_identity(const json_t *obj, const json_t *live)
 {
 	struct gt_ref a, b;
 	if (gt_obj_ref(obj, &a, NULL) < 0 || gt_obj_ref(live, &b, NULL) < 0)
@@ -924,14 +924,14 @@ static bool same_identity(const json_t *obj, const json_t *live)
 }
 
 /* The items of kubectl get -o json's answer (an object or a List) matched back to objs[idx[..]]. */
-static void take_items(json_t *answer, json_t *const *objs, const size_t *idx, size_t m, json_t **live)
+static void ap_take_items(json_t *answer, json_t *const *objs, const size_t *idx, size_t m, json_t **live)
 {
 	json_t *items = json_object_get(answer, "items"), *one = NULL;
 	size_t count = json_is_array(items) ? json_array_size(items) : 1;
 	for (size_t j = 0; j < count; j++) {
 		one = json_is_array(items) ? json_array_get(items, j) : answer;
 		for (size_t i = 0; i < m; i++)
-			if (!live[idx[i]] && same_identity(objs[idx[i]], one)) {
+			if (!live[idx[i]] && ap_same_identity(objs[idx[i]], one)) {
 				live[idx[i]] = json_incref(one);
 				break;
 			}
@@ -939,7 +939,7 @@ static void take_items(json_t *answer, json_t *const *objs, const size_t *idx, s
 }
 
 /* kubectl's `the server doesn't have a resource type "X"`: X (the part before the group), or NULL. */
-static char *unknown_type_new(const char *text)
+static char *ap_unknown_type_new(const char *text)
 {
 	const char *p = text ? strstr(text, "doesn't have a resource type \"") : NULL;
 	if (!p)
@@ -950,7 +950,7 @@ static char *unknown_type_new(const char *text)
 }
 
 /* types (a JSON object used as a set of "kind.group") as "a,b,c"; NULL when out of memory. */
-static char *types_csv_new(const json_t *types)
+static char *ap_types_csv_new(const json_t *types)
 {
 	size_t len = 1;
 	const char *t;
@@ -967,7 +967,7 @@ static char *types_csv_new(const json_t *types)
 }
 
 /* Drop from types those kubectl said the server lacks (matched on the part before the group). */
-static bool drop_type(json_t *types, const char *unknown)
+static bool ap_drop_type(json_t *types, const char *unknown)
 {
 	const char *t;
 	json_t *v;
@@ -988,7 +988,7 @@ static bool drop_type(json_t *types, const char *unknown)
  * cluster-scoped kinds) for objs[idx[0..m)]: a list per kind, not a request per
  * object. Kinds the server does not serve (a CRD not applied yet) have no live objects.
  */
-static int get_namespace(const struct gt_kube_opts *o, json_t *const *objs, const size_t *idx, size_t m,
+static int ap_get_namespace(const struct gt_kube_opts *o, json_t *const *objs, const size_t *idx, size_t m,
 			 const char *ns, unsigned budget_s, json_t **live, char **why)
 {
 	char rt[64], nsarg[300];
@@ -996,38 +996,38 @@ static int get_namespace(const struct gt_kube_opts *o, json_t *const *objs, cons
 	int r = types ? 0 : -1;
 	for (size_t i = 0; r == 0 && i < m; i++) {
 		struct gt_ref ref;
-		char *type = gt_obj_ref(objs[idx[i]], &ref, NULL) == 0 ? type_name_new(&ref) : NULL;
+		char *type = gt_obj_ref(objs[idx[i]], &ref, NULL) == 0 ? ap_type_name_new(&ref) : NULL;
 		r = type ? json_object_set_new(types, type, json_true()) : -1;
 		free(type);
 	}
 	if (r < 0)
 		gt_error("out of memory");
 	while (r == 0 && json_object_size(types) > 0) {
-		char *csv = types_csv_new(types);
-		char *argv[KUBE_MAX_ARGS] = { "kubectl", "get", csv, "--show-managed-fields", "--output=json", rt, NULL };
-		request_timeout_arg(o, budget_s, rt);
+		char *csv = ap_types_csv_new(types);
+		char *argv[AP_MAX_ARGS] = { "kubectl", "get", csv, "--show-managed-fields", "--output=json", rt, NULL };
+		ap_request_timeout_arg(o, budget_s, rt);
 		if (*ns) {
 			snprintf(nsarg, sizeof(nsarg), "--namespace=%s", ns);
 			argv[6] = nsarg;
 		}
 		struct kube_run k;
-		if (!csv || run_plain(o, argv, budget_s, &k) < 0) {
+		if (!csv || ap_run_plain(o, argv, budget_s, &k) < 0) {
 			free(csv);
 			r = -1;
 			break;
 		}
 		free(csv);
-		char *text = exited_ok(&k) ? NULL : error_text_new(o, &k.err, false);
-		char *unknown = unknown_type_new(text);
-		if (exited_ok(&k)) {
+		char *text = ap_exited_ok(&k) ? NULL : ap_error_text_new(o, &k.err, false);
+		char *unknown = ap_unknown_type_new(text);
+		if (ap_exited_ok(&k)) {
 			json_error_t e;
 			json_t *answer = k.out.len ? json_loadb(k.out.data, k.out.len, 0, &e) : NULL;
 			if (k.out.len && !answer)
 				r = -1, gt_error("kubectl get: unreadable answer: %s", e.text);
-			take_items(answer, objs, idx, m, live);
+			ap_take_items(answer, objs, idx, m, live);
 			json_decref(answer);
 			json_object_clear(types);
-		} else if (!unknown || !drop_type(types, unknown)) {
+		} else if (!unknown || !ap_drop_type(types, unknown)) {
 			gt_error("kubectl get: %s", text && *text ? text : "failed");
 			if (why && !*why)
 				*why = text, text = NULL;
@@ -1065,7 +1065,7 @@ int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t 
 			if (!done[j] && gt_obj_ref(objs[j], &rj, NULL) == 0 && *rj.name && !strcmp(rj.namespace, ref.namespace))
 				idx[m++] = j, done[j] = true;
 		}
-		r = get_namespace(o, objs, idx, m, ref.namespace, budget_s, live, why);
+		r = ap_get_namespace(o, objs, idx, m, ref.namespace, budget_s, live, why);
 	}
 	free(done);
 	free(idx);
