@@ -86,13 +86,34 @@ static const char *status_color(const struct report *r, enum item_status s)
 	return s == ST_FAILED ? "\033[31m" : s == ST_OK ? "\033[32m" : "\033[33m";
 }
 
-static void table_row(struct report *r, const struct item *it)
+/* "apps/Deployment/my-app": the OBJECT column. */
+static void object_name(const struct item *it, char *buf, size_t size)
 {
-	char kind[300];
-	snprintf(kind, sizeof(kind), "%s%s%s/%s", it->ref.group, *it->ref.group ? "/" : "", it->ref.kind, it->ref.name);
-	printf("%-8s %5ld  %-9s %s%-7s%s  %-40s %-12s %s\n", phase_name(it->phase), it->wave, gt_action_name(it->action),
-	       status_color(r, it->status), status_name(it->status), r->color ? "\033[0m" : "", kind,
-	       *it->ref.namespace ? it->ref.namespace : "-", it->message ? it->message : "");
+	snprintf(buf, size, "%s%s%s/%s", it->ref.group, *it->ref.group ? "/" : "", it->ref.kind, it->ref.name);
+}
+
+/* Column widths from the longest cell, so the table lines up whatever the names. */
+struct widths {
+	int object, ns;
+};
+
+static void widen(struct widths *w, const struct item *it)
+{
+	char obj[600];
+	object_name(it, obj, sizeof(obj));
+	int o = (int)strlen(obj), n = *it->ref.namespace ? (int)strlen(it->ref.namespace) : 1;
+	w->object = o > w->object ? o : w->object;
+	w->ns = n > w->ns ? n : w->ns;
+}
+
+static void table_row(struct report *r, const struct widths *w, const struct item *it)
+{
+	char obj[600];
+	object_name(it, obj, sizeof(obj));
+	bool msg = it->message && *it->message; /* no padding at the end of a line */
+	printf("%-8s %5ld  %-9s %s%-7s%s  %-*s  %-*s%s%s\n", phase_name(it->phase), it->wave, gt_action_name(it->action),
+	       status_color(r, it->status), status_name(it->status), r->color ? "\033[0m" : "", w->object, obj,
+	       msg ? w->ns : 0, *it->ref.namespace ? it->ref.namespace : "-", msg ? "  " : "", msg ? it->message : "");
 }
 
 struct counts {
@@ -126,12 +147,17 @@ int report_finish(struct report *r, struct plan *p)
 	for (size_t i = 0; i < p->n_prune; i++)
 		report_item(r, &p->prune[i]), count(&c, &p->prune[i]);
 	if (r->format == GT_FORMAT_TEXT) {
-		printf("%-8s %5s  %-9s %-7s  %-40s %-12s %s\n", "PHASE", "WAVE", "ACTION", "STATUS", "OBJECT", "NAMESPACE",
-		       "MESSAGE");
+		struct widths w = { (int)strlen("OBJECT"), (int)strlen("NAMESPACE") };
 		for (size_t i = 0; i < p->n; i++)
-			table_row(r, &p->items[i]);
+			widen(&w, &p->items[i]);
 		for (size_t i = 0; i < p->n_prune; i++)
-			table_row(r, &p->prune[i]);
+			widen(&w, &p->prune[i]);
+		printf("%-8s %5s  %-9s %-7s  %-*s  %-*s  %s\n", "PHASE", "WAVE", "ACTION", "STATUS", w.object, "OBJECT", w.ns,
+		       "NAMESPACE", "MESSAGE");
+		for (size_t i = 0; i < p->n; i++)
+			table_row(r, &w, &p->items[i]);
+		for (size_t i = 0; i < p->n_prune; i++)
+			table_row(r, &w, &p->prune[i]);
 		printf("%zu created, %zu updated, %zu unchanged, %zu pruned, %zu failed, %zu skipped", c.created, c.updated,
 		       c.unchanged, c.pruned, c.failed, c.skipped);
 		if (c.planned)
