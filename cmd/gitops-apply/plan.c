@@ -398,13 +398,15 @@ static enum gt_exit items_from_changes(const json_t *changes, struct plan *p)
 			if (json_is_true(json_object_get(c, "ignored")) || gt_obj_is_hook(live))
 				continue;
 			it = push_item(&p->prune, &p->n_prune, &p->cap_prune, (json_t *)live, (json_t *)live);
+		} else if (desired || live) { /* an unchanged record may carry only one side */
+			it = push_item(&p->items, &p->n, &p->cap, (json_t *)(desired ? desired : live), (json_t *)live);
 		} else {
-			it = push_item(&p->items, &p->n, &p->cap, (json_t *)desired, (json_t *)live);
+			continue;
 		}
 		if (!it)
 			return GT_EXIT_INPUT;
 		it->action = a;
-		if (a != GT_ACTION_DELETE && gt_change_masked(c)) {
+		if ((a == GT_ACTION_CREATE || a == GT_ACTION_UPDATE || it->hook) && gt_change_masked(c)) { /* would be sent */
 			it->status = ST_FAILED;
 			item_set_message(it, "the Change record's Secret values are masked: run gitops-diff with --show-secrets, "
 					     "or pipe the objects themselves");
