@@ -59,6 +59,21 @@ is "$(results 'select(.status == "failed") | .ref.name + ": " + .message')" \
 is "$(results 'select(.status == "ok") | .ref.kind' | tr '\n' ,)" "Namespace,Secret,Service,Deployment," "the rest landed"
 kube_faults_clear
 
+# ---- two objects fail differently in one call: each gets its own error ----
+kube_user ops system:serviceaccount:ci:ops '[{"verb": ["patch", "create"], "resource": "services"}]'
+use_context ops
+fresh mixed
+kube_fault '{"method": "PATCH", "path": "/mixed/configmaps/my-app-config$", "status": 500, "message": "etcdserver: request timed out"}' >/dev/null
+run gitops-apply -f "$TMP/mixed.yaml" -o json
+is "$RC" 1 "a 500 and a 403 in one wave: exit 1"
+like "$(results 'select(.ref.kind == "ConfigMap") | .message')" '^Error from server \(InternalError\): etcdserver: request timed out$' \
+	"the ConfigMap's error is the 500, alone"
+like "$(results 'select(.ref.kind == "Service") | .message')" '^Error from server \(Forbidden\): services "my-app" is forbidden' \
+	"the Service's is the 403, alone"
+is "$(results 'select(.status == "ok") | .ref.kind' | tr '\n' ,)" "Namespace,Secret,Deployment," "the rest landed"
+kube_faults_clear
+use_context kube-standin
+
 # ---- 503 with Retry-After: kubectl retries by itself ----
 fresh busy
 kube_fault '{"method": "PATCH", "path": "/deployments/my-app$", "status": 503, "retryAfter": 1, "times": 2}' >/dev/null

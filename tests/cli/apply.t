@@ -135,6 +135,37 @@ PATCH /apis/stable.example.com/v1/namespaces/default/crontabs/nightly-report" "t
 is "$(calls 'kubectl wait')" 1 "waited for the CRD to be Established in between"
 is "$(field CronTab default nightly-report .spec.cronSpec)" "0 3 * * *" "the custom resource landed"
 
+# A CRD moves up to the wave of its first custom resource, as in Argo CD.
+cat >"$TMP/crd-waves.yaml" <<'EOF'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: backups.ops.example.com
+spec:
+  group: ops.example.com
+  scope: Namespaced
+  names: {plural: backups, singular: backup, kind: Backup}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: ops.example.com/v1
+kind: Backup
+metadata:
+  name: before-upgrade
+  namespace: default
+  annotations:
+    argocd.argoproj.io/sync-wave: "-5"
+spec:
+  target: db
+EOF
+run gitops-apply -f "$TMP/crd-waves.yaml" -o json
+is "$RC" 0 "a CR in wave -5, its CRD in wave 0: exit 0"
+is "$(results '(.wave|tostring) + " " + .ref.kind' | tr '\n' ,)" "-5 CustomResourceDefinition,-5 Backup," "the CRD went in wave -5"
+
 # ---- dry run ----
 sed 's/currency: EUR/currency: CHF/' "$FIX/waves.yaml" >"$TMP/waves-chf.yaml"
 kube_log_clear
