@@ -1,5 +1,4 @@
 /* sync: run the plan wave by wave: hooks, one kubectl apply per wave, health, then prune. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -358,6 +357,12 @@ enum gt_exit sync_run(const struct apply_opts *o, const struct gt_kube_opts *ko,
 		if (failed || t.step_failed) {
 			failed = true;
 			skip_rest(p, b, GT_PHASE_SKIP, r, "not applied: an earlier wave failed");
+			break;
+		}
+		if (!o->dry_run && apply_left(o, start) <= 0) {
+			gt_error("--timeout reached: the remaining waves are not applied");
+			failed = true, t.failed++;
+			skip_rest(p, b, GT_PHASE_SKIP, r, "not applied: --timeout reached");
 			break;
 		}
 		if (p->items[b].phase == GT_PHASE_POSTSYNC && !postsync_ready && !o->wait && !o->dry_run) {
