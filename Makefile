@@ -35,7 +35,7 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 TEST_TOOLS := build/tests/yaml2json
 
-.PHONY: all deps check demo install uninstall clean tests bench completions
+.PHONY: all deps check demo install uninstall clean tests bench completions krew
 all: $(BINS)
 
 # Rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build).
@@ -87,6 +87,12 @@ BASHCOMPDIR ?= $(SHAREDIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(SHAREDIR)/zsh/site-functions
 FISHCOMPDIR ?= $(SHAREDIR)/fish/vendor_completions.d
 
+# kubectl plugins: kubectl-gitops-VERB runs gitops-VERB ("-" inside a verb is "_", as kubectl
+# looks it up: kubectl gitops repo-add -> kubectl-gitops-repo_add), kubectl_complete-gitops-VERB
+# completes it (kubectl 1.26+). argocd-gitops dispatches `argocd gitops VERB` (argocd 3.1+), and
+# as kubectl-gitops serves `kubectl gitops` without a verb and krew installs (plugins/gitops.yaml).
+KUBECTL_NAMES := $(foreach t,$(TOOLS),gitops-$(subst -,_,$(t:gitops-%=%)))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
@@ -98,11 +104,46 @@ install: all
 		install -m 644 completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t && \
 		install -m 644 completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish || exit 1; \
 	done
+	set -- $(KUBECTL_NAMES); for t in $(TOOLS); do \
+		ln -sf $$t $(DESTDIR)$(BINDIR)/kubectl-$$1 && \
+		install -m 755 completions/kubectl_complete-$$1 $(DESTDIR)$(BINDIR)/ && shift || exit 1; \
+	done
+	sed 's/@VERSION@/$(VERSION)/' plugins/argocd-gitops >$(DESTDIR)$(BINDIR)/.argocd-gitops.tmp
+	chmod 755 $(DESTDIR)$(BINDIR)/.argocd-gitops.tmp
+	mv -f $(DESTDIR)$(BINDIR)/.argocd-gitops.tmp $(DESTDIR)$(BINDIR)/argocd-gitops
+	ln -sf argocd-gitops $(DESTDIR)$(BINDIR)/kubectl-gitops
+	install -m 755 plugins/kubectl_complete-gitops $(DESTDIR)$(BINDIR)/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 		$(DESTDIR)$(MANDIR)/man7/gitops-tools.7 $(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) \
-		$(TOOLS:%=$(DESTDIR)$(ZSHCOMPDIR)/_%) $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish)
+		$(TOOLS:%=$(DESTDIR)$(ZSHCOMPDIR)/_%) $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish) \
+		$(KUBECTL_NAMES:%=$(DESTDIR)$(BINDIR)/kubectl-%) \
+		$(KUBECTL_NAMES:%=$(DESTDIR)$(BINDIR)/kubectl_complete-%) \
+		$(DESTDIR)$(BINDIR)/argocd-gitops $(DESTDIR)$(BINDIR)/kubectl-gitops \
+		$(DESTDIR)$(BINDIR)/kubectl_complete-gitops
+
+# krew: this machine's archive (the tools and, as kubectl-gitops, the dispatcher; no symlinks)
+# and plugins/gitops.yaml filled in for it, in build/krew/. KREW_URL: where the archives are
+# downloaded from (a release's download URL); HOMEPAGE: the project's page.
+KREW_OS   ?= $(shell uname -s | tr A-Z a-z)
+KREW_ARCH ?= $(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+KREW_URL  ?= https://example.invalid/gitops-tools/releases/download/v$(VERSION)
+HOMEPAGE  ?= https://example.invalid/gitops-tools
+KREW_DIR  ?= build/krew
+KREW_TREE := $(KREW_DIR)/gitops-tools-$(VERSION)
+KREW_TGZ  := $(KREW_DIR)/gitops-tools-$(VERSION)-$(KREW_OS)-$(KREW_ARCH).tar.gz
+
+krew: all
+	rm -rf $(KREW_TREE) && mkdir -p $(KREW_TREE)/bin
+	install -m 755 $(BINS) $(KREW_TREE)/bin/
+	sed 's/@VERSION@/$(VERSION)/' plugins/argocd-gitops >$(KREW_TREE)/bin/kubectl-gitops
+	chmod 755 $(KREW_TREE)/bin/kubectl-gitops
+	tar -C $(KREW_DIR) --owner=0 --group=0 --numeric-owner --sort=name -czf $(KREW_TGZ) gitops-tools-$(VERSION)
+	sha=$$(sha256sum $(KREW_TGZ) | cut -c1-64) && \
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@URL@|$(KREW_URL)|g' -e 's|@HOMEPAGE@|$(HOMEPAGE)|g' \
+		-e "s|@SHA256_$(KREW_OS)_$(KREW_ARCH)@|$$sha|" plugins/gitops.yaml >$(KREW_DIR)/gitops.yaml
+	@echo "$(KREW_TGZ)"; echo "$(KREW_DIR)/gitops.yaml"
 
 completions: all
 	tests/tools/gen-completions

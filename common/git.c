@@ -27,6 +27,15 @@ struct gt_repo {
 	char default_branch[256];
 };
 
+/* What one clone, fetch or push has shown of its progress (see "progress on a terminal"). */
+struct progress {
+	bool on;           /* stderr is a terminal and not -q */
+	const char *label; /* the phase on the line now ("receiving objects"), or NULL */
+	int percent;       /* last percentage drawn for label; -1 none yet */
+	int width;         /* characters drawn on the line, to blank what a shorter redraw leaves */
+	bool done;         /* the line of label is finished */
+};
+
 /* Per network operation: libgit2 asks for credentials again after a 401, so the
  * count must restart for each fetch and each push. */
 struct net_op {
@@ -35,6 +44,7 @@ struct net_op {
 	bool auth_rejected;
 	bool no_token; /* the server asked and we had nothing to give */
 	char *push_status; /* first rejection reported by the server for our ref */
+	struct progress progress;
 };
 
 /* ---- options and credentials ---- */
@@ -231,6 +241,89 @@ static int remote_error(const struct gt_repo *r, const struct net_op *op, const 
 	return -1;
 }
 
+/* ---- progress on a terminal: a clone, fetch or push of a large repository takes a while, so
+ * show what it is doing the way git does ("gitops-set-image: receiving objects:  42% (420/1000),
+ * 1.2 MiB"), one line per phase redrawn with \r when the whole percentage changes (so at most 101
+ * draws per phase, whatever the callback rate). Only when stderr is a terminal and without -q:
+ * pipes, files and CI logs stay as they were. ---- */
+
+static const char PHASE_RECEIVING[] = "receiving objects";
+static const char PHASE_RESOLVING[] = "resolving deltas";
+static const char PHASE_WRITING[] = "writing objects";
+
+static void progress_begin(struct progress *p)
+{
+	p->on = gt_verbosity() >= 1 && isatty(STDERR_FILENO);
+	p->label = NULL;
+	p->percent = -1;
+	p->width = 0;
+	p->done = false;
+}
+
+/* Leave the line of an unfinished phase, so that what is printed next starts on its own line. */
+static void progress_end(struct progress *p)
+{
+	if (p->on && p->label && !p->done && p->percent >= 0)
+		fputc('\n', stderr);
+	p->label = NULL;
+	p->done = true;
+}
+
+static void progress_show(struct progress *p, const char *label, size_t cur, size_t total, size_t bytes)
+{
+	if (!p->on || total == 0)
+		return;
+	if (label != p->label) {
+		progress_end(p);
+		p->label = label;
+		p->percent = -1;
+		p->width = 0;
+		p->done = false;
+	}
+	if (p->done)
+		return;
+	if (cur > total)
+		cur = total;
+	int percent = (int)(cur * 100 / total);
+	if (percent == p->percent)
+		return;
+	p->percent = percent;
+	char size[32] = "";
+	if (bytes >= 1024 * 1024)
+		snprintf(size, sizeof(size), ", %.1f MiB", bytes / (1024.0 * 1024.0));
+	else if (bytes >= 1024)
+		snprintf(size, sizeof(size), ", %.1f KiB", bytes / 1024.0);
+	else if (bytes > 0)
+		snprintf(size, sizeof(size), ", %zu bytes", bytes);
+	p->done = cur == total;
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%s: %s: %3d%% (%zu/%zu)%s%s", gt_program(), label, percent, cur,
+			 total, size, p->done ? ", done." : "");
+	if (n < 0)
+		return;
+	fprintf(stderr, "\r%s%*s%s", line, p->width > n ? p->width - n : 0, "", p->done ? "\n" : "");
+	p->width = n;
+	fflush(stderr);
+}
+
+/* Fetch: objects arrive, then their deltas are resolved. */
+static void progress_fetch(struct progress *p, const git_indexer_progress *s)
+{
+	bool receiving = s->received_objects < s->total_objects || s->total_deltas == 0 ||
+			 (p->label == PHASE_RECEIVING && !p->done);
+	if (receiving)
+		progress_show(p, PHASE_RECEIVING, s->received_objects, s->total_objects, s->received_bytes);
+	else
+		progress_show(p, PHASE_RESOLVING, s->indexed_deltas, s->total_deltas, 0);
+}
+
+static int on_push_transfer(unsigned int current, unsigned int total, size_t bytes, void *payload)
+{
+	struct net_op *op = payload;
+	progress_show(&op->progress, PHASE_WRITING, current, total, bytes);
+	return net_timed_out ? -1 : 0;
+}
+
 /* ---- libgit2 callbacks ---- */
 
 static int on_credentials(git_credential **out, const char *url, const char *user_from_url, unsigned int allowed,
@@ -269,8 +362,8 @@ static int on_certificate(git_cert *cert, int valid, const char *host, void *pay
 
 static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
-	(void)stats;
-	(void)payload;
+	struct net_op *op = payload;
+	progress_fetch(&op->progress, stats);
 	return net_timed_out ? -1 : 0;
 }
 
@@ -298,6 +391,7 @@ static void set_callbacks(git_remote_callbacks *cb, struct net_op *op)
 	cb->transfer_progress = on_transfer;
 	cb->sideband_progress = on_sideband;
 	cb->push_update_reference = on_push_update;
+	cb->push_transfer_progress = on_push_transfer;
 	cb->payload = op;
 }
 
@@ -522,12 +616,14 @@ int gt_repo_fetch(struct gt_repo *r)
 	fo.update_fetchhead = 0;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	net_begin(timeout_of(r));
+	progress_begin(&op.progress);
 	rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
 	if (rc == 0) {
 		learn_default_branch(r, remote);
 		op.cred_calls = 0;
 		rc = git_remote_fetch(remote, &refspecs, &fo, "fetch");
 	}
+	progress_end(&op.progress);
 	net_end();
 	if (rc < 0)
 		remote_error(r, &op, "fetch", rc);
@@ -889,7 +985,9 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 	set_callbacks(&po.callbacks, &op);
 	po.proxy_opts.type = GIT_PROXY_AUTO;
 	net_begin(timeout_of(r));
+	progress_begin(&op.progress);
 	int rc = git_remote_push(remote, &refspecs, &po);
+	progress_end(&op.progress);
 	net_end();
 	git_remote_free(remote);
 	enum push_outcome out;

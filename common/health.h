@@ -68,13 +68,17 @@ struct gt_health_wait_opts {
 /*
  * Wait until every object named by objs (a JSON array of objects; only
  * apiVersion, kind, metadata.namespace and metadata.name are read) is Healthy
- * (or Suspended with suspended_ok), polling the cluster through kubectl with
- * ONE `kubectl get -f -` per look, whatever the number of objects. An object
- * not found is Missing. *records is set to a new JSON array of Health
- * records, one per entry of objs, in the same order (on every return but an
- * allocation failure). Returns 0 all healthy, 1 not (timeout, or Degraded
- * longer than degraded_grace), -1 when the cluster could not be asked (kubectl
- * failed; already reported: a GT_EXIT_REMOTE).
+ * or Suspended (waiting changes neither), until one has been Degraded for
+ * degraded_grace, or until timeout, polling the cluster through kubectl with
+ * ONE `kubectl get -f -` per look, whatever the number of objects (ko->namespace
+ * names the namespace of objects without one). An object not found, or of a
+ * kind the server does not serve, is Missing; an object without a name can
+ * never be found. *records is set to a new JSON array of Health records, one
+ * per entry of objs, in the same order (NULL only when the first look failed
+ * or memory ran out). Returns 0 when all are Healthy (or Suspended, with
+ * suspended_ok), 1 when not, -1 when a look failed (kubectl could not ask the
+ * cluster; already reported: a GT_EXIT_REMOTE). The last look may run past
+ * timeout by its own duration (its kubectl gets at least 5 s).
  */
 int gt_health_wait(const struct gt_kube_opts *ko, const json_t *objs, const struct gt_health_wait_opts *wo,
 		   json_t **records);

@@ -39,7 +39,5 @@ _gitops_health()
 		mapfile -t COMPREPLY < <(compgen -W '-f --file --cluster --wait --timeout --interval --degraded-grace -n --namespace -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
-	compopt -o filenames 2>/dev/null
-	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 } &&
 	complete -F _gitops_health gitops-health

@@ -19,4 +19,3 @@ complete -c gitops-health -s q -l quiet -d 'print errors only'
 complete -c gitops-health -s v -l verbose -d 'say more (repeatable)'
 complete -c gitops-health -s h -l help -d 'show this help and exit'
 complete -c gitops-health -l version -d 'show the version and exit'
-complete -c gitops-health -F

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -162,10 +163,16 @@ static json_t *named_by_ref_new(const json_t *ref)
 	return json_pack("{s:s, s:O, s:o}", "apiVersion", api, "kind", json_object_get(ref, "kind"), "metadata", meta);
 }
 
-/* A Change or Result names an object that should now run; a deletion or a skipped object does not. */
+/*
+ * A Change or Result names an object that should now run; a deletion, a
+ * skipped object, or a hook known only by its generateName does not.
+ */
 static bool record_names_live_object(const json_t *rec)
 {
 	const char *kind = json_string_value(json_object_get(rec, "kind"));
+	const char *name = json_string_value(json_object_get(json_object_get(rec, "ref"), "name"));
+	if (name && !*name)
+		return false;
 	const char *action = json_string_value(json_object_get(rec, "action"));
 	const char *status = json_string_value(json_object_get(rec, "status"));
 	if (!kind || (strcmp(kind, "Change") && strcmp(kind, "Result")))
@@ -314,18 +321,19 @@ static void show_progress(void *ctx, const json_t *records, double elapsed)
 		gt_debug("%zu of %zu healthy after %.1fs", healthy, n, elapsed);
 }
 
-/* Why the wait ended without success, one line per object that is not done. */
-static void report_unhealthy(const struct health_opts *o, const json_t *records)
+/* Why the wait ended without success (it ran for elapsed seconds), then one line per object that is not Healthy. */
+static void report_unhealthy(const struct health_opts *o, const json_t *records, double elapsed)
 {
-	size_t i, n = json_array_size(records), bad = n - count_healthy(records);
+	size_t i, n = json_array_size(records), bad = n - count_healthy(records), unsettled = 0;
 	const json_t *rec;
-	bool degraded = false;
 	json_array_foreach(records, i, rec)
-		degraded |= !strcmp(rec_str(rec, "status"), "Degraded");
-	if (degraded)
+		unsettled += strcmp(rec_str(rec, "status"), "Healthy") && strcmp(rec_str(rec, "status"), "Suspended");
+	if (!unsettled) /* a paused Deployment or a suspended Job: waiting longer changes nothing */
+		gt_error("%zu of %zu objects Suspended, not healthy", bad, n);
+	else if (elapsed < o->w.timeout) /* with objects still to settle, only a Degraded one ends the wait early */
 		gt_error("%zu of %zu objects not healthy; stopped on Degraded (--degraded-grace %gs)", bad, n,
 			 o->w.degraded_grace);
-	else if (o->wait)
+	else
 		gt_error("%zu of %zu objects not healthy after --timeout %gs", bad, n, o->w.timeout);
 	json_array_foreach(records, i, rec) {
 		const char *status = rec_str(rec, "status");
@@ -344,11 +352,14 @@ static int judge_live(struct health_opts *o, const json_t *objects, json_t **rec
 	o->w.ctx = &tty;
 	if (!o->wait)
 		o->w.timeout = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = gt_health_wait(&o->kube, objects, &o->w, records);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (o->w.progress && tty)
 		fputs("\r\033[K", stderr);
 	if (r == 1 && o->wait)
-		report_unhealthy(o, *records);
+		report_unhealthy(o, *records, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return r;
 }
 

@@ -153,6 +153,15 @@ run gitops-health --wait --timeout 10m -f "$TMP/job.yaml"
 is "$RC" 1 "a failed Job: exit 1"
 is "$(jq -r '"\(.status): \(.message)"' <<<"$OUT")" "Degraded: Job has reached the specified backoff limit" "Degraded with the Job's reason"
 
+# A paused Deployment is Suspended: the wait ends at once (waiting changes nothing), exit 1
+deployment held 'kube-standin/ready-delay: "0"' | sed 's/^spec:$/spec:\n  paused: true/' >"$TMP/held.yaml"
+kubectl apply --server-side --field-manager=ci -f "$TMP/held.yaml" >/dev/null
+run gitops-health --wait --timeout 10m --interval 0.2s -v -f "$TMP/held.yaml"
+is "$RC" 1 "a paused Deployment: exit 1"
+is "$(jq -r '"\(.status): \(.message)"' <<<"$OUT")" "Suspended: Deployment is paused" "Suspended, as Argo CD says"
+like "$ERR" "gitops-health: 1 of 1 objects Suspended, not healthy" "the wait ended because it is Suspended, not on the 10m timeout"
+is "$(looks)" 1 "after one look"
+
 # ---------------------------------------------------------------------------------------------
 # --cluster without --wait: one look; Missing objects; kinds the server does not know
 
@@ -194,11 +203,13 @@ cat >"$TMP/results.jsonl" <<'EOF2'
 {"apiVersion":"gitops/v1","kind":"Result","ref":{"group":"","version":"v1","kind":"Service","namespace":"demo","name":"web"},"action":"unchanged","status":"ok","message":"","wave":0,"phase":"Sync"}
 {"apiVersion":"gitops/v1","kind":"Result","ref":{"group":"","version":"v1","kind":"ConfigMap","namespace":"demo","name":"old-config"},"action":"delete","status":"ok","message":"","wave":0,"phase":"Sync"}
 {"apiVersion":"gitops/v1","kind":"Change","action":"create","ref":{"group":"","version":"v1","kind":"ConfigMap","namespace":"demo","name":"web-config"}}
+{"apiVersion":"gitops/v1","kind":"Result","ref":{"group":"batch","version":"v1","kind":"Job","namespace":"demo","name":""},"action":"create","status":"ok","message":"","wave":0,"phase":"PreSync"}
 EOF2
 run gitops-health --wait --timeout 1m -f "$TMP/results.jsonl"
 is "$RC" 0 "Result and Change records name what to wait for: exit 0"
 is "$(jq -r '.kind + (if .action == "delete" then "(delete)" else "" end)' <<<"$OUT" | paste -sd' ')" \
-	"Commit Result(delete) Health Health Health" "the Commit and the deletion pass through; the rest become Health records"
+	"Commit Result(delete) Result Health Health Health" \
+	"the Commit, the deletion and the unnamed hook pass through; the rest become Health records"
 is "$(statuses <<<"$OUT")" "Deployment/web=Healthy Service/web=Healthy ConfigMap/web-config=Healthy" "a deleted object is not waited for"
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# completion-shells.t: for every tool, each option's value completes the same in bash (with
+# bash-completion), zsh, fish and kubectl's plugin completion (completions/kubectl_complete-*),
+# and what it offers is what --help says the option takes:
+#   - an argument whose help lists its values ("json or yaml", "git or helm") offers exactly those,
+#     also after --opt= and after the short option, and narrowed by a typed prefix;
+#   - FILE offers files, DIR directories only, any other argument (NAME, N, URL) nothing at all,
+#     not even file names;
+#   - the operands: DIR directories, FILE files, none nothing.
+# The expectations are read from --help here, independently of tests/tools/gen-completions.
+# (tests/cli/options.t checks that every option is offered; this checks what its value gets.)
+. "$(dirname "$0")/../lib.sh"
+
+COMP=$TOP/completions
+shopt -s nullglob
+TOOLS=("$BIN"/gitops-*)
+shopt -u nullglob
+[ "${#TOOLS[@]}" -gt 0 ] || { echo "Bail out! no bin/gitops-* (run make first)"; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# A directory to complete in: one subdirectory, one manifest file.
+WORK=$TMP/work
+mkdir -p "$WORK/manifests"
+: >"$WORK/x.yaml"
+
+# bash_complete TOOL WORD...: what the completion of the last WORD offers, one a line, sorted.
+bash_complete() {
+	local name=$1
+	(cd "$WORK" && bash --norc --noprofile -c '
+		. "$1" || exit 3
+		shift
+		spec=$(complete -p "$1") || exit 4
+		fn=${spec#*-F }
+		fn=${fn%% *}
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		COMPREPLY=()
+		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"
+	' bash "$COMP/$name.bash" "$@") | sed '/^$/d' | sort -u
+}
+
+# fish_complete TOOL LINE: what fish offers at the end of LINE, found through fish_complete_path.
+fish_complete() {
+	(cd "$WORK" && fish --no-config -c \
+		'set -g fish_complete_path $argv[1] $fish_complete_path; complete -C$argv[2]' \
+		"$COMP" "$2") | cut -f1 | sort -u
+}
+
+# zsh_complete TOOL LINE: what zsh offers at the end of LINE (an interactive zsh on a pty,
+# compinit with completions/ first in $fpath, compadd wrapped to print its matches).
+cat >"$TMP/capture.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 3
+setup=$3
+cat >$setup <<'SETUP'
+PROMPT=
+autoload -Uz compinit
+compinit -u -D
+bindkey '^I' complete-word
+bindkey '^M' undefined
+bindkey '^J' undefined
+zstyle ':completion:*' insert-tab false
+zstyle ':completion:*' list-grouped false
+null-line() { echo -E - $'\0' }
+compprefuncs=(null-line)
+comppostfuncs=(null-line exit)
+compadd() {
+	if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+		builtin compadd "$@"
+		return
+	fi
+	local -a __hits
+	builtin compadd -A __hits "$@"
+	builtin compadd "$@"
+	local h
+	for h in $__hits; do echo -E - "<match>$h</match>"; done
+}
+echo setup-ok
+SETUP
+zpty z zsh -f -i
+zpty -w z "fpath=(${(q)1} \$fpath); source ${(q)setup}"
+while zpty -r z line; do [[ $line == *setup-ok* && $line != *source* ]] && break; done
+zpty -w z "$2"$'\t'
+integer n=0
+while zpty -r z line; do
+	if [[ $line == *$'\0'* ]]; then
+		(( n++ )) && break
+		continue
+	fi
+	(( n )) && [[ $line == *'<match>'*'</match>'* ]] && print -r -- ${${line##*<match>}%%</match>*}
+done
+zpty -d z
+ZSH
+zsh_complete() {
+	(cd "$WORK" && timeout 30 zsh -f "$TMP/capture.zsh" "$COMP" "$2" "$TMP/zsh-setup") | sort -u
+}
+
+# lines WORD...: the words one a line, sorted (nothing for no words).
+lines() { [ $# -gt 0 ] && printf '%s\n' "$@" | sort -u; }
+
+# bash_complete_bc TOOL WORD...: like bash_complete, but loaded the way bash-completion loads an
+# installed completion (by the command's name, on first use), with bash-completion's functions.
+BC=/usr/share/bash-completion/bash_completion
+mkdir -p "$TMP/share/bash-completion/completions"
+for f in "$COMP"/gitops-*.bash; do
+	b=${f##*/}
+	cp "$f" "$TMP/share/bash-completion/completions/${b%.bash}"
+done
+bash_complete_bc() {
+	(cd "$WORK" && env -u BASH_COMPLETION_USER_DIR XDG_DATA_HOME="$TMP/share" bash --norc --noprofile -c '
+		. "$1" || exit 3
+		shift
+		__load_completion "$1" || exit 4
+		spec=$(complete -p "$1") || exit 5
+		fn=${spec#*-F }
+		fn=${fn%% *}
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		COMPREPLY=()
+		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"
+	' bash "$BC" "$@") | sed '/^$/d' | sort -u
+}
+
+# kubectl_complete TOOL WORD...: the candidates of TOOL's kubectl_complete shim and its directive
+# as the last line.
+kubectl_complete() {
+	local name=$1 verb
+	shift
+	verb=${name#gitops-}
+	local out
+	out=$(cd "$WORK" && "$COMP/kubectl_complete-gitops-${verb//-/_}" "$@" | cut -f1)
+	sed '$d' <<<"$out" | sed '/^$/d' | sort -u
+	tail -n1 <<<"$out"
+}
+
+# --- what --help says ---------------------------------------------------------------------------
+
+# parse_help TOOL: O_SHORT, O_LONG, O_ARG and O_HELP of every option that takes an argument, and
+# OPERAND (DIR, FILE or empty) from the usage line.
+parse_help() {
+	local line re='^ +(-([A-Za-z0-9]), )?--([a-z0-9][a-z0-9-]*) ([A-Z][A-Z0-9_=-]*( <[A-Z]+>)?) +(.*)$'
+	local usage_re='^usage: [^ ]+ (.*)$'
+	O_SHORT=() O_LONG=() O_ARG=() O_HELP=() OPERAND=
+	while IFS= read -r line; do
+		if [[ $line =~ $usage_re ]]; then
+			# an operand is DIR or FILE standing alone, not right after an option
+			OPERAND=$(sed -E 's/(-[-a-z]+) [A-Z]+/\1/g' <<<"${BASH_REMATCH[1]}" | grep -oE '(^|[ [(|])(DIR|FILE)\b' |
+				head -n1 | tr -dc 'A-Z')
+		elif [[ $line =~ $re ]]; then
+			O_SHORT+=("${BASH_REMATCH[2]}")
+			O_LONG+=("${BASH_REMATCH[3]}")
+			O_ARG+=("${BASH_REMATCH[4]}")
+			O_HELP+=("${BASH_REMATCH[6]}")
+		fi
+	done < <("$1" --help)
+}
+
+# values_in HELP: the values the help lists first ("json (JSON Lines) or yaml (default: …)" gives
+# json yaml; "git or helm (default git)" gives git helm), one a line; nothing for other help.
+values_in() {
+	local h
+	h=$(sed -E 's/ *\([^)]*\)//g' <<<"$1")
+	grep -qE '^[a-z0-9][a-z0-9+._-]*((, | or )[a-z0-9][a-z0-9+._-]*)+$' <<<"$h" || return 0
+	sed -E 's/, | or /\n/g' <<<"$h" | sort -u
+}
+
+# --- per option ---------------------------------------------------------------------------------
+
+WORK_FILES=$(lines manifests x.yaml)
+
+# check_option TOOL I WANT KIND: what option I of TOOL (parse_help's arrays) gets in every shell.
+check_option() {
+	local name=$1 i=$2 want=$3 kind=$4 sh got first
+	local opt=--${O_LONG[i]} short=${O_SHORT[i]:+-${O_SHORT[i]}}
+	for sh in "${OPT_SHELLS[@]}"; do
+		case $sh in
+		bash) got=$(bash_complete_bc "$name" "$name" "$opt" '') ;;
+		zsh) got=$(zsh_complete "$name" "$name $opt ") ;;
+		fish) got=$(fish_complete "$name" "$name $opt ") ;;
+		esac
+		# files: bash and zsh list manifests, fish manifests/; compare without the slash.
+		got=$(sed 's|/$||' <<<"$got" | sort -u)
+		is "$got" "$want" "$sh: '$name $opt <TAB>' offers $kind"
+	done
+	got=$(kubectl_complete "$name" "$opt" '')
+	case $kind in
+	files) is "$got" ":0" "kubectl: '$name $opt <TAB>' lets the shell complete files (:0)" ;;
+	directories) is "$got" ":16" "kubectl: '$name $opt <TAB>' lets the shell complete directories (:16)" ;;
+	nothing) is "$got" ":4" "kubectl: '$name $opt <TAB>' offers nothing, no files (:4)" ;;
+	*) is "$got" "$(printf '%s\n' "$want" ':4')" "kubectl: '$name $opt <TAB>' offers $kind, no files" ;;
+	esac
+	[[ $kind == values* ]] || return 0
+
+	# the same values after --opt= and after the short option, and narrowed by a prefix
+	is "$(bash_complete_bc "$name" "$name" "$opt" = '')" "$want" "bash: '$name $opt=<TAB>' offers $kind"
+	have zsh && [[ " ${OPT_SHELLS[*]} " == *" zsh "* ]] &&
+		is "$(zsh_complete "$name" "$name $opt=")" "$want" "zsh: '$name $opt=<TAB>' offers $kind"
+	is "$(kubectl_complete "$name" "$opt=" | sed '$d')" "$(sed "s|^|$opt=|" <<<"$want")" \
+		"kubectl: '$name $opt=<TAB>' offers $opt=VALUE for each value"
+	if [ -n "$short" ]; then
+		is "$(bash_complete_bc "$name" "$name" "$short" '')" "$want" "bash: '$name $short <TAB>' offers $kind"
+		[[ " ${OPT_SHELLS[*]} " == *" fish "* ]] &&
+			is "$(fish_complete "$name" "$name $short ")" "$want" "fish: '$name $short <TAB>' offers $kind"
+		is "$(kubectl_complete "$name" "$short" '' | sed '$d')" "$want" "kubectl: '$name $short <TAB>' offers $kind"
+	fi
+	first=$(head -n1 <<<"$want")
+	local prefix=${first:0:1}
+	local narrowed
+	narrowed=$(grep "^$prefix" <<<"$want")
+	for sh in "${OPT_SHELLS[@]}"; do
+		case $sh in
+		bash) got=$(bash_complete_bc "$name" "$name" "$opt" "$prefix") ;;
+		zsh) got=$(zsh_complete "$name" "$name $opt $prefix") ;;
+		fish) got=$(fish_complete "$name" "$name $opt $prefix") ;;
+		esac
+		is "$got" "$narrowed" "$sh: '$name $opt $prefix<TAB>' offers only the values starting with $prefix"
+	done
+}
+
+check_operand() {
+	local name=$1 sh got want kind directive
+	case $OPERAND in
+	DIR) want=manifests kind="directories only" directive=:16 ;;
+	FILE) want=$WORK_FILES kind=files directive=:0 ;;
+	*) want='' kind=nothing directive=:4 ;;
+	esac
+	for sh in "${SHELLS[@]}"; do
+		case $sh in
+		bash) got=$(bash_complete_bc "$name" "$name" '') ;;
+		zsh) got=$(zsh_complete "$name" "$name ") ;;
+		fish) got=$(fish_complete "$name" "$name ") ;;
+		esac
+		got=$(sed 's|/$||' <<<"$got" | sort -u)
+		is "$got" "$want" "$sh: '$name <TAB>' (an operand) offers $kind"
+	done
+	is "$(kubectl_complete "$name" '')" "$directive" "kubectl: '$name <TAB>' (an operand): $directive"
+}
+
+# --- run ----------------------------------------------------------------------------------------
+
+SHELLS=()
+if [ -f "$BC" ]; then SHELLS+=(bash); else echo "Bail out! bash-completion not installed (Debian: bash-completion)"; exit 1; fi
+if have fish; then SHELLS+=(fish); else skip "fish not installed (Debian: fish): fish not run"; fi
+if have zsh && zsh -fc 'zmodload zsh/zpty' 2>/dev/null; then
+	SHELLS+=(zsh)
+else
+	skip "zsh (with zsh/zpty) not installed (Debian: zsh): zsh not run"
+fi
+
+# An option several tools share (--password-file FILE, -o FORMAT with the same help) is generated
+# the same way for each: after its first tool, bash and kubectl only (zsh and fish are slow).
+declare -A SEEN=()
+for tool in "${TOOLS[@]}"; do
+	name=${tool##*/}
+	parse_help "$tool"
+	for i in "${!O_LONG[@]}"; do
+		sig="${O_SHORT[i]} ${O_LONG[i]} ${O_ARG[i]} ${O_HELP[i]}"
+		if [ -n "${SEEN[$sig]:-}" ]; then OPT_SHELLS=(bash); else OPT_SHELLS=("${SHELLS[@]}"); fi
+		SEEN[$sig]=1
+		values=$(values_in "${O_HELP[i]}")
+		if [ -n "$values" ]; then
+			check_option "$name" "$i" "$values" "values $(tr '\n' ' ' <<<"$values" | sed 's/ $//')"
+		elif [ "${O_ARG[i]}" = FILE ]; then
+			check_option "$name" "$i" "$WORK_FILES" files
+		elif [ "${O_ARG[i]}" = DIR ]; then
+			check_option "$name" "$i" manifests directories
+		elif [ "$name" = gitops-render ] || [ "$i" -lt 2 ]; then
+			# free text: a sample per tool (every one for render) keeps the run short
+			check_option "$name" "$i" "" nothing
+		fi
+	done
+	check_operand "$name"
+done
+
+done_testing
