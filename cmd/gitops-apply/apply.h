@@ -86,6 +86,8 @@ enum gt_exit sync_run(const struct apply_opts *o, const struct gt_kube_opts *ko,
 struct report *report_new(const struct apply_opts *o);
 /* Write it->Result now (JSON) or remember it for the table (text). 0, or -1 on a write error. */
 int report_item(struct report *r, struct item *it);
+/* gt_health_wait's progress callback (ctx: the report): how many are healthy, on a terminal. */
+void report_wait_progress(void *ctx, const json_t *records, double elapsed);
 /* A line of progress on a terminal (stderr), nothing otherwise. */
 void report_progress(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Everything not yet written, then the table and the counts for -o text. Frees r. 0, or -1 on a write error. */

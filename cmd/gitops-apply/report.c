@@ -79,6 +79,25 @@ void report_progress(struct report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+void report_wait_progress(void *ctx, const json_t *records, double elapsed)
+{
+	struct report *r = ctx;
+	size_t i, healthy = 0;
+	const json_t *rec;
+	const char *worst = NULL;
+	if (!r->progress)
+		return;
+	json_array_foreach(records, i, rec) {
+		const char *st = json_string_value(json_object_get(rec, "status"));
+		if (st && (!strcmp(st, "Healthy") || !strcmp(st, "Suspended")))
+			healthy++;
+		else if (!worst)
+			worst = json_string_value(json_object_get(json_object_get(rec, "ref"), "name"));
+	}
+	fprintf(stderr, "%s: waiting for health: %zu/%zu healthy after %.0fs%s%s\n", gt_program(), healthy,
+		json_array_size(records), elapsed, worst ? ", e.g. not yet: " : "", worst ? worst : "");
+}
+
 static const char *status_color(const struct report *r, enum item_status s)
 {
 	if (!r->color)

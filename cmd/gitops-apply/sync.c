@@ -97,14 +97,15 @@ static void apply_wave(const struct apply_opts *o, const struct gt_kube_opts *ko
 
 /* Wait for items' health: healthy[i] when Healthy (or Suspended), else a message says what it is. */
 static void wait_healthy(const struct apply_opts *o, const struct gt_kube_opts *ko, const struct timespec *start,
-			 struct item **its, size_t m, bool *healthy, double grace)
+			 struct report *r, struct item **its, size_t m, bool *healthy, double grace)
 {
 	json_t *objs = json_array(), *records = NULL;
 	for (size_t i = 0; i < m; i++)
 		json_array_append(objs, its[i]->obj);
 	struct gt_health_wait_opts wo = { .timeout = apply_left(o, start), .interval = WAIT_INTERVAL,
-					   .degraded_grace = grace, .suspended_ok = true };
-	int r = m ? gt_health_wait(ko, objs, &wo, &records) : 0;
+					   .degraded_grace = grace, .suspended_ok = true,
+					   .progress = report_wait_progress, .ctx = r };
+	int rc = m ? gt_health_wait(ko, objs, &wo, &records) : 0;
 	for (size_t i = 0; i < m; i++) {
 		json_t *rec = json_array_get(records, i);
 		enum gt_health h = GT_HEALTH_UNKNOWN;
@@ -113,10 +114,10 @@ static void wait_healthy(const struct apply_opts *o, const struct gt_kube_opts *
 			h = GT_HEALTH_UNKNOWN;
 		free(its[i]->health);
 		its[i]->health = strdup(gt_health_name(h));
-		healthy[i] = r >= 0 && (h == GT_HEALTH_HEALTHY || h == GT_HEALTH_SUSPENDED);
+		healthy[i] = rc >= 0 && (h == GT_HEALTH_HEALTHY || h == GT_HEALTH_SUSPENDED);
 		if (healthy[i])
 			continue;
-		if (r < 0)
+		if (rc < 0)
 			item_set_message(its[i], "applied, but its health could not be read from the cluster");
 		else
 			item_set_message(its[i], "applied, but %s%s: %s", h == GT_HEALTH_DEGRADED ? "" : "not healthy in time: ",
@@ -234,7 +235,7 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 			waits[n_wait++] = apply[i];
 	}
 	if (n_hooks) { /* hooks always run to completion: Degraded (a failed Job) fails at once */
-		wait_healthy(o, ko, start, hooks, n_hooks, ok, 0);
+		wait_healthy(o, ko, start, r, hooks, n_hooks, ok, 0);
 		struct item **gone = calloc(n_hooks, sizeof(*gone));
 		bool *deleted = calloc(n_hooks, sizeof(*deleted));
 		size_t n_gone = 0;
@@ -252,7 +253,7 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 		free(deleted);
 	}
 	if (o->wait && n_wait) {
-		wait_healthy(o, ko, start, waits, n_wait, ok, o->degraded_grace);
+		wait_healthy(o, ko, start, r, waits, n_wait, ok, o->degraded_grace);
 	} else {
 		for (size_t i = 0; i < n_wait; i++)
 			ok[i] = true;
@@ -268,7 +269,7 @@ out:
 
 /* Argo CD runs PostSync only once the Sync phase is Healthy: without --wait, wait here. */
 static void wait_before_postsync(const struct apply_opts *o, const struct gt_kube_opts *ko, const struct timespec *start,
-				 struct plan *p, struct tally *t)
+				 struct plan *p, struct report *r, struct tally *t)
 {
 	size_t m = 0;
 	struct item **its = calloc(p->n + 1, sizeof(*its));
@@ -277,7 +278,7 @@ static void wait_before_postsync(const struct apply_opts *o, const struct gt_kub
 		if (p->items[i].phase == GT_PHASE_SYNC && !p->items[i].hook && p->items[i].status == ST_OK)
 			its[m++] = &p->items[i];
 	if (its && ok && m) {
-		wait_healthy(o, ko, start, its, m, ok, o->degraded_grace);
+		wait_healthy(o, ko, start, r, its, m, ok, o->degraded_grace);
 		for (size_t i = 0; i < m; i++) /* their Results are written: they were applied */
 			if (!ok[i]) {
 				gt_error("%s %s: %s; PostSync hooks are not run", its[i]->ref.kind, its[i]->ref.name, its[i]->message);
@@ -367,7 +368,7 @@ enum gt_exit sync_run(const struct apply_opts *o, const struct gt_kube_opts *ko,
 		}
 		if (p->items[b].phase == GT_PHASE_POSTSYNC && !postsync_ready && !o->wait && !o->dry_run) {
 			postsync_ready = true;
-			wait_before_postsync(o, ko, start, p, &t);
+			wait_before_postsync(o, ko, start, p, r, &t);
 			if (t.step_failed)
 				continue;
 		}

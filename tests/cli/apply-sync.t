@@ -165,4 +165,19 @@ like "$OUT" 'PHASE +WAVE +ACTION +STATUS +OBJECT' "a table"
 like "$OUT" 'Sync +0 +update +ok +apps/Deployment/my-app +demo' "a row per object"
 like "$OUT" '[0-9]+ created, [0-9]+ updated, [0-9]+ unchanged, [0-9]+ pruned, 0 failed' "and the counts"
 
+# ---- progress on a terminal, none in a pipe ----
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+	sed 's/my-app:1.2.3/my-app:1.4.0/' "$FIX/app.yaml" >"$TMP/app-140.yaml"
+	cmd="gitops-apply -f $(printf '%q' "$TMP/app-140.yaml") --wait -o text >$(printf '%q' "$TMP/table.txt")"
+	PTY=$(script -qec "$cmd" /dev/null </dev/null | sed 's/\r$//')
+	like "$PTY" 'gitops-apply: Sync wave 0: 5 objects' "on a terminal: each wave as it starts"
+	like "$PTY" 'gitops-apply: waiting for health: [0-9]+/5 healthy' "and the health wait"
+	like "$(cat "$TMP/table.txt")" 'update +ok +apps/Deployment/my-app' "the table still goes to stdout"
+	sed 's/my-app:1.2.3/my-app:1.4.1/' "$FIX/app.yaml" >"$TMP/app-141.yaml"
+	run gitops-apply -f "$TMP/app-141.yaml" --wait -o text
+	is "$ERR" "" "in a pipe: no progress on stderr"
+else
+	skip "script(1) with -e and -c not installed (Debian: bsdutils): progress on a terminal not checked"
+fi
+
 done_testing
