@@ -195,6 +195,8 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 	report_progress(r, "%s wave %ld: %zu objects", phase_name(p->items[b].phase), p->items[b].wave, m);
 	for (size_t i = b; i < e; i++) {
 		struct item *it = &p->items[i];
+		if (it->status == ST_FAILED) /* failed before the sync (a masked Secret): this wave fails */
+			t->step_failed = true;
 		if (it->status != ST_PENDING)
 			continue;
 		if (it->hook && it->live && (it->delete_policy & HOOK_BEFORE_CREATION))
@@ -343,8 +345,8 @@ enum gt_exit sync_run(const struct apply_opts *o, const struct gt_kube_opts *ko,
 	bool failed = false, postsync_ready = false;
 	for (size_t i = 0; i < p->n; i++) { /* decided before the sync: invalid input, hook Skip */
 		struct item *it = &p->items[i];
-		if (it->status == ST_FAILED)
-			finish(&t, it, ST_FAILED), failed = true, report_item(r, it);
+		if (it->status == ST_FAILED) /* its wave still runs; the next ones do not */
+			finish(&t, it, ST_FAILED), report_item(r, it);
 		else if (it->phase == GT_PHASE_SKIP)
 			it->status = ST_SKIPPED, item_set_message(it, "not applied: hook Skip, or no valid hook type"),
 			report_item(r, it);

@@ -194,6 +194,7 @@ run gitops-apply -f "$TMP/masked.json" -o json
 is "$RC" 1 "a Change record with masked Secret values: exit 1"
 like "$(results 'select(.ref.kind == "Secret") | .status + ": " + .message')" '^failed: .*masked.*--show-secrets' "that object fails, saying why"
 is "$(field Secret demo my-app-db '.data.password' | base64 -d)" "s3cr3t-db-pass-4711" "the Secret was not overwritten with masks"
+is "$(results 'select(.ref.kind != "Secret") | .status' | sort -u)" ok "the other objects of its wave are applied"
 gitops-diff --cluster -f "$TMP/app-v2.yaml" -o json >"$TMP/masked-unchanged.json" 2>/dev/null
 run gitops-apply -f "$TMP/masked-unchanged.json" -o json
 is "$(results 'select(.ref.kind == "Secret") | .action + " " + .status')" "unchanged ok" "a masked Secret that is unchanged is fine: it is not sent"
