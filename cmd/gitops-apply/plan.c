@@ -475,6 +475,20 @@ static int compare_items(const void *pa, const void *pb)
 
 /* ---- the whole plan ---- */
 
+/* A namespaced object without a namespace (kubectl will use the context's). */
+static bool some_without_namespace(const json_t *desired)
+{
+	size_t i;
+	const json_t *obj;
+	json_array_foreach(desired, i, obj) {
+		struct gt_ref ref;
+		if (gt_obj_ref(obj, &ref, NULL) == 0 && !*ref.namespace &&
+		    !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind))
+			return true;
+	}
+	return false;
+}
+
 enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *ko, const struct timespec *start,
 			struct plan *p)
 {
@@ -498,6 +512,14 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 	if (rc == GT_EXIT_OK && o->create_namespace)
 		add_namespaces(in.desired, in.changes);
 	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = o->app, .show_secrets = true };
+	char *context_ns = NULL;
+	if (rc == GT_EXIT_OK && some_without_namespace(in.desired)) {
+		/* kubectl puts them in the context's namespace: pair them with live objects there, or a live
+		 * object would look extra (and prunable) and its desired twin new */
+		if (gt_kube_context_namespace(ko, &context_ns) < 0)
+			rc = GT_EXIT_REMOTE;
+		dopts.default_namespace = context_ns;
+	}
 	if (rc == GT_EXIT_OK && (json_array_size(in.desired) || o->app))
 		rc = fetch_live(o, ko, (unsigned)apply_left(o, start) + 1, in.desired, &live);
 	if (rc == GT_EXIT_OK && live)
@@ -516,6 +538,7 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 			qsort(p->prune, p->n_prune, sizeof(*p->prune), compare_items);
 	}
 	gt_pairs_free(&pairs);
+	free(context_ns);
 	json_decref(live);
 	json_decref(in.desired);
 	json_decref(in.changes);

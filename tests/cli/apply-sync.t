@@ -54,6 +54,17 @@ is "$(exists ConfigMap demo untracked)" yes "an object without tracking id stays
 is "$(exists ConfigMap demo owned)" yes "an object with ownerReferences stays (top-level only)"
 is "$(exists Deployment demo my-app)" yes "desired objects stay"
 
+# Objects without a namespace go to the kubeconfig context's namespace, and are found there.
+kubectl config set-context --current --namespace=team-a >/dev/null
+kubectl create namespace team-a >/dev/null
+jq -cn '{apiVersion: "v1", kind: "ConfigMap", metadata: {name: "flags", annotations: {"argocd.argoproj.io/tracking-id": "ctx-app:/ConfigMap:team-a/flags"}}, data: {beta: "on"}}' >"$TMP/no-ns.json"
+run gitops-apply -f "$TMP/no-ns.json" --app ctx-app --prune -o json
+is "$(results '.action + " " + .status')" "create ok" "a ConfigMap without namespace: created"
+is "$(kube_get ConfigMap team-a flags | jq -r .data.beta)" on "in the context's namespace"
+run gitops-apply -f "$TMP/no-ns.json" --app ctx-app --prune -o json
+is "$(results '.action + " " + .status')" "unchanged ok" "the next run pairs it with its live self: unchanged, nothing to prune"
+kubectl config set-context --current --namespace=default >/dev/null
+
 # ---- the refusals ----
 cm stale-1 "$(track my-app:/ConfigMap:demo/stale-1)"
 cm stale-2 "$(track my-app:/ConfigMap:demo/stale-2)"
