@@ -4,7 +4,6 @@
 #include "diff.h"
 
 #include <fnmatch.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -631,6 +630,13 @@ json_t *gt_diff_normalize_new(const json_t *obj)
 	return c;
 }
 
+void gt_diff_strip_live(json_t *live)
+{
+	json_t *meta = json_object_get(live, "metadata");
+	if (json_is_object(meta))
+		json_object_del(meta, "managedFields");
+}
+
 /* Kubernetes drops nulls from maps an apply sends: a field set to null is a field not set. */
 static void drop_nulls(json_t *v)
 {
@@ -704,6 +710,15 @@ static void secret_fold(json_t *obj)
 	}
 }
 
+/* Two list elements naming different things (containers, env, volumes): the list was reordered or
+ * something inserted; the live element is then compared whole, so the patch stays right. */
+static bool other_named(const json_t *live, const json_t *desired)
+{
+	const char *a = json_string_value(json_object_get(live, "name"));
+	const char *b = json_string_value(json_object_get(desired, "name"));
+	return a && b && strcmp(a, b);
+}
+
 /*
  * live restricted to what desired sets, plus what last-applied set (so a field
  * removed from the manifest shows as a removal): the live object as a 2-way/3-way
@@ -730,9 +745,9 @@ static json_t *project(const json_t *live, const json_t *desired, const json_t *
 		size_t i, nd = json_array_size(desired);
 		json_t *v;
 		json_array_foreach(live, i, v) {
-			if (i < nd)
-				json_array_append_new(p, project(v, json_array_get(desired, i),
-								 json_is_array(la) ? json_array_get(la, i) : NULL));
+			const json_t *d = json_array_get(desired, i);
+			if (i < nd && !other_named(v, d))
+				json_array_append_new(p, project(v, d, json_is_array(la) ? json_array_get(la, i) : NULL));
 			else
 				json_array_append(p, v);
 		}
@@ -874,6 +889,29 @@ static const char *default_ns(const struct gt_diff_opts *o)
 	return o->default_namespace && *o->default_namespace ? o->default_namespace : "default";
 }
 
+/* An empty map or list the manifest writes where live has nothing: the API server drops those
+ * (omitempty), as Argo CD's remarshalling does, so it is no difference. */
+static void drop_empty_absent(json_t *t, const json_t *l)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	if (json_is_object(t)) {
+		json_object_foreach_safe(t, tmp, k, v) {
+			json_t *w = json_is_object(l) ? json_object_get(l, k) : NULL;
+			bool empty = (json_is_object(v) && json_object_size(v) == 0) ||
+				     (json_is_array(v) && json_array_size(v) == 0);
+			if (empty && !w)
+				json_object_del(t, k);
+			else
+				drop_empty_absent(v, w);
+		}
+	} else if (json_is_array(t) && json_is_array(l)) {
+		size_t i;
+		json_array_foreach(t, i, v) drop_empty_absent(v, json_array_get(l, i));
+	}
+}
+
 /* Objects are paired by identity with a missing namespace read as the default: the same object. */
 static void same_namespace(json_t *target, const json_t *base)
 {
@@ -897,6 +935,7 @@ static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, c
 	gt_ignore_apply(o->ignore, ref, t);
 	gt_ignore_apply(o->ignore, ref, l);
 	if (o->mode == GT_DIFF_LIVE && !predicted) {
+		drop_empty_absent(t, l);
 		json_t *la = last_applied_new(live);
 		if (la) {
 			drop_nulls(la);
@@ -910,6 +949,22 @@ static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, c
 	}
 	*target = t;
 	*base = l;
+}
+
+/* live for the record: without metadata.managedFields (noise, and often half the object); a deep
+ * copy when it is to be masked, else copies of the two maps that change only. */
+static json_t *record_live_new(const json_t *live, bool masking)
+{
+	json_t *l = masking ? json_deep_copy(live) : json_copy((json_t *)live);
+	json_t *meta = json_object_get(l, "metadata");
+	if (!json_is_object(meta) || !json_object_get(meta, "managedFields"))
+		return l;
+	if (!masking) {
+		meta = json_copy(meta);
+		json_object_set_new(l, "metadata", meta);
+	}
+	json_object_del(meta, "managedFields");
+	return l;
 }
 
 /* {"op":"add","path":"","value":v} or {"op":"remove","path":""} as a one-op patch. */
@@ -936,16 +991,16 @@ json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const
 	if (!ns)
 		ns = "";
 
-	json_t *d = desired ? json_deep_copy(desired) : NULL;
-	json_t *l = live ? json_deep_copy(live) : NULL;
-	if (json_is_object(l))
-		json_object_del(json_object_get(l, "metadata"), "managedFields");
+	/* Only Secrets are masked in place; everything else is shared with the input, not copied. */
+	bool masking = !o->show_secrets && is_core(desired ? desired : live, "Secret");
+	json_t *d = !desired ? NULL : masking ? json_deep_copy(desired) : json_incref((json_t *)desired);
+	json_t *l = live ? record_live_new(live, masking) : NULL;
 
 	enum gt_action action = !live ? GT_ACTION_CREATE : !desired ? GT_ACTION_DELETE : GT_ACTION_UPDATE;
 	json_t *patch = NULL, *target = NULL, *base = NULL;
 	if (action == GT_ACTION_UPDATE)
 		comparable(o, &ref, desired, live, predicted, &target, &base);
-	if (!o->show_secrets) {
+	if (masking) {
 		json_t *objs[4] = { target, d, l, base };
 		mask_secrets(objs, 4);
 	}
@@ -1316,6 +1371,7 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 		return GT_EXIT_REMOTE;
 	if (!*live)
 		*live = json_array();
+	json_array_foreach(*live, i, obj) gt_diff_strip_live(obj);
 	if (!o->app)
 		return GT_EXIT_OK;
 	json_t *tracked = NULL;
@@ -1328,6 +1384,7 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 		const char *why;
 		if (!tracked_by(o->app, obj) || gt_obj_ref(obj, &ref, &why) < 0)
 			continue;
+		gt_diff_strip_live(obj);
 		char *key = key_new(&ref, ref.namespace);
 		if (key && !json_object_get(index, key)) {
 			json_object_set_new(index, key, json_true());
@@ -1355,8 +1412,11 @@ static enum gt_exit diff_live(const struct gt_diff_opts *o, const struct gt_kube
 			json_array_append(existing, p.items[i].desired);
 	if (dry_run && json_array_size(existing) > 0) {
 		json_t *answer = NULL;
-		if (gt_kube_dry_run_apply(k, existing, &answer) < 0)
+		int r = gt_kube_dry_run_apply(k, existing, &answer);
+		if (r < 0)
 			rc = GT_EXIT_REMOTE;
+		else if (r > 0)
+			gt_warn("the server refused the dry run (above): comparing with the live objects offline");
 		else
 			gt_pairs_set_predicted(&p, o, answer);
 		json_decref(answer);

@@ -64,8 +64,9 @@ const char *gt_action_name(enum gt_action a);
  * The Change record for one object: {apiVersion gitops/v1, kind Change, action,
  * ref {group, version, kind, namespace, name}, desired, live, patch}, plus
  * "ignored": true for an extra live object marked IgnoreExtraneous. desired
- * (NULL: delete) is copied as given; live (NULL: create) without
- * metadata.managedFields. predicted (may be NULL) is the server's dry-run
+ * (NULL: delete) as given; live (NULL: create) without metadata.managedFields;
+ * a Secret without show_secrets has stringData folded into data and every
+ * value masked, in both and in live's last-applied annotation. predicted (may be NULL) is the server's dry-run
  * answer for desired: then the patch goes from live to it and every field
  * counts. patch is RFC 6902 from normalised live to desired: [] when
  * unchanged, [{"op":"add","path":"","value":desired}] for a create,
@@ -77,6 +78,10 @@ json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const
 /* Copy of obj without the fields no comparison looks at: status, managedFields, resourceVersion, uid,
  * generation, creationTimestamp, selfLink, the last-applied annotation (and empty metadata maps they leave). */
 json_t *gt_diff_normalize_new(const json_t *obj);
+
+/* Drop from a live object, in place, what no comparison or record uses (metadata.managedFields, often
+ * half its size), best as soon as it is read: memory then grows with what matters. */
+void gt_diff_strip_live(json_t *live);
 
 /* ---- Whole streams ------------------------------------------------------------------------ */
 
@@ -107,8 +112,7 @@ void gt_pairs_free(struct gt_pairs *p); /* frees the items, not p; NULL and empt
  * GT_DIFF_REVISIONS; with o->app, those carrying its tracking id and no
  * ownerReferences in GT_DIFF_LIVE). A desired object without a namespace
  * matches live in o->default_namespace, else a cluster-scoped one. GT_EXIT_OK,
- * or GT_EXIT_INPUT after printing (duplicate or invalid object; where says
- * which side: "desired", "live").
+ * or GT_EXIT_INPUT after printing (a duplicate or invalid object, naming its side).
  */
 enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, struct gt_pairs *out);
 
@@ -125,7 +129,8 @@ enum gt_exit gt_diff_sets(const struct gt_diff_opts *o, const json_t *desired, c
 
 /*
  * Cluster mode in one call: fetch live through kubectl (the objects named in
- * desired, plus with o->app every tracked object), ask the server for a
+ * desired, plus with o->app every tracked object; objects without a namespace
+ * in o->default_namespace, else kubectl's context namespace), ask the server for a
  * dry-run server-side apply of the desired objects that exist (if dry_run),
  * then diff. GT_EXIT_OK, GT_EXIT_INPUT, or GT_EXIT_REMOTE after printing.
  */

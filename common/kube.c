@@ -366,9 +366,36 @@ static bool only_unknown_kinds(const struct out_buf *err)
 	return any;
 }
 
-/* Run argv with body on stdin; 0 with *out the answer's items, -1 after relaying. */
+/* The server answered, and said no: the request was invalid or not allowed (not: unreachable, failing). */
+static bool only_refusals(const struct out_buf *err)
+{
+	static const char *const refusals[] = { "is invalid", "(Invalid)", "(BadRequest)", "is forbidden",
+						"(Forbidden)", "no matches for kind", "resource mapping not found",
+						"ensure CRDs are installed" };
+	if (!err->data)
+		return false;
+	bool any = false;
+	for (const char *line = err->data; *line;) {
+		size_t n = strcspn(line, "\n");
+		bool known = n == 0;
+		for (size_t i = 0; !known && i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+			const char *hit = strstr(line, refusals[i]);
+			known = hit && hit < line + n;
+		}
+		if (!known)
+			return false;
+		any = any || n > 0;
+		line += n + (line[n] == '\n');
+	}
+	return any;
+}
+
+enum tolerate { TOLERATE_NOTHING = 0, TOLERATE_UNKNOWN_KINDS = 1, TOLERATE_REFUSALS = 2 };
+
+/* Run argv with body on stdin; 0 with *out the answer's items, 1 (with *out NULL) when refusals are
+ * tolerated and that is all kubectl reported (relayed as warnings), -1 after relaying. */
 static int run_for_items(const struct gt_kube_opts *o, char **argv, const char *what, char *body, json_t **out,
-			 bool unknown_kinds_ok)
+			 enum tolerate tolerate)
 {
 	struct kube_run k = { .argv = argv, .in = body, .in_len = body ? strlen(body) : 0 };
 	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
@@ -376,8 +403,11 @@ static int run_for_items(const struct gt_kube_opts *o, char **argv, const char *
 	int r = run(&k);
 	if (r == 0) {
 		bool ok = WIFEXITED(k.status) && WEXITSTATUS(k.status) == 0;
-		if (!ok && unknown_kinds_ok && only_unknown_kinds(&k.err)) {
+		if (!ok && (tolerate & TOLERATE_UNKNOWN_KINDS) && only_unknown_kinds(&k.err)) {
 			gt_debug("kubectl %s: some kinds are not known to the cluster (yet): no live objects for them", what);
+		} else if (!ok && (tolerate & TOLERATE_REFUSALS) && only_refusals(&k.err)) {
+			relay(o, &k.err, false);
+			r = 1;
 		} else if (!succeeded(o, &k)) {
 			r = -1;
 		}
@@ -421,7 +451,7 @@ int gt_kube_get_objects(const struct gt_kube_opts *o, const json_t *want, json_t
 	char *argv[16] = { "kubectl", "get", "--filename=-", "--ignore-not-found" };
 	size_t n = common_args(o, argv, 4, common);
 	argv[n++] = "--output=json";
-	int r = run_for_items(o, argv, "get", body, out, true);
+	int r = run_for_items(o, argv, "get", body, out, TOLERATE_UNKNOWN_KINDS);
 	free(body);
 	return r;
 }
@@ -468,7 +498,7 @@ int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t
 	size_t n = common_args(&all, argv, 4, common);
 	argv[n++] = "--output=json";
 	json_t *items = NULL;
-	int r = run_for_items(o, argv, "get", NULL, &items, false);
+	int r = run_for_items(o, argv, "get", NULL, &items, TOLERATE_NOTHING);
 	free(kinds);
 	if (r < 0)
 		return -1;
@@ -496,7 +526,7 @@ int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json
 	size_t n = common_args(o, argv, 6, common);
 	argv[n++] = "--filename=-";
 	argv[n++] = "--output=json";
-	int r = run_for_items(o, argv, "apply --dry-run=server", body, out, false);
+	int r = run_for_items(o, argv, "apply --dry-run=server", body, out, TOLERATE_REFUSALS);
 	free(body);
 	return r;
 }

@@ -94,7 +94,9 @@ int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t
 /*
  * `kubectl apply --server-side --dry-run=server --force-conflicts -o json -f -`
  * of the objects in objs (a JSON array) as o->field_manager (NULL:
- * GT_APPLY_FIELD_MANAGER). 0 with *out a new array of the server's answers, -1 after relaying.
+ * GT_APPLY_FIELD_MANAGER). 0 with *out a new array of the server's answers; 1 with *out NULL when
+ * the server refused (an invalid object, an immutable field, no permission to patch: kubectl then
+ * answers for none), its messages relayed as warnings; -1 after relaying (unreachable, failing).
  */
 int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out);
 

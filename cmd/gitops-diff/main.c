@@ -149,7 +149,7 @@ static int input_push(struct input *in, json_t *obj, const struct gt_where *w, c
 }
 
 /* Read every object of path; records go to in->records. -1 after printing FILE:LINE: why. */
-static int read_input(const struct diff_opts *o, const char *path, struct input *in)
+static int read_input(const struct diff_opts *o, const char *path, bool live, struct input *in)
 {
 	struct gt_stream *s = gt_stream_open(path, &o->lim);
 	json_t *obj;
@@ -171,6 +171,8 @@ static int read_input(const struct diff_opts *o, const char *path, struct input 
 			r = -1;
 			break;
 		}
+		if (live)
+			gt_diff_strip_live(obj);
 		if (input_push(in, obj, &w, path) < 0) {
 			r = -1;
 			break;
@@ -231,7 +233,7 @@ static enum gt_exit compare(const struct diff_opts *o, const struct input *desir
 	if (o->source == SOURCE_CLUSTER)
 		return gt_diff_cluster(&o->d, &o->kube, o->server_dry_run, desired->objects, put_change, sink, st);
 	struct input live = { 0 };
-	enum gt_exit rc = read_input(o, o->other, &live) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	enum gt_exit rc = read_input(o, o->other, true, &live) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
 	if (rc == GT_EXIT_OK)
 		rc = gt_diff_sets(&o->d, desired->objects, live.objects, put_change, sink, st);
 	input_free(&live);
@@ -243,7 +245,7 @@ static enum gt_exit run(struct diff_opts *o)
 	struct input desired = { 0 };
 	struct gt_diff_stats st = { 0 };
 	struct sink sink = { .o = o };
-	if (read_input(o, o->file, &desired) < 0 || check_unique(o, &desired) < 0)
+	if (read_input(o, o->file, false, &desired) < 0 || check_unique(o, &desired) < 0)
 		return input_free(&desired), GT_EXIT_INPUT;
 	if (json_array_size(desired.objects) == 0 && !o->allow_empty) {
 		gt_error("%s: no desired objects: an empty render must not look like \"delete everything\" "

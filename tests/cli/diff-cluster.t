@@ -117,6 +117,27 @@ printf 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace:
 run gitops-diff -f "$TMP/widget.yaml" --cluster -o json
 is "$RC:$(actions)" "1:create Widget/w" "an unknown kind: create, exit 1"
 
+# ---- the server says no to the dry run: compare offline, say so ----
+kube_fault '{"method": "PATCH", "path": "/deployments/web$", "status": 422, "reason": "Invalid", "message": "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: field is immutable"}' >/dev/null
+run gitops-diff -f "$V2" --cluster -o json
+is "$RC" 1 "an immutable field refused in the dry run: still a diff, exit 1"
+like "$ERR" "warning: kubectl: .*field is immutable" "the server's reason relayed as a warning"
+like "$ERR" "comparing with the live objects offline" "and what was done instead"
+is "$(change Deployment web | jq -c '[.patch[].path] | sort')" '["/spec/replicas","/spec/template/spec/containers/0/image"]' \
+	"the update is still reported"
+kube_faults_clear
+# A read-only CI identity: get and list, but no patch (not even a dry run).
+kube_user readonly ci '[{"verb": "patch"}]'
+KUBECONFIG_RO=$TMP/ro.kubeconfig
+kubectl config view --raw | sed 's/^current-context: .*/current-context: readonly/' >"$KUBECONFIG_RO"
+run gitops-diff -f "$V2" --cluster --app shop --no-server-dry-run -o json
+offline=$(actions)
+run env KUBECONFIG="$KUBECONFIG_RO" gitops-diff -f "$V2" --cluster --app shop -o json
+is "$RC" 1 "no permission to patch: exit 1 (differences), not 3"
+like "$ERR" "warning: kubectl: .*forbidden" "the refusal relayed as a warning"
+is "$(actions)" "$offline" "the same changes as --no-server-dry-run reports"
+like "$(actions | head -n 1)" "^update Deployment/web" "(among them the Deployment's update)"
+
 # ---- the cluster fails ----
 kube_fault '{"path": "/api/v1/namespaces/prod/configmaps/web-config$", "method": "GET", "status": 403, "reason": "Forbidden", "message": "configmaps \"web-config\" is forbidden: User \"ci\" cannot get resource \"configmaps\""}' >/dev/null
 run gitops-diff -f "$V1" --cluster -o json

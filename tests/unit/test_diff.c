@@ -244,6 +244,31 @@ static void test_change(void)
 	ok(gt_is_change(c) && gt_change_action(c) == GT_ACTION_UNCHANGED, "change: read back");
 	json_decref(c);
 
+	json_t *empty = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','annotations':{},'labels':{'a':'b'}},"
+			  "'data':{'a':'1'},'binaryData':{},'immutable':null}");
+	json_t *lab = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','namespace':'default','labels':{}},'data':{'a':'1'}}");
+	c = gt_change_new(&o, empty, lab, NULL);
+	is_str(S(json_object_get(c, "patch")), "[{'op':'add','path':'/metadata/labels/a','value':'b'}]",
+	       "change: empty maps and nulls live lacks are no difference; a label is");
+	json_decref(c);
+	json_decref(empty);
+	json_decref(lab);
+
+	json_t *dep = J("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'w'},'spec':{'template':{'spec':{'containers':["
+			"{'name':'proxy','image':'p:1'},{'name':'app','image':'a:1','ports':[{'containerPort':80}]}]}}}}");
+	json_t *dlive = J("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'w','namespace':'default'},'spec':{'template':{'spec':{'containers':["
+			  "{'name':'app','image':'a:1','ports':[{'containerPort':80,'protocol':'TCP'}],'imagePullPolicy':'IfNotPresent'}]}}}}");
+	c = gt_change_new(&o, dep, dlive, NULL);
+	json_t *after = gt_diff_normalize_new(gt_change_live(c));
+	ok(gt_patch_apply(&after, json_object_get(c, "patch"), &why) == 0, "change: a sidecar inserted first: the patch applies");
+	is_str(S(json_object_get(json_object_get(json_object_get(json_object_get(after, "spec"), "template"), "spec"), "containers")),
+	       "[{'name':'proxy','image':'p:1'},{'name':'app','image':'a:1','ports':[{'containerPort':80}]}]",
+	       "change: ... and gives the new list, not the old container's fields under the new name");
+	json_decref(after);
+	json_decref(c);
+	json_decref(dep);
+	json_decref(dlive);
+
 	o.mode = GT_DIFF_REVISIONS;
 	c = gt_change_new(&o, desired, live, NULL);
 	is_str(S(json_object_get(c, "patch")), "[{'op':'remove','path':'/data/b'}]", "change: between revisions every field counts");
