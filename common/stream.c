@@ -164,6 +164,29 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
 	return st;
 }
 
+struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim)
+{
+	struct gt_stream *st = calloc(1, sizeof(*st));
+	if (!st) {
+		gt_error("out of memory");
+		return NULL;
+	}
+	/* fmemopen refuses a zero size on older C libraries: nothing to read is /dev/null. */
+	st->src.f = len ? fmemopen((void *)buf, len, "rb") : fopen("/dev/null", "rb");
+	if (!st->src.f) {
+		gt_error("%s: cannot read: %s", name, strerror(errno));
+		free(st);
+		return NULL;
+	}
+	st->close_file = true;
+	st->src.line = 1;
+	st->src.max_doc_bytes = lim->max_doc_bytes;
+	st->path = name;
+	st->name = name;
+	st->lim = *lim;
+	return st;
+}
+
 void gt_stream_close(struct gt_stream *st)
 {
 	if (!st)

@@ -33,6 +33,11 @@ struct gt_stream;
  * printing why it cannot be opened.
  */
 struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim);
+/*
+ * Read the len bytes at buf (not copied: they must outlive the stream), named
+ * name (borrowed) in messages, as gt_stream_open reads a file. NULL after printing.
+ */
+struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim);
 void gt_stream_close(struct gt_stream *s);
 
 /*

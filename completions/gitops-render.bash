@@ -16,16 +16,50 @@ _gitops_render()
 	COMPREPLY=()
 
 	case $prev in
+	--type)
+		mapfile -t COMPREPLY < <(compgen -W 'directory helm kustomize' -- "$cur")
+		return
+		;;
 	--tracking)
 		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
+		return
+		;;
+	-f | --values)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--helm)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--kustomize)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json yaml' -- "$cur")
 		return
 		;;
+	--cache-dir)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return
+		;;
+	--password-file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--ca-file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	# free text: nothing to offer
-	--include | --exclude | -n | --namespace | --app | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --revision | --path | --include | --exclude | -n | --namespace | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --load-restrictor | --max-render-size | --timeout | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -35,7 +69,7 @@ _gitops_render()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--recurse --include --exclude -n --namespace --app --tracking -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --type --recurse --include --exclude -n --namespace --app --tracking --release-name -f --values --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --enable-helm --load-restrictor --helm --kustomize --allow-empty --cache --no-cache --cmp --max-render-size -o --output --cache-dir --password-file --password-stdin --timeout --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 	compopt -o filenames 2>/dev/null

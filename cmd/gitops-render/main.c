@@ -1,20 +1,49 @@
-/* gitops-render: turn a manifest directory into the objects Argo CD would apply. */
+/* gitops-render: turn a manifest directory, a Helm chart or a Kustomize overlay, on disk or at any
+ * revision of a remote, into the objects Argo CD would apply; also an Argo CD plugin (--cmp). */
+#define _GNU_SOURCE /* asprintf */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "file.h"
 #include "obj.h"
 #include "render.h"
 #include "stream.h"
 
 static const struct gt_option options[] = {
+	{ "repo", 0, "URL", "render from this remote (https URL or path to a repo) instead of DIR" },
+	{ "revision", 0, "REV", "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)" },
+	{ "path", 0, "PATH", "with --repo: the directory inside the repo (default: its root)" },
+	{ "type", 0, "TYPE", "directory, helm or kustomize (default: Chart.yaml is helm, a kustomization kustomize)" },
 	{ "recurse", 0, NULL, "read subdirectories too (default off, as in Argo CD)" },
 	{ "include", 0, "GLOB", "only files whose path below DIR matches (repeatable; * crosses /, {a,b})" },
 	{ "exclude", 0, "GLOB", "skip files whose path below DIR matches (repeatable; wins over --include)" },
-	{ "namespace", 'n', "NS", "namespace for namespaced objects that have none" },
+	{ "namespace", 'n', "NS", "namespace for namespaced objects that have none (and helm's --namespace)" },
 	{ "app", 0, "NAME", "mark every object as owned by Argo CD application NAME" },
 	{ "tracking", 0, "METHOD", "annotation (default), label or annotation+label" },
+	{ "release-name", 0, "NAME", "helm release name (default: the --app name, else the directory's name)" },
+	{ "values", 'f', "FILE", "helm values file, a path inside the source (repeatable)" },
+	{ "set", 0, "KEY=VALUE", "helm --set (repeatable)" },
+	{ "set-string", 0, "KEY=VALUE", "helm --set-string (repeatable)" },
+	{ "set-file", 0, "KEY=FILE", "helm --set-file, FILE inside the source (repeatable)" },
+	{ "kube-version", 0, "VERSION", "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)" },
+	{ "api-versions", 0, "LIST", "API versions for the chart's Capabilities, comma-separated (repeatable)" },
+	{ "include-crds", 0, NULL, "render the chart's crds/ directory (the default, as Argo CD)" },
+	{ "skip-crds", 0, NULL, "leave the chart's crds/ directory out" },
+	{ "enable-helm", 0, NULL, "kustomize: let helmCharts entries run helm" },
+	{ "load-restrictor", 0, "RULE", "LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize's flag)" },
+	{ "helm", 0, "FILE", "the helm binary (default: helm on PATH)" },
+	{ "kustomize", 0, "FILE", "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)" },
+	{ "allow-empty", 0, NULL, "accept a chart or overlay that renders no objects" },
+	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
+	{ "no-cache", 0, NULL, "always run the engine" },
+	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
+	{ "max-render-size", 0, "SIZE", "largest output an engine may print (default 256M)" },
 	{ "output", 'o', "FORMAT", "json (JSON Lines) or yaml (default: yaml on a terminal, else json)" },
+	GT_GIT_OPTIONS,
 	GT_LIMIT_OPTIONS,
 	GT_OPTIONS_END
 };
@@ -23,11 +52,12 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
 
 static const struct gt_command command = {
 	.name = "gitops-render",
-	.synopsis = "[OPTIONS] DIR",
-	.summary = "Render the manifests in DIR (.yaml, .yml, .json) as a stream of objects on standard output.",
+	.synopsis = "[OPTIONS] DIR | --repo URL [--revision REV] [--path PATH] [OPTIONS] | --cmp",
+	.summary = "Render a manifest directory, Helm chart or Kustomize overlay (from DIR, or from a remote at any\n"
+		   "revision) as a stream of objects on standard output.",
 	.options = options,
 	.set = set_option,
-	.min_args = 1,
+	.min_args = 0,
 	.max_args = 1,
 };
 
@@ -61,13 +91,89 @@ static int set_tracking(struct render_opts *o, const char *arg)
 	return 0;
 }
 
+const char *opts_own(struct render_opts *o, char *s)
+{
+	if (!s || strv_push(&o->owned, s) < 0) {
+		free(s);
+		if (!s)
+			gt_error("out of memory");
+		return NULL;
+	}
+	return s;
+}
+
+int strv_push(struct strv *l, const char *s)
+{
+	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return gt_error("out of memory"), -1;
+	v[l->n++] = s;
+	l->v = v;
+	return 0;
+}
+
+static int set_type(struct render_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "directory"))
+		o->type = TYPE_DIRECTORY;
+	else if (!strcmp(arg, "helm"))
+		o->type = TYPE_HELM;
+	else if (!strcmp(arg, "kustomize"))
+		o->type = TYPE_KUSTOMIZE;
+	else
+		return gt_error("--type %s: use directory, helm or kustomize", arg), -1;
+	return 0;
+}
+
+static int set_engine_option(struct render_opts *o, const char *n, const char *arg)
+{
+	if (!strcmp(n, "release-name"))
+		o->release_name = arg;
+	else if (!strcmp(n, "values"))
+		return strv_push(&o->values, arg);
+	else if (!strcmp(n, "set"))
+		return strv_push(&o->set, arg);
+	else if (!strcmp(n, "set-string"))
+		return strv_push(&o->set_string, arg);
+	else if (!strcmp(n, "set-file"))
+		return strv_push(&o->set_file, arg);
+	else if (!strcmp(n, "kube-version"))
+		o->kube_version = arg;
+	else if (!strcmp(n, "api-versions"))
+		return strv_push(&o->api_versions, arg);
+	else if (!strcmp(n, "include-crds"))
+		o->skip_crds = false;
+	else if (!strcmp(n, "skip-crds"))
+		o->skip_crds = true;
+	else if (!strcmp(n, "enable-helm"))
+		o->enable_helm = true;
+	else if (!strcmp(n, "load-restrictor")) {
+		if (strcmp(arg, "LoadRestrictionsRootOnly") && strcmp(arg, "LoadRestrictionsNone"))
+			return gt_error("--load-restrictor %s: use LoadRestrictionsRootOnly or LoadRestrictionsNone", arg), -1;
+		o->load_restrictor = arg;
+	} else if (!strcmp(n, "helm"))
+		o->helm = arg;
+	else if (!strcmp(n, "kustomize"))
+		o->kustomize = arg;
+	else if (!strcmp(n, "max-render-size"))
+		return gt_parse_size(n, arg, &o->max_output);
+	else
+		return 1;
+	return 0;
+}
+
 static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 {
 	struct render_opts *o = ctx;
 	const char *n = opt->name;
-	int lim = gt_limits_option(&o->lim, opt, arg);
-	if (lim)
-		return lim < 0 ? -1 : 0;
+	int handled = gt_limits_option(&o->lim, opt, arg);
+	if (!handled)
+		handled = gt_git_option(&o->git, opt, arg);
+	if (handled)
+		return handled < 0 ? -1 : 0;
+	int e = set_engine_option(o, n, arg);
+	if (e <= 0)
+		return e;
 	if (!strcmp(n, "recurse"))
 		o->recurse = true;
 	else if (!strcmp(n, "include"))
@@ -80,6 +186,22 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 		o->app = *arg ? arg : NULL;
 	else if (!strcmp(n, "tracking"))
 		return set_tracking(o, arg);
+	else if (!strcmp(n, "repo"))
+		o->repo = arg;
+	else if (!strcmp(n, "revision"))
+		o->revision = arg;
+	else if (!strcmp(n, "path"))
+		o->path = arg;
+	else if (!strcmp(n, "type"))
+		return set_type(o, arg);
+	else if (!strcmp(n, "allow-empty"))
+		o->allow_empty = true;
+	else if (!strcmp(n, "cache"))
+		o->cache = 1;
+	else if (!strcmp(n, "no-cache"))
+		o->cache = 0;
+	else if (!strcmp(n, "cmp"))
+		o->cmp = true;
 	else if (!strcmp(n, "output")) {
 		o->format_set = true;
 		return gt_parse_format(arg, GT_FORMATS_JSON_YAML, &o->format);
@@ -113,30 +235,54 @@ static void objects_free(struct objects *objs)
 	free(objs->where);
 }
 
-static int read_file(const struct render_opts *o, const char *path, struct objects *objs)
+/* Every object of s into objs, validated; shown (which outlives objs) names them in messages. */
+static int read_stream(const struct render_opts *o, struct gt_stream *s, const char *shown, struct objects *objs)
 {
-	struct gt_stream *s = gt_stream_open(path, &o->lim);
 	json_t *obj;
 	struct gt_where w;
 	int r;
-	if (!s)
-		return -1;
+	(void)o;
 	while ((r = gt_stream_next(s, &obj, &w)) > 0) {
 		const char *why;
 		if (gt_obj_validate(obj, &why) < 0) {
-			gt_error("%s:%lu: invalid object: %s", w.file, w.line, why);
+			gt_error("%s:%lu: invalid object: %s", shown, w.line, why);
 			json_decref(obj);
 			r = -1;
 			break;
 		}
-		w.file = path; /* the stream's name dies with it; path lives as long as objs */
+		w.file = shown; /* the stream's name dies with it */
 		if (objects_push(objs, obj, &w) < 0) {
 			json_decref(obj);
 			r = -1;
 			break;
 		}
 	}
+	return r;
+}
+
+static int read_file(const struct render_opts *o, const char *path, struct objects *objs)
+{
+	size_t strip = o->strip ? strlen(o->strip) : 0;
+	const char *shown = strip && !strncmp(path, o->strip, strip) ? path + strip : path;
+	char *buf = NULL;
+	size_t len = 0;
+	struct gt_stream *s;
+	if (shown == path) {
+		s = gt_stream_open(path, &o->lim);
+	} else {
+		/* A temp copy of a repository: messages name the file by its place in the repository. */
+		int rd = gt_file_read(path, (size_t)-1, &buf, &len);
+		if (rd != 0)
+			return rd > 0 ? (gt_error("%s: cannot open", shown), -1) : -1;
+		s = gt_stream_open_mem(buf, len, shown, &o->lim);
+	}
+	if (!s) {
+		free(buf);
+		return -1;
+	}
+	int r = read_stream(o, s, shown, objs);
 	gt_stream_close(s);
+	free(buf);
 	return r;
 }
 
@@ -214,7 +360,7 @@ static int finish_object(const struct render_opts *o, const struct gt_scopes *sc
 	const char *why;
 	if (gt_obj_ref(obj, &ref, &why) < 0)
 		return gt_error("%s:%lu: invalid object: %s", objs->where[i].file, objs->where[i].line, why), -1;
-	if (o->namespace && !gt_scopes_is_cluster(scopes, ref.group, ref.kind)) {
+	if (o->namespace && o->namespace_objects && !gt_scopes_is_cluster(scopes, ref.group, ref.kind)) {
 		if (default_namespace(obj, o->namespace) < 0 || gt_obj_ref(obj, &ref, &why) < 0)
 			return gt_error("out of memory"), -1;
 	}
@@ -250,27 +396,349 @@ static int write_all(const struct render_opts *o, const struct objects *objs)
 	return gt_writer_close(w) < 0 ? -1 : r;
 }
 
+
+/* ---- sources and engines ---- */
+
+/* What one run works on; everything here is freed by run_free. */
+struct run {
+	struct repo_source src;
+	bool from_repo;
+	const char *dir;    /* the source on disk (DIR, or the temp copy) */
+	char *dir_owned;
+	char *copy;         /* a writable temp copy of DIR (helm dependencies), or NULL */
+	char *cache_root;
+	struct engine engine;
+	char *out;          /* the engine's output */
+	size_t out_len;
+	char *shown;        /* the source as messages name it */
+	char *strip;
+	struct file_list files;
+};
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	engine_free(&r->engine);
+	free(r->cache_root);
+	if (r->copy)
+		remove_tree(r->copy);
+	free(r->copy);
+	free(r->dir_owned);
+	free(r->shown);
+	free(r->strip);
+	file_list_free(&r->files);
+	if (r->from_repo)
+		repo_source_close(&r->src);
+}
+
+static const char *type_name(enum source_type t)
+{
+	return t == TYPE_HELM ? "helm" : t == TYPE_KUSTOMIZE ? "kustomize" : "directory";
+}
+
+/* The last component of a path ("." is the working directory's name). */
+static char *base_name_dup(const char *path)
+{
+	char *real = realpath(path, NULL), *b = NULL;
+	const char *p = real ? real : path;
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	size_t s = n;
+	while (s > 0 && p[s - 1] != '/')
+		s--;
+	b = strndup(p + s, n - s);
+	free(real);
+	return b;
+}
+
+/* Helm's release name: --release-name, else the application, else the directory (Argo CD's default). */
+static int default_release_name(struct render_opts *o, struct run *r)
+{
+	if (o->release_name)
+		return 0;
+	if (o->app) {
+		o->release_name = o->app;
+		return 0;
+	}
+	char *name = NULL;
+	if (r->from_repo && *r->src.path)
+		name = base_name_dup(r->src.path);
+	else if (r->from_repo)
+		name = base_name_dup(gt_repo_url(r->src.repo));
+	else
+		name = base_name_dup(r->dir);
+	if (name && r->from_repo && !*r->src.path) {
+		size_t n = strlen(name);
+		if (n > 4 && !strcmp(name + n - 4, ".git"))
+			name[n - 4] = '\0';
+	}
+	o->release_name = opts_own(o, name);
+	return o->release_name ? 0 : -1;
+}
+
+/* An engine may read beyond the source path (kustomize ../base, a file:// chart, values in ../):
+ * then the whole repository is written out, and its root tree is the cache key. */
+static bool needs_whole_tree(const struct render_opts *o, struct run *r, enum source_type type)
+{
+	if (type == TYPE_KUSTOMIZE)
+		return true;
+	for (size_t i = 0; i < o->values.n; i++)
+		if (strstr(o->values.v[i], ".."))
+			return true;
+	for (size_t i = 0; i < o->set_file.n; i++)
+		if (strstr(o->set_file.v[i], ".."))
+			return true;
+	return repo_source_file_has(&r->src, "Chart.yaml", "file://") ||
+	       repo_source_file_has(&r->src, "requirements.yaml", "file://");
+}
+
+static void key_add_list(struct key_b *k, const char *label, const struct strv *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		key_add(k, label, l->v[i]);
+}
+
+/* Everything the engine's output depends on; NULL-safe strings. */
+static int render_key(const struct render_opts *o, struct run *r, enum source_type type, bool whole,
+		      char hex[GIT_OID_HEXSZ + 1])
+{
+	struct key_b k = { 0 };
+	char tree[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(tree, sizeof(tree), whole ? &r->src.root_tree : &r->src.path_tree);
+	key_add(&k, "gitops-render cache", "1");
+	key_add(&k, "type", type_name(type));
+	key_add(&k, "tree", tree);
+	key_add(&k, "path", whole ? r->src.path : "");
+	key_add(&k, "engine", r->engine.version ? r->engine.version : "");
+	key_add(&k, "via kubectl", r->engine.via_kubectl ? "yes" : "no");
+	key_add(&k, "release", o->release_name ? o->release_name : "");
+	key_add(&k, "namespace", o->namespace ? o->namespace : "");
+	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
+	key_add_list(&k, "values", &o->values);
+	key_add_list(&k, "set", &o->set);
+	key_add_list(&k, "set-string", &o->set_string);
+	key_add_list(&k, "set-file", &o->set_file);
+	key_add(&k, "kube-version", o->kube_version ? o->kube_version : "");
+	key_add_list(&k, "api-versions", &o->api_versions);
+	key_add(&k, "enable-helm", o->enable_helm ? (o->helm ? o->helm : "yes") : "no");
+	key_add(&k, "load-restrictor", o->load_restrictor ? o->load_restrictor : "");
+	if (key_finish(&k, hex) < 0)
+		return gt_error("out of memory"), -1;
+	return 0;
+}
+
+/* A working directory is never written to: dependencies are built in a private copy. */
+static int prepare_source(const struct render_opts *o, struct run *r)
+{
+	const struct engine_ops *ops = r->engine.ops;
+	if (!ops->needs_prepare)
+		return 0;
+	int need = ops->needs_prepare(o, r->dir);
+	if (need <= 0)
+		return need;
+	if (!r->from_repo) {
+		if (!(r->copy = temp_dir_new()))
+			return -1;
+		char *to = path_join(r->copy, "chart");
+		if (!to || copy_tree(r->dir, to) < 0) {
+			free(to);
+			return -1;
+		}
+		free(r->dir_owned);
+		r->dir = r->dir_owned = to;
+	}
+	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
+}
+
+static int run_engine(struct render_opts *o, struct run *r, enum source_type type)
+{
+	struct argv_b a = { 0 };
+	char key[GIT_OID_HEXSZ + 1], what[64];
+	bool use_cache = r->from_repo && o->cache != 0;
+	bool whole = r->from_repo && needs_whole_tree(o, r, type);
+	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
+	if (r->engine.ops->locate(o, &r->engine) < 0)
+		return -1;
+	if (type == TYPE_HELM && default_release_name(o, r) < 0)
+		return -1;
+	if (use_cache) {
+		if (engine_version(&r->engine, r->cache_root) < 0 || render_key(o, r, type, whole, key) < 0)
+			return -1;
+		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
+		if (hit)
+			return hit < 0 ? -1 : 0;
+	}
+	if (r->from_repo) {
+		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+	}
+	if (prepare_source(o, r) < 0 || r->engine.ops->args(o, &r->engine, &a) < 0) {
+		argv_free(&a);
+		return -1;
+	}
+	snprintf(what, sizeof(what), "%s", type == TYPE_HELM ? "helm template" : "kustomize build");
+	int st = engine_exec(o, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
+	argv_free(&a);
+	if (st == 0 && use_cache)
+		cache_put(r->cache_root, key, r->out, r->out_len);
+	return st;
+}
+
+static int read_engine_output(const struct render_opts *o, struct run *r, struct objects *objs)
+{
+	struct gt_stream *s = gt_stream_open_mem(r->out, r->out_len, r->shown, &o->lim);
+	if (!s)
+		return -1;
+	int st = read_stream(o, s, r->shown, objs);
+	gt_stream_close(s);
+	return st;
+}
+
+static int read_directory(struct render_opts *o, struct run *r, struct objects *objs)
+{
+	if (r->from_repo) {
+		if (repo_source_materialise(&r->src, false, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+		/* names below the temp dir read as paths in the repository */
+		if (asprintf(&r->strip, "%s/", r->src.tmp) < 0)
+			return r->strip = NULL, gt_error("out of memory"), -1;
+		o->strip = r->strip;
+	}
+	if (find_manifests(o, r->dir, &r->files) < 0)
+		return -1;
+	return read_all(o, &r->files, objs);
+}
+
+static bool is_directory(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		gt_error("%s: %s", dir, strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		gt_error("%s: not a directory", dir);
+		return false;
+	}
+	return true;
+}
+
+/* Source, type, engine or files: the objects. A GT_EXIT_* code, printed. */
+static int render(struct render_opts *o, const char *dir, struct run *r, struct objects *objs)
+{
+	enum source_type type = o->type;
+	if (o->repo) {
+		int st = repo_source_open(o, &r->src);
+		r->from_repo = true;
+		if (st != GT_EXIT_OK)
+			return st;
+		if (type == TYPE_AUTO)
+			type = repo_source_detect(&r->src);
+	} else {
+		r->dir = dir;
+		if (!is_directory(dir))
+			return GT_EXIT_INPUT;
+		if (type == TYPE_AUTO)
+			type = detect_dir(dir);
+	}
+	gt_debug("source type: %s", type_name(type));
+	if (type == TYPE_DIRECTORY)
+		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	if (!(r->cache_root = cache_root_new(o)))
+		return gt_error("out of memory"), GT_EXIT_INPUT;
+	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
+	if (asprintf(&r->shown, "%s (%s output)", where, type_name(type)) < 0)
+		return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;
+	if (run_engine(o, r, type) < 0 || read_engine_output(o, r, objs) < 0)
+		return GT_EXIT_INPUT;
+	if (objs->n == 0 && !o->allow_empty) {
+		gt_error("%s: the %s render produced no objects (--allow-empty accepts that)", where, type_name(type));
+		return GT_EXIT_INPUT;
+	}
+	return GT_EXIT_OK;
+}
+
+static int check_usage(const struct render_opts *o, const char *dir)
+{
+	if (dir && o->repo)
+		return gt_error("give DIR or --repo URL, not both"), -1;
+	if (!dir && !o->repo)
+		return gt_error("nothing to render: give DIR or --repo URL; see '%s --help'", command.name), -1;
+	if (!o->repo && (o->revision || o->path))
+		return gt_error("--%s needs --repo", o->revision ? "revision" : "path"), -1;
+	if (!o->repo && o->cache == 1)
+		return gt_error("--cache needs --repo: a working directory has no tree id to key it"), -1;
+	for (size_t i = 0; o->repo && i < o->values.n; i++)
+		if (o->values.v[i][0] == '/')
+			return gt_error("--values %s: with --repo, give a path inside the source", o->values.v[i]), -1;
+	return 0;
+}
+
+static void opts_free(struct render_opts *o)
+{
+	for (size_t i = 0; i < o->owned.n; i++)
+		free((char *)o->owned.v[i]);
+	free(o->owned.v);
+	free(o->values.v);
+	free(o->set.v);
+	free(o->set_string.v);
+	free(o->set_file.v);
+	free(o->api_versions.v);
+	free(o->include);
+	free(o->exclude);
+	gt_git_opts_clear(&o->git);
+}
+
+/* Die of the signal that interrupted the run, now that the temp dirs are gone. */
+static void reraise(void)
+{
+	int sig = render_signal;
+	if (!sig)
+		return;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int main(int argc, char **argv)
 {
-	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT };
-	struct file_list files = { 0 };
+	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
+				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .namespace_objects = true };
+	struct run run = { 0 };
 	struct objects objs = { 0 };
-	int first, r = gt_parse(&command, argc, argv, &o, &first);
-	if (r == 0) {
-		if (!o.format_set)
-			o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
-		r = find_manifests(&o, argv[first], &files);
-		if (r == 0)
-			r = read_all(&o, &files, &objs);
-		if (r == 0)
-			r = finish_objects(&o, &objs);
-		if (r == 0)
-			r = write_all(&o, &objs);
-		r = r < 0 ? -1 : 0;
+	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	const char *dir = st == 0 && first < argc ? argv[first] : NULL;
+	if (st == 0 && (o.cmp || (!dir && !o.repo && getenv("ARGOCD_APP_NAME")))) {
+		o.cmp = true;
+		if (!dir && !o.repo)
+			dir = ".";
+		if (cmp_apply_env(&o) < 0)
+			st = -1;
 	}
+	if (st == 0 && check_usage(&o, dir) < 0)
+		st = -1;
+	if (st != 0) {
+		opts_free(&o);
+		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
+	}
+	if (!o.format_set && !o.cmp)
+		o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+	signals_install();
+	st = render(&o, dir, &run, &objs);
+	if (st == GT_EXIT_OK && check_interrupted() < 0)
+		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
+	if (st == GT_EXIT_OK && o.cmp && objs.n == 0 && !o.allow_empty) {
+		/* An empty stream makes Argo CD prune everything: say so instead. */
+		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o.repo);
+		st = GT_EXIT_INPUT;
+	}
+	if (st == GT_EXIT_OK && (finish_objects(&o, &objs) < 0 || write_all(&o, &objs) < 0))
+		st = GT_EXIT_INPUT;
 	objects_free(&objs);
-	file_list_free(&files);
-	free(o.include);
-	free(o.exclude);
-	return r < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	run_free(&run);
+	opts_free(&o);
+	reraise();
+	return st;
 }

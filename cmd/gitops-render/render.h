@@ -2,13 +2,25 @@
 #ifndef RENDER_H
 #define RENDER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "cli.h"
+#include "git.h"
 #include "limits.h"
 
 enum tracking { TRACK_ANNOTATION = 1, TRACK_LABEL = 2, TRACK_BOTH = 3 };
+
+enum source_type { TYPE_AUTO, TYPE_DIRECTORY, TYPE_HELM, TYPE_KUSTOMIZE };
+
+/* A repeatable option's values, in order; the strings are borrowed (argv or the owned pool). */
+struct strv {
+	const char **v;
+	size_t n;
+};
+
+#define RENDER_DEFAULT_MAX_OUTPUT ((size_t)256 << 20) /* an engine's stdout; the Argo CD install is 2 MiB */
 
 struct render_opts {
 	bool recurse;
@@ -20,7 +32,33 @@ struct render_opts {
 	enum gt_format format;
 	bool format_set;
 	struct gt_limits lim;
+
+	/* the source */
+	enum source_type type;
+	const char *repo, *revision, *path;
+	struct gt_git_opts git;
+	/* engines */
+	const char *helm, *kustomize; /* --helm/--kustomize: the binaries */
+	const char *release_name;
+	struct strv values, set, set_string, set_file, api_versions;
+	const char *kube_version;
+	bool skip_crds;
+	bool enable_helm;
+	const char *load_restrictor;
+	size_t max_output;
+	bool allow_empty;
+	int cache; /* -1: the default (on with --repo), 0 off, 1 on */
+	bool cmp;
+	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
+	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
+	/* strings made here (CMP environment), freed at the end */
+	struct strv owned;
 };
+
+/* Keep s until the end of the run; NULL on no memory. */
+const char *opts_own(struct render_opts *o, char *s);
+/* Append a borrowed value; -1 on no memory (printed). */
+int strv_push(struct strv *l, const char *s);
 
 struct file_list {
 	char **paths; /* owned */
@@ -32,5 +70,116 @@ int find_manifests(const struct render_opts *o, const char *root, struct file_li
 void file_list_free(struct file_list *l);
 /* gobwas/glob semantics: '*' crosses '/', {a,b} alternation. */
 bool glob_match(const char *pattern, const char *path);
+
+/* ---- engines (engine.c, helm.c, kustomize.c) ---- */
+
+/* An argument vector being built; every string is owned. */
+struct argv_b {
+	char **v; /* NULL-terminated when n > 0 */
+	size_t n, cap;
+	bool oom;
+};
+void argv_add(struct argv_b *a, const char *s);
+void argv_addf(struct argv_b *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void argv_free(struct argv_b *a);
+
+/* A located engine binary. */
+struct engine {
+	const struct engine_ops *ops;
+	char *bin;      /* the binary that runs (owned) */
+	bool via_kubectl; /* kustomize as `kubectl kustomize` */
+	char *version;  /* its version line (owned), for the render cache */
+};
+
+/*
+ * One external renderer. locate finds the binary (a clear error naming what to
+ * install when there is none); prepare readies a writable source directory
+ * (helm dependencies) and may be NULL; args builds the argv that renders dir
+ * (the working directory of the run) to stdout.
+ */
+struct engine_ops {
+	const char *name; /* "helm", "kustomize" */
+	int (*locate)(const struct render_opts *o, struct engine *e);
+	int (*needs_prepare)(const struct render_opts *o, const char *dir); /* 1 yes, 0 no, -1 error */
+	int (*prepare)(const struct render_opts *o, const struct engine *e, const char *dir, const char *cache_root);
+	int (*args)(const struct render_opts *o, const struct engine *e, struct argv_b *a);
+	const char *const *version_args; /* after the binary */
+};
+extern const struct engine_ops helm_engine, kustomize_engine;
+
+/* --helm/--kustomize PATH (given), or name on PATH; NULL after printing what to install. */
+char *locate_binary(const char *given, const char *name, const char *install);
+/* The binary named name on PATH, malloc'd, or NULL. */
+char *find_on_path(const char *name);
+/* e->bin's version, cached in cache_root by the binary's identity (NULL: not cached). -1 after printing. */
+int engine_version(struct engine *e, const char *cache_root);
+void engine_free(struct engine *e);
+
+/*
+ * Run argv (argv[0] a path; no shell) in cwd with stdin from /dev/null and
+ * without the git token in its environment. Its stdout (up to max bytes) in
+ * *out (malloc'd, NUL-terminated), its stderr relayed (redacted) on failure and
+ * with -v. 0, or -1 after printing.
+ */
+int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
+		char **out, size_t *len);
+
+/* ---- interruption: temporary directories go also on SIGINT/SIGTERM ---- */
+extern volatile sig_atomic_t render_signal;
+void signals_install(void);
+/* -1 after printing when a signal arrived (callers unwind and clean up). */
+int check_interrupted(void);
+
+/* ---- files (files.c) ---- */
+/* A fresh private directory under $TMPDIR, malloc'd; NULL after printing. */
+char *temp_dir_new(void);
+/* rm -r path; quiet. */
+void remove_tree(const char *path);
+int mkdir_p(const char *path);
+/* Copy directory src into dst (which is created); -1 after printing. */
+int copy_tree(const char *src, const char *dst);
+char *path_join(const char *a, const char *b);
+/* $XDG_CACHE_HOME/gitops-tools (or --cache-dir), malloc'd. */
+char *cache_root_new(const struct render_opts *o);
+
+/* ---- repository sources (source.c) ---- */
+struct repo_source {
+	struct gt_repo *repo;
+	git_oid commit;
+	char *path;       /* inside the tree, "" for the root */
+	git_oid root_tree, path_tree;
+	char *tmp;        /* materialised copy, or NULL */
+};
+/* Open, fetch and resolve --repo/--revision/--path. GT_EXIT_* (0 ok), printed. */
+int repo_source_open(struct render_opts *o, struct repo_source *s);
+void repo_source_close(struct repo_source *s);
+/* Type of the tree at the source path. */
+enum source_type repo_source_detect(struct repo_source *s);
+/* Does the file at path (relative to the source path) contain needle? */
+bool repo_source_file_has(struct repo_source *s, const char *file, const char *needle);
+/* Write the tree (whole = from the root, else the source path) into a new temp dir; the directory
+ * the source path is at in *dir (malloc'd). -1 after printing. */
+int repo_source_materialise(struct repo_source *s, bool whole, char **dir);
+
+enum source_type detect_dir(const char *dir);
+
+/* ---- the render cache (cache.c) ---- */
+/* A key from these lines; hex into key (41 bytes). */
+struct key_b {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+void key_add(struct key_b *k, const char *label, const char *value);
+int key_finish(struct key_b *k, char hex[GIT_OID_HEXSZ + 1]);
+/* 1 hit with *out and *len, 0 miss, -1 error (printed). */
+int cache_get(const char *cache_root, const char *key, size_t max, char **out, size_t *len);
+int cache_put(const char *cache_root, const char *key, const char *buf, size_t len);
+/* Write path atomically; a failure is only a warning (a cache is an optimisation). */
+void cache_put_file(const char *path, const char *buf, size_t len);
+
+/* ---- Argo CD CMP (cmp.c) ---- */
+/* Fill options from the plugin environment where the command line left them. -1 after printing. */
+int cmp_apply_env(struct render_opts *o);
 
 #endif

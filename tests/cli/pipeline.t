@@ -26,7 +26,7 @@ kube_start --ready-delay 0.3 || { echo "Bail out! the stand-in did not start"; e
 # server (gitops-render --repo when this build has it, else a fresh clone, as a CI job does).
 render() {
 	if gitops-render --help | grep -q -- '--repo'; then
-		gitops-render --repo "$URL" --app my-app -n prod -o json "$APP"
+		gitops-render --repo "$URL" --path "$APP" --app my-app -n prod -o json
 	else
 		rm -rf "$TMP/checkout" && git clone -q "$URL" "$TMP/checkout" &&
 			gitops-render --app my-app -n prod -o json "$TMP/checkout/$APP"

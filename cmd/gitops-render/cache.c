@@ -1,0 +1,88 @@
+/* cache: an engine's output stored under a digest of everything it depends on
+ * (the source tree id, the options, the engine's version), so an unchanged
+ * re-render is a file read instead of a Go program's start. */
+#define _GNU_SOURCE /* asprintf */
+#include "render.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+
+/* "label LEN:value\n": the length makes "a" + "b c" and "a b" + "c" different keys. */
+void key_add(struct key_b *k, const char *label, const char *value)
+{
+	if (k->oom)
+		return;
+	size_t need = strlen(label) + strlen(value) + 32;
+	if (k->len + need > k->cap) {
+		size_t cap = k->cap ? k->cap : 1024;
+		while (cap < k->len + need)
+			cap *= 2;
+		char *b = realloc(k->buf, cap);
+		if (!b) {
+			k->oom = true;
+			return;
+		}
+		k->buf = b;
+		k->cap = cap;
+	}
+	k->len += (size_t)snprintf(k->buf + k->len, k->cap - k->len, "%s %zu:%s\n", label, strlen(value), value);
+}
+
+/* git's own object hash (SHA-1) of the key text: libgit2 is linked already. */
+int key_finish(struct key_b *k, char hex[GIT_OID_HEXSZ + 1])
+{
+	git_oid id;
+	int r = k->oom ? -1 : 0;
+	if (r == 0)
+		r = git_odb_hash(&id, k->buf ? k->buf : "", k->len, GIT_OBJECT_BLOB) < 0 ? -1 : 0;
+	if (r == 0)
+		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
+	free(k->buf);
+	memset(k, 0, sizeof(*k));
+	return r;
+}
+
+static char *entry_path(const char *root, const char *key)
+{
+	char *p = NULL;
+	return asprintf(&p, "%s/render/out/%.2s/%s", root, key, key + 2) < 0 ? NULL : p;
+}
+
+int cache_get(const char *root, const char *key, size_t max, char **out, size_t *len)
+{
+	char *p = entry_path(root, key);
+	if (!p)
+		return gt_error("out of memory"), -1;
+	int r = gt_file_read(p, max, out, len);
+	if (r == 0)
+		gt_debug("render cache hit: %s", p);
+	free(p);
+	return r == 0 ? 1 : r == 1 ? 0 : -1;
+}
+
+void cache_put_file(const char *path, const char *buf, size_t len)
+{
+	if (gt_file_write_atomic(path, buf, len) < 0)
+		gt_warn("%s: not cached", path);
+}
+
+int cache_put(const char *root, const char *key, const char *buf, size_t len)
+{
+	char *p = entry_path(root, key);
+	if (!p)
+		return gt_error("out of memory"), -1;
+	char *slash = strrchr(p, '/');
+	*slash = '\0';
+	int made = mkdir_p(p);
+	*slash = '/';
+	if (made < 0)
+		gt_warn("%s: cannot create the cache directory: %s", p, strerror(errno));
+	else
+		cache_put_file(p, buf, len);
+	free(p);
+	return 0;
+}
