@@ -75,4 +75,50 @@ int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json
  * "default" (`kubectl config view --minify`, no request to the cluster). 0 with *ns malloc'd, -1 after relaying. */
 int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns);
 
+/* ==== gitops-apply: batched apply and delete, CRD wait, live reads (owned by gitops-apply) ====
+ * One kubectl process per batch, never one per object; objects on standard input. */
+
+/* What happened to one object of a batch. */
+struct gt_kube_outcome {
+	bool ok;
+	char *message; /* kubectl's error for this object, one line, secrets masked; NULL when ok. Caller frees. */
+};
+
+/* Free the messages of out[0..n). */
+void gt_kube_outcomes_clear(struct gt_kube_outcome *out, size_t n);
+
+/*
+ * `kubectl apply --server-side -f -` of objs[0..n) in one call (a v1 List on
+ * stdin). kubectl names successes but not always failures: when more than one
+ * object failed, or the failure looks transient (EOF, reset, 5xx, timeout), the
+ * failed ones are applied again one per call, which attributes each error and
+ * retries once (server-side apply is idempotent). out[i] for objs[i]. Every
+ * kubectl run ends within budget_s seconds (0: the default). Returns the number
+ * of objects that failed, or -1 when kubectl could not be run at all (printed).
+ */
+int gt_kube_apply_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s,
+			struct gt_kube_outcome *out);
+
+/* `kubectl delete --wait=false --ignore-not-found -f -` of objs (only their identity is sent); as above. */
+int gt_kube_delete_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s,
+			 struct gt_kube_outcome *out);
+
+/* `kubectl wait --for=condition=Established` for the named CRDs, one call. 0, or -1 after printing. */
+int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *names, size_t n, unsigned budget_s);
+
+/*
+ * The live state of objs' identities, managedFields included: per namespace one
+ * `kubectl get KIND.GROUP,... -o json` (a list per kind rather than a request
+ * per object; kinds the server lacks have no live objects). live[i] a new
+ * reference, or NULL when absent. 0, or -1 after printing (message in *why too
+ * when why is not NULL: a new string, caller frees).
+ */
+int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s, json_t **live,
+		      char **why);
+
+/* True when message says the cluster could not be reached or refused us as a whole (no object to blame). */
+bool gt_kube_message_unreachable(const char *message);
+/* True when message says the server refused for lack of permission (403). */
+bool gt_kube_message_forbidden(const char *message);
+
 #endif
