@@ -13,6 +13,7 @@
  *     -DGT_VERSION='"fuzz"' -iquote common -o build/fuzz_yamledit tests/fuzz/fuzz_yamledit.c \
  *     common/yamledit.c common/yaml.c common/cli.c common/json.c -lyaml -ljansson
  *   build/fuzz_yamledit -close_fd_mask=2 -max_total_time=60 CORPUS_DIR
+ * Seeds: 3 tests/fixtures/yamledit tests/fixtures/set-image
  */
 #define _GNU_SOURCE /* memmem */
 #include "cli.h"
