@@ -28,13 +28,14 @@ G() { git --git-dir="$GIT_SERVER_ROOT/manifests.git" "$@"; }
 killed_run() {
 	local sig=$1 max=$2 pid st
 	shift 2
-	"$@" >/dev/null 2>&1 &
+	# A background job of a non-interactive shell starts with SIGINT ignored: give it back.
+	env --default-signal=INT,QUIT "$@" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(printf '0.%03d' $((RANDOM % max)))"
 	kill -"$sig" "$pid" 2>/dev/null
 	wait "$pid"
 	st=$?
-	if [ "$st" -gt 128 ]; then echo killed; else echo "$st"; fi
+	if [ "$st" -gt 128 ]; then echo killed; echo "$sig" >>"$TMP/killed-by"; else echo "$st"; fi
 }
 # Leftovers a writer may leave: temp files, lock files, libgit2's temporary packs and objects.
 # (repos/NAME.git.lock is not one: the cache's flock(2) lock file, always there, and released by
@@ -54,7 +55,7 @@ killed=0 finished=0 tags=()
 for ((i = 1; i <= RUNS; i++)); do
 	tag=2.0.$i
 	tags+=("$tag")
-	r=$(killed_run "$(signal)" 120 gitops-set-image --repo "$URL" --file "$VALUES" --set "image.tag=$tag" -o json)
+	r=$(killed_run "$(signal)" 400 gitops-set-image --repo "$URL" --file "$VALUES" --set "image.tag=$tag" -o json)
 	if [ "$r" = killed ]; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
 done
 echo "# set-image push: $killed of $RUNS runs killed by the signal, $finished finished first"
@@ -125,6 +126,8 @@ for ((i = 1; i <= RUNS; i++)); do
 	[ "$size_ok" = 1 ] || { torn=$((torn + 1)); echo "# run $i ($r): tag '$now', $(wc -lc <"$TMP/wt/$VALUES") lines/bytes"; }
 done
 echo "# set-image local: $killed of $RUNS runs killed by the signal"
+echo "# killed in all: $(grep -c INT "$TMP/killed-by") by SIGINT, $(grep -c TERM "$TMP/killed-by") by SIGTERM"
+ok $(($(grep -c INT "$TMP/killed-by") == 0)) "SIGINT did kill runs (it is not ignored)"
 is "$torn" 0 "the file is always whole: the old bytes or the new, never a mix"
 is "$(leftovers "$TMP/wt" | grep -v '/\.git/')" "" "no temp file left next to it"
 run sh -c "cd '$TMP/wt' && gitops-set-image --file '$VALUES' --set image.tag=5.0.0"
