@@ -242,8 +242,10 @@ static int next_json_document(struct gt_stream *st, json_t **doc, unsigned long 
 	unsigned long start = st->src.line, start_column = st->src.column;
 	*line = start;
 	st->src.doc_bytes = 0;
-	*doc = json_load_callback(json_read_callback, &st->src, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
-				  &err);
+	/* JSON_ALLOW_NUL: "\u0000" is a string's character, as YAML's "\0" is to the YAML reader
+	 * and to Go; without it JSON Lines we wrote from such a YAML would not read back. */
+	*doc = json_load_callback(json_read_callback, &st->src,
+				  JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
 	if (!*doc) {
 		if (st->src.read_errno)
 			return read_error(st);

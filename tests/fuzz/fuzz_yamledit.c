@@ -7,8 +7,8 @@
  * with libyaml's events itself, and the bytes before the event in front of
  * that scalar and after the event behind it must be as they were. A key that
  * was added must be a pure insertion. Container image edits may change only the values
- * of image: keys; a kustomization images: edit only the value of a top-level images: key
- * (or, when there is none, only add bytes). Whatever happens, a file that read before must
+ * of image: keys; a kustomization images: edit only the value of the first document's
+ * top-level images: key (or, when there is none, only add bytes). Whatever happens, a file that read before must
  * read after, and a failed edit leaves the bytes alone. Build and run: `make fuzz`.
  * Seeds: 3 tests/fixtures/yamledit tests/fixtures/set-image
  */
@@ -152,7 +152,7 @@ static size_t find_regions(const char *buf, size_t len, size_t pi, struct region
 }
 
 /*
- * The value of every top-level "images:" key (a kustomization's images list), as regions: from
+ * The value of the first document's top-level "images:" key (a kustomization's images list), as regions: from
  * the end of the key to the start of whatever follows the value, so that entries and fields
  * the editor appends at the end of the list stay inside. Returns how many; -1 when the YAML
  * does not parse to the end (then nothing is asserted).
@@ -202,7 +202,10 @@ static long find_images_regions(const char *buf, size_t len, struct region *out,
 			if (in_value && depth == value_depth)
 				open = true, in_value = false; /* the collection value ends here */
 		}
-		done = type == YAML_STREAM_END_EVENT;
+		/* The editor works on the first document: a kustomization is one. */
+		done = type == YAML_STREAM_END_EVENT || type == YAML_DOCUMENT_END_EVENT;
+		if (type == YAML_DOCUMENT_END_EVENT && open)
+			out[n - 1].hi = start, open = false;
 		yaml_event_delete(&ev);
 	}
 	if (open && n != (size_t)-1)
