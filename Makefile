@@ -3,6 +3,7 @@
 #   make check           install missing build dependencies, build, run every test (TAP via prove)
 #   make demo            install missing build dependencies, build, run the bundled example
 #   make SANITIZE=1 ...  the same with ASan+UBSan
+#   make fuzz            build tests/fuzz/fuzz_*.c with clang's libFuzzer, run each FUZZ_TIME seconds
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION   := $(shell cat VERSION)
@@ -33,9 +34,11 @@ TOOLS      := $(notdir $(sort $(wildcard cmd/gitops-*)))
 BINS       := $(TOOLS:%=bin/%)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
-TEST_TOOLS := build/tests/yaml2json
+TEST_TOOLS := build/tests/yaml2json build/tests/streamcat
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz-replay/%)
 
-.PHONY: all deps check demo install uninstall clean tests bench completions krew
+.PHONY: all deps check demo install uninstall clean tests bench completions krew fuzz
 all: $(BINS)
 
 # Rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build).
@@ -65,7 +68,7 @@ build/tests/%: build/tests/unit/%.o build/libgitops.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libgitops.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
-tests: $(BINS) $(UNIT_BINS) $(TEST_TOOLS)
+tests: $(BINS) $(UNIT_BINS) $(TEST_TOOLS) $(FUZZ_REPLAY)
 
 deps:
 	@tests/tools/deps
@@ -144,6 +147,25 @@ krew: all
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@URL@|$(KREW_URL)|g' -e 's|@HOMEPAGE@|$(HOMEPAGE)|g' \
 		-e "s|@SHA256_$(KREW_OS)_$(KREW_ARCH)@|$$sha|" plugins/gitops.yaml >$(KREW_DIR)/gitops.yaml
 	@echo "$(KREW_TGZ)"; echo "$(KREW_DIR)/gitops.yaml"
+
+# Fuzzing. A target is one file, tests/fuzz/fuzz_NAME.c (LLVMFuzzerTestOneInput over libgitops).
+# make check replays tests/fuzz/regressions/NAME/* through build/fuzz-replay/fuzz_NAME, the target
+# built with CC and the normal flags (sanitizers under SANITIZE=1) plus a plain main().
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 60
+FUZZ_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -DGT_VERSION='"fuzz"' -iquote common \
+               $(PKG_CFLAGS) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+build/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c build/libgitops.a $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c build/libgitops.a $(ALL_LDFLAGS) $(PKG_LIBS)
+build/fuzz/common/%.o: common/%.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC:%.c=build/fuzz/%.o) $(wildcard tests/fuzz/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+	@tests/fuzz/run $(FUZZ_TIME) $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 completions: all
 	tests/tools/gen-completions

@@ -3,6 +3,7 @@
  * the libgit2 1.5.1 behaviour this code is written against. */
 #include "git.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -474,6 +475,52 @@ static int lock_cache(struct gt_repo *r)
 	return ok ? 0 : -1;
 }
 
+/*
+ * A tool killed mid-write (Ctrl-C, a CI job's SIGTERM) leaves libgit2's temporary objects and
+ * packs, and lock files, in the cache; a stale ref lock would fail every later run. Called under
+ * the cache's exclusive lock, when no other process can be writing it: whatever is there is a
+ * dead process's. (libgit2 names them tmp_object_git2_*, pack_git2_*, *.lock.)
+ */
+static void remove_stale_temp(const char *dir, bool recurse)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		const char *n = e->d_name;
+		size_t len = strlen(n);
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		bool stale = !strncmp(n, "tmp_object_git2_", 16) || !strncmp(n, "pack_git2_", 10) ||
+			     (len > 5 && !strcmp(n + len - 5, ".lock"));
+		char *path = malloc(strlen(dir) + len + 2);
+		if (!path)
+			break;
+		sprintf(path, "%s/%s", dir, n);
+		if (stale)
+			unlink(path);
+		else if (recurse && e->d_type == DT_DIR)
+			remove_stale_temp(path, true);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void clean_cache(const struct gt_repo *r)
+{
+	static const struct {
+		const char *sub;
+		bool recurse;
+	} dirs[] = { { "", false }, { "/objects", false }, { "/objects/pack", false }, { "/refs", true } };
+	size_t n = strlen(r->path);
+	char *dir = malloc(n + 16);
+	for (size_t i = 0; dir && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		sprintf(dir, "%s%s", r->path, dirs[i].sub);
+		remove_stale_temp(dir, dirs[i].recurse);
+	}
+	free(dir);
+}
+
 static int open_or_init(struct gt_repo *r)
 {
 	int rc = git_repository_open_bare(&r->git, r->path);
@@ -540,7 +587,12 @@ struct gt_repo *gt_repo_open(const struct gt_git_opts *o)
 	}
 	free(repos);
 	free(root);
-	if (lock_cache(r) < 0 || open_or_init(r) < 0) {
+	if (lock_cache(r) < 0) {
+		gt_repo_close(r);
+		return NULL;
+	}
+	clean_cache(r);
+	if (open_or_init(r) < 0) {
 		gt_repo_close(r);
 		return NULL;
 	}

@@ -172,6 +172,23 @@ static int write_array(FILE *out, const json_t *v)
 	return 0;
 }
 
+/*
+ * A real as JSON that JSON readers take back: Go writes 1e19 as 10000000000000000000, an
+ * integer literal past int64 that jansson (our own stream reader among them) refuses as
+ * "too big integer". From 2^63 on the exponent form says the same number readably.
+ */
+static const char *format_real_readable(double d, char *buf)
+{
+	if (!(fabs(d) >= 9223372036854775808.0))
+		return gt_json_format_real(d, buf);
+	char tmp[40], digits[24];
+	int neg, exp10;
+	shortest_exp_digits(d, tmp, sizeof(tmp));
+	split_exp(tmp, &neg, digits, &exp10);
+	format_exp(buf, neg, digits, exp10);
+	return buf;
+}
+
 static int write_value(FILE *out, const json_t *v)
 {
 	char buf[40];
@@ -186,7 +203,7 @@ static int write_value(FILE *out, const json_t *v)
 		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return 0;
 	case JSON_REAL:
-		fputs(gt_json_format_real(json_real_value(v), buf), out);
+		fputs(format_real_readable(json_real_value(v), buf), out);
 		return 0;
 	case JSON_TRUE:
 		fputs("true", out);

@@ -234,6 +234,23 @@ static size_t json_height(const json_t *v)
 	return h + 1;
 }
 
+/*
+ * jansson quotes the token it stopped at: "invalid token near 'hunter2'", "control character
+ * 0x0 near '"s3cr'". In a Secret that token is its value, and messages end up in CI logs.
+ * Keep the excerpt only where it cannot be a value: one structural character, or the key a
+ * duplicate-key error names; line and column still point at the place.
+ */
+static void drop_value_excerpt(char *text)
+{
+	char *near = strstr(text, " near '");
+	if (!near || !strncmp(text, "duplicate object key", 20))
+		return;
+	const char *tok = near + 7;
+	if (strchr("{}[],:", tok[0]) && tok[0] && !strcmp(tok + 1, "'"))
+		return;
+	*near = '\0';
+}
+
 /* Next raw document (any JSON value); 1, 0 at the end, -1 after an error. */
 static int next_json_document(struct gt_stream *st, json_t **doc, unsigned long *line)
 {
@@ -248,8 +265,10 @@ static int next_json_document(struct gt_stream *st, json_t **doc, unsigned long 
 	unsigned long start = st->src.line, start_column = st->src.column;
 	*line = start;
 	st->src.doc_bytes = 0;
-	*doc = json_load_callback(json_read_callback, &st->src, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
-				  &err);
+	/* JSON_ALLOW_NUL: "\u0000" is a string's character, as YAML's "\0" is to the YAML reader
+	 * and to Go; without it JSON Lines we wrote from such a YAML would not read back. */
+	*doc = json_load_callback(json_read_callback, &st->src,
+				  JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
 	if (!*doc) {
 		if (st->src.read_errno)
 			return read_error(st);
@@ -260,6 +279,7 @@ static int next_json_document(struct gt_stream *st, json_t **doc, unsigned long 
 		}
 		/* jansson counts from where this document began, which may be mid-line. */
 		unsigned long column = (unsigned long)(err.column > 0 ? err.column : 0) + (err.line == 1 ? start_column : 0);
+		drop_value_excerpt(err.text);
 		gt_error("%s:%lu:%lu: %s", st->name, start + (unsigned long)err.line - 1, column, err.text);
 		return -1;
 	}

@@ -379,9 +379,13 @@ static int parser_error(struct gt_yaml_reader *r)
 		snprintf(detail, sizeof(detail), "%s %s", problem, p->context);
 	else
 		snprintf(detail, sizeof(detail), "%s", problem);
-	/* Reader errors (bad UTF-8, NUL bytes) carry only a byte offset. */
+	/* Reader errors (bad UTF-8, NUL bytes) carry only a byte offset; the line is where the
+	 * scanner stands plus the line breaks it has decoded but not yet consumed before the bad byte. */
 	if (p->error == YAML_READER_ERROR) {
-		gt_error("%s: byte %lu: %s", r->name, (unsigned long)p->problem_offset, detail);
+		unsigned long line = (unsigned long)p->mark.line + 1 + r->line_offset;
+		for (const yaml_char_t *c = p->buffer.pointer; c && c < p->buffer.last; c++)
+			line += *c == '\n';
+		gt_error("%s:%lu: %s (byte %lu)", r->name, line, detail, (unsigned long)p->problem_offset);
 		return -1;
 	}
 	return error_at(r, p->problem_mark, "%s", detail);

@@ -2,7 +2,8 @@
 # Each test file: . "$(dirname "$0")/../lib.sh"; then ok/is/run...; done_testing at the end.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$TOP/bin
+# GITOPS_TEST_BIN: run the tools from elsewhere, e.g. valgrind wrappers (tests/tools/valgrind).
+BIN=${GITOPS_TEST_BIN:-$TOP/bin}
 BUILD=$TOP/build
 export PATH="$BIN:$PATH"
 export NO_COLOR=1

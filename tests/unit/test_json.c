@@ -83,6 +83,18 @@ static void test_write_numbers(void)
 	free(got);
 	json_decref(v);
 
+	/* Found by fuzz_stream: Go's 10000000000000000000 for 1e19 is an integer past int64,
+	 * which jansson refuses, so gitops-render | gitops-diff broke on a YAML 1e19. */
+	v = json_pack("[f,f,f,f]", 1e19, -1e20, 9223372036854775808.0, 9.2233720368547748e18);
+	got = written(v);
+	is_str(got, "[1e+19,-1e+20,9.223372036854776e+18,9223372036854775000]",
+	       "write: reals from 2^63 on in exponent form, below it as Go writes them");
+	json_t *back = json_loads(got, 0, NULL);
+	ok(back && json_real_value(json_array_get(back, 0)) == 1e19, "write: 1e19 reads back as itself");
+	json_decref(back);
+	free(got);
+	json_decref(v);
+
 	v = json_pack("{s:b,s:b,s:n}", "t", 1, "f", 0, "z");
 	got = written(v);
 	is_str(got, "{\"t\":true,\"f\":false,\"z\":null}", "write: true, false, null");

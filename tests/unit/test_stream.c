@@ -273,6 +273,24 @@ static void test_errors(void)
 	check_stream_error("kind: \xff\n", 0, NULL, 0, "t", NULL, "invalid UTF-8 in YAML is an error");
 	check_stream_error("{\"kind\":\"\xff\"}\n", 0, NULL, 0, "t:1:", NULL, "invalid UTF-8 in JSON is an error");
 	check_stream_error("kind: A\0\n", 9, NULL, 0, "t", NULL, "a NUL byte is an error");
+	/* Found by fuzz_stream: YAML "x\0y" was written as "x\u0000y" and did not read back. */
+	struct read_result nul = read_text("{\"kind\":\"A\",\"s\":\"x\\u0000y\"}\n");
+	struct read_result nul_yaml = read_text("kind: B\ns: \"x\\0y\"\n");
+	json_t *s0 = nul.n == 1 ? json_object_get(json_array_get(nul.objs, 0), "s") : NULL;
+	json_t *s1 = nul_yaml.n == 1 ? json_object_get(json_array_get(nul_yaml.objs, 0), "s") : NULL;
+	ok(nul.status == 0 && s0 && json_string_length(s0) == 3 && json_equal(s0, s1),
+	   "\\u0000 in JSON is a string's NUL, as \\0 is in YAML");
+	read_result_free(&nul);
+	read_result_free(&nul_yaml);
+	/* jansson quotes the token it stopped at; in a Secret that is the value (secrets.t). */
+	check_stream_error("{\"kind\":\"Secret\",\"data\":{\"k\": hunter2}}\n", 0, NULL, 0, "t:1:", "invalid token",
+			   "an unquoted value is an error ...");
+	check_stream_error("{\"kind\":\"Secret\",\"data\":{\"k\": hunter2}}\n", 0, NULL, 0, "t:1:", "token\n",
+			   "... that does not quote the value");
+	check_stream_error("{\"data\":{\"k\":\"hunter2\0\"}}\n", 23, NULL, 0, "t:1:", "control character 0x0\n",
+			   "a NUL inside a value: the value is not quoted");
+	check_stream_error("{\"a\":1,\"a\":2}\n", 0, NULL, 0, "t:1:", "key near '\"a\"'", "a duplicate key is named");
+	check_stream_error("{\"a\": [1, 2}\n", 0, NULL, 0, "t:1:", "near '}'", "a structural character is quoted");
 
 	struct capture c;
 	struct gt_limits lim = GT_LIMITS_DEFAULT;

@@ -515,6 +515,12 @@ static void test_errors(void)
 	check_error("a: \xc3\n", 5, NULL, "errors: truncated UTF-8", "t.yaml", NULL);
 	check_error("a: b\0c\n", 7, NULL, "errors: a NUL byte is an error", "t.yaml", NULL);
 	check_error("a: \x01\n", 5, NULL, "errors: a control character is an error", "t.yaml", NULL);
+	/* Reader errors used to say only "t.yaml: byte N": the line is what a user looks for. */
+	check_error("a: 1\nb: [1,\n  \"x\xc3\x28\"]\n", 0, NULL, "errors: invalid UTF-8 names its line",
+		    "t.yaml:3: ", "UTF-8", "(byte ", NULL);
+	check_error("a: 1\r\n\r\nb: \"\0\"\r\n", 16, NULL, "errors: a NUL byte names its line (CRLF)",
+		    "t.yaml:3: ", NULL);
+	check_error("\xff: 1\n", 0, NULL, "errors: a bad first byte is on line 1", "t.yaml:1: ", NULL);
 }
 
 /* "a: &a [lol x9]\nb: &b [*a x9]\n..." nine levels deep: 9^9 nodes if expanded. */
