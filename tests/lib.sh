@@ -75,3 +75,27 @@ done_testing() {
 	[ "$T_FAILED" -eq 0 ]
 	exit $?
 }
+
+# kubectl_offline: kubectl (and the gcloud dispatcher in front of it) in the test's own HOME,
+# config and cache, with a kubeconfig whose cluster nobody listens on: for local-only uses
+# (kubectl kustomize, --local, decoding) that must never reach a real cluster.
+kubectl_offline() {
+	export HOME=$TMP/home CLOUDSDK_CONFIG=$TMP/gcloud KUBECONFIG=$TMP/kubeconfig
+	unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT
+	mkdir -p "$HOME"
+	cat >"$KUBECONFIG" <<'KUBECONFIG'
+apiVersion: v1
+kind: Config
+clusters:
+  - name: nowhere
+    cluster:
+      server: https://127.0.0.1:1
+users:
+  - name: nobody
+    user: {}
+contexts:
+  - name: offline
+    context: {cluster: nowhere, user: nobody, namespace: default}
+current-context: offline
+KUBECONFIG
+}

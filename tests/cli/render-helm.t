@@ -20,21 +20,7 @@ export HELM_CONFIG_HOME=$TMP/helm/config HELM_CACHE_HOME=$TMP/helm/cache HELM_DA
 export TMPDIR=$TMP/tmpdir
 unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN
 mkdir -p "$HOME" "$TMPDIR"
-cat >"$KUBECONFIG" <<'EOF'
-apiVersion: v1
-kind: Config
-clusters:
-  - name: nowhere
-    cluster:
-      server: https://127.0.0.1:1
-users:
-  - name: nobody
-    user: {}
-contexts:
-  - name: offline
-    context: {cluster: nowhere, user: nobody, namespace: default}
-current-context: offline
-EOF
+kubectl_offline
 
 # kubectl's decoding of a YAML stream on stdin: one object per line, keys sorted (the empty
 # annotations map kubectl adds is dropped).

@@ -20,24 +20,7 @@ TRICKY=$FIX/tricky
 command -v kubectl >/dev/null 2>&1 || { echo "Bail out! no kubectl on PATH (run tests/tools/deps)"; exit 1; }
 
 # Keep kubectl (and the gcloud dispatcher in front of it) away from the user's config and cache.
-export HOME=$TMP/home CLOUDSDK_CONFIG=$TMP/gcloud KUBECONFIG=$TMP/kubeconfig
-unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT
-mkdir -p "$HOME"
-cat >"$KUBECONFIG" <<'EOF'
-apiVersion: v1
-kind: Config
-clusters:
-  - name: nowhere
-    cluster:
-      server: https://127.0.0.1:1
-users:
-  - name: nobody
-    user: {}
-contexts:
-  - name: offline
-    context: {cluster: nowhere, user: nobody, namespace: default}
-current-context: offline
-EOF
+kubectl_offline
 
 # kubectl's decoding of FILE (or - for stdin), as JSON.
 kdecode() { kubectl annotate --local -f "$1" -o json zz-; }

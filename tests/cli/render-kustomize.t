@@ -15,21 +15,7 @@ export HELM_CONFIG_HOME=$TMP/helm/config HELM_CACHE_HOME=$TMP/helm/cache HELM_DA
 export TMPDIR=$TMP/tmpdir
 unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT
 mkdir -p "$HOME" "$TMPDIR"
-cat >"$KUBECONFIG" <<'EOF'
-apiVersion: v1
-kind: Config
-clusters:
-  - name: nowhere
-    cluster:
-      server: https://127.0.0.1:1
-users:
-  - name: nobody
-    user: {}
-contexts:
-  - name: offline
-    context: {cluster: nowhere, user: nobody, namespace: default}
-current-context: offline
-EOF
+kubectl_offline
 # Without a standalone kustomize, gitops-render falls back to `kubectl kustomize`; $TMP/path is
 # where a test puts one.
 KUBECTL=$(command -v kubectl)
