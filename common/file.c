@@ -121,3 +121,21 @@ int gt_file_write_atomic(const char *path, const char *buf, size_t len)
 	free(pattern);
 	return r;
 }
+
+int gt_mkdir_p(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+			return free(copy), -1;
+		*p = '/';
+	}
+	int r = mkdir(copy, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	free(copy);
+	return r;
+}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "redact.h"
 
 struct gt_repo {
@@ -411,24 +412,6 @@ static char *cache_root_dup(const struct gt_git_opts *o)
 	return strdup(buf);
 }
 
-static int mkdir_p(const char *path)
-{
-	char *copy = strdup(path);
-	if (!copy)
-		return -1;
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-			return free(copy), -1;
-		*p = '/';
-	}
-	int r = mkdir(copy, 0700) < 0 && errno != EEXIST ? -1 : 0;
-	free(copy);
-	return r;
-}
-
 /* <root>/repos/<last path part>-<fnv64 of the URL>.git: readable, and unique per remote. */
 static char *cache_path_dup(const char *root, const char *url)
 {
@@ -578,7 +561,7 @@ struct gt_repo *gt_repo_open(const struct gt_git_opts *o)
 	char *repos = cache_path_dup(root, "");
 	if (repos)
 		*strrchr(repos, '/') = '\0';
-	if (!repos || mkdir_p(repos) < 0) {
+	if (!repos || gt_mkdir_p(repos) < 0) {
 		gt_error("%s: cannot create the cache directory: %s", repos ? repos : root, strerror(errno));
 		free(repos);
 		free(root);

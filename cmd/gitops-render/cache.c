@@ -77,7 +77,7 @@ int cache_put(const char *root, const char *key, const char *buf, size_t len)
 		return gt_error("out of memory"), -1;
 	char *slash = strrchr(p, '/');
 	*slash = '\0';
-	int made = mkdir_p(p);
+	int made = gt_mkdir_p(p);
 	*slash = '/';
 	if (made < 0)
 		gt_warn("%s: cannot create the cache directory: %s", p, strerror(errno));

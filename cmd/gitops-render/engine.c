@@ -409,7 +409,7 @@ int engine_version(struct engine *e, const char *cache_root)
 	r = 0;
 	if (cache_root) {
 		char *dir = path_join(cache_root, "render/engines");
-		if (dir && mkdir_p(dir) == 0)
+		if (dir && gt_mkdir_p(dir) == 0)
 			cache_put_file(file, e->version, strlen(e->version));
 		free(dir);
 	}

@@ -53,24 +53,6 @@ void remove_tree(const char *path)
 		nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int mkdir_p(const char *path)
-{
-	char *copy = strdup(path);
-	if (!copy)
-		return -1;
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-			return free(copy), -1;
-		*p = '/';
-	}
-	int r = mkdir(copy, 0700) < 0 && errno != EEXIST ? -1 : 0;
-	free(copy);
-	return r;
-}
-
 static int copy_file(const char *src, const char *dst, mode_t mode)
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, r = -1;

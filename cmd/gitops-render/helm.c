@@ -239,7 +239,7 @@ static int helm_prepare(const struct render_opts *o, const struct engine *e, con
 	if (r == 0 && cached) {
 		/* Fill a private directory, then rename it into place: readers see all of it or none. */
 		char *tmp = NULL;
-		if (asprintf(&tmp, "%s.%ld.tmp", cached, (long)getpid()) >= 0 && mkdir_p(tmp) == 0 &&
+		if (asprintf(&tmp, "%s.%ld.tmp", cached, (long)getpid()) >= 0 && gt_mkdir_p(tmp) == 0 &&
 		    copy_archives(charts, tmp, before) == 0 && rename(tmp, cached) == 0) {
 			gt_debug("helm dependencies cached: %s", cached);
 		} else if (tmp) {

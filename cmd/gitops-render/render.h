@@ -135,7 +135,6 @@ int check_interrupted(void);
 char *temp_dir_new(void);
 /* rm -r path; quiet. */
 void remove_tree(const char *path);
-int mkdir_p(const char *path);
 /* Copy directory src into dst (which is created); -1 after printing. */
 int copy_tree(const char *src, const char *dst);
 char *path_join(const char *a, const char *b);

@@ -2,6 +2,7 @@
  * remote read through the cached bare clone (no checkout; written out into a
  * private temp directory only when an external engine needs files). */
 #define _GNU_SOURCE /* asprintf */
+#include "file.h"
 #include "render.h"
 
 #include <errno.h>
@@ -246,7 +247,7 @@ int repo_source_materialise(struct repo_source *s, bool whole, char **dir)
 		return -1;
 	/* The tree goes where a checkout would have it: TMP/PATH is the source either way. */
 	char *at = path_join(s->tmp, s->path), *base = whole ? strdup(s->tmp) : path_join(s->tmp, s->path);
-	if (!at || !base || mkdir_p(at) < 0) {
+	if (!at || !base || gt_mkdir_p(at) < 0) {
 		gt_error("%s: cannot create: %s", at ? at : s->tmp, strerror(errno));
 		free(at);
 		free(base);
