@@ -27,7 +27,7 @@ complete -c gitops-render -l enable-helm -d 'kustomize: let helmCharts entries r
 complete -c gitops-render -l load-restrictor -x -d 'LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize\'s flag)'
 complete -c gitops-render -l helm -r -F -d 'the helm binary (default: helm on PATH)'
 complete -c gitops-render -l kustomize -r -F -d 'the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)'
-complete -c gitops-render -l allow-empty -d 'accept a chart or overlay that renders no objects'
+complete -c gitops-render -l allow-empty -d 'accept a render with no objects (else exit 2: an empty set would prune everything)'
 complete -c gitops-render -l cache -d 'reuse an earlier render of the same tree, options and engine (default with --repo)'
 complete -c gitops-render -l no-cache -d 'always run the engine'
 complete -c gitops-render -l cmp -d 'run as an Argo CD plugin: render . with the plugin environment, print YAML'

@@ -37,7 +37,7 @@ static const struct gt_option options[] = {
 	{ "load-restrictor", 0, "RULE", "LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize's flag)" },
 	{ "helm", 0, "FILE", "the helm binary (default: helm on PATH)" },
 	{ "kustomize", 0, "FILE", "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)" },
-	{ "allow-empty", 0, NULL, "accept a chart or overlay that renders no objects" },
+	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
 	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
 	{ "no-cache", 0, NULL, "always run the engine" },
 	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
@@ -729,8 +729,8 @@ int main(int argc, char **argv)
 	st = render(&o, dir, &run, &objs);
 	if (st == GT_EXIT_OK && check_interrupted() < 0)
 		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
-	if (st == GT_EXIT_OK && o.cmp && objs.n == 0 && !o.allow_empty) {
-		/* An empty stream makes Argo CD prune everything: say so instead. */
+	if (st == GT_EXIT_OK && objs.n == 0 && !o.allow_empty) {
+		/* An empty stream makes a sync with prune delete everything: say so instead. */
 		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o.repo);
 		st = GT_EXIT_INPUT;
 	}

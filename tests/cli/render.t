@@ -146,16 +146,22 @@ is "$(kinds <<<"$OUT")" "ConfigMap/nested ConfigMap/top" "DIR below a hidden dir
 OUT=$(cd "$TMP/.cache/repo" && gitops-render --recurse . | kinds)
 is "$OUT" "ConfigMap/nested ConfigMap/top" "DIR '.' is read"
 
-# An empty directory, and files with no objects: an empty set, exit 0.
+# An empty directory, and files with no objects: an error unless --allow-empty, because an empty
+# set downstream means "prune everything".
 mkdir -p "$TMP/empty" "$TMP/noobjects"
 run gitops-render "$TMP/empty"
-is "$RC:$OUT:$ERR" "0::" "an empty directory: exit 0, no output"
+is "$RC:$OUT" "2:" "an empty directory: exit 2, no output"
+like "$ERR" "^gitops-render: $TMP/empty: no objects to render \(--allow-empty accepts that\)$" "says why and how to accept it"
+run gitops-render --allow-empty "$TMP/empty"
+is "$RC:$OUT:$ERR" "0::" "--allow-empty: exit 0, no output"
 : >"$TMP/noobjects/empty.yaml"
 printf '# just\n# comments\n' >"$TMP/noobjects/comments.yml"
 printf -- '---\n---\n# nothing\n---\n' >"$TMP/noobjects/separators.yaml"
 printf 'null\n' >"$TMP/noobjects/null.yaml"
+run gitops-render --allow-empty "$TMP/noobjects"
+is "$RC:$OUT:$ERR" "0::" "empty, comment-only and null documents: no objects, no error"
 run gitops-render "$TMP/noobjects"
-is "$RC:$OUT:$ERR" "0::" "empty, comment-only and null documents: exit 0, no output"
+is "$RC:$OUT" "2:" "and without --allow-empty, exit 2"
 
 # ---------------------------------------------------------------------------------------------
 # --include / --exclude: gobwas globs on the path below DIR; '*' crosses '/'; exclude wins
@@ -187,7 +193,7 @@ is "$(sel --include '?0-*' | wc -w)" 6 "--include '?0-*': '?' is one character"
 is "$(sel --include 'api/service.yml')" "Service/api" "--include with a plain path"
 is "$(sel --include '*/*' --exclude '*/*/*')" "ConfigMap/api-config Deployment/api Service/api Deployment/web Service/web" \
 	"'*/*' minus '*/*/*'"
-run gitops-render --include 'api/*' "$SHOP"
+run gitops-render --allow-empty --include 'api/*' "$SHOP"
 is "$RC:$OUT" "0:" "--include 'api/*' without --recurse: subdirectories are not read"
 run gitops-render --exclude '00-namespace.yaml' "$SHOP"
 is "$(kinds <<<"$OUT" | cut -d' ' -f1)" "CustomResourceDefinition/backuppolicies.ops.example.com" \
