@@ -229,9 +229,6 @@ static struct gt_repo *open_repo(struct history_opts *o)
 {
 	if (!o->repo)
 		return gt_repo_open_local(".");
-	o->git.url = o->repo;
-	if (gt_git_credentials_finish(&o->git) < 0)
-		return NULL;
 	struct gt_repo *r = gt_repo_open(&o->git);
 	if (r && gt_repo_fetch(r) < 0) {
 		gt_repo_close(r);
@@ -269,6 +266,12 @@ static int run(struct history_opts *o)
 	int st = GT_EXIT_INPUT;
 	if (!path || parse_keys(o, &kv) < 0)
 		goto out;
+	/* A URL with a password in it is bad input (exit 2, as set-image and rollback), not a remote failure. */
+	o->git.url = o->repo;
+	if (o->repo && gt_git_credentials_finish(&o->git) < 0) {
+		st = GT_EXIT_USAGE;
+		goto out;
+	}
 	if (!(r = open_repo(o))) {
 		st = o->repo ? GT_EXIT_REMOTE : GT_EXIT_INPUT;
 		goto out;

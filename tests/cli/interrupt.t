@@ -108,6 +108,47 @@ for c in $(cached_clones); do
 done
 
 # ---------------------------------------------------------------------------------------------
+# gitops-render --repo with its render cache, killed at random points (cloning, checking out into
+# its private temporary directory, running helm or kustomize, writing the cache entry): the next
+# render, cached, equals an uncached render (no partial entry is ever used), and nothing is left
+# in TMPDIR.
+HELM=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} || { echo "Bail out! no reference helm"; exit 1; }
+export HELM_CONFIG_HOME=$TMP/helm/config HELM_CACHE_HOME=$TMP/helm/cache HELM_DATA_HOME=$TMP/helm/data
+mkdir -p "$TMP/charts"
+cp -r "$TOP/tests/fixtures/render-helm/guestbook" "$TMP/charts/guestbook"
+cp -r "$TOP/tests/fixtures/render-kustomize/shop" "$TMP/charts/shop"
+CURL=$(git_repo_create charts --from "$TMP/charts")
+RR=(--helm "$HELM" --kustomize "$(command -v kubectl)" -o json)
+declare -A want
+for p in guestbook shop/overlays/production; do
+	want[$p]=$(gitops-render --repo "$CURL" --path "$p" --no-cache "${RR[@]}" | jq -S -c .)
+	ok $([ -n "${want[$p]}" ]; echo $?) "render --repo --path $p uncached: the oracle ($(wc -l <<<"${want[$p]}") objects)"
+done
+RENDERS=$XDG_CACHE_HOME/gitops-tools/render
+killed=0 wrong=0 tmpleft=0
+for ((i = 1; i <= RUNS; i++)); do
+	p=guestbook
+	((i % 2)) && p=shop/overlays/production
+	# Mostly only the render cache goes (the kill lands in the engine or the entry's write), every
+	# fourth run the clone too (the kill lands in the clone or the checkout).
+	if ((i % 4 == 0)); then rm -rf "$XDG_CACHE_HOME"; else rm -rf "$RENDERS"; fi
+	r=$(killed_run "$(signal)" 1500 gitops-render --repo "$CURL" --path "$p" "${RR[@]}")
+	[ "$r" = killed ] && killed=$((killed + 1))
+	left=$(find "$TMPDIR" -mindepth 1 -maxdepth 1)
+	[ -z "$left" ] || { tmpleft=$((tmpleft + 1)); echo "# run $i ($r): left in TMPDIR: $left"; rm -rf "${TMPDIR:?}"/*; }
+	for pass in 1 2; do # the first may fill the cache, the second reads it
+		got=$(gitops-render --repo "$CURL" --path "$p" "${RR[@]}" 2>"$TMP/err" | jq -S -c .)
+		[ "$got" = "${want[$p]}" ] || { wrong=$((wrong + 1)); echo "# run $i ($r), $p, pass $pass: differs from the uncached render: $(head -n 3 "$TMP/err")"; }
+	done
+done
+echo "# render --repo: $killed of $RUNS runs killed by the signal"
+ok $((killed == 0)) "some render runs were killed mid-way ($killed of $RUNS)"
+is "$wrong" 0 "after every killed render, the cached renders equal the uncached one"
+is "$tmpleft" 0 "no killed render left its temporary directory in TMPDIR"
+is "$(leftovers "$XDG_CACHE_HOME" "$TMPDIR")" "" "no temp or lock file in the cache or TMPDIR"
+ok $([ -n "$(find "$RENDERS" -path '*/out/*' -type f | head -n 1)" ]; echo $?) "(the render cache holds entries: the check read them)"
+
+# ---------------------------------------------------------------------------------------------
 # gitops-set-image's local mode: the file is replaced whole or not at all, no temp file stays.
 git clone -q "$URL" "$TMP/wt"
 # A values file of ~8 MB, so that the write is long enough for signals to land inside it.

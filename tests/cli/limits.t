@@ -3,7 +3,8 @@
 # stderr, nothing on stdout), never a crash or a hang, and a stream too large to hold streams.
 #
 # The small cases go through gitops-render on a plain directory, the way a manifest repo
-# reaches the tools. The huge ones (a 100 MB stream, a 1 GB line) are generated into a pipe and
+# reaches the tools, then through gitops-diff (both sides), gitops-apply and gitops-health. The
+# huge ones (a 100 MB stream, a 1 GB line) are generated into a pipe and
 # never stored: gitops-render holds every object on purpose (it never writes a partial render,
 # so downstream never prunes on half a render), so the streaming path is the stream reader
 # itself, build/tests/streamcat (gt_stream_next -> gt_writer_put, one object at a time), which
@@ -112,6 +113,39 @@ case_dir dup-json
 { cm_json dup; printf ' "data": {"k": "a",\n  "k": "b"}}\n'; } >"$TMP/dup-json/dup.json"
 bad dup-json dup.json "duplicate object key"
 like "$ERR" "dup.json:4:" "dup-json: the line of the second key"
+
+# ---------------------------------------------------------------------------------------------
+# The same hostile files through the tools that read object streams directly: gitops-diff (desired
+# and live side), gitops-apply and gitops-health. Each must refuse the file before doing anything
+# (apply and health get no cluster: an exit 3 would mean they went on with bad input).
+
+# bad_tool NAME FILE REGEX CMD...: CMD reading $TMP/NAME/FILE; exit 2, "TOOL: FILE:LINE: REGEX".
+bad_tool() {
+	local name=$1 file=$TMP/$1/$2 re=$3 tool
+	shift 3
+	tool=$1
+	[ "$tool" = env ] && tool=$3
+	run timeout "$HANG" "$@"
+	ok $((RC == 124)) "$tool, $name: no hang" || return
+	is "$RC" 2 "$tool, $name: exit 2"
+	is "$OUT" "" "$tool, $name: nothing on stdout"
+	like "$ERR" "^$tool: $file:[0-9]+(:[0-9]+)?: $re" "$tool, $name: FILE:LINE: why"
+	is "$(printf '%s\n' "$ERR" | wc -l)" 1 "$tool, $name: one line on stderr"
+}
+cm_yaml ok >"$TMP/ok.yaml"
+printf '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ok", "namespace": "default"}}\n' >"$TMP/ok.json"
+NOCLUSTER=(env KUBECONFIG=/nonexistent)
+for c in "laughs bomb.yaml .*--max-alias-nodes" "deep-flow deep.yaml nested deeper than 512 levels" \
+	"deep-json deep.json maximum parsing depth" "nul-yaml bad.yaml control characters are not allowed" \
+	"nul-json bad.json control character 0x0" "dup-yaml dup.yaml duplicate key 'k'" \
+	"dup-json dup.json duplicate object key"; do
+	read -r name file re <<<"$c"
+	f=$TMP/$name/$file
+	bad_tool "$name" "$file" "$re" gitops-diff -f "$f" --live-file "$TMP/ok.json"
+	bad_tool "$name" "$file" "$re" gitops-diff -f "$TMP/ok.yaml" --live-file "$f"
+	bad_tool "$name" "$file" "$re" "${NOCLUSTER[@]}" gitops-apply -f "$f" --timeout 5
+	bad_tool "$name" "$file" "$re" "${NOCLUSTER[@]}" gitops-health -f "$f"
+done
 
 # ---------------------------------------------------------------------------------------------
 # Huge input, generated into a pipe: a 1 GB line stops at --max-document-size, in bounded memory.

@@ -19,6 +19,8 @@ export no_proxy=localhost,127.0.0.1 NO_PROXY=localhost,127.0.0.1
 FIX=$TOP/tests/fixtures/set-image/repo
 VALUES=charts/my-app/values.yaml
 
+HELM=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} || { echo "Bail out! no reference helm"; exit 1; }
+export GITOPS_HELM=$HELM
 # Everything the tools may write goes below $WORK.
 WORK=$TMP/work
 mkdir -p "$WORK/tmp" "$WORK/cache" "$WORK/home" "$TMP/in" "$TMP/logs"
@@ -39,6 +41,8 @@ kube_start --ready-delay 0
 kubectl create namespace argocd >/dev/null
 kubectl apply -f "$TOP/tests/fixtures/app-create/application-crd.yaml" >/dev/null
 export HOME=$WORK/home # after kube_start: its kubeconfig is in $TMP, kubectl's cache in KUBECACHEDIR
+
+export HELM_CONFIG_HOME=$WORK/helm/config HELM_CACHE_HOME=$WORK/helm/cache HELM_DATA_HOME=$WORK/helm/data
 
 # Shims for every child a tool may run: argv and the parent's argv, for children of our tools.
 mkdir -p "$TMP/shim"
@@ -116,7 +120,7 @@ is "$RC" 0 "history: listed"
 GITOPS_GIT_TOKEN=$BAD audit "history wrong token" gitops-history --repo "$URL" -o json
 is "$RC" 3 "history with a wrong token: exit 3"
 audit "history URL with the token in it" gitops-history --repo "${URL/:\/\//://gitops:$URL_PW@}" -o text
-ok $((RC == 0)) "history with user:token@ in the URL: refused (exit $RC; set-image and rollback exit 2)"
+is "$RC" 2 "history with user:token@ in the URL: refused (exit 2, as set-image and rollback)"
 
 # ---------------------------------------------------------------------------------------------
 # gitops-repo-add: verified against the git server, applied through kubectl.
@@ -179,6 +183,91 @@ is "$RC" 2 "render: a duplicate Secret is an error"
 printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  apiKey: !!int %s\n' "$SECRET_KEY" >"$TMP/in/bad-yaml/secret.yaml"
 audit "render value against its tag" gitops-render "$TMP/in/bad-yaml"
 is "$RC" 2 "render: a value against its tag is an error"
+
+# ---------------------------------------------------------------------------------------------
+# gitops-render --repo: helm and kustomize from the remote (token from the environment), the
+# render cache, and failures. Its private temporary directories must be gone after every run.
+tmp_left() { find "$TMPDIR" -mindepth 1 | wc -l; }
+# The fixture's chart has no templates: give the repo one that renders (pushed by the test's git).
+git clone -q "$URL" "$TMP/clone"
+mkdir -p "$TMP/clone/charts/web/templates"
+printf 'apiVersion: v2\nname: web\nversion: 0.1.0\n' >"$TMP/clone/charts/web/Chart.yaml"
+printf 'greeting: hello\n' >"$TMP/clone/charts/web/values.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-web\ndata:\n  greeting: {{ .Values.greeting | quote }}\n' \
+	>"$TMP/clone/charts/web/templates/configmap.yaml"
+git -C "$TMP/clone" add charts/web
+git -C "$TMP/clone" -c user.name=t -c user.email=t@example.com commit -qm "A chart that renders"
+git -C "$TMP/clone" push -q origin HEAD
+R=(--helm "$TMP/shim/helm" --kustomize "$TMP/shim/kubectl" -o json)
+audit "render --repo helm" gitops-render --repo "$URL" --path charts/web "${R[@]}" -v
+is "$RC" 0 "render --repo, helm chart: rendered"
+audit "render --repo helm, cached" gitops-render --repo "$URL" --path charts/web "${R[@]}" -vv
+is "$RC" 0 "render --repo, helm chart again: from the render cache"
+audit "render --repo kustomize" gitops-render --repo "$URL" --path overlays/prod "${R[@]}" -v
+is "$RC" 0 "render --repo, kustomize overlay: rendered"
+GITOPS_GIT_TOKEN=$BAD audit "render --repo wrong token" gitops-render --repo "$URL" --path charts/web --no-cache "${R[@]}" -v
+is "$RC" 3 "render --repo with a wrong token: exit 3"
+audit "render --repo URL with the token in it" gitops-render --repo "${URL/:\/\//://gitops:$URL_PW@}" --path charts/web "${R[@]}"
+is "$RC" 2 "render --repo with user:token@ in the URL: refused"
+audit "render --repo, helm fails" gitops-render --repo "$URL" --path charts/web -f missing-values.yaml "${R[@]}" -v
+ok $((RC == 0)) "render --repo with a values file helm cannot find: an error (exit $RC)"
+audit "render --repo, no such path" gitops-render --repo "$URL" --path nowhere "${R[@]}"
+ok $((RC == 0)) "render --repo of a path not in the repo: an error (exit $RC)"
+is "$(tmp_left)" 0 "render: no temporary directory left in TMPDIR"
+[ -n "$(find "$WORK/cache" -path '*/render/*' -type f | head -n 1)" ]
+ok $? "(the render cache the audit greps holds entries)"
+grep -q "^helm argv: template" "$TMP/logs/children"
+ok $? "(the shims saw render's helm runs)"
+
+# ---------------------------------------------------------------------------------------------
+# gitops-diff: a Secret with known values against a file and against the cluster. Masked (Argo CD
+# style) unless --show-secrets, where the values are the data on stdout.
+printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"default"},"type":"Opaque","data":{"password":"%s","apiKey":"%s"}}\n' \
+	"$(b64 "old-$SECRET_PW")" "$(b64 "$SECRET_KEY")" >"$TMP/in/secret-live.json"
+audit "diff --live-file" gitops-diff -f "$TMP/in/ok/secret.yaml" --live-file "$TMP/in/secret-live.json" -o json
+is "$RC" 1 "diff --live-file: the Secret differs (masked)"
+audit "diff --live-file text" gitops-diff -f "$TMP/in/ok/secret.yaml" --live-file "$TMP/in/secret-live.json" -o text -v
+is "$RC" 1 "diff --live-file -o text: the Secret differs (masked)"
+audit "diff --show-secrets" --data-on-stdout gitops-diff -f "$TMP/in/ok/secret.yaml" --live-file "$TMP/in/secret-live.json" --show-secrets -o text
+is "$RC" 1 "diff --show-secrets: the Secret differs, values shown"
+audit "diff bad desired" gitops-diff -f "$TMP/in/bad-json/secret.json" --live-file "$TMP/in/secret-live.json"
+is "$RC" 2 "diff of an unquoted JSON value: an error"
+audit "diff bad live" gitops-diff -f "$TMP/in/ok/secret.yaml" --live-file "$TMP/in/bad-nul/secret.json"
+is "$RC" 2 "diff with a NUL in a live value: an error"
+
+# ---------------------------------------------------------------------------------------------
+# gitops-apply: a Secret applied; failing applies of a Secret. Values never in stderr, Result
+# records or kubectl's argv (the children log).
+audit "apply Secret" gitops-apply -f "$TMP/in/ok/secret.yaml" -o json -v
+is "$RC" 0 "apply: the Secret applied"
+is "$(kube_get Secret default db | jq -r '.data.password | @base64d')" "$SECRET_PW" "(the Secret in the cluster holds the value)"
+sed 's/^  name: db$/  name: db\n  namespace: no-such-ns/' "$TMP/in/ok/secret.yaml" >"$TMP/in/secret-nons.yaml"
+audit "apply Secret, namespace missing" gitops-apply -f "$TMP/in/secret-nons.yaml" -o json -v
+ok $((RC == 0)) "apply into a namespace that does not exist: failed (exit $RC)"
+audit "apply Secret, cluster fails" env KUBECONFIG=/nonexistent gitops-apply -f "$TMP/in/ok/secret.yaml" -o json --timeout 5
+ok $((RC == 0)) "apply without a cluster: an error (exit $RC)"
+bin_diff=$(command -v gitops-diff)
+"$bin_diff" -f "$TMP/in/ok/secret.yaml" --live-file "$TMP/in/secret-live.json" -o json >"$TMP/in/changes-masked.json"
+audit "apply masked Change records" gitops-apply -f "$TMP/in/changes-masked.json" -o json
+ok $((RC == 0)) "apply of masked Change records: refused (exit $RC)"
+audit "apply bad Secret" gitops-apply -f "$TMP/in/bad-json/secret.json" -o json
+is "$RC" 2 "apply of an unquoted JSON value: an error"
+
+# ---------------------------------------------------------------------------------------------
+# gitops-diff --cluster and gitops-health against the stand-in, which holds the Secret now.
+sed "s/$(b64 "$SECRET_PW")/$(b64 "new-$SECRET_PW")/" "$TMP/in/ok/secret.yaml" >"$TMP/in/secret-v2.yaml"
+audit "diff --cluster" gitops-diff -f "$TMP/in/secret-v2.yaml" --cluster -n default -o json -v
+is "$RC" 1 "diff --cluster: the Secret differs (masked)"
+audit "diff --cluster --show-secrets" --data-on-stdout gitops-diff -f "$TMP/in/secret-v2.yaml" --cluster -n default --show-secrets -o json
+is "$RC" 1 "diff --cluster --show-secrets: values shown"
+audit "diff --cluster, cluster fails" env KUBECONFIG=/nonexistent gitops-diff -f "$TMP/in/secret-v2.yaml" --cluster --timeout 5
+ok $((RC == 0)) "diff --cluster without a cluster: an error (exit $RC)"
+audit "health --wait --cluster" gitops-health -f "$TMP/in/ok/secret.yaml" --wait --cluster -n default --timeout 60s --interval 1s -o json -v
+is "$RC" 0 "health --wait --cluster: the Secret is Healthy"
+audit "health --cluster, missing" gitops-health -f "$TMP/in/secret-nons.yaml" --cluster -o json
+is "$RC" 1 "health --cluster of a Secret that is not there: not healthy"
+audit "health, cluster fails" env KUBECONFIG=/nonexistent gitops-health -f "$TMP/in/ok/secret.yaml" --cluster -o text
+ok $((RC == 0)) "health without a cluster: an error (exit $RC)"
 
 rm -f "$TMP/sampling"
 wait "$SAMPLER" 2>/dev/null
