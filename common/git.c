@@ -841,23 +841,6 @@ int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out)
 	return -1;
 }
 
-static int path_entry_id(git_tree *tree, const char *path, git_oid *id)
-{
-	git_tree_entry *e = NULL;
-	if (!*path) {
-		git_oid_cpy(id, git_tree_id(tree));
-		return 1;
-	}
-	int rc = git_tree_entry_bypath(&e, tree, path);
-	if (rc == GIT_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return -1;
-	git_oid_cpy(id, git_tree_entry_id(e));
-	git_tree_entry_free(e);
-	return 1;
-}
-
 static bool delta_is_ignored(const git_diff_delta *d, const char *ignore_name)
 {
 	const char *p = d->new_file.path ? d->new_file.path : d->old_file.path;
@@ -885,28 +868,181 @@ static int changes_besides(git_repository *g, git_tree *old, git_tree *new, cons
 	return changed;
 }
 
-int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name)
+/*
+ * The ids along PATH in one commit: id[0] its root tree, id[i] the entry of the i-th component;
+ * n of them are known, found when all components are. Two commits whose ids agree at some level
+ * agree below it, which is what makes a first-parent walk cheap: the parent's ids are the next
+ * step's own, and resolving them stops at the first level that did not change.
+ */
+struct path_ids {
+	size_t n;
+	bool found;
+	git_oid *id;
+};
+
+struct gt_path_walk {
+	git_repository *g;
+	char *path;		/* as given, for the diff's pathspec */
+	char *buf;		/* the path, '\0' between components */
+	const char **comp;	/* into buf */
+	size_t n_comp;
+	const char *ignore_name;
+	bool have;		/* ids of commit `at` are in cur */
+	git_oid at;
+	struct path_ids cur, par;
+};
+
+static int split_path(struct gt_path_walk *w, const char *path)
+{
+	if (!(w->path = strdup(path)) || !(w->buf = strdup(path)))
+		return -1;
+	size_t n = *path ? 1 : 0;
+	for (const char *p = path; *p; p++)
+		n += *p == '/';
+	w->comp = calloc(n ? n : 1, sizeof(*w->comp));
+	w->cur.id = calloc(n + 1, sizeof(git_oid));
+	w->par.id = calloc(n + 1, sizeof(git_oid));
+	if (!w->comp || !w->cur.id || !w->par.id)
+		return -1;
+	for (char *s = w->buf; n && s;) {
+		char *slash = strchr(s, '/');
+		w->comp[w->n_comp++] = s;
+		if (slash)
+			*slash++ = '\0';
+		s = slash;
+	}
+	return 0;
+}
+
+struct gt_path_walk *gt_path_walk_new(git_repository *g, const char *path, const char *ignore_name)
+{
+	struct gt_path_walk *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->g = g;
+	w->ignore_name = ignore_name;
+	if (split_path(w, path) < 0) {
+		gt_path_walk_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void gt_path_walk_free(struct gt_path_walk *w)
+{
+	if (!w)
+		return;
+	free(w->cur.id);
+	free(w->par.id);
+	free(w->comp);
+	free(w->buf);
+	free(w->path);
+	free(w);
+}
+
+/* Level i's id as a tree, its entry for the next component: the next id, 0 when absent, -1 error. */
+static int next_level(struct gt_path_walk *w, struct path_ids *out, size_t i)
+{
+	git_tree *t = NULL;
+	if (git_tree_lookup(&t, w->g, &out->id[i]) < 0)
+		return -1;
+	const git_tree_entry *e = git_tree_entry_byname(t, w->comp[i]);
+	/* Only a tree has components under it (git_tree_entry_bypath's rule). */
+	int rc = e && (i + 1 == w->n_comp || git_tree_entry_type(e) == GIT_OBJECT_TREE);
+	if (rc)
+		git_oid_cpy(&out->id[i + 1], git_tree_entry_id(e));
+	git_tree_free(t);
+	return rc;
+}
+
+/* out = the ids along the path under root, reading trees only below the last level equal to ref's. */
+static int resolve_ids(struct gt_path_walk *w, const git_oid *root, const struct path_ids *ref, struct path_ids *out)
+{
+	git_oid_cpy(&out->id[0], root);
+	out->n = 1;
+	for (size_t i = 0;; i++) {
+		if (ref && i < ref->n && git_oid_equal(&out->id[i], &ref->id[i])) {
+			for (size_t j = i + 1; j < ref->n; j++)
+				git_oid_cpy(&out->id[j], &ref->id[j]);
+			out->n = ref->n;
+			out->found = ref->found;
+			return 0;
+		}
+		if (i == w->n_comp)
+			break;
+		int rc = next_level(w, out, i);
+		if (rc <= 0) {
+			out->found = false;
+			return rc;
+		}
+		out->n = i + 2;
+	}
+	out->found = true;
+	return 0;
+}
+
+static int commit_tree_id(git_repository *g, const git_oid *commit, git_oid *tree)
+{
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, g, commit) < 0)
+		return -1;
+	git_oid_cpy(tree, git_commit_tree_id(c));
+	git_commit_free(c);
+	return 0;
+}
+
+/* Only when the ids differ: is the difference more than ignored files? Reads the whole trees. */
+static int changes_besides_in(struct gt_path_walk *w, const git_commit *c, bool has_parent)
 {
 	git_commit *parent = NULL;
 	git_tree *tree = NULL, *ptree = NULL;
-	git_oid a, b;
 	int ret = -1;
-	if (git_commit_tree(&tree, c) < 0)
-		return -1;
-	if (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0))
-		goto out;
-	int has_new = path_entry_id(tree, path, &a);
-	int has_old = ptree ? path_entry_id(ptree, path, &b) : 0;
-	if (has_new < 0 || has_old < 0)
-		goto out;
-	if (has_new != has_old || (has_new && !git_oid_equal(&a, &b)))
-		ret = ignore_name ? changes_besides(g, ptree, tree, path, ignore_name) : 1;
-	else
-		ret = 0;
-out:
+	if (git_commit_tree(&tree, c) == 0 &&
+	    (!has_parent || (git_commit_parent(&parent, c, 0) == 0 && git_commit_tree(&ptree, parent) == 0)))
+		ret = changes_besides(w->g, ptree, tree, w->path, w->ignore_name);
 	git_tree_free(ptree);
 	git_tree_free(tree);
 	git_commit_free(parent);
+	return ret;
+}
+
+int gt_path_walk_changed(struct gt_path_walk *w, const git_commit *c)
+{
+	const size_t last = w->n_comp;
+	bool has_parent = git_commit_parentcount(c) > 0;
+	if (!w->have || !git_oid_equal(&w->at, git_commit_id(c))) {
+		w->have = false;
+		if (resolve_ids(w, git_commit_tree_id(c), NULL, &w->cur) < 0)
+			return -1;
+	}
+	w->par.found = false;
+	w->par.n = 0;
+	if (has_parent) {
+		git_oid ptree;
+		if (commit_tree_id(w->g, git_commit_parent_id(c, 0), &ptree) < 0 ||
+		    resolve_ids(w, &ptree, &w->cur, &w->par) < 0) {
+			w->have = false;
+			return -1;
+		}
+	}
+	int ret = 0;
+	if (w->cur.found != w->par.found || (w->cur.found && !git_oid_equal(&w->cur.id[last], &w->par.id[last])))
+		ret = w->ignore_name ? changes_besides_in(w, c, has_parent) : 1;
+	/* The parent is the next step of a first-parent walk: its ids become ours. */
+	struct path_ids t = w->cur;
+	w->cur = w->par;
+	w->par = t;
+	w->have = has_parent && ret >= 0;
+	if (w->have)
+		git_oid_cpy(&w->at, git_commit_parent_id(c, 0));
+	return ret;
+}
+
+int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name)
+{
+	struct gt_path_walk *w = gt_path_walk_new(g, path, ignore_name);
+	int ret = w ? gt_path_walk_changed(w, c) : -1;
+	gt_path_walk_free(w);
 	return ret;
 }
 

@@ -93,6 +93,17 @@ int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out);
  */
 int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name);
 
+/*
+ * The same question for commit after commit of a first-parent walk: gt_path_walk_changed answers
+ * as gt_commit_changes_path, and when c is the first parent of the previous call's commit it reuses
+ * that step's ids along path and reads only the trees of the levels that changed. Any commit
+ * order is correct, only slower. gt_path_walk_new: NULL when out of memory.
+ */
+struct gt_path_walk;
+struct gt_path_walk *gt_path_walk_new(git_repository *g, const char *path, const char *ignore_name);
+int gt_path_walk_changed(struct gt_path_walk *w, const git_commit *c);
+void gt_path_walk_free(struct gt_path_walk *w);
+
 /* PATH as a tree path: "./a/b/" is "a/b", "." and NULL are "" (the whole tree). Caller frees. */
 char *gt_tree_path_dup(const char *path);
 

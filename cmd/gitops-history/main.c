@@ -190,20 +190,31 @@ static int walk_history(struct gt_repo *r, const git_oid *tip, const char *path,
 	git_repository *g = gt_repo_git(r);
 	git_revwalk *walk = NULL;
 	git_oid id;
+	struct gt_path_walk *pw = gt_path_walk_new(g, path, NULL);
 	struct gt_writer *w = o->format == GT_FORMAT_TEXT ? NULL : gt_writer_new(stdout, o->format);
 	unsigned long shown = 0;
 	int ret = 0;
-	if (git_revwalk_new(&walk, g) < 0 || git_revwalk_push(walk, tip) < 0)
-		return gt_error("%s: cannot walk the history", gt_repo_url(r)), -1;
-	/* The branch's own line of deploys; merged side branches count as one change. */
-	git_revwalk_simplify_first_parent(walk);
-	while ((!o->max_count || shown < o->max_count) && git_revwalk_next(&id, walk) == 0) {
+	if (!pw)
+		return gt_error("out of memory"), gt_writer_close(w), -1;
+	/*
+	 * Each tree is read once per walk (gt_path_walk), so libgit2's object cache would only keep
+	 * every tree of the history alive: most of the memory of a long walk.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)0);
+	if (git_revwalk_new(&walk, g) < 0 || git_revwalk_push(walk, tip) < 0) {
+		gt_error("%s: cannot walk the history", gt_repo_url(r));
+		ret = -1;
+	} else {
+		/* The branch's own line of deploys; merged side branches count as one change. */
+		git_revwalk_simplify_first_parent(walk);
+	}
+	while (ret == 0 && (!o->max_count || shown < o->max_count) && git_revwalk_next(&id, walk) == 0) {
 		git_commit *c = NULL;
 		if (git_commit_lookup(&c, g, &id) < 0) {
 			ret = -1;
 			break;
 		}
-		int changed = gt_commit_changes_path(g, c, path, NULL);
+		int changed = gt_path_walk_changed(pw, c);
 		if (changed > 0) {
 			json_t *rec = revision_new(r, c, o, kv);
 			if (o->format == GT_FORMAT_TEXT)
@@ -220,6 +231,7 @@ static int walk_history(struct gt_repo *r, const git_oid *tip, const char *path,
 		}
 	}
 	git_revwalk_free(walk);
+	gt_path_walk_free(pw);
 	if (gt_writer_close(w) < 0)
 		ret = -1;
 	return ret;
