@@ -609,6 +609,72 @@ const char *gt_repo_default_branch(const struct gt_repo *r)
 	return r->default_branch[0] ? r->default_branch : NULL;
 }
 
+/*
+ * When the remote advertises no HEAD branch: its HEAD names a branch that does not exist (git
+ * clone checks nothing out then, and guesses none), or it has no branches at all. A local
+ * repository (a path) can say which branch its HEAD names.
+ */
+static void dangling_head_target(const struct gt_repo *r, char *out, size_t size)
+{
+	git_repository *g = NULL;
+	git_reference *head = NULL;
+	out[0] = '\0';
+	if (!r->opts.url || strstr(r->opts.url, "://") ||
+	    git_repository_open_ext(&g, r->opts.url, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		return;
+	if (git_reference_lookup(&head, g, "HEAD") == 0 && git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+		const char *t = git_reference_symbolic_target(head);
+		snprintf(out, size, "%s", strncmp(t, "refs/heads/", 11) ? t : t + 11);
+	}
+	git_reference_free(head);
+	git_repository_free(g);
+}
+
+/* Up to a few fetched branch names, ", "-separated, for a message; "" when there are none. */
+static void fetched_branches(const struct gt_repo *r, char *out, size_t size)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	size_t len = 0, n = 0;
+	out[0] = '\0';
+	if (git_reference_iterator_glob_new(&it, r->git, "refs/remotes/origin/*") < 0)
+		return;
+	while (git_reference_next_name(&name, it) == 0) {
+		name += strlen("refs/remotes/origin/");
+		if (!strcmp(name, "HEAD"))
+			continue;
+		if (n++ == 4) {
+			snprintf(out + len, size - len, ", ...");
+			break;
+		}
+		int w = snprintf(out + len, size - len, "%s%s", len ? ", " : "", name);
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+	git_reference_iterator_free(it);
+}
+
+const char *gt_repo_default_branch_or_say(const struct gt_repo *r)
+{
+	char target[256], branches[200];
+	if (r->default_branch[0])
+		return r->default_branch;
+	dangling_head_target(r, target, sizeof(target));
+	fetched_branches(r, branches, sizeof(branches));
+	if (!branches[0])
+		gt_error("%s: the repository has no branches (an empty repository?); push one or pass --branch",
+			 r->url_shown);
+	else if (target[0])
+		gt_error("%s: HEAD names branch %s, which does not exist (branches: %s); pass --branch", r->url_shown,
+			 target, branches);
+	else
+		gt_error("%s: cannot tell the default branch: HEAD names no branch that exists (branches: %s); "
+			 "pass --branch",
+			 r->url_shown, branches);
+	return NULL;
+}
+
 /* ---- fetch ---- */
 
 static void learn_default_branch(struct gt_repo *r, git_remote *remote)
@@ -1194,12 +1260,7 @@ static void seed_jitter(void)
 
 static const char *resolve_branch(struct gt_repo *r, const struct gt_update_opts *o)
 {
-	if (o->branch)
-		return o->branch;
-	if (r->default_branch[0])
-		return r->default_branch;
-	gt_error("%s: cannot tell the default branch (an empty repository?); use --branch", r->url_shown);
-	return NULL;
+	return o->branch ? o->branch : gt_repo_default_branch_or_say(r);
 }
 
 /* After a push the server refused: a lost race if the branch moved, else a refusal (hook, policy). */

@@ -285,7 +285,7 @@ static int run(struct history_opts *o)
 		st = o->repo ? GT_EXIT_REMOTE : GT_EXIT_INPUT;
 		goto out;
 	}
-	const char *branch = o->branch ? o->branch : o->repo ? gt_repo_default_branch(r) : "HEAD";
+	const char *branch = o->branch ? o->branch : o->repo ? gt_repo_default_branch_or_say(r) : "HEAD";
 	if (!branch || gt_repo_resolve(r, branch, &tip) < 0)
 		goto out;
 	st = walk_history(r, &tip, path, o, &kv) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
