@@ -1006,19 +1006,53 @@ void gt_path_walk_free(struct gt_path_walk *w)
 	free(w);
 }
 
+/*
+ * The entry named name in a raw tree ("MODE NAME\0" and a binary id, repeated): 1 and its id and
+ * whether it is a tree, 0 when absent, -1 when malformed. Reading the raw object spares libgit2's
+ * parse of every entry into a git_tree, most of the cost of a long walk.
+ */
+static int raw_tree_entry(const unsigned char *p, size_t size, const char *name, git_oid *id, bool *is_tree)
+{
+	const unsigned char *end = p + size;
+	size_t name_len = strlen(name);
+	while (p < end) {
+		unsigned mode = 0;
+		for (; p < end && *p >= '0' && *p <= '7'; p++)
+			mode = mode * 8 + (unsigned)(*p - '0');
+		if (p >= end || *p++ != ' ')
+			return -1;
+		const unsigned char *nul = memchr(p, '\0', (size_t)(end - p));
+		if (!nul || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
+			return -1;
+		if ((size_t)(nul - p) == name_len && !memcmp(p, name, name_len)) {
+			git_oid_fromraw(id, nul + 1);
+			*is_tree = (mode & 0170000) == 0040000;
+			return 1;
+		}
+		p = nul + 1 + GIT_OID_RAWSZ;
+	}
+	return 0;
+}
+
 /* Level i's id as a tree, its entry for the next component: the next id, 0 when absent, -1 error. */
 static int next_level(struct gt_path_walk *w, struct path_ids *out, size_t i)
 {
-	git_tree *t = NULL;
-	if (git_tree_lookup(&t, w->g, &out->id[i]) < 0)
+	git_odb *odb = NULL;
+	git_odb_object *t = NULL;
+	bool is_tree = false;
+	if (git_repository_odb(&odb, w->g) < 0)
 		return -1;
-	const git_tree_entry *e = git_tree_entry_byname(t, w->comp[i]);
+	int rc = git_odb_read(&t, odb, &out->id[i]);
+	git_odb_free(odb);
+	if (rc < 0)
+		return -1;
+	if (git_odb_object_type(t) == GIT_OBJECT_TREE)
+		rc = raw_tree_entry(git_odb_object_data(t), git_odb_object_size(t), w->comp[i], &out->id[i + 1], &is_tree);
+	else
+		rc = -1;
+	git_odb_object_free(t);
 	/* Only a tree has components under it (git_tree_entry_bypath's rule). */
-	int rc = e && (i + 1 == w->n_comp || git_tree_entry_type(e) == GIT_OBJECT_TREE);
-	if (rc)
-		git_oid_cpy(&out->id[i + 1], git_tree_entry_id(e));
-	git_tree_free(t);
-	return rc;
+	return rc > 0 && i + 1 < w->n_comp && !is_tree ? 0 : rc;
 }
 
 /* out = the ids along the path under root, reading trees only below the last level equal to ref's. */
