@@ -609,6 +609,72 @@ const char *gt_repo_default_branch(const struct gt_repo *r)
 	return r->default_branch[0] ? r->default_branch : NULL;
 }
 
+/*
+ * When the remote advertises no HEAD branch: its HEAD names a branch that does not exist (git
+ * clone checks nothing out then, and guesses none), or it has no branches at all. A local
+ * repository (a path) can say which branch its HEAD names.
+ */
+static void dangling_head_target(const struct gt_repo *r, char *out, size_t size)
+{
+	git_repository *g = NULL;
+	git_reference *head = NULL;
+	out[0] = '\0';
+	if (!r->opts.url || strstr(r->opts.url, "://") ||
+	    git_repository_open_ext(&g, r->opts.url, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		return;
+	if (git_reference_lookup(&head, g, "HEAD") == 0 && git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+		const char *t = git_reference_symbolic_target(head);
+		snprintf(out, size, "%s", strncmp(t, "refs/heads/", 11) ? t : t + 11);
+	}
+	git_reference_free(head);
+	git_repository_free(g);
+}
+
+/* Up to a few fetched branch names, ", "-separated, for a message; "" when there are none. */
+static void fetched_branches(const struct gt_repo *r, char *out, size_t size)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	size_t len = 0, n = 0;
+	out[0] = '\0';
+	if (git_reference_iterator_glob_new(&it, r->git, "refs/remotes/origin/*") < 0)
+		return;
+	while (git_reference_next_name(&name, it) == 0) {
+		name += strlen("refs/remotes/origin/");
+		if (!strcmp(name, "HEAD"))
+			continue;
+		if (n++ == 4) {
+			snprintf(out + len, size - len, ", ...");
+			break;
+		}
+		int w = snprintf(out + len, size - len, "%s%s", len ? ", " : "", name);
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+	git_reference_iterator_free(it);
+}
+
+const char *gt_repo_default_branch_or_say(const struct gt_repo *r)
+{
+	char target[256], branches[200];
+	if (r->default_branch[0])
+		return r->default_branch;
+	dangling_head_target(r, target, sizeof(target));
+	fetched_branches(r, branches, sizeof(branches));
+	if (!branches[0])
+		gt_error("%s: the repository has no branches (an empty repository?); push one or pass --branch",
+			 r->url_shown);
+	else if (target[0])
+		gt_error("%s: HEAD names branch %s, which does not exist (branches: %s); pass --branch", r->url_shown,
+			 target, branches);
+	else
+		gt_error("%s: cannot tell the default branch: HEAD names no branch that exists (branches: %s); "
+			 "pass --branch",
+			 r->url_shown, branches);
+	return NULL;
+}
+
 /* ---- fetch ---- */
 
 static void learn_default_branch(struct gt_repo *r, git_remote *remote)
@@ -841,23 +907,6 @@ int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out)
 	return -1;
 }
 
-static int path_entry_id(git_tree *tree, const char *path, git_oid *id)
-{
-	git_tree_entry *e = NULL;
-	if (!*path) {
-		git_oid_cpy(id, git_tree_id(tree));
-		return 1;
-	}
-	int rc = git_tree_entry_bypath(&e, tree, path);
-	if (rc == GIT_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return -1;
-	git_oid_cpy(id, git_tree_entry_id(e));
-	git_tree_entry_free(e);
-	return 1;
-}
-
 static bool delta_is_ignored(const git_diff_delta *d, const char *ignore_name)
 {
 	const char *p = d->new_file.path ? d->new_file.path : d->old_file.path;
@@ -885,28 +934,215 @@ static int changes_besides(git_repository *g, git_tree *old, git_tree *new, cons
 	return changed;
 }
 
-int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name)
+/*
+ * The ids along PATH in one commit: id[0] its root tree, id[i] the entry of the i-th component;
+ * n of them are known, found when all components are. Two commits whose ids agree at some level
+ * agree below it, which is what makes a first-parent walk cheap: the parent's ids are the next
+ * step's own, and resolving them stops at the first level that did not change.
+ */
+struct path_ids {
+	size_t n;
+	bool found;
+	git_oid *id;
+};
+
+struct gt_path_walk {
+	git_repository *g;
+	char *path;		/* as given, for the diff's pathspec */
+	char *buf;		/* the path, '\0' between components */
+	const char **comp;	/* into buf */
+	size_t n_comp;
+	const char *ignore_name;
+	bool have;		/* ids of commit `at` are in cur */
+	git_oid at;
+	struct path_ids cur, par;
+};
+
+static int split_path(struct gt_path_walk *w, const char *path)
+{
+	if (!(w->path = strdup(path)) || !(w->buf = strdup(path)))
+		return -1;
+	size_t n = *path ? 1 : 0;
+	for (const char *p = path; *p; p++)
+		n += *p == '/';
+	w->comp = calloc(n ? n : 1, sizeof(*w->comp));
+	w->cur.id = calloc(n + 1, sizeof(git_oid));
+	w->par.id = calloc(n + 1, sizeof(git_oid));
+	if (!w->comp || !w->cur.id || !w->par.id)
+		return -1;
+	for (char *s = w->buf; n && s;) {
+		char *slash = strchr(s, '/');
+		w->comp[w->n_comp++] = s;
+		if (slash)
+			*slash++ = '\0';
+		s = slash;
+	}
+	return 0;
+}
+
+struct gt_path_walk *gt_path_walk_new(git_repository *g, const char *path, const char *ignore_name)
+{
+	struct gt_path_walk *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->g = g;
+	w->ignore_name = ignore_name;
+	if (split_path(w, path) < 0) {
+		gt_path_walk_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void gt_path_walk_free(struct gt_path_walk *w)
+{
+	if (!w)
+		return;
+	free(w->cur.id);
+	free(w->par.id);
+	free(w->comp);
+	free(w->buf);
+	free(w->path);
+	free(w);
+}
+
+/*
+ * The entry named name in a raw tree ("MODE NAME\0" and a binary id, repeated): 1 and its id and
+ * whether it is a tree, 0 when absent, -1 when malformed. Reading the raw object spares libgit2's
+ * parse of every entry into a git_tree, most of the cost of a long walk.
+ */
+static int raw_tree_entry(const unsigned char *p, size_t size, const char *name, git_oid *id, bool *is_tree)
+{
+	const unsigned char *end = p + size;
+	size_t name_len = strlen(name);
+	while (p < end) {
+		unsigned mode = 0;
+		for (; p < end && *p >= '0' && *p <= '7'; p++)
+			mode = mode * 8 + (unsigned)(*p - '0');
+		if (p >= end || *p++ != ' ')
+			return -1;
+		const unsigned char *nul = memchr(p, '\0', (size_t)(end - p));
+		if (!nul || (size_t)(end - nul - 1) < GIT_OID_RAWSZ)
+			return -1;
+		if ((size_t)(nul - p) == name_len && !memcmp(p, name, name_len)) {
+			git_oid_fromraw(id, nul + 1);
+			*is_tree = (mode & 0170000) == 0040000;
+			return 1;
+		}
+		p = nul + 1 + GIT_OID_RAWSZ;
+	}
+	return 0;
+}
+
+/* Level i's id as a tree, its entry for the next component: the next id, 0 when absent, -1 error. */
+static int next_level(struct gt_path_walk *w, struct path_ids *out, size_t i)
+{
+	git_odb *odb = NULL;
+	git_odb_object *t = NULL;
+	bool is_tree = false;
+	if (git_repository_odb(&odb, w->g) < 0)
+		return -1;
+	int rc = git_odb_read(&t, odb, &out->id[i]);
+	git_odb_free(odb);
+	if (rc < 0)
+		return -1;
+	if (git_odb_object_type(t) == GIT_OBJECT_TREE)
+		rc = raw_tree_entry(git_odb_object_data(t), git_odb_object_size(t), w->comp[i], &out->id[i + 1], &is_tree);
+	else
+		rc = -1;
+	git_odb_object_free(t);
+	/* Only a tree has components under it (git_tree_entry_bypath's rule). */
+	return rc > 0 && i + 1 < w->n_comp && !is_tree ? 0 : rc;
+}
+
+/* out = the ids along the path under root, reading trees only below the last level equal to ref's. */
+static int resolve_ids(struct gt_path_walk *w, const git_oid *root, const struct path_ids *ref, struct path_ids *out)
+{
+	git_oid_cpy(&out->id[0], root);
+	out->n = 1;
+	for (size_t i = 0;; i++) {
+		if (ref && i < ref->n && git_oid_equal(&out->id[i], &ref->id[i])) {
+			for (size_t j = i + 1; j < ref->n; j++)
+				git_oid_cpy(&out->id[j], &ref->id[j]);
+			out->n = ref->n;
+			out->found = ref->found;
+			return 0;
+		}
+		if (i == w->n_comp)
+			break;
+		int rc = next_level(w, out, i);
+		if (rc <= 0) {
+			out->found = false;
+			return rc;
+		}
+		out->n = i + 2;
+	}
+	out->found = true;
+	return 0;
+}
+
+static int commit_tree_id(git_repository *g, const git_oid *commit, git_oid *tree)
+{
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, g, commit) < 0)
+		return -1;
+	git_oid_cpy(tree, git_commit_tree_id(c));
+	git_commit_free(c);
+	return 0;
+}
+
+/* Only when the ids differ: is the difference more than ignored files? Reads the whole trees. */
+static int changes_besides_in(struct gt_path_walk *w, const git_commit *c, bool has_parent)
 {
 	git_commit *parent = NULL;
 	git_tree *tree = NULL, *ptree = NULL;
-	git_oid a, b;
 	int ret = -1;
-	if (git_commit_tree(&tree, c) < 0)
-		return -1;
-	if (git_commit_parentcount(c) > 0 && (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0))
-		goto out;
-	int has_new = path_entry_id(tree, path, &a);
-	int has_old = ptree ? path_entry_id(ptree, path, &b) : 0;
-	if (has_new < 0 || has_old < 0)
-		goto out;
-	if (has_new != has_old || (has_new && !git_oid_equal(&a, &b)))
-		ret = ignore_name ? changes_besides(g, ptree, tree, path, ignore_name) : 1;
-	else
-		ret = 0;
-out:
+	if (git_commit_tree(&tree, c) == 0 &&
+	    (!has_parent || (git_commit_parent(&parent, c, 0) == 0 && git_commit_tree(&ptree, parent) == 0)))
+		ret = changes_besides(w->g, ptree, tree, w->path, w->ignore_name);
 	git_tree_free(ptree);
 	git_tree_free(tree);
 	git_commit_free(parent);
+	return ret;
+}
+
+int gt_path_walk_changed(struct gt_path_walk *w, const git_commit *c)
+{
+	const size_t last = w->n_comp;
+	bool has_parent = git_commit_parentcount(c) > 0;
+	if (!w->have || !git_oid_equal(&w->at, git_commit_id(c))) {
+		w->have = false;
+		if (resolve_ids(w, git_commit_tree_id(c), NULL, &w->cur) < 0)
+			return -1;
+	}
+	w->par.found = false;
+	w->par.n = 0;
+	if (has_parent) {
+		git_oid ptree;
+		if (commit_tree_id(w->g, git_commit_parent_id(c, 0), &ptree) < 0 ||
+		    resolve_ids(w, &ptree, &w->cur, &w->par) < 0) {
+			w->have = false;
+			return -1;
+		}
+	}
+	int ret = 0;
+	if (w->cur.found != w->par.found || (w->cur.found && !git_oid_equal(&w->cur.id[last], &w->par.id[last])))
+		ret = w->ignore_name ? changes_besides_in(w, c, has_parent) : 1;
+	/* The parent is the next step of a first-parent walk: its ids become ours. */
+	struct path_ids t = w->cur;
+	w->cur = w->par;
+	w->par = t;
+	w->have = has_parent && ret >= 0;
+	if (w->have)
+		git_oid_cpy(&w->at, git_commit_parent_id(c, 0));
+	return ret;
+}
+
+int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name)
+{
+	struct gt_path_walk *w = gt_path_walk_new(g, path, ignore_name);
+	int ret = w ? gt_path_walk_changed(w, c) : -1;
+	gt_path_walk_free(w);
 	return ret;
 }
 
@@ -1058,12 +1294,7 @@ static void seed_jitter(void)
 
 static const char *resolve_branch(struct gt_repo *r, const struct gt_update_opts *o)
 {
-	if (o->branch)
-		return o->branch;
-	if (r->default_branch[0])
-		return r->default_branch;
-	gt_error("%s: cannot tell the default branch (an empty repository?); use --branch", r->url_shown);
-	return NULL;
+	return o->branch ? o->branch : gt_repo_default_branch_or_say(r);
 }
 
 /* After a push the server refused: a lost race if the branch moved, else a refusal (hook, policy). */

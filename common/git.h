@@ -61,6 +61,13 @@ int gt_repo_fetch(struct gt_repo *r);
 /* The remote's default branch as learnt by the last fetch (e.g. "main"); borrowed. */
 const char *gt_repo_default_branch(const struct gt_repo *r);
 
+/*
+ * The same, or NULL after saying why there is none: the remote's HEAD names a branch that does
+ * not exist (which one when the repo is a local path; the branches there are), or it has no
+ * branches. Call after gt_repo_fetch.
+ */
+const char *gt_repo_default_branch_or_say(const struct gt_repo *r);
+
 /* The fetched tip of branch (refs/remotes/origin/BRANCH). 0, or -1 after printing. */
 int gt_repo_branch_tip(struct gt_repo *r, const char *branch, git_oid *out);
 
@@ -92,6 +99,17 @@ int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out);
  * leaving out files named ignore_name (NULL: none)? 1 yes, 0 no, -1 on error.
  */
 int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name);
+
+/*
+ * The same question for commit after commit of a first-parent walk: gt_path_walk_changed answers
+ * as gt_commit_changes_path, and when c is the first parent of the previous call's commit it reuses
+ * that step's ids along path and reads only the trees of the levels that changed. Any commit
+ * order is correct, only slower. gt_path_walk_new: NULL when out of memory.
+ */
+struct gt_path_walk;
+struct gt_path_walk *gt_path_walk_new(git_repository *g, const char *path, const char *ignore_name);
+int gt_path_walk_changed(struct gt_path_walk *w, const git_commit *c);
+void gt_path_walk_free(struct gt_path_walk *w);
 
 /* PATH as a tree path: "./a/b/" is "a/b", "." and NULL are "" (the whole tree). Caller frees. */
 char *gt_tree_path_dup(const char *path);

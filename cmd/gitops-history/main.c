@@ -184,42 +184,69 @@ static void print_text_row(const json_t *rec, const struct history_opts *o, bool
 
 /* ---- the walk ---- */
 
+/* One commit of the walk: its record when it changed the path. 0, or -1. */
+static int show_if_changed(struct gt_repo *r, struct gt_path_walk *pw, const git_commit *c,
+			   const struct history_opts *o, const struct key_values *kv, struct gt_writer *w,
+			   unsigned long *shown)
+{
+	int changed = gt_path_walk_changed(pw, c);
+	if (changed < 0) /* a missing or damaged object */
+		return gt_error("%s: cannot read the history at %.12s: %s", gt_repo_url(r),
+				git_oid_tostr_s(git_commit_id(c)),
+				git_error_last() ? git_error_last()->message : "unknown error"),
+		       -1;
+	if (changed == 0)
+		return 0;
+	json_t *rec = revision_new(r, c, o, kv);
+	int ret = 0;
+	if (o->format == GT_FORMAT_TEXT)
+		print_text_row(rec, o, *shown == 0);
+	else if (gt_writer_put(w, rec) < 0)
+		ret = -1;
+	json_decref(rec);
+	(*shown)++;
+	return ret;
+}
+
+/*
+ * The branch's own line of deploys, first parents from the tip (merged side branches count as one
+ * change): followed by hand rather than with a git_revwalk, which reads every commit a second
+ * time for its own list.
+ */
 static int walk_history(struct gt_repo *r, const git_oid *tip, const char *path, const struct history_opts *o,
 			const struct key_values *kv)
 {
 	git_repository *g = gt_repo_git(r);
-	git_revwalk *walk = NULL;
-	git_oid id;
+	git_commit *c = NULL;
+	struct gt_path_walk *pw = gt_path_walk_new(g, path, NULL);
 	struct gt_writer *w = o->format == GT_FORMAT_TEXT ? NULL : gt_writer_new(stdout, o->format);
 	unsigned long shown = 0;
 	int ret = 0;
-	if (git_revwalk_new(&walk, g) < 0 || git_revwalk_push(walk, tip) < 0)
-		return gt_error("%s: cannot walk the history", gt_repo_url(r)), -1;
-	/* The branch's own line of deploys; merged side branches count as one change. */
-	git_revwalk_simplify_first_parent(walk);
-	while ((!o->max_count || shown < o->max_count) && git_revwalk_next(&id, walk) == 0) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, g, &id) < 0) {
-			ret = -1;
-			break;
-		}
-		int changed = gt_commit_changes_path(g, c, path, NULL);
-		if (changed > 0) {
-			json_t *rec = revision_new(r, c, o, kv);
-			if (o->format == GT_FORMAT_TEXT)
-				print_text_row(rec, o, shown == 0);
-			else if (gt_writer_put(w, rec) < 0)
-				ret = -1;
-			json_decref(rec);
-			shown++;
-		}
-		git_commit_free(c);
-		if (changed < 0 || ret < 0) {
-			ret = -1;
-			break;
-		}
+	if (!pw)
+		return gt_error("out of memory"), gt_writer_close(w), -1;
+	/*
+	 * Each tree is read once per walk (gt_path_walk), so libgit2's object cache would only keep
+	 * every tree of the history alive: most of the memory of a long walk.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)0);
+	if (git_commit_lookup(&c, g, tip) < 0) {
+		gt_error("%s: cannot read commit %.12s: %s", gt_repo_url(r), git_oid_tostr_s(tip), git_error_last()->message);
+		ret = -1;
 	}
-	git_revwalk_free(walk);
+	while (ret == 0 && c && (!o->max_count || shown < o->max_count)) {
+		git_commit *parent = NULL;
+		/*
+		 * A commit whose parent is missing (the edge of a shallow clone) ends the walk before
+		 * it, as git_revwalk did: there is nothing to compare it with.
+		 */
+		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0)
+			break;
+		ret = show_if_changed(r, pw, c, o, kv, w, &shown);
+		git_commit_free(c);
+		c = parent;
+	}
+	git_commit_free(c);
+	gt_path_walk_free(pw);
 	if (gt_writer_close(w) < 0)
 		ret = -1;
 	return ret;
@@ -276,7 +303,7 @@ static int run(struct history_opts *o)
 		st = o->repo ? GT_EXIT_REMOTE : GT_EXIT_INPUT;
 		goto out;
 	}
-	const char *branch = o->branch ? o->branch : o->repo ? gt_repo_default_branch(r) : "HEAD";
+	const char *branch = o->branch ? o->branch : o->repo ? gt_repo_default_branch_or_say(r) : "HEAD";
 	if (!branch || gt_repo_resolve(r, branch, &tip) < 0)
 		goto out;
 	st = walk_history(r, &tip, path, o, &kv) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;

@@ -52,6 +52,49 @@ is "$RC" 2 "a malformed key is a usage error"
 run gitops-history --repo "$URL" --branch nope -o json
 is "$RC" 2 "an unknown branch"
 
+# The path walk against git log --first-parent on a local history with every kind of change:
+# added, edited, deleted, re-added, a directory turned into a file and back, a merge, a file in
+# an unchanged directory of a changed parent.
+P=$TMP/paths
+git init -q -b main "$P" && (
+	cd "$P" && c() { git add -A && git commit -q -m "$1"; }
+	mkdir -p a/b d && echo 1 >a/b/f && echo x >d/g && c add
+	echo 2 >a/b/f && c edit
+	echo y >d/g && c other
+	git rm -q a/b/f && c delete
+	mkdir -p a/b && echo 3 >a/b/f && c re-add
+	rm -r a/b && echo file >a/b && c dir-to-file
+	rm a/b && mkdir a/b && echo 4 >a/b/f && c file-to-dir
+	git checkout -q -b side && echo 5 >a/b/f && c side && echo z >d/h && c side2
+	git checkout -q main && echo w >d/g && c main-other && git merge -q --no-edit side
+) && P_OK=0 || P_OK=1
+ok "$P_OK" "a local history of path changes is made with git"
+for p in a/b/f a/b a d d/g d/h a/b/f/x ""; do
+	got=$(cd "$P" && gitops-history ${p:+--path "$p"} -o json | jq -r .commit | tr '\n' ' ')
+	is "$got" "$(git -C "$P" log --first-parent --format=%H -- $p | tr '\n' ' ')" \
+		"history --path '$p' lists the commits git log --first-parent does"
+done
+
+# A remote whose HEAD names a branch that does not exist (HEAD -> master, only main): git clone
+# checks nothing out and guesses no branch; so do we, and say so instead of exiting silently.
+DANGLING=$(git_repo_create dangling --from "$FIX")
+git --git-dir="$ROOT/dangling.git" symbolic-ref HEAD refs/heads/master
+dangling_tip=$(git --git-dir="$ROOT/dangling.git" rev-parse main)
+run gitops-history --repo "$DANGLING" -o json
+is "$RC" 2 "history, remote HEAD names a missing branch: exit 2"
+like "$ERR" "dangling.git: cannot tell the default branch: HEAD names no branch that exists \\(branches: main\\); pass --branch" \
+	"and it says what, where and why"
+run gitops-history --repo "$DANGLING" --branch main -o json
+is "$RC" 0 "with --branch it reads the branch"
+run gitops-history --repo "$ROOT/dangling.git" -o json
+like "$ERR" "HEAD names branch master, which does not exist \\(branches: main\\); pass --branch" \
+	"a repo given as a path: the missing branch is named"
+run gitops-rollback --repo "$DANGLING" --path charts/my-app -o json
+is "$RC$(grep -c 'pass --branch' <<<"$ERR")" 21 "rollback says the same, exit 2"
+run gitops-set-image --repo "$DANGLING" --file "$VALUES" --set image.tag=9.9.9 -o json
+is "$RC$(grep -c 'pass --branch' <<<"$ERR")" 21 "set-image says the same, exit 2"
+is "$(git --git-dir="$ROOT/dangling.git" rev-parse main)" "$dangling_tip" "and nothing was pushed"
+
 # ---- rollback: revert the last deploy of the path ----
 before=$(G rev-parse main)
 run gitops-rollback --repo "$URL" --path charts/my-app --reason "error rate up after 1.2.6" -o json
