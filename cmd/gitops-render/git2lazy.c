@@ -417,3 +417,83 @@ int git_tree_walk(const git_tree *tree, git_treewalk_mode mode, git_treewalk_cb 
 	return LAZY(git_tree_walk)(tree, mode, callback, payload);
 }
 
+/* Added for the path walk and the default-branch message (common/git.c). */
+const git_oid * git_commit_id(const git_commit *commit)
+{
+	return LAZY(git_commit_id)(commit);
+}
+
+const git_oid * git_commit_parent_id(const git_commit *commit, unsigned int n)
+{
+	return LAZY(git_commit_parent_id)(commit, n);
+}
+
+const git_oid * git_commit_tree_id(const git_commit *commit)
+{
+	return LAZY(git_commit_tree_id)(commit);
+}
+
+void git_odb_free(git_odb *db)
+{
+	LAZY(git_odb_free)(db);
+}
+
+const void * git_odb_object_data(git_odb_object *object)
+{
+	return LAZY(git_odb_object_data)(object);
+}
+
+void git_odb_object_free(git_odb_object *object)
+{
+	LAZY(git_odb_object_free)(object);
+}
+
+size_t git_odb_object_size(git_odb_object *object)
+{
+	return LAZY(git_odb_object_size)(object);
+}
+
+git_object_t git_odb_object_type(git_odb_object *object)
+{
+	return LAZY(git_odb_object_type)(object);
+}
+
+int git_odb_read(git_odb_object **out, git_odb *db, const git_oid *id)
+{
+	return LAZY(git_odb_read)(out, db, id);
+}
+
+int git_oid_fromraw(git_oid *out, const unsigned char *raw)
+{
+	return LAZY(git_oid_fromraw)(out, raw);
+}
+
+void git_reference_iterator_free(git_reference_iterator *iter)
+{
+	LAZY(git_reference_iterator_free)(iter);
+}
+
+int git_reference_iterator_glob_new(git_reference_iterator **out, git_repository *repo, const char *glob)
+{
+	return LAZY(git_reference_iterator_glob_new)(out, repo, glob);
+}
+
+int git_reference_next_name(const char **out, git_reference_iterator *iter)
+{
+	return LAZY(git_reference_next_name)(out, iter);
+}
+
+const char * git_reference_symbolic_target(const git_reference *ref)
+{
+	return LAZY(git_reference_symbolic_target)(ref);
+}
+
+git_reference_t git_reference_type(const git_reference *ref)
+{
+	return LAZY(git_reference_type)(ref);
+}
+
+int git_repository_odb(git_odb **out, git_repository *repo)
+{
+	return LAZY(git_repository_odb)(out, repo);
+}
