@@ -934,6 +934,17 @@ static int changes_besides(git_repository *g, git_tree *old, git_tree *new, cons
 	return changed;
 }
 
+int gt_tree_changes_path(git_repository *g, const git_oid *a, const git_oid *b, const char *path, const char *ignore_name)
+{
+	git_tree *ta = NULL, *tb = NULL;
+	int ret = git_oid_equal(a, b) ? 0 : -1;
+	if (ret < 0 && git_tree_lookup(&ta, g, a) == 0 && git_tree_lookup(&tb, g, b) == 0)
+		ret = changes_besides(g, ta, tb, path, ignore_name);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	return ret;
+}
+
 /*
  * The ids along PATH in one commit: id[0] its root tree, id[i] the entry of the i-th component;
  * n of them are known, found when all components are. Two commits whose ids agree at some level

@@ -100,6 +100,9 @@ int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out);
  */
 int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name);
 
+/* Do trees a and b differ at path ("" the whole tree), files named ignore_name (NULL: none) aside? 1, 0, -1 on error. */
+int gt_tree_changes_path(git_repository *g, const git_oid *a, const git_oid *b, const char *path, const char *ignore_name);
+
 /*
  * The same question for commit after commit of a first-parent walk: gt_path_walk_changed answers
  * as gt_commit_changes_path, and when c is the first parent of the previous call's commit it reuses

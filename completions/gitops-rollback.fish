@@ -7,7 +7,7 @@ complete -c gitops-rollback -f
 complete -c gitops-rollback -l repo -x -d 'manifest repo (URL or path to a bare repo; default: origin of the repository here)'
 complete -c gitops-rollback -l branch -x -d 'branch to roll back (default: the remote\'s default branch)'
 complete -c gitops-rollback -l path -x -d 'the deployed directory or file (default: the whole repository)'
-complete -c gitops-rollback -l commit -x -d 'revert this commit (default: the newest that changed PATH)'
+complete -c gitops-rollback -l commit -x -d 'revert this commit (default: the live deploy of PATH); done already: nothing to do'
 complete -c gitops-rollback -l to -x -d 'make PATH what it was at SHA, in one new commit'
 complete -c gitops-rollback -l reason -x -d 'why, written into the hold and the commit message'
 complete -c gitops-rollback -l no-hold -d 'revert without holding PATH'
