@@ -46,7 +46,7 @@ _gitops_set_image()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --branch -f --file --set --set-string --image --create -m --message --author --skip-ci --max-attempts --force --override-hold --dry-run -o --output --cache-dir --password-file --password-stdin --timeout --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --branch -f --file --set --set-string --image --create -m --message --author --skip-ci --max-attempts --force --allow-any-value --override-hold --dry-run -o --output --cache-dir --password-file --password-stdin --timeout --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

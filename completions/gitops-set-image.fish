@@ -16,6 +16,7 @@ complete -c gitops-set-image -l author -x -d 'commit author (default: GIT_AUTHOR
 complete -c gitops-set-image -l skip-ci -d 'append [skip ci] to the commit message'
 complete -c gitops-set-image -l max-attempts -x -d 'pushes to try when the branch keeps moving (default 10)'
 complete -c gitops-set-image -l force -d 'write a version older than the current one'
+complete -c gitops-set-image -l allow-any-value -d 'write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given'
 complete -c gitops-set-image -l override-hold -d 'change a file that gitops-rollback holds'
 complete -c gitops-set-image -l dry-run -d 'build the commit (or the edit) and report it; push or write nothing'
 complete -c gitops-set-image -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'

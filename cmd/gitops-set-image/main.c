@@ -23,6 +23,7 @@ static const struct gt_option options[] = {
 	{ "skip-ci", 0, NULL, "append [skip ci] to the commit message" },
 	{ "max-attempts", 0, "N", "pushes to try when the branch keeps moving (default 10)" },
 	{ "force", 0, NULL, "write a version older than the current one" },
+	{ "allow-any-value", 0, NULL, "write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given" },
 	{ "override-hold", 0, NULL, "change a file that gitops-rollback holds" },
 	{ "dry-run", 0, NULL, "build the commit (or the edit) and report it; push or write nothing" },
 	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
@@ -106,6 +107,8 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 		o->max_attempts = v;
 	} else if (!strcmp(n, "force"))
 		o->force = true;
+	else if (!strcmp(n, "allow-any-value"))
+		o->allow_any_value = true;
 	else if (!strcmp(n, "override-hold"))
 		o->override_hold = true;
 	else if (!strcmp(n, "dry-run"))
@@ -125,7 +128,7 @@ static int check_usage(const struct setimage_opts *o)
 		return gt_error("nothing to set: give --set KEY=VALUE or --image NAME=REF"), -1;
 	if (o->repo && o->file[0] == '/')
 		return gt_error("--file %s: with --repo, give the path inside the repository", o->file), -1;
-	return 0;
+	return check_values(o);
 }
 
 struct remote_ctx {
