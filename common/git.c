@@ -45,6 +45,7 @@ struct net_op {
 	int cred_calls;
 	bool auth_rejected;
 	bool no_token; /* the server asked and we had nothing to give */
+	char user[128]; /* the user name sent (never the token): named when the server refuses it */
 	char *push_status; /* first rejection reported by the server for our ref */
 	struct progress progress;
 };
@@ -96,6 +97,8 @@ int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char
 	unsigned long v;
 	if (!strcmp(n, "cache-dir"))
 		o->cache_dir = arg;
+	else if (!strcmp(n, "username"))
+		o->username = *arg ? arg : NULL;
 	else if (!strcmp(n, "password-file") || !strcmp(n, "password-stdin")) {
 		if (token_owned)
 			return gt_error("give the token once: --password-file or --password-stdin"), -1;
@@ -131,14 +134,8 @@ void gt_git_opts_clear(struct gt_git_opts *o)
 
 int gt_git_credentials_finish(struct gt_git_opts *o)
 {
-	if (gt_url_has_password(o->url)) {
-		char *shown = gt_url_redact(o->url);
-		gt_error("%s: the URL holds a password; remove it and pass the token in GITOPS_GIT_TOKEN, "
-			 "--password-file FILE or --password-stdin (a URL ends up in logs and .git/config)",
-			 shown ? shown : "--repo");
-		free(shown);
+	if (gt_url_check_credentials(o->url, o->password, NULL) < 0)
 		return -1;
-	}
 	const char *env_user = getenv("GITOPS_GIT_USERNAME");
 	if (!o->username)
 		o->username = env_user && *env_user ? env_user : NULL;
@@ -219,6 +216,8 @@ static unsigned timeout_of(const struct gt_repo *r)
 }
 
 /* One line, with the URL as shown and no secret in it, whatever libgit2 said. */
+static const char *user_of(const struct gt_git_opts *o, const char *user_from_url);
+
 static int remote_error(const struct gt_repo *r, const struct net_op *op, const char *what, int rc)
 {
 	const git_error *e = git_error_last();
@@ -231,9 +230,11 @@ static int remote_error(const struct gt_repo *r, const struct net_op *op, const 
 		gt_error("%s: %s: the server wants credentials and no token was given "
 			 "(set GITOPS_GIT_TOKEN, or use --password-file or --password-stdin)", r->url_shown, what);
 	else if ((op && op->auth_rejected) || rc == GIT_EAUTH || strstr(msg, "401"))
-		gt_error("%s: %s: authentication failed: the server refused the credentials "
-			 "(check GITOPS_GIT_TOKEN and that it may %s this repository)",
-			 r->url_shown, what, strcmp(what, "push") ? "read" : "push to");
+		gt_error("%s: %s: authentication failed: the server refused user '%s' with the token given "
+			 "(check the user name, --username or GITOPS_GIT_USERNAME, the token, and that it may %s this "
+			 "repository)",
+			 r->url_shown, what, op && op->user[0] ? op->user : user_of(&r->opts, NULL),
+			 strcmp(what, "push") ? "read" : "push to");
 	else if (strstr(msg, "404"))
 		gt_error("%s: %s: repository not found (HTTP 404)", r->url_shown, what);
 	else if (rc == GIT_ECERTIFICATE || (e && e->klass == GIT_ERROR_SSL))
@@ -328,6 +329,20 @@ static int on_push_transfer(unsigned int current, unsigned int total, size_t byt
 
 /* ---- libgit2 callbacks ---- */
 
+/* The user name sent with the token: --username (or GITOPS_GIT_USERNAME), else the URL's, else the default. */
+static const char *user_of(const struct gt_git_opts *o, const char *user_from_url)
+{
+	static char from_url[128];
+	if (o->username)
+		return o->username;
+	if (user_from_url && *user_from_url)
+		return user_from_url;
+	char *u = o->url ? gt_url_user_dup(o->url) : NULL;
+	snprintf(from_url, sizeof(from_url), "%s", u ? u : GT_GIT_DEFAULT_USER);
+	free(u);
+	return from_url;
+}
+
 static int on_credentials(git_credential **out, const char *url, const char *user_from_url, unsigned int allowed,
 			  void *payload)
 {
@@ -348,7 +363,8 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 		git_error_set_str(GIT_ERROR_HTTP, "the server wants credentials and no token was given");
 		return GIT_EAUTH;
 	}
-	const char *user = o->username ? o->username : user_from_url && *user_from_url ? user_from_url : "gitops";
+	const char *user = user_of(o, user_from_url);
+	snprintf(op->user, sizeof(op->user), "%s", user);
 	return git_credential_userpass_plaintext_new(out, user, o->password);
 }
 

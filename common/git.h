@@ -13,12 +13,13 @@
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
 #define GT_GIT_DEFAULT_MAX_ATTEMPTS 10 /* pushes before giving up on a busy branch */
+#define GT_GIT_DEFAULT_USER "gitops"   /* sent with the token when no user name is given (Azure takes any) */
 
 /* How to reach a remote. Strings are borrowed. */
 struct gt_git_opts {
 	const char *url;       /* https://, http://, file:// or a path; never with credentials */
 	const char *cache_dir; /* NULL: $XDG_CACHE_HOME/gitops-tools, else ~/.cache/gitops-tools */
-	const char *username;  /* NULL: "gitops" (any name works with an Azure DevOps PAT) */
+	const char *username;  /* NULL: the URL's user, else GT_GIT_DEFAULT_USER (any name works with an Azure DevOps PAT) */
 	const char *password;  /* the token, or NULL; never printed, never written */
 	const char *ca_file;   /* PEM bundle to trust instead of the system's */
 	bool insecure;         /* --insecure-skip-tls-verify */
@@ -27,6 +28,7 @@ struct gt_git_opts {
 
 /* The option table entries every git-facing tool shares; put GT_GIT_OPTIONS in its table. */
 #define GT_GIT_OPTIONS                                                                                     \
+	{ "username", 0, "USER", "git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL's, else gitops)" }, \
 	{ "cache-dir", 0, "DIR", "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)" },        \
 	{ "password-file", 0, "FILE", "read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)" }, \
 	{ "password-stdin", 0, NULL, "read the git token from standard input" },                              \
@@ -39,8 +41,8 @@ int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char
 
 /*
  * Fill o->username and o->password from the environment (GITOPS_GIT_USERNAME,
- * GITOPS_GIT_TOKEN, else SYSTEM_ACCESSTOKEN) unless a file or stdin gave them.
- * Refuses (-1, printed) a URL with a password in it, saying how to pass the token.
+ * GITOPS_GIT_TOKEN, else SYSTEM_ACCESSTOKEN) unless --username, a file or stdin gave them.
+ * Refuses (-1, printed) a URL with a password or a token as its user name, saying how to pass it.
  */
 int gt_git_credentials_finish(struct gt_git_opts *o);
 

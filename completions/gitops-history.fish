@@ -11,6 +11,7 @@ complete -c gitops-history -s f -l file -r -F -d 'the YAML file whose --key valu
 complete -c gitops-history -s k -l key -x -d 'a key path in FILE (image.tag, apps.web.image.tag); repeatable'
 complete -c gitops-history -s n -l max-count -x -d 'show at most N commits (default: all)'
 complete -c gitops-history -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'
+complete -c gitops-history -l username -x -d 'git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL\'s, else gitops)'
 complete -c gitops-history -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'where cached clones live (default $XDG_CACHE_HOME/gitops-tools)'
 complete -c gitops-history -l password-file -r -F -d 'read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)'
 complete -c gitops-history -l password-stdin -d 'read the git token from standard input'

@@ -17,6 +17,7 @@ complete -c gitops-rollback -l author -x -d 'commit author (default: GIT_AUTHOR_
 complete -c gitops-rollback -l max-attempts -x -d 'pushes to try when the branch keeps moving (default 10)'
 complete -c gitops-rollback -l dry-run -d 'build the commit and report it; push nothing'
 complete -c gitops-rollback -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'
+complete -c gitops-rollback -l username -x -d 'git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL\'s, else gitops)'
 complete -c gitops-rollback -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'where cached clones live (default $XDG_CACHE_HOME/gitops-tools)'
 complete -c gitops-rollback -l password-file -r -F -d 'read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)'
 complete -c gitops-rollback -l password-stdin -d 'read the git token from standard input'

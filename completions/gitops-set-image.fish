@@ -20,6 +20,7 @@ complete -c gitops-set-image -l allow-any-value -d 'write empty values, bad imag
 complete -c gitops-set-image -l override-hold -d 'change a file that gitops-rollback holds'
 complete -c gitops-set-image -l dry-run -d 'build the commit (or the edit) and report it; push or write nothing'
 complete -c gitops-set-image -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'
+complete -c gitops-set-image -l username -x -d 'git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL\'s, else gitops)'
 complete -c gitops-set-image -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'where cached clones live (default $XDG_CACHE_HOME/gitops-tools)'
 complete -c gitops-set-image -l password-file -r -F -d 'read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)'
 complete -c gitops-set-image -l password-stdin -d 'read the git token from standard input'
