@@ -210,6 +210,70 @@ static void net_end(void)
 	sigaction(SIGALRM, &saved_alarm, NULL);
 }
 
+/* ---- Ctrl-C and a CI job's SIGTERM during an update: caught so that the run can say what state
+ * the remote is in. Blocking network calls return EINTR (no SA_RESTART) and the transfer
+ * callbacks abort, except during a push, which is let finish (it is bounded by --timeout): its
+ * outcome is then known, pushed or not, instead of "maybe". ---- */
+
+static volatile sig_atomic_t interrupted_by;
+
+static void on_interrupt(int sig)
+{
+	interrupted_by = sig;
+}
+
+void gt_interrupt_catch(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int gt_interrupted(void)
+{
+	return interrupted_by;
+}
+
+void gt_interrupt_finish(const struct gt_update_result *res)
+{
+	int sig = interrupted_by;
+	if (!sig)
+		return;
+	if (res && res->pushed)
+		gt_error("interrupted after push: %.12s is on %s", res->commit, res->branch);
+	else
+		gt_error("interrupted before push: nothing was pushed");
+	fflush(stdout);
+	/* Die of the signal, as the shell and the CI runner expect of an interrupted step. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+void gt_interrupt_release(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (interrupted_by)
+		raise(interrupted_by);
+}
+
+/* Hold Ctrl-C and SIGTERM off while a push is on the wire (set), or deliver them now (restore). */
+static void interrupts_hold(bool hold, sigset_t *saved)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (hold)
+		sigprocmask(SIG_BLOCK, &set, saved);
+	else
+		sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
 static unsigned timeout_of(const struct gt_repo *r)
 {
 	return r->opts.timeout ? r->opts.timeout : GT_GIT_DEFAULT_TIMEOUT;
@@ -222,6 +286,8 @@ static int remote_error(const struct gt_repo *r, const struct net_op *op, const 
 {
 	const git_error *e = git_error_last();
 	char msg[1024];
+	if (interrupted_by)
+		return -1; /* the interrupt is what happened: gt_interrupt_finish says so */
 	snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
 	gt_redact_secret(msg, r->opts.password);
 	if (net_timed_out)
@@ -382,7 +448,7 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
 	struct net_op *op = payload;
 	progress_fetch(&op->progress, stats);
-	return net_timed_out ? -1 : 0;
+	return net_timed_out || interrupted_by ? -1 : 0;
 }
 
 static int on_sideband(const char *str, int len, void *payload)
@@ -390,7 +456,7 @@ static int on_sideband(const char *str, int len, void *payload)
 	(void)payload;
 	if (gt_verbosity() >= 3) /* -vv: the server's own progress text, as git shows it */
 		fprintf(stderr, "remote: %.*s", len, str);
-	return net_timed_out ? -1 : 0;
+	return net_timed_out || interrupted_by ? -1 : 0;
 }
 
 static int on_push_update(const char *refname, const char *status, void *payload)
@@ -1282,11 +1348,14 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	set_callbacks(&po.callbacks, &op);
 	po.proxy_opts.type = GIT_PROXY_AUTO;
+	sigset_t saved;
+	interrupts_hold(true, &saved);
 	net_begin(timeout_of(r));
 	progress_begin(&op.progress);
 	int rc = git_remote_push(remote, &refspecs, &po);
 	progress_end(&op.progress);
 	net_end();
+	interrupts_hold(false, &saved);
 	git_remote_free(remote);
 	enum push_outcome out;
 	if (rc == GIT_ENONFASTFORWARD)
@@ -1360,6 +1429,8 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 	git_oid_tostr(res->commit, sizeof(res->commit), &commit);
 	if (o->dry_run)
 		return 0;
+	if (interrupted_by) /* the last moment to stop with nothing pushed */
+		return res->commit[0] = '\0', 10 + GT_EXIT_REMOTE;
 	char *status = NULL;
 	bool moved = true;
 	enum push_outcome out = push_once(r, branch, &commit, &status);
@@ -1390,6 +1461,8 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
 		return GT_EXIT_INPUT;
 	snprintf(res->branch, sizeof(res->branch), "%s", branch);
 	for (res->attempts = 1;; res->attempts++) {
+		if (interrupted_by)
+			return GT_EXIT_REMOTE;
 		int st = attempt_update(r, branch, o, plan_fn, ctx, res);
 		if (st != 1)
 			return st >= 10 ? st - 10 : GT_EXIT_OK;
@@ -1398,7 +1471,7 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
 		gt_debug("%s: %s moved while pushing; trying again (attempt %u of %u)", r->url_shown, branch,
 			 res->attempts + 1, max);
 		backoff(res->attempts);
-		if (gt_repo_fetch(r) < 0)
+		if (interrupted_by || gt_repo_fetch(r) < 0)
 			return GT_EXIT_REMOTE;
 	}
 	gt_error("%s: gave up after %u attempts: %s kept moving (--max-attempts)", r->url_shown, max, branch);

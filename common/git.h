@@ -178,6 +178,21 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
 		   struct gt_update_result *res);
 
 /*
+ * Ctrl-C and SIGTERM during an update (gitops-set-image, gitops-rollback): gt_interrupt_catch
+ * before opening the repository makes them stop the run at the next safe point instead of killing
+ * it, a push on the wire being let finish (bounded by --timeout), so that the outcome is known.
+ * gt_interrupted: the signal caught, or 0. gt_interrupt_finish (after closing the repository and
+ * printing the Commit record when res->pushed): when a signal was caught, says on stderr what
+ * state the remote is in ("interrupted before push: nothing was pushed" or "interrupted after
+ * push: COMMIT is on BRANCH") and dies of that signal; else returns.
+ */
+void gt_interrupt_catch(void);
+int gt_interrupted(void);
+void gt_interrupt_finish(const struct gt_update_result *res);
+/* Back to the default action for a run that touches no remote (a file on disk): a signal caught so far kills now. */
+void gt_interrupt_release(void);
+
+/*
  * Test access as `argocd repo add` does: list o->url's refs (ls-remote) with
  * o's credentials, CA file and timeout, through no cache. 0 with
  * *default_branch (malloc'd; NULL when the remote has no HEAD branch, e.g. an

@@ -595,6 +595,7 @@ static int run(struct rollback_opts *o, struct rollback *rb)
 		return GT_EXIT_USAGE;
 	}
 	char *url = gt_url_redact(o->git.url);
+	memset(&res, 0, sizeof(res));
 	struct gt_repo *r = gt_repo_open(&o->git);
 	int st = GT_EXIT_REMOTE;
 	if (r) {
@@ -602,10 +603,11 @@ static int run(struct rollback_opts *o, struct rollback *rb)
 		st = gt_repo_update(r, &uo, plan_rollback, rb, &res);
 		gt_repo_close(r);
 	}
-	if (st == GT_EXIT_OK && print_record(rb, &res, url ? url : "") < 0)
+	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(rb, &res, url ? url : "") < 0)
 		st = GT_EXIT_INPUT;
 	free(url);
 	free(origin);
+	gt_interrupt_finish(&res);
 	return st;
 }
 
@@ -637,6 +639,7 @@ int main(int argc, char **argv)
 	struct rollback_opts o = { 0 };
 	struct rollback rb;
 	char *who_owned = NULL;
+	gt_interrupt_catch(); /* from the start: an interrupted run always says what it left behind */
 	int first, st = gt_parse(&command, argc, argv, &o, &first);
 	memset(&rb, 0, sizeof(rb));
 	if (st == 0 && (check_usage(&o) < 0 || rollback_init(&rb, &o, &who_owned) < 0))
@@ -648,6 +651,7 @@ int main(int argc, char **argv)
 	} else {
 		st = st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
+	gt_interrupt_finish(NULL);
 	rollback_clear(&rb);
 	free(who_owned);
 	gt_git_opts_clear(&o.git);

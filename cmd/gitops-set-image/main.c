@@ -265,18 +265,22 @@ static int run_remote(struct setimage_opts *o, const struct gt_ident *who)
 	struct gt_update_result res;
 	struct remote_ctx ctx = { .o = o };
 	o->git.url = o->repo;
+	memset(&res, 0, sizeof(res));
 	if (gt_git_credentials_finish(&o->git) < 0)
 		return GT_EXIT_USAGE;
 	struct gt_repo *r = gt_repo_open(&o->git);
-	if (!r)
-		return GT_EXIT_REMOTE;
-	struct gt_update_opts uo = { o->branch, *who, (unsigned)o->max_attempts, o->dry_run };
-	int st = gt_repo_update(r, &uo, plan_remote, &ctx, &res);
-	gt_repo_close(r);
+	int st = GT_EXIT_REMOTE;
+	if (r) {
+		struct gt_update_opts uo = { o->branch, *who, (unsigned)o->max_attempts, o->dry_run };
+		st = gt_repo_update(r, &uo, plan_remote, &ctx, &res);
+		gt_repo_close(r);
+	}
 	free(ctx.data);
 	free(ctx.message);
-	if (st == GT_EXIT_OK && print_record(o, &res, false, res.commit[0] != '\0') < 0)
+	/* Interrupted once the push landed: the record of what is on the branch now, then say so. */
+	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(o, &res, false, res.commit[0] != '\0') < 0)
 		st = GT_EXIT_INPUT;
+	gt_interrupt_finish(&res);
 	return st;
 }
 
@@ -285,6 +289,7 @@ static int run_local(struct setimage_opts *o)
 	struct gt_update_result res;
 	char *buf = NULL, *out = NULL;
 	size_t len = 0, out_len = 0;
+	gt_interrupt_release(); /* no remote to report on; the file is written atomically */
 	memset(&res, 0, sizeof(res));
 	int rd = gt_file_read(o->file, o->lim.max_doc_bytes, &buf, &len);
 	if (rd == 1)
@@ -320,6 +325,7 @@ int main(int argc, char **argv)
 	struct setimage_opts o = { .lim = GT_LIMITS_DEFAULT };
 	struct gt_ident who;
 	char *who_owned = NULL;
+	gt_interrupt_catch(); /* from the start: an interrupted run always says what it left behind */
 	int first, st = gt_parse(&command, argc, argv, &o, &first);
 	if (st == 0 && check_usage(&o) < 0)
 		st = -1;
@@ -327,6 +333,7 @@ int main(int argc, char **argv)
 		st = -1;
 	if (st != 0) {
 		opts_free(&o);
+		gt_interrupt_finish(NULL);
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
 	if (!o.format_set)
