@@ -12,7 +12,7 @@
 #include "cli.h"
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
-#define GT_GIT_DEFAULT_MAX_ATTEMPTS 10 /* pushes before giving up on a busy branch */
+#define GT_GIT_DEFAULT_UPDATE_TIMEOUT 300 /* seconds for a whole update, retries on a busy branch included */
 #define GT_GIT_DEFAULT_USER "gitops"   /* sent with the token when no user name is given (Azure takes any) */
 
 /* How to reach a remote. Strings are borrowed. */
@@ -32,7 +32,7 @@ struct gt_git_opts {
 	{ "cache-dir", 0, "DIR", "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)" },        \
 	{ "password-file", 0, "FILE", "read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)" }, \
 	{ "password-stdin", 0, NULL, "read the git token from standard input" },                              \
-	{ "timeout", 0, "SECONDS", "limit for each network step (default 60)" },                             \
+	{ "timeout", 0, "SECONDS", "limit for each network step (default 60); set-image, rollback: the whole update, retries included (default 300)" }, \
 	{ "ca-file", 0, "FILE", "trust the certificates in FILE for https remotes" },                        \
 	{ "insecure-skip-tls-verify", 0, NULL, "do not verify the server's certificate (testing only)" }
 
@@ -156,8 +156,9 @@ typedef int (*gt_plan_fn)(struct gt_repo *r, const git_oid *tip, void *ctx, stru
 struct gt_update_opts {
 	const char *branch;       /* NULL: the remote's default branch */
 	struct gt_ident author;
-	unsigned max_attempts;    /* 0: GT_GIT_DEFAULT_MAX_ATTEMPTS */
+	unsigned max_attempts;    /* 0: no limit but the deadline */
 	bool dry_run;             /* build the commit, do not push */
+	unsigned timeout;         /* seconds for the whole update, retries included; 0: GT_GIT_DEFAULT_UPDATE_TIMEOUT */
 };
 
 struct gt_update_result {
@@ -171,7 +172,8 @@ struct gt_update_result {
 /*
  * fetch, plan on the branch tip, commit without a working tree, push; when the
  * push is rejected because the branch moved, fetch and plan again, with
- * jittered exponential backoff, up to max_attempts. Returns a GT_EXIT_* code
+ * jittered exponential backoff, until o->timeout has passed (every network step
+ * bounded by what is left) or max_attempts (when not 0). Returns a GT_EXIT_* code
  * (0 done or no-op, 1 refused, 2 bad input, 3 remote failure), messages printed.
  */
 int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn plan, void *ctx,

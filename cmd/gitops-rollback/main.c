@@ -23,7 +23,7 @@ static const struct gt_option options[] = {
 	{ "release", 0, NULL, "lift the hold on PATH (its own commit)" },
 	{ "message", 'm', "TEXT", "commit message (default: git revert's)" },
 	{ "author", 0, "NAME <EMAIL>", "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)" },
-	{ "max-attempts", 0, "N", "pushes to try when the branch keeps moving (default 10)" },
+	{ "max-attempts", 0, "N", "stop after N pushes when the branch keeps moving (default: until --timeout)" },
 	{ "dry-run", 0, NULL, "build the commit and report it; push nothing" },
 	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
 	GT_GIT_OPTIONS,
@@ -599,7 +599,8 @@ static int run(struct rollback_opts *o, struct rollback *rb)
 	struct gt_repo *r = gt_repo_open(&o->git);
 	int st = GT_EXIT_REMOTE;
 	if (r) {
-		struct gt_update_opts uo = { o->branch, rb->who, (unsigned)o->max_attempts, o->dry_run };
+		struct gt_update_opts uo = { .branch = o->branch, .author = rb->who, .max_attempts = (unsigned)o->max_attempts,
+					     .dry_run = o->dry_run, .timeout = o->git.timeout };
 		st = gt_repo_update(r, &uo, plan_rollback, rb, &res);
 		gt_repo_close(r);
 	}

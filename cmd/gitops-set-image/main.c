@@ -21,7 +21,7 @@ static const struct gt_option options[] = {
 	{ "message", 'm', "TEXT", "commit message (default: Update FILE: KEY OLD -> NEW)" },
 	{ "author", 0, "NAME <EMAIL>", "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)" },
 	{ "skip-ci", 0, NULL, "append [skip ci] to the commit message" },
-	{ "max-attempts", 0, "N", "pushes to try when the branch keeps moving (default 10)" },
+	{ "max-attempts", 0, "N", "stop after N pushes when the branch keeps moving (default: until --timeout)" },
 	{ "force", 0, NULL, "write a version older than the current one" },
 	{ "allow-any-value", 0, NULL, "write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given" },
 	{ "override-hold", 0, NULL, "change a file that gitops-rollback holds" },
@@ -271,7 +271,8 @@ static int run_remote(struct setimage_opts *o, const struct gt_ident *who)
 	struct gt_repo *r = gt_repo_open(&o->git);
 	int st = GT_EXIT_REMOTE;
 	if (r) {
-		struct gt_update_opts uo = { o->branch, *who, (unsigned)o->max_attempts, o->dry_run };
+		struct gt_update_opts uo = { .branch = o->branch, .author = *who, .max_attempts = (unsigned)o->max_attempts,
+					     .dry_run = o->dry_run, .timeout = o->git.timeout };
 		st = gt_repo_update(r, &uo, plan_remote, &ctx, &res);
 		gt_repo_close(r);
 	}
