@@ -119,4 +119,8 @@ run gitops-diff --cluster --app my-app -f "$TMP/part1.jsonl" -f "$TMP/part1.json
 is "$RC" 2 "gitops-diff: the same object in two files: exit 2"
 like "$ERR" "duplicate object" "named a duplicate"
 
+run gitops-diff --live-file "$TMP/objects.jsonl" --live-file "$TMP/part1.jsonl" -f "$TMP/part2.jsonl" -o json
+is "$RC" 2 "gitops-diff --live-file twice: exit 2 (one live side)"
+like "$ERR" "live-file given twice" "saying so"
+
 done_testing
