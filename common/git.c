@@ -182,6 +182,7 @@ int gt_ident_resolve(const char *arg, struct gt_ident *out, char **owned)
 
 static volatile sig_atomic_t net_timed_out;
 static struct sigaction saved_alarm;
+static unsigned net_limit; /* the limit of the step in progress or last run, for its message */
 
 static void on_alarm(int sig)
 {
@@ -197,6 +198,7 @@ static void net_begin(unsigned timeout)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &saved_alarm);
 	net_timed_out = 0;
+	net_limit = timeout;
 	/* Keep firing after the deadline: a signal that lands outside a system call
 	 * would otherwise leave the next blocking read to hang. */
 	struct itimerval it = { .it_interval = { 0, 100000 }, .it_value = { (time_t)timeout, 0 } };
@@ -308,7 +310,7 @@ static int remote_error(const struct gt_repo *r, const struct net_op *op, const 
 	snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
 	gt_redact_secret(msg, r->opts.password);
 	if (net_timed_out)
-		gt_error("%s: %s timed out after %u s (--timeout)", r->url_shown, what, timeout_of(r));
+		gt_error("%s: %s timed out after %u s (--timeout)", r->url_shown, what, net_limit ? net_limit : timeout_of(r));
 	else if (op && op->no_token)
 		gt_error("%s: %s: the server wants credentials and no token was given "
 			 "(set GITOPS_GIT_TOKEN, or use --password-file or --password-stdin)", r->url_shown, what);

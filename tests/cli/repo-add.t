@@ -244,7 +244,7 @@ kube_start --ready-delay 0
 kubectl create namespace argocd >/dev/null
 export GITOPS_GIT_TOKEN=$PW
 secret_data() { kube_get Secret argocd "$1" | jq -c '.data | map_values(@base64d)'; }
-NAME=$(gitops-repo-add --no-verify "$HTTP_URL" -o json | jq -r .metadata.name)
+NAME=$(gitops-repo-add -q --no-verify "$HTTP_URL" -o json | jq -r .metadata.name)
 : >"$KUBECTL_LOG"
 run gitops-repo-add --apply "$HTTP_URL" -o text
 is "$RC" 0 "--apply: verified and applied"
@@ -271,7 +271,7 @@ is "$(secret_data "$NAME" | jq -c '[.password, .username]')" '["rotated-token-1"
 run env -u GITOPS_GIT_USERNAME GITOPS_GIT_TOKEN=rotated-token-1 gitops-repo-add --no-verify --apply "$HTTP_URL" -o text
 like "$RC:$OUT" '^0:.*applied: unchanged' "a cleared key reads as unset: the same settings again are unchanged"
 
-TAKEN=$(gitops-repo-add --no-verify https://x.example/taken -o json | jq -r .metadata.name)
+TAKEN=$(gitops-repo-add -q --no-verify https://x.example/taken -o json | jq -r .metadata.name)
 kubectl create secret generic "$TAKEN" -n argocd --from-literal=foo=bar >/dev/null
 run gitops-repo-add --no-verify --apply https://x.example/taken -o text
 is "$RC" 1 "a Secret of that name without the type label is not overwritten"
@@ -299,7 +299,7 @@ like "$ERR" 'Argo CD takes both URLs for one repository' "with and without .git:
 run env GITOPS_GIT_TOKEN=pipe-token-1 gitops-repo-add --no-verify https://pipe.example/r --show-secrets -o yaml
 printf '%s\n' "$OUT" | kubectl apply --server-side -f - >/dev/null
 ok $? "--show-secrets -o yaml | kubectl apply --server-side -f - works"
-is "$(secret_data "$(gitops-repo-add --no-verify https://pipe.example/r -o json | jq -r .metadata.name)" | jq -r .password)" \
+is "$(secret_data "$(gitops-repo-add -q --no-verify https://pipe.example/r -o json | jq -r .metadata.name)" | jq -r .password)" \
 	pipe-token-1 "and lands"
 
 # ---- the password: never in argv, a message, the environment of kubectl or a file ----
