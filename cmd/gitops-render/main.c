@@ -588,6 +588,10 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &why);
 	if (need > 0)
 		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
+	if (st == 0 && r->out_len > o->max_output) {
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+		st = -1;
+	}
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len);
 	if (st == 1 && o->engine == ENGINE_NATIVE) {

@@ -469,6 +469,7 @@ static int call_func(struct exec *x, const struct hfunc *fn, struct hv dot, stru
 	}
 	if (r == 0) {
 		x->ferr[0] = '\0';
+		x->fname = name;
 		r = fn->fn(x, argv, n_in, out);
 		if (r == -1) {
 			x->node = node;

@@ -439,6 +439,18 @@ static int fmt_one(struct buf *b, const struct spec *sp, char verb, struct hv v,
 		*why = "printf %q of a non-string";
 		return -1;
 	case 'd': case 'x': case 'X': case 'o': case 'O': case 'b': case 'c': case 'U':
+		if (v.k == HV_INT && verb == 'c' && v.u.i >= 0 && v.u.i < 0x110000) {
+			long r = (long)v.u.i;
+			char u[5];
+			int k = r < 0x80 ? (u[0] = (char)r, 1)
+				: r < 0x800 ? (u[0] = (char)(0xc0 | r >> 6), u[1] = (char)(0x80 | (r & 0x3f)), 2)
+				: r < 0x10000 ? (u[0] = (char)(0xe0 | r >> 12), u[1] = (char)(0x80 | ((r >> 6) & 0x3f)),
+						 u[2] = (char)(0x80 | (r & 0x3f)), 3)
+				: (u[0] = (char)(0xf0 | r >> 18), u[1] = (char)(0x80 | ((r >> 12) & 0x3f)),
+				   u[2] = (char)(0x80 | ((r >> 6) & 0x3f)), u[3] = (char)(0x80 | (r & 0x3f)), 4);
+			pad(b, sp, u, (size_t)k, false);
+			return 0;
+		}
 		if (v.k == HV_INT && verb != 'c' && verb != 'U') {
 			fmt_int(b, sp, verb, v.u.i);
 			return 0;

@@ -123,8 +123,7 @@ FN(fn_unsupported)
 	(void)a;
 	(void)n;
 	(void)out;
-	exec_unsupported(x, "the function %s", x->node && x->node->type == N_COMMAND && x->node->u.list.n &&
-				   x->node->u.list.v[0]->type == N_IDENT ? x->node->u.list.v[0]->u.ident->s : "called");
+	exec_unsupported(x, "the function %s", x->fname ? x->fname : "called");
 	return -2;
 }
 

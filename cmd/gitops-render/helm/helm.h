@@ -325,6 +325,7 @@ struct exec {
 	int depth;               /* template calls, for Go's maxExecDepth */
 	int ctl;                 /* 1 break, 2 continue */
 	struct hv recv;          /* a method's receiver */
+	const char *fname;       /* the function being called */
 	char ferr[8192];         /* the error a function returns (Go's err.Error()) */
 };
 

@@ -806,7 +806,7 @@ static struct node *action(struct parser *p)
 	case T_TEMPLATE:
 	case T_BLOCK: {
 		bool block = t->t == T_BLOCK;
-		size_t pos = t->pos;
+		size_t pos = peek_non_space(p)->pos; /* text/template places the node at its name */
 		struct hstr *name = template_name(p, block ? "block clause" : "template clause");
 		if (!name)
 			return NULL;

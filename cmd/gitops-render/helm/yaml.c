@@ -182,7 +182,8 @@ static bool needs_quotes(const char *s, size_t n)
 	json_t *v = gt_yaml_resolve_plain(s, n, &why);
 	bool str = v && json_is_string(v) && json_string_length(v) == n;
 	json_decref(v);
-	return !str || is_timestamp(s, n) || is_base60(s, n) || (n == 2 && !memcmp(s, "<<", 2));
+	/* "<<" stays plain: sigs.k8s.io/yaml's goyaml.v2 does not quote the merge key */
+	return !str || is_timestamp(s, n) || is_base60(s, n);
 }
 
 /* ---- the emitter ---- */
