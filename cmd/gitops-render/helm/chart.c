@@ -198,7 +198,8 @@ static int walk(const char *top, const char *rel, const struct rules *rules, str
 	closedir(d);
 	if (r < 0)
 		herr_set(e, HERR_NOMEM, false, "out of memory");
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char *path = NULL, *relp = NULL;
 		if (asprintf(&path, "%s/%s", dir, names[i]) < 0 ||

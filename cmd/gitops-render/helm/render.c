@@ -393,7 +393,8 @@ static int render_templates(struct jobs *jobs, struct render_ctx *rc, struct her
 	struct tmpl_set *set = tset_new();
 	if (!set)
 		return nomem(e);
-	qsort(jobs->v, jobs->n, sizeof(*jobs->v), job_order);
+	if (jobs->n)
+		qsort(jobs->v, jobs->n, sizeof(*jobs->v), job_order);
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < jobs->n; i++)
 		if (tset_parse(set, jobs->v[i].name, jobs->v[i].f->data, jobs->v[i].f->len, e) < 0) {
@@ -688,7 +689,8 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 		    struct herr *e)
 {
 	struct mlist gen = { 0 }, hooks = { 0 };
-	qsort(jobs->v, jobs->n, sizeof(*jobs->v), name_order);
+	if (jobs->n)
+		qsort(jobs->v, jobs->n, sizeof(*jobs->v), name_order);
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *j = &jobs->v[i];
 		size_t nl = strlen(j->name);
@@ -706,8 +708,10 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 			return -1;
 		}
 	}
-	qsort(gen.v, gen.n, sizeof(*gen.v), manifest_cmp);
-	qsort(hooks.v, hooks.n, sizeof(*hooks.v), manifest_cmp);
+	if (gen.n)
+		qsort(gen.v, gen.n, sizeof(*gen.v), manifest_cmp);
+	if (hooks.n)
+		qsort(hooks.v, hooks.n, sizeof(*hooks.v), manifest_cmp);
 	struct buf manifest = { 0 };
 	if (o->include_crds)
 		add_crds(&manifest, root);

@@ -259,7 +259,8 @@ static int emit_map(struct emit *em, struct hv v)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		order[i] = &v.u.m->kv[i];
-	qsort(order, n, sizeof(*order), cmp_kv);
+	if (n)
+		qsort(order, n, sizeof(*order), cmp_kv);
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = emit_string(em, order[i]->key->s, order[i]->key->len);
