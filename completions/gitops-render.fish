@@ -32,6 +32,7 @@ complete -c gitops-render -l kustomize -r -F -d 'the kustomize binary, or kubect
 complete -c gitops-render -l allow-empty -d 'accept a render with no objects (else exit 2: an empty set would prune everything)'
 complete -c gitops-render -l cache -d 'reuse an earlier render of the same tree, options and engine (default with --repo)'
 complete -c gitops-render -l no-cache -d 'always run the engine'
+complete -c gitops-render -l cache-max-size -x -d 'keep at most SIZE of render outputs, the least recently used go first (default 1G)'
 complete -c gitops-render -l cmp -d 'run as an Argo CD plugin: render . with the plugin environment, print YAML'
 complete -c gitops-render -l max-render-size -x -d 'largest output an engine may print (default 256M)'
 complete -c gitops-render -s o -l output -x -a 'json yaml' -d 'json (JSON Lines) or yaml (default: yaml on a terminal, else json)'
