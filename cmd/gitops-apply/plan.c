@@ -231,13 +231,9 @@ static int check_not_mixed(struct input *in, bool change, const char *file, cons
 /* Two records for one object (say an unchanged and a delete) would both be done: refused, naming both. */
 static int check_change_unique(struct input *in, const json_t *change, const char *file, const struct gt_where *w)
 {
-	const json_t *ref = json_object_get(change, "ref");
-	const char *f[4];
-	static const char *const names[4] = { "group", "kind", "namespace", "name" };
-	for (size_t i = 0; i < 4; i++)
-		f[i] = json_string_value(json_object_get(ref, names[i]));
-	for (size_t i = 0; i < 4; i++)
-		f[i] = f[i] ? f[i] : "";
+	struct gt_ref ref;
+	gt_record_ref(change, &ref, NULL); /* checked by gt_change_check */
+	const char *f[4] = { ref.group, ref.kind, ref.namespace, ref.name };
 	size_t n = strlen(f[0]) + strlen(f[1]) + strlen(f[2]) + strlen(f[3]) + 4;
 	char *key = malloc(n);
 	if (!key)
@@ -435,7 +431,7 @@ static enum gt_exit items_from_pairs(const struct apply_opts *o, const struct gt
 		if (!change)
 			return GT_EXIT_INPUT;
 		enum gt_action a = gt_change_action(change);
-		bool ignored = json_is_true(json_object_get(change, "ignored"));
+		bool ignored = gt_change_ignored(change);
 		json_decref(change);
 		if (a == GT_ACTION_DELETE) {
 			if (ignored || gt_obj_is_hook(pr->live))
@@ -467,7 +463,7 @@ static enum gt_exit items_from_changes(const json_t *changes, struct plan *p)
 		const json_t *desired = gt_change_desired(c), *live = gt_change_live(c);
 		struct item *it;
 		if (a == GT_ACTION_DELETE) {
-			if (json_is_true(json_object_get(c, "ignored")) || gt_obj_is_hook(live))
+			if (gt_change_ignored(c) || gt_obj_is_hook(live))
 				continue;
 			it = push_item(&p->prune, &p->n_prune, &p->cap_prune, (json_t *)live, (json_t *)live);
 		} else if (desired || live) { /* an unchanged record may carry only one side */
