@@ -562,15 +562,19 @@ static void bubble_dependencies(struct plan *p)
 static int compare_items(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
-	if (a->phase != b->phase)
-		return a->phase < b->phase ? -1 : 1;
-	if (a->wave != b->wave)
-		return a->wave < b->wave ? -1 : 1;
-	int ka = gt_kind_order(a->ref.kind), kb = gt_kind_order(b->ref.kind);
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
-	int c = strcmp(a->ref.name, b->ref.name);
-	return c ? c : strcmp(a->ref.namespace, b->ref.namespace);
+	return gt_sync_key_compare(&a->key, &b->key);
+}
+
+/* Each item's place in the sync: Argo CD's key, with the phase and wave its dependents gave it. */
+static void sort_items(struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		items[i].key = gt_sync_key_of(items[i].obj);
+		items[i].key.phase = items[i].phase;
+		items[i].key.wave = items[i].wave;
+	}
+	if (n) /* qsort wants a non-NULL base even for 0 items */
+		qsort(items, n, sizeof(*items), compare_items);
 }
 
 /* ---- the whole plan ---- */
@@ -638,10 +642,8 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 		rc = check_prunes_tracked(o, ko, (unsigned)apply_left(o, start) + 1, p);
 	if (rc == GT_EXIT_OK) {
 		bubble_dependencies(p);
-		if (p->n) /* qsort wants a non-NULL base even for 0 items */
-			qsort(p->items, p->n, sizeof(*p->items), compare_items);
-		if (p->n_prune)
-			qsort(p->prune, p->n_prune, sizeof(*p->prune), compare_items);
+		sort_items(p->items, p->n);
+		sort_items(p->prune, p->n_prune);
 	}
 	gt_pairs_free(&pairs);
 	free(context_ns);
