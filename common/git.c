@@ -1058,6 +1058,36 @@ int gt_tree_changes_path(git_repository *g, const git_oid *a, const git_oid *b, 
 	return ret;
 }
 
+int gt_repo_commit_files(struct gt_repo *r, const char *commit, gt_file_diff_fn fn, void *ctx)
+{
+	git_oid id;
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *old = NULL, *new = NULL;
+	git_diff *diff = NULL;
+	int ret = -1;
+	if (git_oid_fromstr(&id, commit) == 0 && git_commit_lookup(&c, r->git, &id) == 0 && git_commit_tree(&new, c) == 0 &&
+	    (git_commit_parentcount(c) == 0 || (git_commit_parent(&parent, c, 0) == 0 && git_commit_tree(&old, parent) == 0)) &&
+	    git_diff_tree_to_tree(&diff, r->git, old, new, NULL) == 0)
+		ret = 0;
+	if (ret < 0)
+		gt_error("%s: cannot read what %.12s changed: %s", r->url_shown, commit,
+			 git_error_last() ? git_error_last()->message : "unknown error");
+	for (size_t i = 0; ret == 0 && i < git_diff_num_deltas(diff); i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(before, sizeof(before), &d->old_file.id);
+		git_oid_tostr(after, sizeof(after), &d->new_file.id);
+		ret = fn(ctx, d->new_file.path ? d->new_file.path : d->old_file.path,
+			 d->status == GIT_DELTA_ADDED ? NULL : before, d->status == GIT_DELTA_DELETED ? NULL : after);
+	}
+	git_diff_free(diff);
+	git_tree_free(old);
+	git_tree_free(new);
+	git_commit_free(parent);
+	git_commit_free(c);
+	return ret;
+}
+
 /*
  * The ids along PATH in one commit: id[0] its root tree, id[i] the entry of the i-th component;
  * n of them are known, found when all components are. Two commits whose ids agree at some level

@@ -119,6 +119,11 @@ struct gt_path_walk *gt_path_walk_new(git_repository *g, const char *path, const
 int gt_path_walk_changed(struct gt_path_walk *w, const git_commit *c);
 void gt_path_walk_free(struct gt_path_walk *w);
 
+/* One file a commit changed: its blob ids before and after (hex; NULL when added / deleted). 0 to go on, -1 to stop (printed). */
+typedef int (*gt_file_diff_fn)(void *ctx, const char *path, const char *old_id, const char *new_id);
+/* fn for each file commit (hex id) changed against its first parent, in path order. 0, or -1 after printing. */
+int gt_repo_commit_files(struct gt_repo *r, const char *commit, gt_file_diff_fn fn, void *ctx);
+
 /* PATH as a tree path: "./a/b/" is "a/b", "." and NULL are "" (the whole tree). Caller frees. */
 char *gt_tree_path_dup(const char *path);
 

@@ -6,6 +6,7 @@
 #include "file.h"
 #include "git.h"
 #include "json.h"
+#include "record.h"
 #include "redact.h"
 #include "setimage.h"
 #include "stream.h"
@@ -25,6 +26,7 @@ static const struct gt_option options[] = {
 	{ "force", 0, NULL, "write a version older than the current one" },
 	{ "allow-any-value", 0, NULL, "write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given" },
 	{ "override-hold", 0, NULL, "change a file that gitops-rollback holds" },
+	{ "if-held", 0, "ACTION", "fail (exit 1, the default) or skip (exit 0, not changed) when gitops-rollback holds the file" },
 	{ "dry-run", 0, NULL, "build the commit (or the edit) and report it; push or write nothing" },
 	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
 	GT_GIT_OPTIONS,
@@ -111,6 +113,11 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 		o->allow_any_value = true;
 	else if (!strcmp(n, "override-hold"))
 		o->override_hold = true;
+	else if (!strcmp(n, "if-held")) {
+		if (strcmp(arg, "fail") && strcmp(arg, "skip"))
+			return gt_error("--if-held %s: use fail or skip", arg), -1;
+		o->if_held = !strcmp(arg, "skip") ? IF_HELD_SKIP : IF_HELD_FAIL;
+	}
 	else if (!strcmp(n, "dry-run"))
 		o->dry_run = true;
 	else if (!strcmp(n, "output")) {
@@ -128,6 +135,9 @@ static int check_usage(const struct setimage_opts *o)
 		return gt_error("nothing to set: give --set KEY=VALUE or --image NAME=REF"), -1;
 	if (o->repo && o->file[0] == '/')
 		return gt_error("--file %s: with --repo, give the path inside the repository", o->file), -1;
+	if (o->override_hold && o->if_held == IF_HELD_SKIP)
+		return gt_error("--override-hold and --if-held skip exclude each other: change a held file, or leave it alone"),
+		       -1;
 	return check_values(o);
 }
 
@@ -137,6 +147,7 @@ struct remote_ctx {
 	size_t len;
 	char *message;
 	struct gt_file_change change;
+	struct gt_hold held; /* --if-held skip: the hold the file was left alone under (file NULL: none) */
 };
 
 /* Holds are read at the tip being edited: a hold pushed a moment ago counts. */
@@ -171,12 +182,15 @@ static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct 
 	if (rd != 0)
 		return -1;
 	struct tip_reader at = { r, tip };
-	int held = c->o->override_hold ? 0 : check_hold(c->o->file, read_at_tip, &at);
-	int st = held ? (held < 0 ? -1 : GT_PLAN_REFUSE) : apply_edits(c->o, c->o->file, buf, len, &c->data, &c->len);
+	gt_hold_clear(&c->held); /* the branch moved: the hold may be gone, or new */
+	int held = hold_check(c->o, read_at_tip, &at, &c->held);
+	int st = held == HOLD_FREE ? apply_edits(c->o, c->o->file, buf, len, &c->data, &c->len)
+	       : held == HOLD_REFUSED ? EDIT_REFUSED
+	       : held == HOLD_SKIP ? 0 : -1;
 	free(buf);
 	if (st == EDIT_REFUSED)
 		return GT_PLAN_REFUSE;
-	if (st <= 0 || st == GT_PLAN_REFUSE)
+	if (st <= 0)
 		return st;
 	c->message = commit_message_new(c->o);
 	if (!c->message)
@@ -190,22 +204,23 @@ static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct 
 
 /* ---- the record ---- */
 
-static json_t *changes_json(const struct setimage_opts *o)
+/* Each --set, --set-string and --image as the Commit record lists it. Caller frees. */
+static struct gt_commit_change *changes_new(const struct setimage_opts *o)
 {
-	json_t *arr = json_array();
-	for (size_t i = 0; i < o->n_edits; i++) {
+	struct gt_commit_change *ch = calloc(o->n_edits ? o->n_edits : 1, sizeof(*ch));
+	for (size_t i = 0; ch && i < o->n_edits; i++) {
 		const struct edit *e = &o->edits[i];
-		json_array_append_new(arr, json_pack("{s:s, s:s?, s:s, s:b}", "path",
-						     e->kind == EDIT_IMAGE ? "image" : e->key, "old", e->old, "new",
-						     e->value, "changed", e->changed));
-		if (e->kind == EDIT_IMAGE)
-			json_object_set_new(json_array_get(arr, i), "name", json_string(e->key));
+		ch[i] = (struct gt_commit_change){ .path = e->kind == EDIT_IMAGE ? "image" : e->key,
+						   .name = e->kind == EDIT_IMAGE ? e->key : NULL,
+						   .old = e->old, .new_ = e->value, .changed = e->changed };
 	}
-	return arr;
+	return ch;
 }
 
-static const char *status_word(const struct setimage_opts *o, bool local, bool changed)
+static const char *status_word(const struct setimage_opts *o, bool local, bool changed, const struct gt_hold *held)
 {
+	if (held && held->file)
+		return "held";
 	if (!changed)
 		return "unchanged";
 	if (o->dry_run)
@@ -214,8 +229,14 @@ static const char *status_word(const struct setimage_opts *o, bool local, bool c
 }
 
 static void print_text(const struct setimage_opts *o, const struct gt_update_result *res, const char *status,
-		       const char *url)
+		       const char *url, const struct gt_hold *held)
 {
+	if (!strcmp(status, "held")) {
+		printf("%s: held%s%s%s%s%s%s (%s), not changed\n", o->file, held->author ? " by " : "",
+		       held->author ? held->author : "", held->time ? " since " : "", held->time ? held->time : "",
+		       held->reason ? ": " : "", held->reason ? held->reason : "", held->file);
+		return;
+	}
 	if (!strcmp(status, "unchanged")) {
 		printf("%s: already set, nothing to do\n", o->file);
 		return;
@@ -234,23 +255,28 @@ static void print_text(const struct setimage_opts *o, const struct gt_update_res
 	putchar('\n');
 }
 
-static int print_record(const struct setimage_opts *o, const struct gt_update_result *res, bool local, bool changed)
+static int print_record(const struct setimage_opts *o, const struct gt_update_result *res, bool local, bool changed,
+			const struct gt_ident *who, const struct gt_hold *held)
 {
-	const char *status = status_word(o, local, changed);
+	const char *status = status_word(o, local, changed, held);
 	char *url = local ? NULL : gt_url_redact(o->repo);
+	char author[600];
 	int r = 0;
+	snprintf(author, sizeof(author), "%s <%s>", who ? who->name : "", who ? who->email : "");
 	if (o->format == GT_FORMAT_TEXT) {
-		print_text(o, res, status, url);
+		print_text(o, res, status, url, held);
 	} else {
-		json_t *rec = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:o, s:i, s:b, s:s}", "apiVersion",
-					"gitops/v1", "kind", "Commit", "repo", url, "branch", local ? NULL : res->branch,
-					"commit", res->commit[0] ? res->commit : NULL, "parent",
-					res->parent[0] ? res->parent : NULL, "file", o->file, "changes", changes_json(o),
-					"attempts", (json_int_t)res->attempts, "pushed", res->pushed && !local, "status",
-					status);
+		struct gt_commit_change *changes = changes_new(o);
+		struct gt_commit c = { .repo = url, .branch = local ? NULL : res->branch, .commit = res->commit,
+				       .parent = res->parent, .author = who ? author : NULL, .file = o->file,
+				       .changes = changes, .n_changes = o->n_edits, .attempts = res->attempts,
+				       .pushed = res->pushed && !local, .status = status,
+				       .held_by = held && held->file ? held : NULL };
+		json_t *rec = changes ? gt_commit_record_new(&c) : NULL;
 		struct gt_writer *w = gt_writer_new(stdout, o->format);
 		r = !rec || !w || gt_writer_put(w, rec) < 0 ? -1 : 0;
 		json_decref(rec);
+		free(changes);
 		if (gt_writer_close(w) < 0)
 			r = -1;
 	}
@@ -279,8 +305,10 @@ static int run_remote(struct setimage_opts *o, const struct gt_ident *who)
 	free(ctx.data);
 	free(ctx.message);
 	/* Interrupted once the push landed: the record of what is on the branch now, then say so. */
-	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(o, &res, false, res.commit[0] != '\0') < 0)
+	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) &&
+	    print_record(o, &res, false, res.commit[0] != '\0', who, &ctx.held) < 0)
 		st = GT_EXIT_INPUT;
+	gt_hold_clear(&ctx.held);
 	gt_interrupt_finish(&res);
 	return st;
 }
@@ -297,17 +325,19 @@ static int run_local(struct setimage_opts *o)
 		gt_error("%s: %s", o->file, strerror(ENOENT));
 	if (rd != 0)
 		return GT_EXIT_INPUT;
-	int held = o->override_hold ? 0 : check_hold(o->file, read_on_disk, o);
-	int st = held ? (held < 0 ? -1 : EDIT_REFUSED) : apply_edits(o, o->file, buf, len, &out, &out_len);
+	struct gt_hold held;
+	int hold = hold_check(o, read_on_disk, o, &held);
+	int st = hold == HOLD_FREE ? apply_edits(o, o->file, buf, len, &out, &out_len)
+	       : hold == HOLD_REFUSED ? EDIT_REFUSED
+	       : hold == HOLD_SKIP ? 0 : -1;
 	free(buf);
 	if (st == 1 && !o->dry_run && gt_file_write_atomic(o->file, out, out_len) < 0)
 		st = -1;
 	free(out);
-	if (st < 0)
-		return GT_EXIT_INPUT;
-	if (st == EDIT_REFUSED)
-		return GT_EXIT_DIFFERS;
-	return print_record(o, &res, true, st == 1) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	if (st >= 0 && st != EDIT_REFUSED && print_record(o, &res, true, st == 1, NULL, &held) < 0)
+		st = -1;
+	gt_hold_clear(&held);
+	return st < 0 ? GT_EXIT_INPUT : st == EDIT_REFUSED ? GT_EXIT_DIFFERS : GT_EXIT_OK;
 }
 
 static void opts_free(struct setimage_opts *o)

@@ -109,12 +109,21 @@ hold=$(G show main:charts/my-app/.gitops-hold)
 like "$hold" 'reason: error rate up after 1.2.6' "the hold says why"
 like "$hold" "reverted: $(G rev-parse main~2)" "and what was reverted"
 is "$(G diff --name-only main^ main | sort | tr '\n' ' ')" "charts/my-app/.gitops-hold $VALUES " "one commit: the revert and the hold"
+is "$(jq -r .author <<<"$OUT")" "gitops-rollback <gitops-tools@users.noreply.invalid>" "the Commit record names its author"
+is "$(jq -r '.changes[] | .path + " " + (.old // "none") + " " + (.new // "none")' <<<"$OUT")" \
+	"$(printf 'charts/my-app/.gitops-hold none %s\n%s %s %s' "$(G rev-parse main:charts/my-app/.gitops-hold)" "$VALUES" \
+		"$(G rev-parse main^:$VALUES)" "$(G rev-parse main:$VALUES)")" \
+	"the Commit record lists the files the commit changed, with their blobs before and after"
 is "$(G show main:overlays/prod/kustomization.yaml)" "$(G show "$before":overlays/prod/kustomization.yaml)" "other paths untouched"
 
 # ---- the hold sticks ----
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 -o json
 is "$RC" 1 "the next CI bump is refused while held"
-like "$ERR" 'held by gitops-rollback' "and says so"
+like "$ERR" 'held by gitops-rollback <gitops-tools@users.noreply.invalid> since [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z: error rate up after 1.2.6 \(charts/my-app/.gitops-hold\)' \
+	"and says by whom, since when and why"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 --if-held skip -o json
+is "$RC:$(jq -r '.status + " " + .heldBy.author + " " + .heldBy.reverted' <<<"$OUT")" \
+	"0:held gitops-rollback <gitops-tools@users.noreply.invalid> $(G rev-parse main~2)" "--if-held skip: exit 0, the record names the hold"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 --override-hold -o json
 is "$RC" 0 "--override-hold lets it through"
 like "$(G show main:$VALUES)" 'tag: "1.2.7"' "landed"
