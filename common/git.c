@@ -151,34 +151,6 @@ int gt_git_credentials_finish(struct gt_git_opts *o)
 	return 0;
 }
 
-int gt_ident_resolve(const char *arg, struct gt_ident *out, char **owned)
-{
-	*owned = NULL;
-	if (arg) {
-		const char *lt = strchr(arg, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-		if (!lt || !gt || gt[1] != '\0' || lt == arg || gt == lt + 1) {
-			gt_error("--author %s: use \"Name <email>\"", arg);
-			return -1;
-		}
-		char *copy = strdup(arg);
-		if (!copy)
-			return gt_error("out of memory"), -1;
-		size_t name_len = (size_t)(lt - arg);
-		while (name_len > 0 && copy[name_len - 1] == ' ')
-			name_len--;
-		copy[name_len] = '\0';
-		copy[gt - arg] = '\0';
-		out->name = copy;
-		out->email = copy + (lt - arg) + 1;
-		*owned = copy;
-		return 0;
-	}
-	const char *name = getenv("GIT_AUTHOR_NAME"), *email = getenv("GIT_AUTHOR_EMAIL");
-	out->name = name && *name ? name : gt_program();
-	out->email = email && *email ? email : "gitops-tools@users.noreply.invalid";
-	return 0;
-}
-
 /* ---- network timeouts: libgit2 1.5 has none, so an interval timer interrupts
  * blocking reads and connects (no SA_RESTART) until the step ends. ---- */
 
@@ -1340,11 +1312,11 @@ static int start_tree(struct gt_repo *r, const struct gt_plan *plan, git_tree *t
 
 /* 1 with *out the new commit, 0 when the tree would not change, -1 on error (printed). */
 static int build_commit(struct gt_repo *r, const git_oid *tip, const struct gt_plan *plan,
-			const struct gt_ident *who, git_oid *out)
+			const struct gt_ident *who, const struct gt_ident *committer, git_oid *out)
 {
 	git_commit *parent = NULL;
 	git_tree *tree = NULL, *base = NULL, *new_tree = NULL;
-	git_signature *sig = NULL;
+	git_signature *sig = NULL, *csig = NULL;
 	git_oid tree_id;
 	git_tree_update *ups = calloc(plan->n_changes ? plan->n_changes : 1, sizeof(*ups));
 	int ret = -1;
@@ -1356,10 +1328,12 @@ static int build_commit(struct gt_repo *r, const git_oid *tip, const struct gt_p
 		ret = 0;
 		goto out;
 	}
-	if (git_tree_lookup(&new_tree, r->git, &tree_id) < 0 || git_signature_now(&sig, who->name, who->email) < 0)
+	const struct gt_ident *by = committer->name ? committer : who;
+	if (git_tree_lookup(&new_tree, r->git, &tree_id) < 0 || git_signature_now(&sig, who->name, who->email) < 0 ||
+	    git_signature_now(&csig, by->name, by->email) < 0)
 		goto out;
 	const git_commit *parents[] = { parent };
-	if (git_commit_create(out, r->git, NULL, sig, sig, NULL, plan->message, new_tree, 1, parents) < 0)
+	if (git_commit_create(out, r->git, NULL, sig, csig, NULL, plan->message, new_tree, 1, parents) < 0)
 		goto out;
 	ret = 1;
 out:
@@ -1368,6 +1342,7 @@ out:
 		gt_error("%s: cannot build the commit: %s", r->url_shown, e ? e->message : "out of memory");
 	}
 	git_signature_free(sig);
+	git_signature_free(csig);
 	git_tree_free(new_tree);
 	git_tree_free(base);
 	git_tree_free(tree);
@@ -1487,7 +1462,7 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 		return 10 + GT_EXIT_INPUT;
 	if (p == GT_PLAN_REFUSE)
 		return 10 + GT_EXIT_DIFFERS;
-	int built = p == 0 ? 0 : build_commit(r, &tip, &plan, &o->author, &commit);
+	int built = p == 0 ? 0 : build_commit(r, &tip, &plan, &o->author, &o->committer, &commit);
 	if (built < 0)
 		return 10 + GT_EXIT_INPUT;
 	if (built == 0)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "ident.h"
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
 #define GT_GIT_DEFAULT_UPDATE_TIMEOUT 300 /* seconds for a whole update, retries on a busy branch included */
@@ -137,14 +138,6 @@ struct gt_file_change {
 	size_t len;
 };
 
-/* "Name <email>". */
-struct gt_ident {
-	const char *name;
-	const char *email;
-};
-
-/* Author from --author ("Name <email>"), else GIT_AUTHOR_NAME/EMAIL, else the tool as a bot. -1 if malformed. */
-int gt_ident_resolve(const char *author_arg, struct gt_ident *out, char **owned);
 
 /*
  * What one attempt wants to commit on top of tip. The callback fills plan
@@ -164,6 +157,7 @@ typedef int (*gt_plan_fn)(struct gt_repo *r, const git_oid *tip, void *ctx, stru
 struct gt_update_opts {
 	const char *branch;       /* NULL: the remote's default branch */
 	struct gt_ident author;
+	struct gt_ident committer;  /* name NULL: the author */
 	unsigned max_attempts;    /* 0: no limit but the deadline */
 	bool dry_run;             /* build the commit, do not push */
 	unsigned timeout;         /* seconds for the whole update, retries included; 0: GT_GIT_DEFAULT_UPDATE_TIMEOUT */

@@ -20,7 +20,7 @@ static const struct gt_option options[] = {
 	{ "no-hold", 0, NULL, "revert without holding PATH" },
 	{ "release", 0, NULL, "lift the hold on PATH (its own commit)" },
 	{ "message", 'm', "TEXT", "commit message (default: git revert's)" },
-	{ "author", 0, "NAME <EMAIL>", "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)" },
+	{ "author", 0, "NAME <EMAIL>", "commit and hold author (default: your git identity, else the CI's, else the tool)" },
 	{ "max-attempts", 0, "N", "stop after N pushes when the branch keeps moving (default: until --timeout)" },
 	{ "dry-run", 0, NULL, "build the commit and report it; push nothing" },
 	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
@@ -617,8 +617,10 @@ static int run(struct rollback_opts *o, struct rollback *rb)
 	struct files files = { 0 };
 	int st = GT_EXIT_REMOTE;
 	if (r) {
-		struct gt_update_opts uo = { .branch = o->branch, .author = rb->who, .max_attempts = (unsigned)o->max_attempts,
-					     .dry_run = o->dry_run, .timeout = o->git.timeout };
+		/* the person who asked authors it; the tool that made it commits it, as with git am */
+		struct gt_update_opts uo = { .branch = o->branch, .author = rb->who, .committer = gt_ident_tool(),
+					     .max_attempts = (unsigned)o->max_attempts, .dry_run = o->dry_run,
+					     .timeout = o->git.timeout };
 		st = gt_repo_update(r, &uo, plan_rollback, rb, &res);
 		if (res.commit[0] && o->format != GT_FORMAT_TEXT && gt_repo_commit_files(r, res.commit, add_file, &files) < 0 &&
 		    st == GT_EXIT_OK)
@@ -638,7 +640,7 @@ static int rollback_init(struct rollback *rb, struct rollback_opts *o, char **wh
 {
 	memset(rb, 0, sizeof(*rb));
 	rb->o = o;
-	if (gt_ident_resolve(o->author, &rb->who, who_owned) < 0)
+	if (gt_ident_person(o->author, &rb->who, who_owned) < 0)
 		return -1;
 	rb->path = gt_tree_path_dup(o->path_arg);
 	rb->hold_path = rb->path ? gt_hold_path_new(rb->path) : NULL;
