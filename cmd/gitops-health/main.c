@@ -226,15 +226,19 @@ static int read_input(const struct health_opts *o, struct input *in)
 
 /* ---- output ---- */
 
-/* The cells of a Health record's row: group, kind, namespace, name, health, message ("" when absent). */
-static void row_of(const json_t *rec, const char *cells[6])
-{
+/* A Health record's row, its strings in *h (the group is held there): group, kind, namespace, name, health, message. */
+struct row {
 	struct gt_health_record h;
-	if (gt_health_record_read(rec, &h, NULL) < 0) /* ours: cannot fail, but a row is always whole */
-		h.health = "";
-	const char *v[6] = { h.ref.group, h.ref.kind, h.ref.namespace, h.ref.name, h.health, h.message };
+	const char *cells[6]; /* "" when absent */
+};
+
+static void row_of(const json_t *rec, struct row *r)
+{
+	if (gt_health_record_read(rec, &r->h, NULL) < 0) /* ours: cannot fail, but a row is always whole */
+		r->h.health = "";
+	const char *v[6] = { r->h.ref.group, r->h.ref.kind, r->h.ref.namespace, r->h.ref.name, r->h.health, r->h.message };
 	for (int c = 0; c < 6; c++)
-		cells[c] = v[c] ? v[c] : "";
+		r->cells[c] = v[c] ? v[c] : "";
 }
 
 static const char *status_color(const char *status)
@@ -253,24 +257,24 @@ static void print_table(const json_t *records)
 	int width[5];
 	size_t i;
 	const json_t *rec;
-	const char *cells[6];
+	struct row r;
 	bool color = gt_color_enabled(stdout);
 	for (int c = 0; c < 5; c++)
 		width[c] = (int)strlen(heads[c]);
 	json_array_foreach(records, i, rec) {
-		row_of(rec, cells);
+		row_of(rec, &r);
 		for (int c = 0; c < 5; c++)
-			if ((int)strlen(cells[c]) > width[c])
-				width[c] = (int)strlen(cells[c]);
+			if ((int)strlen(r.cells[c]) > width[c])
+				width[c] = (int)strlen(r.cells[c]);
 	}
 	for (int c = 0; c < 5; c++)
 		printf("%-*s  ", width[c], heads[c]);
 	printf("%s\n", heads[5]);
 	json_array_foreach(records, i, rec) {
-		row_of(rec, cells);
+		row_of(rec, &r);
 		for (int c = 0; c < 4; c++)
-			printf("%-*s  ", width[c], *cells[c] ? cells[c] : "-");
-		const char *health = cells[4], *msg = cells[5];
+			printf("%-*s  ", width[c], *r.cells[c] ? r.cells[c] : "-");
+		const char *health = r.cells[4], *msg = r.cells[5];
 		printf("%s%-*s%s%s%s\n", color ? status_color(health) : "", *msg ? width[4] : 0, health,
 		       color ? "\033[0m" : "", *msg ? "  " : "", msg);
 	}
@@ -331,10 +335,10 @@ static void report_unhealthy(const struct health_opts *o, const json_t *records,
 {
 	size_t i, n = json_array_size(records), bad = n - count_healthy(records), unsettled = 0;
 	const json_t *rec;
-	const char *cells[6];
+	struct row r;
 	json_array_foreach(records, i, rec) {
-		row_of(rec, cells);
-		unsettled += strcmp(cells[4], "Healthy") && strcmp(cells[4], "Suspended");
+		row_of(rec, &r);
+		unsettled += strcmp(r.cells[4], "Healthy") && strcmp(r.cells[4], "Suspended");
 	}
 	if (!unsettled) /* a paused Deployment or a suspended Job: waiting longer changes nothing */
 		gt_error("%zu of %zu objects Suspended, not healthy", bad, n);
@@ -344,10 +348,10 @@ static void report_unhealthy(const struct health_opts *o, const json_t *records,
 	else
 		gt_error("%zu of %zu objects not healthy after --timeout %gs", bad, n, o->w.timeout);
 	json_array_foreach(records, i, rec) {
-		row_of(rec, cells);
-		if (strcmp(cells[4], "Healthy"))
-			gt_info("%s %s%s%s is %s%s%s", cells[1], cells[2], *cells[2] ? "/" : "", cells[3], cells[4],
-				*cells[5] ? ": " : "", cells[5]);
+		row_of(rec, &r);
+		if (strcmp(r.cells[4], "Healthy"))
+			gt_info("%s %s%s%s is %s%s%s", r.cells[1], r.cells[2], *r.cells[2] ? "/" : "", r.cells[3], r.cells[4],
+				*r.cells[5] ? ": " : "", r.cells[5]);
 	}
 }
 
