@@ -133,6 +133,12 @@ int gt_hold_find(const char *file, gt_hold_read_fn read, void *ctx, struct gt_ho
 	}
 }
 
+void gt_hold_describe(const struct gt_hold *h, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s%s%s", h->author ? " by " : "", h->author ? h->author : "", h->time ? " since " : "",
+		 h->time ? h->time : "", h->reason ? ": " : "", h->reason ? h->reason : "");
+}
+
 void gt_hold_clear(struct gt_hold *h)
 {
 	if (!h)

@@ -53,6 +53,9 @@ typedef int (*gt_hold_read_fn)(void *ctx, const char *path, char **buf, size_t *
  */
 int gt_hold_find(const char *file, gt_hold_read_fn read, void *ctx, struct gt_hold *out);
 
+/* What follows "held" in a message: " by NAME <EMAIL> since TIME: REASON", the parts h has ("" for none), into buf. */
+void gt_hold_describe(const struct gt_hold *h, char *buf, size_t size);
+
 /* Free what gt_hold_parse or gt_hold_find filled in; h may be NULL. */
 void gt_hold_clear(struct gt_hold *h);
 

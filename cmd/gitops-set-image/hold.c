@@ -1,15 +1,7 @@
 /* hold: what to do with a file gitops-rollback holds (common/hold reads the hold): refuse, or leave it alone. */
 #include "setimage.h"
 
-#include <stdio.h>
 #include <string.h>
-
-/* " by NAME <EMAIL> since TIME: REASON" as far as the hold says (by whom, since when, why). */
-static void describe(const struct gt_hold *h, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s%s%s%s%s%s", h->author ? " by " : "", h->author ? h->author : "", h->time ? " since " : "",
-		 h->time ? h->time : "", h->reason ? ": " : "", h->reason ? h->reason : "");
-}
 
 int hold_check(const struct setimage_opts *o, gt_hold_read_fn read, void *ctx, struct gt_hold *held)
 {
@@ -20,7 +12,7 @@ int hold_check(const struct setimage_opts *o, gt_hold_read_fn read, void *ctx, s
 	if (found <= 0)
 		return found < 0 ? -1 : HOLD_FREE;
 	char why[2048];
-	describe(held, why, sizeof(why));
+	gt_hold_describe(held, why, sizeof(why));
 	if (o->if_held == IF_HELD_SKIP) {
 		/* -o text says it on standard output; a record goes to a pipe, so say it where people look */
 		if (o->format != GT_FORMAT_TEXT)

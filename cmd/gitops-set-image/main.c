@@ -232,9 +232,9 @@ static void print_text(const struct setimage_opts *o, const struct gt_update_res
 		       const char *url, const struct gt_hold *held)
 {
 	if (!strcmp(status, "held")) {
-		printf("%s: held%s%s%s%s%s%s (%s), not changed\n", o->file, held->author ? " by " : "",
-		       held->author ? held->author : "", held->time ? " since " : "", held->time ? held->time : "",
-		       held->reason ? ": " : "", held->reason ? held->reason : "", held->file);
+		char why[2048];
+		gt_hold_describe(held, why, sizeof(why));
+		printf("%s: held%s (%s), not changed\n", o->file, why, held->file);
 		return;
 	}
 	if (!strcmp(status, "unchanged")) {

@@ -93,6 +93,16 @@ static void test_read_what_people_write(void)
 	}
 	gt_hold_clear(NULL);
 	ok(1, "clear: NULL is fine");
+
+	char why[256];
+	struct gt_hold all = { .author = "Ann <ann@example.com>", .time = "2026-01-02T03:04:05Z", .reason = "5xx" };
+	gt_hold_describe(&all, why, sizeof(why));
+	is_str(why, " by Ann <ann@example.com> since 2026-01-02T03:04:05Z: 5xx", "describe: by whom, since when, why");
+	struct gt_hold reason_only = { .reason = "bad release" }, none = { 0 };
+	gt_hold_describe(&reason_only, why, sizeof(why));
+	is_str(why, ": bad release", "describe: what a hand-written hold says");
+	gt_hold_describe(&none, why, sizeof(why));
+	is_str(why, "", "describe: nothing said, nothing added");
 }
 
 static void test_find(void)
