@@ -47,13 +47,6 @@ enum gt_diff_mode {
 	GT_DIFF_REVISIONS,
 };
 
-/* How Argo CD marks what an app owns (argocd-cm application.resourceTrackingMethod). */
-enum gt_tracking {
-	GT_TRACKING_ANNOTATION = 0, /* argocd.argoproj.io/tracking-id naming the object itself (Argo CD 3's default) */
-	GT_TRACKING_LABEL,          /* app.kubernetes.io/instance=APP (the default before Argo CD 3) */
-	GT_TRACKING_BOTH,           /* annotation+label: the annotation decides */
-};
-
 struct gt_diff_opts {
 	enum gt_diff_mode mode;
 	const struct gt_ignore *ignore; /* may be NULL */

@@ -139,3 +139,10 @@ int gt_mkdir_p(const char *path)
 	free(copy);
 	return r;
 }
+
+int gt_check_readable(const char *flag, const char *path)
+{
+	if (access(path, R_OK) < 0)
+		return gt_error("%s %s: %s", flag, path, strerror(errno)), -1;
+	return 0;
+}

@@ -533,6 +533,11 @@ int gt_obj_sync_compare(const json_t *a, const json_t *b)
 
 /* ---- tracking ---- */
 
+const struct gt_choice gt_tracking_choices[] = {
+	{ "annotation", GT_TRACKING_ANNOTATION }, { "label", GT_TRACKING_LABEL }, { "annotation+label", GT_TRACKING_BOTH },
+	GT_CHOICES_END
+};
+
 char *gt_tracking_id_new(const char *app, const struct gt_ref *ref, const char *default_ns)
 {
 	const char *ns = ref->namespace[0] ? ref->namespace : default_ns ? default_ns : "";

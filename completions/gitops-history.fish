@@ -14,7 +14,7 @@ complete -c gitops-history -s o -l output -x -a 'json yaml text' -d 'json, yaml 
 complete -c gitops-history -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'where cached clones live (default $XDG_CACHE_HOME/gitops-tools)'
 complete -c gitops-history -l password-file -r -F -d 'read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)'
 complete -c gitops-history -l password-stdin -d 'read the git token from standard input'
-complete -c gitops-history -l timeout -x -d 'limit for each network step (default 60)'
+complete -c gitops-history -l timeout -x -d 'limit for each network step (default 60s)'
 complete -c gitops-history -l ca-file -r -F -d 'trust the certificates in FILE for https remotes'
 complete -c gitops-history -l insecure-skip-tls-verify -d 'do not verify the server\'s certificate (testing only)'
 complete -c gitops-history -l max-document-size -x -d 'largest YAML/JSON document (default 64M)'

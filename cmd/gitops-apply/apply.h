@@ -24,7 +24,6 @@ struct apply_opts {
 	double degraded_grace;     /* --degraded-grace, seconds */
 	const char *field_manager; /* --field-manager; NULL: GT_APPLY_FIELD_MANAGER */
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 };
 

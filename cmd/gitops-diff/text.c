@@ -311,7 +311,7 @@ int text_finish(struct text_out *t, const struct gt_diff_stats *st)
 	}
 	int r = fflush(t->out) == 0 && !ferror(t->out) ? 0 : -1;
 	if (r < 0)
-		gt_error("cannot write: %s", strerror(errno));
+		gt_error("cannot write output: %s", strerror(errno ? errno : EIO));
 	free(t);
 	return r;
 }

@@ -87,10 +87,10 @@ bool glob_match(const char *pattern, const char *path)
 	return false;
 }
 
-static bool matches_any(char *const *globs, size_t n, const char *rel)
+static bool matches_any(const struct gt_strvec *globs, const char *rel)
 {
-	for (size_t i = 0; i < n; i++)
-		if (glob_match(globs[i], rel))
+	for (size_t i = 0; i < globs->n; i++)
+		if (glob_match(globs->v[i], rel))
 			return true;
 	return false;
 }
@@ -98,9 +98,9 @@ static bool matches_any(char *const *globs, size_t n, const char *rel)
 /* Exclude is checked first and wins, as in Argo CD. */
 static bool selected(const struct render_opts *o, const char *rel)
 {
-	if (matches_any(o->exclude, o->n_exclude, rel))
+	if (matches_any(&o->exclude, rel))
 		return false;
-	return o->n_include == 0 || matches_any(o->include, o->n_include, rel);
+	return o->include.n == 0 || matches_any(&o->include, rel);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)

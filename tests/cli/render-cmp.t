@@ -90,6 +90,11 @@ unlike "$OUT" "tracking-id" "no tracking added: Argo CD adds its own"
 is "$(kdecode <<<"$OUT" | jq -r 'select(.kind == "Service") | .metadata.namespace // "-"' | paste -sd' ')" "- -" \
 	"no namespace added: Argo CD sets the destination itself"
 
+# YAML is the plugin's default, not a rule: -o json on the command line wins (it was ignored once)
+run bash -c "cd '$CO/apps/guestbook' && ARGOCD_APP_NAME=guestbook ARGOCD_APP_NAMESPACE=web KUBE_VERSION=1.30.1 KUBE_API_VERSIONS=apps/v1,apps/v1/Deployment,monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor,v1,v1/ConfigMap gitops-render --cmp -o json"
+is "$RC:$(head -c 1 <<<"$OUT")" "0:{" "--cmp -o json: JSON Lines"
+is "$(kdecode <<<"$OUT")" "$(cat "$TMP/gb.want")" "  the same objects"
+
 # gitops-render without --cmp notices ARGOCD_APP_NAME when no DIR is given
 run bash -c "cd '$CO/apps/guestbook' && ARGOCD_APP_NAME=guestbook ARGOCD_APP_NAMESPACE=web KUBE_VERSION=1.30.1 KUBE_API_VERSIONS=apps/v1,apps/v1/Deployment,monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor,v1,v1/ConfigMap gitops-render"
 is "$(kdecode <<<"$OUT")" "$(cat "$TMP/gb.want")" "ARGOCD_APP_NAME and no DIR: CMP mode without --cmp"
