@@ -586,11 +586,6 @@ git_repository *gt_repo_git(struct gt_repo *r)
 	return r->git;
 }
 
-const char *gt_repo_default_branch(const struct gt_repo *r)
-{
-	return r->default_branch[0] ? r->default_branch : NULL;
-}
-
 /*
  * When the remote advertises no HEAD branch: its HEAD names a branch that does not exist (git
  * clone checks nothing out then, and guesses none), or it has no branches at all. A local

@@ -63,13 +63,11 @@ git_repository *gt_repo_git(struct gt_repo *r);
 /* Fetch every branch and tag. 0, or -1 after printing (the exit code is GT_EXIT_REMOTE). */
 int gt_repo_fetch(struct gt_repo *r);
 
-/* The remote's default branch as learnt by the last fetch (e.g. "main"); borrowed. */
-const char *gt_repo_default_branch(const struct gt_repo *r);
-
 /*
- * The same, or NULL after saying why there is none: the remote's HEAD names a branch that does
- * not exist (which one when the repo is a local path; the branches there are), or it has no
- * branches. Call after gt_repo_fetch.
+ * The remote's default branch as learnt by the last fetch (e.g. "main"; borrowed), or NULL
+ * after saying why there is none: the remote's HEAD names a branch that does not exist (which
+ * one when the repo is a local path; the branches there are), or it has no branches. Call
+ * after gt_repo_fetch.
  */
 const char *gt_repo_default_branch_or_say(const struct gt_repo *r);
 
