@@ -1,27 +1,11 @@
 /* test_diff: RFC 6902 patches, value equality, JSON pointer escapes, ignore rules, masking, Change records. */
 #include "diff.h"
 #include "capture.h"
+#include "jlit.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* JSON written with single quotes, so the tests read like manifests; caller decrefs. */
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
-}
 
 /* Compact JSON with single quotes, for comparing against the same notation; static buffer. */
 static const char *S(const json_t *v)
