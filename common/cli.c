@@ -364,7 +364,9 @@ static int set_value(const struct gt_command *cmd, const struct gt_option *o, co
 	case GT_OPT_T_LIST:
 		if (o->check && o->check(flag, arg) < 0)
 			return -1;
-		return gt_strvec_push(o->target, arg);
+		if (gt_strvec_push(o->target, arg) < 0)
+			return gt_error("out of memory"), -1;
+		return 0;
 	case GT_OPT_T_CALLBACK:
 		return o->callback(o, flag, arg) < 0 ? -1 : 0;
 	case GT_OPT_T_HELP:

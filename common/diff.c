@@ -64,48 +64,23 @@ bool gt_json_equal_value(const json_t *a, const json_t *b)
 
 /* ---- JSON pointers --------------------------------------------------------------------------- */
 
-static int grow(char **buf, size_t *cap, size_t need)
+int gt_pointer_append(struct gt_strbuf *path, const char *seg)
 {
-	if (need <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	char *b = realloc(*buf, c);
-	if (!b)
+	if (gt_strbuf_add(path, "/", 1) < 0)
 		return -1;
-	*buf = b;
-	*cap = c;
-	return 0;
-}
-
-int gt_pointer_append(char **buf, size_t *len, size_t *cap, const char *seg)
-{
-	size_t extra = 1;
-	for (const char *p = seg; *p; p++)
-		extra += (*p == '~' || *p == '/') ? 2 : 1;
-	if (grow(buf, cap, *len + extra + 1) < 0)
-		return -1;
-	char *o = *buf + *len;
-	*o++ = '/';
 	for (const char *p = seg; *p; p++) {
-		if (*p == '~')
-			*o++ = '~', *o++ = '0';
-		else if (*p == '/')
-			*o++ = '~', *o++ = '1';
-		else
-			*o++ = *p;
+		const char *c = *p == '~' ? "~0" : *p == '/' ? "~1" : p;
+		if (gt_strbuf_add(path, c, c == p ? 1 : 2) < 0)
+			return -1;
 	}
-	*o = '\0';
-	*len = (size_t)(o - *buf);
 	return 0;
 }
 
-static int pointer_append_index(char **buf, size_t *len, size_t *cap, size_t i)
+static int pointer_append_index(struct gt_strbuf *path, size_t i)
 {
 	char seg[32];
 	snprintf(seg, sizeof(seg), "%zu", i);
-	return gt_pointer_append(buf, len, cap, seg);
+	return gt_pointer_append(path, seg);
 }
 
 /* Split an RFC 6901 pointer into unescaped segments (a new array of strings); NULL with *why. */
@@ -168,14 +143,13 @@ static long pointer_index(const char *seg)
 
 struct patcher {
 	json_t *ops;
-	char *path;
-	size_t len, cap;
+	struct gt_strbuf path; /* the pointer of the value being compared */
 	bool failed;
 };
 
 static void op_add(struct patcher *p, const char *op, const json_t *value)
 {
-	json_t *o = json_pack("{s:s, s:s}", "op", op, "path", p->path ? p->path : "");
+	json_t *o = json_pack("{s:s, s:s}", "op", op, "path", p->path.len ? p->path.s : "");
 	if (!o || (value && json_object_set_new(o, "value", json_deep_copy(value)) < 0) ||
 	    json_array_append_new(p->ops, o) < 0)
 		p->failed = true;
@@ -185,11 +159,11 @@ static void diff_value(struct patcher *p, const json_t *from, const json_t *to);
 
 static void diff_object(struct patcher *p, const json_t *from, const json_t *to)
 {
-	size_t len = p->len;
+	size_t len = p->path.len;
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)from, k, v) {
-		if (gt_pointer_append(&p->path, &p->len, &p->cap, k) < 0) {
+		if (gt_pointer_append(&p->path, k) < 0) {
 			p->failed = true;
 			return;
 		}
@@ -198,30 +172,28 @@ static void diff_object(struct patcher *p, const json_t *from, const json_t *to)
 			op_add(p, "remove", NULL);
 		else
 			diff_value(p, v, w);
-		p->len = len;
-		p->path[len] = '\0';
+		gt_strbuf_setlen(&p->path, len);
 	}
 	json_object_foreach((json_t *)to, k, v) {
 		if (json_object_get(from, k))
 			continue;
-		if (gt_pointer_append(&p->path, &p->len, &p->cap, k) < 0) {
+		if (gt_pointer_append(&p->path, k) < 0) {
 			p->failed = true;
 			return;
 		}
 		op_add(p, "add", v);
-		p->len = len;
-		p->path[len] = '\0';
+		gt_strbuf_setlen(&p->path, len);
 	}
 }
 
 /* Index by index; then extra elements removed from the end backwards, or new ones appended. */
 static void diff_array(struct patcher *p, const json_t *from, const json_t *to)
 {
-	size_t len = p->len, nf = json_array_size(from), nt = json_array_size(to);
+	size_t len = p->path.len, nf = json_array_size(from), nt = json_array_size(to);
 	size_t common = nf < nt ? nf : nt;
 	for (size_t i = 0; i < nf || i < nt; i++) {
 		size_t at = i < common ? i : nf > nt ? nf - 1 - (i - common) : i;
-		if (pointer_append_index(&p->path, &p->len, &p->cap, at) < 0) {
+		if (pointer_append_index(&p->path, at) < 0) {
 			p->failed = true;
 			return;
 		}
@@ -231,8 +203,7 @@ static void diff_array(struct patcher *p, const json_t *from, const json_t *to)
 			op_add(p, "remove", NULL);
 		else
 			op_add(p, "add", json_array_get(to, at));
-		p->len = len;
-		p->path[len] = '\0';
+		gt_strbuf_setlen(&p->path, len);
 	}
 }
 
@@ -249,13 +220,10 @@ static void diff_value(struct patcher *p, const json_t *from, const json_t *to)
 json_t *gt_patch_new(const json_t *from, const json_t *to)
 {
 	struct patcher p = { .ops = json_array() };
-	if (!p.ops || grow(&p.path, &p.cap, 64) < 0) {
-		json_decref(p.ops);
+	if (!p.ops)
 		return NULL;
-	}
-	p.path[0] = '\0';
 	diff_value(&p, from, to);
-	free(p.path);
+	gt_strbuf_release(&p.path);
 	if (p.failed) {
 		json_decref(p.ops);
 		return NULL;
@@ -496,16 +464,10 @@ int gt_ignore_add(struct gt_ignore *ig, const char *rule, const char *where)
 		gt_error("%s: ignore rule '%s': %s", where, rule, why);
 		return -1;
 	}
-	if (ig->n == ig->cap) {
-		size_t cap = ig->cap ? ig->cap * 2 : 8;
-		struct ignore_rule *rules = realloc(ig->rules, cap * sizeof(*rules));
-		if (!rules) {
-			free(r.group), free(r.kind), free(r.namespace), free(r.name);
-			json_decref(r.segs);
-			return gt_error("out of memory"), -1;
-		}
-		ig->rules = rules;
-		ig->cap = cap;
+	if (GT_GROW(ig->rules, ig->cap, ig->n + 1) < 0) {
+		free(r.group), free(r.kind), free(r.namespace), free(r.name);
+		json_decref(r.segs);
+		return gt_error("out of memory"), -1;
 	}
 	ig->rules[ig->n++] = r;
 	return 0;
@@ -1204,14 +1166,8 @@ static bool tracked_by(const struct gt_diff_opts *o, const json_t *live)
 
 static int pairs_push(struct gt_pairs *p, size_t *cap, const json_t *desired, const json_t *live)
 {
-	if (p->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct gt_pair *items = realloc(p->items, c * sizeof(*items));
-		if (!items)
-			return gt_error("out of memory"), -1;
-		p->items = items;
-		*cap = c;
-	}
+	if (GT_GROW(p->items, *cap, p->n + 1) < 0)
+		return gt_error("out of memory"), -1;
 	p->items[p->n++] = (struct gt_pair){ json_incref((json_t *)desired), json_incref((json_t *)live), NULL };
 	return 0;
 }

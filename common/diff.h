@@ -151,8 +151,8 @@ json_t *gt_patch_new(const json_t *from, const json_t *to);
  * (*doc may be replaced for path ""). 0, or -1 with *why (static text). */
 int gt_patch_apply(json_t **doc, const json_t *patch, const char **why);
 
-/* Append pointer segment seg to buf (escaped); buf NUL-terminated, malloc'd, grown as needed. 0 or -1 (no memory). */
-int gt_pointer_append(char **buf, size_t *len, size_t *cap, const char *seg);
+/* Append "/" and pointer segment seg (escaped: ~0, ~1) to path. 0, or -1 (no memory, printed). */
+int gt_pointer_append(struct gt_strbuf *path, const char *seg);
 
 /* ---- Secret masking -------------------------------------------------------------------------- */
 

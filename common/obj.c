@@ -263,14 +263,8 @@ static void remember_kind(struct gt_scopes *s, const char *group, const char *ki
 		known->cluster = cluster;
 		return;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct learned_kind *kinds = realloc(s->kinds, cap * sizeof(*kinds));
-		if (!kinds)
-			return; /* out of memory: the kind stays unknown, i.e. namespaced */
-		s->kinds = kinds;
-		s->cap = cap;
-	}
+	if (GT_GROW(s->kinds, s->cap, s->n + 1) < 0)
+		return; /* out of memory: the kind stays unknown, i.e. namespaced */
 	char *g = strdup(group), *k = strdup(kind);
 	if (!g || !k) {
 		free(g);

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-
 #define GT_GROW_MIN 8
 
 int gt_grow_(void *arrp, size_t *alloc, size_t need, size_t elem)
@@ -17,11 +15,11 @@ int gt_grow_(void *arrp, size_t *alloc, size_t need, size_t elem)
 	if (cap < need)
 		cap = need;
 	if (cap > SIZE_MAX / elem)
-		return gt_error("out of memory"), -1;
+		return -1;
 	/* arrp is a T **: read and write it as bytes, so that no T ** is accessed as a void **. */
 	memcpy(&old, arrp, sizeof(old));
 	if (!(p = realloc(old, cap * elem)))
-		return gt_error("out of memory"), -1;
+		return -1;
 	memcpy(arrp, &p, sizeof(p));
 	*alloc = cap;
 	return 0;
@@ -46,7 +44,7 @@ void gt_strvec_release(struct gt_strvec *sv)
 int gt_strbuf_add(struct gt_strbuf *sb, const void *data, size_t n)
 {
 	if (n > SIZE_MAX - sb->len - 1)
-		return gt_error("out of memory"), -1;
+		return -1;
 	if (GT_GROW(sb->s, sb->alloc, sb->len + n + 1) < 0)
 		return -1;
 	if (n)
@@ -68,7 +66,7 @@ int gt_strbuf_vaddf(struct gt_strbuf *sb, const char *fmt, va_list ap)
 	int n = vsnprintf(NULL, 0, fmt, again);
 	va_end(again);
 	if (n < 0)
-		return gt_error("cannot format a message"), -1;
+		return -1;
 	if (GT_GROW(sb->s, sb->alloc, sb->len + (size_t)n + 1) < 0)
 		return -1;
 	vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
@@ -85,11 +83,19 @@ int gt_strbuf_addf(struct gt_strbuf *sb, const char *fmt, ...)
 	return r;
 }
 
+void gt_strbuf_setlen(struct gt_strbuf *sb, size_t len)
+{
+	if (len < sb->len) {
+		sb->len = len;
+		sb->s[len] = '\0';
+	}
+}
+
 char *gt_strbuf_detach(struct gt_strbuf *sb)
 {
 	char *s = sb->s;
 	if (!s && !(s = calloc(1, 1)))
-		return gt_error("out of memory"), NULL;
+		return NULL;
 	sb->s = NULL;
 	sb->len = sb->alloc = 0;
 	return s;

@@ -93,13 +93,8 @@ static unsigned delete_policy_of(const json_t *obj)
 
 static struct item *push_item(struct item **items, size_t *n, size_t *cap, json_t *obj, json_t *live)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct item *x = realloc(*items, c * sizeof(*x));
-		if (!x)
-			return gt_error("out of memory"), NULL;
-		*items = x, *cap = c;
-	}
+	if (GT_GROW(*items, *cap, *n + 1) < 0)
+		return gt_error("out of memory"), NULL;
 	struct item *it = &(*items)[(*n)++];
 	memset(it, 0, sizeof(*it));
 	it->obj = json_incref(obj);

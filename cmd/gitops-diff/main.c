@@ -120,14 +120,8 @@ static void input_free(struct input *in)
 static int input_push(struct input *in, json_t *obj, const struct gt_where *w, const char *path)
 {
 	size_t n = json_array_size(in->objects);
-	if (n == in->cap) {
-		size_t cap = in->cap ? in->cap * 2 : 256;
-		struct gt_where *where = realloc(in->where, cap * sizeof(*where));
-		if (!where)
-			return gt_error("out of memory"), -1;
-		in->where = where;
-		in->cap = cap;
-	}
+	if (GT_GROW(in->where, in->cap, n + 1) < 0)
+		return gt_error("out of memory"), -1;
 	in->where[n] = *w;
 	in->where[n].file = path; /* the stream's copy of the name dies with it */
 	return json_array_append_new(in->objects, obj);

@@ -58,13 +58,8 @@ static int lines_of(const json_t *doc, struct lines *l)
 	size_t cap = 0;
 	for (char *p = l->buf, *nl; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
-		if (l->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **a = realloc(l->line, cap * sizeof(*a));
-			if (!a)
-				return -1;
-			l->line = a;
-		}
+		if (GT_GROW(l->line, cap, l->n + 1) < 0)
+			return -1;
 		l->line[l->n++] = p;
 		if (!nl)
 			break;

@@ -32,7 +32,9 @@ static const char *setting(const char *name)
 static int push_owned(struct render_opts *o, struct gt_strvec *l, char *s)
 {
 	const char *kept = opts_own(o, s);
-	return kept ? gt_strvec_push(l, kept) : -1;
+	if (!kept)
+		return -1;
+	return gt_strvec_push(l, kept) < 0 ? (gt_error("out of memory"), -1) : 0;
 }
 
 /* "a.yaml, b.yaml" or one per line: the items of a list given as one string. */
@@ -133,10 +135,9 @@ int cmp_apply_env(struct render_opts *o)
 		o->enable_helm = true;
 	if (truthy(setting("RECURSE")))
 		o->recurse = true;
-	if (!o->include.n && (v = setting("INCLUDE")) && gt_strvec_push(&o->include, v) < 0)
-		return -1;
-	if (!o->exclude.n && (v = setting("EXCLUDE")) && gt_strvec_push(&o->exclude, v) < 0)
-		return -1;
+	if ((!o->include.n && (v = setting("INCLUDE")) && gt_strvec_push(&o->include, v) < 0) ||
+	    (!o->exclude.n && (v = setting("EXCLUDE")) && gt_strvec_push(&o->exclude, v) < 0))
+		return gt_error("out of memory"), -1;
 	gt_debug("CMP: app %s, namespace %s, revision %s, path %s", env("ARGOCD_APP_NAME") ? env("ARGOCD_APP_NAME") : "-",
 		 o->namespace ? o->namespace : "-", env("ARGOCD_APP_REVISION") ? env("ARGOCD_APP_REVISION") : "-",
 		 env("ARGOCD_APP_SOURCE_PATH") ? env("ARGOCD_APP_SOURCE_PATH") : "-");

@@ -18,15 +18,7 @@ void file_list_free(struct file_list *l)
 
 static int file_list_add(struct file_list *l, const char *path)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **p = realloc(l->paths, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		l->paths = p;
-		l->cap = cap;
-	}
-	if (!(l->paths[l->n] = strdup(path)))
+	if (GT_GROW(l->paths, l->cap, l->n + 1) < 0 || !(l->paths[l->n] = strdup(path)))
 		return -1;
 	l->n++;
 	return 0;

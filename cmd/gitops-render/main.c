@@ -89,15 +89,14 @@ static const struct gt_command command = {
 struct objects {
 	json_t **items;
 	struct gt_where *where;
-	size_t n, cap;
+	size_t n, cap, cap_where;
 };
 
 const char *opts_own(struct render_opts *o, char *s)
 {
 	if (!s || gt_strvec_push(&o->owned, s) < 0) {
 		free(s);
-		if (!s)
-			gt_error("out of memory");
+		gt_error("out of memory");
 		return NULL;
 	}
 	return s;
@@ -105,17 +104,8 @@ const char *opts_own(struct render_opts *o, char *s)
 
 static int objects_push(struct objects *objs, json_t *obj, const struct gt_where *w)
 {
-	if (objs->n == objs->cap) {
-		size_t cap = objs->cap ? objs->cap * 2 : 64;
-		json_t **items = realloc(objs->items, cap * sizeof(*items));
-		if (items)
-			objs->items = items;
-		struct gt_where *where = items ? realloc(objs->where, cap * sizeof(*where)) : NULL;
-		if (!where)
-			return gt_error("out of memory"), -1;
-		objs->where = where;
-		objs->cap = cap;
-	}
+	if (GT_GROW(objs->items, objs->cap, objs->n + 1) < 0 || GT_GROW(objs->where, objs->cap_where, objs->n + 1) < 0)
+		return gt_error("out of memory"), -1;
 	objs->items[objs->n] = obj;
 	objs->where[objs->n++] = *w;
 	return 0;

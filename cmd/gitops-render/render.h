@@ -154,8 +154,7 @@ enum source_type detect_dir(const char *dir);
 /* ---- the render cache (cache.c) ---- */
 /* A key from these lines; hex into key (41 bytes). */
 struct key_b {
-	char *buf;
-	size_t len, cap;
+	struct gt_strbuf text;
 	bool oom;
 };
 void key_add(struct key_b *k, const char *label, const char *value);

@@ -256,22 +256,8 @@ json_t *secret_decode_data(const json_t *secret)
 	return map;
 }
 
-static int append_key(char **list, size_t *len, const char *key)
-{
-	size_t k = strlen(key);
-	char *l = realloc(*list, *len + k + 3);
-	if (!l)
-		return -1;
-	if (*len)
-		memcpy(l + *len, ", ", 2), *len += 2;
-	memcpy(l + *len, key, k + 1);
-	*len += k;
-	*list = l;
-	return 0;
-}
-
 /* Keys set on one side and not the other, or set to something else. */
-static int differing_keys(const json_t *a, const json_t *b, bool skip_known_in_b, char **list, size_t *len)
+static int differing_keys(const json_t *a, const json_t *b, bool skip_known_in_b, struct gt_strbuf *list)
 {
 	const char *k;
 	json_t *v;
@@ -279,7 +265,8 @@ static int differing_keys(const json_t *a, const json_t *b, bool skip_known_in_b
 		json_t *other = json_object_get(b, k);
 		if (skip_known_in_b && other)
 			continue;
-		if (!same_meaning(k, json_string_value(v), json_string_value(other)) && append_key(list, len, k) < 0)
+		if (!same_meaning(k, json_string_value(v), json_string_value(other)) &&
+		    gt_strbuf_addf(list, "%s%s", list->len ? ", " : "", k) < 0)
 			return -1;
 	}
 	return 0;
@@ -287,12 +274,10 @@ static int differing_keys(const json_t *a, const json_t *b, bool skip_known_in_b
 
 char *secret_differences(const json_t *live, const json_t *want)
 {
-	size_t len = 0;
-	char *list = strdup("");
-	if (!list || differing_keys(want, live, false, &list, &len) < 0 ||
-	    differing_keys(live, want, true, &list, &len) < 0)
-		return free(list), NULL;
-	return list;
+	struct gt_strbuf list = { 0 };
+	if (differing_keys(want, live, false, &list) < 0 || differing_keys(live, want, true, &list) < 0)
+		return gt_strbuf_release(&list), NULL;
+	return gt_strbuf_detach(&list);
 }
 
 void secret_clear_stale(json_t *want, const json_t *live)

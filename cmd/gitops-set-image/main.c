@@ -61,7 +61,7 @@ static int add_edit(struct setimage_opts *o, enum edit_kind kind, const char *fl
 		return -1;
 	}
 	if (GT_GROW(o->edits, o->alloc_edits, o->n_edits + 1) < 0)
-		return -1;
+		return gt_error("out of memory"), -1;
 	struct edit *e = &o->edits[o->n_edits++];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;

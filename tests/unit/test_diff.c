@@ -114,13 +114,11 @@ static void test_apply(void)
 
 static void test_pointer(void)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ok(gt_pointer_append(&buf, &len, &cap, "spec") == 0 && gt_pointer_append(&buf, &len, &cap, "a/b~c") == 0,
-	   "pointer: append");
-	is_str(buf, "/spec/a~1b~0c", "pointer: ~ is ~0 and / is ~1");
-	is_int(len, strlen(buf), "pointer: length kept");
-	free(buf);
+	struct gt_strbuf path = { 0 };
+	ok(gt_pointer_append(&path, "spec") == 0 && gt_pointer_append(&path, "a/b~c") == 0, "pointer: append");
+	is_str(path.s, "/spec/a~1b~0c", "pointer: ~ is ~0 and / is ~1");
+	is_int(path.len, strlen(path.s), "pointer: length kept");
+	gt_strbuf_release(&path);
 }
 
 static void rule_fails(const char *rule, const char *msg_part, const char *name)
