@@ -1,5 +1,5 @@
 /* diff: desired vs live, object by object, as Argo CD's default diff sees it
- * (argocd.md §6): noise stripped, fields the manifest does not set ignored
+ * (docs/argocd-formats.md, Diff): noise stripped, fields the manifest does not set ignored
  * unless it once set them, ignore rules, Secret values masked, an RFC 6902 patch. */
 #include "diff.h"
 

@@ -1,6 +1,6 @@
 /* git: cached bare clones, reads at a revision, in-memory commits, pushes that
- * retry when the branch moved. See ../shared/reference/git-test-server.md for
- * the libgit2 1.5.1 behaviour this code is written against. */
+ * retry when the branch moved. docs/libgit2.md has the libgit2 1.5.1 behaviour
+ * this code is written against. */
 #include "git.h"
 
 #include <dirent.h>

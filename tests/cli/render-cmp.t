@@ -5,7 +5,7 @@
 # (ARGOCD_APP_NAME as "<namespace>_<name>", ARGOCD_APP_NAMESPACE = the destination, revision,
 # source path and repo, KUBE_VERSION, KUBE_API_VERSIONS with group/version and group/version/Kind),
 # spec.source.plugin.env as ARGOCD_ENV_<NAME> and parameters as PARAM_<NAME>[_<i>]
-# (argocd.md §8.2). The YAML it prints decodes to the objects the real helm or kustomize renders.
+# (docs/argocd-formats.md, Config Management Plugins). The YAML it prints decodes to the objects the real helm or kustomize renders.
 . "$(dirname "$0")/../lib.sh"
 
 HELM=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} || { echo "Bail out! no reference helm"; exit 1; }
