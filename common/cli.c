@@ -151,6 +151,8 @@ static uint64_t unit_ns(const char *u, size_t n)
 	static const struct { const char *name; uint64_t ns; } units[] = {
 		{ "ns", 1 }, { "us", NS_PER_US }, { "\xc2\xb5s", NS_PER_US }, { "\xce\xbcs", NS_PER_US },
 		{ "ms", NS_PER_MS }, { "s", GT_NS_PER_S }, { "m", 60 * GT_NS_PER_S }, { "h", 3600 * GT_NS_PER_S },
+		/* not Go's: for ages (gitops-cache prune --older-than 30d) */
+		{ "d", 86400 * GT_NS_PER_S }, { "w", 7 * 86400 * GT_NS_PER_S },
 	};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strlen(units[i].name) == n && !strncmp(units[i].name, u, n))
@@ -304,6 +306,8 @@ static int read_choice(const struct gt_option *o, const char *flag, const char *
 			continue;
 		if (o->flags & GT_OPT_STORE_NAME)
 			*(const char **)o->target = c->name;
+		else if (o->flags & GT_OPT_STORE_BIT)
+			*(unsigned *)o->target |= 1u << c->value;
 		else
 			*(int *)o->target = c->value;
 		return 0;

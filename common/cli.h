@@ -62,6 +62,7 @@ struct gt_choice {
 /* .flags */
 #define GT_OPT_EMPTY_UNSET 1u /* a string given as "" leaves the target NULL (as kubectl and argocd take it) */
 #define GT_OPT_STORE_NAME 2u /* a choice stores its name (const char *), not its value */
+#define GT_OPT_STORE_BIT 4u  /* a choice sets bit 1 << value in an unsigned (repeatable: a set of choices) */
 
 struct gt_option {
 	const char *name; /* long name without "--" */
@@ -74,7 +75,7 @@ struct gt_option {
 	int value;                       /* GT_OPT_T_FLAG, GT_OPT_T_SET_INT: what is stored */
 	uint64_t min, max;               /* UINT and SIZE: the range; DURATION and SECONDS: in nanoseconds */
 	const struct gt_choice *choices; /* GT_OPT_T_CHOICE */
-	unsigned flags;                  /* GT_OPT_EMPTY_UNSET, GT_OPT_STORE_NAME */
+	unsigned flags;                  /* GT_OPT_EMPTY_UNSET, GT_OPT_STORE_NAME, GT_OPT_STORE_BIT */
 	/* STRING and LIST: refuse a value before it is kept; flag is the option as given ("--label",
 	 * "-l"). -1 after printing "FLAG VALUE: why". */
 	int (*check)(const char *flag, const char *value);
@@ -130,6 +131,10 @@ struct gt_option {
 #define GT_OPT_CHOICE_NAME(s, n, a, p, c, h)                                                            \
 	{ .name = n, .short_name = s, .arg = a, .help = h, .type = GT_OPT_T_CHOICE,                           \
 	  .target = GT_OPT_TARGET_(const char *, p), .choices = c, .flags = GT_OPT_STORE_NAME }
+/* Repeatable: each name given adds bit 1 << its value to the unsigned *p (none given: *p untouched). */
+#define GT_OPT_CHOICE_SET(s, n, a, p, c, h)                                                             \
+	{ .name = n, .short_name = s, .arg = a, .help = h, .type = GT_OPT_T_CHOICE,                           \
+	  .target = GT_OPT_TARGET_(unsigned, p), .choices = c, .flags = GT_OPT_STORE_BIT }
 #define GT_OPT_STRING(s, n, a, p, h) \
 	{ .name = n, .short_name = s, .arg = a, .help = h, .type = GT_OPT_T_STRING, .target = GT_OPT_TARGET_(const char *, p) }
 /* A string that "" leaves unset (NULL), as argocd and kubectl take an empty value. */
@@ -170,8 +175,8 @@ void gt_usage(const struct gt_command *cmd, FILE *out);
 
 /*
  * A Go duration (time.ParseDuration: "300ms", "1.5h", "2h45m"; units ns, us, µs, ms, s, m, h;
- * no sign) or a bare number of seconds ("90", "0.5"), into nanoseconds. -1 if malformed or
- * beyond UINT64_MAX ns; nothing printed.
+ * no sign), also with d (24h) and w (7d) for ages, or a bare number of seconds ("90", "0.5"),
+ * into nanoseconds. -1 if malformed or beyond INT64_MAX ns (Go's limit); nothing printed.
  */
 int gt_duration_parse(const char *s, uint64_t *ns);
 /* ns as Go's Duration.String() writes it ("1h30m0s", "1.5s", "250ms", "0s") into buf (32 bytes suffice). */

@@ -9,14 +9,14 @@
 #include "stream.h"
 
 static struct apply_opts opts = {
-	.file = "-",
 	.max_prune = APPLY_DEFAULT_MAX_PRUNE,
 	.timeout = APPLY_DEFAULT_TIMEOUT,
 	.lim = GT_LIMITS_DEFAULT,
 };
 
 static const struct gt_option options[] = {
-	GT_OPT_STRING('f', "file", "FILE", &opts.file, "objects or gitops-diff Change records (default: standard input)"),
+	GT_OPT_LIST('f', "file", "FILE", &opts.files, NULL,
+		    "objects or gitops-diff Change records, not both (repeatable; default: standard input)"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app,
 				  "the Argo CD application whose tracking id marks what --prune may delete"),
 	GT_OPT_FLAG(0, "prune", &opts.prune, "delete live objects of --app that are no longer desired"),
@@ -98,10 +98,14 @@ int main(int argc, char **argv)
 	int first;
 	o->format = gt_default_format(stdout);
 	int pr = gt_parse(&command, argc, argv, &first);
-	if (pr)
+	if (pr == 0 && o->prune && !o->app)
+		pr = -1, gt_error("--prune needs --app: only objects carrying the app's tracking id are pruned");
+	if (pr == 0 && !o->files.n && gt_strvec_push(&o->files, "-") < 0)
+		pr = -1, gt_error("out of memory");
+	if (pr) {
+		gt_strvec_release(&o->files);
 		return pr > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
-	if (o->prune && !o->app)
-		return gt_error("--prune needs --app: only objects carrying the app's tracking id are pruned"), GT_EXIT_USAGE;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	kube_opts_init(o, &ko);
 
@@ -118,5 +122,6 @@ int main(int argc, char **argv)
 	if (r && report_finish(r, &p) < 0)
 		rc = gt_exit_output_failed(rc);
 	plan_free(&p);
+	gt_strvec_release(&o->files);
 	return rc;
 }

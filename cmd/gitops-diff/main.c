@@ -13,7 +13,9 @@
 #define MAX_CONTEXT 1000000UL
 
 struct diff_opts {
-	const char *file, *live_file, *against, *other;
+	struct gt_strvec files;              /* -f, each: together the desired set; none given: "-" */
+	struct gt_strvec live_file, against; /* at most one of either (a list, to refuse a second one) */
+	const char *other;                   /* the one of them given */
 	bool cluster;
 	struct gt_diff_opts d;
 	struct gt_strvec ignore_rules, ignore_files;
@@ -26,7 +28,6 @@ struct diff_opts {
 };
 
 static struct diff_opts opts = {
-	.file = "-",
 	.lim = GT_LIMITS_DEFAULT,
 	.server_dry_run = true,
 	.exit_code = true,
@@ -34,12 +35,13 @@ static struct diff_opts opts = {
 };
 
 static const struct gt_option options[] = {
-	GT_OPT_STRING('f', "file", "FILE", &opts.file, "desired objects (default: standard input)"),
-	GT_OPT_STRING(0, "live-file", "FILE", &opts.live_file,
-		      "live objects: kubectl get -o json output, a List, JSON Lines or YAML"),
+	GT_OPT_LIST('f', "file", "FILE", &opts.files, NULL,
+		    "desired objects (repeatable: all of them are desired; default: standard input)"),
+	GT_OPT_LIST(0, "live-file", "FILE", &opts.live_file, NULL,
+		    "live objects: kubectl get -o json output, a List, JSON Lines or YAML"),
 	GT_OPT_FLAG(0, "cluster", &opts.cluster, "fetch the live objects through kubectl"),
-	GT_OPT_STRING(0, "against", "FILE", &opts.against,
-		      "compare with another object stream, e.g. the render of another revision"),
+	GT_OPT_LIST(0, "against", "FILE", &opts.against, NULL,
+		    "compare with another object stream, e.g. the render of another revision"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.d.app,
 				  "live objects with this Argo CD app's tracking id that are not desired become deletes"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.d.tracking, gt_tracking_choices,
@@ -78,13 +80,22 @@ static const struct gt_command command = {
 /* What to compare with: exactly one of --live-file, --cluster and --against; -1 after printing. */
 static int check_source(struct diff_opts *o)
 {
-	int given = !!o->live_file + o->cluster + !!o->against;
+	int given = (o->live_file.n > 0) + o->cluster + (o->against.n > 0);
 	if (given > 1)
 		return gt_error("--live-file, --cluster and --against exclude each other"), -1;
 	if (given == 0)
 		return gt_error("say what to compare with: --live-file FILE, --cluster or --against FILE"), -1;
-	o->other = o->live_file ? o->live_file : o->against;
-	if (o->other && o->file && !strcmp(o->other, "-") && !strcmp(o->file, "-"))
+	if (o->live_file.n > 1 || o->against.n > 1)
+		return gt_error("--%s given twice: one stream is compared with (concatenate the files)",
+				o->live_file.n > 1 ? "live-file" : "against"),
+		       -1;
+	o->other = o->live_file.n ? o->live_file.v[0] : o->against.n ? o->against.v[0] : NULL;
+	if (!o->files.n && gt_strvec_push(&o->files, "-") < 0)
+		return gt_error("out of memory"), -1;
+	bool stdin_desired = false;
+	for (size_t i = 0; i < o->files.n; i++)
+		stdin_desired = stdin_desired || !strcmp(o->files.v[i], "-");
+	if (o->other && !strcmp(o->other, "-") && stdin_desired)
 		return gt_error("desired and the other side cannot both be standard input: use -f FILE"), -1;
 	return 0;
 }
@@ -134,8 +145,10 @@ static int read_input(const struct diff_opts *o, const char *path, bool live, st
 	json_t *obj;
 	struct gt_where w;
 	int r;
-	in->objects = json_array();
-	in->records = json_array();
+	if (!in->objects)
+		in->objects = json_array();
+	if (!in->records)
+		in->records = json_array();
 	if (!s)
 		return -1;
 	while ((r = gt_stream_next(s, &obj, &w)) > 0) {
@@ -161,6 +174,11 @@ static int read_input(const struct diff_opts *o, const char *path, bool live, st
 	return r;
 }
 
+static const char *shown(const char *path)
+{
+	return strcmp(path, "-") ? path : "<stdin>";
+}
+
 /* Two desired objects with one identity: say where both are, as gitops-render does. */
 static int check_unique(const struct diff_opts *o, const struct input *in)
 {
@@ -178,7 +196,12 @@ static int check_unique(const struct diff_opts *o, const struct input *in)
 		json_t *prev = key ? json_object_get(seen, key) : NULL;
 		if (prev) {
 			const struct gt_where *a = &in->where[json_integer_value(prev)], *b = &in->where[i];
-			gt_error("%s:%lu: duplicate object %s: already defined at line %lu", b->file, b->line, key, a->line);
+			if (!strcmp(a->file, b->file))
+				gt_error("%s:%lu: duplicate object %s: already defined at line %lu", shown(b->file), b->line, key,
+					 a->line);
+			else
+				gt_error("%s:%lu: duplicate object %s: already defined at %s:%lu", shown(b->file), b->line, key,
+					 shown(a->file), a->line);
 			r = -1;
 		} else if (key) {
 			json_object_set_new(seen, key, json_integer((json_int_t)i));
@@ -224,11 +247,16 @@ static enum gt_exit run(struct diff_opts *o)
 	struct input desired = { 0 };
 	struct gt_diff_stats st = { 0 };
 	struct sink sink = { .o = o };
-	if (read_input(o, o->file, false, &desired) < 0 || check_unique(o, &desired) < 0)
+	/* Every -f is desired, as one stream (kubectl diff -f A -f B): with --app, what only one file holds must
+	 * never read as a delete. */
+	for (size_t i = 0; i < o->files.n; i++)
+		if (read_input(o, o->files.v[i], false, &desired) < 0)
+			return input_free(&desired), GT_EXIT_INPUT;
+	if (check_unique(o, &desired) < 0)
 		return input_free(&desired), GT_EXIT_INPUT;
 	if (json_array_size(desired.objects) == 0 && !o->allow_empty) {
 		gt_error("%s: no desired objects: an empty render must not look like \"delete everything\" "
-			 "(--allow-empty accepts it)", !strcmp(o->file, "-") ? "<stdin>" : o->file);
+			 "(--allow-empty accepts it)", shown(o->files.v[o->files.n - 1]));
 		return input_free(&desired), GT_EXIT_INPUT;
 	}
 	bool text = o->stat || o->format == GT_FORMAT_TEXT;
@@ -257,6 +285,9 @@ static void opts_release(struct diff_opts *o)
 	gt_ignore_free(o->ignore);
 	gt_strvec_release(&o->ignore_rules);
 	gt_strvec_release(&o->ignore_files);
+	gt_strvec_release(&o->files);
+	gt_strvec_release(&o->live_file);
+	gt_strvec_release(&o->against);
 }
 
 int main(int argc, char **argv)
@@ -271,7 +302,7 @@ int main(int argc, char **argv)
 		opts_release(o);
 		return p > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
 	}
-	o->d.mode = o->against ? GT_DIFF_REVISIONS : GT_DIFF_LIVE;
+	o->d.mode = o->against.n ? GT_DIFF_REVISIONS : GT_DIFF_LIVE;
 	o->d.default_namespace = o->kube.namespace;
 	o->d.ignore = o->ignore;
 	enum gt_exit rc = run(o);

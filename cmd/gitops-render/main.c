@@ -16,6 +16,9 @@
 static const struct gt_choice source_types[] = {
 	{ "directory", TYPE_DIRECTORY }, { "helm", TYPE_HELM }, { "kustomize", TYPE_KUSTOMIZE }, GT_CHOICES_END
 };
+static const struct gt_choice engines[] = {
+	{ "auto", ENGINE_AUTO }, { "native", ENGINE_NATIVE }, { "exec", ENGINE_EXEC }, GT_CHOICES_END
+};
 static const struct gt_choice load_restrictors[] = {
 	{ "LoadRestrictionsRootOnly", 0 }, { "LoadRestrictionsNone", 1 }, GT_CHOICES_END
 };
@@ -25,6 +28,7 @@ static struct render_opts opts = {
 	.lim = GT_LIMITS_DEFAULT,
 	.cache = -1,
 	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
+	.cache_max = RENDER_DEFAULT_CACHE_MAX,
 	.namespace_objects = true,
 };
 
@@ -35,6 +39,10 @@ static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),
 	GT_OPT_CHOICE(0, "type", "TYPE", &opts.type, source_types,
 		      "(default: Chart.yaml is helm, a kustomization kustomize)"),
+	GT_OPT_CHOICE(0, "engine", "ENGINE", &opts.engine, engines,
+		      "(default auto: native where it supports everything the source uses)"),
+	GT_OPT_FLAG(0, "deterministic", &opts.deterministic,
+		    "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)"),
 	GT_OPT_FLAG(0, "recurse", &opts.recurse, "read subdirectories too (default off, as in Argo CD)"),
 	GT_OPT_LIST(0, "include", "GLOB", &opts.include, NULL,
 		    "only files whose path below DIR matches (repeatable; * crosses /, {a,b})"),
@@ -66,6 +74,8 @@ static const struct gt_option options[] = {
 	GT_OPT_SET_INT(0, "cache", &opts.cache, 1,
 		       "reuse an earlier render of the same tree, options and engine (default with --repo)"),
 	GT_OPT_SET_INT(0, "no-cache", &opts.cache, 0, "always run the engine"),
+	GT_OPT_SIZE(0, "cache-max-size", &opts.cache_max, SIZE_MAX,
+		    "keep at most SIZE of render outputs, the least recently used go first (default 1G)"),
 	GT_OPT_FLAG(0, "cmp", &opts.cmp, "run as an Argo CD plugin: render . with the plugin environment, print YAML"),
 	GT_OPT_SIZE(0, "max-render-size", &opts.max_output, SIZE_MAX, "largest output an engine may print (default 256M)"),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
@@ -435,12 +445,60 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
 }
 
+/* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
+static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
+{
+	char *why = NULL;
+	if (default_release_name(o, r) < 0)
+		return -1;
+	if (!(r->engine.version = strdup(HELM_NATIVE_VERSION)))
+		return gt_error("out of memory"), -1;
+	if (use_cache) {
+		if (render_key(o, r, TYPE_HELM, whole, key) < 0)
+			return -1;
+		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
+		if (hit)
+			return hit < 0 ? -1 : 0;
+	}
+	if (r->from_repo && !r->dir_owned) {
+		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+	}
+	int need = helm_engine.needs_prepare(o, r->dir);
+	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &why);
+	if (need > 0)
+		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
+	if (st == 0 && r->out_len > o->max_output) {
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+		st = -1;
+	}
+	if (st == 0 && use_cache)
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
+	if (st == 1 && o->engine == ENGINE_NATIVE) {
+		gt_error("%s: the native helm engine does not support this chart: %s", r->shown, why ? why : "?");
+		st = -1;
+	} else if (st == 1) {
+		gt_debug("%s: the native helm engine does not support this chart, so helm renders it: %s", r->shown,
+			 why ? why : "?");
+	}
+	free(why);
+	free(r->engine.version);
+	r->engine.version = NULL;
+	return st;
+}
+
 static int run_engine(struct render_opts *o, struct run *r, enum source_type type)
 {
 	struct argv_b a = { 0 };
 	char key[GIT_OID_HEXSZ + 1], what[64];
 	bool use_cache = r->from_repo && o->cache != 0;
 	bool whole = r->from_repo && needs_whole_tree(o, r, type);
+	if (type == TYPE_HELM && o->engine != ENGINE_EXEC) {
+		int st = run_native_helm(o, r, whole, use_cache, key);
+		if (st <= 0)
+			return st;
+	}
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
 	if (r->engine.ops->locate(o, &r->engine) < 0)
 		return -1;
@@ -453,7 +511,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 		if (hit)
 			return hit < 0 ? -1 : 0;
 	}
-	if (r->from_repo) {
+	if (r->from_repo && !r->dir_owned) {
 		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
@@ -466,7 +524,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	int st = engine_exec(o, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
 	argv_free(&a);
 	if (st == 0 && use_cache)
-		cache_put(r->cache_root, key, r->out, r->out_len);
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	return st;
 }
 

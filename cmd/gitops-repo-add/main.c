@@ -16,7 +16,8 @@ static int refuse_password(const struct gt_option *opt, const char *flag, const 
 
 static const struct gt_option options[] = {
 	GT_OPT_STRING_EMPTY_UNSET(0, "username", "USER", &opts.username,
-				  "user name for https (default: the user in URL, else GITOPS_GIT_USERNAME)"),
+				  "user name for https, verified and written (default: the user in URL, else "
+				  "GITOPS_GIT_USERNAME, else x-access-token)"),
 	GT_OPT_CALLBACK(0, "password-stdin", NULL, &opts.git, gt_git_token_option,
 			"read the password or token from standard input"),
 	GT_OPT_CALLBACK(0, "password-file", "FILE", &opts.git, gt_git_token_option,
@@ -50,6 +51,8 @@ static const struct gt_option options[] = {
 			      "trust the certificates in FILE when verifying https"),
 	GT_OPT_FLAG(0, "apply", &opts.apply, "apply the Secret with kubectl apply --server-side in the Argo CD namespace"),
 	GT_OPT_FLAG(0, "upsert", &opts.upsert, "with --apply: replace a registration whose settings differ"),
+	GT_OPT_FLAG(0, "show-secrets", &opts.show_secrets,
+		    "print the password and keys in the Secret (for kubectl apply -f - or kubeseal); else masked"),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
 	GT_OPTIONS_END
 };
@@ -156,7 +159,11 @@ static int resolve_credentials(struct repoadd_opts *o)
 		return gt_error("--username %s needs a password: pass it with --password-stdin, --password-file FILE "
 				"or GITOPS_GIT_TOKEN", explicit_user),
 		       -1;
-	/* A name without a password would count as credentials and keep templates away. */
+	/* With a token and no name, Argo CD sends x-access-token (util/git/creds.go): write it, so that the
+	 * Secret holds exactly the user name verified. A name without a password would count as
+	 * credentials and keep templates away. */
+	if (o->git.password && !o->git.username)
+		o->git.username = ARGOCD_TOKEN_USER;
 	o->username = o->git.password ? o->git.username : NULL;
 	return 0;
 }
@@ -199,14 +206,21 @@ static void print_text(const struct repoadd_opts *o, const json_t *masked, const
 	if (applied)
 		printf("applied: %s\n", applied);
 	else
-		printf("not applied: use --apply, or -o yaml | kubectl apply -f -\n");
+		printf("not applied: use --apply, or --show-secrets -o yaml | kubectl apply -f -\n");
 }
 
-/* json and yaml: the Secret itself; after --apply, with its secrets masked (it is a report then). */
+/*
+ * json and yaml: the Secret itself, its password and keys masked unless --show-secrets (and always
+ * after --apply: it is a report then). A CI step that prints it to its log must not log the token.
+ */
 static int print_secret(const struct repoadd_opts *o, const json_t *secret, const json_t *masked, const char *applied)
 {
+	bool clear = o->show_secrets && !applied;
 	struct gt_writer *w = gt_writer_new(stdout, o->format);
-	int r = !w || gt_writer_put(w, applied ? masked : secret) < 0 ? -1 : 0;
+	int r = !w || gt_writer_put(w, clear ? secret : masked) < 0 ? -1 : 0;
+	if (!clear && !applied && !json_equal((json_t *)secret, (json_t *)masked))
+		gt_info("the Secret's password and keys are masked (***): add --show-secrets to write them, e.g. "
+			"'--show-secrets -o yaml | kubectl apply -f -' or '| kubeseal', or use --apply");
 	return gt_writer_close(w) < 0 ? -1 : r;
 }
 

@@ -60,6 +60,7 @@ enum mode { MODE_FAST = 1, MODE_SAFE = 2 };
 
 struct opts {
 	const char *file, *name, *checked, *level;
+	unsigned kinds;
 	bool force, color;
 	int cache, loud;
 	unsigned long retries;
@@ -111,6 +112,7 @@ static const struct gt_option options[] = {
 	GT_OPT_SECONDS(0, "timeout", &o.secs, GT_SECONDS(1), GT_SECONDS(3600), "per request"),
 	GT_OPT_CHOICE('m', "mode", "MODE", &o.mode, modes, "(default fast)"),
 	GT_OPT_CHOICE_NAME(0, "level", "LEVEL", &o.level, levels, "how much"),
+	GT_OPT_CHOICE_SET('k', "kind", "KIND", &o.kinds, modes, "(repeatable)"),
 	GT_OPT_LIST('t', "tag", "TAG", &o.tags, check_no_x, "a tag (repeatable)"),
 	GT_OPT_CALLBACK(0, "hook", "ARG", &o, callback, "custom"),
 	GT_OPT_CALLBACK(0, "ping", NULL, &o, callback, "custom, no value"),
@@ -287,7 +289,7 @@ static void test_types(void)
 		   waits[i].arg, waits[i].want);
 	}
 	static const char *const bad_durations[] = { "", "soon", "5x", "-1s", "+1s", "1m-2s", "nan", "inf", "1.2.3",
-						     "5 s", "s", ".", "1d", "m5" };
+						     "5 s", "s", ".", "1y", "m5" };
 	for (size_t i = 0; i < sizeof(bad_durations) / sizeof(bad_durations[0]); i++)
 		refused("--wait", bad_durations[i], "not a duration (e.g. 30s, 5m, 1h30m, 300ms; a bare number is seconds)");
 	refused("--wait", "25h", "--wait 25h: not a duration between 0s and 24h0m0s");
@@ -307,6 +309,9 @@ static void test_types(void)
 	refused("-m", "", "-m : use fast or safe");
 	is_int(run(&first, &err, &out, "--level", "high", "dir", NULL), 0, "choice name: --level high");
 	is_str(o.level, "high", "choice name: the name is stored");
+	is_int(run(&first, &err, &out, "-k", "fast", "--kind=careful", "-ksafe", "dir", NULL), 0, "choice set: three");
+	is_int(o.kinds, (1u << MODE_FAST) | (1u << MODE_SAFE), "choice set: the bits of the values given");
+	refused("--kind", "slow", "--kind slow: use fast or safe");
 
 	/* string: empty is unset where asked; checked strings; lists */
 	is_int(run(&first, &err, &out, "--name", "", "--file", "", "dir", NULL), 0, "string: empty values");
@@ -396,6 +401,7 @@ static void test_durations(void)
 		{ "250ms", GT_MS(250), "250ms" }, { "1h30m", GT_SECONDS(5400), "1h30m0s" }, { "5", GT_SECONDS(5), "5s" },
 		{ "1us", 1000, "1\xc2\xb5s" }, { "1\xc2\xb5s", 1000, "1\xc2\xb5s" }, { "3ns", 3, "3ns" },
 		{ ".5s", GT_MS(500), "500ms" }, { "1.5h10m", GT_SECONDS(6000), "1h40m0s" },
+		{ "1d12h", GT_SECONDS(36 * 3600), "36h0m0s" }, { "2w", GT_SECONDS(14 * 86400), "336h0m0s" },
 	};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
 		uint64_t ns = 7;
