@@ -19,8 +19,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
-             -DGT_VERSION='"$(VERSION)"' -iquote common $(PKG_CFLAGS) $(CFLAGS)
+BASE_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
+             -DGT_VERSION='"$(VERSION)"' -iquote common $(PKG_CFLAGS)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 # --as-needed: a tool that never calls libgit2 does not pay its load time at startup.
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
 ifeq ($(SANITIZE),1)
@@ -52,6 +53,16 @@ FORCE:
 build/%.o: %.c build/FLAGS $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The commit --version names (COMMIT=... where there is no git, e.g. from a tarball), passed to
+# common/version.c alone through build/COMMIT, which changes only with it: a new commit relinks.
+COMMIT ?= $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
+	{ git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo $$c-dirty || echo $$c; } || echo unknown)
+build/COMMIT: FORCE
+	@mkdir -p build
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
+build/common/version.o build/release/common/version.o: build/COMMIT
+build/common/version.o build/release/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^

@@ -72,6 +72,12 @@ run kubectl gitops repo-add --help
 like "$RC:$OUT" "^0:usage: gitops-repo-add " "kubectl gitops repo-add runs gitops-repo-add"
 run kubectl gitops repo_add --version
 like "$RC:$OUT" "^0:gitops-repo-add " "kubectl gitops repo_add (kubectl's own spelling) runs it too"
+run kubectl gitops version
+like "$RC:$OUT" "^0:kubectl-gitops \(gitops-tools\) $(cat "$TOP/VERSION")
+commit [0-9a-f]+.*
+libgit2 $(pkg-config --modversion libgit2)
+libyaml [0-9.]+
+jansson [0-9.]+\$" "kubectl gitops version: the version, the commit, libgit2, libyaml and jansson"
 
 PLAIN=$TOP/examples/manifest-repo/plain
 run kubectl gitops render -n demo --app demo "$PLAIN"
@@ -181,7 +187,14 @@ for tool in "${TOOLS[@]}"; do
 	ok $? "argocd-gitops --help lists $(verb_of "$tool")"
 done
 run argocd-gitops --version
-is "$RC:$OUT" "0:argocd-gitops (gitops-tools) $(cat "$TOP/VERSION")" "argocd-gitops --version"
+is "$RC:$OUT" "0:argocd-gitops (gitops-tools) $(cat "$TOP/VERSION")
+$("$IBIN/gitops-render" --version | sed 1d)" "argocd-gitops --version: the version, then gitops-render's commit and libraries"
+run argocd-gitops version
+like "$RC:$OUT" "^0:argocd-gitops \(gitops-tools\) $(cat "$TOP/VERSION")
+commit [0-9a-f]+.*
+libgit2 [0-9.]+
+libyaml [0-9.]+
+jansson [0-9.]+\$" "argocd gitops version: the same"
 
 for tool in "${TOOLS[@]}"; do
 	name=${tool##*/} verb=$(verb_of "$tool")
