@@ -136,6 +136,7 @@ install: $(if $(filter bin,$(INSTALL_FROM)),all,$(TOOLS:%=$(INSTALL_FROM)/%))
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+		$(DESTDIR)$(MANDIR)/man1/argocd-gitops.1 \
 		$(DESTDIR)$(MANDIR)/man7/gitops-tools.7 $(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) \
 		$(TOOLS:%=$(DESTDIR)$(ZSHCOMPDIR)/_%) $(TOOLS:%=$(DESTDIR)$(FISHCOMPDIR)/%.fish) \
 		$(KUBECTL_NAMES:%=$(DESTDIR)$(BINDIR)/kubectl-%) \
