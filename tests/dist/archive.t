@@ -28,7 +28,7 @@ for t in "${TOOLS[@]}"; do
 	want+="bin/$t bin/kubectl_complete-gitops-${v//-/_} share/man/man1/$t.1 "
 	want+="share/bash-completion/completions/$t share/zsh/site-functions/_$t share/fish/vendor_completions.d/$t.fish "
 done
-want+="bin/argocd-gitops bin/kubectl-gitops bin/kubectl_complete-gitops share/man/man7/gitops-tools.7 "
+want+="bin/argocd-gitops bin/kubectl-gitops bin/kubectl_complete-gitops share/man/man1/argocd-gitops.1 share/man/man7/gitops-tools.7 "
 want+="share/doc/gitops-tools/README.md"
 [ -f "$TOP/LICENSE" ] && want+=" share/doc/gitops-tools/LICENSE"
 is "$(sed "s|^gitops-tools-$VERSION/||" <<<"$FILES")" "$(tr ' ' '\n' <<<"$want" | grep . | sort)" \
