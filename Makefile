@@ -6,6 +6,7 @@
 #   make fuzz            build tests/fuzz/fuzz_*.c with clang's libFuzzer, run each FUZZ_TIME seconds
 #   make install PREFIX=/usr/local DESTDIR=
 #   make dist            build/dist/gitops-tools-VERSION-linux-ARCH.tar.gz: self-contained binaries
+#                        (CROSS=arm64: for arm64, with Debian's cross compiler)
 #   make krew            build/dist/gitops.yaml, the krew manifest for those archives
 #   make deb             build/deb/gitops-tools_VERSION_ARCH.deb (the dynamic build, Debian's paths)
 #   make check-dist      build all three and run their tests (tests/dist/, a few minutes)
@@ -65,8 +66,10 @@ COMMIT ?= $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
 build/COMMIT: FORCE
 	@mkdir -p build
 	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
-build/common/version.o build/release/common/version.o: build/COMMIT
-build/common/version.o build/release/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
+build/common/version.o: build/COMMIT
+build/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
+build/release%/common/version.o: build/COMMIT
+build/release%/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -149,12 +152,23 @@ uninstall:
 # hardening flags Debian builds with, and linked twice: static/ with the libraries of DIST_LIBS
 # inside, so that only the C library is needed at run time (make dist, make krew), and shared/
 # against the system's libraries like the development build (make deb).
-REL             := build/release
+# make dist CROSS=arm64: the same for another Debian architecture, with Debian's cross compiler
+# (gcc-aarch64-linux-gnu) and that architecture's -dev packages unpacked by dist/cross-sysroot.
+CROSS ?=
+ifneq ($(CROSS),)
+CROSS_TYPE   := $(shell dpkg-architecture -a$(CROSS) -qDEB_HOST_GNU_TYPE 2>/dev/null)
+CC           := $(CROSS_TYPE)-gcc
+AR           := $(CROSS_TYPE)-ar
+CROSS_ROOT   := build/cross/$(CROSS)
+CROSS_CFLAGS  = -isystem $(CROSS_ROOT)/usr/include -isystem $(CROSS_ROOT)/usr/include/$(CROSS_TYPE)
+CROSS_LDFLAGS = -L$(CROSS_ROOT)/usr/lib/$(CROSS_TYPE)
+endif
+REL             := build/release$(if $(CROSS),-$(CROSS))
 RELEASE_CFLAGS  ?= -g -O2 -ffile-prefix-map=$(CURDIR)=. -fstack-protector-strong -fstack-clash-protection \
                    $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine)),-fcf-protection) \
                    -Wformat -Werror=format-security -Wdate-time -D_FORTIFY_SOURCE=2
 RELEASE_LDFLAGS ?= -Wl,-z,relro -Wl,-z,now -Wl,--as-needed -s
-REL_CFLAGS       = $(BASE_CFLAGS) $(RELEASE_CFLAGS)
+REL_CFLAGS       = $(BASE_CFLAGS) $(CROSS_CFLAGS) $(RELEASE_CFLAGS)
 
 # The libraries the release binaries carry inside, one a line: lib<NAME>.a as Debian's -dev
 # packages ship it (libgit2-dev pulls in all but libyaml-dev and libjansson-dev). Linked as one
@@ -171,16 +185,18 @@ DIST_LIBS := \
 	z \
 	yaml \
 	jansson
-DIST_LDLIBS = -Wl,--start-group $(DIST_LIBS:%=-l:lib%.a) -Wl,--end-group
+DIST_LDLIBS = $(CROSS_LDFLAGS) -Wl,--start-group $(DIST_LIBS:%=-l:lib%.a) -Wl,--end-group
 # The dynamic build's lazy libgit2 loader has nothing to load when libgit2 is inside the binary.
 DIST_SKIP  := cmd/gitops-render/git2lazy.c
 # libgit2's Kerberos object wants GSSAPI, which Debian ships only as a shared library: see the file.
 DIST_EXTRA := $(REL)/dist/no-negotiate.o
 
-$(REL)/FLAGS: FORCE
+$(REL)/FLAGS: FORCE $(if $(CROSS),$(CROSS_ROOT)/.complete)
 	@mkdir -p $(REL)
 	@echo '$(CC) $(REL_CFLAGS) $(RELEASE_LDFLAGS) $(DIST_LDLIBS)' | cmp -s - $@ || \
 		echo '$(CC) $(REL_CFLAGS) $(RELEASE_LDFLAGS) $(DIST_LDLIBS)' > $@
+$(CROSS_ROOT)/.complete:
+	dist/cross-sysroot $(CROSS) $(CROSS_ROOT)
 $(REL)/%.o: %.c $(REL)/FLAGS $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -c -o $@ $<
@@ -243,9 +259,10 @@ deb: $(TOOLS:%=$(REL)/shared/%)
 		ZSHCOMPDIR=/usr/share/zsh/vendor-completions
 	dist/deb $(DEB_DIR)/root $(VERSION) $(DEB_DIR) $(SOURCE_DATE_EPOCH)
 
-# The release tests (tests/dist/): a minimal Debian root, apt, lintian; minutes, not seconds.
+# The release tests (tests/dist/): arm64 too, a minimal Debian root, apt, lintian; minutes.
 check-dist: deps
 	@tests/tools/deps dist
+	@$(MAKE) --no-print-directory dist CROSS=arm64
 	@$(MAKE) --no-print-directory tests dist deb krew
 	@tests/tools/debian-root $(DIST_DIR)/debian-root.tar
 	@tests/run tests/dist/*.t
