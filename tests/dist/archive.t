@@ -9,6 +9,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/dist/dist.sh"
 . "$TOP/tests/servers/git.sh"
+# The tools' own trust, not this machine's settings: SSL_CERT_FILE is tested below.
+unset SSL_CERT_FILE SSL_CERT_DIR
 
 # --- what is in it --------------------------------------------------------------------------------
 
@@ -91,6 +93,24 @@ run bare gitops-history --repo "$URL" --file charts/my-app/values.yaml --key ima
 is "$RC:$(head -n 1 <<<"$OUT" | jq -r '.values["image.tag"]')" "0:9.9.9" "gitops-history reads it back"
 run bare gitops-render --repo "$URL" --revision main --path plain --ca-file "$GIT_SERVER_CA" --cache-dir "$TMP/cache" -n demo
 is "$RC:$OUT" "0:$("$TOP/bin/gitops-render" -n demo "$PLAIN")" "gitops-render --repo renders from the server"
+# Trust without --ca-file: the system's bundle where another distribution keeps it (here /etc/ssl
+# holds only cert.pem, Alpine's place, with the server's CA: no Debian bundle), or SSL_CERT_FILE.
+mkdir -p "$TMP/etc-ssl" && cp "$GIT_SERVER_CA" "$TMP/etc-ssl/cert.pem"
+elsewhere() {
+	local cmd
+	cmd=$(command -v "$1") && shift &&
+		unshare --mount --propagation private /bin/sh -c 'mount --bind "$2" /etc/ssl && mount --bind "$0" "$1" && shift 2 && exec "$@"' \
+			"$LIBC_ONLY" "$LIBDIR" "$TMP/etc-ssl" "$cmd" "$@"
+}
+run elsewhere gitops-history --repo "$URL" --file charts/my-app/values.yaml --key image.tag --cache-dir "$TMP/cache2" -o json
+is "$RC:$(head -n 1 <<<"$OUT" | jq -r '.values["image.tag"]' 2>/dev/null)" "0:9.9.9" \
+	"no Debian CA bundle: the tools find the system's elsewhere (/etc/ssl/cert.pem)" || sed 's/^/# /' <<<"$ERR"
+run bare env SSL_CERT_FILE="$GIT_SERVER_CA" gitops-history --repo "$URL" --file charts/my-app/values.yaml --key image.tag \
+	--cache-dir "$TMP/cache3" -o json
+is "$RC" 0 "SSL_CERT_FILE names the bundle to trust, as for OpenSSL, git and curl" || sed 's/^/# /' <<<"$ERR"
+run bare gitops-history --repo "$URL" --file charts/my-app/values.yaml --key image.tag --cache-dir "$TMP/cache4" -o json
+is "$RC" 3 "control: without either, the server's private CA is not trusted (exit 3)"
+
 "$TOP/bin/gitops-render" -n demo "$PLAIN" >"$TMP/desired.json"
 run bare gitops-diff -f "$TMP/desired.json" --live-file "$TMP/desired.json"
 is "$RC" 0 "gitops-diff: no differences between equal sets"
