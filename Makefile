@@ -68,8 +68,6 @@ build/COMMIT: FORCE
 	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
 build/common/version.o: build/COMMIT
 build/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
-build/release%/common/version.o: build/COMMIT
-build/release%/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -195,8 +193,12 @@ $(REL)/FLAGS: FORCE $(if $(CROSS),$(CROSS_ROOT)/.complete)
 	@mkdir -p $(REL)
 	@echo '$(CC) $(REL_CFLAGS) $(RELEASE_LDFLAGS) $(DIST_LDLIBS)' | cmp -s - $@ || \
 		echo '$(CC) $(REL_CFLAGS) $(RELEASE_LDFLAGS) $(DIST_LDLIBS)' > $@
+ifneq ($(CROSS),)
 $(CROSS_ROOT)/.complete:
 	dist/cross-sysroot $(CROSS) $(CROSS_ROOT)
+endif
+$(REL)/common/version.o: build/COMMIT
+$(REL)/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 $(REL)/%.o: %.c $(REL)/FLAGS $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -c -o $@ $<

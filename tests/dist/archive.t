@@ -72,7 +72,8 @@ for t in "${TOOLS[@]}"; do
 	is "$RC:$(sed -n 1p <<<"$OUT")" "0:$t (gitops-tools) $VERSION" "$t --version runs with the C library alone"
 done
 run bare gitops-set-image --version
-like "$OUT" $'\nlibgit2 1\\.[0-9]+\\.[0-9]+\nlibyaml 0\\.[0-9.]+\njansson 2\\.[0-9.]+$' "the linked libgit2, libyaml and jansson are inside"
+like "$OUT" $'\ncommit [0-9a-f]{12}(-dirty)?\nlibgit2 1\\.[0-9]+\\.[0-9]+\nlibyaml 0\\.[0-9.]+\njansson 2\\.[0-9.]+$' \
+	"--version: the commit, and the libgit2, libyaml and jansson inside"
 
 PLAIN=$TOP/examples/manifest-repo/plain
 run bare gitops-render -n demo --app demo "$PLAIN"
