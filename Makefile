@@ -18,10 +18,10 @@ MANDIR    ?= $(PREFIX)/share/man
 DESTDIR   ?=
 
 CC        ?= cc
-PKGS      := yaml-0.1 jansson libgit2
+PKGS      := yaml-0.1 jansson libgit2 libpcre2-8 libcrypto zlib libxcrypt
 # Recursive (=) on purpose: a fresh machine evaluates these only after `make deps` installed them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 CFLAGS    ?= -O2 -g
 BASE_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
@@ -55,7 +55,7 @@ build/FLAGS: FORCE
 FORCE:
 .SECONDARY:
 
-build/%.o: %.c build/FLAGS $(wildcard common/*.h)
+build/%.o: %.c build/FLAGS $(wildcard common/*.h cmd/*/*.h cmd/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -72,9 +72,10 @@ build/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-# Each tool: every .c file in its directory, linked against libgitops.a.
+# Each tool: every .c file in its directory and in its engine folders (cmd/TOOL/ENGINE/*.c), linked
+# against libgitops.a.
 define tool_rule
-bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c)) build/libgitops.a
+bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)) build/libgitops.a
 	@mkdir -p bin
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) build/libgitops.a $$(ALL_LDFLAGS) $$(PKG_LIBS)
 endef
@@ -169,7 +170,7 @@ RELEASE_LDFLAGS ?= -Wl,-z,relro -Wl,-z,now -Wl,--as-needed -s
 REL_CFLAGS       = $(BASE_CFLAGS) $(CROSS_CFLAGS) $(RELEASE_CFLAGS)
 
 # The libraries the release binaries carry inside, one a line: lib<NAME>.a as Debian's -dev
-# packages ship it (libgit2-dev pulls in all but libyaml-dev and libjansson-dev). Linked as one
+# packages ship it (libgit2-dev pulls in all but libyaml-dev, libjansson-dev and libcrypt-dev). Linked as one
 # group, so the order does not matter; a library added to PKGS gets its line here too.
 DIST_LIBS := \
 	git2 \
@@ -181,22 +182,26 @@ DIST_LIBS := \
 	crypto \
 	pcre2-8 \
 	z \
+	crypt \
 	yaml \
 	jansson
-DIST_LDLIBS = $(CROSS_LDFLAGS) -Wl,--start-group $(DIST_LIBS:%=-l:lib%.a) -Wl,--end-group
-# The dynamic build's lazy libgit2 loader has nothing to load when libgit2 is inside the binary.
-DIST_SKIP  := cmd/gitops-render/git2lazy.c
-# libgit2's Kerberos object wants GSSAPI, which Debian ships only as a shared library: see the file.
-DIST_EXTRA := $(REL)/dist/no-negotiate.o
+# The C library stays dynamic, its libm too (PKG_LIBS has -lm).
+DIST_LDLIBS = $(CROSS_LDFLAGS) -Wl,--start-group $(DIST_LIBS:%=-l:lib%.a) -Wl,--end-group -lm
+# The dynamic build's lazy loaders (libgit2; libcrypto, PCRE2, libxcrypt, zlib for the native Helm
+# engine) have nothing to load when the libraries are inside the binary.
+DIST_SKIP  := cmd/gitops-render/git2lazy.c cmd/gitops-render/helm/lazy.c
+# libgit2's Kerberos object wants GSSAPI, which Debian ships only as a shared library, and
+# libcrypt.a wants glibc 2.36's arc4random_buf: see the files.
+DIST_EXTRA := $(REL)/dist/no-negotiate.o $(REL)/dist/arc4random.o
 
-$(REL)/FLAGS: FORCE $(if $(CROSS),$(CROSS_ROOT)/.complete)
+$(REL)/FLAGS: FORCE $(if $(CROSS),cross-sysroot)
 	@mkdir -p $(REL)
 	@echo '$(CC) $(REL_CFLAGS) $(RELEASE_LDFLAGS) $(DIST_LDLIBS)' | cmp -s - $@ || \
 		echo '$(CC) $(REL_CFLAGS) $(RELEASE_LDFLAGS) $(DIST_LDLIBS)' > $@
-ifneq ($(CROSS),)
-$(CROSS_ROOT)/.complete:
+# dist/cross-sysroot decides itself whether the sysroot it made is still good.
+.PHONY: cross-sysroot
+cross-sysroot:
 	dist/cross-sysroot $(CROSS) $(CROSS_ROOT)
-endif
 $(REL)/common/version.o: build/COMMIT
 $(REL)/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 $(REL)/%.o: %.c $(REL)/FLAGS $(wildcard common/*.h)
@@ -206,10 +211,10 @@ $(REL)/libgitops.a: $(COMMON_SRC:%.c=$(REL)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
 define release_rule
-$(REL)/static/$(1): $(patsubst %.c,$(REL)/%.o,$(filter-out $(DIST_SKIP),$(wildcard cmd/$(1)/*.c))) $(DIST_EXTRA) $(REL)/libgitops.a
+$(REL)/static/$(1): $(patsubst %.c,$(REL)/%.o,$(filter-out $(DIST_SKIP),$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c))) $(DIST_EXTRA) $(REL)/libgitops.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(REL_CFLAGS) -o $$@ $$(filter %.o,$$^) $(REL)/libgitops.a $$(RELEASE_LDFLAGS) $$(DIST_LDLIBS)
-$(REL)/shared/$(1): $(patsubst %.c,$(REL)/%.o,$(wildcard cmd/$(1)/*.c)) $(REL)/libgitops.a
+$(REL)/shared/$(1): $(patsubst %.c,$(REL)/%.o,$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)) $(REL)/libgitops.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(REL_CFLAGS) -o $$@ $$(filter %.o,$$^) $(REL)/libgitops.a $$(RELEASE_LDFLAGS) $$(PKG_LIBS)
 endef

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "file.h"
 #include "redact.h"
 
@@ -26,6 +27,7 @@ struct gt_repo {
 	char *path;      /* the cached bare clone */
 	int lock_fd;
 	bool local; /* a working clone opened in place: no fetch, no push */
+	bool fresh; /* created by this open and not yet fetched into: removed again at close */
 	char default_branch[256];
 };
 
@@ -444,18 +446,20 @@ static char *cache_path_dup(const char *root, const char *url)
 /* Two tools sharing a cache must not update its refs at once. */
 static int lock_cache(struct gt_repo *r)
 {
-	size_t n = strlen(r->path);
-	char *lock = malloc(n + 6);
-	if (!lock)
-		return -1;
-	memcpy(lock, r->path, n);
-	memcpy(lock + n, ".lock", 6);
-	r->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	int ok = r->lock_fd >= 0 && flock(r->lock_fd, LOCK_EX) == 0;
-	if (!ok)
-		gt_error("%s: cannot lock the cache: %s", lock, strerror(errno));
-	free(lock);
-	return ok ? 0 : -1;
+	if (gt_cache_lock_clone(r->path, true, &r->lock_fd) == 0)
+		return 0;
+	gt_error("%s.lock: cannot lock the cache: %s", r->path, strerror(errno));
+	return -1;
+}
+
+/* A clone this run created and never fetched into (a wrong URL, a refused token) is empty: leave no trace
+ * of it, the lock file included. Called with the lock held. */
+static void remove_fresh_clone(struct gt_repo *r)
+{
+	git_repository_free(r->git);
+	r->git = NULL;
+	if (gt_cache_remove_locked_clone(r->path) < 0)
+		gt_warn("%s: cannot remove the empty clone: %s", r->path, strerror(errno));
 }
 
 /*
@@ -515,6 +519,7 @@ static int open_or_init(struct gt_repo *r)
 		gt_error("%s: cannot create the cache: %s", r->path, e ? e->message : "unknown error");
 		return -1;
 	}
+	r->fresh = true;
 	return 0;
 }
 
@@ -619,12 +624,19 @@ void gt_repo_close(struct gt_repo *r)
 {
 	if (!r)
 		return;
+	if (r->fresh && r->lock_fd >= 0)
+		remove_fresh_clone(r);
 	git_repository_free(r->git);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 	free(r->url_shown);
 	free(r->path);
 	free(r);
+}
+
+char *gt_git_cache_root_dup(const struct gt_git_opts *o)
+{
+	return cache_root_dup(o);
 }
 
 git_repository *gt_repo_git(struct gt_repo *r)
@@ -757,7 +769,7 @@ int gt_repo_fetch(struct gt_repo *r)
 	if (rc < 0)
 		remote_error(r, &op, "fetch", rc);
 	else
-		record_default_branch(r);
+		record_default_branch(r), r->fresh = false;
 	git_remote_free(remote);
 	return rc < 0 ? -1 : 0;
 }

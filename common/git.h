@@ -47,6 +47,9 @@ int gt_git_credentials_finish(struct gt_git_opts *o);
 /* Free what gt_git_option allocated (the token read from a file or stdin). */
 void gt_git_opts_clear(struct gt_git_opts *o);
 
+/* The cache root: o->cache_dir, else $XDG_CACHE_HOME/gitops-tools, else ~/.cache/gitops-tools. Caller frees. */
+char *gt_git_cache_root_dup(const struct gt_git_opts *o);
+
 /* An open cached bare clone, locked for this process until closed. */
 struct gt_repo;
 

@@ -58,7 +58,7 @@ cp "$TGZ" "$TMP/www/v$VERSION/"
 python3 -m http.server --bind 127.0.0.1 --directory "$TMP/www" 0 >"$TMP/www.log" 2>&1 &
 WWW_PID=$!
 at_exit "kill $WWW_PID 2>/dev/null"
-for _ in $(seq 100); do
+for _ in $(seq 300); do # up to 30 s: python starts slowly on a loaded machine
 	PORT=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$TMP/www.log" | head -n 1)
 	[ -n "$PORT" ] && break
 	sleep 0.1

@@ -21,8 +21,8 @@ mkdir -p "$TMP/x" && tar -xzf "$A64" -C "$TMP/x"
 X=$TMP/x/gitops-tools-$VERSION
 for t in "${TOOLS[@]}"; do
 	h=$(readelf -h "$X/bin/$t" | sed -n 's/^ *Machine: *//p')
-	n=$(readelf -d "$X/bin/$t" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -vx -e libc.so.6 -e ld-linux-aarch64.so.1)
-	is "$h:$n" "AArch64:" "$t: an AArch64 binary needing only the C library (libc.so.6, its loader)"
+	n=$(readelf -d "$X/bin/$t" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -vx -e libc.so.6 -e libm.so.6 -e ld-linux-aarch64.so.1)
+	is "$h:$n" "AArch64:" "$t: an AArch64 binary needing only the C library (libc, libm, the loader)"
 done
 NEWEST=$(for t in "${TOOLS[@]}"; do aarch64-linux-gnu-objdump -T "$X/bin/$t" 2>/dev/null || objdump -T "$X/bin/$t"; done |
 	grep -o 'GLIBC_2\.[0-9]*' | sort -uV | tail -n 1)

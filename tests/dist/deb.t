@@ -20,11 +20,12 @@ like "$(field Installed-Size)" "^[0-9]+$" "Installed-Size in KiB"
 DEPENDS=$(field Depends)
 like "$DEPENDS" "(^|, )libc6 \\(>= 2\\.[0-9]+\\)" "Depends: libc6 with its lowest version (dpkg-shlibdeps)"
 
-# Every library a binary needs at start (NEEDED), and the libgit2 gitops-render loads on first use,
-# belongs to a package the Depends line names.
+# Every library a binary needs at start (NEEDED), and those gitops-render loads on first use (libgit2,
+# and libcrypto, PCRE2, libxcrypt, zlib for the native Helm engine), belongs to a package the
+# Depends line names.
 mkdir -p "$TMP/deb" && dpkg-deb -x "$DEB" "$TMP/deb"
 sonames=$(for f in "$TMP"/deb/usr/bin/gitops-*; do readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; done | sort -u)
-sonames+=$'\n'$(strings "$TMP/deb/usr/bin/gitops-render" | grep -m1 '^libgit2\.so\.')
+sonames+=$'\n'$(strings "$TMP/deb/usr/bin/gitops-render" | grep -xE 'lib(git2|crypto|pcre2-8|crypt|z)\.so\.[0-9.]+')
 for so in $(sort -u <<<"$sonames"); do
 	path=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64|AArch64|64bit/ { print $NF; exit }')
 	pkg=$({ dpkg -S "$path" || dpkg -S "$(realpath "$path")"; } 2>/dev/null | head -n 1 | cut -d: -f1)
@@ -83,6 +84,14 @@ done
 cp -r "$TOP/examples/manifest-repo/plain" "$R/tmp/plain"
 run in_root "$R" gitops-render -n demo --app demo /tmp/plain
 is "$RC:$OUT" "0:$("$TOP/bin/gitops-render" -n demo --app demo "$TOP/examples/manifest-repo/plain")" "installed: gitops-render renders"
+# The libraries loaded on first use came with the package too: the native Helm engine's hashing
+# and regular expressions (libcrypto, PCRE2).
+for chart in bitnami-web regex; do
+	cp -r "$TOP/tests/fixtures/helm-corpus/$chart" "$R/tmp/$chart"
+	run in_root "$R" gitops-render --engine native -n demo "/tmp/$chart"
+	is "$RC:$OUT" "0:$("$TOP/bin/gitops-render" --engine native -n demo "$TOP/tests/fixtures/helm-corpus/$chart")" \
+		"installed: the native Helm engine renders $chart (libraries loaded on first use)" || sed 's/^/# /' <<<"$ERR"
+done
 run in_root "$R" argocd-gitops version
 like "$RC:$OUT" $'^0:argocd-gitops \\(gitops-tools\\) '"$VERSION"$'\ncommit .*\nlibgit2 1\\.5' "installed: argocd gitops version, libgit2 loaded"
 
