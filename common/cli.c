@@ -1,5 +1,6 @@
 /* cli: typed option tables (parsing, --help), durations, messages, colour, -o forms. */
 #include "cli.h"
+#include "version.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -377,7 +378,7 @@ static int set_value(const struct gt_command *cmd, const struct gt_option *o, co
 		gt_usage(cmd, stdout);
 		return 1;
 	case GT_OPT_T_VERSION:
-		printf("%s (gitops-tools) %s\n", cmd->name, GT_VERSION);
+		gt_print_version(cmd->name, stdout);
 		return 1;
 	}
 	return 0;

@@ -606,6 +606,33 @@ static int open_or_init(struct gt_repo *r)
 
 static bool libgit2_ready;
 
+/*
+ * The system's CA bundles, where libgit2 does not look by itself. Debian's libgit2, which the
+ * release archive carries inside, reads only the first (Debian, Ubuntu, Alpine, Arch); on Fedora,
+ * RHEL or openSUSE it would trust nothing. SSL_CERT_FILE, as OpenSSL, git and curl read it, wins.
+ */
+static const char *const ca_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",                /* libgit2's own */
+	"/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL, CentOS */
+	"/etc/ssl/ca-bundle.pem",                            /* openSUSE */
+	"/etc/ssl/cert.pem",                                 /* Alpine, the BSDs */
+};
+
+/* The bundle to load for https when --ca-file is not given; NULL: libgit2's default is right. */
+static const char *system_ca_bundle(void)
+{
+	const char *env = getenv("SSL_CERT_FILE");
+	if (env && *env)
+		return env;
+	if (access(ca_bundles[0], R_OK) == 0)
+		return NULL;
+	for (size_t i = 1; i < sizeof(ca_bundles) / sizeof(ca_bundles[0]); i++)
+		if (access(ca_bundles[i], R_OK) == 0)
+			return ca_bundles[i];
+	return NULL;
+}
+
 static void shutdown_libgit2(void)
 {
 	git_libgit2_shutdown();
@@ -619,9 +646,10 @@ static int init_libgit2(const struct gt_git_opts *o)
 		atexit(shutdown_libgit2);
 		libgit2_ready = true;
 	}
-	if (o->ca_file && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_file, NULL) < 0) {
-		gt_error("--ca-file %s: cannot load certificates: %s", o->ca_file,
-			 access(o->ca_file, R_OK) ? strerror(errno) : "not a PEM certificate bundle");
+	const char *ca = o->ca_file ? o->ca_file : system_ca_bundle();
+	if (ca && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca, NULL) < 0) {
+		gt_error("%s %s: cannot load certificates: %s", o->ca_file ? "--ca-file" : "CA bundle", ca,
+			 access(ca, R_OK) ? strerror(errno) : "not a PEM certificate bundle");
 		return -1;
 	}
 	return 0;
