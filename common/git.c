@@ -1,6 +1,6 @@
 /* git: cached bare clones, reads at a revision, in-memory commits, pushes that
- * retry when the branch moved. See ../shared/reference/git-test-server.md for
- * the libgit2 1.5.1 behaviour this code is written against. */
+ * retry when the branch moved. docs/libgit2.md has the libgit2 1.5.1 behaviour
+ * this code is written against. */
 #include "git.h"
 
 #include <dirent.h>
@@ -94,35 +94,15 @@ static int take_token(struct gt_git_opts *o, const char *path)
 
 static bool token_owned; /* o->password came from a file or stdin and is ours to free */
 
-int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char *arg)
+int gt_git_token_option(const struct gt_option *opt, const char *flag, const char *value)
 {
-	const char *n = opt->name;
-	unsigned long v;
-	if (!strcmp(n, "cache-dir"))
-		o->cache_dir = arg;
-	else if (!strcmp(n, "username"))
-		o->username = *arg ? arg : NULL;
-	else if (!strcmp(n, "password-file") || !strcmp(n, "password-stdin")) {
-		if (token_owned)
-			return gt_error("give the token once: --password-file or --password-stdin"), -1;
-		if (take_token(o, !strcmp(n, "password-file") ? arg : NULL) < 0)
-			return -1;
-		token_owned = true;
-	} else if (!strcmp(n, "timeout")) {
-		if (gt_parse_uint(n, arg, 86400, &v) < 0)
-			return -1;
-		if (v == 0)
-			return gt_error("--timeout 0: give a number of seconds, at least 1"), -1;
-		o->timeout = (unsigned)v;
-	} else if (!strcmp(n, "ca-file")) {
-		if (access(arg, R_OK) < 0)
-			return gt_error("--ca-file %s: %s", arg, strerror(errno)), -1;
-		o->ca_file = arg;
-	} else if (!strcmp(n, "insecure-skip-tls-verify"))
-		o->insecure = true;
-	else
-		return 0;
-	return 1;
+	(void)flag;
+	if (token_owned)
+		return gt_error("give the token once: --password-file or --password-stdin"), -1;
+	if (take_token(opt->target, value) < 0)
+		return -1;
+	token_owned = true;
+	return 0;
 }
 
 void gt_git_opts_clear(struct gt_git_opts *o)
@@ -743,11 +723,6 @@ char *gt_git_cache_root_dup(const struct gt_git_opts *o)
 git_repository *gt_repo_git(struct gt_repo *r)
 {
 	return r->git;
-}
-
-const char *gt_repo_default_branch(const struct gt_repo *r)
-{
-	return r->default_branch[0] ? r->default_branch : NULL;
 }
 
 /*
