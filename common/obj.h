@@ -5,6 +5,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "cli.h"
+
 /* The longest API group Kubernetes accepts (a DNS-1123 subdomain). */
 #define GT_GROUP_MAX 253
 
@@ -83,6 +85,18 @@ struct gt_sync_key {
 struct gt_sync_key gt_sync_key_of(const json_t *obj);
 /* <0, 0, >0 like strcmp: a goes before, with, after b. */
 int gt_sync_key_compare(const struct gt_sync_key *a, const struct gt_sync_key *b);
+
+/* How Argo CD marks what an app owns (argocd-cm application.resourceTrackingMethod). */
+enum gt_tracking {
+	GT_TRACKING_ANNOTATION = 0, /* argocd.argoproj.io/tracking-id naming the object itself (Argo CD 3's default) */
+	GT_TRACKING_LABEL,          /* app.kubernetes.io/instance=APP (the default before Argo CD 3) */
+	GT_TRACKING_BOTH,           /* annotation+label: both written, the annotation decides */
+};
+/* --tracking's names: annotation, label, annotation+label. */
+extern const struct gt_choice gt_tracking_choices[];
+/* Whether t writes the tracking-id annotation / the instance label. */
+static inline bool gt_tracking_annotates(enum gt_tracking t) { return t != GT_TRACKING_LABEL; }
+static inline bool gt_tracking_labels(enum gt_tracking t) { return t != GT_TRACKING_ANNOTATION; }
 
 /*
  * The tracking id Argo CD writes: "<app>:<group>/<kind>:<namespace>/<name>",

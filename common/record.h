@@ -1,7 +1,7 @@
 /*
  * record: the tools' own records ("apiVersion": "gitops/v1"): Change, Result, Health, Commit and
  * Revision, each written and read here and nowhere else, with one field vocabulary across kinds
- * (docs/man/gitops-tools.7, RECORDS): ref is the object a record is about, action what a change
+ * (docs/man/gitops-tools.7, STREAMS, Records): ref is the object a record is about, action what a change
  * does to it, status what the tool did (ok, failed, pushed, held, ...), health how the object runs
  * (Healthy, Degraded, ...), message a line for people. Readers take the names older versions
  * wrote as well (a Health record named its health "status" before the vocabulary was one).

@@ -16,6 +16,10 @@ _gitops_set_image()
 	COMPREPLY=()
 
 	case $prev in
+	--if-held)
+		mapfile -t COMPREPLY < <(compgen -W 'fail skip' -- "$cur")
+		return
+		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json yaml text' -- "$cur")
 		return
@@ -36,7 +40,7 @@ _gitops_set_image()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --branch | -f | --file | --set | --set-string | --image | -m | --message | --author | --max-attempts | --if-held | --username | --timeout | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --branch | -f | --file | --set | --set-string | --image | -m | --message | --author | --max-attempts | --username | --timeout | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac

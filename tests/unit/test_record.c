@@ -1,26 +1,10 @@
 /* test_record: each record kind written, sent through a stream as text, and read back; older names read too. */
+#include "jlit.h"
 #include "record.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* JSON written with single quotes, as the records read on one line; caller decrefs. */
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_REJECT_DUPLICATES, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
-}
 
 /* rec as one JSON line and parsed again, as the next tool of a pipeline reads it; rec released. */
 static json_t *through_a_pipe(json_t *rec)
