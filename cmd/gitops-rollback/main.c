@@ -9,6 +9,7 @@
 #include "record.h"
 #include "redact.h"
 #include "stream.h"
+#include "vec.h"
 
 struct rollback_opts {
 	struct gt_git_opts git;
@@ -496,19 +497,15 @@ static const char *status_of(const struct gt_update_result *res, const struct ro
 
 /* What the commit changed, file by file, for the record: blob ids before and after. */
 struct files {
-	struct gt_commit_change *items;
-	size_t n;
-	char *strings; /* one allocation per file: path, then the two ids (NULL-able) point into it */
+	struct gt_commit_change *items; /* each path owns one allocation: the path, then the two ids */
+	size_t n, alloc;
 };
 
 static int add_file(void *ctx, const char *path, const char *old_id, const char *new_id)
 {
 	struct files *f = ctx;
-	struct gt_commit_change *items = realloc(f->items, (f->n + 1) * sizeof(*items));
 	size_t len = strlen(path) + 1;
-	char *s = items ? malloc(len + 2 * (GIT_OID_HEXSZ + 1)) : NULL;
-	if (items)
-		f->items = items;
+	char *s = GT_GROW(f->items, f->alloc, f->n + 1) == 0 ? malloc(len + 2 * (GIT_OID_HEXSZ + 1)) : NULL;
 	if (!s)
 		return gt_error("out of memory"), -1;
 	memcpy(s, path, len);
