@@ -198,18 +198,68 @@ static char *deps_key(const struct render_opts *o, const char *dir)
 	return ok ? strdup(hex) : NULL;
 }
 
+/* One `helm repo add` of url as name, in the engine's private home. */
+static int repo_add(const struct render_opts *o, const struct engine *e, const char *name, const char *url)
+{
+	struct argv_b a = { 0 };
+	char *out = NULL;
+	size_t len;
+	argv_add(&a, e->bin);
+	argv_add(&a, "repo");
+	argv_add(&a, "add");
+	argv_add(&a, "--force-update");
+	argv_add(&a, "--");
+	argv_add(&a, name);
+	argv_add(&a, url);
+	if (a.oom)
+		return argv_free(&a), gt_error("out of memory"), -1;
+	int r = engine_exec(o, e, "helm repo add", a.v, NULL, o->max_output, &out, &len);
+	argv_free(&a);
+	free(out);
+	return r;
+}
+
+/*
+ * A private home knows no repositories, and `helm dependency build` fetches only from known ones:
+ * add each http(s) repository the chart's dependencies name, as Argo CD does in its own helm
+ * home. (oci:// needs none; a name or @alias needs the user's configuration: --user-engine-config.)
+ */
+static int add_dependency_repos(const struct render_opts *o, const struct engine *e, const char *dir)
+{
+	if (!e->home)
+		return 0;
+	json_t *deps = dependencies_of(o, dir), *seen = json_object(), *d;
+	size_t i;
+	int r = seen ? 0 : -1;
+	json_array_foreach(deps, i, d) {
+		const char *url = json_string_value(json_object_get(d, "repository"));
+		char name[32];
+		if (r < 0 || !url || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) ||
+		    json_object_get(seen, url))
+			continue;
+		json_object_set_new(seen, url, json_true());
+		snprintf(name, sizeof(name), "dependency-%zu", json_object_size(seen));
+		r = repo_add(o, e, name, url);
+	}
+	json_decref(seen);
+	json_decref(deps);
+	return r;
+}
+
 static int dependency_build(const struct render_opts *o, const struct engine *e, const char *dir)
 {
 	struct argv_b a = { 0 };
 	char *out = NULL;
 	size_t len;
+	if (add_dependency_repos(o, e, dir) < 0)
+		return -1;
 	argv_add(&a, e->bin);
 	argv_add(&a, "dependency");
 	argv_add(&a, "build");
 	argv_add(&a, ".");
 	if (a.oom)
 		return argv_free(&a), gt_error("out of memory"), -1;
-	int r = engine_exec(o, "helm dependency build", a.v, dir, o->max_output, &out, &len);
+	int r = engine_exec(o, e, "helm dependency build", a.v, dir, o->max_output, &out, &len);
 	argv_free(&a);
 	free(out);
 	return r;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "file.h"
 #include "obj.h"
+#include "proc.h"
 #include "render.h"
 #include "stream.h"
 
@@ -37,6 +38,7 @@ static const struct gt_option options[] = {
 	{ "load-restrictor", 0, "RULE", "LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize's flag)" },
 	{ "helm", 0, "FILE", "the helm binary (default: helm on PATH)" },
 	{ "kustomize", 0, "FILE", "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)" },
+	{ "user-engine-config", 0, NULL, "let helm and kustomize read your HOME, helm repositories, logins and plugins" },
 	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
 	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
 	{ "no-cache", 0, NULL, "always run the engine" },
@@ -155,6 +157,8 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 		o->helm = arg;
 	else if (!strcmp(n, "kustomize"))
 		o->kustomize = arg;
+	else if (!strcmp(n, "user-engine-config"))
+		o->user_engine_config = true;
 	else if (!strcmp(n, "max-render-size"))
 		return gt_parse_size(n, arg, &o->max_output);
 	else
@@ -558,7 +562,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	bool use_cache = r->from_repo && o->cache != 0;
 	bool whole = r->from_repo && needs_whole_tree(o, r, type);
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
-	if (r->engine.ops->locate(o, &r->engine) < 0)
+	if (r->engine.ops->locate(o, &r->engine) < 0 || engine_home_new(o, &r->engine) < 0)
 		return -1;
 	if (type == TYPE_HELM && default_release_name(o, r) < 0)
 		return -1;
@@ -579,7 +583,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 		return -1;
 	}
 	snprintf(what, sizeof(what), "%s", type == TYPE_HELM ? "helm template" : "kustomize build");
-	int st = engine_exec(o, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
+	int st = engine_exec(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
 	argv_free(&a);
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len);
@@ -692,16 +696,6 @@ static void opts_free(struct render_opts *o)
 	gt_git_opts_clear(&o->git);
 }
 
-/* Die of the signal that interrupted the run, now that the temp dirs are gone. */
-static void reraise(void)
-{
-	int sig = render_signal;
-	if (!sig)
-		return;
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 int main(int argc, char **argv)
 {
 	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
@@ -725,7 +719,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.format_set && !o.cmp)
 		o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
-	signals_install();
+	gt_signals_catch();
 	st = render(&o, dir, &run, &objs);
 	if (st == GT_EXIT_OK && check_interrupted() < 0)
 		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
@@ -739,6 +733,6 @@ int main(int argc, char **argv)
 	objects_free(&objs);
 	run_free(&run);
 	opts_free(&o);
-	reraise();
+	gt_signals_reraise(); /* die of the signal that interrupted the run, now that the temp dirs are gone */
 	return st;
 }

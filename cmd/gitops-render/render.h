@@ -2,7 +2,6 @@
 #ifndef RENDER_H
 #define RENDER_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -46,6 +45,7 @@ struct render_opts {
 	bool enable_helm;
 	const char *load_restrictor;
 	size_t max_output;
+	bool user_engine_config; /* engines read the user's helm/kustomize configuration (else a private home) */
 	bool allow_empty;
 	int cache; /* -1: the default (on with --repo), 0 off, 1 on */
 	bool cmp;
@@ -89,6 +89,8 @@ struct engine {
 	char *bin;      /* the binary that runs (owned) */
 	bool via_kubectl; /* kustomize as `kubectl kustomize` */
 	char *version;  /* its version line (owned), for the render cache */
+	char *home;     /* the private empty home its runs get (owned; NULL with --user-engine-config) */
+	char **env;     /* "NAME=VALUE" settings pointing there, NULL-terminated (owned), or NULL */
 };
 
 /*
@@ -113,20 +115,20 @@ char *locate_binary(const char *given, const char *name, const char *install);
 char *find_on_path(const char *name);
 /* e->bin's version, cached in cache_root by the binary's identity (NULL: not cached). -1 after printing. */
 int engine_version(struct engine *e, const char *cache_root);
+/* e->home and e->env: a private empty home for every run of the engine (none with --user-engine-config). -1 after printing. */
+int engine_home_new(const struct render_opts *o, struct engine *e);
 void engine_free(struct engine *e);
 
 /*
- * Run argv (argv[0] a path; no shell) in cwd with stdin from /dev/null and
- * without the git token in its environment. Its stdout (up to max bytes) in
- * *out (malloc'd, NUL-terminated), its stderr relayed (redacted) on failure and
- * with -v. 0, or -1 after printing.
+ * Run argv (argv[0] a path; no shell) in cwd with stdin from /dev/null, without the git token in
+ * its environment, in a private empty home (unless --user-engine-config), within --timeout (then
+ * it and everything it started are stopped). Its stdout (up to max bytes) in *out (malloc'd,
+ * NUL-terminated), its stderr relayed (redacted) on failure and with -v. 0, or -1 after printing.
  */
-int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
-		char **out, size_t *len);
+int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		const char *cwd, size_t max, char **out, size_t *len);
 
-/* ---- interruption: temporary directories go also on SIGINT/SIGTERM ---- */
-extern volatile sig_atomic_t render_signal;
-void signals_install(void);
+/* ---- interruption: temporary directories go also on SIGINT/SIGTERM (common/proc catches them) ---- */
 /* -1 after printing when a signal arrived (callers unwind and clean up). */
 int check_interrupted(void);
 
