@@ -497,3 +497,18 @@ int git_repository_odb(git_odb **out, git_repository *repo)
 {
 	return LAZY(git_repository_odb)(out, repo);
 }
+
+size_t git_tree_entrycount(const git_tree *tree)
+{
+	return LAZY(git_tree_entrycount)(tree);
+}
+
+const git_tree_entry * git_tree_entry_byindex(const git_tree *tree, size_t idx)
+{
+	return LAZY(git_tree_entry_byindex)(tree, idx);
+}
+
+int git_odb_read_header(size_t *len_out, git_object_t *type_out, git_odb *db, const git_oid *id)
+{
+	return LAZY(git_odb_read_header)(len_out, type_out, db, id);
+}

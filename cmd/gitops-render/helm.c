@@ -14,6 +14,8 @@
 #include "file.h"
 #include "stream.h"
 
+#define HELM_MAX_RELEASE_NAME 53 /* helm's limit: the name goes into labels and Secret names */
+
 char *locate_binary(const char *given, const char *name, const char *install)
 {
 	if (given) {
@@ -256,6 +258,7 @@ static int dependency_build(const struct render_opts *o, const struct engine *e,
 	argv_add(&a, e->bin);
 	argv_add(&a, "dependency");
 	argv_add(&a, "build");
+	argv_add(&a, "--");
 	argv_add(&a, ".");
 	if (a.oom)
 		return argv_free(&a), gt_error("out of memory"), -1;
@@ -305,16 +308,36 @@ out:
 	return r;
 }
 
+/* helm's own rule for a release name (chartutil.ValidateReleaseName): DNS-1123 labels, at most 53. */
+static bool release_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > HELM_MAX_RELEASE_NAME)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		/* '-' and '.' only between alphanumerics, never at either end or next to a '.' */
+		if (!alnum && !((c == '-' || c == '.') && i > 0 && i + 1 < n))
+			return false;
+		if (c == '.' && (name[i - 1] == '.' || name[i - 1] == '-' || name[i + 1] == '-' || name[i + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* Every value as --flag=value and "--" before the positionals: a value from a repository or an
+ * Application (a release name "--post-renderer=/bin/sh") is never read as an option. */
 static int helm_args(const struct render_opts *o, const struct engine *e, struct argv_b *a)
 {
+	if (!release_name_ok(o->release_name))
+		return gt_error("release name '%s': helm takes lowercase letters, digits, '-' and '.', starting and "
+				"ending with a letter or digit, at most %d characters (--release-name)",
+				o->release_name, HELM_MAX_RELEASE_NAME), -1;
 	argv_add(a, e->bin);
 	argv_add(a, "template");
-	argv_add(a, o->release_name);
-	argv_add(a, ".");
-	if (o->namespace) {
-		argv_add(a, "--namespace");
-		argv_add(a, o->namespace);
-	}
+	if (o->namespace)
+		argv_addf(a, "--namespace=%s", o->namespace);
 	if (!o->skip_crds)
 		argv_add(a, "--include-crds");
 	argv_add(a, "--skip-tests");
@@ -330,6 +353,9 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 		argv_addf(a, "--kube-version=%s", o->kube_version);
 	for (size_t i = 0; i < o->api_versions.n; i++)
 		argv_addf(a, "--api-versions=%s", o->api_versions.v[i]);
+	argv_add(a, "--");
+	argv_add(a, o->release_name);
+	argv_add(a, ".");
 	return a->oom ? (gt_error("out of memory"), -1) : 0;
 }
 

@@ -44,6 +44,8 @@ static const struct gt_option options[] = {
 	{ "no-cache", 0, NULL, "always run the engine" },
 	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
 	{ "max-render-size", 0, "SIZE", "largest output an engine may print (default 256M)" },
+	{ "max-tree-files", 0, "N", "with --repo: most files and directories written for an engine (default 100000)" },
+	{ "max-tree-size", 0, "SIZE", "with --repo: most bytes of files written for an engine (default 1G)" },
 	{ "output", 'o', "FORMAT", "json (JSON Lines) or yaml (default: yaml on a terminal, else json)" },
 	GT_GIT_OPTIONS,
 	GT_LIMIT_OPTIONS,
@@ -161,6 +163,14 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 		o->user_engine_config = true;
 	else if (!strcmp(n, "max-render-size"))
 		return gt_parse_size(n, arg, &o->max_output);
+	else if (!strcmp(n, "max-tree-size"))
+		return gt_parse_size(n, arg, &o->max_tree_bytes);
+	else if (!strcmp(n, "max-tree-files")) {
+		unsigned long v;
+		if (gt_parse_uint(n, arg, (unsigned long)1 << 30, &v) < 0)
+			return -1;
+		o->max_tree_files = (size_t)v;
+	}
 	else
 		return 1;
 	return 0;
@@ -416,6 +426,8 @@ struct run {
 	size_t out_len;
 	char *shown;        /* the source as messages name it */
 	char *strip;
+	char *root;         /* a local source: the directory its links and paths stay below */
+	char *root_rel;     /* the source directory below root */
 	struct file_list files;
 };
 
@@ -430,6 +442,8 @@ static void run_free(struct run *r)
 	free(r->dir_owned);
 	free(r->shown);
 	free(r->strip);
+	free(r->root);
+	free(r->root_rel);
 	file_list_free(&r->files);
 	if (r->from_repo)
 		repo_source_close(&r->src);
@@ -481,22 +495,6 @@ static int default_release_name(struct render_opts *o, struct run *r)
 	return o->release_name ? 0 : -1;
 }
 
-/* An engine may read beyond the source path (kustomize ../base, a file:// chart, values in ../):
- * then the whole repository is written out, and its root tree is the cache key. */
-static bool needs_whole_tree(const struct render_opts *o, struct run *r, enum source_type type)
-{
-	if (type == TYPE_KUSTOMIZE)
-		return true;
-	for (size_t i = 0; i < o->values.n; i++)
-		if (strstr(o->values.v[i], ".."))
-			return true;
-	for (size_t i = 0; i < o->set_file.n; i++)
-		if (strstr(o->set_file.v[i], ".."))
-			return true;
-	return repo_source_file_has(&r->src, "Chart.yaml", "file://") ||
-	       repo_source_file_has(&r->src, "requirements.yaml", "file://");
-}
-
 static void key_add_list(struct key_b *k, const char *label, const struct strv *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -532,10 +530,38 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	return 0;
 }
 
+/* Where a hostile source may point the engine: its links, and (from a repository or an Argo CD
+ * Application) its values files, must stay inside the source's root on disk. */
+static int check_source_paths(const struct render_opts *o, struct run *r)
+{
+	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
+	if (!r->from_repo && links_check_dir(root, rel) < 0)
+		return -1; /* (a repository's links were checked as they were written) */
+	if (!r->from_repo && !o->cmp)
+		return 0; /* paths the user typed on their own command line are theirs */
+	const struct strv *lists[] = { &o->values, &o->set_file };
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			char *items = strdup(lists[l]->v[i]), *save = NULL;
+			int st = items ? 0 : (gt_error("out of memory"), -1);
+			for (char *it = items ? strtok_r(items, ",", &save) : NULL; st == 0 && it; it = strtok_r(NULL, ",", &save)) {
+				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
+			}
+			free(items);
+			if (st < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* A working directory is never written to: dependencies are built in a private copy. */
 static int prepare_source(const struct render_opts *o, struct run *r)
 {
 	const struct engine_ops *ops = r->engine.ops;
+	if (check_source_paths(o, r) < 0)
+		return -1;
 	if (!ops->needs_prepare)
 		return 0;
 	int need = ops->needs_prepare(o, r->dir);
@@ -560,7 +586,11 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	struct argv_b a = { 0 };
 	char key[GIT_OID_HEXSZ + 1], what[64];
 	bool use_cache = r->from_repo && o->cache != 0;
-	bool whole = r->from_repo && needs_whole_tree(o, r, type);
+	if (r->from_repo && repo_source_plan(&r->src, o, type) < 0)
+		return -1;
+	/* What the engine reads beyond the source path (kustomize ../base, a file:// chart, values in
+	 * ../) makes the root tree the cache key. */
+	bool whole = r->from_repo && repo_source_plan_outside(&r->src);
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
 	if (r->engine.ops->locate(o, &r->engine) < 0 || engine_home_new(o, &r->engine) < 0)
 		return -1;
@@ -574,7 +604,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return hit < 0 ? -1 : 0;
 	}
 	if (r->from_repo) {
-		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 	}
@@ -603,7 +633,8 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 static int read_directory(struct render_opts *o, struct run *r, struct objects *objs)
 {
 	if (r->from_repo) {
-		if (repo_source_materialise(&r->src, false, &r->dir_owned) < 0)
+		if (repo_source_plan(&r->src, o, TYPE_DIRECTORY) < 0 ||
+		    repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 		/* names below the temp dir read as paths in the repository */
@@ -611,7 +642,8 @@ static int read_directory(struct render_opts *o, struct run *r, struct objects *
 			return r->strip = NULL, gt_error("out of memory"), -1;
 		o->strip = r->strip;
 	}
-	if (find_manifests(o, r->dir, &r->files) < 0)
+	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
+	if (find_manifests(o, r->dir, root, rel, &r->files) < 0)
 		return -1;
 	return read_all(o, &r->files, objs);
 }
@@ -643,7 +675,7 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 			type = repo_source_detect(&r->src);
 	} else {
 		r->dir = dir;
-		if (!is_directory(dir))
+		if (!is_directory(dir) || source_root_find(o, dir, &r->root, &r->root_rel) < 0)
 			return GT_EXIT_INPUT;
 		if (type == TYPE_AUTO)
 			type = detect_dir(dir);
@@ -699,7 +731,8 @@ static void opts_free(struct render_opts *o)
 int main(int argc, char **argv)
 {
 	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
-				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .namespace_objects = true };
+				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .namespace_objects = true,
+				 .max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES, .max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES };
 	struct run run = { 0 };
 	struct objects objs = { 0 };
 	int first, st = gt_parse(&command, argc, argv, &o, &first);

@@ -20,6 +20,10 @@ struct strv {
 };
 
 #define RENDER_DEFAULT_MAX_OUTPUT ((size_t)256 << 20) /* an engine's stdout; the Argo CD install is 2 MiB */
+/* What a --repo source may write for an engine: a manifest repo has hundreds of files, not 100,000. */
+#define RENDER_DEFAULT_MAX_TREE_FILES ((size_t)100000)
+#define RENDER_DEFAULT_MAX_TREE_BYTES ((size_t)1 << 30)
+#define RENDER_PATH_MAX 4096 /* a path or link target longer than Linux's PATH_MAX cannot be opened anyway */
 
 struct render_opts {
 	bool recurse;
@@ -45,6 +49,7 @@ struct render_opts {
 	bool enable_helm;
 	const char *load_restrictor;
 	size_t max_output;
+	size_t max_tree_files, max_tree_bytes; /* --max-tree-files, --max-tree-size */
 	bool user_engine_config; /* engines read the user's helm/kustomize configuration (else a private home) */
 	bool allow_empty;
 	int cache; /* -1: the default (on with --repo), 0 off, 1 on */
@@ -65,8 +70,14 @@ struct file_list {
 	size_t n, cap;
 };
 
-/* Manifest files below root (.yaml, .yml, .json), in Argo CD's order; -1 after printing. */
-int find_manifests(const struct render_opts *o, const char *root, struct file_list *out);
+/*
+ * Manifest files below dir (.yaml, .yml, .json), in Argo CD's order; dir is dir_rel below root,
+ * and a symbolic link among them that leads outside root (on disk) is an error. -1 after printing.
+ */
+int find_manifests(const struct render_opts *o, const char *dir, const char *root, const char *dir_rel,
+		   struct file_list *out);
+/* Would the directory source read the file name, at rel below the source directory? */
+bool manifest_wanted(const struct render_opts *o, const char *name, const char *rel);
 void file_list_free(struct file_list *l);
 /* gobwas/glob semantics: '*' crosses '/', {a,b} alternation. */
 bool glob_match(const char *pattern, const char *path);
@@ -144,23 +155,47 @@ char *path_join(const char *a, const char *b);
 char *cache_root_new(const struct render_opts *o);
 
 /* ---- repository sources (source.c) ---- */
+struct source_plan;
 struct repo_source {
 	struct gt_repo *repo;
 	git_oid commit;
 	char *path;       /* inside the tree, "" for the root */
 	git_oid root_tree, path_tree;
-	char *tmp;        /* materialised copy, or NULL */
+	struct source_plan *plan; /* what the engine needs of the tree (repo_source_plan) */
+	char *tmp;        /* materialised copy (the repository's root), or NULL */
 };
 /* Open, fetch and resolve --repo/--revision/--path. GT_EXIT_* (0 ok), printed. */
 int repo_source_open(struct render_opts *o, struct repo_source *s);
 void repo_source_close(struct repo_source *s);
 /* Type of the tree at the source path. */
 enum source_type repo_source_detect(struct repo_source *s);
-/* Does the file at path (relative to the source path) contain needle? */
-bool repo_source_file_has(struct repo_source *s, const char *file, const char *needle);
-/* Write the tree (whole = from the root, else the source path) into a new temp dir; the directory
+/* Is name acceptable as a file name from a tree (git's checkout rules: no "", ".", "..", "/", .git in any disguise)? Else *why. */
+bool tree_name_ok(const char *name, const char **why);
+/*
+ * What an engine of type needs of the commit: the source path (for a directory source only its
+ * manifest files), and what its kustomizations, Chart.yaml dependencies, --values/--set-file and
+ * symbolic links name, resolved in the tree; what leads outside the repository is an error.
+ * -1 after printing.
+ */
+int repo_source_plan(struct repo_source *s, const struct render_opts *o, enum source_type type);
+/* Does the plan reach outside the source path (then the render depends on the whole tree)? */
+bool repo_source_plan_outside(const struct repo_source *s);
+void source_plan_free(struct source_plan *p);
+/* Write the plan into a new temp dir (the repository's root), checked and bounded; the directory
  * the source path is at in *dir (malloc'd). -1 after printing. */
-int repo_source_materialise(struct repo_source *s, bool whole, char **dir);
+int repo_source_materialise(struct repo_source *s, const struct render_opts *o, char **dir);
+
+/* ---- links and paths on disk (links.c) ---- */
+/* Does rel (below the directory root_fd) lead, following links on disk, to somewhere below it? 1 yes, 0 no, -1 errno. */
+int path_stays_below(int root_fd, const char *rel);
+/* Every symbolic link below root/dir_rel leads to somewhere below root. -1 after printing. */
+int links_check_dir(const char *root, const char *dir_rel);
+/* The file path (relative to root/dir_rel; what: the option, for messages) is a path inside root on disk. -1 after printing. */
+int path_check_below(const char *root, const char *dir_rel, const char *path, const char *what);
+/* The root a local source's links and paths must stay below: in CMP mode the checkout Argo CD
+ * made (cwd less ARGOCD_APP_SOURCE_PATH), else the git work tree holding dir, else dir; and dir
+ * below it. -1 after printing. */
+int source_root_find(const struct render_opts *o, const char *dir, char **root, char **dir_rel);
 
 enum source_type detect_dir(const char *dir);
 
