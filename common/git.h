@@ -13,6 +13,9 @@
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
 #define GT_GIT_DEFAULT_MAX_ATTEMPTS 10 /* pushes before giving up on a busy branch */
+/* What a server may send: its ref advertisement (100,000 refs are ~6 MiB), and a fetch's pack. */
+#define GT_GIT_DEFAULT_MAX_REFS ((size_t)64 << 20)
+#define GT_GIT_DEFAULT_MAX_FETCH ((size_t)2 << 30)
 
 /* How to reach a remote. Strings are borrowed. */
 struct gt_git_opts {
@@ -23,6 +26,8 @@ struct gt_git_opts {
 	const char *ca_file;   /* PEM bundle to trust instead of the system's */
 	bool insecure;         /* --insecure-skip-tls-verify */
 	unsigned timeout;      /* seconds per network step; 0: GT_GIT_DEFAULT_TIMEOUT */
+	size_t max_refs_bytes;  /* --max-refs-size; 0: GT_GIT_DEFAULT_MAX_REFS */
+	size_t max_fetch_bytes; /* --max-fetch-size; 0: GT_GIT_DEFAULT_MAX_FETCH */
 };
 
 /* The option table entries every git-facing tool shares; put GT_GIT_OPTIONS in its table. */
@@ -30,7 +35,9 @@ struct gt_git_opts {
 	{ "cache-dir", 0, "DIR", "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)" },        \
 	{ "password-file", 0, "FILE", "read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)" }, \
 	{ "password-stdin", 0, NULL, "read the git token from standard input" },                              \
-	{ "timeout", 0, "SECONDS", "limit for each network step (default 60)" },                             \
+	{ "timeout", 0, "SECONDS", "limit for each network step or engine run (default 60)" },              \
+	{ "max-refs-size", 0, "SIZE", "largest ref advertisement (or push reply) a server may send (default 64M)" }, \
+	{ "max-fetch-size", 0, "SIZE", "most a fetch may receive (default 2G)" },                             \
 	{ "ca-file", 0, "FILE", "trust the certificates in FILE for https remotes" },                        \
 	{ "insecure-skip-tls-verify", 0, NULL, "do not verify the server's certificate (testing only)" }
 

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <git2.h>
+#include <git2/sys/stream.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -511,4 +512,14 @@ const git_tree_entry * git_tree_entry_byindex(const git_tree *tree, size_t idx)
 int git_odb_read_header(size_t *len_out, git_object_t *type_out, git_odb *db, const git_oid *id)
 {
 	return LAZY(git_odb_read_header)(len_out, type_out, db, id);
+}
+
+int git_stream_register(git_stream_t type, git_stream_registration *registration)
+{
+	return LAZY(git_stream_register)(type, registration);
+}
+
+void git_error_set_oom(void)
+{
+	LAZY(git_error_set_oom)();
 }

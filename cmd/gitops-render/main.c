@@ -684,7 +684,7 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
 	if (!(r->cache_root = cache_root_new(o)))
-		return gt_error("out of memory"), GT_EXIT_INPUT;
+		return GT_EXIT_INPUT; /* (printed) */
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
 	if (asprintf(&r->shown, "%s (%s output)", where, type_name(type)) < 0)
 		return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;

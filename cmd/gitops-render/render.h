@@ -151,7 +151,7 @@ void remove_tree(const char *path);
 /* Copy directory src into dst (which is created); -1 after printing. */
 int copy_tree(const char *src, const char *dst);
 char *path_join(const char *a, const char *b);
-/* $XDG_CACHE_HOME/gitops-tools (or --cache-dir), malloc'd. */
+/* The cache root (gt_cache_root_dup of --cache-dir), malloc'd; NULL after printing. */
 char *cache_root_new(const struct render_opts *o);
 
 /* ---- repository sources (source.c) ---- */
