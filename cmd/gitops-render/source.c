@@ -104,6 +104,12 @@ int repo_source_open(struct render_opts *o, struct repo_source *s)
 	s->path = gt_tree_path_dup(o->path);
 	if (!s->path)
 		return gt_error("out of memory"), GT_EXIT_INPUT;
+	for (const char *c = s->path; *c; c += strcspn(c, "/"), c += *c == '/') {
+		size_t n = strcspn(c, "/");
+		if ((n == 1 && *c == '.') || (n == 2 && !strncmp(c, "..", 2)) || n == 0)
+			return gt_error("--path %s: give a directory inside the repository (no empty, '.' or '..' parts)", o->path),
+			       GT_EXIT_USAGE;
+	}
 	s->repo = gt_repo_open(&o->git);
 	if (!s->repo)
 		return GT_EXIT_REMOTE;

@@ -85,7 +85,12 @@ ok "$([ ! -e "$TMP/xdg/helm" ] && [ ! -e "$TMP/tmpdir/xdg" ]; echo $?)" "'..' en
 ok "$([ ! -e "$TMP/PWNED" ]; echo $?)" "'..' entries: the plugin never ran"
 is "$(top_names)" "$before" "'..' entries: nothing new next to the temp dirs"
 
-# A name with '/' in it, and a name that is '..' holding a file
+for p in .. app/.. app/../app ../x; do
+	run gitops-render "${R[@]}" --repo "$URL" --revision dotdot --path "$p"
+	like "$RC:$ERR" "^2:.*--path .*: give a directory inside the repository" "--path $p: refused"
+done
+
+# A name with '/' in it
 SLASHED=$(blob 'written outside')
 publish slash "$(tree "040000|app|$(tree "100644|Chart.yaml|$CHART" "040000|templates|$TEMPLATES" "100644|../../../slash-escape.txt|$SLASHED")")"
 run gitops-render "${R[@]}" --repo "$URL" --revision slash --path app
@@ -198,7 +203,7 @@ run gitops-render "${R[@]}" --repo "$URL" --revision values --path apps/app -f v
 is "$RC:$OUT" "2:" "--repo -f a,b (helm splits at commas): the second is checked too"
 
 # CMP: VALUES_FILES comes from the Application
-git clone -q "$URL" "$TMP/checkout"
+git clone -q "$URL" "$TMP/checkout" 2>/dev/null # (its HEAD names no branch: a warning)
 git -C "$TMP/checkout" -c advice.detachedHead=false checkout -q origin/values
 cmp_render() {
 	(cd "$TMP/checkout/apps/app" && env ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE=web ARGOCD_APP_SOURCE_PATH=apps/app \
