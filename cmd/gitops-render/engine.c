@@ -1,12 +1,9 @@
 /* engine: running an external renderer (helm, kustomize) through common/proc: no shell, a
  * private empty home, a deadline, its stdout into memory with a bound, its stderr kept for the
  * message. */
-#define _GNU_SOURCE /* pipe2, asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include "render.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +14,6 @@
 
 #include "file.h"
 #include "proc.h"
-#include "redact.h"
 
 #define STDERR_KEEP 65536 /* the end of an engine's stderr is where its error is */
 
