@@ -1,7 +1,6 @@
 /* net: libgit2's standard stream (git2/sys/stream.h) over a non-blocking socket: every wait is a
  * poll bounded by the operation's deadline and broken off by an interrupting signal; every byte
  * received counts against the phase's cap. */
-#define _GNU_SOURCE /* getaddrinfo_a */
 #include "net.h"
 
 #include <errno.h>
@@ -123,41 +122,32 @@ static int wait_for(int fd, short events)
 	}
 }
 
-/* ---- resolving: getaddrinfo_a, so that a resolver that does not answer is bounded too ---- */
+/* ---- resolving ---- */
 
+/*
+ * getaddrinfo blocks, within the system resolver's own timeout (resolv.conf: 5 s per try by
+ * default); the deadline is checked as soon as it returns. (getaddrinfo_a would bound it by ours,
+ * but its helper threads leave glibc state that memory checkers report at exit.)
+ */
 static int resolve(const char *host, const char *port, struct addrinfo **out)
 {
-	struct gaicb *req = calloc(1, sizeof(*req));
-	struct addrinfo *hints = calloc(1, sizeof(*hints));
-	char *h = strdup(host), *p = strdup(port);
-	if (!req || !hints || !h || !p) {
-		free(req), free(hints), free(h), free(p);
-		git_error_set_oom();
+	struct addrinfo hints;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	if (stopping())
+		return -1;
+	int e = getaddrinfo(host, port, &hints, out);
+	if (e) {
+		set_error(GIT_ERROR_NET, "failed to resolve address for %s: %s", host, gai_strerror(e));
 		return -1;
 	}
-	hints->ai_socktype = SOCK_STREAM;
-	hints->ai_family = AF_UNSPEC;
-	*req = (struct gaicb){ .ar_name = h, .ar_service = p, .ar_request = hints };
-	struct gaicb *list[1] = { req };
-	int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
-	while (rc == 0 && gai_error(req) == EAI_INPROGRESS) {
-		if (stopping()) {
-			/* A lookup in progress cannot be taken back: its memory stays with it. */
-			if (gai_cancel(req) == EAI_CANCELED)
-				free(req), free(hints), free(h), free(p);
-			return -1;
-		}
-		int ms = slice_ms();
-		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-		gai_suspend((const struct gaicb *const *)list, 1, &ts);
+	if (stopping()) {
+		freeaddrinfo(*out);
+		*out = NULL;
+		return -1;
 	}
-	int e = rc ? rc : gai_error(req);
-	if (e)
-		set_error(GIT_ERROR_NET, "failed to resolve address for %s: %s", host, gai_strerror(e));
-	else
-		*out = req->ar_result;
-	free(req), free(hints), free(h), free(p);
-	return e ? -1 : 0;
+	return 0;
 }
 
 /* ---- the stream ---- */

@@ -1,6 +1,6 @@
 /* net: the sockets libgit2 talks through, with what libgit2 1.5 lacks. Registered as its standard
- * stream, so http and https alike (TLS runs on top) get a deadline on resolving, connecting,
- * every read and every write; a cap on the bytes a server may send in each phase of an operation
+ * stream, so http and https alike (TLS runs on top) get a deadline on connecting, every read
+ * and every write (name resolution is bounded by the system resolver's own timeout); a cap on the bytes a server may send in each phase of an operation
  * (its ref advertisement, then the pack); and an end on SIGINT/SIGTERM. libgit2 calls no callback
  * while it reads the ref advertisement, so this is the only place that can stop a server that
  * streams refs forever. One network operation at a time per process. */

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -295,7 +294,7 @@ static void wipe_free(char *b, size_t n)
 /* ---- running ---- */
 
 struct pump {
-	struct pollfd fd[4]; /* stdin writer, stdout, stderr, the child's pidfd */
+	struct pollfd fd[3]; /* stdin writer, stdout, stderr */
 	const char *in;
 	size_t in_len, in_off;
 	struct capture out, err;
@@ -343,6 +342,7 @@ static void reap_if_exited(struct pump *u)
 /* Until the child has exited and both its pipes have closed, or a reason to stop it. */
 static enum gt_proc_end pump_run(struct pump *u, const struct timespec *deadline)
 {
+	long nap_us = 500; /* after both pipes closed: the exit follows at once, or the child lingers */
 	for (;;) {
 		if (u->out.over)
 			return GT_PROC_TOO_LARGE;
@@ -355,9 +355,13 @@ static enum gt_proc_end pump_run(struct pump *u, const struct timespec *deadline
 		}
 		if (gt_deadline_set(deadline) && gt_seconds_left(deadline) <= 0)
 			return GT_PROC_TIMED_OUT;
-		/* Without a pidfd (an old kernel), an exit is noticed at the next slice. */
-		int ms = u->fd[3].fd < 0 && u->fd[1].fd < 0 && u->fd[2].fd < 0 ? 10 : poll_ms(deadline);
-		if (poll(u->fd, 4, ms) < 0) {
+		if (u->fd[1].fd < 0 && u->fd[2].fd < 0) {
+			struct timespec ts = { 0, nap_us * 1000 };
+			nanosleep(&ts, NULL);
+			nap_us = nap_us < 50000 ? nap_us * 2 : 50000;
+			continue;
+		}
+		if (poll(u->fd, 3, poll_ms(deadline)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return GT_PROC_FAILED;
@@ -367,10 +371,6 @@ static enum gt_proc_end pump_run(struct pump *u, const struct timespec *deadline
 		for (int i = 1; i < 3; i++)
 			if (u->fd[i].fd >= 0 && u->fd[i].revents && drain(u, i) < 0)
 				return GT_PROC_FAILED;
-		if (u->fd[3].fd >= 0 && u->fd[3].revents) {
-			close_slot(u, 3);
-			reap_if_exited(u);
-		}
 	}
 }
 
@@ -389,16 +389,6 @@ static void stop_group(struct pump *u, int sig)
 	while (!u->exited && waitpid(u->pid, &u->status, 0) < 0 && errno == EINTR)
 		;
 	u->exited = true;
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
 }
 
 static void close_pipes(int p[2])
@@ -468,7 +458,6 @@ int gt_proc_run(struct gt_proc *p, const char *what)
 	u.fd[0] = (struct pollfd){ p->in && p->in_len ? in[1] : -1, POLLOUT, 0 };
 	u.fd[1] = (struct pollfd){ out[0], POLLIN, 0 };
 	u.fd[2] = (struct pollfd){ err[0], POLLIN, 0 };
-	u.fd[3] = (struct pollfd){ u.pid > 0 ? open_pidfd(u.pid) : -1, POLLIN, 0 };
 	if (p->in && !p->in_len)
 		close(in[1]);
 	if (u.fd[0].fd >= 0)
@@ -488,7 +477,7 @@ int gt_proc_run(struct gt_proc *p, const char *what)
 	}
 	child_group = 0;
 	sigaction(SIGPIPE, &pipe_saved, NULL);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		close_slot(&u, i);
 	p->status = u.status;
 	p->out = capture_take(&u.out, &p->out_len);

@@ -206,7 +206,11 @@ run /usr/bin/time -f '%M' -o "$TMP/rss" "$BIN/gitops-render" -o json --timeout 6
 is "$RC:$OUT" "3:" "an endless ref advertisement, as fast as it comes: exit 3"
 like "$ERR" "fetch: the server sent more than 67108864 bytes \(--max-refs-size\); stopped" "stopped at --max-refs-size (64M), and said"
 RSS=$(tail -n 1 "$TMP/rss")
-ok "$([ "$RSS" -lt 524288 ]; echo $?)" "memory stays bounded (peak $RSS KiB)"
+if [ "$BIN" = "$TOP/bin" ]; then
+	ok "$([ "$RSS" -lt 524288 ]; echo $?)" "memory stays bounded (peak $RSS KiB)"
+else
+	skip "peak memory is measured on the real binary, not a wrapper (GITOPS_TEST_BIN)"
+fi
 run gitops-render -o json --max-refs-size 1M --repo "http://127.0.0.1:$FLOOD_PORT/git/x.git"
 like "$RC:$ERR" "^3:.*more than 1048576 bytes \(--max-refs-size\)" "--max-refs-size 1M: stopped there"
 run gitops-set-image --max-refs-size 1M --repo "http://127.0.0.1:$FLOOD_PORT/git/x.git" "${SI[@]}"

@@ -281,7 +281,11 @@ publish big "$(tree "040000|plain|$(tree "100644|big.bin|$BIG" "100644|cm.yaml|$
 	"040000|app|$(tree "100644|Chart.yaml|$CHART" "040000|templates|$TEMPLATES" "100644|big.bin|$BIG")")"
 run /usr/bin/time -f '%M' -o "$TMP/rss" "$BIN/gitops-render" -o json --repo "$URL" --revision big --path plain
 is "$RC:$(jq -r .metadata.name <<<"$OUT")" "0:plain" "a directory source beside a 64 MiB file it does not read: rendered" || echo "# $ERR"
-ok "$([ "$(cat "$TMP/rss")" -lt 49152 ]; echo $?)" "the 64 MiB blob is never read or written (peak $(cat "$TMP/rss") KiB)"
+if [ "$BIN" = "$TOP/bin" ]; then
+	ok "$([ "$(tail -n 1 "$TMP/rss")" -lt 49152 ]; echo $?)" "the 64 MiB blob is never read or written (peak $(tail -n 1 "$TMP/rss") KiB)"
+else
+	skip "peak memory is measured on the real binary, not a wrapper (GITOPS_TEST_BIN)"
+fi
 run gitops-render "${R[@]}" --max-tree-size 32M --repo "$URL" --revision big --path app
 is "$RC:$OUT" "2:" "a chart with a 64 MiB file and --max-tree-size 32M: exit 2"
 like "$ERR" "big.bin: the source's files are larger than 33554432 bytes in all \(--max-tree-size\)" "the size limit is named"
