@@ -1,9 +1,10 @@
 /* file: reads with a limit; writes that never leave a half-written file; the cache root. */
-#define _GNU_SOURCE /* asprintf */
+#define _GNU_SOURCE /* asprintf, nftw */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,4 +188,20 @@ char *gt_cache_root_dup(const char *dir)
 	else
 		return private_cache_dup();
 	return n < 0 ? (gt_error("out of memory"), NULL) : p;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int gt_remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
 }

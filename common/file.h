@@ -20,4 +20,7 @@ char *gt_cache_root_dup(const char *dir);
 /* mkdir -p with mode 0700 (caches and private temp dirs): 0, or -1 with errno set. */
 int gt_mkdir_p(const char *path);
 
+/* rm -rf path, never following a symbolic link; a path that is not there is fine. 0, or -1 with errno set. */
+int gt_remove_tree(const char *path);
+
 #endif

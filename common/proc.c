@@ -210,6 +210,12 @@ static void exec_child(const struct gt_proc *p, char **env, int in_fd, int out_f
 		dprintf(2, "cannot enter %s: %s\n", p->cwd, strerror(errno));
 		_exit(127);
 	}
+	if (p->fn) {
+		int rc = p->fn(p->fn_arg);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc & 0xff);
+	}
 	execvpe(p->argv[0], p->argv, env);
 	dprintf(2, "cannot run %s: %s\n", p->argv[0], strerror(errno));
 	_exit(127);

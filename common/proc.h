@@ -27,6 +27,9 @@ enum gt_proc_end {
 struct gt_proc {
 	/* what to run (borrowed) */
 	char *const *argv;        /* argv[0]: a path, or a name looked up on PATH */
+	int (*fn)(void *arg);     /* instead of argv: fn(fn_arg) in the forked child, with 0, 1 and 2 as below
+				   * and its return as the exit status (in-process work put under a deadline) */
+	void *fn_arg;
 	const char *cwd;          /* NULL: ours */
 	const char *in;           /* its standard input; NULL: /dev/null */
 	size_t in_len;

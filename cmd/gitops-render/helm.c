@@ -328,12 +328,19 @@ static bool release_name_ok(const char *name)
 
 /* Every value as --flag=value and "--" before the positionals: a value from a repository or an
  * Application (a release name "--post-renderer=/bin/sh") is never read as an option. */
+int helm_check_release_name(const char *name)
+{
+	if (release_name_ok(name))
+		return 0;
+	gt_error("release name '%s': helm takes lowercase letters, digits, '-' and '.', starting and ending with a "
+		 "letter or digit, at most %d characters (--release-name)", name, HELM_MAX_RELEASE_NAME);
+	return -1;
+}
+
 static int helm_args(const struct render_opts *o, const struct engine *e, struct argv_b *a)
 {
-	if (!release_name_ok(o->release_name))
-		return gt_error("release name '%s': helm takes lowercase letters, digits, '-' and '.', starting and "
-				"ending with a letter or digit, at most %d characters (--release-name)",
-				o->release_name, HELM_MAX_RELEASE_NAME), -1;
+	if (helm_check_release_name(o->release_name) < 0)
+		return -1;
 	argv_add(a, e->bin);
 	argv_add(a, "template");
 	if (o->namespace)

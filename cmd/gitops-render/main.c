@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "cli.h"
 #include "file.h"
@@ -19,6 +20,8 @@ static const struct gt_option options[] = {
 	{ "revision", 0, "REV", "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)" },
 	{ "path", 0, "PATH", "with --repo: the directory inside the repo (default: its root)" },
 	{ "type", 0, "TYPE", "directory, helm or kustomize (default: Chart.yaml is helm, a kustomization kustomize)" },
+	{ "engine", 0, "ENGINE", "auto, native or exec (default auto: native where it supports everything the source uses)" },
+	{ "deterministic", 0, NULL, "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)" },
 	{ "recurse", 0, NULL, "read subdirectories too (default off, as in Argo CD)" },
 	{ "include", 0, "GLOB", "only files whose path below DIR matches (repeatable; * crosses /, {a,b})" },
 	{ "exclude", 0, "GLOB", "skip files whose path below DIR matches (repeatable; wins over --include)" },
@@ -42,6 +45,7 @@ static const struct gt_option options[] = {
 	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
 	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
 	{ "no-cache", 0, NULL, "always run the engine" },
+	{ "cache-max-size", 0, "SIZE", "keep at most SIZE of render outputs, the least recently used go first (default 1G)" },
 	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
 	{ "max-render-size", 0, "SIZE", "largest output an engine may print (default 256M)" },
 	{ "max-tree-files", 0, "N", "with --repo: most files and directories written for an engine (default 100000)" },
@@ -155,6 +159,17 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 		if (strcmp(arg, "LoadRestrictionsRootOnly") && strcmp(arg, "LoadRestrictionsNone"))
 			return gt_error("--load-restrictor %s: use LoadRestrictionsRootOnly or LoadRestrictionsNone", arg), -1;
 		o->load_restrictor = arg;
+	} else if (!strcmp(n, "engine")) {
+		if (!strcmp(arg, "auto"))
+			o->engine = ENGINE_AUTO;
+		else if (!strcmp(arg, "native"))
+			o->engine = ENGINE_NATIVE;
+		else if (!strcmp(arg, "exec"))
+			o->engine = ENGINE_EXEC;
+		else
+			return gt_error("--engine %s: use auto, native or exec", arg), -1;
+	} else if (!strcmp(n, "deterministic")) {
+		o->deterministic = true;
 	} else if (!strcmp(n, "helm"))
 		o->helm = arg;
 	else if (!strcmp(n, "kustomize"))
@@ -163,6 +178,8 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 		o->user_engine_config = true;
 	else if (!strcmp(n, "max-render-size"))
 		return gt_parse_size(n, arg, &o->max_output);
+	else if (!strcmp(n, "cache-max-size"))
+		return gt_parse_size(n, arg, &o->cache_max);
 	else if (!strcmp(n, "max-tree-size"))
 		return gt_parse_size(n, arg, &o->max_tree_bytes);
 	else if (!strcmp(n, "max-tree-files")) {
@@ -581,6 +598,108 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
 }
 
+/* The native engine in a child of its own (common/proc), so that --timeout, --max-render-size and
+ * SIGINT/SIGTERM stop a template that loops as they stop helm: the output on stdout; exit 0
+ * rendered, NATIVE_UNSUPPORTED with the reason on stderr, else the messages on stderr. */
+#define NATIVE_UNSUPPORTED 3
+struct native_job {
+	const struct render_opts *o;
+	const char *dir;
+};
+
+static int native_child(void *arg)
+{
+	const struct native_job *j = arg;
+	char *out = NULL, *why = NULL;
+	size_t len = 0;
+	int st = helm_native(j->o, j->dir, &out, &len, &why);
+	if (st == 0 && fwrite(out, 1, len, stdout) != len)
+		st = -1;
+	if (st == 1)
+		fputs(why ? why : "?", stderr);
+	free(out);
+	free(why);
+	return st == 0 ? 0 : st == 1 ? NATIVE_UNSUPPORTED : GT_EXIT_INPUT;
+}
+
+/* helm_native under a deadline: as helm_native (0, 1 with *why, -1 printed). */
+static int helm_native_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why)
+{
+	struct native_job job = { o, dir };
+	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
+	struct gt_proc p = { .fn = native_child, .fn_arg = &job, .max_out = o->max_output,
+			     .deadline = gt_deadline_in(timeout) };
+	int r = gt_proc_run(&p, "helm template (native engine)");
+	int code = r == 0 && WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
+	if (p.end == GT_PROC_TIMED_OUT)
+		gt_error("helm template (native engine): did not finish within %u s (--timeout); stopped", timeout);
+	else if (p.end == GT_PROC_TOO_LARGE)
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+	else if (p.end == GT_PROC_INTERRUPTED)
+		check_interrupted();
+	else if (code == NATIVE_UNSUPPORTED)
+		*why = strdup(p.err);
+	else if (code != 0 && p.err_len)
+		fwrite(p.err, 1, p.err_len, stderr); /* its own messages, as they were printed */
+	else if (code != 0 && r == 0)
+		gt_error("helm template (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
+			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
+	if (code == 0) {
+		*out = p.out;
+		*len = p.out_len;
+		p.out = NULL;
+	}
+	gt_proc_free(&p);
+	return code == 0 ? 0 : code == NATIVE_UNSUPPORTED ? 1 : -1;
+}
+
+/* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
+static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
+{
+	char *why = NULL;
+	if (default_release_name(o, r) < 0)
+		return -1;
+	if (!(r->engine.version = strdup(HELM_NATIVE_VERSION)))
+		return gt_error("out of memory"), -1;
+	if (use_cache) {
+		if (render_key(o, r, TYPE_HELM, whole, key) < 0)
+			return -1;
+		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
+		if (hit)
+			return hit < 0 ? -1 : 0;
+	}
+	if (r->from_repo && !r->dir_owned) {
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+	}
+	/* The same checks as for helm itself: links and values paths inside the source, a release
+	 * name helm would take. */
+	if (check_source_paths(o, r) < 0 || helm_check_release_name(o->release_name) < 0)
+		return -1;
+	int need = helm_engine.needs_prepare(o, r->dir);
+	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &why);
+	if (need > 0)
+		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
+	if (st == 0 && r->out_len > o->max_output) {
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+		st = -1;
+	}
+	if (st == 0 && use_cache)
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
+	if (st == 1 && o->engine == ENGINE_NATIVE) {
+		gt_error("%s: the native helm engine does not support this chart: %s", r->shown, why ? why : "?");
+		st = -1;
+	} else if (st == 1) {
+		gt_debug("%s: the native helm engine does not support this chart, so helm renders it: %s", r->shown,
+			 why ? why : "?");
+	}
+	free(why);
+	free(r->engine.version);
+	r->engine.version = NULL;
+	return st;
+}
+
 static int run_engine(struct render_opts *o, struct run *r, enum source_type type)
 {
 	struct argv_b a = { 0 };
@@ -591,6 +710,11 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	/* What the engine reads beyond the source path (kustomize ../base, a file:// chart, values in
 	 * ../) makes the root tree the cache key. */
 	bool whole = r->from_repo && repo_source_plan_outside(&r->src);
+	if (type == TYPE_HELM && o->engine != ENGINE_EXEC) {
+		int st = run_native_helm(o, r, whole, use_cache, key);
+		if (st <= 0)
+			return st;
+	}
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
 	if (r->engine.ops->locate(o, &r->engine) < 0 || engine_home_new(o, &r->engine) < 0)
 		return -1;
@@ -603,7 +727,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 		if (hit)
 			return hit < 0 ? -1 : 0;
 	}
-	if (r->from_repo) {
+	if (r->from_repo && !r->dir_owned) {
 		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
@@ -616,7 +740,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	int st = engine_exec(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
 	argv_free(&a);
 	if (st == 0 && use_cache)
-		cache_put(r->cache_root, key, r->out, r->out_len);
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	return st;
 }
 
@@ -731,7 +855,7 @@ static void opts_free(struct render_opts *o)
 int main(int argc, char **argv)
 {
 	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
-				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .namespace_objects = true,
+				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .cache_max = RENDER_DEFAULT_CACHE_MAX, .namespace_objects = true,
 				 .max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES, .max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES };
 	struct run run = { 0 };
 	struct objects objs = { 0 };

@@ -13,6 +13,9 @@ enum tracking { TRACK_ANNOTATION = 1, TRACK_LABEL = 2, TRACK_BOTH = 3 };
 
 enum source_type { TYPE_AUTO, TYPE_DIRECTORY, TYPE_HELM, TYPE_KUSTOMIZE };
 
+/* --engine: auto (native where it supports everything the source uses, else exec), native only, exec only */
+enum render_engine { ENGINE_AUTO, ENGINE_NATIVE, ENGINE_EXEC };
+
 /* A repeatable option's values, in order; the strings are borrowed (argv or the owned pool). */
 struct strv {
 	const char **v;
@@ -20,6 +23,7 @@ struct strv {
 };
 
 #define RENDER_DEFAULT_MAX_OUTPUT ((size_t)256 << 20) /* an engine's stdout; the Argo CD install is 2 MiB */
+#define RENDER_DEFAULT_CACHE_MAX ((size_t)1 << 30) /* --cache-max-size: 1G of render outputs */
 /* What a --repo source may write for an engine: a manifest repo has hundreds of files, not 100,000. */
 #define RENDER_DEFAULT_MAX_TREE_FILES ((size_t)100000)
 #define RENDER_DEFAULT_MAX_TREE_BYTES ((size_t)1 << 30)
@@ -41,6 +45,8 @@ struct render_opts {
 	const char *repo, *revision, *path;
 	struct gt_git_opts git;
 	/* engines */
+	enum render_engine engine;
+	bool deterministic; /* native helm: a fixed sequence for rand*, uuidv4, bcrypt salts */
 	const char *helm, *kustomize; /* --helm/--kustomize: the binaries */
 	const char *release_name;
 	struct strv values, set, set_string, set_file, api_versions;
@@ -53,6 +59,7 @@ struct render_opts {
 	bool user_engine_config; /* engines read the user's helm/kustomize configuration (else a private home) */
 	bool allow_empty;
 	int cache; /* -1: the default (on with --repo), 0 off, 1 on */
+	size_t cache_max;  /* --cache-max-size: the render outputs kept, in bytes */
 	bool cmp;
 	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
@@ -139,6 +146,16 @@ void engine_free(struct engine *e);
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len);
 
+/* ---- the native Helm engine (helm_native.c, helm/) ---- */
+
+/* Render the chart in dir as `helm template` would: 0 with *out (malloc'd); 1 when the engine does
+ * not support something the chart uses (*why says what, malloc'd); -1 after printing a render error. */
+int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why);
+/* The engine's identity in the render cache. */
+#define HELM_NATIVE_VERSION "gitops-render native helm engine " GT_VERSION " (helm v3.17.3)"
+/* Is name a release name helm takes (DNS-1123, at most 53 characters)? Else -1 after printing. */
+int helm_check_release_name(const char *name);
+
 /* ---- interruption: temporary directories go also on SIGINT/SIGTERM (common/proc catches them) ---- */
 /* -1 after printing when a signal arrived (callers unwind and clean up). */
 int check_interrupted(void);
@@ -210,7 +227,8 @@ void key_add(struct key_b *k, const char *label, const char *value);
 int key_finish(struct key_b *k, char hex[GIT_OID_HEXSZ + 1]);
 /* 1 hit with *out and *len, 0 miss, -1 error (printed). */
 int cache_get(const char *cache_root, const char *key, size_t max, char **out, size_t *len);
-int cache_put(const char *cache_root, const char *key, const char *buf, size_t len);
+/* Store buf under key, then remove the least recently used outputs until they add up to at most max bytes. */
+int cache_put(const char *cache_root, const char *key, const char *buf, size_t len, size_t max);
 /* Write path atomically; a failure is only a warning (a cache is an optimisation). */
 void cache_put_file(const char *path, const char *buf, size_t len);
 

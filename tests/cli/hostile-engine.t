@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hostile-engine.t: what a chart, an overlay or an Application can make helm and kustomize do.
 # Every engine runs under --timeout and is stopped with everything it started (a helm whose child
-# ignores SIGTERM, a kustomization whose remote resource is on a server that never answers); every
+# ignores SIGTERM, a template that loops in the native engine, a kustomization whose remote
+# resource is on a server that never answers); every
 # engine runs in a private empty home, so neither a helm plugin in the user's data directory nor
 # the user's repositories file (with its password) is used, unless --user-engine-config; a release
 # name from the Application or the command line is never taken as an option (--post-renderer).
@@ -45,12 +46,23 @@ sh -c 'trap "" TERM; echo \$\$ >"$TMP/grandchild.pid"; exec sleep 300' &
 wait
 EOF
 chmod +x "$TMP/hanging-helm"
-run timeout -k 5 60 "$BIN/gitops-render" --helm "$TMP/hanging-helm" --timeout 2 -o json "$CHART"
+run timeout -k 5 60 "$BIN/gitops-render" --engine exec --helm "$TMP/hanging-helm" --timeout 2 -o json "$CHART"
 is "$RC:$OUT" "2:" "helm template that hangs, --timeout 2: exit 2, nothing on stdout"
 like "$ERR" "helm template: did not finish within 2 s \(--timeout\); stopped it and everything it started" "said"
 GRANDCHILD=$(cat "$TMP/grandchild.pid" 2>/dev/null)
 ok "$([ -n "$GRANDCHILD" ] && gone "$GRANDCHILD"; echo $?)" "its child, which ignores SIGTERM, is gone too"
 is "$(tmp_left)" 0 "no temporary file left"
+
+# The native Helm engine runs in-process code: in a child of its own, so that a template that
+# loops (8 * 10^9 iterations here) is stopped the same way
+mkdir -p "$TMP/loop-chart/templates"
+cp "$CHART/Chart.yaml" "$TMP/loop-chart/"
+printf '{{- range until 2000 }}{{- range until 2000 }}{{- range until 2000 }}{{- end }}{{- end }}{{- end }}\n' \
+	>"$TMP/loop-chart/templates/cm.yaml"
+cat "$CHART/templates/cm.yaml" >>"$TMP/loop-chart/templates/cm.yaml"
+run timeout -k 5 60 "$BIN/gitops-render" --engine native --timeout 2 -o json "$TMP/loop-chart"
+is "$RC:$OUT" "2:" "the native engine, a template that loops, --timeout 2: exit 2, nothing on stdout"
+like "$ERR" "helm template \(native engine\): did not finish within 2 s \(--timeout\)" "said"
 
 git_server_hung
 mkdir -p "$TMP/remote-overlay"
@@ -133,17 +145,19 @@ printf '#!/bin/sh\ntouch "%s/POST-RENDERED"\ncat\n' "$TMP" >"$TMP/evil-post.sh"
 chmod +x "$TMP/evil-post.sh"
 INJECT=--post-renderer=$TMP/evil-post.sh
 run env ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE=web ARGOCD_ENV_RELEASE_NAME="$INJECT" \
-	"$BIN/gitops-render" --cmp --helm "$HELM" "$CHART"
+	"$BIN/gitops-render" --cmp --engine exec --helm "$HELM" "$CHART"
 is "$RC:$OUT" "2:" "CMP: ARGOCD_ENV_RELEASE_NAME=--post-renderer=...: exit 2"
 like "$ERR" "release name '--post-renderer=.*': helm takes lowercase letters" "the release name is refused as helm refuses it"
 ok "$([ ! -e "$TMP/POST-RENDERED" ]; echo $?)" "CMP: no post-renderer ran"
 for opt in --release-name --app; do
-	run gitops-render --helm "$HELM" -o json "$opt=$INJECT" "$CHART"
+	run gitops-render --engine exec --helm "$HELM" -o json "$opt=$INJECT" "$CHART"
 	is "$RC:$OUT" "2:" "$opt=--post-renderer=...: exit 2"
 	ok "$([ ! -e "$TMP/POST-RENDERED" ]; echo $?)" "$opt: no post-renderer ran"
 done
-run env ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE="$INJECT" "$BIN/gitops-render" --cmp --helm "$HELM" "$CHART"
+run env ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE="$INJECT" "$BIN/gitops-render" --cmp --engine exec --helm "$HELM" "$CHART"
 ok "$([ ! -e "$TMP/POST-RENDERED" ]; echo $?)" "CMP: a namespace --post-renderer=... is a value, not an option"
+run gitops-render --engine native -o json --release-name="$INJECT" "$CHART"
+like "$RC:$ERR" "^2:.*release name '--post-renderer=" "the native engine refuses such a release name too"
 LONG=$(printf 'a%.0s' {1..54})
 run gitops-render --helm "$HELM" -o json --release-name "$LONG" "$CHART"
 like "$RC:$ERR" "^2:.*at most 53 characters" "a release name of 54 characters: refused, as helm does"
