@@ -1,6 +1,6 @@
 /* test_proc: the one child runner. Real children (/bin/sh): the token never reaches them, stdin
  * is fed, stdout is capped, stderr keeps its end, and at the deadline the child's whole process
- * group is gone, grandchildren included. */
+ * group is gone, grandchildren included. A function run in the child follows the same rules. */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "proc.h"
@@ -98,6 +98,36 @@ static void test_missing_program(void)
 	gt_proc_free(&p);
 }
 
+/* In-process work under the same rules: its output, its exit status, the deadline. */
+static int say_and_return(void *arg)
+{
+	printf("from %s", (const char *)arg);
+	fprintf(stderr, "why not");
+	return 3;
+}
+
+static int spin(void *arg)
+{
+	(void)arg;
+	for (volatile unsigned long i = 0;; i++)
+		;
+	return 0;
+}
+
+static void test_fn(void)
+{
+	struct gt_proc p = { .fn = say_and_return, .fn_arg = "the child" };
+	int r = gt_proc_run(&p, "fn");
+	ok(r == 0 && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 3, "a function in the child: its return is the status");
+	is_str(p.out, "from the child", "its stdout");
+	is_str(p.err, "why not", "its stderr");
+	gt_proc_free(&p);
+	struct gt_proc q = { .fn = spin, .deadline = gt_deadline_in(0.3) };
+	r = gt_proc_run(&q, "spin");
+	ok(r == -1 && q.end == GT_PROC_TIMED_OUT, "a function that never returns: stopped at the deadline");
+	gt_proc_free(&q);
+}
+
 static void test_deadlines(void)
 {
 	struct timespec none = { 0, 0 }, soon = gt_deadline_in(1), later = gt_deadline_in(100);
@@ -128,6 +158,7 @@ int main(void)
 	test_caps();
 	test_deadline_kills_group();
 	test_missing_program();
+	test_fn();
 	test_deadlines();
 	test_redact();
 	char cmd[128];
