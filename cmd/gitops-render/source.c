@@ -628,7 +628,7 @@ static int plan_tree(struct planner *pl, const git_oid *id, const char *rel, boo
 /* Helm's values and set-file paths: files relative to the chart, inside the repository. */
 static int plan_values(struct planner *pl)
 {
-	const struct strv *lists[] = { &pl->o->values, &pl->o->set_file };
+	const struct gt_strvec *lists[] = { &pl->o->values, &pl->o->set_file };
 	for (size_t l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			char *items = strdup(lists[l]->v[i]), *save = NULL;
@@ -707,7 +707,7 @@ struct writer {
 	const struct render_opts *o;
 	git_odb *odb;
 	size_t files, bytes;
-	struct strv links; /* paths of the links written (owned), checked on disk afterwards */
+	struct gt_strvec links; /* paths of the links written (owned), checked on disk afterwards */
 };
 
 static int count_entry(struct writer *w)
@@ -764,10 +764,10 @@ static int write_blob(struct writer *w, int dirfd, const git_tree_entry *e, cons
 		int r = target && kept && symlinkat(target, dirfd, git_tree_entry_name(e)) == 0 ? 0 : -1;
 		if (r < 0 && target)
 			gt_error("%s: cannot create: %s", rel, kept ? strerror(errno) : "out of memory");
-		if (r == 0 && strv_push(&w->links, kept) == 0)
+		if (r == 0 && gt_strvec_push(&w->links, kept) == 0)
 			kept = NULL;
-		else
-			r = -1;
+		else if (r == 0)
+			r = (gt_error("out of memory"), -1);
 		free(kept);
 		free(target);
 		return r;
@@ -938,7 +938,7 @@ int repo_source_materialise(struct repo_source *s, const struct render_opts *o, 
 		r = (gt_error("%s: cannot create: %s", at ? at : s->tmp, strerror(errno)), -1);
 	for (size_t i = 0; i < w.links.n; i++)
 		free((char *)w.links.v[i]);
-	free(w.links.v);
+	gt_strvec_release(&w.links);
 	git_tree_free(root);
 	git_commit_free(c);
 	git_odb_free(w.odb);
