@@ -338,3 +338,38 @@ json_t *gt_revision_record_new(const struct gt_revision *r)
 		failed = json_object_set(rec, "previous", r->previous) < 0;
 	return built(rec, failed);
 }
+
+/* ---- CacheEntry, CacheUsage ---- */
+
+json_t *gt_cache_entry_record_new(const struct gt_cache_entry_record *e)
+{
+	json_t *rec = gt_record_new("CacheEntry");
+	int failed = !rec;
+	failed = failed || set_str(rec, "type", e->type ? e->type : "") < 0;
+	failed = failed || set_str(rec, "name", e->name ? e->name : "") < 0;
+	failed = failed || set_str(rec, "path", e->path ? e->path : "") < 0;
+	failed = failed || json_object_set_new(rec, "bytes", json_integer((json_int_t)e->bytes)) < 0;
+	failed = failed || set_str(rec, "lastUsed", e->last_used ? e->last_used : "") < 0;
+	failed = failed || set_str(rec, "status", e->status) < 0;
+	return built(rec, failed);
+}
+
+json_t *gt_cache_usage_record_new(const char *root, const struct gt_cache_usage_type *types, size_t n, size_t entries,
+				  unsigned long long bytes)
+{
+	json_t *rec = gt_record_new("CacheUsage"), *by_type = json_object();
+	int failed = !rec || !by_type;
+	for (size_t i = 0; !failed && i < n; i++)
+		failed = json_object_set_new(by_type, types[i].type,
+					     json_pack("{s:I,s:I}", "entries", (json_int_t)types[i].entries, "bytes",
+						       (json_int_t)types[i].bytes)) < 0;
+	failed = failed || set_str(rec, "root", root ? root : "") < 0;
+	if (!failed) {
+		failed = json_object_set_new(rec, "types", by_type) < 0; /* taken, also on failure */
+		by_type = NULL;
+	}
+	failed = failed || json_object_set_new(rec, "entries", json_integer((json_int_t)entries)) < 0;
+	failed = failed || json_object_set_new(rec, "bytes", json_integer((json_int_t)bytes)) < 0;
+	json_decref(by_type);
+	return built(rec, failed);
+}

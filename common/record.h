@@ -1,6 +1,6 @@
 /*
- * record: the tools' own records ("apiVersion": "gitops/v1"): Change, Result, Health, Commit and
- * Revision, each written and read here and nowhere else, with one field vocabulary across kinds
+ * record: the tools' own records ("apiVersion": "gitops/v1"): Change, Result, Health, Commit,
+ * Revision, CacheEntry and CacheUsage, each written and read here and nowhere else, with one field vocabulary across kinds
  * (docs/man/gitops-tools.7, STREAMS, Records): ref is the object a record is about, action what a change
  * does to it, status what the tool did (ok, failed, pushed, held, ...), health how the object runs
  * (Healthy, Degraded, ...), message a line for people. Readers take the names older versions
@@ -147,5 +147,29 @@ struct gt_revision {
 
 /* The Revision record of r. New reference; NULL when out of memory. */
 json_t *gt_revision_record_new(const struct gt_revision *r);
+
+/* ---- CacheEntry, CacheUsage: gitops-cache ---- */
+
+struct gt_cache_entry_record {
+	const char *type;      /* git, helm, render, ... (gt_cache_kind_name) */
+	const char *name, *path;
+	unsigned long long bytes;
+	const char *last_used; /* UTC, 2006-01-02T15:04:05Z */
+	const char *status;    /* what prune or clear did (removed, in use, planned); NULL for ls (left out) */
+};
+
+/* The CacheEntry record of e. New reference; NULL when out of memory. */
+json_t *gt_cache_entry_record_new(const struct gt_cache_entry_record *e);
+
+/* One type's share of the cache in a CacheUsage record. */
+struct gt_cache_usage_type {
+	const char *type;
+	size_t entries;
+	unsigned long long bytes;
+};
+
+/* {kind CacheUsage, root, types {TYPE: {entries, bytes}}, entries, bytes}: the n types given and the whole cache. New reference; NULL when out of memory. */
+json_t *gt_cache_usage_record_new(const char *root, const struct gt_cache_usage_type *types, size_t n, size_t entries,
+				  unsigned long long bytes);
 
 #endif

@@ -242,6 +242,34 @@ static void test_revision(void)
 	json_decref(previous);
 }
 
+static void test_cache(void)
+{
+	struct gt_cache_entry_record e = { .type = "git", .name = "https://example.com/r.git", .path = "/c/git/ab",
+					   .bytes = 5000000000ULL, .last_used = "2026-01-02T03:04:05Z" };
+	json_t *rec = through_a_pipe(gt_cache_entry_record_new(&e));
+	char *t = text_of(rec);
+	is_str(t,
+	       "{\"apiVersion\":\"gitops/v1\",\"kind\":\"CacheEntry\",\"type\":\"git\",\"name\":\"https://example.com/r.git\","
+	       "\"path\":\"/c/git/ab\",\"bytes\":5000000000,\"lastUsed\":\"2026-01-02T03:04:05Z\"}",
+	       "CacheEntry: ls has no status; bytes past 32 bits");
+	free(t);
+	json_decref(rec);
+	e.status = "in use";
+	rec = gt_cache_entry_record_new(&e);
+	is_str(json_string_value(json_object_get(rec, "status")), "in use", "CacheEntry: what prune or clear did is its status");
+	json_decref(rec);
+
+	struct gt_cache_usage_type types[] = { { "git", 2, 300 }, { "render", 1, 40 } };
+	rec = through_a_pipe(gt_cache_usage_record_new("/c", types, 2, 3, 340));
+	t = text_of(rec);
+	is_str(t,
+	       "{\"apiVersion\":\"gitops/v1\",\"kind\":\"CacheUsage\",\"root\":\"/c\",\"types\":{\"git\":{\"entries\":2,"
+	       "\"bytes\":300},\"render\":{\"entries\":1,\"bytes\":40}},\"entries\":3,\"bytes\":340}",
+	       "CacheUsage: per type and in all");
+	free(t);
+	json_decref(rec);
+}
+
 int main(void)
 {
 	test_envelope();
@@ -252,5 +280,6 @@ int main(void)
 	test_health();
 	test_commit();
 	test_revision();
+	test_cache();
 	return tap_done();
 }
