@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
+#include "file.h"
 #include "limits.h"
 #include "yaml.h"
 
@@ -108,6 +110,15 @@ static size_t parent_len(const char *path, size_t len)
 	while (len > 0 && path[len - 1] != '/')
 		len--;
 	return len > 0 ? len - 1 : 0;
+}
+
+int gt_hold_read_disk(void *ctx, const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return gt_error("%s: a hold must be a file, not a symbolic link; refusing to decide whether the file is held",
+				path), -1;
+	return gt_file_read(path, *(const size_t *)ctx, buf, len);
 }
 
 int gt_hold_find(const char *file, gt_hold_read_fn read, void *ctx, struct gt_hold *out)

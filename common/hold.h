@@ -48,6 +48,13 @@ int gt_hold_parse(const char *buf, size_t len, const char *path, struct gt_hold 
 typedef int (*gt_hold_read_fn)(void *ctx, const char *path, char **buf, size_t *len);
 
 /*
+ * A gt_hold_read_fn for holds on disk; ctx points to the size_t limit of a file's bytes. A hold
+ * that is a symbolic link is an error (-1, printed): it would be followed to someone else's file
+ * or, dangling, read as no hold.
+ */
+int gt_hold_read_disk(void *ctx, const char *path, char **buf, size_t *len);
+
+/*
  * The hold over file: the nearest .gitops-hold in file's directory or one above it, up to the
  * top. 1 held (*out filled; gt_hold_clear it), 0 not held, -1 after printing.
  */

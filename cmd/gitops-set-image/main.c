@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "file.h"
 #include "git.h"
@@ -130,17 +129,6 @@ static int read_at_tip(void *ctx, const char *path, char **buf, size_t *len)
 {
 	struct tip_reader *t = ctx;
 	return gt_repo_read_file(t->r, t->tip, path, buf, len);
-}
-
-/* A hold on disk is a file: a link would be followed to someone else's file, or (dangling) read as "not held". */
-static int read_on_disk(void *ctx, const char *path, char **buf, size_t *len)
-{
-	const struct setimage_opts *o = ctx;
-	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		return gt_error("%s: a hold must be a file, not a symbolic link; refusing to decide whether the file is held",
-				path), -1;
-	return gt_file_read(path, o->lim.max_doc_bytes, buf, len);
 }
 
 static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan)
@@ -301,7 +289,7 @@ static int run_local(struct setimage_opts *o)
 	if (rd != 0)
 		return GT_EXIT_INPUT;
 	struct gt_hold held;
-	int hold = hold_check(o, read_on_disk, o, &held);
+	int hold = hold_check(o, gt_hold_read_disk, &o->lim.max_doc_bytes, &held);
 	int st = hold == HOLD_FREE ? apply_edits(o, o->file, buf, len, &out, &out_len)
 	       : hold == HOLD_REFUSED ? EDIT_REFUSED
 	       : hold == HOLD_SKIP ? 0 : -1;

@@ -1,9 +1,12 @@
 /* test_hold: the .gitops-hold file written, read back, and found up the directory tree. */
 #include "hold.h"
+#include "capture.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A repository's files, as the reader sees them: path -> content; reads of "err" fail. */
 struct files {
@@ -146,11 +149,49 @@ static void test_find(void)
 	is_int(gt_hold_find("err/values.yaml", read_fake, &nested, &h), -1, "find: a read error is an error, not 'not held'");
 }
 
+/* On disk: a hold is a file; a link to one, or a dangling link, is an error, never "not held". */
+static void test_read_disk(void)
+{
+	char dir[256], path[300], link[300], dangling[300], *buf = NULL;
+	size_t len = 0, max = 1024;
+	snprintf(dir, sizeof(dir), "%s/test_hold.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir)) {
+		ok(0, "read_disk: a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, GT_HOLD_FILE);
+	snprintf(link, sizeof(link), "%s/linked", dir);
+	snprintf(dangling, sizeof(dangling), "%s/dangling", dir);
+	is_int(gt_hold_read_disk(&max, path, &buf, &len), 1, "read_disk: no file, no hold");
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("reason: canary\n", f);
+		fclose(f);
+	}
+	ok(gt_hold_read_disk(&max, path, &buf, &len) == 0 && len == 15, "read_disk: a file is read");
+	free(buf);
+	buf = NULL;
+	ok(symlink(path, link) == 0 && symlink("nowhere", dangling) == 0, "read_disk: links made");
+	struct capture c;
+	capture_start(&c);
+	int st = gt_hold_read_disk(&max, link, &buf, &len), st2 = gt_hold_read_disk(&max, dangling, &buf, &len);
+	char *err = capture_end(&c);
+	is_int(st, -1, "read_disk: a link to a hold is refused");
+	is_int(st2, -1, "read_disk: a dangling link is refused, not read as no hold");
+	ok(err && strstr(err, "not a symbolic link"), "read_disk: and says why");
+	free(err);
+	unlink(link);
+	unlink(dangling);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_path();
 	test_write_read();
 	test_read_what_people_write();
 	test_find();
+	test_read_disk();
 	return tap_done();
 }
