@@ -50,9 +50,9 @@ ok "$([ "$n_native" -ge 100 ] && [ "$(ls "$CORPUS" | wc -l)" -gt 50 ]; echo $?)"
 	"the corpus: more than 50 charts, $n_native cases rendered natively, $n_fallback left to helm"
 
 # --engine native refuses what it cannot do: exit 2, naming the construct, the file and the line
-run gitops-render --engine native --helm "$HELM" "$CORPUS/unsupported-date"
+run gitops-render --engine native --helm "$HELM" "$CORPUS/unsupported-toml"
 is "$RC:$OUT" "2:" "--engine native on an unsupported function: exit 2, nothing on stdout"
-like "$ERR" "does not support this chart: unsupported-date/templates/cm.yaml:6:[0-9]+: the function now" \
+like "$ERR" "does not support this chart: unsupported-toml/templates/cm.yaml:6:[0-9]+: the function toToml" \
 	"--engine native: the construct, the file and the line"
 # a render error the native engine words as helm does: exit 2 without helm
 run env PATH=/nonexistent "$BIN/gitops-render" --engine native "$CORPUS/fail-required"

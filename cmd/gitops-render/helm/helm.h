@@ -101,6 +101,7 @@ struct hobj {
 	size_t n;
 	struct hfield *f;
 	const char *stringer; /* a String() result for %v, or NULL */
+	const char *json_str; /* MarshalJSON gives this string (time.Time), or NULL */
 };
 
 #define HV_NIL_V ((struct hv){ .k = HV_NIL })
