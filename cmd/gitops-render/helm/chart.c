@@ -630,9 +630,19 @@ static bool check_deps(json_t *deps)
 		json_t *en = json_object_get(d, "enabled");
 		if (en && !json_is_null(en) && !json_is_boolean(en))
 			return false;
-		json_t *iv = json_object_get(d, "import-values");
-		if (iv && !json_is_null(iv) && (!json_is_array(iv) || json_array_size(iv)))
-			return false; /* import-values: left to helm */
+		/* import-values: names (exports.NAME) or {child, parent} maps of strings; helm panics on
+		 * a map without them */
+		json_t *iv = json_object_get(d, "import-values"), *item;
+		size_t k2;
+		if (iv && !json_is_null(iv) && !json_is_array(iv))
+			return false;
+		json_array_foreach(iv, k2, item) {
+			if (json_is_object(item) && (!json_is_string(json_object_get(item, "child")) ||
+						     !json_is_string(json_object_get(item, "parent"))))
+				return false;
+			if (!json_is_object(item) && !json_is_string(item))
+				return false;
+		}
 	}
 	return true;
 }

@@ -798,7 +798,54 @@ static int process_enabled(struct chart *c, struct hv v, const char *path, struc
 	return 0;
 }
 
-/* processImportValues with merge: a chart with dependencies gets its defaults merged with theirs */
+/* Values.Table: the map at a dotted path of maps, or NULL */
+static struct hv *table_at(struct hv *v, const char *path)
+{
+	char *dup = strdup(path);
+	struct hv *cur = v;
+	if (!dup)
+		return NULL;
+	/* strings.Split keeps empty parts: "a..b" looks up "" */
+	for (char *part = dup, *dot;; part = dot + 1) {
+		dot = strchr(part, '.');
+		if (dot)
+			*dot = '\0';
+		struct hv *next = cur->k == HV_MAP ? hmap_find(cur->u.m, part, strlen(part)) : NULL;
+		if (!next || next->k != HV_MAP) {
+			cur = NULL;
+			break;
+		}
+		cur = next;
+		if (!dot)
+			break;
+	}
+	free(dup);
+	return cur;
+}
+
+/* pathToMap: {a: {b: data}} for "a.b", data itself for "." (a new reference) */
+static struct hv path_to_map(const char *path, struct hv data)
+{
+	if (!strcmp(path, "."))
+		return hv_ref(data);
+	struct hv cur = hv_ref(data);
+	const char *end = path + strlen(path);
+	for (const char *p = end;;) {
+		const char *start = p;
+		while (start > path && start[-1] != '.')
+			start--;
+		struct hv m = hv_map();
+		hmap_set(m.u.m, start, (size_t)(p - start), cur);
+		cur = m;
+		if (start == path)
+			break;
+		p = start - 1;
+	}
+	return cur;
+}
+
+/* processImportValues with merge: a chart with dependencies gets its defaults merged with theirs,
+ * then what its import-values name is copied up from them under the chart's own values */
 static int process_import(struct chart *c, struct herr *e)
 {
 	for (size_t k = 0; k < c->n_sub; k++)
@@ -806,9 +853,43 @@ static int process_import(struct chart *c, struct herr *e)
 			return -1;
 	if (!c->deps)
 		return 0;
-	struct hv merged = coalesce_copy(c, HV_NIL_V, true, e);
-	if (merged.k != HV_MAP)
+	struct hv cvals = coalesce_copy(c, HV_NIL_V, true, e);
+	if (cvals.k != HV_MAP)
 		return -1;
+	struct hv b = hv_map();
+	json_t *r, *item;
+	size_t i, k;
+	json_array_foreach(c->deps, i, r) {
+		json_t *iv = json_object_get(r, "import-values");
+		json_array_foreach(iv, k, item) {
+			const char *child = json_is_object(item) ? json_string_value(json_object_get(item, "child")) : NULL;
+			const char *parent = json_is_object(item) ? json_string_value(json_object_get(item, "parent")) : ".";
+			char *full = NULL;
+			if (json_is_string(item) ? asprintf(&full, "%s.exports.%s", jstr(r, "name"), json_string_value(item)) < 0
+						 : asprintf(&full, "%s.%s", jstr(r, "name"), child) < 0) {
+				hv_unref(cvals);
+				hv_unref(b);
+				return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
+			}
+			struct hv *t = table_at(&cvals, full);
+			free(full);
+			if (!t)
+				continue; /* helm: "ImportValues missing table" (a warning) */
+			/* MergeTables(b, ...): b keeps what it has; the tables are shared, as in helm */
+			struct hv add = path_to_map(parent, *t);
+			if (add.k == HV_MAP)
+				coalesce_tables(b.u.m, add.u.m, true);
+			hv_unref(add);
+		}
+	}
+	struct hv merged = hv_deep_copy(cvals);
+	hv_unref(cvals);
+	if (merged.k != HV_MAP) {
+		hv_unref(b);
+		return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
+	}
+	coalesce_tables(merged.u.m, b.u.m, true);
+	hv_unref(b);
 	hv_unref(c->values);
 	c->values = merged;
 	return 0;
