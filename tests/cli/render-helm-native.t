@@ -15,7 +15,9 @@ export HELM_CONFIG_HOME=$TMP/helm/config HELM_CACHE_HOME=$TMP/helm/cache HELM_DA
 unset HELM_NAMESPACE GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN
 mkdir -p "$HOME"
 
-errors() { grep -o 'Error: .*' "$1" | grep -v '^Error: $' ; }
+# helm's error as gitops-render passes it on: every line of it (Error: ..., and the --debug hint helm adds
+# to an error of the render)
+errors() { grep -o 'helm: .*' "$1" | grep -v '^helm: Error: $' ; }
 # the shape of an object stream: kinds, names and key paths, not values
 shape() { jq -c '[.kind, .metadata.name, ([paths(scalars)] | map(map(tostring) | join(".")))]' "$1"; }
 

@@ -388,6 +388,36 @@ static void helm_exec_error(struct herr *e)
 	e->confident = true;
 }
 
+/* helm's cleanupParseError: "parse error at (NAME:LINE): MSG", MSG the text after the last ": ".
+ * Confident for the parse errors whose wording and line this parser shares with text/template
+ * (checked against helm 3.17.3 case by case); the others stay helm's to word. */
+static void helm_parse_error(struct herr *e)
+{
+	static const char *const known[] = { "function \"", "undefined variable \"", "unexpected EOF",
+		"unexpected {{end}}", "unexpected {{else}}", "unclosed action", "missing value for ",
+		"unterminated quoted string", "unterminated raw quoted string", "unclosed left paren",
+		"unexpected right paren", "unclosed comment", "comment ends before closing delimiter" };
+	const char *m = e->msg;
+	if (strncmp(m, "template: ", 10))
+		return;
+	const char *loc = m + 10, *colon = strstr(loc, ": ");
+	if (!colon)
+		return;
+	const char *last = colon + 2;
+	for (const char *p = last; (p = strstr(p, ": ")); p += 2)
+		last = p + 2;
+	bool sure = false;
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		sure = sure || !strncmp(colon + 2, known[i], strlen(known[i]));
+	char buf[sizeof(e->msg)];
+	snprintf(buf, sizeof(buf), "parse error at (%.*s): %s", (int)(colon - loc), loc, last);
+	snprintf(e->msg, sizeof(e->msg), "%s", buf);
+	if (!sure)
+		e->kind = HERR_UNSUPPORTED;
+	else
+		e->confident = true;
+}
+
 static int render_templates(struct jobs *jobs, struct render_ctx *rc, struct herr *e)
 {
 	struct tmpl_set *set = tset_new();
@@ -399,10 +429,8 @@ static int render_templates(struct jobs *jobs, struct render_ctx *rc, struct her
 	for (size_t i = 0; r == 0 && i < jobs->n; i++)
 		if (tset_parse(set, jobs->v[i].name, jobs->v[i].f->data, jobs->v[i].f->len, e) < 0) {
 			r = -1;
-			if (e->kind == HERR_TEMPLATE) {
-				/* parse errors: helm's message wording differs; helm says it */
-				e->kind = HERR_UNSUPPORTED;
-			}
+			if (e->kind == HERR_TEMPLATE)
+				helm_parse_error(e);
 		}
 	struct exec x = { .set = set, .rc = rc, .err = e };
 	for (size_t i = 0; r == 0 && i < jobs->n; i++) {
@@ -750,6 +778,16 @@ static bool deps_present(const struct chart *c, struct herr *e)
 	return true;
 }
 
+/* helm template adds this to an error of the render (rel != nil in cmd/helm/template.go): the
+ * templates, the manifests' YAML, the kubeVersion check; not to a values or schema error */
+static void render_phase_error(struct herr *e)
+{
+	static const char hint[] = "\n\nUse --debug flag to render out invalid YAML";
+	size_t n = strlen(e->msg);
+	if (e->kind == HERR_TEMPLATE && n + sizeof(hint) <= sizeof(e->msg))
+		memcpy(e->msg + n, hint, sizeof(hint));
+}
+
 static int validate_schemas(const struct chart *c, struct hv values, struct buf *msg, struct herr *e)
 {
 	int bad = 0;
@@ -822,12 +860,15 @@ int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *
 		if (!ok) {
 			herr_set(e, HERR_TEMPLATE, true, "chart requires kubeVersion: %s which is incompatible with Kubernetes %s",
 				 want, kv);
+			render_phase_error(e);
 			goto out;
 		}
 	}
 	root_ctx = collect(c, vals, &rc, &jobs, e);
-	if (root_ctx.k != HV_MAP || render_templates(&jobs, &rc, e) < 0 || assemble(&jobs, c, o, &b, e) < 0)
+	if (root_ctx.k != HV_MAP || render_templates(&jobs, &rc, e) < 0 || assemble(&jobs, c, o, &b, e) < 0) {
+		render_phase_error(e);
 		goto out;
+	}
 	*out = buf_take(&b, len);
 	r = *out ? 0 : nomem(e);
 out:
