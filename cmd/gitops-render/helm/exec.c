@@ -374,7 +374,7 @@ static int eval_arg(struct exec *x, struct hv dot, enum ptype t, struct node *n,
 		struct hv base;
 		if (eval_arg(x, dot, P_ANY, n->chain_of, &base) < 0)
 			return -1;
-		x->node = n;
+		/* evalFieldChain says where the receiver's evaluation left off, as Go does */
 		int r = eval_field_chain(x, dot, base, n, n->u.field.ident, n->u.field.n, NULL, 0, NULL, &v);
 		hv_unref(base);
 		if (r < 0)
@@ -615,7 +615,6 @@ static int eval_command(struct exec *x, struct node *cmd, struct hv dot, struct 
 		struct hv base;
 		if (eval_arg(x, dot, P_ANY, first->chain_of, &base) < 0)
 			return -1;
-		x->node = first;
 		int r = eval_field_chain(x, dot, base, first, first->u.field.ident, first->u.field.n, cmd->u.list.v,
 					 cmd->u.list.n, final, out);
 		hv_unref(base);

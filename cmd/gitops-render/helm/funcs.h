@@ -78,6 +78,7 @@ FN(fn_mustdatemodify); FN(fn_ago); FN(fn_duration); FN(fn_durationround); FN(fn_
 FN(fn_unixepoch);
 
 /* funcs_semver.c */
-FN(fn_semvercompare); FN(fn_semver);
+FN(fn_semvercompare); FN(fn_semver); FN(m_semver_major); FN(m_semver_minor); FN(m_semver_patch);
+FN(m_semver_prerelease); FN(m_semver_metadata); FN(m_semver_original); FN(m_semver_string);
 
 #endif

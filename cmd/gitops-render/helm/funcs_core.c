@@ -1229,6 +1229,33 @@ static const struct hfunc kubeversion_methods[] = {
 	F("String", m_kubeversion_string, 0, 0, 0, 0),
 };
 
+static const struct hfunc semver_methods[] = {
+	F("Compare", NULL, 1, 0, 0, A),
+	F("Equal", NULL, 1, 0, 0, A),
+	F("GreaterThan", NULL, 1, 0, 0, A),
+	F("GreaterThanEqual", NULL, 1, 0, 0, A),
+	F("IncMajor", NULL, 0, 0, 0, 0),
+	F("IncMinor", NULL, 0, 0, 0, 0),
+	F("IncPatch", NULL, 0, 0, 0, 0),
+	F("LessThan", NULL, 1, 0, 0, A),
+	F("LessThanEqual", NULL, 1, 0, 0, A),
+	F("Major", m_semver_major, 0, 0, 0, 0),
+	F("MarshalJSON", NULL, 0, 0, 1, 0),
+	F("MarshalText", NULL, 0, 0, 1, 0),
+	F("Metadata", m_semver_metadata, 0, 0, 0, 0),
+	F("Minor", m_semver_minor, 0, 0, 0, 0),
+	F("Original", m_semver_original, 0, 0, 0, 0),
+	F("Patch", m_semver_patch, 0, 0, 0, 0),
+	F("Prerelease", m_semver_prerelease, 0, 0, 0, 0),
+	F("Scan", NULL, 1, 0, 1, A),
+	F("SetMetadata", NULL, 1, 0, 1, S),
+	F("SetPrerelease", NULL, 1, 0, 1, S),
+	F("String", m_semver_string, 0, 0, 0, 0),
+	F("UnmarshalJSON", NULL, 1, 0, 1, A),
+	F("UnmarshalText", NULL, 1, 0, 1, A),
+	F("Value", NULL, 0, 0, 1, 0),
+};
+
 static const struct hfunc *find_method(const struct hfunc *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1249,5 +1276,7 @@ const struct hfunc *method_lookup(struct hv recv, const char *name)
 		return find_method(versionset_methods, 1, name);
 	if (recv.k == HV_OBJ && !strcmp(recv.u.o->type, "chartutil.KubeVersion"))
 		return find_method(kubeversion_methods, 2, name);
+	if (recv.k == HV_OBJ && !strcmp(recv.u.o->type, "*semver.Version"))
+		return find_method(semver_methods, sizeof(semver_methods) / sizeof(*semver_methods), name);
 	return NULL;
 }

@@ -1057,12 +1057,12 @@ static struct hv time_value(struct exec *x, const struct gtime *t)
 		oom(x);
 		return HV_NIL_V;
 	}
-	o->f[0] = (struct hfield){ "wall", NULL, false, hv_int64(t->sec) };
-	o->f[1] = (struct hfield){ "nsec", NULL, false, hv_int64(t->nsec) };
-	o->f[2] = (struct hfield){ "loc", NULL, false, hv_str(loc_field(t, lb, sizeof(lb))) };
-	o->f[3] = (struct hfield){ "mono", NULL, false, hv_int64(t->has_mono ? t->mono : -1) };
-	o->f[4] = (struct hfield){ "string", NULL, false, hv_strn(s.p ? s.p : "", s.n) };
-	o->f[5] = (struct hfield){ "json", NULL, false, hv_strn(j.p ? j.p : "", j.n) };
+	o->f[0] = (struct hfield){ " wall", NULL, false, hv_int64(t->sec) };
+	o->f[1] = (struct hfield){ " nsec", NULL, false, hv_int64(t->nsec) };
+	o->f[2] = (struct hfield){ " loc", NULL, false, hv_str(loc_field(t, lb, sizeof(lb))) };
+	o->f[3] = (struct hfield){ " mono", NULL, false, hv_int64(t->has_mono ? t->mono : -1) };
+	o->f[4] = (struct hfield){ " string", NULL, false, hv_strn(s.p ? s.p : "", s.n) };
+	o->f[5] = (struct hfield){ " json", NULL, false, hv_strn(j.p ? j.p : "", j.n) };
 	buf_free(&s);
 	buf_free(&j);
 	for (int i = 0; i < 6; i++)

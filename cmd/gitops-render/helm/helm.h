@@ -172,6 +172,8 @@ void buf_free(struct buf *b);
 /* fmt %v of v into b (top: a template's {{ }} printing, where nil is "<no value>"). 0, or -1 when
  * the value has no faithful form here (an address). */
 int fmt_value(struct buf *b, struct hv v, bool top);
+/* fmt_value where a pointer may print as some address (Go's differs from run to run): for dict keys */
+int fmt_value_any_address(struct buf *b, struct hv v, bool top);
 /* strconv.FormatFloat(f, 'g', -1, 64) */
 void fmt_float_g(char *out, size_t size, double f);
 /* fmt.Sprint(args...) and Sprintln; -1 as fmt_value. */

@@ -820,6 +820,12 @@ int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *
 	struct chart *c = chart_load_dir(dir, e);
 	if (!c)
 		return -1;
+	/* cmd/helm's checkIfInstallable, before anything else */
+	const char *ctype = json_string_value(json_object_get(c->meta, "type"));
+	if (ctype && *ctype && strcmp(ctype, "application")) {
+		herr_set(e, HERR_TEMPLATE, true, "%s charts are not installable", ctype);
+		goto out;
+	}
 	if (!deps_present(c, e))
 		goto out;
 	if (kube_version(o->kube_version, kv, sizeof(kv), major, minor) < 0) {
