@@ -11,6 +11,7 @@
 #include "file.h"
 #include "obj.h"
 #include "render.h"
+#include "helm/helm.h"
 #include "stream.h"
 
 static const struct gt_option options[] = {
@@ -426,10 +427,12 @@ struct run {
 	char *shown;        /* the source as messages name it */
 	char *strip;
 	struct file_list files;
+	struct helm_docs docs; /* the native Helm engine's parsed documents of out (usable or not) */
 };
 
 static void run_free(struct run *r)
 {
+	helm_docs_free(&r->docs);
 	free(r->out);
 	engine_free(&r->engine);
 	free(r->cache_root);
@@ -585,7 +588,7 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 		r->dir = r->dir_owned;
 	}
 	int need = helm_engine.needs_prepare(o, r->dir);
-	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &why);
+	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &r->docs, &why);
 	if (need > 0)
 		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
 	if (st == 0 && r->out_len > o->max_output) {
@@ -649,11 +652,31 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 
 static int read_engine_output(const struct render_opts *o, struct run *r, struct objects *objs)
 {
-	struct gt_stream *s = gt_stream_open_mem(r->out, r->out_len, r->shown, &o->lim);
+	/* the native Helm engine parsed its template documents already: only the text before them
+	 * (crds/ files) is read here, the rest taken as parsed */
+	/* the engine read them with the default limits: other limits, the text is read whole */
+	static const struct gt_limits def = GT_LIMITS_DEFAULT;
+	bool pre = r->docs.usable && o->lim.max_doc_bytes == def.max_doc_bytes &&
+		   o->lim.max_alias_nodes == def.max_alias_nodes && o->lim.max_depth == def.max_depth;
+	struct gt_stream *s = gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
 	if (!s)
 		return -1;
 	int st = read_stream(o, s, r->shown, objs);
 	gt_stream_close(s);
+	for (size_t i = 0; pre && st >= 0 && i < r->docs.n; i++) {
+		const char *why;
+		json_t *obj = json_incref(r->docs.v[i]);
+		struct gt_where w = { r->shown, r->docs.line[i], 0 };
+		if (gt_obj_validate(obj, &why) < 0) {
+			gt_error("%s:%lu: invalid object: %s", r->shown, w.line, why);
+			json_decref(obj);
+			return -1;
+		}
+		if (objects_push(objs, obj, &w) < 0) {
+			json_decref(obj);
+			return -1;
+		}
+	}
 	return st;
 }
 

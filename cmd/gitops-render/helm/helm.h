@@ -412,8 +412,25 @@ int values_process_deps(struct chart *c, struct hv vals, struct herr *e);
  * -1 with e set (unsupported schema: exec does it). */
 int schema_validate(const struct chart *c, struct hv values, struct buf *msg, struct herr *e);
 
-/* render.c: the whole `helm template`: 0 with *out (malloc'd), -1 with e set. */
-int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *len, struct herr *e);
+/* The documents of the output that the engine already parsed (each template document, to sort it
+ * by kind as helm does), so that gitops-render need not parse them again: the output's first
+ * `prefix` bytes (crds/ files, as they are) are still text to read; then come v[0..n), parsed as the
+ * output's reader would parse them, the first line of each (its "---") in line[]. usable is false
+ * when the text must be read whole (a document the stream reader might split or join
+ * differently, a List, a document that is not an object). */
+struct helm_docs {
+	bool usable;
+	size_t prefix;
+	size_t n, cap;
+	json_t **v;
+	unsigned long *line;
+};
+void helm_docs_free(struct helm_docs *d);
+
+/* render.c: the whole `helm template`: 0 with *out (malloc'd), -1 with e set. docs: NULL, or what
+ * to hand gitops-render's reader. */
+int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *len, struct helm_docs *docs,
+		struct herr *e);
 
 /* semver (funcs_semver.c), used by chart.c and values.c too: does version satisfy constraint?
  * 1 yes, 0 no, -1 the constraint or version does not parse. */
