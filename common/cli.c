@@ -1,5 +1,6 @@
 /* cli: option parsing from one table, messages, colour, -o forms. */
 #include "cli.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -174,7 +175,7 @@ static int handle_common(const struct gt_command *cmd, const struct gt_option *o
 	if (!strcmp(o->name, "help"))
 		return gt_usage(cmd, stdout), 2;
 	if (!strcmp(o->name, "version"))
-		return printf("%s (gitops-tools) %s\n", cmd->name, GT_VERSION), 2;
+		return gt_print_version(cmd->name, stdout), 2;
 	return 0;
 }
 

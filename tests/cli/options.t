@@ -49,6 +49,19 @@ man_options() {
 
 # --- per tool: --help, --version, unknown options -------------------------------------------
 
+# check_version NAME OUTPUT: the version, the commit and the versions of the libraries the tool
+# really has (issue 21): libgit2 where the binary needs it or, gitops-render, loads it on first use.
+COMMIT_WANT=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+check_version() {
+	local name=$1 out=$2 uses_git=
+	{ readelf -d "$TOP/bin/$name" | grep -q 'NEEDED.*libgit2' || [ "$name" = gitops-render ]; } && uses_git=1
+	is "$(sed -n 1p <<<"$out")" "$name (gitops-tools) $(cat "$TOP/VERSION")" "$name --version: its name and the version"
+	like "$(sed -n 2p <<<"$out")" "^commit $COMMIT_WANT(-dirty)?\$" "$name --version: the commit it was built from"
+	is "$(sed 1,2d <<<"$out")" "${uses_git:+libgit2 $(pkg-config --modversion libgit2)
+}libyaml $(pkg-config --modversion yaml-0.1)
+jansson $(pkg-config --modversion jansson)" "$name --version: the libraries it runs with${uses_git:+, libgit2 among them}"
+}
+
 check_behaviour() {
 	local tool=$1 name=${1##*/} letter i
 	run "$tool" --help
@@ -61,7 +74,7 @@ check_behaviour() {
 
 	run "$tool" --version
 	is "$RC" 0 "$name --version exits 0"
-	is "$OUT" "$name (gitops-tools) $(cat "$TOP/VERSION")" "$name --version prints its name and the version"
+	check_version "$name" "$OUT"
 
 	run "$tool" --no-such-option
 	is "$RC" 2 "$name --no-such-option exits 2"
