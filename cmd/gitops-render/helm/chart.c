@@ -662,6 +662,44 @@ static bool needs_sanitize(const char *s)
 	return false;
 }
 
+/* metadata.Validate's sanitizeString: a space for whitespace, nothing for what is not printable.
+ * Done here for ASCII; the Unicode spaces and format characters are left to helm. */
+static int sanitize_one(json_t *str, const char *where, const char *field, struct herr *e)
+{
+	const char *s = json_string_value(str);
+	size_t n = json_string_length(str);
+	static const char *const odd[] = { "\xc2\x85", "\xc2\xa0", "\xc2\xad", "\xe1\x9a\x80", "\xe2\x80", "\xe2\x81",
+					   "\xe3\x80\x80", "\xef\xbb\xbf" };
+	for (size_t i = 0; i < sizeof(odd) / sizeof(*odd); i++)
+		if (memmem(s, n, odd[i], strlen(odd[i]))) {
+			herr_set(e, HERR_UNSUPPORTED, false, "%s/Chart.yaml: %s with Unicode spaces or format characters",
+				 where, field);
+			return -1;
+		}
+	if (!needs_sanitize(s) && !memchr(s, '\0', n))
+		return 0;
+	char *t = malloc(n + 1);
+	size_t k = 0;
+	if (!t)
+		return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || (c >= '\t' && c <= '\r'))
+			t[k++] = ' ';
+		else if (c >= 0x20 && c != 0x7f)
+			t[k++] = (char)c;
+	}
+	int r = json_string_setn(str, t, k);
+	free(t);
+	return r < 0 ? (herr_set(e, HERR_NOMEM, false, "out of memory"), -1) : 0;
+}
+
+static int sanitize_field(json_t *meta, const char *key, const char *where, struct herr *e)
+{
+	json_t *v = json_object_get(meta, key);
+	return json_is_string(v) ? sanitize_one(v, where, key, e) : 0;
+}
+
 static struct chart *chart_from_files(struct flist *files, const char *where, struct herr *e);
 
 static int add_subchart(struct chart *c, const char *name, struct flist *files, const char *where, struct herr *e)
@@ -844,10 +882,17 @@ static struct chart *chart_from_files(struct flist *files, const char *where, st
 	static const char *const texts[] = { "description", "home", "icon", "condition", "tags", "appVersion",
 					      "kubeVersion" };
 	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++)
-		if (needs_sanitize(jstr(c->meta, texts[i]))) {
-			herr_set(e, HERR_UNSUPPORTED, false, "%s/Chart.yaml: %s with control characters", where, texts[i]);
+		if (sanitize_field(c->meta, texts[i], where, e) < 0)
 			goto fail;
+	static const char *const lists[] = { "sources", "keywords" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *l = json_object_get(c->meta, lists[i]), *item;
+		size_t k;
+		json_array_foreach(l, k, item) {
+			if (json_is_string(item) && sanitize_one(item, where, lists[i], e) < 0)
+				goto fail;
 		}
+	}
 	c->deps = json_incref(json_object_get(c->meta, "dependencies"));
 	if (!check_deps(c->deps)) {
 		herr_set(e, HERR_UNSUPPORTED, false, "%s: dependencies helm reads differently (import-values?)", where);
