@@ -8,6 +8,7 @@
 #include "funcs.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1100,6 +1101,11 @@ static void date_arg(struct exec *x, struct hv v, struct gtime *t)
 		return;
 	if (v.k == HV_INT && (v.go == GO_PLAIN || v.go == GO_INT64)) {
 		memset(t, 0, sizeof(*t));
+		/* beyond ±2^52 s Go's calendar arithmetic wraps; here it would overflow */
+		if (v.u.i > ((int64_t)1 << 52) || v.u.i < -((int64_t)1 << 52)) {
+			t->sec = INT64_MIN;
+			return;
+		}
 		t->sec = v.u.i;
 		t->loc = LOC_LOCAL;
 		t->mono = -1;
@@ -1112,6 +1118,10 @@ static int date_in_zone(struct exec *x, struct hv fmt, struct hv date, const cha
 {
 	struct gtime t;
 	date_arg(x, date, &t);
+	if (t.sec == INT64_MIN) {
+		exec_unsupported(x, "a date this far from 1970");
+		return -2;
+	}
 	if (load_location(&t, zone) < 0) {
 		exec_unsupported(x, "the time zone %s (Go may find it where this engine does not look)", zone);
 		return -2;
@@ -1213,7 +1223,9 @@ static int64_t since(struct exec *x, const struct gtime *t)
 	go_now(x, &now);
 	if (t->has_mono && now.has_mono)
 		return now.mono - t->mono;
-	return (now.sec - t->sec) * NS_PER_S + (now.nsec - t->nsec);
+	/* Time.Sub saturates at the Duration's range (292 years) */
+	__int128 d = ((__int128)now.sec - t->sec) * NS_PER_S + (now.nsec - t->nsec);
+	return d > INT64_MAX ? INT64_MAX : d < INT64_MIN ? INT64_MIN : (int64_t)d;
 }
 
 FN(fn_ago)
@@ -1221,13 +1233,23 @@ FN(fn_ago)
 	(void)n;
 	struct gtime t;
 	date_arg(x, a[0], &t);
+	if (t.sec == INT64_MIN) {
+		exec_unsupported(x, "a date this far from 1970");
+		return -2;
+	}
 	int64_t d = since(x, &t), m = NS_PER_S, r = d % m;
 	/* Duration.Round(time.Second) */
 	if (d < 0) {
 		r = -r;
-		d = (uint64_t)r + (uint64_t)r < (uint64_t)m ? d + r : d - m + r;
+		if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
+			d += r;
+		else
+			d = d < INT64_MIN + (m - r) ? INT64_MIN : d - (m - r);
 	} else {
-		d = (uint64_t)r + (uint64_t)r < (uint64_t)m ? d - r : d + m - r;
+		if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
+			d -= r;
+		else
+			d = d > INT64_MAX - (m - r) ? INT64_MAX : d + (m - r);
 	}
 	struct buf b = { 0 };
 	duration_string(&b, d);
