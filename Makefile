@@ -48,17 +48,22 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz-replay/%)
 .PHONY: all deps check demo install uninstall clean tests bench completions krew fuzz dist deb check-dist
 all: $(BINS)
 
+# -MMD -MP: the compiler writes build/X.d, the headers X.o was built from (common/ and the tool's
+# own, e.g. cmd/gitops-apply/apply.h), so editing any of them rebuilds exactly what includes it;
+# -MP adds an empty rule per header so that a deleted one does not stop the build.
+DEPFLAGS = -MMD -MP
+
 # Rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build).
 build/FLAGS: FORCE
 	@mkdir -p build
-	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+	@echo '$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(ALL_LDFLAGS)' > $@
 .PHONY: FORCE
 FORCE:
 .SECONDARY:
 
-build/%.o: %.c build/FLAGS $(wildcard common/*.h cmd/*/*.h cmd/*/*/*.h)
+build/%.o: %.c build/FLAGS
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The commit --version names (COMMIT=... where there is no git, e.g. from a tarball), passed to
 # common/version.c alone through build/COMMIT, which changes only with it: a new commit relinks.
@@ -287,9 +292,9 @@ FUZZ_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -DGT_VERSION='"
 build/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c build/libgitops.a $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c build/libgitops.a $(ALL_LDFLAGS) $(PKG_LIBS)
-build/fuzz/common/%.o: common/%.c $(wildcard common/*.h)
+build/fuzz/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC:%.c=build/fuzz/%.o) $(wildcard tests/fuzz/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 fuzz: deps
@@ -298,6 +303,9 @@ fuzz: deps
 
 completions: all
 	tests/tools/gen-completions
+
+# The header dependencies the compiler found (absent before the first build: then all is built).
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 clean:
 	rm -rf build bin

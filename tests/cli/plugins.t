@@ -118,7 +118,7 @@ is "$(candidates <<<"$out")" "$want" "kubectl __complete gitops '' offers every 
 is "$(directive <<<"$out")" ":4" "kubectl __complete gitops '': verbs only, no file names"
 
 out=$(kubectl __complete gitops render --tr 2>/dev/null)
-is "$out" "--tracking	annotation (default), label or annotation+label
+is "$out" "--tracking	annotation, label or annotation+label (default annotation)
 :4" "kubectl __complete gitops render --tr: --tracking with its help"
 out=$(kubectl __complete gitops render -o '' 2>/dev/null)
 is "$out" "json
@@ -169,7 +169,7 @@ if command -v fish >/dev/null; then
 	fish_tab() { fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$TMP/kubectl.fish" "$1" | sort; }
 	is "$(fish_tab 'kubectl gitops rep')" "repo-add	The command repo-add is a plugin installed by the user" \
 		"fish: 'kubectl gitops rep<TAB>' gives repo-add"
-	is "$(fish_tab 'kubectl gitops render --tr')" "--tracking	annotation (default), label or annotation+label" \
+	is "$(fish_tab 'kubectl gitops render --tr')" "--tracking	annotation, label or annotation+label (default annotation)" \
 		"fish: 'kubectl gitops render --tr<TAB>' gives --tracking with its help"
 	is "$(fish_tab 'kubectl gitops repo-add --type ')" "git
 helm" "fish: 'kubectl gitops repo-add --type <TAB>' gives git and helm"
