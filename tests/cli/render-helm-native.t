@@ -61,6 +61,12 @@ run env PATH=/nonexistent "$BIN/gitops-render" --engine native "$CORPUS/fail-req
 is "$RC" 2 "a required value, native engine, no helm: exit 2"
 like "$ERR" "Error: execution error at \(fail-required/templates/cm.yaml:7:15\): A valid .Values.db.password entry required!" \
 	"a required value: helm's message, with its location"
+# --cmp (the Argo CD sidecar): a chart the engine supports needs no helm on PATH; one it does not, does
+run env -C "$CORPUS/guestbook" PATH=/nonexistent ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE=web "$BIN/gitops-render" --cmp
+is "$RC:$ERR" "0:" "--cmp, no helm on PATH: a supported chart renders natively"
+like "$OUT" "name: app-guestbook" "--cmp, no helm: the objects, as YAML"
+run env -C "$CORPUS/unsupported-toml" PATH=/nonexistent ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE=web "$BIN/gitops-render" --cmp
+like "$RC:$ERR" "^2:.*helm not found on PATH" "--cmp, no helm on PATH: a chart the engine leaves to helm needs helm"
 # --deterministic: the same random strings on every run
 run gitops-render --deterministic -o json "$CORPUS/random"
 first=$(jq -r '.data.pass' <<<"$OUT")
