@@ -500,8 +500,9 @@ static int next_event(struct gt_yaml_reader *r, yaml_event_t *ev)
 	if (ev->start_mark.index - r->doc_start > r->lim.max_doc_bytes) {
 		char lim[32];
 		snprintf(lim, sizeof(lim), "%zu", r->lim.max_doc_bytes);
+		yaml_mark_t mark = ev->start_mark; /* yaml_event_delete clears the event, marks too */
 		yaml_event_delete(ev);
-		return error_at(r, ev->start_mark, "document larger than %s bytes (--max-document-size)", lim);
+		return error_at(r, mark, "document larger than %s bytes (--max-document-size)", lim);
 	}
 	return 0;
 }
@@ -1452,7 +1453,7 @@ static int fast_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line
 	if ((f->bad != SIZE_MAX && f->bad < n + 4 + RAW_CHUNK) || f->odd < n)
 		return HAND_OVER;
 	/* The document-size checks libyaml's events would make, and the guard on reads. */
-	if ((f->docs && d - f->prev_d > r->lim.max_doc_bytes) || n - d > r->lim.max_doc_bytes)
+	if (d - f->prev_d > r->lim.max_doc_bytes || n - d > r->lim.max_doc_bytes)
 		return HAND_OVER;
 	if (own && (f->docs ? n - f->prev_t : n + 4) > r->lim.max_doc_bytes + READ_AHEAD_SLACK)
 		return HAND_OVER;

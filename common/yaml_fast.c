@@ -233,10 +233,12 @@ static bool plain_more_lines(struct fp *f, size_t min_col, bool *multi)
 			f->pos = q;
 			break;
 		}
-		if (f->pos >= f->end || col(f) < min_col)
-			return true; /* the scalar ended at the last break; pos is on content or at the end */
+		if (f->pos >= f->end)
+			return true;
 		if (s[f->pos] == '#')
-			return skip_to_content(f); /* from the comment: it is a comment line */
+			return skip_to_content(f); /* a comment line ends the scalar, at any column */
+		if (col(f) < min_col)
+			return true; /* the scalar ended at the last break; pos is on the next content */
 		/* A continuation line: fold, then its text up to ':' + blank (then it was a
 		 * multi-line key: an error), blanks + '#', or its end. */
 		bool key;
