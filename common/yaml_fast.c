@@ -6,6 +6,7 @@
  * tests/fuzz/fuzz_yamlfast.c and tests/cli/yaml-fast.t compare both paths. */
 #include "yaml_fast.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,12 +165,21 @@ static bool is_plain_start(const struct fp *f, size_t p)
  * blanks and '#', or at the line's end; *key says a ':' + blank ended it. Returns the end
  * of the text (trailing blanks off) and leaves pos there (before the blanks).
  */
+/* Bytes that end a run of ordinary plain-scalar text. */
+static const unsigned char plain_stop[256] = { ['\n'] = 1, [' '] = 1, ['\t'] = 1, [':'] = 1 };
+
 static size_t plain_first_line(struct fp *f, bool *key)
 {
 	const unsigned char *s = f->s;
 	size_t p = f->pos, text_end = p, e = f->end;
 	*key = false;
 	while (p < e) {
+		if (!plain_stop[s[p]]) {
+			while (++p < e && !plain_stop[s[p]])
+				;
+			text_end = p;
+			continue;
+		}
 		unsigned char c = s[p];
 		if (c == '\n')
 			break;
@@ -509,8 +519,15 @@ static bool block_scalar(struct fp *f, long indent_ctx)
  * error such as .inf) are unsure. */
 static json_t *plain_value(struct fp *f, const char *t, size_t n)
 {
-	if (n && !strchr("yYnNtTfFoO~.+-0123456789", t[0]))
-		return json_stringn_nocheck(t, n);
+	/* Only these can be anything but a string: the YAML 1.1 words (5 letters at most), and
+	 * numbers. */
+	bool word = n && strchr("yYnNtTfFoO~", t[0]), number = n && strchr(".+-0123456789", t[0]);
+	if (n && !number && (!word || n > 5)) {
+		json_t *v = json_stringn_nocheck(t, n);
+		if (!v)
+			f->oom = true;
+		return v;
+	}
 	const char *why;
 	json_t *v = gt_yaml_resolve_plain(t, n, &why);
 	if (!v && why)
@@ -534,9 +551,11 @@ static json_t *node_inline(struct fp *f, long indent_ctx, size_t depth, int flag
 static json_t *block_map(struct fp *f, size_t depth);
 static json_t *block_seq(struct fp *f, size_t depth, bool indentless);
 
-/* A key at pos (column m) up to and past its ':'; a new string, or NULL. */
-static char *map_key(struct fp *f)
+/* A key at pos (column m) up to and past its ':': *text and *n, in the input or in *heap
+ * (to free); false when unsure or out of memory. */
+static bool map_key(struct fp *f, const char **key, size_t *key_len, char **heap)
 {
+	*heap = NULL;
 	const unsigned char *s = f->s;
 	size_t start = f->pos;
 	const char *text;
@@ -545,24 +564,24 @@ static char *map_key(struct fp *f)
 	if (s[start] == '\'' || s[start] == '"') {
 		size_t lines;
 		if (!quoted(f, s[start] == '\'', &lines))
-			return NULL;
+			return false;
 		if (lines)
-			return (void)bail(f), NULL; /* a simple key is on one line */
+			return (void)bail(f), false; /* a simple key is on one line */
 		while (ch(f, f->pos) == ' ')
 			f->pos++;
 		if (ch(f, f->pos) != ':' || !blankz(f, f->pos + 1))
-			return (void)bail(f), NULL;
+			return (void)bail(f), false;
 		text = f->buf;
 		n = f->blen;
 		if (memchr(text, '\0', n))
-			return (void)bail(f), NULL; /* the reader cuts such a key at the NUL */
+			return (void)bail(f), false; /* the reader cuts such a key at the NUL */
 	} else {
 		if (!is_plain_start(f, start))
-			return (void)bail(f), NULL;
+			return (void)bail(f), false;
 		bool key;
 		size_t e = plain_first_line(f, &key);
 		if (!key)
-			return (void)bail(f), NULL;
+			return (void)bail(f), false;
 		f->pos = e;
 		while (ch(f, f->pos) == ' ' || ch(f, f->pos) == '\t')
 			f->pos++;
@@ -570,21 +589,38 @@ static char *map_key(struct fp *f)
 		n = e - start;
 		plain = true;
 		if (n == 2 && !memcmp(text, "<<", 2))
-			return (void)bail(f), NULL; /* merge keys come with aliases: libyaml's path */
+			return (void)bail(f), false; /* merge keys come with aliases: libyaml's path */
 	}
 	/* libyaml forgets a possible simple key 1024 characters on. */
 	if (f->pos - start > 1000)
-		return (void)bail(f), NULL;
+		return (void)bail(f), false;
 	f->pos++; /* ':' */
+	if (!plain || (n && !strchr("yYnNtTfFoO~.+-0123456789", text[0])) ||
+	    (n > 5 && strchr("yYnNtTfFoO~", text[0]))) {
+		if (!plain) {
+			/* f->buf is the value's next: keep the key apart. */
+			*heap = malloc(n + 1);
+			if (!*heap)
+				return f->oom = true, false;
+			memcpy(*heap, text, n);
+			text = *heap;
+		}
+		*key = text;
+		*key_len = n;
+		return true;
+	}
 	const char *why;
-	char *k = gt_yaml_key_text(text, n, plain, &why);
-	if (!k) {
+	*heap = gt_yaml_key_text(text, n, plain, &why);
+	if (!*heap) {
 		if (why)
 			f->unsure = true;
 		else
 			f->oom = true;
+		return false;
 	}
-	return k;
+	*key = *heap;
+	*key_len = strlen(*heap);
+	return true;
 }
 
 /*
@@ -709,23 +745,26 @@ static json_t *block_map(struct fp *f, size_t depth)
 	if (!obj)
 		return f->oom = true, NULL;
 	for (;;) {
-		char *key = map_key(f);
-		if (!key)
+		const char *key;
+		size_t key_len;
+		char *heap;
+		if (!map_key(f, &key, &key_len, &heap))
 			goto fail;
-		if (json_object_get(obj, key)) {
-			free(key);
+		if (json_object_getn(obj, key, key_len)) {
+			free(heap);
 			bail(f); /* a duplicate: libyaml's path says where */
 			goto fail;
 		}
+		/* The key's bytes stay put while the value is read: they are in the input, or in heap. */
 		json_t *v = value_after(f, (long)m, depth + 1, true, 0);
-		if (!v || json_object_set_new_nocheck(obj, key, v) < 0) {
+		if (!v || json_object_setn_new_nocheck(obj, key, key_len, v) < 0) {
 			if (v)
 				f->oom = true;
 			json_decref(v);
-			free(key);
+			free(heap);
 			goto fail;
 		}
-		free(key);
+		free(heap);
 		if (at_end(f, f->pos) || col(f) < m)
 			return obj;
 		if (col(f) > m || (f->s[f->pos] == '-' && blankz(f, f->pos + 1))) {
@@ -812,6 +851,20 @@ size_t gt_yaml_fast_scan_bytes(const char *str, size_t from, size_t to, size_t *
 	size_t p = from;
 	*odd = to;
 	while (p < to) {
+		/* Printable ASCII, 8 bytes at a time: no byte >= 0x80, none below 0x20, no DEL. */
+		while (p + 8 <= to) {
+			uint64_t w;
+			memcpy(&w, s + p, 8);
+			uint64_t high = w & 0x8080808080808080ULL;
+			uint64_t low = (w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL;
+			uint64_t del = ((w ^ 0x7f7f7f7f7f7f7f7fULL) - 0x0101010101010101ULL) & ~(w ^ 0x7f7f7f7f7f7f7f7fULL) &
+				       0x8080808080808080ULL;
+			if (high | low | del)
+				break;
+			p += 8;
+		}
+		if (p >= to)
+			break;
 		unsigned char c = s[p];
 		if (c >= 0x20 && c < 0x7f) {
 			p++;
