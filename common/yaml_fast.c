@@ -539,7 +539,7 @@ static json_t *plain_value(struct fp *f, const char *t, size_t n)
 
 static json_t *string_value(struct fp *f, const char *t, size_t n)
 {
-	json_t *v = json_stringn_nocheck(t, n);
+	json_t *v = json_stringn_nocheck(t ? t : "", n); /* no text yet: no buffer either */
 	if (!v)
 		f->oom = true;
 	return v;
