@@ -1329,7 +1329,7 @@ static bool labelled_by(const char *app, const json_t *live)
 
 /* Is live one of o->app's top-level objects (Argo CD prunes only those)? With the annotation: it
  * names the app and the object itself (a copied annotation does not count); with the label: any. */
-static bool tracked_by(const struct gt_diff_opts *o, const json_t *live)
+bool gt_diff_tracked_by(const struct gt_diff_opts *o, const json_t *live)
 {
 	const char *app = o->app;
 	if (json_array_size(json_object_get(json_object_get(live, "metadata"), "ownerReferences")) > 0)
@@ -1435,7 +1435,7 @@ enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, 
 		obj = json_array_get(live, i);
 		if (matched[i] || gt_is_record(obj))
 			continue;
-		if (o->mode == GT_DIFF_REVISIONS || (o->app && tracked_by(o, obj)))
+		if (o->mode == GT_DIFF_REVISIONS || (o->app && gt_diff_tracked_by(o, obj)))
 			if (pairs_push(out, &cap, NULL, obj) < 0)
 				rc = GT_EXIT_INPUT;
 	}
@@ -1555,7 +1555,7 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 	json_array_foreach(tracked, i, obj) {
 		struct gt_ref ref;
 		const char *why;
-		if (!tracked_by(o, obj) || gt_obj_ref(obj, &ref, &why) < 0)
+		if (!gt_diff_tracked_by(o, obj) || gt_obj_ref(obj, &ref, &why) < 0)
 			continue;
 		gt_diff_strip_live(obj);
 		char *key = key_new(&ref, ref.namespace);

@@ -124,6 +124,10 @@ void gt_pairs_free(struct gt_pairs *p); /* frees the items, not p; NULL and empt
  */
 enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, struct gt_pairs *out);
 
+/* live is one of o->app's top-level objects: its tracking id (or label, by o->tracking) names o->app and the
+ * object itself, and it has no ownerReferences. Only such objects may be pruned for o->app. */
+bool gt_diff_tracked_by(const struct gt_diff_opts *o, const json_t *live);
+
 /* Give each pair with a live object its predicted object from answer (a JSON array), matched by identity. */
 void gt_pairs_set_predicted(struct gt_pairs *p, const struct gt_diff_opts *o, const json_t *answer);
 

@@ -221,14 +221,9 @@ static int check_usage(struct app_opts *o)
 {
 	if (!o->repo || !*o->repo)
 		return gt_error("--repo URL is required; see '%s --help'", command.name), -1;
-	if (gt_url_has_password(o->repo)) {
-		/* The Application is stored in the cluster and shown by Argo CD to everyone who may read it. */
-		char *shown = gt_url_redact(o->repo);
-		gt_error("--repo %s: the URL holds a password; give the URL without it and register the "
-			 "credentials with gitops-repo-add", shown ? shown : "URL");
-		free(shown);
+	/* The Application is stored in the cluster and shown by Argo CD to everyone who may read it. */
+	if (gt_url_check_credentials(o->repo, NULL, "register the credentials with gitops-repo-add") < 0)
 		return -1;
-	}
 	if (!*o->revision)
 		return gt_error("--revision: empty; leave it out for HEAD"), -1;
 	if (o->dest_server && o->dest_name)
