@@ -285,6 +285,8 @@ struct fast_state {
 	size_t prefix_left;
 	size_t replay;          /* stream offset of the next byte to hand to libyaml */
 	size_t first_end;       /* string input: the end of the first read */
+	size_t bounded_end;     /* fast_next found the document's end here, but not its content */
+	size_t bounded_d;       /* and its start */
 	unsigned long line_base; /* added to libyaml's lines (mod 2^N: may be "negative") */
 	size_t byte_base;       /* added to libyaml's byte offsets */
 };
@@ -1302,6 +1304,9 @@ static int hand_over(struct gt_yaml_reader *r)
 	struct fast_state *f = &r->fast;
 	f->on = false;
 	f->handed_over = true;
+	f->replay = 0; /* bounded_next may have read some */
+	f->prefix_left = 0;
+	f->line_base = 0;
 	if (f->docs == 0) {
 		/* Nothing was read yet: exactly a libyaml-only reader. */
 		if (f->own)
@@ -1411,6 +1416,7 @@ static int fast_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line
 	struct fast_state *f = &r->fast;
 	size_t q;
 	unsigned long q_line;
+	f->bounded_end = SIZE_MAX;
 	if (!find_content_line(r, &q, &q_line))
 		return HAND_OVER;
 	bool own = f->own;
@@ -1450,12 +1456,17 @@ static int fast_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line
 	if (n == SIZE_MAX || !need_bytes(r, n + 4 + RAW_CHUNK))
 		return HAND_OVER;
 	check_bytes(f, n + 4 + RAW_CHUNK);
-	if ((f->bad != SIZE_MAX && f->bad < n + 4 + RAW_CHUNK) || f->odd < n)
+	if (f->bad != SIZE_MAX && f->bad < n + 4 + RAW_CHUNK)
 		return HAND_OVER;
 	/* The document-size checks libyaml's events would make, and the guard on reads. */
 	if (d - f->prev_d > r->lim.max_doc_bytes || n - d > r->lim.max_doc_bytes)
 		return HAND_OVER;
 	if (own && (f->docs ? n - f->prev_t : n + 4) > r->lim.max_doc_bytes + READ_AHEAD_SLACK)
+		return HAND_OVER;
+	/* From here on libyaml may read this one document alone (bounded_next). */
+	f->bounded_end = n;
+	f->bounded_d = d;
+	if (f->odd < n)
 		return HAND_OVER;
 	bool unsure;
 	*doc = gt_yaml_fast_document(f->data, start - f->base, n - f->base, &r->lim, &unsure);
@@ -1474,9 +1485,95 @@ static int fast_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line
 	return 1;
 }
 
+static int slow_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line);
+
+/* libyaml's read handler for one document: the prefix, then its bytes alone. */
+static int bounded_read(void *data, unsigned char *buf, size_t size, size_t *size_read)
+{
+	struct gt_yaml_reader *r = data;
+	struct fast_state *f = &r->fast;
+	size_t n;
+	if (f->prefix_left) {
+		n = size < f->prefix_left ? size : f->prefix_left;
+		memcpy(buf, HANDOVER_PREFIX + (HANDOVER_PREFIX_LEN - f->prefix_left), n);
+		f->prefix_left -= n;
+	} else {
+		n = f->bounded_end - f->replay < size ? f->bounded_end - f->replay : size;
+		memcpy(buf, f->data + (f->replay - f->base), n);
+		f->replay += n;
+	}
+	*size_read = n;
+	return 1;
+}
+
+/*
+ * The document fast_next found the bounds of but not the content of, read by libyaml from
+ * those bytes alone, as after a hand-over. Taken only when libyaml gives exactly that one
+ * document and then the end: what it gives then is what it gives reading on (a document
+ * marker at column 0 ends everything that may be open, as the end does), and fast_next has
+ * checked the limits and the bytes up to where a libyaml-only reader would read. Otherwise
+ * (an error, another document) nothing is kept and the hand-over reads on from there.
+ * 1 with the document, 0 to hand over.
+ */
+static int bounded_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
+{
+	struct fast_state *f = &r->fast;
+	bool quiet = r->quiet;
+	char error[sizeof(r->error)];
+	memcpy(error, r->error, sizeof(error));
+	r->quiet = true;
+	f->replay = f->pos;
+	f->prefix_left = f->docs ? HANDOVER_PREFIX_LEN : 0;
+	f->line_base = f->docs ? f->pos_line - 2 : f->pos_line;
+	r->doc_start = 0;
+	if (f->docs) {
+		size_t chars = 0;
+		for (size_t i = f->prev_d; i < f->pos; i++)
+			chars += ((unsigned char)f->data[i - f->base] & 0xC0) != 0x80;
+		r->doc_start = HANDOVER_PREFIX_LEN - chars;
+	}
+	yaml_parser_set_input(&r->parser, bounded_read, r);
+	bool ok = true;
+	yaml_event_t ev;
+	for (int i = 0; ok && f->docs && i < 4; i++) { /* the prefix's events */
+		ok = yaml_parser_parse(&r->parser, &ev);
+		if (ok)
+			yaml_event_delete(&ev);
+	}
+	int st = ok ? slow_next(r, doc, line) : -1;
+	ok = st == 1 && yaml_parser_parse(&r->parser, &ev);
+	if (ok) {
+		ok = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	/* A new parser for whoever reads next. */
+	yaml_parser_delete(&r->parser);
+	ok = yaml_parser_initialize(&r->parser) && ok;
+	r->quiet = quiet;
+	r->stream_ended = false;
+	r->too_big = false;
+	f->line_base = 0;
+	if (!ok) {
+		memcpy(r->error, error, sizeof(error));
+		r->doc_start = 0; /* as new, for a hand-over from the stream's start */
+		r->doc_start_bytes = r->bytes_read = 0;
+		json_decref(*doc);
+		*doc = NULL;
+		return 0;
+	}
+	size_t n = f->bounded_end;
+	f->pos_line += count_lines(f, f->pos, n);
+	f->pos = n;
+	f->prev_d = f->bounded_d;
+	f->prev_t = n;
+	f->docs++;
+	if (f->own)
+		window_compact(f);
+	return 1;
+}
+
 int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
 {
-	yaml_event_t ev;
 	*doc = NULL;
 	if (r->stream_ended)
 		return 0;
@@ -1484,9 +1581,18 @@ int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
 		int st = fast_next(r, doc, line);
 		if (st != HAND_OVER)
 			return st;
+		if (r->fast.bounded_end != SIZE_MAX && bounded_next(r, doc, line) == 1)
+			return 1;
 		if (hand_over(r) < 0)
 			return -1;
 	}
+	return slow_next(r, doc, line);
+}
+
+/* The next document from libyaml. */
+static int slow_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
+{
+	yaml_event_t ev;
 	for (;;) {
 		if (next_event(r, &ev) < 0)
 			return -1;
