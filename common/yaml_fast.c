@@ -515,14 +515,26 @@ static bool block_scalar(struct fp *f, long indent_ctx)
 
 /* ---- typing ---- */
 
+/* First characters of plain scalars that may be something else than a string: the YAML 1.1
+ * words (1: y, n, true, on, null, ~ ...), numbers and .inf (2). */
+static const unsigned char typed_start[256] = {
+	['y'] = 1, ['Y'] = 1, ['n'] = 1, ['N'] = 1, ['t'] = 1, ['T'] = 1, ['f'] = 1, ['F'] = 1,
+	['o'] = 1, ['O'] = 1, ['~'] = 1, ['.'] = 2, ['+'] = 2, ['-'] = 2, ['0'] = 2, ['1'] = 2,
+	['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2, ['7'] = 2, ['8'] = 2, ['9'] = 2,
+};
+
+/* A plain scalar that is a string whatever it says: no word, no number. */
+static inline bool plainly_string(const char *t, size_t n)
+{
+	unsigned char k = n ? typed_start[(unsigned char)t[0]] : 2;
+	return k == 0 || (k == 1 && n > 5); /* the words have 5 letters at most */
+}
+
 /* A plain scalar's value; those that cannot be typed here the way the reader does (an
  * error such as .inf) are unsure. */
 static json_t *plain_value(struct fp *f, const char *t, size_t n)
 {
-	/* Only these can be anything but a string: the YAML 1.1 words (5 letters at most), and
-	 * numbers. */
-	bool word = n && strchr("yYnNtTfFoO~", t[0]), number = n && strchr(".+-0123456789", t[0]);
-	if (n && !number && (!word || n > 5)) {
+	if (plainly_string(t, n)) {
 		json_t *v = json_stringn_nocheck(t, n);
 		if (!v)
 			f->oom = true;
@@ -595,8 +607,7 @@ static bool map_key(struct fp *f, const char **key, size_t *key_len, char **heap
 	if (f->pos - start > 1000)
 		return (void)bail(f), false;
 	f->pos++; /* ':' */
-	if (!plain || (n && !strchr("yYnNtTfFoO~.+-0123456789", text[0])) ||
-	    (n > 5 && strchr("yYnNtTfFoO~", text[0]))) {
+	if (!plain || plainly_string(text, n)) {
 		if (!plain) {
 			/* f->buf is the value's next: keep the key apart. */
 			*heap = malloc(n + 1);
@@ -865,6 +876,15 @@ size_t gt_yaml_fast_scan_bytes(const char *str, size_t from, size_t to, size_t *
 		}
 		if (p >= to)
 			break;
+		/* Something other than printable ASCII in these 8 bytes (a line break, mostly):
+		 * take them one by one before trying 8 at a time again. */
+		size_t stop = p + 8 < to ? p + 8 : to;
+		while (p < stop && ((s[p] >= 0x20 && s[p] < 0x7f) || s[p] == '\n' || s[p] == '\t'))
+			p++;
+		if (p < stop && s[p] < 0x80 && s[p] != '\r')
+			return p; /* a control character or DEL */
+		if (p >= stop)
+			continue;
 		unsigned char c = s[p];
 		if (c >= 0x20 && c < 0x7f) {
 			p++;
