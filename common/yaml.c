@@ -1217,6 +1217,20 @@ static bool rest_is_blank(const struct fast_state *f, size_t off, size_t eol)
 static unsigned long count_lines(const struct fast_state *f, size_t from, size_t to)
 {
 	unsigned long n = 0;
+	if (f->odd < to) {
+		/* libyaml's line breaks: LF, CR LF, CR, NEL, LS, PS. */
+		const unsigned char *u = (const unsigned char *)f->data + (from - f->base);
+		to -= from;
+		for (size_t i = 0; i < to; i++) {
+			if (u[i] == '\n' || (u[i] == '\r' && !(i + 1 < to && u[i + 1] == '\n')))
+				n++;
+			else if (u[i] == 0xC2 && i + 1 < to && u[i + 1] == 0x85)
+				n++;
+			else if (u[i] == 0xE2 && i + 2 < to && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9))
+				n++;
+		}
+		return n;
+	}
 	const char *p = f->data + (from - f->base), *e = f->data + (to - f->base);
 	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
 		n++;

@@ -583,7 +583,7 @@ static bool map_key(struct fp *f, const char **key, size_t *key_len, char **heap
 			f->pos++;
 		if (ch(f, f->pos) != ':' || !blankz(f, f->pos + 1))
 			return (void)bail(f), false;
-		text = f->buf;
+		text = f->buf ? f->buf : ""; /* "": no text yet, no buffer either */
 		n = f->blen;
 		if (memchr(text, '\0', n))
 			return (void)bail(f), false; /* the reader cuts such a key at the NUL */
