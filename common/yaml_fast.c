@@ -660,21 +660,157 @@ static json_t *value_after(struct fp *f, long indent_ctx, size_t depth, bool in_
 	return json_null();
 }
 
-/* The flow collections a render writes inline: [] and {}. */
-static json_t *empty_flow(struct fp *f, size_t depth)
+/* Bytes of the plain scalars taken inside a flow collection: no indicator, no ':' or '#',
+ * so that libyaml's flow rules (':' before ",[]{}", keys, comments) never come in. */
+static const unsigned char flow_plain[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+	['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+	['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+	['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+	['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['-'] = 1, ['_'] = 1, ['.'] = 1, ['/'] = 1, ['='] = 1, ['+'] = 1, ['('] = 1, [')'] = 1, ['$'] = 1,
+	['^'] = 1, ['~'] = 1, [';'] = 1, ['<'] = 1, ['>'] = 1, [' '] = 1,
+};
+
+/* One scalar inside a flow collection at pos: a one-line quoted scalar, or a plain one of
+ * flow_plain bytes. *t, *n: its text (in the input or f->buf), *plain its style. */
+static bool flow_scalar(struct fp *f, const char **t, size_t *n, bool *plain)
 {
-	int open = f->s[f->pos];
-	if (ch(f, f->pos + 1) != (open == '[' ? ']' : '}'))
-		return bail(f);
+	const unsigned char *s = f->s;
+	int c = ch(f, f->pos);
+	if (c == '\'' || c == '"') {
+		size_t lines;
+		if (!quoted(f, c == '\'', &lines))
+			return false;
+		if (lines)
+			return (void)bail(f), false;
+		*t = f->buf ? f->buf : "";
+		*n = f->blen;
+		*plain = false;
+		return true;
+	}
+	if (c == ' ' || !flow_plain[c] || (c == '-' && ch(f, f->pos + 1) == ' '))
+		return (void)bail(f), false;
+	size_t start = f->pos, e = f->pos;
+	while (f->pos < f->end && flow_plain[s[f->pos]]) {
+		if (s[f->pos] != ' ')
+			e = f->pos + 1;
+		f->pos++;
+	}
+	f->pos = e;
+	*t = (const char *)s + start;
+	*n = e - start;
+	*plain = true;
+	return true;
+}
+
+/* After an entry: spaces, then ',' and the next entry, or the closing bracket. 1: another
+ * entry follows, 0: closed (pos after it), -1: unsure. */
+static int flow_next(struct fp *f, int close)
+{
+	while (ch(f, f->pos) == ' ')
+		f->pos++;
+	if (ch(f, f->pos) == close) {
+		f->pos++;
+		return 0;
+	}
+	if (ch(f, f->pos) != ',')
+		return (void)bail(f), -1;
+	f->pos++;
+	while (ch(f, f->pos) == ' ')
+		f->pos++;
+	if (ch(f, f->pos) == close || ch(f, f->pos) == ',')
+		return (void)bail(f), -1;
+	return 1;
+}
+
+/* A one-line flow sequence or map of scalars, as templates write them: [a, "b"], {k: v}. */
+static json_t *flow_collection(struct fp *f, size_t depth)
+{
+	bool map = f->s[f->pos] == '{';
+	int close = map ? '}' : ']';
 	if (depth >= f->lim->max_depth)
 		return bail(f);
-	f->pos += 2;
+	json_t *c = map ? json_object() : json_array();
+	if (!c)
+		return f->oom = true, NULL;
+	f->pos++;
+	while (ch(f, f->pos) == ' ')
+		f->pos++;
+	int more = 1;
+	if (ch(f, f->pos) == close) {
+		f->pos++;
+		more = 0;
+	}
+	while (more == 1) {
+		const char *t;
+		size_t n;
+		bool plain;
+		char *heap = NULL;
+		const char *key = NULL;
+		size_t key_len = 0;
+		if (map) {
+			if (!flow_scalar(f, &t, &n, &plain))
+				goto fail;
+			if (ch(f, f->pos) != ':' || ch(f, f->pos + 1) != ' ')
+				goto unsure;
+			f->pos += 2;
+			while (ch(f, f->pos) == ' ')
+				f->pos++;
+			if (n > 1000 || (plain && n == 2 && !memcmp(t, "<<", 2)))
+				goto unsure;
+			if (!plain || plainly_string(t, n)) {
+				heap = malloc(n + 1);
+				if (!heap)
+					goto oom;
+				memcpy(heap, t, n);
+				heap[n] = '\0';
+				key_len = n;
+			} else {
+				const char *why;
+				heap = gt_yaml_key_text(t, n, true, &why);
+				if (!heap) {
+					if (why)
+						goto unsure;
+					goto oom;
+				}
+				key_len = strlen(heap);
+			}
+			key = heap;
+			if (json_object_getn(c, key, key_len)) {
+				free(heap);
+				goto unsure; /* a duplicate */
+			}
+		}
+		if (!flow_scalar(f, &t, &n, &plain)) {
+			free(heap);
+			goto fail;
+		}
+		json_t *v = plain ? plain_value(f, t, n) : string_value(f, t, n);
+		int st = !v ? -1 : map ? json_object_setn_new_nocheck(c, key, key_len, v) : json_array_append_new(c, v);
+		free(heap);
+		if (st < 0) {
+			if (v)
+				f->oom = true;
+			goto fail;
+		}
+		more = flow_next(f, close);
+		if (more < 0)
+			goto fail;
+	}
 	if (!finish_line(f))
-		return NULL;
-	json_t *v = open == '[' ? json_array() : json_object();
-	if (!v)
-		f->oom = true;
-	return v;
+		goto fail;
+	return c;
+oom:
+	f->oom = true;
+	goto fail;
+unsure:
+	bail(f);
+fail:
+	json_decref(c);
+	return NULL;
 }
 
 /* A node that starts at pos (first content byte on a line, or after an indicator). */
@@ -716,7 +852,7 @@ static json_t *node_inline(struct fp *f, long indent_ctx, size_t depth, int flag
 		return v;
 	}
 	case '[': case '{':
-		return empty_flow(f, depth);
+		return flow_collection(f, depth);
 	default:
 		break;
 	}
