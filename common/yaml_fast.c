@@ -763,6 +763,8 @@ static json_t *flow_collection(struct fp *f, size_t depth)
 			 * key's bytes in the input (escapes make its text shorter). */
 			if (f->pos - key_start > 1000 || (plain && n == 2 && !memcmp(t, "<<", 2)))
 				goto unsure;
+			if (!plain && memchr(t, '\0', n))
+				goto unsure; /* the reader cuts such a key at the NUL */
 			f->pos += 2;
 			while (ch(f, f->pos) == ' ')
 				f->pos++;
