@@ -58,7 +58,7 @@ build/libgitops.a: $(COMMON_OBJ)
 
 # Each tool: every .c file in its directory, linked against libgitops.a.
 define tool_rule
-bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c)) build/libgitops.a
+bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)) build/libgitops.a
 	@mkdir -p bin
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) build/libgitops.a $$(ALL_LDFLAGS) $$(PKG_LIBS)
 endef

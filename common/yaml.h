@@ -27,6 +27,15 @@ json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why);
  */
 json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag, const char **why);
 
+/*
+ * Type a plain scalar the way kustomize reads resources (goyaml.v3 through kyaml):
+ * only true/false (three casings) are bools, yes/on/y stay strings; ints as
+ * Go's ParseInt(s, 0, 64) after removing '_' (080 falls through to the float 80);
+ * YYYY-M-D dates and times become RFC 3339 strings ("2001-12-14T00:00:00Z").
+ * NULL with *why for .inf/.nan.
+ */
+json_t *gt_yaml_resolve_plain_kyaml(const char *s, size_t len, const char **why);
+
 /* True when a YAML 1.1 reader would not read s, written plain, back as this string. */
 bool gt_yaml_string_needs_quotes(const char *s, size_t len);
 
@@ -41,6 +50,12 @@ struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsign
 							      size_t *size_read),
 						  void *data, const char *name, const struct gt_limits *lim);
 void gt_yaml_reader_free(struct gt_yaml_reader *r);
+
+/* How scalars are typed: as Kubernetes clients do (goyaml.v2, the default), as kustomize's
+ * kyaml does (goyaml.v3; map keys must then be strings), or not at all (every scalar the text
+ * it was written as, as kyaml's node values are). */
+enum gt_yaml_typing { GT_YAML_V2, GT_YAML_KYAML, GT_YAML_TEXT };
+void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typing);
 
 /* Lines before the stream's first byte (the caller skipped them), added to every position. */
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "file.h"
+#include "json.h"
 #include "obj.h"
 #include "render.h"
 #include "stream.h"
@@ -35,6 +36,7 @@ static const struct gt_option options[] = {
 	{ "skip-crds", 0, NULL, "leave the chart's crds/ directory out" },
 	{ "enable-helm", 0, NULL, "kustomize: let helmCharts entries run helm" },
 	{ "load-restrictor", 0, "RULE", "LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize's flag)" },
+	{ "engine", 0, "ENGINE", "auto, native or exec (default auto: native where it supports everything the source uses)" },
 	{ "helm", 0, "FILE", "the helm binary (default: helm on PATH)" },
 	{ "kustomize", 0, "FILE", "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)" },
 	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
@@ -125,6 +127,19 @@ static int set_type(struct render_opts *o, const char *arg)
 	return 0;
 }
 
+static int set_engine(struct render_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		o->engine = ENGINE_AUTO;
+	else if (!strcmp(arg, "native"))
+		o->engine = ENGINE_NATIVE;
+	else if (!strcmp(arg, "exec"))
+		o->engine = ENGINE_EXEC;
+	else
+		return gt_error("--engine %s: use auto, native or exec", arg), -1;
+	return 0;
+}
+
 static int set_engine_option(struct render_opts *o, const char *n, const char *arg)
 {
 	if (!strcmp(n, "release-name"))
@@ -151,6 +166,8 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 		if (strcmp(arg, "LoadRestrictionsRootOnly") && strcmp(arg, "LoadRestrictionsNone"))
 			return gt_error("--load-restrictor %s: use LoadRestrictionsRootOnly or LoadRestrictionsNone", arg), -1;
 		o->load_restrictor = arg;
+	} else if (!strcmp(n, "engine")) {
+		return set_engine(o, arg);
 	} else if (!strcmp(n, "helm"))
 		o->helm = arg;
 	else if (!strcmp(n, "kustomize"))
@@ -413,6 +430,8 @@ struct run {
 	char *shown;        /* the source as messages name it */
 	char *strip;
 	struct file_list files;
+	bool materialised;  /* the repository tree is written out (at most once) */
+	json_t *native;     /* the native engine's objects, or NULL */
 };
 
 static void run_free(struct run *r)
@@ -427,6 +446,7 @@ static void run_free(struct run *r)
 	free(r->shown);
 	free(r->strip);
 	file_list_free(&r->files);
+	json_decref(r->native);
 	if (r->from_repo)
 		repo_source_close(&r->src);
 }
@@ -501,7 +521,7 @@ static void key_add_list(struct key_b *k, const char *label, const struct strv *
 
 /* Everything the engine's output depends on; NULL-safe strings. */
 static int render_key(const struct render_opts *o, struct run *r, enum source_type type, bool whole,
-		      char hex[GIT_OID_HEXSZ + 1])
+		      const char *engine, char hex[GIT_OID_HEXSZ + 1])
 {
 	struct key_b k = { 0 };
 	char tree[GIT_OID_HEXSZ + 1];
@@ -510,7 +530,7 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "type", type_name(type));
 	key_add(&k, "tree", tree);
 	key_add(&k, "path", whole ? r->src.path : "");
-	key_add(&k, "engine", r->engine.version ? r->engine.version : "");
+	key_add(&k, "engine", engine);
 	key_add(&k, "via kubectl", r->engine.via_kubectl ? "yes" : "no");
 	key_add(&k, "release", o->release_name ? o->release_name : "");
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
@@ -563,16 +583,18 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	if (type == TYPE_HELM && default_release_name(o, r) < 0)
 		return -1;
 	if (use_cache) {
-		if (engine_version(&r->engine, r->cache_root) < 0 || render_key(o, r, type, whole, key) < 0)
+		if (engine_version(&r->engine, r->cache_root) < 0 ||
+		    render_key(o, r, type, whole, r->engine.version ? r->engine.version : "", key) < 0)
 			return -1;
 		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
 		if (hit)
 			return hit < 0 ? -1 : 0;
 	}
-	if (r->from_repo) {
+	if (r->from_repo && !r->materialised) {
 		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
+		r->materialised = true;
 	}
 	if (prepare_source(o, r) < 0 || r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
@@ -584,6 +606,94 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len);
 	return st;
+}
+
+/* The native engine's objects as JSON Lines, for the render cache. */
+static char *objects_jsonl_new(const json_t *list, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0, i;
+	json_t *obj;
+	FILE *f = open_memstream(&buf, &n);
+	if (!f)
+		return NULL;
+	json_array_foreach(list, i, obj) {
+		gt_json_write(f, obj);
+		putc('\n', f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/*
+ * Kustomize in-process: 0 with the objects (r->native, or r->out from the cache), 1 when the
+ * tree uses what the native engine does not do and auto goes on with kustomize (said with -v),
+ * -1 after printing (--engine native names the field and file).
+ */
+static int run_native_kustomize(struct render_opts *o, struct run *r)
+{
+	char key[GIT_OID_HEXSZ + 1], *why = NULL;
+	bool use_cache = r->from_repo && o->cache != 0;
+	if (use_cache) {
+		if (render_key(o, r, TYPE_KUSTOMIZE, true, "native " GT_VERSION, key) < 0)
+			return -1;
+		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
+		if (hit)
+			return hit < 0 ? -1 : 0;
+	}
+	if (r->from_repo && !r->materialised) {
+		if (repo_source_materialise(&r->src, true, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+		r->materialised = true;
+		if (!r->strip && asprintf(&r->strip, "%s/", r->src.tmp) < 0)
+			return r->strip = NULL, gt_error("out of memory"), -1;
+	}
+	const char *saved_strip = o->strip;
+	if (r->strip)
+		o->strip = r->strip;
+	int st = kustomize_native(o, r->dir, &r->native, &why);
+	o->strip = saved_strip;
+	if (st == 0) {
+		gt_debug("kustomize: the native engine built %s", r->shown);
+		if (use_cache) {
+			size_t len = 0;
+			char *buf = objects_jsonl_new(r->native, &len);
+			if (buf)
+				cache_put(r->cache_root, key, buf, len);
+			free(buf);
+		}
+		return 0;
+	}
+	if (o->engine == ENGINE_NATIVE) {
+		gt_error("%s: the native kustomize engine: %s", r->from_repo ? (*r->src.path ? r->src.path : ".") : r->dir,
+			 why);
+		free(why);
+		return -1;
+	}
+	gt_debug("kustomize: %s: running kustomize (%s)", why, st > 0 ? "not in the native engine" : "the native build failed");
+	free(why);
+	return 1;
+}
+
+static int push_native_objects(const struct render_opts *o, struct run *r, struct objects *objs)
+{
+	size_t i;
+	json_t *obj;
+	json_array_foreach(r->native, i, obj) {
+		const char *why;
+		struct gt_where w = { r->shown, 0, i };
+		if (gt_obj_validate(obj, &why) < 0)
+			return gt_error("%s: invalid object: %s", r->shown, why), -1;
+		if (objects_push(objs, json_incref(obj), &w) < 0)
+			return json_decref(obj), -1;
+	}
+	(void)o;
+	return 0;
 }
 
 static int read_engine_output(const struct render_opts *o, struct run *r, struct objects *objs)
@@ -652,7 +762,12 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
 	if (asprintf(&r->shown, "%s (%s output)", where, type_name(type)) < 0)
 		return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;
-	if (run_engine(o, r, type) < 0 || read_engine_output(o, r, objs) < 0)
+	int native = type == TYPE_KUSTOMIZE && o->engine != ENGINE_EXEC ? run_native_kustomize(o, r) : 1;
+	if (native < 0)
+		return GT_EXIT_INPUT;
+	if (native == 0 && (r->native ? push_native_objects(o, r, objs) : read_engine_output(o, r, objs)) < 0)
+		return GT_EXIT_INPUT;
+	if (native > 0 && (run_engine(o, r, type) < 0 || read_engine_output(o, r, objs) < 0))
 		return GT_EXIT_INPUT;
 	if (objs->n == 0 && !o->allow_empty) {
 		gt_error("%s: the %s render produced no objects (--allow-empty accepts that)", where, type_name(type));

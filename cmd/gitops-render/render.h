@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "git.h"
 #include "limits.h"
@@ -13,6 +15,9 @@
 enum tracking { TRACK_ANNOTATION = 1, TRACK_LABEL = 2, TRACK_BOTH = 3 };
 
 enum source_type { TYPE_AUTO, TYPE_DIRECTORY, TYPE_HELM, TYPE_KUSTOMIZE };
+
+/* --engine: the in-process engine, the external binary, or the first where it does all the source uses. */
+enum render_engine { ENGINE_AUTO, ENGINE_NATIVE, ENGINE_EXEC };
 
 /* A repeatable option's values, in order; the strings are borrowed (argv or the owned pool). */
 struct strv {
@@ -38,6 +43,7 @@ struct render_opts {
 	const char *repo, *revision, *path;
 	struct gt_git_opts git;
 	/* engines */
+	enum render_engine engine;
 	const char *helm, *kustomize; /* --helm/--kustomize: the binaries */
 	const char *release_name;
 	struct strv values, set, set_string, set_file, api_versions;
@@ -123,6 +129,14 @@ void engine_free(struct engine *e);
  */
 int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
 		char **out, size_t *len);
+
+/* ---- the native Kustomize engine (kustomize/) ---- */
+/*
+ * Build the kustomization at dir in-process as kustomize 5.5 does: 0 with the objects in
+ * kustomize's order in *objects (a new array); 1 when the tree uses something the engine does
+ * not do, -1 when the build fails, both with why (malloc'd) naming the field and file.
+ */
+int kustomize_native(const struct render_opts *o, const char *dir, json_t **objects, char **why);
 
 /* ---- interruption: temporary directories go also on SIGINT/SIGTERM ---- */
 extern volatile sig_atomic_t render_signal;

@@ -85,10 +85,14 @@ same "a kustomize on PATH" "$TMP/staging.want" "$SHOP/overlays/staging"
 is "$(cat "$TMP/kustomize-calls.log")" "build ." "a kustomize binary on PATH is preferred, run as kustomize build ."
 rm "$TMP/path/kustomize"
 same "--kustomize kubectl" "$TMP/staging.want" --kustomize kubectl "$SHOP/overlays/staging"
-run env PATH=/nonexistent "$BIN/gitops-render" "$SHOP/base"
-is "$RC:$OUT" "2:" "no kustomize or kubectl: exit 2"
+run env PATH=/nonexistent "$BIN/gitops-render" --engine exec "$SHOP/base"
+is "$RC:$OUT" "2:" "--engine exec, no kustomize or kubectl: exit 2"
 is "$ERR" "gitops-render: kustomize not found on PATH: install kustomize or kubectl (which has it built in), or name the binary with --kustomize PATH" \
-	"no kustomize or kubectl: what to install"
+	"--engine exec, no kustomize or kubectl: what to install"
+kubectl kustomize "$SHOP/base" | kdecode >"$TMP/base.want"
+run env PATH=/nonexistent "$BIN/gitops-render" -o json "$SHOP/base"
+is "$RC" 0 "no kustomize or kubectl: the base needs neither (the native engine does all it uses)"
+is "$(canon <<<"$OUT")" "$(cat "$TMP/base.want")" "no kustomize or kubectl: the objects kustomize prints"
 
 # --load-restrictor is passed through
 mkdir -p "$TMP/lr/app" "$TMP/lr/shared"
