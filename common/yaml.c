@@ -541,6 +541,19 @@ void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typ
 	r->typing = typing;
 }
 
+/* A null of its own, static like jansson's: never freed, copied as itself. */
+static json_t empty_null = { JSON_NULL, (size_t)-1 };
+
+json_t *gt_yaml_empty_null(void)
+{
+	return &empty_null;
+}
+
+bool gt_yaml_is_empty_null(const json_t *v)
+{
+	return v == &empty_null;
+}
+
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines)
 {
 	r->line_offset = lines;
@@ -884,6 +897,8 @@ static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	if (r->typing == GT_YAML_TEXT)
 		return json_stringn((const char *)ev->data.scalar.value, ev->data.scalar.length);
+	if (r->typing == GT_YAML_KYAML && plain && !t && ev->data.scalar.length == 0)
+		return gt_yaml_empty_null();
 	json_t *v = r->typing == GT_YAML_KYAML
 			    ? kyaml_scalar_value((const char *)ev->data.scalar.value, ev->data.scalar.length, plain, t, &why)
 			    : gt_yaml_scalar_value((const char *)ev->data.scalar.value, ev->data.scalar.length, plain, t,

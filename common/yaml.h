@@ -56,6 +56,14 @@ void gt_yaml_reader_free(struct gt_yaml_reader *r);
  * it was written as, as kyaml's node values are). */
 enum gt_yaml_typing { GT_YAML_V2, GT_YAML_KYAML, GT_YAML_TEXT };
 void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typing);
+/*
+ * With kyaml typing an empty value reads as this null rather than jansson's: it is JSON null to
+ * everything (json_is_null, the writers, json_deep_copy keeps it), but kustomize's strategic merge
+ * drops a field whose value was written empty where it keeps one written null (common/smp.h).
+ * Static: incref/decref do nothing.
+ */
+json_t *gt_yaml_empty_null(void);
+bool gt_yaml_is_empty_null(const json_t *v);
 
 /* Lines before the stream's first byte (the caller skipped them), added to every position. */
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines);

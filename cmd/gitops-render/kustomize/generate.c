@@ -291,27 +291,57 @@ static bool valid_env_name(const char *k, size_t n)
 	return true;
 }
 
+/* Key/value pairs; values are bytes (a file may hold anything), keys are checked text. */
+struct pair {
+	char *key, *val;
+	size_t len;
+};
 struct pairs {
-	json_t *map;  /* key -> value */
-	json_t *order;
+	struct pair *v;
+	size_t n;
 	const char *gen;
 	struct kz_err *e;
 };
 
+static void pairs_free(struct pairs *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].key);
+		free(p->v[i].val);
+	}
+	free(p->v);
+}
+
 static int add_pair(struct pairs *p, const char *k, size_t klen, const char *v, size_t vlen)
 {
-	char *key = strndup(k, klen);
-	int st = -1;
-	if (!key)
+	char *key = strndup(k, klen), *val = malloc(vlen + 1);
+	struct pair *np = realloc(p->v, (p->n + 1) * sizeof(*np));
+	if (np)
+		p->v = np;
+	if (!key || !val || !np) {
+		free(key);
+		free(val);
 		return kz_fail(p->e, "out of memory");
+	}
+	memcpy(val, v, vlen);
+	val[vlen] = '\0';
+	int st = -1;
+	bool dup = false;
+	for (size_t i = 0; i < p->n; i++)
+		dup = dup || !strcmp(p->v[i].key, key);
 	if (!valid_key(key))
 		kz_unsupported(p->e, "generator %s: invalid key '%s'", p->gen, key);
-	else if (json_object_get(p->map, key))
+	else if (dup)
 		kz_unsupported(p->e, "configmap %s illegally repeats the key `%s`", p->gen, key);
 	else
-		st = json_object_set_new(p->map, key, json_stringn(v, vlen));
-	free(key);
-	return st;
+		st = 0;
+	if (st < 0) {
+		free(key);
+		free(val);
+		return -1;
+	}
+	p->v[p->n++] = (struct pair){ key, val, vlen };
+	return 0;
 }
 
 /* Go's bufio.Scanner lines: \n-separated, a final \r dropped, unicode.IsSpace trimmed on the left. */
@@ -410,40 +440,39 @@ static bool utf8_valid(const char *s, size_t len)
 	return true;
 }
 
-static int set_sorted_data(json_t *obj, const json_t *pairs, bool secret)
+static int cmp_pair(const void *a, const void *b)
 {
-	size_t n = json_object_size(pairs), k = 0;
-	const char **keys = malloc((n ? n : 1) * sizeof(*keys)), *key;
-	json_t *v;
-	if (!keys)
-		return -1;
-	json_object_foreach((json_t *)pairs, key, v)
-		keys[k++] = key;
-	qsort(keys, n, sizeof(*keys), cmp_str);
+	return strcmp(((const struct pair *)a)->key, ((const struct pair *)b)->key);
+}
+
+/* LoadMapIntoConfigMapData / LoadMapIntoSecretData: keys in order; ConfigMap values that are
+ * not UTF-8 go to binaryData, Secret values are all base64. */
+static int set_sorted_data(json_t *obj, struct pairs *p, bool secret)
+{
+	qsort(p->v, p->n, sizeof(*p->v), cmp_pair);
 	if (secret && json_object_set_new(obj, "data", json_object()) < 0)
-		return free(keys), -1;
-	for (k = 0; k < n; k++) {
-		v = json_object_get(pairs, keys[k]);
-		const char *s = json_string_value(v);
-		size_t len = json_string_length(v);
+		return -1;
+	for (size_t k = 0; k < p->n; k++) {
+		const char *s = p->v[k].val;
+		size_t len = p->v[k].len;
 		bool text = !secret && utf8_valid(s, len);
 		const char *field = text || secret ? "data" : "binaryData";
 		json_t *dst = json_object_get(obj, field);
 		if (!dst) {
 			dst = json_object();
-			json_object_set_new(obj, field, dst);
+			if (!dst || json_object_set_new(obj, field, dst) < 0)
+				return -1;
 		}
 		if (text) {
-			json_object_set_new(dst, keys[k], json_stringn(s, len));
+			if (json_object_set_new(dst, p->v[k].key, json_stringn(s, len)) < 0)
+				return -1;
 		} else {
 			char *b64 = kz_base64_lines(s, len);
-			if (!b64)
-				return free(keys), -1;
-			json_object_set_new(dst, keys[k], json_string(b64));
+			if (!b64 || json_object_set_new(dst, p->v[k].key, json_string(b64)) < 0)
+				return free(b64), -1;
 			free(b64);
 		}
 	}
-	free(keys);
 	return 0;
 }
 
@@ -484,11 +513,11 @@ static json_t *string_map_of(const json_t *m)
 static struct kz_res *generate_one(struct kz_build *b, const struct kz_kust *k, const json_t *args, bool secret)
 {
 	const char *name = kz_str(args, "name"), *ns = kz_str(args, "namespace");
-	struct pairs p = { json_object(), NULL, name, b->e };
+	struct pairs p = { NULL, 0, name, b->e };
 	json_t *opts = merged_options(json_object_get(args, "options"), json_object_get(k->k, "generatorOptions"));
 	json_t *obj = json_object(), *meta = json_object();
 	struct kz_res *r = NULL;
-	if (!p.map || !opts || !obj || !meta) {
+	if (!opts || !obj || !meta) {
 		kz_fail(b->e, "out of memory");
 		goto out;
 	}
@@ -506,7 +535,7 @@ static struct kz_res *generate_one(struct kz_build *b, const struct kz_kust *k, 
 		json_object_set_new(obj, "type", json_string(*kz_str(args, "type") ? kz_str(args, "type") : "Opaque"));
 	if (collect_pairs(b, k, args, &p) < 0)
 		goto out;
-	if (set_sorted_data(obj, p.map, secret) < 0) {
+	if (set_sorted_data(obj, &p, secret) < 0) {
 		kz_fail(b->e, "out of memory");
 		goto out;
 	}
@@ -527,7 +556,7 @@ static struct kz_res *generate_one(struct kz_build *b, const struct kz_kust *k, 
 	kz_build_set(r, KZ_BEHAVIOR, !strcmp(bh, "create") || !strcmp(bh, "replace") || !strcmp(bh, "merge") ? bh
 											       : "unspecified");
 out:
-	json_decref(p.map);
+	pairs_free(&p);
 	json_decref(opts);
 	json_decref(obj);
 	json_decref(meta);

@@ -228,9 +228,15 @@ int kz_load(struct kz_tree *t, const char *dir, struct kz_err *e);
 void kz_tree_free(struct kz_tree *t);
 /* A file below kust's root (load restrictor applied), read once. NULL with e. */
 struct kz_file *kz_load_file(struct kz_tree *t, const struct kz_kust *k, const char *path, struct kz_err *e);
+/* Keys in their fields' spelling (kustomize matches them regardless of case); unknown ones refused
+ * when strict (else dropped, as a replacements file is read). -1 with e. */
+int kz_normalise_replacement(json_t *r, bool strict, const char *file, struct kz_err *e);
+int kz_normalise_tconfig(json_t *doc, const char *file, struct kz_err *e);
 /* Parse text as resources (kyaml typing, List items flattened, annotations as text). */
 int kz_parse_resources(const struct kz_tree *t, const char *text, size_t len, const char *name, json_t **docs,
 		       struct kz_err *e);
+/* JSON has no empty values: what kustomize takes through JSON has written nulls instead. */
+void kz_explicit_nulls(json_t *v);
 
 /* ---- build (build.c and the phases) ---- */
 
@@ -288,7 +294,7 @@ char *kz_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A string value of obj[key] or "" */
 const char *kz_str(const json_t *obj, const char *key);
 /* The text kustomize sees for a scalar (yaml node Value): strings as they are, numbers and
- * bools as JSON writes them, null as "". malloc'd. */
+ * bools as JSON writes them, null as "null" ("" when written empty). malloc'd. */
 char *kz_scalar_text(const json_t *v);
 
 #endif

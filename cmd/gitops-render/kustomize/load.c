@@ -19,233 +19,297 @@
 
 static const char *const kustomization_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
 
-/* ---- the shape of a kustomization (types.Kustomization), checked field by field ---- */
+/* ---- the shape of a kustomization (types.Kustomization), checked field by field ----
+ *
+ * kustomize decodes a kustomization with encoding/json, which matches keys to fields without
+ * regard to case (fieldpath and fieldPath are one field) and refuses unknown ones. The check
+ * rewrites every key to the field's own spelling, so the phases read one spelling. */
 
-enum ftype { F_STRING, F_STRINGS, F_STRMAP, F_BOOL, F_INT, F_OBJECT, F_ANY };
+enum ftype { F_STRING, F_STRINGS, F_STRMAP, F_BOOL, F_INT, F_BOOLMAP, F_OBJECT, F_LIST, F_ANY };
 
 struct field {
 	const char *name;
 	enum ftype type;
 	bool supported;
+	const struct field *sub; /* F_OBJECT: its fields; F_LIST: its elements' */
+};
+
+#define END { NULL, 0, false, NULL }
+
+static const struct field fieldspec_fields[] = {
+	{ "group", F_STRING, true, NULL }, { "version", F_STRING, true, NULL }, { "kind", F_STRING, true, NULL },
+	{ "path", F_STRING, true, NULL },  { "create", F_BOOL, true, NULL },	END,
+};
+static const struct field image_fields[] = {
+	{ "name", F_STRING, true, NULL },   { "newName", F_STRING, true, NULL }, { "newTag", F_STRING, true, NULL },
+	{ "digest", F_STRING, true, NULL }, { "tagSuffix", F_STRING, true, NULL }, END,
+};
+static const struct field replica_fields[] = { { "name", F_STRING, true, NULL }, { "count", F_INT, true, NULL }, END };
+static const struct field options_fields[] = {
+	{ "labels", F_STRMAP, true, NULL },
+	{ "annotations", F_STRMAP, true, NULL },
+	{ "disableNameSuffixHash", F_BOOL, true, NULL },
+	{ "immutable", F_BOOL, true, NULL },
+	END,
+};
+static const struct field configmap_fields[] = {
+	{ "name", F_STRING, true, NULL },   { "namespace", F_STRING, true, NULL }, { "behavior", F_STRING, true, NULL },
+	{ "literals", F_STRINGS, true, NULL }, { "files", F_STRINGS, true, NULL }, { "envs", F_STRINGS, true, NULL },
+	{ "env", F_STRING, true, NULL },    { "options", F_OBJECT, true, options_fields }, END,
+};
+static const struct field secret_fields[] = {
+	{ "name", F_STRING, true, NULL },   { "namespace", F_STRING, true, NULL }, { "behavior", F_STRING, true, NULL },
+	{ "literals", F_STRINGS, true, NULL }, { "files", F_STRINGS, true, NULL }, { "envs", F_STRINGS, true, NULL },
+	{ "env", F_STRING, true, NULL },    { "options", F_OBJECT, true, options_fields },
+	{ "type", F_STRING, true, NULL },   END,
+};
+static const struct field label_fields[] = {
+	{ "pairs", F_STRMAP, true, NULL },
+	{ "includeSelectors", F_BOOL, true, NULL },
+	{ "includeTemplates", F_BOOL, true, NULL },
+	{ "fields", F_LIST, true, fieldspec_fields },
+	END,
+};
+static const struct field legacy_sort_fields[] = { { "orderFirst", F_STRINGS, true, NULL },
+						   { "orderLast", F_STRINGS, true, NULL }, END };
+static const struct field sort_fields[] = { { "order", F_STRING, true, NULL },
+					    { "legacySortOptions", F_OBJECT, true, legacy_sort_fields }, END };
+static const struct field selector_fields[] = {
+	{ "group", F_STRING, true, NULL },     { "version", F_STRING, true, NULL },
+	{ "kind", F_STRING, true, NULL },      { "name", F_STRING, true, NULL },
+	{ "namespace", F_STRING, true, NULL }, { "labelSelector", F_STRING, true, NULL },
+	{ "annotationSelector", F_STRING, true, NULL }, END,
+};
+static const struct field patch_fields[] = {
+	{ "path", F_STRING, true, NULL },
+	{ "patch", F_STRING, true, NULL },
+	{ "target", F_OBJECT, true, selector_fields },
+	{ "options", F_BOOLMAP, true, NULL },
+	END,
+};
+static const struct field json6902_fields[] = {
+	{ "path", F_STRING, true, NULL }, { "patch", F_STRING, true, NULL },
+	{ "target", F_OBJECT, true, selector_fields }, END,
+};
+static const struct field objref_fields[] = {
+	{ "kind", F_STRING, true, NULL },  { "name", F_STRING, true, NULL },	{ "namespace", F_STRING, true, NULL },
+	{ "apiVersion", F_STRING, true, NULL }, { "group", F_STRING, true, NULL }, { "version", F_STRING, true, NULL },
+	END,
+};
+static const struct field fieldref_fields[] = { { "fieldPath", F_STRING, true, NULL }, END };
+static const struct field var_fields[] = {
+	{ "name", F_STRING, true, NULL },
+	{ "objref", F_OBJECT, true, objref_fields },
+	{ "fieldref", F_OBJECT, true, fieldref_fields },
+	END,
+};
+static const struct field field_options_fields[] = {
+	{ "delimiter", F_STRING, true, NULL }, { "index", F_INT, true, NULL },
+	{ "encoding", F_STRING, false, NULL }, { "create", F_BOOL, true, NULL }, END,
+};
+static const struct field source_fields[] = {
+	{ "group", F_STRING, true, NULL },     { "version", F_STRING, true, NULL },
+	{ "kind", F_STRING, true, NULL },      { "name", F_STRING, true, NULL },
+	{ "namespace", F_STRING, true, NULL }, { "fieldPath", F_STRING, true, NULL },
+	{ "options", F_OBJECT, true, field_options_fields }, END,
+};
+static const struct field target_fields[] = {
+	{ "select", F_OBJECT, true, selector_fields },
+	{ "reject", F_LIST, true, selector_fields },
+	{ "fieldPaths", F_STRINGS, true, NULL },
+	{ "options", F_OBJECT, true, field_options_fields },
+	END,
+};
+static const struct field replacement_fields[] = {
+	{ "path", F_STRING, true, NULL },
+	{ "source", F_OBJECT, true, source_fields },
+	{ "targets", F_LIST, true, target_fields },
+	END,
 };
 
 /* Every field of kustomize 5.5's Kustomization; the unsupported ones make auto use kustomize. */
 static const struct field kustomization_fields[] = {
-	{ "apiVersion", F_STRING, true },
-	{ "kind", F_STRING, true },
-	{ "metadata", F_OBJECT, true },
-	{ "openapi", F_ANY, false },
-	{ "namePrefix", F_STRING, true },
-	{ "nameSuffix", F_STRING, true },
-	{ "namespace", F_STRING, true },
-	{ "commonLabels", F_STRMAP, true },
-	{ "labels", F_ANY, true },
-	{ "commonAnnotations", F_STRMAP, true },
-	{ "patchesStrategicMerge", F_STRINGS, true },
-	{ "patchesJson6902", F_ANY, true },
-	{ "patches", F_ANY, true },
-	{ "images", F_ANY, true },
-	{ "imageTags", F_ANY, true },
-	{ "replacements", F_ANY, true },
-	{ "replicas", F_ANY, true },
-	{ "vars", F_ANY, true },
-	{ "sortOptions", F_ANY, true },
-	{ "resources", F_STRINGS, true },
-	{ "components", F_STRINGS, true },
-	{ "crds", F_ANY, false },
-	{ "bases", F_STRINGS, true },
-	{ "configMapGenerator", F_ANY, true },
-	{ "secretGenerator", F_ANY, true },
-	{ "helmGlobals", F_ANY, false },
-	{ "helmCharts", F_ANY, false },
-	{ "helmChartInflationGenerator", F_ANY, false },
-	{ "generatorOptions", F_ANY, true },
-	{ "configurations", F_STRINGS, true },
-	{ "generators", F_ANY, false },
-	{ "transformers", F_ANY, false },
-	{ "validators", F_ANY, false },
-	{ "buildMetadata", F_ANY, false },
-	{ NULL, 0, false },
+	{ "apiVersion", F_STRING, true, NULL },
+	{ "kind", F_STRING, true, NULL },
+	{ "metadata", F_ANY, true, NULL },
+	{ "openapi", F_ANY, false, NULL },
+	{ "namePrefix", F_STRING, true, NULL },
+	{ "nameSuffix", F_STRING, true, NULL },
+	{ "namespace", F_STRING, true, NULL },
+	{ "commonLabels", F_STRMAP, true, NULL },
+	{ "labels", F_LIST, true, label_fields },
+	{ "commonAnnotations", F_STRMAP, true, NULL },
+	{ "patchesStrategicMerge", F_STRINGS, true, NULL },
+	{ "patchesJson6902", F_LIST, true, json6902_fields },
+	{ "patches", F_LIST, true, patch_fields },
+	{ "images", F_LIST, true, image_fields },
+	{ "imageTags", F_LIST, true, image_fields },
+	{ "replacements", F_LIST, true, replacement_fields },
+	{ "replicas", F_LIST, true, replica_fields },
+	{ "vars", F_LIST, true, var_fields },
+	{ "sortOptions", F_OBJECT, true, sort_fields },
+	{ "resources", F_STRINGS, true, NULL },
+	{ "components", F_STRINGS, true, NULL },
+	{ "crds", F_ANY, false, NULL },
+	{ "bases", F_STRINGS, true, NULL },
+	{ "configMapGenerator", F_LIST, true, configmap_fields },
+	{ "secretGenerator", F_LIST, true, secret_fields },
+	{ "helmGlobals", F_ANY, false, NULL },
+	{ "helmCharts", F_ANY, false, NULL },
+	{ "helmChartInflationGenerator", F_ANY, false, NULL },
+	{ "generatorOptions", F_OBJECT, true, options_fields },
+	{ "configurations", F_STRINGS, true, NULL },
+	{ "generators", F_ANY, false, NULL },
+	{ "transformers", F_ANY, false, NULL },
+	{ "validators", F_ANY, false, NULL },
+	{ "buildMetadata", F_ANY, false, NULL },
+	END,
 };
 
-static bool is_type(const json_t *v, enum ftype t)
+/* kustomize's TransformerConfig, for configurations files (decoded strictly, as above). */
+static const struct field nameref_fields[] = {
+	{ "group", F_STRING, true, NULL }, { "version", F_STRING, true, NULL }, { "kind", F_STRING, true, NULL },
+	{ "fieldSpecs", F_LIST, true, fieldspec_fields }, END,
+};
+static const struct field tconfig_fields[] = {
+	{ "namePrefix", F_LIST, true, fieldspec_fields },	{ "nameSuffix", F_LIST, true, fieldspec_fields },
+	{ "namespace", F_LIST, true, fieldspec_fields },	{ "commonLabels", F_LIST, true, fieldspec_fields },
+	{ "labels", F_LIST, true, fieldspec_fields },		{ "templateLabels", F_LIST, true, fieldspec_fields },
+	{ "commonAnnotations", F_LIST, true, fieldspec_fields }, { "nameReference", F_LIST, true, nameref_fields },
+	{ "varReference", F_LIST, true, fieldspec_fields },	{ "images", F_LIST, true, fieldspec_fields },
+	{ "replicas", F_LIST, true, fieldspec_fields },	END,
+};
+
+static bool ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+static int normalise(json_t *obj, const struct field *fields, bool strict, const char *what, const char *file,
+		     struct kz_err *e);
+
+static int check_value(json_t *v, const struct field *f, bool strict, const char *file, struct kz_err *e)
 {
 	size_t i;
 	const char *k;
 	json_t *c;
 	if (json_is_null(v))
-		return true; /* encoding/json leaves the zero value */
-	switch (t) {
+		return 0; /* encoding/json leaves the zero value */
+	switch (f->type) {
 	case F_STRING:
-		return json_is_string(v);
+		return json_is_string(v) ? 0 : -1;
 	case F_BOOL:
-		return json_is_boolean(v);
+		return json_is_boolean(v) ? 0 : -1;
 	case F_INT:
-		return json_is_integer(v);
-	case F_OBJECT:
-		return json_is_object(v);
+		return json_is_integer(v) ? 0 : -1;
 	case F_STRINGS:
 		if (!json_is_array(v))
-			return false;
+			return -1;
 		json_array_foreach(v, i, c)
 			if (!json_is_string(c))
-				return false;
-		return true;
+				return -1;
+		return 0;
 	case F_STRMAP:
+	case F_BOOLMAP:
 		if (!json_is_object(v))
-			return false;
-		json_object_foreach((json_t *)v, k, c)
-			if (!json_is_string(c) && !json_is_null(c))
-				return false;
-		return true;
-	case F_ANY:
-		return true;
-	}
-	return false;
-}
-
-/* An object's keys against a table: every key known, of its type. */
-static int check_object(const json_t *obj, const struct field *fields, const char *what, const char *file,
-			struct kz_err *e)
-{
-	const char *k;
-	json_t *v;
-	if (!obj || json_is_null(obj))
-		return 0;
-	if (!json_is_object(obj))
-		return kz_unsupported(e, "%s: %s is not a map", file, what);
-	json_object_foreach((json_t *)obj, k, v) {
-		const struct field *f = fields;
-		while (f->name && strcmp(f->name, k))
-			f++;
-		if (!f->name)
-			return kz_unsupported(e, "%s: unknown field '%s' in %s", file, k, what);
-		if (!f->supported)
-			return kz_unsupported(e, "%s: %s field '%s' is not supported by the native engine", file, what, k);
-		if (!is_type(v, f->type))
-			return kz_unsupported(e, "%s: %s field '%s' has the wrong type", file, what, k);
-	}
-	return 0;
-}
-
-static int check_list_of(const json_t *list, const struct field *fields, const char *what, const char *file,
-			 struct kz_err *e)
-{
-	size_t i;
-	json_t *v;
-	if (!list || json_is_null(list))
-		return 0;
-	if (!json_is_array(list))
-		return kz_unsupported(e, "%s: %s is not a list", file, what);
-	json_array_foreach(list, i, v)
-		if (check_object(v, fields, what, file, e) < 0)
 			return -1;
-	return 0;
-}
-
-static const struct field image_fields[] = {
-	{ "name", F_STRING, true },	{ "newName", F_STRING, true }, { "newTag", F_STRING, true },
-	{ "digest", F_STRING, true },	{ "tagSuffix", F_STRING, true }, { NULL, 0, false },
-};
-static const struct field replica_fields[] = { { "name", F_STRING, true }, { "count", F_INT, true }, { NULL, 0, false } };
-static const struct field options_fields[] = {
-	{ "labels", F_STRMAP, true },
-	{ "annotations", F_STRMAP, true },
-	{ "disableNameSuffixHash", F_BOOL, true },
-	{ "immutable", F_BOOL, true },
-	{ NULL, 0, false },
-};
-static const struct field generator_fields[] = {
-	{ "name", F_STRING, true },	{ "namespace", F_STRING, true }, { "behavior", F_STRING, true },
-	{ "literals", F_STRINGS, true }, { "files", F_STRINGS, true },	 { "envs", F_STRINGS, true },
-	{ "env", F_STRING, true },	{ "options", F_OBJECT, true },	 { "type", F_STRING, true },
-	{ NULL, 0, false },
-};
-static const struct field fieldspec_fields[] = {
-	{ "group", F_STRING, true }, { "version", F_STRING, true }, { "kind", F_STRING, true },
-	{ "path", F_STRING, true },  { "create", F_BOOL, true },    { NULL, 0, false },
-};
-static const struct field label_fields[] = {
-	{ "pairs", F_STRMAP, true },
-	{ "includeSelectors", F_BOOL, true },
-	{ "includeTemplates", F_BOOL, true },
-	{ "fields", F_ANY, true },
-	{ NULL, 0, false },
-};
-static const struct field sort_fields[] = { { "order", F_STRING, true }, { "legacySortOptions", F_OBJECT, true },
-					    { NULL, 0, false } };
-static const struct field legacy_sort_fields[] = { { "orderFirst", F_STRINGS, true }, { "orderLast", F_STRINGS, true },
-						   { NULL, 0, false } };
-static const struct field selector_fields[] = {
-	{ "group", F_STRING, true },	 { "version", F_STRING, true },		  { "kind", F_STRING, true },
-	{ "name", F_STRING, true },	 { "namespace", F_STRING, true },	  { "labelSelector", F_STRING, true },
-	{ "annotationSelector", F_STRING, true }, { NULL, 0, false },
-};
-static const struct field patch_fields[] = {
-	{ "path", F_STRING, true }, { "patch", F_STRING, true }, { "target", F_OBJECT, true }, { "options", F_OBJECT, true },
-	{ NULL, 0, false },
-};
-static const struct field json6902_fields[] = {
-	{ "path", F_STRING, true }, { "patch", F_STRING, true }, { "target", F_OBJECT, true }, { NULL, 0, false },
-};
-static const struct field var_fields[] = { { "name", F_STRING, true }, { "objref", F_OBJECT, true },
-					   { "fieldref", F_OBJECT, true }, { NULL, 0, false } };
-static const struct field objref_fields[] = {
-	{ "kind", F_STRING, true },	{ "name", F_STRING, true }, { "namespace", F_STRING, true },
-	{ "apiVersion", F_STRING, true }, { "group", F_STRING, true }, { "version", F_STRING, true },
-	{ NULL, 0, false },
-};
-static const struct field fieldref_fields[] = { { "fieldpath", F_STRING, true }, { NULL, 0, false } };
-
-/* Everything inside the fields the engine does; replacements are checked where they are used. */
-static int check_kustomization(const json_t *k, const char *file, struct kz_err *e)
-{
-	size_t i;
-	json_t *v;
-	if (check_object(k, kustomization_fields, "the kustomization", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "images"), image_fields, "an images entry", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "imageTags"), image_fields, "an imageTags entry", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "replicas"), replica_fields, "a replicas entry", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "configMapGenerator"), generator_fields, "a configMapGenerator", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "secretGenerator"), generator_fields, "a secretGenerator", file, e) < 0 ||
-	    check_object(json_object_get(k, "generatorOptions"), options_fields, "generatorOptions", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "labels"), label_fields, "a labels entry", file, e) < 0 ||
-	    check_object(json_object_get(k, "sortOptions"), sort_fields, "sortOptions", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "patches"), patch_fields, "a patches entry", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "patchesJson6902"), json6902_fields, "a patchesJson6902 entry", file, e) < 0 ||
-	    check_list_of(json_object_get(k, "vars"), var_fields, "a vars entry", file, e) < 0)
-		return -1;
-	json_t *so = json_object_get(k, "sortOptions");
-	if (check_object(json_object_get(so, "legacySortOptions"), legacy_sort_fields, "legacySortOptions", file, e) < 0)
-		return -1;
-	json_array_foreach(json_object_get(k, "configMapGenerator"), i, v)
-		if (json_object_get(v, "type"))
-			return kz_unsupported(e, "%s: configMapGenerator field 'type'", file);
-	json_t *gens[] = { json_object_get(k, "configMapGenerator"), json_object_get(k, "secretGenerator") };
-	for (size_t g = 0; g < 2; g++)
-		json_array_foreach(gens[g], i, v)
-			if (check_object(json_object_get(v, "options"), options_fields, "generator options", file, e) < 0)
+		json_object_foreach(v, k, c)
+			if (!json_is_null(c) && (f->type == F_STRMAP ? !json_is_string(c) : !json_is_boolean(c)))
 				return -1;
-	json_array_foreach(json_object_get(k, "labels"), i, v)
-		if (check_list_of(json_object_get(v, "fields"), fieldspec_fields, "a labels fields entry", file, e) < 0)
+		return 0;
+	case F_OBJECT:
+		if (!json_is_object(v))
 			return -1;
-	json_t *lists[] = { json_object_get(k, "patches"), json_object_get(k, "patchesJson6902") };
-	for (size_t l = 0; l < 2; l++) {
-		json_array_foreach(lists[l], i, v) {
-			if (check_object(json_object_get(v, "target"), selector_fields, "a patch target", file, e) < 0)
+		return normalise(v, f->sub, strict, f->name, file, e) < 0 ? -2 : 0;
+	case F_LIST:
+		if (!json_is_array(v))
+			return -1;
+		json_array_foreach(v, i, c) {
+			if (!json_is_object(c))
 				return -1;
-			const char *ok;
-			json_t *ov;
-			json_object_foreach(json_object_get(v, "options"), ok, ov)
-				if ((strcmp(ok, "allowNameChange") && strcmp(ok, "allowKindChange")) || !json_is_boolean(ov))
-					return kz_unsupported(e, "%s: patch option '%s'", file, ok);
+			if (normalise(c, f->sub, strict, f->name, file, e) < 0)
+				return -2;
 		}
+		return 0;
+	case F_ANY:
+		return 0;
 	}
-	json_array_foreach(json_object_get(k, "vars"), i, v)
-		if (check_object(json_object_get(v, "objref"), objref_fields, "a var objref", file, e) < 0 ||
-		    check_object(json_object_get(v, "fieldref"), fieldref_fields, "a var fieldref", file, e) < 0)
-			return -1;
+	return -1;
+}
+
+/* The keys of obj renamed to their fields' spelling, unknown ones refused (strict) or dropped. */
+static int normalise(json_t *obj, const struct field *fields, bool strict, const char *what, const char *file,
+		     struct kz_err *e)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+	if (!out)
+		return kz_fail(e, "out of memory");
+	json_object_foreach(obj, k, v) {
+		const struct field *f = NULL;
+		for (const struct field *x = fields; x->name && !f; x++)
+			if (!strcmp(x->name, k))
+				f = x;
+		for (const struct field *x = fields; x->name && !f; x++)
+			if (!strcasecmp(x->name, k) && ascii(k))
+				f = x;
+		if (!f) {
+			if (!strict)
+				continue;
+			json_decref(out);
+			return kz_unsupported(e, "%s: unknown field '%s' in %s", file, k, what);
+		}
+		if (!f->supported) {
+			json_decref(out);
+			return kz_unsupported(e, "%s: %s field '%s' is not supported by the native engine", file, what, f->name);
+		}
+		if (json_object_get(out, f->name)) {
+			json_decref(out);
+			return kz_unsupported(e, "%s: field '%s' given twice in %s", file, f->name, what);
+		}
+		int st = check_value(v, f, strict, file, e);
+		if (st < 0) {
+			json_decref(out);
+			return st == -1 ? kz_unsupported(e, "%s: %s field '%s' has the wrong type", file, what, f->name) : -1;
+		}
+		json_object_set(out, f->name, v);
+	}
+	json_object_clear(obj);
+	json_object_update(obj, out);
+	json_decref(out);
 	return 0;
+}
+
+/* Everything the engine reads from the kustomization, in one spelling. */
+static int check_kustomization(json_t *k, const char *file, struct kz_err *e)
+{
+	size_t i;
+	json_t *v;
+	if (normalise(k, kustomization_fields, true, "the kustomization", file, e) < 0)
+		return -1;
+	json_array_foreach(json_object_get(k, "patches"), i, v) {
+		const char *ok;
+		json_t *ov;
+		json_object_foreach(json_object_get(v, "options"), ok, ov)
+			if (strcmp(ok, "allowNameChange") && strcmp(ok, "allowKindChange"))
+				return kz_unsupported(e, "%s: patch option '%s'", file, ok);
+	}
+	return 0;
+}
+
+int kz_normalise_replacement(json_t *r, bool strict, const char *file, struct kz_err *e)
+{
+	return normalise(r, replacement_fields, strict, "a replacement", file, e);
+}
+
+int kz_normalise_tconfig(json_t *doc, const char *file, struct kz_err *e)
+{
+	if (!json_is_object(doc))
+		return kz_unsupported(e, "%s: a configurations file that is not a map", file);
+	return normalise(doc, tconfig_fields, true, "a configurations file", file, e);
 }
 
 /* ---- paths ---- */
@@ -376,6 +440,28 @@ static int parse_docs(const struct kz_tree *t, const char *text, size_t len, con
 	return 0;
 }
 
+void kz_explicit_nulls(json_t *v)
+{
+	const char *k;
+	json_t *c;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, c) {
+			if (gt_yaml_is_empty_null(c))
+				json_object_set_new(v, k, json_null());
+			else
+				kz_explicit_nulls(c);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) {
+			if (gt_yaml_is_empty_null(c))
+				json_array_set_new(v, i, json_null());
+			else
+				kz_explicit_nulls(c);
+		}
+	}
+}
+
 static bool annotations_typed(const json_t *doc)
 {
 	const json_t *a = json_object_get(json_object_get(doc, "metadata"), "annotations");
@@ -442,18 +528,19 @@ int kz_parse_resources(const struct kz_tree *t, const char *text, size_t len, co
 	if (!res)
 		return kz_fail(e, "out of memory");
 	if (parse_docs(t, text, len, name, GT_YAML_KYAML, &docs, e) < 0 ||
-	    annotations_as_text(t, text, len, name, docs, e) < 0) {
-		json_decref(docs);
-		json_decref(res);
-		return -1;
-	}
-	/* A queue: kinds ending in List with items are replaced by their items, which may be lists too. */
+	    annotations_as_text(t, text, len, name, docs, e) < 0)
+		goto fail;
+	/* A queue: kinds ending in List with items are replaced by their items, which may be lists too
+	 * (kustomize takes the items through JSON: they have no empty values left). */
+	size_t top = json_array_size(docs);
 	for (size_t i = 0; i < json_array_size(docs); i++) {
 		json_t *doc = json_array_get(docs, i);
 		if (json_is_null(doc))
 			continue;
 		if (check_resource(doc, name, e) < 0)
 			goto fail;
+		if (i >= top)
+			kz_explicit_nulls(doc);
 		json_t *items = json_object_get(doc, "items");
 		if (!ends_with_list(kz_str(doc, "kind")) || !items) {
 			json_array_append(res, doc);
@@ -630,9 +717,9 @@ static int load_named_files(struct kz_tree *t, struct kz_kust *k, struct kz_err 
 		json_t *docs = NULL;
 		if (!f || parse_docs(t, f->text, f->len, shown(t, f->path), GT_YAML_V2, &docs, e) < 0)
 			return -1;
-		int st = json_array_size(docs) == 1 ? kz_tconfig_merge_doc(&k->config, json_array_get(docs, 0),
-									     shown(t, f->path), e)
-						    : kz_unsupported(e, "%s: not one document", shown(t, f->path));
+		int st = json_array_size(docs) != 1 ? kz_unsupported(e, "%s: not one document", shown(t, f->path))
+			 : kz_normalise_tconfig(json_array_get(docs, 0), shown(t, f->path), e) < 0 ? -1
+			 : kz_tconfig_merge_doc(&k->config, json_array_get(docs, 0), shown(t, f->path), e);
 		json_decref(docs);
 		if (st < 0)
 			return -1;
@@ -657,7 +744,8 @@ static int load_named_files(struct kz_tree *t, struct kz_kust *k, struct kz_err 
 }
 
 /* kustomize's EnforceFields and CheckEmpty. */
-static int check_kind(struct kz_kust *k, bool component, struct kz_err *e)
+/* kustomize checks the kind of what a kustomization includes, not of the one it builds. */
+static int check_kind(struct kz_kust *k, bool component, bool root, struct kz_err *e)
 {
 	const char *kind = kz_str(k->k, "kind"), *av = kz_str(k->k, "apiVersion");
 	const char *file = k->shown;
@@ -666,7 +754,7 @@ static int check_kind(struct kz_kust *k, bool component, struct kz_err *e)
 		return kz_unsupported(e, "%s: kind should be Kustomization or Component", file);
 	if (*av && strcmp(av, k->component ? "kustomize.config.k8s.io/v1alpha1" : "kustomize.config.k8s.io/v1beta1"))
 		return kz_unsupported(e, "%s: apiVersion for %s is not the required one", file, kind);
-	if (component != k->component)
+	if (!root && component != k->component)
 		return kz_unsupported(e, "%s: %s", file, component ? "a component must have kind Component"
 								 : "a Component cannot be a resource");
 	const char *key;
@@ -705,7 +793,7 @@ static struct kz_kust *load_kust(struct kz_tree *t, const char *dir, const struc
 	free(k->shown);
 	k->shown = strdup(shown(t, f->path));
 	struct chain here = { k->root, up };
-	if (!k->shown || check_kustomization(k->k, k->shown, e) < 0 || check_kind(k, component, e) < 0 ||
+	if (!k->shown || check_kustomization(k->k, k->shown, e) < 0 || check_kind(k, component, !up, e) < 0 ||
 	    load_named_files(t, k, e) < 0 || load_entries(t, k, &here, e) < 0)
 		return NULL;
 	return k;

@@ -2,6 +2,7 @@
  * resource, resid and resmap packages keep them. */
 #define _GNU_SOURCE /* vasprintf */
 #include "kz.h"
+#include "yaml.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +78,9 @@ char *kz_scalar_text(const json_t *v)
 		return strdup("true");
 	case JSON_FALSE:
 		return strdup("false");
+	case JSON_NULL:
+		/* written `null` (the common way) or empty */
+		return strdup(gt_yaml_is_empty_null(v) ? "" : "null");
 	default:
 		return strdup("");
 	}
