@@ -64,6 +64,9 @@ build/common/mergekeys.o build/fuzz/common/mergekeys.o: build/gen/mergekeys.inc
 build/common/mergekeys.o: ALL_CFLAGS += -iquote build/gen
 build/fuzz/common/mergekeys.o: FUZZ_CFLAGS += -iquote build/gen
 
+# A tool's objects also follow the headers of its directory and its engine folders.
+$(patsubst %.c,build/%.o,$(wildcard cmd/*/*.c cmd/*/*/*.c)): $(wildcard cmd/*/*.h cmd/*/*/*.h)
+
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 

@@ -63,12 +63,18 @@ static int accumulate_resources(struct kz_build *b, const struct kz_kust *k, str
 		if (en->file) {
 			size_t j;
 			json_t *doc;
+			/* the last entry naming a file takes its objects; the others copy them */
+			bool last = --en->file->uses == 0;
 			json_array_foreach(en->file->docs, j, doc) {
-				struct kz_res *r = kz_res_new(json_deep_copy(doc));
+				struct kz_res *r = kz_res_new(last ? json_incref(doc) : json_deep_copy(doc));
 				if (!r || !r->obj)
 					return kz_res_free(r), kz_fail(b->e, "out of memory");
 				if (kz_resmap_append(&acc->rm, r, b->e) < 0)
 					return -1;
+			}
+			if (last) {
+				json_decref(en->file->docs);
+				en->file->docs = NULL;
 			}
 			continue;
 		}

@@ -219,41 +219,55 @@ static int key_cmp(const void *a, const void *b)
 	return natural_cmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A copy of v with every map's keys in that order. */
-static json_t *sorted_copy(const json_t *v)
+/* Every map of v with its keys in that order, in place (jansson keeps insertion order). */
+static int sort_keys(json_t *v)
 {
 	size_t i;
 	json_t *c;
 	if (json_is_array(v)) {
-		json_t *out = json_array();
 		json_array_foreach(v, i, c)
-			if (!out || json_array_append_new(out, sorted_copy(c)) < 0)
-				return json_decref(out), NULL;
-		return out;
+			if (sort_keys(c) < 0)
+				return -1;
+		return 0;
 	}
 	if (!json_is_object(v))
-		return json_incref((json_t *)v);
+		return 0;
 	size_t n = json_object_size(v), k = 0;
-	const char **keys = malloc((n ? n : 1) * sizeof(*keys)), *key;
-	json_t *out = json_object();
-	if (!keys || !out) {
-		free(keys);
-		json_decref(out);
-		return NULL;
+	struct kv { char *key; json_t *val; } *kv = malloc((n ? n : 1) * sizeof(*kv));
+	const char *key;
+	bool sorted = true;
+	if (!kv)
+		return -1;
+	json_object_foreach(v, key, c) {
+		kv[k].key = (char *)key;
+		kv[k].val = c;
+		sorted = sorted && (k == 0 || natural_cmp(kv[k - 1].key, key) < 0);
+		k++;
 	}
-	json_object_foreach((json_t *)v, key, c)
-		keys[k++] = key;
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	for (k = 0; k < n; k++) {
-		json_t *sc = sorted_copy(json_object_get(v, keys[k]));
-		if (!sc || json_object_set_new(out, keys[k], sc) < 0) {
-			json_decref(out);
-			out = NULL;
-			break;
+	int st = 0;
+	if (!sorted) {
+		qsort(kv, n, sizeof(*kv), key_cmp); /* the key is each element's first member */
+		/* hold the keys and values, then put them back in order */
+		for (k = 0; k < n; k++) {
+			kv[k].key = strdup(kv[k].key);
+			json_incref(kv[k].val);
+			if (!kv[k].key)
+				st = -1;
+		}
+		json_object_clear(v);
+		for (k = 0; k < n; k++) {
+			if (st == 0 && json_object_set_new(v, kv[k].key, kv[k].val) < 0)
+				st = -1;
+			else if (st < 0)
+				json_decref(kv[k].val);
+			free(kv[k].key);
 		}
 	}
-	free(keys);
-	return out;
+	free(kv);
+	json_object_foreach(v, key, c)
+		if (st == 0)
+			st = sort_keys(c);
+	return st;
 }
 
 /* ---- the last rewrite of each object ---- */
@@ -300,9 +314,7 @@ int kz_finish(struct kz_build *b, struct kz_resmap *rm, json_t **out)
 		struct kz_res *r = rm->v[i];
 		if (is_local_config(r))
 			continue;
-		json_t *sorted = NULL;
-		if (rewrite_annotations(r) < 0 || !(sorted = sorted_copy(r->obj)) ||
-		    json_array_append_new(list, sorted) < 0) {
+		if (rewrite_annotations(r) < 0 || sort_keys(r->obj) < 0 || json_array_append(list, r->obj) < 0) {
 			json_decref(list);
 			return kz_fail(b->e, "out of memory");
 		}

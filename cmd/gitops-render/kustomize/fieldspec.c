@@ -316,6 +316,15 @@ static const char builtin_fieldspecs[] =
 "replicas ReplicaSet - - 1 spec/replicas\n"
 "replicas StatefulSet - - 1 spec/replicas\n";
 
+void kz_fieldspec_release(struct kz_fieldspec *fs)
+{
+	for (size_t i = 0; i < fs->n_parts; i++)
+		free(fs->parts[i]);
+	free(fs->parts);
+	fs->parts = NULL;
+	fs->n_parts = 0;
+}
+
 void kz_fsslice_free(struct kz_fsslice *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -323,6 +332,7 @@ void kz_fsslice_free(struct kz_fsslice *s)
 		free(s->v[i].version);
 		free(s->v[i].kind);
 		free(s->v[i].path);
+		kz_fieldspec_release(&s->v[i]);
 	}
 	free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -345,6 +355,8 @@ static int fsslice_push(struct kz_fsslice *s, const char *group, const char *ver
 	fs->kind = kz_strdup(kind);
 	fs->path = kz_strdup(path);
 	fs->create = create;
+	fs->parts = NULL;
+	fs->n_parts = 0;
 	s->n++;
 	if (!fs->group || !fs->version || !fs->kind || !fs->path)
 		return -1;
@@ -367,12 +379,12 @@ static bool gvk_selected(const char *g, const char *v, const char *k, const char
 	return (!*sg || !strcmp(g, sg)) && (!*sv || !strcmp(v, sv)) && (!*sk || !strcmp(k, sk));
 }
 
-int kz_fsslice_merge_one(struct kz_fsslice *s, const struct kz_fieldspec *fs, struct kz_err *e)
+/* 1 when fs was added, 0 when an equal one was there, -1 with e. */
+static int merge_one(struct kz_fsslice *s, const struct kz_fieldspec *fs, struct kz_err *e)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct kz_fieldspec *x = &s->v[i];
-		if (gvk_selected(x->group, x->version, x->kind, fs->group, fs->version, fs->kind) &&
-		    !strcmp(x->path, fs->path)) {
+		if (!strcmp(x->path, fs->path) && gvk_selected(x->group, x->version, x->kind, fs->group, fs->version, fs->kind)) {
 			if (x->create != fs->create)
 				return kz_fail(e, "conflicting fieldspecs");
 			return 0;
@@ -380,15 +392,30 @@ int kz_fsslice_merge_one(struct kz_fsslice *s, const struct kz_fieldspec *fs, st
 	}
 	if (fsslice_push(s, fs->group, fs->version, fs->kind, fs->path, fs->create) < 0)
 		return kz_fail(e, "out of memory");
-	return 0;
+	return 1;
+}
+
+int kz_fsslice_merge_one(struct kz_fsslice *s, const struct kz_fieldspec *fs, struct kz_err *e)
+{
+	return merge_one(s, fs, e) < 0 ? -1 : 0;
+}
+
+/* 1 when something was added. */
+static int merge_all(struct kz_fsslice *s, const struct kz_fsslice *in, struct kz_err *e)
+{
+	int added = 0;
+	for (size_t i = 0; i < in->n; i++) {
+		int st = merge_one(s, &in->v[i], e);
+		if (st < 0)
+			return -1;
+		added |= st;
+	}
+	return added;
 }
 
 int kz_fsslice_merge_all(struct kz_fsslice *s, const struct kz_fsslice *in, struct kz_err *e)
 {
-	for (size_t i = 0; i < in->n; i++)
-		if (kz_fsslice_merge_one(s, &in->v[i], e) < 0)
-			return -1;
-	return 0;
+	return merge_all(s, in, e) < 0 ? -1 : 0;
 }
 
 /* resid's legacy kind order, for Gvk.IsLessThan (the order field spec tables are sorted in). */
@@ -412,19 +439,29 @@ static int kind_rank(const char *kind)
 	return 0;
 }
 
-/* Gvk.stableSortString comparison: group_version_kind with ~G/~V/~K for empty parts. */
+/* Gvk.stableSortString comparison: group_version_kind with ~G/~V/~K for empty parts, compared as
+ * the joined strings would be. */
 static int gvk_sort_cmp(const char *g1, const char *v1, const char *k1, const char *g2, const char *v2,
 			const char *k2)
 {
 	int r1 = kind_rank(k1), r2 = kind_rank(k2);
 	if (r1 != r2)
 		return r1 < r2 ? -1 : 1;
-	char *a = kz_printf("%s_%s_%s", *g1 ? g1 : "~G", *v1 ? v1 : "~V", *k1 ? k1 : "~K");
-	char *b = kz_printf("%s_%s_%s", *g2 ? g2 : "~G", *v2 ? v2 : "~V", *k2 ? k2 : "~K");
-	int c = a && b ? strcmp(a, b) : 0;
-	free(a);
-	free(b);
-	return c;
+	const char *a[5] = { *g1 ? g1 : "~G", "_", *v1 ? v1 : "~V", "_", *k1 ? k1 : "~K" };
+	const char *b[5] = { *g2 ? g2 : "~G", "_", *v2 ? v2 : "~V", "_", *k2 ? k2 : "~K" };
+	size_t ia = 0, ib = 0;
+	const char *pa = a[0], *pb = b[0];
+	for (;;) {
+		while (!*pa && ia < 4)
+			pa = a[++ia];
+		while (!*pb && ib < 4)
+			pb = b[++ib];
+		if (!*pa || !*pb)
+			return *pa ? 1 : *pb ? -1 : 0;
+		if (*pa != *pb)
+			return (unsigned char)*pa < (unsigned char)*pb ? -1 : 1;
+		pa++, pb++;
+	}
 }
 
 /* sort.Sort by Gvk.IsLessThan; Go's sort is an insertion sort up to 12 elements (stable), and
@@ -529,7 +566,7 @@ static const char *dash(const char *s)
 	return strcmp(s, "-") ? s : "";
 }
 
-int kz_tconfig_defaults(struct kz_tconfig *tc, struct kz_err *e)
+static int parse_defaults(struct kz_tconfig *tc, struct kz_err *e)
 {
 	memset(tc, 0, sizeof(*tc));
 	const char *p = builtin_fieldspecs;
@@ -555,7 +592,29 @@ int kz_tconfig_defaults(struct kz_tconfig *tc, struct kz_err *e)
 	return 0;
 }
 
-/* TransformerConfig.Merge: every table merged field spec by field spec, then sorted. */
+/* The built-in tables are parsed once and copied into each kustomization's config. */
+static struct kz_tconfig defaults;
+static bool have_defaults;
+
+static void free_defaults(void)
+{
+	kz_tconfig_free(&defaults);
+}
+
+int kz_tconfig_defaults(struct kz_tconfig *tc, struct kz_err *e)
+{
+	memset(tc, 0, sizeof(*tc));
+	if (!have_defaults) {
+		if (parse_defaults(&defaults, e) < 0)
+			return -1;
+		have_defaults = true;
+		atexit(free_defaults);
+	}
+	return kz_tconfig_merge(tc, &defaults, e);
+}
+
+/* TransformerConfig.Merge: every table merged field spec by field spec, then sorted (kept as
+ * it is when nothing new came: merging is idempotent). */
 int kz_tconfig_merge(struct kz_tconfig *tc, const struct kz_tconfig *other, struct kz_err *e)
 {
 	struct kz_fsslice *mine[] = { &tc->name_prefix, &tc->name_suffix, &tc->namespace, &tc->common_labels,
@@ -565,18 +624,26 @@ int kz_tconfig_merge(struct kz_tconfig *tc, const struct kz_tconfig *other, stru
 					      &other->common_labels, &other->labels, &other->template_labels,
 					      &other->common_annotations, &other->var_reference, &other->images,
 					      &other->replicas };
-	for (size_t i = 0; i < sizeof(mine) / sizeof(*mine); i++)
-		if (kz_fsslice_merge_all(mine[i], theirs[i], e) < 0)
+	int added = 0;
+	for (size_t i = 0; i < sizeof(mine) / sizeof(*mine); i++) {
+		int st = merge_all(mine[i], theirs[i], e);
+		if (st < 0)
 			return -1;
+		added |= st;
+	}
 	for (size_t i = 0; i < other->n_nameref; i++) {
 		const struct kz_nameref *o = &other->nameref[i];
+		size_t before = tc->n_nameref;
 		struct kz_nameref *n = nameref_for(tc, o->group, o->version, o->kind);
 		if (!n)
 			return kz_fail(e, "out of memory");
-		if (kz_fsslice_merge_all(&n->fs, &o->fs, e) < 0)
+		int st = merge_all(&n->fs, &o->fs, e);
+		if (st < 0)
 			return -1;
+		added |= st | (tc->n_nameref != before);
 	}
-	tconfig_sort(tc);
+	if (added)
+		tconfig_sort(tc);
 	return 0;
 }
 
@@ -804,28 +871,29 @@ fail:
 	return NULL;
 }
 
-int kz_fieldspec_apply(const struct kz_fieldspec *fs, json_t *obj, enum kz_create create, kz_set_fn set, void *ctx,
+static int apply(struct kz_fieldspec *fs, json_t *obj, enum kz_create create, kz_set_fn set, void *ctx,
+		 struct kz_err *e)
+{
+	if (!fs->parts && !(fs->parts = split_path(fs->path, &fs->n_parts)))
+		return kz_fail(e, "out of memory");
+	if (!fs->n_parts)
+		return 0;
+	struct walk w = { .parts = fs->parts, .n = fs->n_parts, .create_kind = create, .create = fs->create, .set = set,
+			  .ctx = ctx, .e = e, .path = fs->path };
+	/* the object is a map: the walk starts at its first field */
+	return json_is_object(obj) ? walk_map(&w, obj, 0) : 0;
+}
+
+int kz_fieldspec_apply(struct kz_fieldspec *fs, json_t *obj, enum kz_create create, kz_set_fn set, void *ctx,
 		       struct kz_err *e)
 {
 	if (!kz_fieldspec_matches(fs, obj))
 		return 0;
-	struct walk w = { .create_kind = create, .create = fs->create, .set = set, .ctx = ctx, .e = e,
-			  .path = fs->path };
-	w.parts = split_path(fs->path, &w.n);
-	if (!w.parts)
-		return kz_fail(e, "out of memory");
-	/* the object itself is the root: a slot in a one-element holder */
-	json_t *holder = json_array();
-	int st;
-	if (!holder || json_array_append(holder, obj) < 0) {
-		st = kz_fail(e, "out of memory");
-	} else {
-		struct kz_slot root = { holder, NULL, 0 };
-		st = walk_node(&w, &root, 0);
-	}
-	json_decref(holder);
-	for (size_t i = 0; i < w.n; i++)
-		free(w.parts[i]);
-	free(w.parts);
-	return st;
+	return apply(fs, obj, create, set, ctx, e);
+}
+
+int kz_fieldspec_apply_any(struct kz_fieldspec *fs, json_t *obj, enum kz_create create, kz_set_fn set, void *ctx,
+			   struct kz_err *e)
+{
+	return apply(fs, obj, create, set, ctx, e);
 }

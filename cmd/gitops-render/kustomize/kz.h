@@ -49,11 +49,32 @@ bool kz_is_cluster_scoped(const char *api_version, const char *kind);
 #define KZ_ALLOW_NAME_CHANGE "allowNameChange"
 #define KZ_ALLOW_KIND_CHANGE "allowKindChange"
 
+/* An id: what kustomize compares. ns is the namespace as written ("" when none); cluster says
+ * whether its namespace counts at all (real ids of cluster-scoped kinds; never previous ids). */
+struct kz_id {
+	char group[256];
+	const char *version, *kind, *name, *ns; /* borrowed from the resource or its build annotations */
+	bool cluster;
+	char *owned[3]; /* split previous-id strings, freed by kz_ids_free */
+};
+/* The effective namespace: "_non_namespaceable_" when cluster, "default" for "". */
+const char *kz_id_effective_ns(const struct kz_id *id);
+bool kz_id_equals(const struct kz_id *a, const struct kz_id *b);
+/* resid.ResId.String(): "Kind.version.group/name.ns" with kustomize's placeholders; malloc'd. */
+char *kz_id_string(const struct kz_id *id);
+
+struct kz_ids {
+	struct kz_id *v;
+	size_t n;
+	bool borrowed; /* a view of the resource's cache: kz_ids_free only forgets it */
+};
 struct kz_res {
 	json_t *obj;       /* the object */
 	json_t *build;     /* build annotations by short name (above), string values */
 	json_t *refvars;   /* names of vars that point at this resource (array), or NULL */
 	bool deleted;      /* emptied by a $patch: delete */
+	struct kz_ids prev; /* previous ids parsed from build (see kz_res_prev_ids) */
+	bool prev_valid;
 };
 
 struct kz_res *kz_res_new(json_t *obj); /* takes obj */
@@ -80,24 +101,6 @@ int kz_build_append_csv(struct kz_res *r, const char *key, const char *value);
 /* kustomize's StorePreviousId: the current name, effective namespace and kind. */
 int kz_res_store_previous_id(struct kz_res *r);
 
-/* An id: what kustomize compares. ns is the namespace as written ("" when none); cluster says
- * whether its namespace counts at all (real ids of cluster-scoped kinds; never previous ids). */
-struct kz_id {
-	char group[256];
-	const char *version, *kind, *name, *ns; /* borrowed from the resource or its build annotations */
-	bool cluster;
-	char *owned[3]; /* split previous-id strings, freed by kz_ids_free */
-};
-/* The effective namespace: "_non_namespaceable_" when cluster, "default" for "". */
-const char *kz_id_effective_ns(const struct kz_id *id);
-bool kz_id_equals(const struct kz_id *a, const struct kz_id *b);
-/* resid.ResId.String(): "Kind.version.group/name.ns" with kustomize's placeholders; malloc'd. */
-char *kz_id_string(const struct kz_id *id);
-
-struct kz_ids {
-	struct kz_id *v;
-	size_t n;
-};
 void kz_res_cur_id(const struct kz_res *r, struct kz_id *id);
 /* Previous ids, oldest first (the current one not included); the list owns the split strings. */
 int kz_res_prev_ids(const struct kz_res *r, struct kz_ids *ids);
@@ -132,7 +135,11 @@ struct kz_fieldspec {
 	char *group, *version, *kind; /* "" = any */
 	char *path;                   /* "spec/template/spec/containers[]/image" */
 	bool create;
+	char **parts;                 /* path split at first use (kz_fieldspec_release frees) */
+	size_t n_parts;
 };
+/* Free what kz_fieldspec_apply cached in a field spec the caller owns (not in a slice). */
+void kz_fieldspec_release(struct kz_fieldspec *fs);
 struct kz_fsslice {
 	struct kz_fieldspec *v;
 	size_t n, cap;
@@ -177,8 +184,11 @@ struct kz_slot {
 json_t *kz_slot_get(const struct kz_slot *s);
 int kz_slot_set(const struct kz_slot *s, json_t *v); /* takes v */
 typedef int (*kz_set_fn)(const struct kz_slot *slot, void *ctx, struct kz_err *e);
-int kz_fieldspec_apply(const struct kz_fieldspec *fs, json_t *obj, enum kz_create create, kz_set_fn set,
+int kz_fieldspec_apply(struct kz_fieldspec *fs, json_t *obj, enum kz_create create, kz_set_fn set,
 		       void *ctx, struct kz_err *e);
+/* The same whatever the object's kind (nameReference checks kinds itself). */
+int kz_fieldspec_apply_any(struct kz_fieldspec *fs, json_t *obj, enum kz_create create, kz_set_fn set,
+			   void *ctx, struct kz_err *e);
 
 /* ---- the loaded tree (load.c) ---- */
 
@@ -190,6 +200,7 @@ struct kz_file {
 	char *text;
 	size_t len;
 	json_t *docs; /* array of objects (kyaml typing), or NULL until parsed */
+	size_t uses;  /* resources entries that name it: the last one takes docs instead of copying */
 };
 
 struct kz_kust;

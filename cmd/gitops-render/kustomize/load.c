@@ -378,6 +378,11 @@ struct kz_file *kz_load_file(struct kz_tree *t, const struct kz_kust *k, const c
 	for (size_t i = 0; i < t->n_files; i++) {
 		if (!strcmp(t->files[i]->path, real)) {
 			f = t->files[i];
+			/* a resource file's text goes once it is parsed; read again for another use */
+			if (!f->text && gt_file_read(f->path, KZ_MAX_FILE, &f->text, &f->len) != 0) {
+				kz_fail(e, "%s: cannot read", shown(t, f->path));
+				f = NULL;
+			}
 			goto out;
 		}
 	}
@@ -648,10 +653,16 @@ static int load_entry(struct kz_tree *t, struct kz_kust *k, const struct chain *
 	real = realpath(joined, NULL);
 	if (!component && real && is_file(real)) {
 		out->file = kz_load_file(t, k, name, e);
-		if (out->file && !out->file->docs)
-			kz_parse_resources(t, out->file->text, out->file->len, shown(t, out->file->path),
-					   &out->file->docs, e);
+		if (out->file && !out->file->docs &&
+		    kz_parse_resources(t, out->file->text, out->file->len, shown(t, out->file->path), &out->file->docs,
+				       e) == 0) {
+			free(out->file->text);
+			out->file->text = NULL;
+			out->file->len = 0;
+		}
 		st = out->file && out->file->docs ? 0 : -1;
+		if (st == 0)
+			out->file->uses++;
 	} else if (real && is_dir(real) && name[0] != '/') {
 		if (is_cycle(here, real))
 			kz_unsupported(e, "%s: cycle: '%s' contains a kustomization already visited", k->shown, name);

@@ -8,9 +8,10 @@
 struct nameref_ctx {
 	struct kz_build *b;
 	struct kz_acc *acc;
+	struct kz_id *ids;                /* the current id of each resource (names do not change here) */
 	struct kz_res *referrer;
 	const struct kz_nameref *target;  /* the referred kind */
-	const struct kz_fieldspec *fs;    /* the referring field */
+	struct kz_fieldspec *fs;          /* the referring field */
 	struct kz_res **cand;             /* the resources the referrer could refer to */
 	size_t n_cand;
 };
@@ -118,13 +119,26 @@ static bool prev_ids_match(const struct nameref_ctx *c, const struct kz_res *r, 
 	return name && kind && role;
 }
 
+/* The cached current id of a resource of the list. */
+static const struct kz_id *cur_id(const struct nameref_ctx *c, const struct kz_res *r)
+{
+	for (size_t i = 0; i < c->acc->rm.n; i++)
+		if (c->acc->rm.v[i] == r)
+			return &c->ids[i];
+	return NULL;
+}
+
 static bool same_namespace_as_referrer(const struct nameref_ctx *c, const struct kz_res *r)
 {
 	struct kz_id ref, cand;
 	kz_res_cur_id(c->referrer, &ref);
 	if (ref.cluster)
 		return true;
-	kz_res_cur_id(r, &cand);
+	const struct kz_id *cached = cur_id(c, r);
+	if (cached)
+		cand = *cached;
+	else
+		kz_res_cur_id(r, &cand);
 	if (cand.cluster || !strcmp(kz_res_kind(r), "ServiceAccount"))
 		return true;
 	return !strcmp(kz_id_effective_ns(&ref), kz_id_effective_ns(&cand));
@@ -298,9 +312,10 @@ static bool in_role_binding_namespaces(const struct kz_res *referrer, const char
 }
 
 /* SubsetThatCouldBeReferencedByResource */
-static int candidates_for(struct kz_acc *acc, struct kz_res *referrer, struct kz_res ***out, size_t *n)
+static int candidates_for(struct kz_acc *acc, const struct kz_id *ids, struct kz_res *referrer, struct kz_res ***out,
+			  size_t *n)
 {
-	struct kz_id ref, id;
+	struct kz_id ref;
 	kz_res_cur_id(referrer, &ref);
 	*out = malloc((acc->rm.n ? acc->rm.n : 1) * sizeof(**out));
 	*n = 0;
@@ -308,7 +323,7 @@ static int candidates_for(struct kz_acc *acc, struct kz_res *referrer, struct kz
 		return -1;
 	for (size_t i = 0; i < acc->rm.n; i++) {
 		struct kz_res *r = acc->rm.v[i];
-		kz_res_cur_id(r, &id);
+		const struct kz_id id = ids[i];
 		if (ref.cluster || id.cluster || !strcmp(kz_id_effective_ns(&id), kz_id_effective_ns(&ref)) ||
 		    in_role_binding_namespaces(referrer, kz_res_namespace(r)))
 			(*out)[(*n)++] = r;
@@ -318,35 +333,41 @@ static int candidates_for(struct kz_acc *acc, struct kz_res *referrer, struct kz
 
 int kz_fix_name_references(struct kz_build *b, struct kz_acc *acc)
 {
-	for (size_t i = 0; i < acc->rm.n; i++) {
+	struct kz_id *ids = calloc(acc->rm.n ? acc->rm.n : 1, sizeof(*ids));
+	if (!ids)
+		return kz_fail(b->e, "out of memory");
+	for (size_t i = 0; i < acc->rm.n; i++)
+		kz_res_cur_id(acc->rm.v[i], &ids[i]);
+	int status = 0;
+	for (size_t i = 0; status == 0 && i < acc->rm.n; i++) {
 		struct kz_res *r = acc->rm.v[i];
 		struct kz_id org;
 		struct kz_ids hold;
-		struct nameref_ctx c = { b, acc, r, NULL, NULL, NULL, 0 };
+		struct nameref_ctx c = { b, acc, ids, r, NULL, NULL, NULL, 0 };
 		if (kz_res_org_id(r, &org, &hold) < 0)
 			return kz_fail(b->e, "out of memory");
 		int st = 0;
 		for (size_t t = 0; st == 0 && t < acc->tc.n_nameref; t++) {
 			const struct kz_nameref *nr = &acc->tc.nameref[t];
 			for (size_t f = 0; st == 0 && f < nr->fs.n; f++) {
-				const struct kz_fieldspec *fs = &nr->fs.v[f];
+				struct kz_fieldspec *fs = &nr->fs.v[f];
 				if (!gvk_selects(&org, fs->group, fs->version, fs->kind))
 					continue;
-				if (!c.cand && candidates_for(acc, r, &c.cand, &c.n_cand) < 0) {
+				if (!c.cand && candidates_for(acc, ids, r, &c.cand, &c.n_cand) < 0) {
 					st = kz_fail(b->e, "out of memory");
 					break;
 				}
 				/* the field spec applies to the referrer whatever its current kind */
-				struct kz_fieldspec any = { "", "", "", fs->path, false };
 				c.target = nr;
 				c.fs = fs;
-				st = kz_fieldspec_apply(&any, r->obj, KZ_CREATE_NONE, nameref_set, &c, b->e);
+				st = kz_fieldspec_apply_any(fs, r->obj, KZ_CREATE_NONE, nameref_set, &c, b->e);
 			}
 		}
 		kz_ids_free(&hold);
 		free(c.cand);
 		if (st < 0)
-			return -1;
+			status = -1;
 	}
-	return 0;
+	free(ids);
+	return status;
 }

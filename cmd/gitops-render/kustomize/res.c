@@ -145,12 +145,26 @@ static const char *const cluster_scoped[] = {
 	"v1 PersistentVolume",
 };
 
+/* Kinds that appear in the table, to skip the search for every other kind. */
+static bool maybe_cluster_kind(const char *kind)
+{
+	switch (kind[0]) {
+	case 'A': case 'C': case 'F': case 'I': case 'M': case 'N': case 'P': case 'R': case 'S': case 'V':
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool kz_is_cluster_scoped(const char *api_version, const char *kind)
 {
-	size_t av = strlen(api_version), k = strlen(kind);
+	if (!maybe_cluster_kind(kind))
+		return false;
+	size_t av = strlen(api_version);
 	for (size_t i = 0; i < sizeof(cluster_scoped) / sizeof(*cluster_scoped); i++) {
-		const char *c = cluster_scoped[i];
-		if (!strncmp(c, api_version, av) && c[av] == ' ' && !strcmp(c + av + 1, kind) && k)
+		const char *c = cluster_scoped[i], *sp = strchr(c, ' ');
+		/* the kind first: most kinds differ at once */
+		if (!strcmp(sp + 1, kind) && (size_t)(sp - c) == av && !strncmp(c, api_version, av))
 			return true;
 	}
 	return false;
@@ -190,6 +204,7 @@ void kz_res_free(struct kz_res *r)
 {
 	if (!r)
 		return;
+	kz_ids_free(&r->prev);
 	json_decref(r->obj);
 	json_decref(r->build);
 	json_decref(r->refvars);
@@ -273,6 +288,8 @@ const char *kz_build_get(const struct kz_res *r, const char *key)
 
 int kz_build_set(struct kz_res *r, const char *key, const char *value)
 {
+	if (!strncmp(key, "previous", 8))
+		r->prev_valid = false;
 	return json_object_set_new(r->build, key, json_string(value));
 }
 
@@ -332,6 +349,12 @@ int kz_res_store_previous_id(struct kz_res *r)
 
 void kz_ids_free(struct kz_ids *ids)
 {
+	if (ids->borrowed) {
+		ids->v = NULL;
+		ids->n = 0;
+		ids->borrowed = false;
+		return;
+	}
 	for (size_t i = 0; ids->v && i < ids->n; i++)
 		for (int k = 0; k < 3; k++)
 			free(ids->v[i].owned[k]);
@@ -361,7 +384,30 @@ static size_t csv_count(const char *s)
 	return n;
 }
 
+static int parse_prev_ids(const struct kz_res *r, struct kz_ids *ids);
+
+/* Previous ids are read often (name references, selections) and change rarely: parsed once and
+ * kept until a build annotation of them changes. The caller gets a borrowed view. */
 int kz_res_prev_ids(const struct kz_res *r, struct kz_ids *ids)
+{
+	struct kz_res *w = (struct kz_res *)r;
+	if (!w->prev_valid) {
+		kz_ids_free(&w->prev);
+		if (parse_prev_ids(r, &w->prev) < 0)
+			return -1;
+		w->prev_valid = true;
+	}
+	/* apiVersion may have changed (a patch): group and version follow the current one */
+	for (size_t i = 0; i < w->prev.n; i++)
+		kz_split_api_version(kz_res_api_version(r), w->prev.v[i].group, sizeof(w->prev.v[i].group),
+				     &w->prev.v[i].version);
+	ids->v = w->prev.v;
+	ids->n = w->prev.n;
+	ids->borrowed = true;
+	return 0;
+}
+
+static int parse_prev_ids(const struct kz_res *r, struct kz_ids *ids)
 {
 	const char *names = kz_build_get(r, KZ_PREV_NAMES);
 	ids->v = NULL;
@@ -465,8 +511,11 @@ static int push(struct kz_resmap *m, struct kz_res *r)
 int kz_resmap_append(struct kz_resmap *m, struct kz_res *r, struct kz_err *e)
 {
 	struct kz_id id, other;
+	const char *name = kz_res_name(r);
 	kz_res_cur_id(r, &id);
 	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(kz_res_name(m->v[i]), name))
+			continue; /* different names: different ids, without computing them */
 		kz_res_cur_id(m->v[i], &other);
 		if (kz_id_equals(&id, &other)) {
 			char *s = kz_id_string(&id);
@@ -545,6 +594,7 @@ static int copy_merge_build(struct kz_res *r, const struct kz_res *other)
 		json_object_del(b, KZ_NEEDS_HASH);
 	json_decref(r->build);
 	r->build = b;
+	r->prev_valid = false;
 	return 0;
 }
 

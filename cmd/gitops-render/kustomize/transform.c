@@ -77,14 +77,16 @@ static int namespace_one(struct kz_build *b, const struct kz_acc *acc, struct kz
 	const char *av = kz_res_api_version(r), *kind = kz_res_kind(r);
 	bool rb = is_role_binding(kind);
 	if (!kz_res_cluster_scoped(r)) {
-		struct kz_fieldspec meta = { "", "", "", "metadata/namespace", true };
-		if (kz_fieldspec_apply(&meta, r->obj, KZ_CREATE_SCALAR, ns_set, &ctx, b->e) < 0)
+		struct kz_fieldspec meta = { "", "", "", "metadata/namespace", true, NULL, 0 };
+		int st = kz_fieldspec_apply(&meta, r->obj, KZ_CREATE_SCALAR, ns_set, &ctx, b->e);
+		kz_fieldspec_release(&meta);
+		if (st < 0)
 			return -1;
 	}
 	if (rb && role_binding_subjects(r->obj, ns, b->e) < 0)
 		return -1;
 	for (size_t i = 0; i < acc->tc.namespace.n; i++) {
-		const struct kz_fieldspec *fs = &acc->tc.namespace.v[i];
+		struct kz_fieldspec *fs = &acc->tc.namespace.v[i];
 		if (!strcmp(fs->path, "metadata/namespace"))
 			continue;
 		if (strcmp(av, "v1") && !strcmp(fs->path, "metadata/name"))
@@ -154,7 +156,7 @@ static bool id_selected(const struct kz_id *id, const char *group, const char *v
 int kz_transform_prefix_suffix(struct kz_build *b, const struct kz_kust *k, struct kz_acc *acc, bool suffix)
 {
 	const char *affix = kz_str(k->k, suffix ? "nameSuffix" : "namePrefix");
-	const struct kz_fsslice *fss = suffix ? &acc->tc.name_suffix : &acc->tc.name_prefix;
+	struct kz_fsslice *fss = suffix ? &acc->tc.name_suffix : &acc->tc.name_prefix;
 	struct affix_ctx ctx = { affix, suffix };
 	if (!*affix)
 		return 0;
@@ -170,7 +172,7 @@ int kz_transform_prefix_suffix(struct kz_build *b, const struct kz_kust *k, stru
 			    id_selected(&id, "", "", "Namespace");
 		int st = 0;
 		for (size_t f = 0; !skip && st == 0 && f < fss->n; f++) {
-			const struct kz_fieldspec *fs = &fss->v[f];
+			struct kz_fieldspec *fs = &fss->v[f];
 			if (!id_selected(&id, fs->group, fs->version, fs->kind))
 				continue;
 			if (!strcmp(fs->path, "metadata/name")) {
@@ -206,7 +208,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Every pair (in key order) through every field spec of every resource. */
-static int apply_pairs(struct kz_build *b, struct kz_acc *acc, const json_t *pairs, const struct kz_fsslice *fss)
+static int apply_pairs(struct kz_build *b, struct kz_acc *acc, const json_t *pairs, struct kz_fsslice *fss)
 {
 	size_t n = json_object_size(pairs), k = 0;
 	const char **keys, *key;
@@ -238,7 +240,7 @@ static int fsslice_from_json(struct kz_fsslice *s, const json_t *list, struct kz
 	json_array_foreach(list, i, v) {
 		struct kz_fieldspec fs = { (char *)kz_str(v, "group"), (char *)kz_str(v, "version"),
 					   (char *)kz_str(v, "kind"), (char *)kz_str(v, "path"),
-					   json_is_true(json_object_get(v, "create")) };
+					   json_is_true(json_object_get(v, "create")), NULL, 0 };
 		if (kz_fsslice_merge_one(s, &fs, e) < 0)
 			return -1;
 	}
@@ -251,7 +253,7 @@ int kz_transform_labels(struct kz_build *b, const struct kz_kust *k, struct kz_a
 	json_t *l;
 	json_array_foreach(json_object_get(k->k, "labels"), i, l) {
 		struct kz_fsslice fss = { 0 };
-		struct kz_fieldspec meta = { "", "", "", "metadata/labels", true };
+		struct kz_fieldspec meta = { "", "", "", "metadata/labels", true, NULL, 0 };
 		int st = fsslice_from_json(&fss, json_object_get(l, "fields"), b->e);
 		if (st == 0)
 			st = kz_fsslice_merge_all(&fss, &acc->tc.labels, b->e);
@@ -311,7 +313,7 @@ int kz_transform_replicas(struct kz_build *b, const struct kz_kust *k, struct kz
 		json_int_t count = json_integer_value(json_object_get(rep, "count"));
 		bool found = false;
 		for (size_t f = 0; f < acc->tc.replicas.n; f++) {
-			const struct kz_fieldspec *fs = &acc->tc.replicas.v[f];
+			struct kz_fieldspec *fs = &acc->tc.replicas.v[f];
 			for (size_t j = 0; j < acc->rm.n; j++) {
 				if (!replica_target(acc->rm.v[j], name, fs))
 					continue;
