@@ -467,6 +467,7 @@ struct gt_yaml_reader {
 	size_t doc_start_bytes; /* bytes_read when the previous document ended */
 	bool too_big;           /* guarded_read refused to read on */
 	enum gt_yaml_typing typing;
+	size_t typed_keys; /* keys in this document that were no strings before becoming JSON */
 };
 
 static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limits *lim)
@@ -552,6 +553,11 @@ json_t *gt_yaml_empty_null(void)
 bool gt_yaml_is_empty_null(const json_t *v)
 {
 	return v == &empty_null;
+}
+
+size_t gt_yaml_reader_typed_keys(const struct gt_yaml_reader *r)
+{
+	return r->typed_keys;
 }
 
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines)
@@ -1008,6 +1014,8 @@ static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
 	char buf[64], *out = NULL;
 	if (!v)
 		return NULL;
+	if (!json_is_string(v))
+		r->typed_keys++;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		out = strndup(json_string_value(v), json_string_length(v));
@@ -1230,6 +1238,7 @@ int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
 	/* DOCUMENT_START: anchors and the alias budget are per document. */
 	forget_anchors(r);
 	r->alias_nodes = 0;
+	r->typed_keys = 0;
 	r->doc_start = ev.start_mark.index;
 	*line = ev.start_mark.line + 1 + r->line_offset;
 	yaml_event_delete(&ev);

@@ -56,6 +56,9 @@ void gt_yaml_reader_free(struct gt_yaml_reader *r);
  * it was written as, as kyaml's node values are). */
 enum gt_yaml_typing { GT_YAML_V2, GT_YAML_KYAML, GT_YAML_TEXT };
 void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typing);
+/* With goyaml.v2 typing: the map keys of the document last read that were no strings (yes, 1)
+ * and were turned into text, as sigs.k8s.io/yaml does (some of its users then fail on them). */
+size_t gt_yaml_reader_typed_keys(const struct gt_yaml_reader *r);
 /*
  * With kyaml typing an empty value reads as this null rather than jansson's: it is JSON null to
  * everything (json_is_null, the writers, json_deep_copy keeps it), but kustomize's strategic merge

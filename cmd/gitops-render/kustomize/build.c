@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../render.h"
 
@@ -26,12 +27,12 @@ static int acc_init(struct kz_acc *acc, struct kz_err *e)
 
 /* ResAccumulator.MergeAccumulator: other's resources appended (ids must stay unique), its
  * transformer config and vars merged; other is emptied. */
-static int merge_accumulator(struct kz_build *b, struct kz_acc *acc, struct kz_acc *other)
+static int merge_accumulator(struct kz_build *b, struct kz_acc *acc, struct kz_appender *ap, struct kz_acc *other)
 {
 	for (size_t i = 0; i < other->rm.n; i++) {
 		struct kz_res *r = other->rm.v[i];
 		other->rm.v[i] = NULL;
-		if (kz_resmap_append(&acc->rm, r, b->e) < 0) {
+		if (kz_appender_add(ap, r, b->e) < 0) {
 			for (size_t j = i + 1; j < other->rm.n; j++) {
 				kz_res_free(other->rm.v[j]);
 				other->rm.v[j] = NULL;
@@ -56,7 +57,8 @@ static int merge_accumulator(struct kz_build *b, struct kz_acc *acc, struct kz_a
 
 static int accumulate_target(struct kz_build *b, const struct kz_kust *k, struct kz_acc *acc);
 
-static int accumulate_resources(struct kz_build *b, const struct kz_kust *k, struct kz_acc *acc)
+static int accumulate_entries(struct kz_build *b, const struct kz_kust *k, struct kz_acc *acc,
+			      struct kz_appender *ap)
 {
 	for (size_t i = 0; i < k->n_resources; i++) {
 		const struct kz_entry *en = &k->resources[i];
@@ -69,7 +71,7 @@ static int accumulate_resources(struct kz_build *b, const struct kz_kust *k, str
 				struct kz_res *r = kz_res_new(last ? json_incref(doc) : json_deep_copy(doc));
 				if (!r || !r->obj)
 					return kz_res_free(r), kz_fail(b->e, "out of memory");
-				if (kz_resmap_append(&acc->rm, r, b->e) < 0)
+				if (kz_appender_add(ap, r, b->e) < 0)
 					return -1;
 			}
 			if (last) {
@@ -83,12 +85,24 @@ static int accumulate_resources(struct kz_build *b, const struct kz_kust *k, str
 			return -1;
 		int st = accumulate_target(b, en->dir, &sub);
 		if (st == 0)
-			st = merge_accumulator(b, acc, &sub);
+			st = merge_accumulator(b, acc, ap, &sub);
 		acc_free(&sub);
 		if (st < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int accumulate_resources(struct kz_build *b, const struct kz_kust *k, struct kz_acc *acc)
+{
+	struct kz_appender ap;
+	if (!k->n_resources)
+		return 0;
+	if (kz_appender_init(&ap, &acc->rm, b->e) < 0)
+		return -1;
+	int st = accumulate_entries(b, k, acc, &ap);
+	kz_appender_free(&ap);
+	return st;
 }
 
 static int run_transformers(struct kz_build *b, const struct kz_kust *k, struct kz_acc *acc)
@@ -166,11 +180,17 @@ int kustomize_native(const struct render_opts *o, const char *dir, json_t **obje
 	t.restrict_root = !o->load_restrictor || strcmp(o->load_restrictor, "LoadRestrictionsNone");
 	t.lim = o->lim;
 	t.strip = o->strip;
+	/* a directory given relative: files are named relative to where the user is, as given */
+	char *cwd = NULL;
+	if (!t.strip && dir[0] != '/' && (cwd = getcwd(NULL, 0)) && (t.strip_owned = kz_printf("%s/", cwd)))
+		t.strip = t.strip_owned;
+	free(cwd);
 	*objects = NULL;
 	*why = NULL;
 	int st = kz_load(&t, dir, &e);
 	if (st == 0)
 		st = kz_build_tree(&t, objects, &e);
+	free(t.strip_owned);
 	kz_tree_free(&t);
 	if (st == 0)
 		return 0;

@@ -379,7 +379,79 @@ static bool gvk_selected(const char *g, const char *v, const char *k, const char
 	return (!*sg || !strcmp(g, sg)) && (!*sv || !strcmp(v, sv)) && (!*sk || !strcmp(k, sk));
 }
 
+/*
+ * FsSlice.mergeOne looks for the first field spec with fs's path whose gvk fs's selects. A merge
+ * of a whole table (hundreds of built-in specs, once per kustomization and accumulator) looks
+ * through the slice by path: chains of the entries per path hash, in slice order, so the first
+ * match is the one the plain scan finds.
+ */
+struct path_index {
+	size_t *head, *tail, *next; /* bucket -> first and last entry, entry -> the next in its bucket */
+	size_t mask;
+};
+#define NO_ENTRY ((size_t)-1)
+
+static size_t path_hash(const char *p)
+{
+	size_t h = 1469598103934665603u;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return h;
+}
+
+static void index_add(struct path_index *ix, const struct kz_fsslice *s, size_t i)
+{
+	size_t b = path_hash(s->v[i].path) & ix->mask;
+	ix->next[i] = NO_ENTRY;
+	if (ix->head[b] == NO_ENTRY)
+		ix->head[b] = i;
+	else
+		ix->next[ix->tail[b]] = i;
+	ix->tail[b] = i;
+}
+
+static int index_init(struct path_index *ix, const struct kz_fsslice *s, size_t room)
+{
+	size_t nb = 16;
+	while (nb < 2 * (s->n + room))
+		nb *= 2;
+	ix->mask = nb - 1;
+	ix->head = malloc(nb * sizeof(size_t));
+	ix->tail = malloc(nb * sizeof(size_t));
+	ix->next = malloc((s->n + room + 1) * sizeof(size_t));
+	if (!ix->head || !ix->tail || !ix->next)
+		return -1;
+	memset(ix->head, 0xff, nb * sizeof(size_t));
+	for (size_t i = 0; i < s->n; i++)
+		index_add(ix, s, i);
+	return 0;
+}
+
+static void index_free(struct path_index *ix)
+{
+	free(ix->head);
+	free(ix->tail);
+	free(ix->next);
+}
+
 /* 1 when fs was added, 0 when an equal one was there, -1 with e. */
+static int merge_one_indexed(struct kz_fsslice *s, struct path_index *ix, const struct kz_fieldspec *fs,
+			     struct kz_err *e)
+{
+	for (size_t i = ix->head[path_hash(fs->path) & ix->mask]; i != NO_ENTRY; i = ix->next[i]) {
+		const struct kz_fieldspec *x = &s->v[i];
+		if (!strcmp(x->path, fs->path) && gvk_selected(x->group, x->version, x->kind, fs->group, fs->version, fs->kind)) {
+			if (x->create != fs->create)
+				return kz_fail(e, "conflicting fieldspecs");
+			return 0;
+		}
+	}
+	if (fsslice_push(s, fs->group, fs->version, fs->kind, fs->path, fs->create) < 0)
+		return kz_fail(e, "out of memory");
+	index_add(ix, s, s->n - 1);
+	return 1;
+}
+
 static int merge_one(struct kz_fsslice *s, const struct kz_fieldspec *fs, struct kz_err *e)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -404,12 +476,25 @@ int kz_fsslice_merge_one(struct kz_fsslice *s, const struct kz_fieldspec *fs, st
 static int merge_all(struct kz_fsslice *s, const struct kz_fsslice *in, struct kz_err *e)
 {
 	int added = 0;
-	for (size_t i = 0; i < in->n; i++) {
-		int st = merge_one(s, &in->v[i], e);
-		if (st < 0)
-			return -1;
-		added |= st;
+	if (in->n < 4 || s->n < 4) {
+		for (size_t i = 0; i < in->n; i++) {
+			int st = merge_one(s, &in->v[i], e);
+			if (st < 0)
+				return -1;
+			added |= st;
+		}
+		return added;
 	}
+	struct path_index ix;
+	if (index_init(&ix, s, in->n) < 0) {
+		index_free(&ix);
+		return kz_fail(e, "out of memory");
+	}
+	for (size_t i = 0; i < in->n && added >= 0; i++) {
+		int st = merge_one_indexed(s, &ix, &in->v[i], e);
+		added = st < 0 ? -1 : added | st;
+	}
+	index_free(&ix);
 	return added;
 }
 
@@ -601,16 +686,45 @@ static void free_defaults(void)
 	kz_tconfig_free(&defaults);
 }
 
+static int tconfig_copy(struct kz_tconfig *dst, const struct kz_tconfig *src)
+{
+	struct kz_fsslice *to[] = { &dst->name_prefix, &dst->name_suffix, &dst->namespace, &dst->common_labels,
+				    &dst->labels, &dst->template_labels, &dst->common_annotations, &dst->var_reference,
+				    &dst->images, &dst->replicas };
+	const struct kz_fsslice *from[] = { &src->name_prefix, &src->name_suffix, &src->namespace,
+					    &src->common_labels, &src->labels, &src->template_labels,
+					    &src->common_annotations, &src->var_reference, &src->images, &src->replicas };
+	for (size_t i = 0; i < sizeof(to) / sizeof(*to); i++)
+		if (kz_fsslice_copy(to[i], from[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < src->n_nameref; i++) {
+		const struct kz_nameref *o = &src->nameref[i];
+		struct kz_nameref *n = nameref_for(dst, o->group, o->version, o->kind);
+		if (!n || kz_fsslice_copy(&n->fs, &o->fs) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What kustomize starts each kustomization with: the built-in tables merged into an empty config
+ * (made once: every later copy is the same). */
 int kz_tconfig_defaults(struct kz_tconfig *tc, struct kz_err *e)
 {
 	memset(tc, 0, sizeof(*tc));
 	if (!have_defaults) {
-		if (parse_defaults(&defaults, e) < 0)
+		struct kz_tconfig parsed;
+		if (parse_defaults(&parsed, e) < 0)
 			return -1;
+		int st = kz_tconfig_merge(&defaults, &parsed, e);
+		kz_tconfig_free(&parsed);
+		if (st < 0)
+			return kz_tconfig_free(&defaults), -1;
 		have_defaults = true;
 		atexit(free_defaults);
 	}
-	return kz_tconfig_merge(tc, &defaults, e);
+	if (tconfig_copy(tc, &defaults) < 0)
+		return kz_tconfig_free(tc), kz_fail(e, "out of memory");
+	return 0;
 }
 
 /* TransformerConfig.Merge: every table merged field spec by field spec, then sorted (kept as

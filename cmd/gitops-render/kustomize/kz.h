@@ -75,6 +75,9 @@ struct kz_res {
 	bool deleted;      /* emptied by a $patch: delete */
 	struct kz_ids prev; /* previous ids parsed from build (see kz_res_prev_ids) */
 	bool prev_valid;
+	/* the apiVersion prev's groups and versions were split from (versions point into it) */
+	const char *prev_api_at;
+	char prev_api[64];
 };
 
 struct kz_res *kz_res_new(json_t *obj); /* takes obj */
@@ -122,6 +125,15 @@ struct kz_resmap {
 void kz_resmap_free(struct kz_resmap *m);
 /* Append; an id already present is an error (kustomize's "already registered id"). */
 int kz_resmap_append(struct kz_resmap *m, struct kz_res *r, struct kz_err *e);
+/* The same for many appends in a row, with nothing else changing m meanwhile. */
+struct kz_appender {
+	struct kz_resmap *m;
+	size_t *head, *next; /* name hash bucket -> an entry, entry -> the next one in its bucket */
+	size_t mask;
+};
+int kz_appender_init(struct kz_appender *a, struct kz_resmap *m, struct kz_err *e);
+int kz_appender_add(struct kz_appender *a, struct kz_res *r, struct kz_err *e); /* takes r */
+void kz_appender_free(struct kz_appender *a);
 /* Append or, for generator behavior merge/replace, merge into the one matching resource. */
 int kz_resmap_absorb(struct kz_resmap *m, struct kz_res *r, struct kz_err *e);
 /* Remove the resources marked deleted. */
@@ -232,6 +244,7 @@ struct kz_tree {
 	bool restrict_root; /* LoadRestrictionsRootOnly (the default) */
 	struct gt_limits lim;
 	const char *strip;  /* file names in messages lose this prefix */
+	char *strip_owned;  /* ...when kustomize_native made it */
 };
 
 /* Read the kustomization at dir and everything it uses. -1 with e (unsupported: exec can). */

@@ -372,7 +372,7 @@ struct kz_file *kz_load_file(struct kz_tree *t, const struct kz_kust *k, const c
 	bool inside = dir_has_prefix(real, k->root);
 	*slash = '/';
 	if (t->restrict_root && !inside) {
-		kz_unsupported(e, "%s: file '%s' is not in or below '%s' (load restrictor)", k->shown, path, k->shown);
+		kz_unsupported(e, "%s: file '%s' is not in or below its directory (load restrictor)", k->shown, path);
 		goto out;
 	}
 	for (size_t i = 0; i < t->n_files; i++) {

@@ -562,7 +562,9 @@ static json_t *json_ops(struct kz_build *b, const char *text, size_t len, const 
 		struct gt_yaml_reader *r = gt_yaml_reader_new_string(text, len, name, &b->tree->lim);
 		unsigned long line;
 		json_t *doc = NULL, *extra = NULL;
-		if (r && gt_yaml_next(r, &doc, &line) == 1 && gt_yaml_next(r, &extra, &line) == 0)
+		/* a key YAML 1.1 reads as a bool or a number makes kustomize's JSON conversion fail */
+		if (r && gt_yaml_next(r, &doc, &line) == 1 && !gt_yaml_reader_typed_keys(r) &&
+		    gt_yaml_next(r, &extra, &line) == 0)
 			ops = doc, doc = NULL;
 		json_decref(doc);
 		json_decref(extra);
@@ -580,12 +582,74 @@ static json_t *json_ops(struct kz_build *b, const char *text, size_t len, const 
 	return ops;
 }
 
+#define INTERNAL_PREFIX "internal.config.kubernetes.io/"
+
+/* kustomize keeps its build annotations in metadata.annotations, where a JSON patch sees them
+ * (an annotations map to add to) and may touch them: they go in for the patch. */
+static int build_annotations_in(const struct kz_res *r, json_t *doc)
+{
+	const char *k;
+	json_t *v;
+	if (!json_object_size(r->build))
+		return 0;
+	json_t *meta = json_object_get(doc, "metadata");
+	if (!json_is_object(meta)) {
+		meta = json_object();
+		if (!meta || json_object_set_new(doc, "metadata", meta) < 0)
+			return -1;
+	}
+	json_t *a = json_object_get(meta, "annotations");
+	if (!json_is_object(a)) {
+		a = json_object();
+		if (!a || json_object_set_new(meta, "annotations", a) < 0)
+			return -1;
+	}
+	json_object_foreach(r->build, k, v) {
+		char *key = kz_printf(INTERNAL_PREFIX "%s", k);
+		int st = key ? json_object_set(a, key, v) : -1;
+		free(key);
+		if (st < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ...and come out again: kustomize restores the ones it had (keeping any a patch added), then
+ * writes the annotations back as strings, an empty map dropped. */
+static int build_annotations_out(struct kz_res *r, json_t *doc)
+{
+	json_t *meta = json_object_get(doc, "metadata"), *a = json_object_get(meta, "annotations"), *v;
+	const char *k;
+	void *tmp;
+	if (!json_is_object(a))
+		return 0;
+	json_object_foreach_safe(a, tmp, k, v) {
+		if (strncmp(k, INTERNAL_PREFIX, strlen(INTERNAL_PREFIX)))
+			continue;
+		const char *shortk = k + strlen(INTERNAL_PREFIX);
+		if (!json_object_get(r->build, shortk)) {
+			char *t = kz_scalar_text(v);
+			if (!t || kz_build_set(r, shortk, t) < 0)
+				return free(t), -1;
+			free(t);
+		}
+		json_object_del(a, k);
+	}
+	struct kz_res tmpres = { .obj = doc };
+	json_t *strs = kz_res_string_map(&tmpres, "annotations");
+	int st = strs ? kz_res_set_string_map(&tmpres, "annotations", strs) : -1;
+	json_decref(strs);
+	return st;
+}
+
 static int apply_json(struct kz_build *b, struct kz_res *r, const json_t *ops, const char *name)
 {
 	json_t *doc = json_deep_copy(r->obj), *op;
 	size_t i;
-	if (!doc)
+	if (!doc || build_annotations_in(r, doc) < 0) {
+		json_decref(doc);
 		return kz_fail(b->e, "out of memory");
+	}
 	json_array_foreach(ops, i, op) {
 		int st = json_op(doc, op);
 		if (st < 0) {
@@ -593,6 +657,10 @@ static int apply_json(struct kz_build *b, struct kz_res *r, const json_t *ops, c
 			return st == -2 ? kz_unsupported(b->e, "%s: a test operation with a null value", name)
 					: kz_unsupported(b->e, "%s: the JSON patch does not apply to %s", name, kz_res_name(r));
 		}
+	}
+	if (!json_is_object(doc) || build_annotations_out(r, doc) < 0) {
+		json_decref(doc);
+		return kz_unsupported(b->e, "%s: a JSON patch that leaves no object", name);
 	}
 	floats_as_go(doc);
 	kz_explicit_nulls(doc);

@@ -391,16 +391,24 @@ static int parse_prev_ids(const struct kz_res *r, struct kz_ids *ids);
 int kz_res_prev_ids(const struct kz_res *r, struct kz_ids *ids)
 {
 	struct kz_res *w = (struct kz_res *)r;
+	const char *api = kz_res_api_version(r);
 	if (!w->prev_valid) {
 		kz_ids_free(&w->prev);
 		if (parse_prev_ids(r, &w->prev) < 0)
 			return -1;
 		w->prev_valid = true;
+		w->prev_api_at = NULL;
 	}
 	/* apiVersion may have changed (a patch): group and version follow the current one */
-	for (size_t i = 0; i < w->prev.n; i++)
-		kz_split_api_version(kz_res_api_version(r), w->prev.v[i].group, sizeof(w->prev.v[i].group),
-				     &w->prev.v[i].version);
+	if (w->prev.n && (api != w->prev_api_at || strcmp(api, w->prev_api))) {
+		for (size_t i = 0; i < w->prev.n; i++)
+			kz_split_api_version(api, w->prev.v[i].group, sizeof(w->prev.v[i].group), &w->prev.v[i].version);
+		/* the same string at the same place: the versions still point at its text (an
+		 * apiVersion longer than the buffer is split every time) */
+		w->prev_api_at = strlen(api) < sizeof(w->prev_api) ? api : NULL;
+		if (w->prev_api_at)
+			strcpy(w->prev_api, api);
+	}
 	ids->v = w->prev.v;
 	ids->n = w->prev.n;
 	ids->borrowed = true;
@@ -529,6 +537,86 @@ int kz_resmap_append(struct kz_resmap *m, struct kz_res *r, struct kz_err *e)
 		kz_res_free(r);
 		return kz_fail(e, "out of memory");
 	}
+	return 0;
+}
+
+/*
+ * Many appends in a row (a file's documents, a base's whole accumulation) look for a resource of
+ * the same id among those of the same name only: a hash of the names, grown as the list grows.
+ */
+static size_t name_hash(const char *p)
+{
+	size_t h = 1469598103934665603u;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return h;
+}
+
+static int appender_index(struct kz_appender *a, size_t want)
+{
+	size_t nb = 64;
+	while (nb < 2 * want)
+		nb *= 2;
+	free(a->head);
+	free(a->next);
+	a->head = malloc(nb * sizeof(size_t));
+	a->next = malloc(nb / 2 * sizeof(size_t));
+	if (!a->head || !a->next)
+		return -1;
+	a->mask = nb - 1;
+	memset(a->head, 0xff, nb * sizeof(size_t));
+	for (size_t i = 0; i < a->m->n; i++) {
+		size_t b = name_hash(kz_res_name(a->m->v[i])) & a->mask;
+		a->next[i] = a->head[b];
+		a->head[b] = i;
+	}
+	return 0;
+}
+
+int kz_appender_init(struct kz_appender *a, struct kz_resmap *m, struct kz_err *e)
+{
+	memset(a, 0, sizeof(*a));
+	a->m = m;
+	return appender_index(a, m->n + 16) < 0 ? kz_fail(e, "out of memory") : 0;
+}
+
+void kz_appender_free(struct kz_appender *a)
+{
+	free(a->head);
+	free(a->next);
+	memset(a, 0, sizeof(*a));
+}
+
+/* kz_resmap_append through the index: takes r. */
+int kz_appender_add(struct kz_appender *a, struct kz_res *r, struct kz_err *e)
+{
+	struct kz_resmap *m = a->m;
+	if (m->n + 1 > (a->mask + 1) / 2 && appender_index(a, m->n + 1) < 0) {
+		kz_res_free(r);
+		return kz_fail(e, "out of memory");
+	}
+	const char *name = kz_res_name(r);
+	size_t b = name_hash(name) & a->mask;
+	struct kz_id id, other;
+	kz_res_cur_id(r, &id);
+	for (size_t i = a->head[b]; i != (size_t)-1; i = a->next[i]) {
+		if (strcmp(kz_res_name(m->v[i]), name))
+			continue;
+		kz_res_cur_id(m->v[i], &other);
+		if (kz_id_equals(&id, &other)) {
+			char *s = kz_id_string(&id);
+			kz_fail(e, "may not add resource with an already registered id: %s", s ? s : "?");
+			free(s);
+			kz_res_free(r);
+			return -1;
+		}
+	}
+	if (push(m, r) < 0) {
+		kz_res_free(r);
+		return kz_fail(e, "out of memory");
+	}
+	a->next[m->n - 1] = a->head[b];
+	a->head[b] = m->n - 1;
 	return 0;
 }
 
