@@ -130,6 +130,29 @@ run gitops-render --helm "$HELM" "$TMP/kh"
 is "$RC:$OUT" "2:" "helmCharts without --enable-helm: kustomize refuses, exit 2"
 
 # ---------------------------------------------------------------------------------------------
+# --engine: auto says with -v what it chose and why; native refuses what it leaves to kustomize
+
+run gitops-render -v -o json "$SHOP/overlays/production"
+like "$ERR" "kustomize: the native engine built $SHOP/overlays/production" "-v: auto built the overlay natively"
+unlike "$ERR" "running kustomize" "-v: and did not run kustomize"
+run gitops-render -v -o json --enable-helm --helm "$HELM" "$TMP/kh"
+is "$(canon <<<"$OUT")" "$(cat "$TMP/kh.want")" "auto with helmCharts: kustomize's objects"
+like "$ERR" "kustomize: $TMP/kh/kustomization.yaml: the kustomization field 'helmGlobals' is not supported by the native engine: running kustomize" \
+	"-v: auto names the field and file it leaves to kustomize"
+run gitops-render --engine native --enable-helm --helm "$HELM" "$TMP/kh"
+is "$RC:$OUT" "2:" "--engine native with helmCharts: exit 2, nothing on stdout"
+is "$ERR" "gitops-render: $TMP/kh: the native kustomize engine: $TMP/kh/kustomization.yaml: the kustomization field 'helmGlobals' is not supported by the native engine" \
+	"--engine native: names the field and the file"
+mkdir -p "$TMP/gone"
+printf 'resources:\n  - gone.yaml\n' >"$TMP/gone/kustomization.yaml"
+run gitops-render --engine native "$TMP/gone"
+is "$RC:$OUT" "2:" "--engine native, a resource that is missing: exit 2"
+like "$ERR" "the native kustomize engine: .*gone.yaml" "--engine native, a resource that is missing: names it"
+run gitops-render --engine bogus "$SHOP/base"
+is "$RC:$OUT" "2:" "--engine bogus: exit 2"
+like "$ERR" "use auto, native or exec" "--engine bogus: the choices"
+
+# ---------------------------------------------------------------------------------------------
 # Detection and --type
 
 for name in kustomization.yml Kustomization; do
