@@ -29,6 +29,10 @@ _gitops_render()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--engine)
+		mapfile -t COMPREPLY < <(compgen -W 'auto native exec' -- "$cur")
+		return
+		;;
 	--helm)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -69,7 +73,7 @@ _gitops_render()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --type --recurse --include --exclude -n --namespace --app --tracking --release-name -f --values --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --enable-helm --load-restrictor --helm --kustomize --allow-empty --cache --no-cache --cmp --max-render-size -o --output --cache-dir --password-file --password-stdin --timeout --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --type --recurse --include --exclude -n --namespace --app --tracking --release-name -f --values --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --enable-helm --load-restrictor --engine --helm --kustomize --allow-empty --cache --no-cache --cmp --max-render-size -o --output --cache-dir --password-file --password-stdin --timeout --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 	compopt -o filenames 2>/dev/null

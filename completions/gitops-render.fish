@@ -25,6 +25,7 @@ complete -c gitops-render -l include-crds -d 'render the chart\'s crds/ director
 complete -c gitops-render -l skip-crds -d 'leave the chart\'s crds/ directory out'
 complete -c gitops-render -l enable-helm -d 'kustomize: let helmCharts entries run helm'
 complete -c gitops-render -l load-restrictor -x -d 'LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize\'s flag)'
+complete -c gitops-render -l engine -x -a 'auto native exec' -d 'auto, native or exec (default auto: native where it supports everything the source uses)'
 complete -c gitops-render -l helm -r -F -d 'the helm binary (default: helm on PATH)'
 complete -c gitops-render -l kustomize -r -F -d 'the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)'
 complete -c gitops-render -l allow-empty -d 'accept a render with no objects (else exit 2: an empty set would prune everything)'
