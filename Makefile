@@ -1,7 +1,8 @@
 # gitops-tools: one build for everything.
 #   make                 libgitops.a, then bin/<tool> for every cmd/<tool>/
 #   make check           install missing build dependencies, build, run every test (TAP via prove)
-#   make demo            install missing build dependencies, build, run the bundled example
+#   make demo            install missing build dependencies, build, run the bundled example against
+#                        the project's API stand-in (make demo KUBECONFIG=FILE: that cluster, as gitops-demo-*)
 #   make SANITIZE=1 ...  the same with ASan+UBSan
 #   make fuzz            build tests/fuzz/fuzz_*.c with clang's libFuzzer, run each FUZZ_TIME seconds
 #   make install PREFIX=/usr/local DESTDIR=
@@ -13,10 +14,10 @@ MANDIR    ?= $(PREFIX)/share/man
 DESTDIR   ?=
 
 CC        ?= cc
-PKGS      := yaml-0.1 jansson libgit2
+PKGS      := yaml-0.1 jansson libgit2 libpcre2-8 libcrypto zlib libxcrypt
 # Recursive (=) on purpose: a fresh machine evaluates these only after `make deps` installed them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
@@ -49,7 +50,7 @@ build/FLAGS: FORCE
 FORCE:
 .SECONDARY:
 
-build/%.o: %.c build/FLAGS $(wildcard common/*.h)
+build/%.o: %.c build/FLAGS $(wildcard common/*.h cmd/*/*.h cmd/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -64,13 +65,11 @@ build/common/mergekeys.o build/fuzz/common/mergekeys.o: build/gen/mergekeys.inc
 build/common/mergekeys.o: ALL_CFLAGS += -iquote build/gen
 build/fuzz/common/mergekeys.o: FUZZ_CFLAGS += -iquote build/gen
 
-# A tool's objects also follow the headers of its directory and its engine folders.
-$(patsubst %.c,build/%.o,$(wildcard cmd/*/*.c cmd/*/*/*.c)): $(wildcard cmd/*/*.h cmd/*/*/*.h)
-
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-# Each tool: every .c file in its directory, linked against libgitops.a.
+# Each tool: every .c file in its directory and in its engine folders (cmd/TOOL/ENGINE/*.c), linked
+# against libgitops.a.
 define tool_rule
 bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)) build/libgitops.a
 	@mkdir -p bin
@@ -91,9 +90,11 @@ check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/run
 
+# The demo syncs to the project's own API stand-in, never to the cluster of the environment's
+# kubectl context; a cluster is used only when named on the command line: make demo KUBECONFIG=FILE.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@examples/demo
+	@$(if $(filter command line,$(origin KUBECONFIG)),GITOPS_DEMO_KUBECONFIG='$(KUBECONFIG)' )examples/demo
 
 bench: deps
 	@$(MAKE) --no-print-directory all

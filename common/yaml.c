@@ -468,6 +468,8 @@ struct gt_yaml_reader {
 	bool too_big;           /* guarded_read refused to read on */
 	enum gt_yaml_typing typing;
 	size_t typed_keys; /* keys in this document that were no strings before becoming JSON */
+	bool quiet;             /* errors are kept, not printed */
+	char error[1200];       /* the last error, "NAME:LINE:COLUMN: why" */
 };
 
 static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limits *lim)
@@ -588,9 +590,21 @@ static int error_at(struct gt_yaml_reader *r, yaml_mark_t mark, const char *fmt,
 {
 	char msg[512];
 	snprintf(msg, sizeof(msg), fmt, detail);
-	gt_error("%s:%lu:%lu: %s", r->name, (unsigned long)mark.line + 1 + r->line_offset,
+	snprintf(r->error, sizeof(r->error), "%s:%lu:%lu: %s", r->name, (unsigned long)mark.line + 1 + r->line_offset,
 		 (unsigned long)mark.column + 1, msg);
+	if (!r->quiet)
+		gt_error("%s", r->error);
 	return -1;
+}
+
+void gt_yaml_reader_set_quiet(struct gt_yaml_reader *r, bool quiet)
+{
+	r->quiet = quiet;
+}
+
+const char *gt_yaml_reader_error(const struct gt_yaml_reader *r)
+{
+	return r->error;
 }
 
 static int parser_error(struct gt_yaml_reader *r)
@@ -615,7 +629,10 @@ static int parser_error(struct gt_yaml_reader *r)
 		unsigned long line = (unsigned long)p->mark.line + 1 + r->line_offset;
 		for (const yaml_char_t *c = p->buffer.pointer; c && c < p->buffer.last; c++)
 			line += *c == '\n';
-		gt_error("%s:%lu: %s (byte %lu)", r->name, line, detail, (unsigned long)p->problem_offset);
+		snprintf(r->error, sizeof(r->error), "%s:%lu: %s (byte %lu)", r->name, line, detail,
+			 (unsigned long)p->problem_offset);
+		if (!r->quiet)
+			gt_error("%s", r->error);
 		return -1;
 	}
 	return error_at(r, p->problem_mark, "%s", detail);

@@ -67,6 +67,10 @@ size_t gt_yaml_reader_typed_keys(const struct gt_yaml_reader *r);
  */
 json_t *gt_yaml_empty_null(void);
 bool gt_yaml_is_empty_null(const json_t *v);
+/* Keep errors instead of printing them (a caller that falls back to another reader). */
+void gt_yaml_reader_set_quiet(struct gt_yaml_reader *r, bool quiet);
+/* The last error as it would have been printed ("" before any). */
+const char *gt_yaml_reader_error(const struct gt_yaml_reader *r);
 
 /* Lines before the stream's first byte (the caller skipped them), added to every position. */
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines);

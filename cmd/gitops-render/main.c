@@ -19,6 +19,8 @@ static const struct gt_option options[] = {
 	{ "revision", 0, "REV", "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)" },
 	{ "path", 0, "PATH", "with --repo: the directory inside the repo (default: its root)" },
 	{ "type", 0, "TYPE", "directory, helm or kustomize (default: Chart.yaml is helm, a kustomization kustomize)" },
+	{ "engine", 0, "ENGINE", "auto, native or exec (default auto: native where it supports everything the source uses)" },
+	{ "deterministic", 0, NULL, "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)" },
 	{ "recurse", 0, NULL, "read subdirectories too (default off, as in Argo CD)" },
 	{ "include", 0, "GLOB", "only files whose path below DIR matches (repeatable; * crosses /, {a,b})" },
 	{ "exclude", 0, "GLOB", "skip files whose path below DIR matches (repeatable; wins over --include)" },
@@ -36,12 +38,12 @@ static const struct gt_option options[] = {
 	{ "skip-crds", 0, NULL, "leave the chart's crds/ directory out" },
 	{ "enable-helm", 0, NULL, "kustomize: let helmCharts entries run helm" },
 	{ "load-restrictor", 0, "RULE", "LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize's flag)" },
-	{ "engine", 0, "ENGINE", "auto, native or exec (default auto: native where it supports everything the source uses)" },
 	{ "helm", 0, "FILE", "the helm binary (default: helm on PATH)" },
 	{ "kustomize", 0, "FILE", "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)" },
 	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
 	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
 	{ "no-cache", 0, NULL, "always run the engine" },
+	{ "cache-max-size", 0, "SIZE", "keep at most SIZE of render outputs, the least recently used go first (default 1G)" },
 	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
 	{ "max-render-size", 0, "SIZE", "largest output an engine may print (default 256M)" },
 	{ "output", 'o', "FORMAT", "json (JSON Lines) or yaml (default: yaml on a terminal, else json)" },
@@ -127,19 +129,6 @@ static int set_type(struct render_opts *o, const char *arg)
 	return 0;
 }
 
-static int set_engine(struct render_opts *o, const char *arg)
-{
-	if (!strcmp(arg, "auto"))
-		o->engine = ENGINE_AUTO;
-	else if (!strcmp(arg, "native"))
-		o->engine = ENGINE_NATIVE;
-	else if (!strcmp(arg, "exec"))
-		o->engine = ENGINE_EXEC;
-	else
-		return gt_error("--engine %s: use auto, native or exec", arg), -1;
-	return 0;
-}
-
 static int set_engine_option(struct render_opts *o, const char *n, const char *arg)
 {
 	if (!strcmp(n, "release-name"))
@@ -167,13 +156,24 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 			return gt_error("--load-restrictor %s: use LoadRestrictionsRootOnly or LoadRestrictionsNone", arg), -1;
 		o->load_restrictor = arg;
 	} else if (!strcmp(n, "engine")) {
-		return set_engine(o, arg);
+		if (!strcmp(arg, "auto"))
+			o->engine = ENGINE_AUTO;
+		else if (!strcmp(arg, "native"))
+			o->engine = ENGINE_NATIVE;
+		else if (!strcmp(arg, "exec"))
+			o->engine = ENGINE_EXEC;
+		else
+			return gt_error("--engine %s: use auto, native or exec", arg), -1;
+	} else if (!strcmp(n, "deterministic")) {
+		o->deterministic = true;
 	} else if (!strcmp(n, "helm"))
 		o->helm = arg;
 	else if (!strcmp(n, "kustomize"))
 		o->kustomize = arg;
 	else if (!strcmp(n, "max-render-size"))
 		return gt_parse_size(n, arg, &o->max_output);
+	else if (!strcmp(n, "cache-max-size"))
+		return gt_parse_size(n, arg, &o->cache_max);
 	else
 		return 1;
 	return 0;
@@ -430,7 +430,6 @@ struct run {
 	char *shown;        /* the source as messages name it */
 	char *strip;
 	struct file_list files;
-	bool materialised;  /* the repository tree is written out (at most once) */
 	json_t *native;     /* the native engine's objects, or NULL */
 };
 
@@ -521,7 +520,7 @@ static void key_add_list(struct key_b *k, const char *label, const struct strv *
 
 /* Everything the engine's output depends on; NULL-safe strings. */
 static int render_key(const struct render_opts *o, struct run *r, enum source_type type, bool whole,
-		      const char *engine, char hex[GIT_OID_HEXSZ + 1])
+		      char hex[GIT_OID_HEXSZ + 1])
 {
 	struct key_b k = { 0 };
 	char tree[GIT_OID_HEXSZ + 1];
@@ -530,7 +529,7 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "type", type_name(type));
 	key_add(&k, "tree", tree);
 	key_add(&k, "path", whole ? r->src.path : "");
-	key_add(&k, "engine", engine);
+	key_add(&k, "engine", r->engine.version ? r->engine.version : "");
 	key_add(&k, "via kubectl", r->engine.via_kubectl ? "yes" : "no");
 	key_add(&k, "release", o->release_name ? o->release_name : "");
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
@@ -571,30 +570,76 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
 }
 
+/* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
+static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
+{
+	char *why = NULL;
+	if (default_release_name(o, r) < 0)
+		return -1;
+	if (!(r->engine.version = strdup(HELM_NATIVE_VERSION)))
+		return gt_error("out of memory"), -1;
+	if (use_cache) {
+		if (render_key(o, r, TYPE_HELM, whole, key) < 0)
+			return -1;
+		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
+		if (hit)
+			return hit < 0 ? -1 : 0;
+	}
+	if (r->from_repo && !r->dir_owned) {
+		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+	}
+	int need = helm_engine.needs_prepare(o, r->dir);
+	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &why);
+	if (need > 0)
+		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
+	if (st == 0 && r->out_len > o->max_output) {
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+		st = -1;
+	}
+	if (st == 0 && use_cache)
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
+	if (st == 1 && o->engine == ENGINE_NATIVE) {
+		gt_error("%s: the native helm engine does not support this chart: %s", r->shown, why ? why : "?");
+		st = -1;
+	} else if (st == 1) {
+		gt_debug("%s: the native helm engine does not support this chart, so helm renders it: %s", r->shown,
+			 why ? why : "?");
+	}
+	free(why);
+	free(r->engine.version);
+	r->engine.version = NULL;
+	return st;
+}
+
 static int run_engine(struct render_opts *o, struct run *r, enum source_type type)
 {
 	struct argv_b a = { 0 };
 	char key[GIT_OID_HEXSZ + 1], what[64];
 	bool use_cache = r->from_repo && o->cache != 0;
 	bool whole = r->from_repo && needs_whole_tree(o, r, type);
+	if (type == TYPE_HELM && o->engine != ENGINE_EXEC) {
+		int st = run_native_helm(o, r, whole, use_cache, key);
+		if (st <= 0)
+			return st;
+	}
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
 	if (r->engine.ops->locate(o, &r->engine) < 0)
 		return -1;
 	if (type == TYPE_HELM && default_release_name(o, r) < 0)
 		return -1;
 	if (use_cache) {
-		if (engine_version(&r->engine, r->cache_root) < 0 ||
-		    render_key(o, r, type, whole, r->engine.version ? r->engine.version : "", key) < 0)
+		if (engine_version(&r->engine, r->cache_root) < 0 || render_key(o, r, type, whole, key) < 0)
 			return -1;
 		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
 		if (hit)
 			return hit < 0 ? -1 : 0;
 	}
-	if (r->from_repo && !r->materialised) {
+	if (r->from_repo && !r->dir_owned) {
 		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
-		r->materialised = true;
 	}
 	if (prepare_source(o, r) < 0 || r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
@@ -604,7 +649,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	int st = engine_exec(o, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
 	argv_free(&a);
 	if (st == 0 && use_cache)
-		cache_put(r->cache_root, key, r->out, r->out_len);
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	return st;
 }
 
@@ -639,17 +684,22 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 	char key[GIT_OID_HEXSZ + 1], *why = NULL;
 	bool use_cache = r->from_repo && o->cache != 0;
 	if (use_cache) {
-		if (render_key(o, r, TYPE_KUSTOMIZE, true, "native " GT_VERSION, key) < 0)
+		/* the engine's identity in the key, as the native Helm engine's */
+		if (!(r->engine.version = strdup(KUSTOMIZE_NATIVE_VERSION)))
+			return gt_error("out of memory"), -1;
+		int st = render_key(o, r, TYPE_KUSTOMIZE, true, key);
+		free(r->engine.version);
+		r->engine.version = NULL;
+		if (st < 0)
 			return -1;
 		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
 		if (hit)
 			return hit < 0 ? -1 : 0;
 	}
-	if (r->from_repo && !r->materialised) {
+	if (r->from_repo && !r->dir_owned) {
 		if (repo_source_materialise(&r->src, true, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
-		r->materialised = true;
 		if (!r->strip && asprintf(&r->strip, "%s/", r->src.tmp) < 0)
 			return r->strip = NULL, gt_error("out of memory"), -1;
 	}
@@ -664,7 +714,7 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 			size_t len = 0;
 			char *buf = objects_jsonl_new(r->native, &len);
 			if (buf)
-				cache_put(r->cache_root, key, buf, len);
+				cache_put(r->cache_root, key, buf, len, o->cache_max);
 			free(buf);
 		}
 		return 0;
@@ -820,7 +870,7 @@ static void reraise(void)
 int main(int argc, char **argv)
 {
 	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
-				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .namespace_objects = true };
+				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .cache_max = RENDER_DEFAULT_CACHE_MAX, .namespace_objects = true };
 	struct run run = { 0 };
 	struct objects objs = { 0 };
 	int first, st = gt_parse(&command, argc, argv, &o, &first);

@@ -16,7 +16,7 @@ enum tracking { TRACK_ANNOTATION = 1, TRACK_LABEL = 2, TRACK_BOTH = 3 };
 
 enum source_type { TYPE_AUTO, TYPE_DIRECTORY, TYPE_HELM, TYPE_KUSTOMIZE };
 
-/* --engine: the in-process engine, the external binary, or the first where it does all the source uses. */
+/* --engine: auto (native where it supports everything the source uses, else exec), native only, exec only */
 enum render_engine { ENGINE_AUTO, ENGINE_NATIVE, ENGINE_EXEC };
 
 /* A repeatable option's values, in order; the strings are borrowed (argv or the owned pool). */
@@ -26,6 +26,7 @@ struct strv {
 };
 
 #define RENDER_DEFAULT_MAX_OUTPUT ((size_t)256 << 20) /* an engine's stdout; the Argo CD install is 2 MiB */
+#define RENDER_DEFAULT_CACHE_MAX ((size_t)1 << 30) /* --cache-max-size: 1G of render outputs */
 
 struct render_opts {
 	bool recurse;
@@ -44,6 +45,7 @@ struct render_opts {
 	struct gt_git_opts git;
 	/* engines */
 	enum render_engine engine;
+	bool deterministic; /* native helm: a fixed sequence for rand*, uuidv4, bcrypt salts */
 	const char *helm, *kustomize; /* --helm/--kustomize: the binaries */
 	const char *release_name;
 	struct strv values, set, set_string, set_file, api_versions;
@@ -54,6 +56,7 @@ struct render_opts {
 	size_t max_output;
 	bool allow_empty;
 	int cache; /* -1: the default (on with --repo), 0 off, 1 on */
+	size_t cache_max;  /* --cache-max-size: the render outputs kept, in bytes */
 	bool cmp;
 	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
@@ -137,6 +140,16 @@ int engine_exec(const struct render_opts *o, const char *what, char *const argv[
  * not do, -1 when the build fails, both with why (malloc'd) naming the field and file.
  */
 int kustomize_native(const struct render_opts *o, const char *dir, json_t **objects, char **why);
+/* The engine's identity in the render cache. */
+#define KUSTOMIZE_NATIVE_VERSION "gitops-render native kustomize engine " GT_VERSION " (kustomize v5.5.0)"
+
+/* ---- the native Helm engine (helm_native.c, helm/) ---- */
+
+/* Render the chart in dir as `helm template` would: 0 with *out (malloc'd); 1 when the engine does
+ * not support something the chart uses (*why says what, malloc'd); -1 after printing a render error. */
+int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why);
+/* The engine's identity in the render cache. */
+#define HELM_NATIVE_VERSION "gitops-render native helm engine " GT_VERSION " (helm v3.17.3)"
 
 /* ---- interruption: temporary directories go also on SIGINT/SIGTERM ---- */
 extern volatile sig_atomic_t render_signal;
@@ -187,7 +200,8 @@ void key_add(struct key_b *k, const char *label, const char *value);
 int key_finish(struct key_b *k, char hex[GIT_OID_HEXSZ + 1]);
 /* 1 hit with *out and *len, 0 miss, -1 error (printed). */
 int cache_get(const char *cache_root, const char *key, size_t max, char **out, size_t *len);
-int cache_put(const char *cache_root, const char *key, const char *buf, size_t len);
+/* Store buf under key, then remove the least recently used outputs until they add up to at most max bytes. */
+int cache_put(const char *cache_root, const char *key, const char *buf, size_t len, size_t max);
 /* Write path atomically; a failure is only a warning (a cache is an optimisation). */
 void cache_put_file(const char *path, const char *buf, size_t len);
 
