@@ -4,6 +4,8 @@
  * resolve vars, order the result. Also the entry point gitops-render calls. */
 #include "kz.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -175,25 +177,40 @@ int kz_build_tree(struct kz_tree *t, json_t **out, struct kz_err *e)
 int kustomize_native(const struct render_opts *o, const char *dir, json_t **objects, char **why)
 {
 	struct kz_tree t;
-	struct kz_err e = { NULL, false };
+	struct kz_err e = { NULL, false, false };
 	memset(&t, 0, sizeof(t));
 	t.restrict_root = !o->load_restrictor || strcmp(o->load_restrictor, "LoadRestrictionsNone");
 	t.lim = o->lim;
 	t.strip = o->strip;
+	t.max_files = o->max_tree_files ? o->max_tree_files : RENDER_DEFAULT_MAX_TREE_FILES;
+	t.max_bytes = o->max_tree_bytes ? o->max_tree_bytes : RENDER_DEFAULT_MAX_TREE_BYTES;
+	t.src_fd = -1;
+	*objects = NULL;
+	*why = NULL;
+	if (o->source_root) {
+		t.src_root = realpath(o->source_root, NULL);
+		t.src_fd = t.src_root ? open(t.src_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (t.src_fd < 0) {
+			*why = kz_printf("%s: %s", o->source_root, strerror(errno));
+			free(t.src_root);
+			return -2;
+		}
+	}
 	/* a directory given relative: files are named relative to where the user is, as given */
 	char *cwd = NULL;
 	if (!t.strip && dir[0] != '/' && (cwd = getcwd(NULL, 0)) && (t.strip_owned = kz_printf("%s/", cwd)))
 		t.strip = t.strip_owned;
 	free(cwd);
-	*objects = NULL;
-	*why = NULL;
 	int st = kz_load(&t, dir, &e);
 	if (st == 0)
 		st = kz_build_tree(&t, objects, &e);
 	free(t.strip_owned);
+	free(t.src_root);
+	if (t.src_fd >= 0)
+		close(t.src_fd);
 	kz_tree_free(&t);
 	if (st == 0)
 		return 0;
 	*why = e.msg ? e.msg : strdup("out of memory");
-	return e.unsupported ? 1 : -1;
+	return e.refused ? -2 : e.unsupported ? 1 : -1;
 }

@@ -19,10 +19,12 @@
 struct kz_err {
 	char *msg;         /* malloc'd; NULL when none */
 	bool unsupported;  /* the tree uses what the engine does not do (an exec engine can) */
+	bool refused;      /* the tree reads outside the source or beyond the tree limits: no engine may */
 };
 /* Set e (first message wins) and return -1. */
 int kz_fail(struct kz_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kz_unsupported(struct kz_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int kz_refuse(struct kz_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- identities (kyaml's resid) ---- */
 
@@ -245,6 +247,11 @@ struct kz_tree {
 	struct gt_limits lim;
 	const char *strip;  /* file names in messages lose this prefix */
 	char *strip_owned;  /* ...when kustomize_native made it */
+	/* What the engine may read: every path resolved on disk (links.c) below src_root (NULL: no
+	 * bound but the load restrictor), at most max_files files of max_bytes in all. */
+	char *src_root;
+	int src_fd;
+	size_t max_files, max_bytes, n_read, bytes_read;
 };
 
 /* Read the kustomization at dir and everything it uses. -1 with e (unsupported: exec can). */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../render.h"
 #include "file.h"
 #include "yaml.h"
 
@@ -342,6 +343,28 @@ static const char *shown(const struct kz_tree *t, const char *path)
 	return n && !strncmp(path, t->strip, n) ? path + n : path;
 }
 
+/* Does path (absolute: a kustomization's directory joined with what it names, not resolved) lead,
+ * on disk, following every link as the kernel would (links.c), to somewhere below the source
+ * root? 0 yes; no: -1 with e refused, so that no engine reads it. */
+static int check_in_source(const struct kz_tree *t, const char *in, const char *path, const char *name,
+			   struct kz_err *e)
+{
+	if (!t->src_root)
+		return 0;
+	size_t n = strlen(t->src_root);
+	const char *rel = NULL;
+	if (!strcmp(t->src_root, "/"))
+		rel = path + 1;
+	else if (!strncmp(path, t->src_root, n) && (path[n] == '/' || !path[n]))
+		rel = path + n + (path[n] == '/');
+	int ok = rel ? path_stays_below(t->src_fd, rel) : 0;
+	if (ok < 0)
+		return kz_refuse(e, "%s: '%s': %s", in, name, strerror(errno));
+	if (ok == 0)
+		return kz_refuse(e, "%s: '%s' leads outside the source", in, name);
+	return 0;
+}
+
 /* ---- files ---- */
 
 static void file_free(struct kz_file *f)
@@ -354,6 +377,25 @@ static void file_free(struct kz_file *f)
 	free(f);
 }
 
+/* Read f within the tree limits (--max-tree-files, --max-tree-size): 0, 1 when unreadable, -1 with e refused. */
+static int read_bounded(struct kz_tree *t, struct kz_file *f, struct kz_err *e)
+{
+	struct stat st;
+	if (stat(f->path, &st) < 0)
+		return 1;
+	if (++t->n_read > t->max_files)
+		return kz_refuse(e, "%s: the kustomization reads more than %zu files (--max-tree-files)",
+				 shown(t, f->path), t->max_files);
+	if ((size_t)st.st_size > t->max_bytes - t->bytes_read)
+		return kz_refuse(e, "%s: the files the kustomization reads are larger than %zu bytes in all (--max-tree-size)",
+				 shown(t, f->path), t->max_bytes);
+	size_t left = t->max_bytes - t->bytes_read;
+	int rd = gt_file_read(f->path, left < KZ_MAX_FILE ? left : KZ_MAX_FILE, &f->text, &f->len);
+	if (rd == 0)
+		t->bytes_read += f->len;
+	return rd == 0 ? 0 : 1;
+}
+
 struct kz_file *kz_load_file(struct kz_tree *t, const struct kz_kust *k, const char *path, struct kz_err *e)
 {
 	char *joined = NULL, *real = NULL;
@@ -362,6 +404,8 @@ struct kz_file *kz_load_file(struct kz_tree *t, const struct kz_kust *k, const c
 		return kz_unsupported(e, "%s: remote file '%s'", k->shown, path), NULL;
 	if (asprintf(&joined, "%s/%s", k->root, path) < 0)
 		return kz_fail(e, "out of memory"), NULL;
+	if (check_in_source(t, k->shown, path[0] == '/' ? path : joined, path, e) < 0)
+		goto out;
 	real = path[0] == '/' ? realpath(path, NULL) : realpath(joined, NULL);
 	if (!real || !is_file(real)) {
 		kz_unsupported(e, "%s: '%s' is not a file", k->shown, path);
@@ -403,7 +447,12 @@ struct kz_file *kz_load_file(struct kz_tree *t, const struct kz_kust *k, const c
 	}
 	f->path = real;
 	real = NULL;
-	int rd = gt_file_read(f->path, KZ_MAX_FILE, &f->text, &f->len);
+	int rd = read_bounded(t, f, e);
+	if (rd < 0) {
+		file_free(f);
+		f = NULL;
+		goto out;
+	}
 	if (rd != 0) {
 		kz_fail(e, "%s: cannot read", shown(t, f->path));
 		file_free(f);
@@ -650,6 +699,8 @@ static int load_entry(struct kz_tree *t, struct kz_kust *k, const struct chain *
 				      name);
 	if (asprintf(&joined, "%s/%s", k->root, name) < 0)
 		return kz_fail(e, "out of memory");
+	if (check_in_source(t, k->shown, name[0] == '/' ? name : joined, name, e) < 0)
+		return free(joined), -1;
 	real = realpath(joined, NULL);
 	if (!component && real && is_file(real)) {
 		out->file = kz_load_file(t, k, name, e);
@@ -817,6 +868,8 @@ int kz_load(struct kz_tree *t, const char *dir, struct kz_err *e)
 		free(real);
 		return kz_fail(e, "%s: not a directory", dir);
 	}
+	if (check_in_source(t, dir, real, ".", e) < 0)
+		return free(real), -1;
 	t->root = load_kust(t, real, NULL, false, e);
 	free(real);
 	return t->root ? 0 : -1;

@@ -730,7 +730,7 @@ static int patch_text(struct kz_build *b, const struct kz_kust *k, const json_t 
  * patch) or a list of operations (JSON 6902). -1 (with e) when it cannot tell. */
 static int patch_kind(struct kz_build *b, const char *text, size_t len, const char *name, bool *json)
 {
-	struct kz_err quiet = { NULL, false };
+	struct kz_err quiet = { NULL, false, false };
 	struct kz_build qb = { b->tree, &quiet };
 	json_t *docs = NULL, *ops = NULL;
 	bool sm = kz_parse_resources(b->tree, text, len, name, &docs, &quiet) == 0;
@@ -836,7 +836,7 @@ int kz_transform_patches_sm(struct kz_build *b, const struct kz_kust *k, struct 
 	json_array_foreach(list, i, entry) {
 		const char *s = json_string_value(entry);
 		/* an entry is inline YAML when it reads as resources, else a file */
-		struct kz_err quiet = { NULL, false };
+		struct kz_err quiet = { NULL, false, false };
 		struct kz_resmap inl = { 0 };
 		if (strchr(s, '\n') && sm_patches(&(struct kz_build){ b->tree, &quiet }, s, strlen(s), k->shown, &inl) == 0) {
 			for (size_t j = 0; j < inl.n; j++)

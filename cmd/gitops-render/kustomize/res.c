@@ -21,6 +21,21 @@ static int set_err(struct kz_err *e, bool unsupported, const char *fmt, va_list 
 	return -1;
 }
 
+int kz_refuse(struct kz_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (e && e->msg && !e->refused) { /* a refusal wins over what came before: it is no fallback */
+		free(e->msg);
+		e->msg = NULL;
+	}
+	set_err(e, false, fmt, ap);
+	if (e)
+		e->refused = true;
+	va_end(ap);
+	return -1;
+}
+
 int kz_fail(struct kz_err *e, const char *fmt, ...)
 {
 	va_list ap;
