@@ -75,6 +75,17 @@ build/COMMIT: FORCE
 build/common/version.o: build/COMMIT
 build/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 
+# The strategic-merge table (common/mergekeys.h) is generated from its data file, sorted for a
+# binary search.
+build/gen/mergekeys.inc: common/mergekeys.txt
+	@mkdir -p $(dir $@)
+	grep -v '^#' $< | LC_ALL=C sort -k1,1 -k2,2 -k3,3 | \
+		awk 'NF == 5 { printf "\t{ \"%s\", \"%s\", \"%s\", \"%s\", \"%s\" },\n", $$1, $$2, $$3, $$4, ($$5 == "-" ? "" : $$5) }' >$@.tmp
+	mv $@.tmp $@
+build/common/mergekeys.o build/fuzz/common/mergekeys.o: build/gen/mergekeys.inc
+build/common/mergekeys.o: ALL_CFLAGS += -iquote build/gen
+build/fuzz/common/mergekeys.o: FUZZ_CFLAGS += -iquote build/gen
+
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 

@@ -183,6 +183,211 @@ json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why)
 	}
 }
 
+
+/* ---- scalar typing as kustomize reads it (goyaml.v3 resolve.go, through kyaml) ---- */
+
+/* Go's strconv.ParseInt/ParseUint(s, 0, 64): sign, then 0x/0o/0b/0 prefix or decimal; no '_' here
+ * (the caller removed them). v3 keeps the magnitude of a uint64 past INT64_MAX, as a real here. */
+static json_t *kyaml_int(const char *plain)
+{
+	bool is_unsigned;
+	long long iv;
+	unsigned long long uv;
+	if (!parse_go_int(plain, &is_unsigned, &iv, &uv))
+		return NULL;
+	return is_unsigned ? json_real((double)uv) : json_integer(iv);
+}
+
+/* v3's explicit 0b/0o forms after ParseInt failed: "0b" digits, "-0b", "0o", "-0o". */
+static json_t *kyaml_prefixed_int(const char *plain)
+{
+	bool neg = plain[0] == '-';
+	const char *p = plain + neg;
+	int base = p[0] == '0' && p[1] == 'b' ? 2 : p[0] == '0' && p[1] == 'o' ? 8 : 0;
+	if (!base || !p[2])
+		return NULL;
+	for (const char *q = p + 2; *q; q++)
+		if (*q < '0' || *q >= '0' + base)
+			return NULL;
+	errno = 0;
+	unsigned long long v = strtoull(p + 2, NULL, base);
+	if (errno == ERANGE)
+		return NULL;
+	if (neg)
+		return v <= (unsigned long long)LLONG_MAX + 1 ? json_integer(v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v) : NULL;
+	return v <= (unsigned long long)LLONG_MAX ? json_integer((long long)v) : json_real((double)v);
+}
+
+/* 1 or 2 digits at *p (Go's getnum(value, false)); -1 if none. */
+static int go_num12(const char **p)
+{
+	const char *s = *p;
+	if (!(s[0] >= '0' && s[0] <= '9'))
+		return -1;
+	if (s[1] >= '0' && s[1] <= '9') {
+		*p = s + 2;
+		return (s[0] - '0') * 10 + s[1] - '0';
+	}
+	*p = s + 1;
+	return s[0] - '0';
+}
+
+static int days_in(int month, int year)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/*
+ * v3's timestamps: Go's time.Parse with "2006-1-2T15:4:5.999999999Z07:00" (also with 't'),
+ * "2006-1-2 15:4:5.999999999" and "2006-1-2"; kyaml then writes time.Time as JSON, that is
+ * RFC 3339 with nanoseconds (trailing zeros dropped) and Z for a zero offset. NULL if s is none.
+ */
+static json_t *kyaml_timestamp(const char *s)
+{
+	const char *p = s;
+	int year = 0, month, day, hour = 0, min = 0, sec = 0, off = 0;
+	long nsec = 0;
+	for (int i = 0; i < 4; i++, p++)
+		year = year * 10 + (*p - '0'); /* the caller checked four digits and '-' */
+	p++;
+	if ((month = go_num12(&p)) < 1 || month > 12 || *p++ != '-' || (day = go_num12(&p)) < 0)
+		return NULL;
+	if (*p) {
+		bool zone = *p == 'T' || *p == 't';
+		if (zone)
+			p++;
+		else if (*p == ' ')
+			while (*p == ' ')
+				p++;
+		else
+			return NULL;
+		if ((hour = go_num12(&p)) < 0 || hour > 23 || *p++ != ':' || (min = go_num12(&p)) < 0 || min > 59 ||
+		    *p++ != ':' || (sec = go_num12(&p)) < 0 || sec > 59)
+			return NULL;
+		if ((*p == '.' || *p == ',') && p[1] >= '0' && p[1] <= '9') {
+			int digits = 0;
+			for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+				if (digits < 9)
+					nsec = nsec * 10 + (*p - '0');
+			for (int d = digits; d < 9; d++)
+				nsec *= 10;
+		}
+		if (zone) {
+			if (*p == 'Z') {
+				p++;
+			} else if ((*p == '+' || *p == '-') && strlen(p) >= 6 && p[3] == ':') {
+				int hh = (p[1] - '0') * 10 + (p[2] - '0'), mm = (p[4] - '0') * 10 + (p[5] - '0');
+				if (!(p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9' && p[4] >= '0' && p[4] <= '9' &&
+				      p[5] >= '0' && p[5] <= '9'))
+					return NULL;
+				off = (hh * 60 + mm) * (*p == '-' ? -1 : 1);
+				p += 6;
+			} else {
+				return NULL;
+			}
+		}
+	}
+	if (*p || day < 1 || day > days_in(month, year))
+		return NULL;
+	char buf[96], frac[24] = "", zone[16] = "Z";
+	if (nsec) {
+		snprintf(frac, sizeof(frac), ".%09ld", nsec);
+		for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
+			frac[n - 1] = '\0';
+	}
+	if (off)
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%s%s", year, month, day, hour, min, sec, frac, zone);
+	return json_string(buf);
+}
+
+static bool starts_like_timestamp(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i == 4 && i < len && s[i] == '-';
+}
+
+/* After a sign or a digit: timestamp (plain only), int, uint, YAML float, 0b/0o forms, else a string. */
+static json_t *kyaml_number(const char *s, size_t len, bool plain_scalar)
+{
+	char small[64];
+	char *copy = len < sizeof(small) ? small : malloc(len + 1);
+	char *plain = copy;
+	json_t *v = NULL;
+	double d;
+	if (!copy)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	if (plain_scalar && starts_like_timestamp(s, len) && (v = kyaml_timestamp(copy)))
+		goto out;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != '_')
+			plain[n++] = s[i];
+	plain[n] = '\0';
+	if ((v = kyaml_int(plain)))
+		goto out;
+	if (matches_yaml_float(plain) && parse_finite_float(plain, &d)) {
+		v = json_real(d);
+		goto out;
+	}
+	if ((v = kyaml_prefixed_int(plain)))
+		goto out;
+	v = json_stringn(s, len);
+out:
+	if (copy != small)
+		free(copy);
+	return v;
+}
+
+/* allow_timestamp: untagged plain scalars only (v3 tries dates only then). */
+static json_t *kyaml_resolve(const char *s, size_t len, bool allow_timestamp, const char **why)
+{
+	static const char *const trues[] = { "true", "True", "TRUE", NULL };
+	static const char *const falses[] = { "false", "False", "FALSE", NULL };
+	*why = NULL;
+	if (len == 0 || in_words(s, len, null_words))
+		return json_null();
+	if (in_words(s, len, trues))
+		return json_true();
+	if (in_words(s, len, falses))
+		return json_false();
+	if (in_words(s, len, special_floats)) {
+		*why = "infinity and NaN have no JSON form";
+		return NULL;
+	}
+	switch (s[0]) {
+	case '.': {
+		/* v3 hands the text to ParseFloat as it is. */
+		char buf[64];
+		double d;
+		if (len < sizeof(buf)) {
+			memcpy(buf, s, len);
+			buf[len] = '\0';
+			if (matches_yaml_float(buf) && parse_finite_float(buf, &d))
+				return json_real(d);
+		}
+		return json_stringn(s, len);
+	}
+	case '+': case '-':
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return kyaml_number(s, len, allow_timestamp);
+	default:
+		return json_stringn(s, len);
+	}
+}
+
+json_t *gt_yaml_resolve_plain_kyaml(const char *s, size_t len, const char **why)
+{
+	return kyaml_resolve(s, len, true, why);
+}
+
 /* YYYY-M-D at the start: goyaml.v2 reads it as a timestamp (and v3/kustomize keeps it as one). */
 static bool looks_like_timestamp(const char *s, size_t len)
 {
@@ -309,6 +514,8 @@ struct gt_yaml_reader {
 	size_t bytes_read;      /* bytes handed to libyaml */
 	size_t doc_start_bytes; /* bytes_read when the previous document ended */
 	bool too_big;           /* guarded_read refused to read on */
+	enum gt_yaml_typing typing;
+	size_t typed_keys; /* keys in this document that were no strings before becoming JSON */
 	bool quiet;             /* errors are kept, not printed */
 	char error[1200];       /* the last error, "NAME:LINE:COLUMN: why" */
 	struct fast_state fast; /* the fast path (yaml_fast.c) and the hand-over to libyaml */
@@ -413,6 +620,46 @@ struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsign
 			yaml_parser_set_input(&r->parser, guarded_read, r);
 	}
 	return r;
+}
+
+/*
+ * The fast path types scalars as goyaml.v2 does and does not count typed keys: a reader whose
+ * typing is set reads through libyaml alone, as if the fast path were off when it was made.
+ * Before the first gt_yaml_next only.
+ */
+static void fast_path_off(struct gt_yaml_reader *r)
+{
+	if (!r->fast.on || r->fast.docs || r->fast.handed_over)
+		return;
+	r->fast.on = false;
+	if (r->file || r->read)
+		yaml_parser_set_input(&r->parser, guarded_read, r);
+	else
+		yaml_parser_set_input_string(&r->parser, (const unsigned char *)r->fast.data, r->fast.len);
+}
+
+void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typing)
+{
+	r->typing = typing;
+	fast_path_off(r);
+}
+
+/* A null of its own, static like jansson's: never freed, copied as itself. */
+static json_t empty_null = { JSON_NULL, (size_t)-1 };
+
+json_t *gt_yaml_empty_null(void)
+{
+	return &empty_null;
+}
+
+bool gt_yaml_is_empty_null(const json_t *v)
+{
+	return v == &empty_null;
+}
+
+size_t gt_yaml_reader_typed_keys(const struct gt_yaml_reader *r)
+{
+	return r->typed_keys;
 }
 
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines)
@@ -728,13 +975,55 @@ json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *
 	return v;
 }
 
+/* goyaml.v3's decoding of a scalar: explicit standard tags resolve the text whatever its quoting,
+ * !!timestamp included; quoted and other tags stay text. */
+static json_t *kyaml_scalar_value(const char *s, size_t len, bool plain, const char *tag_name, const char **why)
+{
+	bool timestamp = tag_name && !strcmp(tag_name, "tag:yaml.org,2002:timestamp");
+	enum tag_kind tag = timestamp ? TAG_NONE : classify_tag((const yaml_char_t *)tag_name);
+	*why = NULL;
+	if (tag == TAG_STR || tag == TAG_BINARY || tag == TAG_OTHER || (!plain && !tag_name))
+		return json_stringn(s, len);
+	if (timestamp) {
+		char buf[64];
+		json_t *v = NULL;
+		if (len < sizeof(buf) && starts_like_timestamp(s, len)) {
+			memcpy(buf, s, len);
+			buf[len] = '\0';
+			v = kyaml_timestamp(buf);
+		}
+		if (!v)
+			*why = "value does not match its tag";
+		return v;
+	}
+	json_t *v = kyaml_resolve(s, len, !tag_name, why);
+	if (v && !type_matches_tag(v, tag)) {
+		json_decref(v);
+		*why = "value does not match its tag";
+		return NULL;
+	}
+	if (v && tag == TAG_FLOAT && json_is_integer(v)) {
+		json_t *d = json_real((double)json_integer_value(v));
+		json_decref(v);
+		v = d;
+	}
+	return v;
+}
+
 static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
 {
 	const char *t = (const char *)ev->data.scalar.tag, *why;
 	if (classify_tag(ev->data.scalar.tag) == TAG_BINARY)
 		return binary_value(r, ev);
-	json_t *v = gt_yaml_scalar_value((const char *)ev->data.scalar.value, ev->data.scalar.length,
-					 ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, t, &why);
+	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (r->typing == GT_YAML_TEXT)
+		return json_stringn((const char *)ev->data.scalar.value, ev->data.scalar.length);
+	if (r->typing == GT_YAML_KYAML && plain && !t && ev->data.scalar.length == 0)
+		return gt_yaml_empty_null();
+	json_t *v = r->typing == GT_YAML_KYAML
+			    ? kyaml_scalar_value((const char *)ev->data.scalar.value, ev->data.scalar.length, plain, t, &why)
+			    : gt_yaml_scalar_value((const char *)ev->data.scalar.value, ev->data.scalar.length, plain, t,
+						   &why);
 	if (v)
 		return v;
 	if (why && t && !strcmp(why, "value does not match its tag")) {
@@ -800,6 +1089,25 @@ static bool is_uint64_key(const char *s, size_t len, bool plain, const char *tag
 	return n && digits[0] != '.' && parse_go_int(digits, &is_unsigned, &iv, &uv) && is_unsigned;
 }
 
+/* kyaml decodes a resource into map[string]interface{}: a key is its text, and a plain key that
+ * is no string (1, true, a date) makes the resource fail to become JSON. */
+static char *kyaml_key_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	json_t *v = scalar_value(r, ev);
+	if (!v)
+		return NULL;
+	char *out = json_is_string(v) ? strndup((const char *)ev->data.scalar.value, ev->data.scalar.length) : NULL;
+	if (!json_is_string(v))
+		error_at(r, ev->start_mark, "map key '%s' is not a string", (const char *)ev->data.scalar.value);
+	else if (json_string_length(v) != ev->data.scalar.length ||
+		 memcmp(json_string_value(v), ev->data.scalar.value, ev->data.scalar.length)) {
+		free(out); /* !!binary and the like: the decoded text */
+		out = strndup(json_string_value(v), json_string_length(v));
+	}
+	json_decref(v);
+	return out;
+}
+
 /* The key's text from its typed value v (consumed); NULL with *why for a null key. */
 static char *key_from_value(json_t *v, const char **why)
 {
@@ -855,6 +1163,10 @@ static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
 	const char *s = (const char *)ev->data.scalar.value, *tag = (const char *)ev->data.scalar.tag, *why;
 	size_t len = ev->data.scalar.length;
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (r->typing == GT_YAML_TEXT)
+		return strndup(s, len);
+	if (r->typing == GT_YAML_KYAML)
+		return kyaml_key_dup(r, ev);
 	const char *special = special_float_key(s, len, plain, tag);
 	if (special)
 		return strdup(special);
@@ -865,6 +1177,8 @@ static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
 	json_t *v = scalar_value(r, ev);
 	if (!v)
 		return NULL;
+	if (!json_is_string(v))
+		r->typed_keys++;
 	char *out = key_from_value(v, &why);
 	if (why)
 		error_at(r, ev->start_mark, "%s", why);
@@ -1618,6 +1932,7 @@ static int slow_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line
 	/* DOCUMENT_START: anchors and the alias budget are per document. */
 	forget_anchors(r);
 	r->alias_nodes = 0;
+	r->typed_keys = 0;
 	r->doc_start = ev.start_mark.index;
 	*line = ev.start_mark.line + 1 + r->line_offset + r->fast.line_base;
 	yaml_event_delete(&ev);

@@ -27,6 +27,15 @@ json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why);
  */
 json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag, const char **why);
 
+/*
+ * Type a plain scalar the way kustomize reads resources (goyaml.v3 through kyaml):
+ * only true/false (three casings) are bools, yes/on/y stay strings; ints as
+ * Go's ParseInt(s, 0, 64) after removing '_' (080 falls through to the float 80);
+ * YYYY-M-D dates and times become RFC 3339 strings ("2001-12-14T00:00:00Z").
+ * NULL with *why for .inf/.nan.
+ */
+json_t *gt_yaml_resolve_plain_kyaml(const char *s, size_t len, const char **why);
+
 /* True when a YAML 1.1 reader would not read s, written plain, back as this string. */
 bool gt_yaml_string_needs_quotes(const char *s, size_t len);
 
@@ -42,6 +51,24 @@ struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsign
 						  void *data, const char *name, const struct gt_limits *lim);
 void gt_yaml_reader_free(struct gt_yaml_reader *r);
 
+/* How scalars are typed: as Kubernetes clients do (goyaml.v2, the default), as kustomize's
+ * kyaml does (goyaml.v3; map keys must then be strings), or not at all (every scalar the text
+ * it was written as, as kyaml's node values are). */
+enum gt_yaml_typing { GT_YAML_V2, GT_YAML_KYAML, GT_YAML_TEXT };
+/* Before the first gt_yaml_next; such a reader reads through libyaml alone (no fast path). */
+void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typing);
+/* With goyaml.v2 typing set: the map keys of the document last read that were no strings (yes, 1)
+ * and were turned into text, as sigs.k8s.io/yaml does (some of its users then fail on them).
+ * Counted only by a reader whose typing was set (the fast path does not count them). */
+size_t gt_yaml_reader_typed_keys(const struct gt_yaml_reader *r);
+/*
+ * With kyaml typing an empty value reads as this null rather than jansson's: it is JSON null to
+ * everything (json_is_null, the writers, json_deep_copy keeps it), but kustomize's strategic merge
+ * drops a field whose value was written empty where it keeps one written null (common/smp.h).
+ * Static: incref/decref do nothing.
+ */
+json_t *gt_yaml_empty_null(void);
+bool gt_yaml_is_empty_null(const json_t *v);
 /* Keep errors instead of printing them (a caller that falls back to another reader). */
 void gt_yaml_reader_set_quiet(struct gt_yaml_reader *r, bool quiet);
 /* The last error as it would have been printed ("" before any). */

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "yaml.h"
+
 #define MAX_LINK_HOPS 40 /* as Linux's ELOOP */
 
 /* The components below the root reached so far, joined by '/'. */
@@ -276,4 +278,182 @@ int path_check_below(const char *root, const char *dir_rel, const char *path, co
 	if (in == 0)
 		return gt_error("%s %s: leads outside the source", what, path), -1;
 	return 0;
+}
+
+/* ---- what a local kustomization tree names, on disk ---- */
+
+static const char *const kust_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
+
+struct kust_walk {
+	const struct render_opts *o;
+	const char *root;
+	int root_fd;
+	char *root_real;
+	struct gt_strvec dirs; /* kustomization directories below root (owned), visited in turn */
+};
+
+/* dir (below root) as a path with no link in it, below root: malloc'd, or NULL when not so. */
+static char *real_below(const struct kust_walk *w, const char *rel)
+{
+	char *abs = NULL, *real = NULL, *out = NULL;
+	size_t n = strlen(w->root_real);
+	if (asprintf(&abs, "%s/%s", w->root, rel) >= 0)
+		real = realpath(abs, NULL);
+	if (real && !strcmp(w->root_real, "/"))
+		out = strdup(real + 1);
+	else if (real && !strncmp(real, w->root_real, n) && (real[n] == '/' || !real[n]))
+		out = strdup(real + n + (real[n] == '/'));
+	free(abs);
+	free(real);
+	return out;
+}
+
+static bool has_kustomization(const struct kust_walk *w, const char *rel)
+{
+	for (size_t i = 0; i < sizeof(kust_names) / sizeof(*kust_names); i++) {
+		char *p = NULL;
+		struct stat st;
+		bool there = asprintf(&p, "%s%s%s", rel, *rel ? "/" : "", kust_names[i]) >= 0 &&
+			     fstatat(w->root_fd, p, &st, 0) == 0 && S_ISREG(st.st_mode);
+		free(p);
+		if (there)
+			return true;
+	}
+	return false;
+}
+
+/* Fields whose strings kustomize reads as paths (kustypes.Kustomization and its generators,
+ * patches, replacements and helm charts): only there is an absolute string a path. */
+static bool is_path_field(const char *key)
+{
+	static const char *const keys[] = { "resources", "bases", "components", "crds", "configurations",
+					    "patchesStrategicMerge", "generators", "transformers", "validators",
+					    "path", "files", "envs", "env", "valuesFile", "additionalValuesFiles",
+					    "chartHome" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+/* One string of a kustomization at dir: when it names something on disk, that stays below root;
+ * a directory with a kustomization is visited in turn. Any relative string may be a path (what
+ * does not exist is none); an absolute one only in a path field. -1 after printing. */
+static int kust_ref(struct kust_walk *w, const char *dir, const char *ref, bool path_field, const char *file)
+{
+	if (!*ref || strchr(ref, '\n') || strstr(ref, "://") || strlen(ref) >= RENDER_PATH_MAX)
+		return 0;
+	struct stat st;
+	if (ref[0] == '/') {
+		/* outside the source unless it leads below it; what is not there is no path */
+		size_t n = strlen(w->root_real);
+		bool below = !strncmp(ref, w->root_real, n) && (ref[n] == '/' || !ref[n]);
+		if (!path_field || below || lstat(ref, &st) < 0)
+			return 0;
+		return gt_error("%s: '%s' leads outside the source", file, ref), -1;
+	}
+	char *rel = NULL;
+	if (asprintf(&rel, "%s%s%s", dir, *dir ? "/" : "", ref) < 0)
+		return gt_error("out of memory"), -1;
+	int in = path_stays_below(w->root_fd, rel);
+	int r = 0;
+	if (in < 0)
+		r = (gt_error("%s: '%s': %s", file, ref, strerror(errno)), -1);
+	else if (in == 0)
+		r = (gt_error("%s: '%s' leads outside the source", file, ref), -1);
+	else if (fstatat(w->root_fd, rel, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+		char *real = real_below(w, rel);
+		bool seen = !real;
+		for (size_t i = 0; real && i < w->dirs.n && !seen; i++)
+			seen = !strcmp(w->dirs.v[i], real);
+		if (!seen && has_kustomization(w, real)) {
+			if (w->dirs.n >= w->o->max_tree_files)
+				r = (gt_error("%s: the kustomizations name more than %zu directories (--max-tree-files)", file,
+					      w->o->max_tree_files), -1);
+			else if (gt_strvec_push(&w->dirs, real) < 0)
+				r = (gt_error("out of memory"), -1);
+			else
+				real = NULL;
+		}
+		free(real);
+	}
+	free(rel);
+	return r;
+}
+
+/* Every string in v ("KEY=PATH" items too: generators' files); path_field: v is in one. */
+static int kust_strings(struct kust_walk *w, const char *dir, json_t *v, bool path_field, const char *file)
+{
+	size_t i;
+	const char *k;
+	json_t *x;
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v), *eq = strchr(s, '=');
+		if (kust_ref(w, dir, s, path_field, file) < 0 || (eq && kust_ref(w, dir, eq + 1, path_field, file) < 0))
+			return -1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (kust_strings(w, dir, x, path_field, file) < 0)
+				return -1;
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+			if (kust_strings(w, dir, x, is_path_field(k), file) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int kust_dir(struct kust_walk *w, const char *dir)
+{
+	for (size_t i = 0; i < sizeof(kust_names) / sizeof(*kust_names); i++) {
+		char *path = NULL, *text = NULL;
+		size_t len = 0;
+		if (asprintf(&path, "%s/%s%s%s", w->root, dir, *dir ? "/" : "", kust_names[i]) < 0)
+			return gt_error("out of memory"), -1;
+		struct stat st;
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		int r = gt_file_read(path, w->o->max_tree_bytes, &text, &len) == 0 ? 0
+			: (gt_error("%s: cannot read (larger than --max-tree-size?)", path), -1);
+		struct gt_yaml_reader *y = r == 0 ? gt_yaml_reader_new_string(text, len, path, &w->o->lim) : NULL;
+		json_t *doc = NULL;
+		unsigned long line;
+		int k = 0;
+		while (y && (k = gt_yaml_next(y, &doc, &line)) > 0) {
+			if (kust_strings(w, dir, doc, false, path) < 0)
+				r = -1, k = 0;
+			json_decref(doc);
+			if (r < 0)
+				break;
+		}
+		/* (a kustomization that is not YAML is for the engine to report) */
+		gt_yaml_reader_free(y);
+		free(text);
+		free(path);
+		if (r < 0 || k < 0)
+			return r;
+	}
+	return 0;
+}
+
+int kustomize_paths_check(const struct render_opts *o, const char *root, const char *dir_rel)
+{
+	struct kust_walk w = { o, root, -1, realpath(root, NULL), { 0 } };
+	int r = 0;
+	if (!w.root_real || (w.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = (gt_error("%s: %s", root, strerror(errno)), -1);
+	char *start = r == 0 ? strdup(dir_rel) : NULL;
+	if (r == 0 && (!start || gt_strvec_push(&w.dirs, start) < 0))
+		r = (free(start), gt_error("out of memory"), -1);
+	for (size_t i = 0; r == 0 && i < w.dirs.n; i++)
+		r = check_interrupted() < 0 ? -1 : kust_dir(&w, w.dirs.v[i]);
+	for (size_t i = 0; i < w.dirs.n; i++)
+		free((char *)w.dirs.v[i]);
+	gt_strvec_release(&w.dirs);
+	if (w.root_fd >= 0)
+		close(w.root_fd);
+	free(w.root_real);
+	return r;
 }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "file.h"
+#include "json.h"
 #include "obj.h"
 #include "proc.h"
 #include "render.h"
@@ -86,9 +87,9 @@ static const struct gt_option options[] = {
 	GT_OPT_FLAG(0, "cmp", &opts.cmp, "run as an Argo CD plugin: render . with the plugin environment, print YAML"),
 	GT_OPT_SIZE(0, "max-render-size", &opts.max_output, SIZE_MAX, "largest output an engine may print (default 256M)"),
 	GT_OPT_UINT(0, "max-tree-files", "N", &opts.max_tree_files, 1, (unsigned long)1 << 30,
-		    "with --repo: most files and directories written for an engine (default 100000)"),
+		    "most files written for an engine (--repo) or read by the native kustomize engine (default 100000)"),
 	GT_OPT_SIZE(0, "max-tree-size", &opts.max_tree_bytes, SIZE_MAX,
-		    "with --repo: most bytes of files written for an engine (default 1G)"),
+		    "most bytes written for an engine (--repo) or read by the native kustomize engine (default 1G)"),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
 		      "(json: JSON Lines; default: yaml on a terminal, else json)"),
 	GT_GIT_OPTIONS(&opts.git),
@@ -449,11 +450,29 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 	return 0;
 }
 
+/* Where a kustomization may lead on disk: a repository's copy, Argo CD's checkout, the git work
+ * tree holding DIR. A directory outside any work tree has no bound but its links (as for
+ * kustomize itself): its overlays may name ../base. */
+static const char *native_source_root(const struct render_opts *o, const struct run *r)
+{
+	if (r->from_repo)
+		return r->src.tmp;
+	char *git = path_join(r->root, ".git");
+	struct stat st;
+	bool work_tree = git && lstat(git, &st) == 0;
+	free(git);
+	return o->cmp || work_tree ? r->root : NULL;
+}
+
 /* A working directory is never written to: dependencies are built in a private copy. */
 static int prepare_source(const struct render_opts *o, struct run *r)
 {
 	const struct engine_ops *ops = r->engine.ops;
 	if (check_source_paths(o, r) < 0)
+		return -1;
+	/* what the kustomizations name stays inside too (a --repo source was planned in the commit) */
+	if (ops == &kustomize_engine && !r->from_repo && native_source_root(o, r) &&
+	    kustomize_paths_check(o, r->root, r->root_rel) < 0)
 		return -1;
 	if (!ops->needs_prepare)
 		return 0;
@@ -474,10 +493,13 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
 }
 
-/* The native engine in a child of its own (common/proc), so that --timeout, --max-render-size and
- * SIGINT/SIGTERM stop a template that loops as they stop helm: the output on stdout; exit 0
- * rendered, NATIVE_UNSUPPORTED with the reason on stderr, else the messages on stderr. */
-#define NATIVE_UNSUPPORTED 3
+/* The native engines in a child of their own (common/proc), so that --timeout, --max-render-size
+ * and SIGINT/SIGTERM stop a template that loops, or an overlay that takes long, as they stop helm
+ * and kustomize: the output on stdout; exit 0 rendered, else a NATIVE_* code with the reason on
+ * stderr (the Helm engine prints its own render errors and exits GT_EXIT_INPUT). */
+#define NATIVE_UNSUPPORTED 3 /* the source uses what the engine does not do: exec can */
+#define NATIVE_FAILED 4      /* the build failed: with auto, kustomize builds it and says why */
+#define NATIVE_REFUSED 5     /* reads outside the source or beyond the tree limits: no engine may */
 struct native_job {
 	const struct render_opts *o;
 	const char *dir;
@@ -609,6 +631,59 @@ static int helm_native_bounded(const struct render_opts *o, const char *dir, cha
 	return code == 0 ? 0 : code == NATIVE_UNSUPPORTED ? 1 : -1;
 }
 
+/* The native Kustomize engine's objects as JSON Lines, as the render cache keeps them. */
+static int kustomize_child(void *arg)
+{
+	const struct native_job *j = arg;
+	json_t *objects = NULL, *obj;
+	char *why = NULL;
+	size_t i;
+	int st = kustomize_native(j->o, j->dir, &objects, &why);
+	json_array_foreach(objects, i, obj) {
+		gt_json_write(stdout, obj);
+		putchar('\n');
+	}
+	if (st != 0)
+		fputs(why ? why : "?", stderr);
+	json_decref(objects);
+	free(why);
+	return st == 0 ? 0 : st == 1 ? NATIVE_UNSUPPORTED : st == -2 ? NATIVE_REFUSED : NATIVE_FAILED;
+}
+
+/* kustomize_native under a deadline, its output in *out: 0, a NATIVE_* code with *why, -1 after printing. */
+static int kustomize_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why)
+{
+	struct native_job job = { o, dir };
+	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
+	struct gt_proc p = { .fn = kustomize_child, .fn_arg = &job, .max_out = o->max_output,
+			     .deadline = gt_deadline_in(timeout) };
+	int r = gt_proc_run(&p, "kustomize build (native engine)");
+	int code = r == 0 && WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
+	bool has_why = code == NATIVE_UNSUPPORTED || code == NATIVE_FAILED || code == NATIVE_REFUSED;
+	if (p.end == GT_PROC_TIMED_OUT)
+		gt_error("kustomize build (native engine): did not finish within %u s (--timeout); stopped", timeout);
+	else if (p.end == GT_PROC_TOO_LARGE)
+		gt_error("kustomize build: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+	else if (p.end == GT_PROC_INTERRUPTED)
+		check_interrupted();
+	else if (has_why)
+		*why = strdup(p.err ? p.err : "?");
+	else if (code != 0 && p.err_len)
+		fwrite(p.err, 1, p.err_len, stderr);
+	else if (code != 0 && r == 0)
+		gt_error("kustomize build (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
+			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
+	if (code == 0) {
+		*out = p.out;
+		*len = p.out_len;
+		p.out = NULL;
+	}
+	gt_proc_free(&p);
+	if (has_why && !*why)
+		return gt_error("out of memory"), -1;
+	return code == 0 || has_why ? code : -1;
+}
+
 /* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
 static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
 {
@@ -661,8 +736,8 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	struct argv_b a = { 0 };
 	char key[GIT_OID_HEXSZ + 1], what[64];
 	bool use_cache = r->from_repo && o->cache != 0;
-	if (r->from_repo && repo_source_plan(&r->src, o, type) < 0)
-		return -1;
+	if (r->from_repo && !r->src.plan && repo_source_plan(&r->src, o, type) < 0)
+		return -1; /* (the native Kustomize engine may have planned it) */
 	/* What the engine reads beyond the source path (kustomize ../base, a file:// chart, values in
 	 * ../) makes the root tree the cache key. */
 	bool whole = r->from_repo && repo_source_plan_outside(&r->src);
@@ -698,6 +773,72 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	return st;
+}
+
+/*
+ * Kustomize in-process (in a child under --timeout): 0 with the objects as JSON Lines in r->out
+ * (also from the cache), 1 when the tree uses what the native engine does not do and auto goes on
+ * with kustomize (said with -v), -1 after printing (--engine native names the field and file; a
+ * tree that reads outside the source or beyond the tree limits is refused with any engine).
+ */
+static int run_native_kustomize(struct render_opts *o, struct run *r)
+{
+	char key[GIT_OID_HEXSZ + 1], *why = NULL;
+	bool use_cache = r->from_repo && o->cache != 0;
+	/* what the tree names, resolved in the commit: nothing outside the repository */
+	if (r->from_repo && repo_source_plan(&r->src, o, TYPE_KUSTOMIZE) < 0)
+		return -1;
+	if (use_cache) {
+		/* the engine's identity in the key, as the native Helm engine's */
+		if (!(r->engine.version = strdup(KUSTOMIZE_NATIVE_VERSION)))
+			return gt_error("out of memory"), -1;
+		int st = render_key(o, r, TYPE_KUSTOMIZE, repo_source_plan_outside(&r->src), key);
+		free(r->engine.version);
+		r->engine.version = NULL;
+		if (st < 0)
+			return -1;
+		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
+		if (hit)
+			return hit < 0 ? -1 : 0;
+	}
+	if (r->from_repo && !r->dir_owned) {
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+		if (!r->strip && asprintf(&r->strip, "%s/", r->src.tmp) < 0)
+			return r->strip = NULL, gt_error("out of memory"), -1;
+	}
+	/* the same checks as for kustomize itself: the source's links stay inside its root */
+	if (check_source_paths(o, r) < 0)
+		return -1;
+	const char *saved_strip = o->strip;
+	if (r->strip)
+		o->strip = r->strip;
+	o->source_root = native_source_root(o, r);
+	int code = kustomize_bounded(o, r->dir, &r->out, &r->out_len, &why);
+	o->strip = saved_strip;
+	o->source_root = NULL;
+	if (code == 0) {
+		gt_debug("kustomize: the native engine built %s", r->shown);
+		if (use_cache)
+			cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
+		return 0;
+	}
+	if (code < 0)
+		return -1;
+	if (code == NATIVE_REFUSED || o->engine == ENGINE_NATIVE) {
+		if (code == NATIVE_REFUSED)
+			gt_error("%s", why);
+		else
+			gt_error("%s: the native kustomize engine: %s",
+				 r->from_repo ? (*r->src.path ? r->src.path : ".") : r->dir, why);
+		free(why);
+		return -1;
+	}
+	gt_debug("kustomize: %s: running kustomize (%s)", why,
+		 code == NATIVE_UNSUPPORTED ? "not in the native engine" : "the native build failed");
+	free(why);
+	return 1;
 }
 
 static int read_engine_output(const struct render_opts *o, struct run *r, struct objects *objs)
@@ -788,7 +929,12 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
 	if (asprintf(&r->shown, "%s (%s output)", where, type_name(type)) < 0)
 		return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;
-	if (run_engine(o, r, type) < 0 || read_engine_output(o, r, objs) < 0)
+	int native = type == TYPE_KUSTOMIZE && o->engine != ENGINE_EXEC ? run_native_kustomize(o, r) : 1;
+	if (native < 0)
+		return GT_EXIT_INPUT;
+	if (native == 0 && read_engine_output(o, r, objs) < 0)
+		return GT_EXIT_INPUT;
+	if (native > 0 && (run_engine(o, r, type) < 0 || read_engine_output(o, r, objs) < 0))
 		return GT_EXIT_INPUT;
 	if (objs->n == 0 && !o->allow_empty) {
 		gt_error("%s: the %s render produced no objects (--allow-empty accepts that)", where, type_name(type));

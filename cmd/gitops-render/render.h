@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "git.h"
 #include "limits.h"
@@ -54,6 +56,7 @@ struct render_opts {
 	bool cmp;
 	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
+	const char *source_root; /* the native kustomize engine reads nothing outside it on disk (NULL: no bound) */
 	/* strings made here (CMP environment), freed at the end */
 	struct gt_strvec owned;
 };
@@ -135,6 +138,18 @@ void engine_free(struct engine *e);
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len);
 
+/* ---- the native Kustomize engine (kustomize/) ---- */
+/*
+ * Build the kustomization at dir in-process as kustomize 5.5 does: 0 with the objects in
+ * kustomize's order in *objects (a new array); 1 when the tree uses something the engine does
+ * not do, -1 when the build fails, -2 when it is refused (a path that leads outside
+ * o->source_root on disk, the tree limits): no engine may build it. All but 0 with why
+ * (malloc'd) naming the field and file.
+ */
+int kustomize_native(const struct render_opts *o, const char *dir, json_t **objects, char **why);
+/* The engine's identity in the render cache. */
+#define KUSTOMIZE_NATIVE_VERSION "gitops-render native kustomize engine " GT_VERSION " (kustomize v5.5.0)"
+
 /* ---- the native Helm engine (helm_native.c, helm/) ---- */
 
 /* Render the chart in dir as `helm template` would: 0 with *out (malloc'd); 1 when the engine does
@@ -201,6 +216,10 @@ int path_stays_below(int root_fd, const char *rel);
 int links_check_dir(const char *root, const char *dir_rel);
 /* The file path (relative to root/dir_rel; what: the option, for messages) is a path inside root on disk. -1 after printing. */
 int path_check_below(const char *root, const char *dir_rel, const char *path, const char *what);
+/* Every path the kustomization at root/dir_rel and those it names (on disk) name, resolved on
+ * disk, leads below root (a local source's check before kustomize runs; --repo plans in the
+ * commit instead). -1 after printing. */
+int kustomize_paths_check(const struct render_opts *o, const char *root, const char *dir_rel);
 /* The root a local source's links and paths must stay below: in CMP mode the checkout Argo CD
  * made (cwd less ARGOCD_APP_SOURCE_PATH), else the git work tree holding dir, else dir; and dir
  * below it. -1 after printing. */

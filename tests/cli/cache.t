@@ -64,7 +64,8 @@ is "$(repos)" "manifests-HASH.git manifests-HASH.git.lock" "the clone fetched be
 # gitops-render --cache-max-size: the least recently used outputs go after a write
 
 outputs() { find "$CACHE/render/out" -type f 2>/dev/null | wc -l; }
-render() { gitops-render --repo "$URL" --revision "$1" --path app --kustomize kubectl -v -o json "${@:2}"; }
+# kustomize itself (--engine exec), so that its version is cached too (the "engine" entry below)
+render() { gitops-render --repo "$URL" --revision "$1" --path app --engine exec --kustomize kubectl -v -o json "${@:2}"; }
 run render v1
 is "$RC" 0 "render v1"
 SIZE=$(find "$CACHE/render/out" -type f -exec stat -c %s {} + | head -n 1)

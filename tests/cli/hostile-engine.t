@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # hostile-engine.t: what a chart, an overlay or an Application can make helm and kustomize do.
 # Every engine runs under --timeout and is stopped with everything it started (a helm whose child
-# ignores SIGTERM, a template that loops in the native engine, a kustomization whose remote
-# resource is on a server that never answers); every
+# ignores SIGTERM, a template that loops in the native engine, an overlay of minutes of work in the
+# native Kustomize engine, a kustomization whose remote resource is on a server that never
+# answers, which the native engine leaves to kustomize); every
 # engine runs in a private empty home, so neither a helm plugin in the user's data directory nor
 # the user's repositories file (with its password) is used, unless --user-engine-config; a release
 # name from the Application or the command line is never taken as an option (--post-renderer).
@@ -81,12 +82,38 @@ for engine in native auto exec; do
 	is "$(tr -cd '\0' <"$TMP/.err" | wc -c)" 0 "--engine $engine: the messages are whole lines of text (no NUL)"
 done
 
+# The native Kustomize engine too: 20,000 objects and 400 patches that each target all of them
+# (8 million patch applications, minutes of work) stop at the deadline, and auto does not then
+# start kustomize on the same work
+mkdir -p "$TMP/slow-overlay"
+python3 - "$TMP/slow-overlay" <<'PY'
+import sys
+d = sys.argv[1]
+with open(d + '/cms.yaml', 'w') as f:
+    for i in range(20000):
+        f.write('---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\ndata:\n  k: v\n' % i)
+with open(d + '/kustomization.yaml', 'w') as f:
+    f.write('resources:\n- cms.yaml\npatches:\n')
+    for i in range(400):
+        f.write('- target:\n    kind: ConfigMap\n  patch: |-\n    - op: add\n      path: /data/p%d\n      value: x\n' % i)
+PY
+for engine in native auto; do
+	run timeout -k 5 60 "$BIN/gitops-render" --engine $engine --timeout 2 -o json "$TMP/slow-overlay"
+	is "$RC:$OUT" "2:" "the native kustomize engine, an overlay of minutes, --engine $engine --timeout 2: exit 2"
+	like "$ERR" "^gitops-render: kustomize build \(native engine\): did not finish within 2 s \(--timeout\); stopped$" \
+		"--engine $engine: said, once (kustomize is not started after it)"
+done
+is "$(tmp_left)" 0 "no temporary file left"
+
 git_server_hung
 mkdir -p "$TMP/remote-overlay"
 printf 'resources:\n- %s/deployment.yaml\n' "http://127.0.0.1:$HUNG_PORT" >"$TMP/remote-overlay/kustomization.yaml"
 run timeout -k 5 120 "$BIN/gitops-render" --timeout 3 -o json "$TMP/remote-overlay"
 is "$RC:$OUT" "2:" "kustomize with a remote resource on a server that never answers, --timeout 3: exit 2"
 like "$ERR" "kustomize build: did not finish within 3 s \(--timeout\)" "said"
+run timeout -k 5 60 "$BIN/gitops-render" --engine native --timeout 3 -o json "$TMP/remote-overlay"
+like "$RC:$ERR" "^2:.*the native kustomize engine: .*remote or empty resource 'http://" \
+	"--engine native: a remote resource is not fetched in-process (auto leaves it to kustomize, under --timeout)"
 
 # ---------------------------------------------------------------------------------------------
 # 1. A private empty home: no plugin, repository or login of the user's

@@ -4,7 +4,8 @@
 # gitops-render --repo from the real git server, and local directories with hostile links: nothing
 # is written, read or run outside the source. Entry names git refuses ('..', '/', .git in any
 # disguise, a name twice) are refused; a chain of links that leaves the root only on disk is
-# refused; values paths from a repo or an Application stay inside; only what the engine reads is
+# refused; what a kustomization names (resources, bases, patches, generators' files) leads inside
+# the repository, work tree or checkout, with the native engine and kustomize alike; values paths from a repo or an Application stay inside; only what the engine reads is
 # written (nothing of a sibling app); a tree bomb and a huge blob stay within --max-tree-files and
 # --max-tree-size; names with control characters are printed escaped; with HOME unset the cache
 # is a private directory, never a shared one.
@@ -255,7 +256,7 @@ shift
 exec kubectl kustomize "\$@"
 EOF
 chmod +x "$TMP/spy-kustomize"
-run gitops-render -o json --kustomize "$TMP/spy-kustomize" --repo "$URL" --revision teams --path teams/a
+run gitops-render -o json --engine exec --kustomize "$TMP/spy-kustomize" --repo "$URL" --revision teams --path teams/a
 is "$RC:$(jq -r .metadata.name <<<"$OUT")" "0:a-plain" "an overlay with a base in ../../base: rendered" || echo "# $ERR"
 is "$(paste -sd' ' "$TMP/written.log")" "../../base/cm.yaml ../../base/kustomization.yaml ../../teams/a/kustomization.yaml" \
 	"only the overlay and the base it names are written: nothing of teams/b"
@@ -264,6 +265,77 @@ publish kz-out "$(tree "040000|teams|$(tree "040000|a|$KZ_OUT")")"
 run gitops-render -o json --repo "$URL" --revision kz-out --path teams/a
 is "$RC:$OUT" "2:" "a kustomization naming ../../../../../outside: exit 2"
 like "$ERR" "'../../../../../outside' leads outside the repository" "the reference is named"
+
+for engine in native exec; do
+	run gitops-render -o json --engine $engine --repo "$URL" --revision kz-out --path teams/a
+	like "$RC:$ERR" "^2:.*'../../../../../outside' leads outside the repository" "--engine $engine: the same reference refused"
+done
+KZ_CHAIN=$(tree "100644|kustomization.yaml|$(blob $'resources:\n- cm.yaml\n- secret.yaml\n')" "100644|cm.yaml|$PLAIN_CM" \
+	"040000|d|$(tree "120000|up|$UPLINK")" "120000|secret.yaml|$(blob 'd/up/d/up/../../../stolen.yaml')")
+publish kz-chain "$(tree "040000|teams|$(tree "040000|a|$KZ_CHAIN")")"
+for engine in native auto exec; do
+	run gitops-render -o json --engine $engine --repo "$URL" --revision kz-chain --path teams/a
+	is "$RC:$OUT" "2:" "--engine $engine: a kustomization's resource linked out of the repository by a chain: exit 2"
+	unlike "$ERR" "stolen-password" "--engine $engine: the outside Secret is not read"
+done
+
+# Local kustomizations in a git work tree (its root is the bound): what they name leads, on disk,
+# below it, with every engine. shared/evil is a chain of links that leaves the work tree only on
+# disk (shared/d/up/d/up is shared itself), and lies outside the overlay's directory, whose own
+# links are checked before any engine runs: what catches it is the resolution of each path read.
+WT=$TMP/wt
+mkdir -p "$WT/app" "$WT/shared/d" "$TMP/outside-kust"
+git init -q "$WT"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n' >"$WT/app/cm.yaml"
+ln -s .. "$WT/shared/d/up"
+ln -s d/up/d/up/../.. "$WT/shared/evil"
+cp "$TMP/stolen.yaml" "$TMP/outside-kust/"
+printf 'resources:\n- stolen.yaml\n' >"$TMP/outside-kust/kustomization.yaml"
+kz_case() { # kz_case LABEL KUSTOMIZATION [OPTION...]: refused by every engine
+	local label=$1 engine
+	printf '%s' "$2" >"$WT/app/kustomization.yaml"
+	shift 2
+	for engine in native auto exec; do
+		run gitops-render -o json --engine $engine "$@" "$WT/app"
+		is "$RC:$OUT" "2:" "local kustomization, $label, --engine $engine: exit 2, nothing on stdout"
+		like "$ERR" "leads outside the source" "local kustomization, $label, --engine $engine: the reference is named"
+		unlike "$ERR" "stolen-password" "local kustomization, $label, --engine $engine: the outside Secret is not read"
+	done
+}
+kz_case "a resource file in ../.." $'resources:\n- cm.yaml\n- ../../stolen.yaml\n'
+kz_case "a resource file through a chain of links" $'resources:\n- cm.yaml\n- ../shared/evil/stolen.yaml\n'
+kz_case "a base outside the work tree" $'resources:\n- cm.yaml\n- ../../outside-kust\n'
+kz_case "a base through a chain of links" $'resources:\n- cm.yaml\n- ../shared/evil/outside-kust\n'
+kz_case "a base at an absolute path" "$(printf 'resources:\n- cm.yaml\n- %s\n' "$TMP/outside-kust")"
+kz_case "a patch through a chain of links" $'resources:\n- cm.yaml\npatches:\n- path: ../shared/evil/stolen.yaml\n'
+kz_case "a patch in ../.. with LoadRestrictionsNone" $'resources:\n- cm.yaml\npatches:\n- path: ../../stolen.yaml\n' \
+	--load-restrictor LoadRestrictionsNone
+kz_case "a generator's file through a chain of links" \
+	$'resources:\n- cm.yaml\nconfigMapGenerator:\n- name: g\n  files:\n  - k=../shared/evil/stolen.yaml\n'
+kz_case "a generator's env file in ../.." $'resources:\n- cm.yaml\nsecretGenerator:\n- name: g\n  envs:\n  - ../../stolen.yaml\n'
+# the native engine refuses what it would read even where it leaves the rest to kustomize
+printf 'resources:\n- cm.yaml\n- ../shared/evil/outside-kust\nhelmCharts: []\n' >"$WT/app/kustomization.yaml"
+run gitops-render -o json -v "$WT/app"
+like "$RC:$ERR" "^2:.*'../shared/evil/outside-kust' leads outside the source" "a field for kustomize beside a chain out: auto refuses too"
+# CMP: the bound is Argo CD's checkout
+printf 'resources:\n- cm.yaml\n- ../../outside-kust\n' >"$WT/app/kustomization.yaml"
+for engine in native exec; do
+	run sh -c 'cd "$1/app" && env ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE=web ARGOCD_APP_SOURCE_PATH=app "$2" --cmp --engine "$3"' \
+		- "$WT" "$BIN/gitops-render" $engine
+	like "$RC:$ERR" "^2:.*'../../outside-kust' leads outside the source" "CMP, --engine $engine: a base outside the checkout: refused"
+	unlike "$OUT" "stolen-password" "CMP, --engine $engine: not rendered"
+done
+# what stays inside is read, links included; the native engine reads within the tree limits
+ln -s ../app/cm.yaml "$WT/shared/cm-link.yaml"
+printf 'resources:\n- ../shared/cm-link.yaml\nnamePrefix: x-\n' >"$WT/app/kustomization.yaml"
+for engine in native exec; do
+	run gitops-render -o json --engine $engine --load-restrictor LoadRestrictionsNone "$WT/app"
+	is "$RC:$(jq -r .metadata.name <<<"$OUT")" "0:x-app" "--engine $engine: a file linked inside the work tree is read" || echo "# $ERR"
+done
+run gitops-render -o json --engine native --load-restrictor LoadRestrictionsNone --max-tree-files 1 "$WT/app"
+like "$RC:$ERR" "^2:.*more than 1 files \(--max-tree-files\)" "the native engine reads within --max-tree-files"
+run gitops-render -o json --load-restrictor LoadRestrictionsNone --max-tree-size 40 "$WT/app"
+like "$RC:$ERR" "^2:.*larger than 40 bytes in all \(--max-tree-size\)" "...and --max-tree-size (auto: no fallback)"
 
 # ---------------------------------------------------------------------------------------------
 # 8. A tree bomb and a huge blob stay within --max-tree-files and --max-tree-size

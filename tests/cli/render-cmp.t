@@ -130,6 +130,13 @@ kubectl kustomize "$CO/apps/shop/overlays/production" | kdecode >"$TMP/shop.want
 run argocd_generate apps/shop/overlays/production
 is "$RC" 0 "kustomize app: exit 0" || echo "# $ERR"
 is "$(kdecode <<<"$OUT")" "$(cat "$TMP/shop.want")" "kustomize app: the objects kustomize renders (../../base from the checkout)"
+# The plugin makes the same engine choice as the command line: this overlay needs no kustomize.
+mkdir -p "$TMP/logbin"
+printf '#!/bin/sh\necho "$*" >>"%s/kubectl-calls.log"\nexec %s "$@"\n' "$TMP" "$(command -v kubectl)" >"$TMP/logbin/kubectl"
+chmod +x "$TMP/logbin/kubectl"
+run argocd_generate apps/shop/overlays/production PATH="$TMP/logbin:$PATH"
+is "$(kdecode <<<"$OUT")" "$(cat "$TMP/shop.want")" "kustomize app, kubectl logged: the same objects"
+ok "$([ ! -e "$TMP/kubectl-calls.log" ]; echo $?)" "kustomize app: built in-process (the native engine), kubectl not run"
 run argocd_generate plain
 is "$(kdecode <<<"$OUT" | kinds)" "Namespace/shop" "directory app: the top level only"
 run argocd_generate plain ARGOCD_ENV_RECURSE=true

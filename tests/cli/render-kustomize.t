@@ -81,14 +81,20 @@ exec "$KUBECTL" kustomize "\$@"
 EOF
 chmod +x "$TMP/path/kustomize"
 kubectl kustomize "$SHOP/overlays/staging" | kdecode >"$TMP/staging.want"
-same "a kustomize on PATH" "$TMP/staging.want" "$SHOP/overlays/staging"
+same "a kustomize on PATH" "$TMP/staging.want" --engine exec "$SHOP/overlays/staging"
 is "$(cat "$TMP/kustomize-calls.log")" "build -- ." "a kustomize binary on PATH is preferred, run as kustomize build -- ."
+same "--engine auto: the same objects" "$TMP/staging.want" "$SHOP/overlays/staging"
+is "$(cat "$TMP/kustomize-calls.log")" "build -- ." "--engine auto: kustomize not run (the native engine does all the overlay uses)"
 rm "$TMP/path/kustomize"
-same "--kustomize kubectl" "$TMP/staging.want" --kustomize kubectl "$SHOP/overlays/staging"
-run env PATH=/nonexistent "$BIN/gitops-render" "$SHOP/base"
-is "$RC:$OUT" "2:" "no kustomize or kubectl: exit 2"
+same "--kustomize kubectl" "$TMP/staging.want" --engine exec --kustomize kubectl "$SHOP/overlays/staging"
+run env PATH=/nonexistent "$BIN/gitops-render" --engine exec "$SHOP/base"
+is "$RC:$OUT" "2:" "--engine exec, no kustomize or kubectl: exit 2"
 is "$ERR" "gitops-render: kustomize not found on PATH: install kustomize or kubectl (which has it built in), or name the binary with --kustomize PATH" \
-	"no kustomize or kubectl: what to install"
+	"--engine exec, no kustomize or kubectl: what to install"
+kubectl kustomize "$SHOP/base" | kdecode >"$TMP/base.want"
+run env PATH=/nonexistent "$BIN/gitops-render" -o json "$SHOP/base"
+is "$RC" 0 "no kustomize or kubectl: the base needs neither (the native engine does all it uses)"
+is "$(canon <<<"$OUT")" "$(cat "$TMP/base.want")" "no kustomize or kubectl: the objects kustomize prints"
 
 # --load-restrictor is passed through
 mkdir -p "$TMP/lr/app" "$TMP/lr/shared"
@@ -122,6 +128,29 @@ same "--enable-helm" "$TMP/kh.want" --enable-helm --helm "$HELM" "$TMP/kh"
 like "$(kinds <<<"$OUT")" "Deployment/books-guestbook@books" "--enable-helm: the chart is in the output"
 run gitops-render --helm "$HELM" "$TMP/kh"
 is "$RC:$OUT" "2:" "helmCharts without --enable-helm: kustomize refuses, exit 2"
+
+# ---------------------------------------------------------------------------------------------
+# --engine: auto says with -v what it chose and why; native refuses what it leaves to kustomize
+
+run gitops-render -v -o json "$SHOP/overlays/production"
+like "$ERR" "kustomize: the native engine built $SHOP/overlays/production" "-v: auto built the overlay natively"
+unlike "$ERR" "running kustomize" "-v: and did not run kustomize"
+run gitops-render -v -o json --enable-helm --helm "$HELM" "$TMP/kh"
+is "$(canon <<<"$OUT")" "$(cat "$TMP/kh.want")" "auto with helmCharts: kustomize's objects"
+like "$ERR" "kustomize: $TMP/kh/kustomization.yaml: the kustomization field 'helmGlobals' is not supported by the native engine: running kustomize" \
+	"-v: auto names the field and file it leaves to kustomize"
+run gitops-render --engine native --enable-helm --helm "$HELM" "$TMP/kh"
+is "$RC:$OUT" "2:" "--engine native with helmCharts: exit 2, nothing on stdout"
+is "$ERR" "gitops-render: $TMP/kh: the native kustomize engine: $TMP/kh/kustomization.yaml: the kustomization field 'helmGlobals' is not supported by the native engine" \
+	"--engine native: names the field and the file"
+mkdir -p "$TMP/gone"
+printf 'resources:\n  - gone.yaml\n' >"$TMP/gone/kustomization.yaml"
+run gitops-render --engine native "$TMP/gone"
+is "$RC:$OUT" "2:" "--engine native, a resource that is missing: exit 2"
+like "$ERR" "the native kustomize engine: .*gone.yaml" "--engine native, a resource that is missing: names it"
+run gitops-render --engine bogus "$SHOP/base"
+is "$RC:$OUT" "2:" "--engine bogus: exit 2"
+like "$ERR" "use auto, native or exec" "--engine bogus: the choices"
 
 # ---------------------------------------------------------------------------------------------
 # Detection and --type

@@ -158,11 +158,21 @@ is "$(calls helm)" 5 "the next commit changed only README.md: the chart's tree i
 is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 2 "and it is the new revision's render"
 
 K=(--kustomize "$TMP/logging-kustomize" -o json --repo "$URL" --path apps/shop/overlays/staging --cache-dir "$C2")
-run gitops-render "${K[@]}" --revision "$V3~1"
-run gitops-render "${K[@]}" --revision "$V3~1"
+run gitops-render "${K[@]}" --engine exec --revision "$V3~1"
+WANT_SHOP=$(canon <<<"$OUT")
+run gitops-render "${K[@]}" --engine exec --revision "$V3~1"
 is "$(calls kustomize)" 1 "kustomize: an unchanged re-render is a lookup"
-run gitops-render "${K[@]}" --revision main
+run gitops-render "${K[@]}" --engine exec --revision main
 is "$(calls kustomize)" 2 "kustomize reads outside its path (../../base): any change to the repository is another key"
+# The native engine (auto: the overlay uses nothing it leaves to kustomize) has keys of its own.
+run gitops-render "${K[@]}" -v --revision "$V3~1"
+is "$(canon <<<"$OUT"):$(calls kustomize)" "$WANT_SHOP:2" "--engine auto: kustomize's objects, kustomize not run"
+like "$ERR" "kustomize: the native engine built apps/shop/overlays/staging" "-v: says the native engine built it"
+unlike "$ERR" "render cache hit" "the exec render's cache entry is not the native one's"
+run gitops-render "${K[@]}" -v --revision "$V3~1"
+is "$(canon <<<"$OUT"):$(calls kustomize)" "$WANT_SHOP:2" "--engine auto again: the same objects"
+like "$ERR" "render cache hit" "--engine auto again: from the cache"
+unlike "$ERR" "native engine built" "--engine auto again: nothing built"
 is "$(tmp_left)" 0 "no temporary directory left"
 
 # A full SHA in the cache needs no fetch: the server can be down.

@@ -243,6 +243,94 @@ static void test_resolve(void)
 	json_decref(v);
 }
 
+
+/* ---- gt_yaml_resolve_plain_kyaml: kustomize's typing (goyaml.v3 resolve.go through kyaml);
+ * each expectation was checked against `kubectl kustomize` (kustomize v5.5.0). ---- */
+
+struct kyaml_case {
+	const char *in;
+	enum want_type type;
+	long long i;
+	double d;
+	const char *s; /* the string for timestamps */
+};
+
+static const struct kyaml_case kyaml_table[] = {
+	/* Only true/false are bools; YAML 1.1's yes/on/y stay strings. */
+	{ "true", TRUE, 0, 0, NULL }, { "True", TRUE, 0, 0, NULL }, { "FALSE", FALSE, 0, 0, NULL },
+	{ "yes", STR, 0, 0, NULL }, { "on", STR, 0, 0, NULL }, { "y", STR, 0, 0, NULL }, { "Off", STR, 0, 0, NULL },
+	{ "~", NUL, 0, 0, NULL }, { "null", NUL, 0, 0, NULL }, { "", NUL, 0, 0, NULL },
+	{ "0123", INT, 83, 0, NULL }, { "0o17", INT, 15, 0, NULL }, { "0x1F", INT, 31, 0, NULL }, { "0x_1F", INT, 31, 0, NULL },
+	{ "1_000", INT, 1000, 0, NULL }, { "+1", INT, 1, 0, NULL }, { "-0b11", INT, -3, 0, NULL }, { "0b1_0", INT, 2, 0, NULL },
+	{ "080", REAL, 0, 80, NULL }, { "1.0", REAL, 0, 1, NULL }, { "1e3", REAL, 0, 1000, NULL }, { ".5", REAL, 0, 0.5, NULL },
+	{ "+.5e2", REAL, 0, 50, NULL }, { "1_0.5", REAL, 0, 10.5, NULL }, { "0.", REAL, 0, 0, NULL },
+	{ "-9223372036854775809", REAL, 0, -9223372036854775808.0, NULL },
+	{ "1:20", STR, 0, 0, NULL }, { "=", STR, 0, 0, NULL },
+	/* Dates and times become RFC 3339 text, as time.Time writes itself in JSON. */
+	{ "2001-12-14", STR, 0, 0, "2001-12-14T00:00:00Z" }, { "2001-1-2", STR, 0, 0, "2001-01-02T00:00:00Z" },
+	{ "2001-12-14t21:59:43.10-05:00", STR, 0, 0, "2001-12-14T21:59:43.1-05:00" },
+	{ "2001-12-14 21:59:43.10", STR, 0, 0, "2001-12-14T21:59:43.1Z" },
+	{ "2001-12-14T21:59:43+00:00", STR, 0, 0, "2001-12-14T21:59:43Z" },
+	{ "2001-13-02", STR, 0, 0, NULL }, { "2001-02-29", STR, 0, 0, NULL }, { "2000-02-29", STR, 0, 0, "2000-02-29T00:00:00Z" },
+	{ ".inf", BAD, 0, 0, NULL }, { "-.Inf", BAD, 0, 0, NULL }, { ".nan", BAD, 0, 0, NULL },
+};
+
+static void test_resolve_kyaml(void)
+{
+	for (size_t i = 0; i < COUNT(kyaml_table); i++) {
+		const struct kyaml_case *c = &kyaml_table[i];
+		const char *why = "(untouched)", *want = c->s ? c->s : c->in;
+		json_t *v = gt_yaml_resolve_plain_kyaml(c->in, strlen(c->in), &why);
+		int pass;
+		switch (c->type) {
+		case STR: pass = json_is_string(v) && !strcmp(json_string_value(v), want); break;
+		case NUL: pass = json_is_null(v); break;
+		case TRUE: pass = json_is_true(v); break;
+		case FALSE: pass = json_is_false(v); break;
+		case INT: pass = json_is_integer(v) && json_integer_value(v) == c->i; break;
+		case REAL: pass = json_is_real(v) && json_real_value(v) == c->d; break;
+		default: pass = !v && why; break;
+		}
+		ok(pass, "kyaml resolve '%s'", c->in);
+		if (!pass) {
+			char *t = json_text(v);
+			printf("#   got %s %s\n", type_name(v), t);
+			free(t);
+		}
+		json_decref(v);
+	}
+	/* A reader in kyaml typing: keys must be strings; !!str and quotes keep text. */
+	struct gt_limits lim = GT_LIMITS_DEFAULT;
+	const char *doc = "a: yes\nb: !!str 0123\nc: '2001-12-14'\nd: !!int \"7\"\n";
+	struct gt_yaml_reader *r = gt_yaml_reader_new_string(doc, strlen(doc), "k.yaml", &lim);
+	json_t *v = NULL;
+	unsigned long line;
+	gt_yaml_reader_set_typing(r, GT_YAML_KYAML);
+	ok(gt_yaml_next(r, &v, &line) == 1, "kyaml reader: one document");
+	char *t = json_text(v);
+	is_str(t, "{\"a\":\"yes\",\"b\":\"0123\",\"c\":\"2001-12-14\",\"d\":7}", "kyaml reader: the values");
+	free(t);
+	json_decref(v);
+	gt_yaml_reader_free(r);
+	struct capture c;
+	capture_start(&c);
+	r = gt_yaml_reader_new_string("1: x\n", 5, "k.yaml", &lim);
+	gt_yaml_reader_set_typing(r, GT_YAML_KYAML);
+	int st = gt_yaml_next(r, &v, &line);
+	char *err = capture_end(&c);
+	ok(st == -1, "kyaml reader: an int key fails, as kustomize's JSON conversion does");
+	free(err);
+	gt_yaml_reader_free(r);
+	r = gt_yaml_reader_new_string("a: 1.0\nb: ~\n", 12, "k.yaml", &lim);
+	gt_yaml_reader_set_typing(r, GT_YAML_TEXT);
+	gt_yaml_next(r, &v, &line);
+	t = json_text(v);
+	is_str(t, "{\"a\":\"1.0\",\"b\":\"~\"}", "text typing: every scalar as written");
+	free(t);
+	json_decref(v);
+	gt_yaml_reader_free(r);
+}
+
 /* ---- gt_yaml_string_needs_quotes ---- */
 
 static void test_needs_quotes(void)
@@ -826,6 +914,7 @@ int main(void)
 {
 	gt_set_program("test_yaml");
 	test_resolve();
+	test_resolve_kyaml();
 	test_needs_quotes();
 	test_documents();
 	test_anchors();
