@@ -4,6 +4,7 @@
 #   make demo            install missing build dependencies, build, run the bundled example
 #   make SANITIZE=1 ...  the same with ASan+UBSan
 #   make fuzz            build tests/fuzz/fuzz_*.c with clang's libFuzzer, run each FUZZ_TIME seconds
+#   make mutate          plant each bug of tests/mutations/ in a scratch copy; its tests must catch it
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION   := $(shell cat VERSION)
@@ -38,7 +39,7 @@ TEST_TOOLS := build/tests/yaml2json build/tests/streamcat
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz-replay/%)
 
-.PHONY: all deps check demo install uninstall clean tests bench completions krew fuzz
+.PHONY: all deps check demo install uninstall clean tests bench completions krew fuzz mutate
 all: $(BINS)
 
 # Rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build).
@@ -76,6 +77,11 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/run
+
+# MUTATIONS="NAME ...": only these (tests/mutations/NAME.diff); MUTATE_JOBS, MUTATE_TIMEOUT: see the script.
+mutate: deps
+	@$(MAKE) --no-print-directory tests
+	@tests/tools/mutate $(MUTATIONS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -131,6 +131,10 @@ ok $((! $?)) "the hold file is gone"
 is "$(G log -1 --format=%s main)" "Release the hold on charts/my-app" "in its own commit"
 run gitops-rollback --repo "$URL" --path charts/my-app --release -o json
 is "$RC:$(jq -r .status <<<"$OUT")" "0:unchanged" "releasing again is a no-op"
+# The release only removed the hold: the last deploy is still the revert before it.
+run gitops-rollback --repo "$URL" --path charts/my-app --dry-run -o json
+is "$RC:$(jq -r .reverted <<<"$OUT")" "0:$(G rev-parse main~1)" \
+	"the next rollback would revert the last change to the files, not the commit that lifted the hold"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.8 -o json
 is "$RC" 0 "after release, CI bumps again"
 
@@ -156,6 +160,25 @@ run gitops-rollback --repo "$URL" --commit nope
 is "$RC" 2 "an unknown commit"
 run gitops-rollback --repo "$URL" --path no/such/dir -o json
 is "$RC" 2 "a path no commit changed"
+
+# ---- a merge: the last deploy is the newest first-parent commit that changed the path ----
+# A side branch tried a replica count and took it back (net nothing), merged with --no-ff after
+# the last deploy on main: its commits are newer, but they are not what main deployed.
+merge_url=$(git_repo_create merges --from "$FIX")
+M=$TMP/merges
+at() { GIT_AUTHOR_DATE="2026-01-01T10:0$1:00Z" GIT_COMMITTER_DATE="2026-01-01T10:0$1:00Z" "${@:2}"; }
+git clone -q "$merge_url" "$M" && (
+	cd "$M" &&
+	sed -i 's/^  tag: "1.2.3"/  tag: "1.2.4"/' "$VALUES" && at 1 git commit -qam "Deploy 1.2.4" &&
+	git checkout -q -b try && sed -i 's/^replicaCount: .*/replicaCount: 5/' "$VALUES" && at 2 git commit -qam "Try 5 replicas" &&
+	at 3 git revert --no-edit HEAD >/dev/null && git checkout -q main && at 4 git merge -q --no-ff --no-edit try &&
+	git push -q origin main
+) && M_OK=0 || M_OK=1
+ok "$M_OK" "a history with a merged side branch is pushed"
+is "$(git -C "$M" diff --stat main^1 main -- "$VALUES")" "" "the merge changes nothing in the file against main"
+run gitops-rollback --repo "$merge_url" --path charts/my-app --dry-run -o json
+is "$RC:$(jq -r .reverted <<<"$OUT")" "0:$(git -C "$M" rev-parse main^1)" \
+	"rollback after a merge reverts main's last deploy, not a newer commit of the merged branch"
 
 # ---- inside a clone: origin is the remote ----
 (cd "$TMP/work" && git pull -q && gitops-rollback --path charts/my-app --no-hold -o json) >"$TMP/clone.out" 2>"$TMP/clone.err"
