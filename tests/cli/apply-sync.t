@@ -6,8 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/kube.sh"
 
-command -v kubectl >/dev/null || { echo "1..0 # skip no kubectl"; exit 0; }
-command -v jq >/dev/null || { echo "1..0 # skip no jq"; exit 0; }
+require kubectl jq script
 export HOME=$TMP/home CLOUDSDK_CONFIG=$TMP/gcloud
 mkdir -p "$HOME"
 
@@ -184,7 +183,7 @@ like "$OUT" 'Sync +0 +update +ok +apps/Deployment/my-app +demo' "a row per objec
 like "$OUT" '[0-9]+ created, [0-9]+ updated, [0-9]+ unchanged, [0-9]+ pruned, 0 failed' "and the counts"
 
 # ---- progress on a terminal, none in a pipe ----
-if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+{
 	sed 's/my-app:1.2.3/my-app:1.4.0/' "$FIX/app.yaml" >"$TMP/app-140.yaml"
 	cmd="gitops-apply -f $(printf '%q' "$TMP/app-140.yaml") --wait -o text >$(printf '%q' "$TMP/table.txt")"
 	PTY=$(script -qec "$cmd" /dev/null </dev/null | sed 's/\r$//')
@@ -194,8 +193,6 @@ if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; t
 	sed 's/my-app:1.2.3/my-app:1.4.1/' "$FIX/app.yaml" >"$TMP/app-141.yaml"
 	run gitops-apply -f "$TMP/app-141.yaml" --wait -o text
 	is "$ERR" "" "in a pipe: no progress on stderr"
-else
-	skip "script(1) with -e and -c not installed (Debian: bsdutils): progress on a terminal not checked"
-fi
+}
 
 done_testing

@@ -3,11 +3,12 @@
 #   - the manifest repo's Kustomize base and overlays render with the real kustomize (kubectl
 #     kustomize) into what each environment should get, and CI's tag bump edits one line;
 #   - examples/Makefile's targets run the tools with the variables given, in a real working
-#     clone with a remote: render, history, rollback (and diff and apply against the Kubernetes
-#     API stand-in when gitops-diff and gitops-apply are built), and a failed render stops them;
+#     clone with a remote: render, history, rollback, diff and apply against the Kubernetes API
+#     stand-in, diff against an older commit, and a failed render stops them;
 #   - examples/argocd/ is what gitops-repo-add and gitops-app-create generate today, with the
 #     placeholder token and no real one.
 . "$(dirname "$0")/../lib.sh"
+require kubectl jq
 unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN GITOPS_GIT_USERNAME GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
 export XDG_CACHE_HOME=$TMP/cache
 
@@ -65,15 +66,11 @@ is "$(diff "$MREPO/overlays/staging/kustomization.yaml" "$TMP/bump/kustomization
 	'<     newTag: "1043"
 >     newTag: "1044"' "only the newTag line changed, quoting kept"
 
-# gitops-render renders an overlay itself once it has the Kustomize engine (--type).
-if gitops-render --help | grep -q -- '--type'; then
-	run gitops-render -n my-app-production "$MREPO/overlays/production"
-	is "$RC" 0 "gitops-render overlays/production exits 0"
-	is "$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$OUT" | sort)" \
-		"$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$P" | sort)" "gitops-render overlays/production: kustomize's objects"
-else
-	skip "gitops-render has no Kustomize engine in this build: overlay render not compared"
-fi
+# gitops-render renders the overlay through kustomize: the same objects.
+run gitops-render -n my-app-production "$MREPO/overlays/production"
+is "$RC" 0 "gitops-render overlays/production exits 0"
+is "$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$OUT" | sort)" \
+	"$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$P" | sort)" "gitops-render overlays/production: kustomize's objects"
 
 # --- examples/Makefile ---------------------------------------------------------------------------
 
@@ -139,8 +136,8 @@ is "$(git --git-dir="$TMP/remote.git" show main:charts/my-app/values.yaml | grep
 is "$(git --git-dir="$TMP/remote.git" show main:charts/my-app/.gitops-hold | "$YAML2JSON" | jq -r .reason)" "$reason" \
 	"the hold keeps the reason as given: quotes, ' and \$ are text, not shell"
 
-# diff and apply need the cluster tools; the API is the stand-in, kubectl the real one.
-if [ -x "$BIN/gitops-diff" ] && [ -x "$BIN/gitops-apply" ]; then
+# diff and apply against the cluster: the API is the stand-in, kubectl the real one.
+{
 	. "$TOP/tests/servers/kube.sh"
 	kube_start
 	mk diff DIR=plain APP=my-app NS=my-app
@@ -156,7 +153,7 @@ if [ -x "$BIN/gitops-diff" ] && [ -x "$BIN/gitops-apply" ]; then
 	ok $((RC != 0 ? 0 : 1)) "make apply with a render that fails fails (pipefail)"
 	is "$(kube_state | jq -c '[.items[] | "\(.kind)/\(.metadata.namespace)/\(.metadata.name)"] | sort')" "$before" \
 		"and prunes nothing: a failed render is not an empty app"
-	if gitops-render --help | grep -q -- '--repo'; then
+	{
 		# AGAINST: the working tree's render against a commit's, no cluster involved.
 		gitops-set-image -q --file overlays/production/kustomization.yaml \
 			--image myregistry.azurecr.io/my-app=myregistry.azurecr.io/my-app:1044 -o json >/dev/null
@@ -168,12 +165,8 @@ if [ -x "$BIN/gitops-diff" ] && [ -x "$BIN/gitops-apply" ]; then
 			"make diff AGAINST=HEAD~1: the one change is the Deployment's image, 1042 -> 1044"
 		mk diff DIR=overlays/production APP=my-app-production NS=my-app-production AGAINST=HEAD
 		is "$RC" 0 "make diff AGAINST=HEAD with a clean working tree: nothing differs"
-	else
-		skip "gitops-render has no --repo in this build: make diff AGAINST=REV not run"
-	fi
-else
-	skip "gitops-diff and gitops-apply not built: make diff and make apply not run"
-fi
+	}
+}
 cd "$TOP" || exit 1
 
 # --- examples/argocd ---------------------------------------------------------------------------

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/kube.sh"
 
-command -v kubectl >/dev/null || { echo "1..0 # skip no kubectl"; exit 0; }
-command -v jq >/dev/null || { echo "1..0 # skip no jq"; exit 0; }
+require kubectl jq
 
 kube_start --ready-delay 0.3 --ns-delete-delay 0.3 || { echo "Bail out! the stand-in did not start"; exit 1; }
 
