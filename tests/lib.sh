@@ -141,6 +141,18 @@ done_testing() {
 	exit $?
 }
 
+# wait_for SECONDS CMD...: until CMD succeeds (checked every 50 ms), at most SECONDS; its status.
+# Tests wait for the event they need, never a fixed time: the bound is only for when it never comes.
+wait_for() {
+	local limit=$1 end
+	shift
+	end=$((SECONDS + limit))
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
 # require CMD...: commands (or /absolute/files) this test needs that `make check` installs
 # (tests/tools/deps). One missing is a failed test with the command that installs it, never a
 # skip: a skip reads as a pass.
