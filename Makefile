@@ -14,10 +14,10 @@ MANDIR    ?= $(PREFIX)/share/man
 DESTDIR   ?=
 
 CC        ?= cc
-PKGS      := yaml-0.1 jansson libgit2
+PKGS      := yaml-0.1 jansson libgit2 libpcre2-8 libcrypto zlib libxcrypt
 # Recursive (=) on purpose: a fresh machine evaluates these only after `make deps` installed them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
@@ -50,16 +50,17 @@ build/FLAGS: FORCE
 FORCE:
 .SECONDARY:
 
-build/%.o: %.c build/FLAGS $(wildcard common/*.h)
+build/%.o: %.c build/FLAGS $(wildcard common/*.h cmd/*/*.h cmd/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-# Each tool: every .c file in its directory, linked against libgitops.a.
+# Each tool: every .c file in its directory and in its engine folders (cmd/TOOL/ENGINE/*.c), linked
+# against libgitops.a.
 define tool_rule
-bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c)) build/libgitops.a
+bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)) build/libgitops.a
 	@mkdir -p bin
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) build/libgitops.a $$(ALL_LDFLAGS) $$(PKG_LIBS)
 endef

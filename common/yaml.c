@@ -261,6 +261,8 @@ struct gt_yaml_reader {
 	size_t bytes_read;      /* bytes handed to libyaml */
 	size_t doc_start_bytes; /* bytes_read when the previous document ended */
 	bool too_big;           /* guarded_read refused to read on */
+	bool quiet;             /* errors are kept, not printed */
+	char error[1200];       /* the last error, "NAME:LINE:COLUMN: why" */
 };
 
 static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limits *lim)
@@ -358,9 +360,21 @@ static int error_at(struct gt_yaml_reader *r, yaml_mark_t mark, const char *fmt,
 {
 	char msg[512];
 	snprintf(msg, sizeof(msg), fmt, detail);
-	gt_error("%s:%lu:%lu: %s", r->name, (unsigned long)mark.line + 1 + r->line_offset,
+	snprintf(r->error, sizeof(r->error), "%s:%lu:%lu: %s", r->name, (unsigned long)mark.line + 1 + r->line_offset,
 		 (unsigned long)mark.column + 1, msg);
+	if (!r->quiet)
+		gt_error("%s", r->error);
 	return -1;
+}
+
+void gt_yaml_reader_set_quiet(struct gt_yaml_reader *r, bool quiet)
+{
+	r->quiet = quiet;
+}
+
+const char *gt_yaml_reader_error(const struct gt_yaml_reader *r)
+{
+	return r->error;
 }
 
 static int parser_error(struct gt_yaml_reader *r)
@@ -385,7 +399,10 @@ static int parser_error(struct gt_yaml_reader *r)
 		unsigned long line = (unsigned long)p->mark.line + 1 + r->line_offset;
 		for (const yaml_char_t *c = p->buffer.pointer; c && c < p->buffer.last; c++)
 			line += *c == '\n';
-		gt_error("%s:%lu: %s (byte %lu)", r->name, line, detail, (unsigned long)p->problem_offset);
+		snprintf(r->error, sizeof(r->error), "%s:%lu: %s (byte %lu)", r->name, line, detail,
+			 (unsigned long)p->problem_offset);
+		if (!r->quiet)
+			gt_error("%s", r->error);
 		return -1;
 	}
 	return error_at(r, p->problem_mark, "%s", detail);

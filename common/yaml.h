@@ -42,6 +42,11 @@ struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsign
 						  void *data, const char *name, const struct gt_limits *lim);
 void gt_yaml_reader_free(struct gt_yaml_reader *r);
 
+/* Keep errors instead of printing them (a caller that falls back to another reader). */
+void gt_yaml_reader_set_quiet(struct gt_yaml_reader *r, bool quiet);
+/* The last error as it would have been printed ("" before any). */
+const char *gt_yaml_reader_error(const struct gt_yaml_reader *r);
+
 /* Lines before the stream's first byte (the caller skipped them), added to every position. */
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines);
 

@@ -18,6 +18,8 @@ static const struct gt_option options[] = {
 	{ "revision", 0, "REV", "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)" },
 	{ "path", 0, "PATH", "with --repo: the directory inside the repo (default: its root)" },
 	{ "type", 0, "TYPE", "directory, helm or kustomize (default: Chart.yaml is helm, a kustomization kustomize)" },
+	{ "engine", 0, "ENGINE", "auto, native or exec (default auto: native where it supports everything the source uses)" },
+	{ "deterministic", 0, NULL, "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)" },
 	{ "recurse", 0, NULL, "read subdirectories too (default off, as in Argo CD)" },
 	{ "include", 0, "GLOB", "only files whose path below DIR matches (repeatable; * crosses /, {a,b})" },
 	{ "exclude", 0, "GLOB", "skip files whose path below DIR matches (repeatable; wins over --include)" },
@@ -151,6 +153,17 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 		if (strcmp(arg, "LoadRestrictionsRootOnly") && strcmp(arg, "LoadRestrictionsNone"))
 			return gt_error("--load-restrictor %s: use LoadRestrictionsRootOnly or LoadRestrictionsNone", arg), -1;
 		o->load_restrictor = arg;
+	} else if (!strcmp(n, "engine")) {
+		if (!strcmp(arg, "auto"))
+			o->engine = ENGINE_AUTO;
+		else if (!strcmp(arg, "native"))
+			o->engine = ENGINE_NATIVE;
+		else if (!strcmp(arg, "exec"))
+			o->engine = ENGINE_EXEC;
+		else
+			return gt_error("--engine %s: use auto, native or exec", arg), -1;
+	} else if (!strcmp(n, "deterministic")) {
+		o->deterministic = true;
 	} else if (!strcmp(n, "helm"))
 		o->helm = arg;
 	else if (!strcmp(n, "kustomize"))
@@ -551,12 +564,60 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
 }
 
+/* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
+static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
+{
+	char *why = NULL;
+	if (default_release_name(o, r) < 0)
+		return -1;
+	if (!(r->engine.version = strdup(HELM_NATIVE_VERSION)))
+		return gt_error("out of memory"), -1;
+	if (use_cache) {
+		if (render_key(o, r, TYPE_HELM, whole, key) < 0)
+			return -1;
+		int hit = cache_get(r->cache_root, key, o->max_output, &r->out, &r->out_len);
+		if (hit)
+			return hit < 0 ? -1 : 0;
+	}
+	if (r->from_repo && !r->dir_owned) {
+		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+			return -1;
+		r->dir = r->dir_owned;
+	}
+	int need = helm_engine.needs_prepare(o, r->dir);
+	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &why);
+	if (need > 0)
+		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
+	if (st == 0 && r->out_len > o->max_output) {
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+		st = -1;
+	}
+	if (st == 0 && use_cache)
+		cache_put(r->cache_root, key, r->out, r->out_len);
+	if (st == 1 && o->engine == ENGINE_NATIVE) {
+		gt_error("%s: the native helm engine does not support this chart: %s", r->shown, why ? why : "?");
+		st = -1;
+	} else if (st == 1) {
+		gt_debug("%s: the native helm engine does not support this chart, so helm renders it: %s", r->shown,
+			 why ? why : "?");
+	}
+	free(why);
+	free(r->engine.version);
+	r->engine.version = NULL;
+	return st;
+}
+
 static int run_engine(struct render_opts *o, struct run *r, enum source_type type)
 {
 	struct argv_b a = { 0 };
 	char key[GIT_OID_HEXSZ + 1], what[64];
 	bool use_cache = r->from_repo && o->cache != 0;
 	bool whole = r->from_repo && needs_whole_tree(o, r, type);
+	if (type == TYPE_HELM && o->engine != ENGINE_EXEC) {
+		int st = run_native_helm(o, r, whole, use_cache, key);
+		if (st <= 0)
+			return st;
+	}
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
 	if (r->engine.ops->locate(o, &r->engine) < 0)
 		return -1;
@@ -569,7 +630,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 		if (hit)
 			return hit < 0 ? -1 : 0;
 	}
-	if (r->from_repo) {
+	if (r->from_repo && !r->dir_owned) {
 		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;

@@ -14,6 +14,9 @@ enum tracking { TRACK_ANNOTATION = 1, TRACK_LABEL = 2, TRACK_BOTH = 3 };
 
 enum source_type { TYPE_AUTO, TYPE_DIRECTORY, TYPE_HELM, TYPE_KUSTOMIZE };
 
+/* --engine: auto (native where it supports everything the source uses, else exec), native only, exec only */
+enum render_engine { ENGINE_AUTO, ENGINE_NATIVE, ENGINE_EXEC };
+
 /* A repeatable option's values, in order; the strings are borrowed (argv or the owned pool). */
 struct strv {
 	const char **v;
@@ -38,6 +41,8 @@ struct render_opts {
 	const char *repo, *revision, *path;
 	struct gt_git_opts git;
 	/* engines */
+	enum render_engine engine;
+	bool deterministic; /* native helm: a fixed sequence for rand*, uuidv4, bcrypt salts */
 	const char *helm, *kustomize; /* --helm/--kustomize: the binaries */
 	const char *release_name;
 	struct strv values, set, set_string, set_file, api_versions;
@@ -123,6 +128,14 @@ void engine_free(struct engine *e);
  */
 int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
 		char **out, size_t *len);
+
+/* ---- the native Helm engine (helm_native.c, helm/) ---- */
+
+/* Render the chart in dir as `helm template` would: 0 with *out (malloc'd); 1 when the engine does
+ * not support something the chart uses (*why says what, malloc'd); -1 after printing a render error. */
+int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why);
+/* The engine's identity in the render cache. */
+#define HELM_NATIVE_VERSION "gitops-render native helm engine " GT_VERSION " (helm v3.17.3)"
 
 /* ---- interruption: temporary directories go also on SIGINT/SIGTERM ---- */
 extern volatile sig_atomic_t render_signal;

@@ -108,11 +108,16 @@ like "$ERR" "Chart.yaml file is missing" "--type helm on a non-chart: helm's mes
 # ---------------------------------------------------------------------------------------------
 # Failures: exit 2, the engine's stderr shown, nothing on stdout
 
-run gitops-render --helm "$HELM" "$FIX/broken"
+run gitops-render --engine exec --helm "$HELM" "$FIX/broken"
 is "$RC" 2 "a failing template: exit 2"
 is "$OUT" "" "a failing template: nothing on stdout"
 like "$ERR" "^gitops-render: helm template failed \(exit 1\):" "a failing template: says helm failed"
 like "$ERR" "gitops-render: helm: .*database.password is required" "a failing template: helm's own message"
+helm_error=$(grep -o 'Error: .*' <<<"$ERR")
+run gitops-render --helm "$HELM" "$FIX/broken"
+is "$RC:$OUT" "2:" "a failing template, native engine: exit 2, nothing on stdout"
+like "$ERR" "^gitops-render: helm template failed \(native engine\):" "a failing template, native engine: says so"
+is "$(grep -o 'Error: .*' <<<"$ERR")" "$helm_error" "a failing template, native engine: helm's message, word for word"
 run gitops-render --helm "$HELM" --set database.password=s3cret-value "$FIX/broken" -o json
 is "$RC:$(jq -r .kind <<<"$OUT")" "0:Secret" "the same chart with the value renders"
 
@@ -126,18 +131,18 @@ EOF
 chmod +x "$TMP/leaky-helm"
 printf 'tok-%s' "$RANDOM$RANDOM$RANDOM" >"$TMP/token-file"
 TOKEN=$(cat "$TMP/token-file")
-GITOPS_GIT_TOKEN=$TOKEN run gitops-render --helm "$TMP/leaky-helm" "$GB"
+GITOPS_GIT_TOKEN=$TOKEN run gitops-render --engine exec --helm "$TMP/leaky-helm" "$GB"
 is "$RC" 2 "an engine that fails: exit 2"
 unlike "$ERR" "$TOKEN" "the token in the engine's stderr is not shown"
 like "$ERR" 'ci:\*\*\*@git.example.com' "it is replaced with ***"
 ok "$(grep -c "$TOKEN" "$TMP/leaky.env")" "the engine's environment has no GITOPS_GIT_TOKEN"
 
 # missing engine: a clear message naming what to install
-run env PATH=/nonexistent "$BIN/gitops-render" "$GB"
+run env PATH=/nonexistent "$BIN/gitops-render" --engine exec "$GB"
 is "$RC" 2 "no helm on PATH: exit 2"
 is "$ERR" "gitops-render: helm not found on PATH: install Helm v3 (https://helm.sh/docs/intro/install/), or name the binary with --helm PATH" \
 	"no helm on PATH: what to install"
-run gitops-render --helm "$TMP/no-such-helm" "$GB"
+run gitops-render --engine exec --helm "$TMP/no-such-helm" "$GB"
 is "$RC:$OUT" "2:" "--helm naming nothing: exit 2, nothing on stdout"
 like "$ERR" "no-such-helm: not an executable program" "--helm naming nothing: said"
 
@@ -151,9 +156,15 @@ run gitops-render --helm "$HELM" --set enabled=true "$FIX/empty" -o json
 is "$RC:$(kinds <<<"$OUT")" "0:ConfigMap/empty-settings" "the same chart enabled renders"
 
 # an output larger than --max-render-size
-run gitops-render --helm "$HELM" --max-render-size 1K "$GB"
-is "$RC:$OUT" "2:" "output over --max-render-size: exit 2"
-like "$ERR" "larger than 1024 bytes \(--max-render-size\)" "output over --max-render-size: said"
+for engine in exec native; do
+	run gitops-render --engine $engine --helm "$HELM" --max-render-size 1K "$GB"
+	is "$RC:$OUT" "2:" "output over --max-render-size ($engine): exit 2"
+	like "$ERR" "larger than 1024 bytes \(--max-render-size\)" "output over --max-render-size ($engine): said"
+done
+# without helm anywhere, the native engine renders a chart it supports
+run env PATH=/nonexistent "$BIN/gitops-render" -o json "$GB"
+is "$RC" 0 "no helm on PATH, native engine: exit 0"
+is "$(canon <<<"$OUT")" "$(cat "$TMP/default.want")" "no helm on PATH, native engine: the objects helm template prints"
 
 # ---------------------------------------------------------------------------------------------
 # Dependencies: `helm dependency build` when charts/ lacks them, cached by the lock's digest

@@ -132,7 +132,8 @@ calls() { if [ -f "$TMP/$1-calls.log" ]; then grep -c . "$TMP/$1-calls.log"; els
 # A cache of its own: the renders above are in the default one, under the same engine version
 # (the key holds helm's version, not its path, so the wrapper would find them).
 C2=$TMP/cache2
-H=(--helm "$TMP/logging-helm" -o json --repo "$URL" --path apps/guestbook --cache-dir "$C2")
+# --engine exec: these count helm runs (the native engine caches the same way, keyed on itself)
+H=(--engine exec --helm "$TMP/logging-helm" -o json --repo "$URL" --path apps/guestbook --cache-dir "$C2")
 
 run gitops-render "${H[@]}" --revision v1
 is "$(canon <<<"$OUT"):$(calls helm)" "$WANT_GB:1" "first render at v1: the engine runs"
@@ -178,7 +179,7 @@ touch "$TMP/slow-started"
 exec sleep 30
 EOF
 chmod +x "$TMP/slow-helm"
-gitops-render --helm "$TMP/slow-helm" --no-cache --repo "$URL" --path apps/guestbook >"$TMP/slow.out" 2>"$TMP/slow.err" &
+gitops-render --engine exec --helm "$TMP/slow-helm" --no-cache --repo "$URL" --path apps/guestbook >"$TMP/slow.out" 2>"$TMP/slow.err" &
 SLOW=$!
 for _ in $(seq 200); do [ -e "$TMP/slow-started" ] && break; sleep 0.05; done
 ok "$([ -e "$TMP/slow-started" ]; echo $?)" "the slow engine started"

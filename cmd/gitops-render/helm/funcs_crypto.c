@@ -1,0 +1,429 @@
+/* funcs_crypto: sprig's hashes, random strings, UUIDs, keys and certificates (crypto.go), with
+ * OpenSSL for hashing, keys and X.509, zlib for adler32 and libxcrypt for bcrypt. Random by
+ * default, as helm; --deterministic fixes the random strings (not the keys) for tests. */
+#define _GNU_SOURCE
+#include "funcs.h"
+
+#include <crypt.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <zlib.h>
+
+uint64_t rng_next(struct render_ctx *rc)
+{
+	if (!rc->o->deterministic) {
+		uint64_t v;
+		if (getrandom(&v, sizeof(v), 0) == (ssize_t)sizeof(v))
+			return v;
+	}
+	/* xorshift64*: a fixed sequence for tests */
+	if (!rc->rng)
+		rc->rng = 0x9e3779b97f4a7c15ull;
+	rc->rng ^= rc->rng >> 12;
+	rc->rng ^= rc->rng << 25;
+	rc->rng ^= rc->rng >> 27;
+	return rc->rng * 0x2545f4914f6cdd1dull;
+}
+
+static int hex_digest(struct exec *x, struct hv *out, const EVP_MD *md, struct hv s)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	char hex[EVP_MAX_MD_SIZE * 2 + 1];
+	if (!EVP_Digest(s.u.s->s, s.u.s->len, d, &len, md, NULL))
+		return oom(x);
+	for (unsigned i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return ret(x, out, hv_strn(hex, 2 * len));
+}
+
+FN(fn_sha1sum) { (void)n; return hex_digest(x, out, EVP_sha1(), a[0]); }
+FN(fn_sha256sum) { (void)n; return hex_digest(x, out, EVP_sha256(), a[0]); }
+FN(fn_sha512sum) { (void)n; return hex_digest(x, out, EVP_sha512(), a[0]); }
+
+FN(fn_adler32sum)
+{
+	(void)n;
+	char s[16];
+	uLong v = adler32(adler32(0L, Z_NULL, 0), (const Bytef *)a[0].u.s->s, (uInt)a[0].u.s->len);
+	snprintf(s, sizeof(s), "%lu", (unsigned long)v);
+	return ret(x, out, hv_str(s));
+}
+
+/* goutils.CryptoRandom over a set of characters */
+static int rand_from(struct exec *x, struct hv *out, int64_t count, const char *set)
+{
+	if (count < 0)
+		return fn_error(x, "Requested random string length %lld is less than 0.", (long long)count);
+	if (count > 1 << 20) {
+		exec_unsupported(x, "a random string of more than 1 MiB");
+		return -2;
+	}
+	size_t m = strlen(set);
+	struct hv s = hv_strn("", 0);
+	char *buf = malloc((size_t)count + 1);
+	if (!buf || s.k != HV_STRING) {
+		free(buf);
+		hv_unref(s);
+		return oom(x);
+	}
+	for (int64_t i = 0; i < count; i++)
+		buf[i] = set[rng_next(x->rc) % m];
+	hv_unref(s);
+	s = hv_strn(buf, (size_t)count);
+	free(buf);
+	return ret(x, out, s);
+}
+
+#define ALPHA "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#define DIGITS "0123456789"
+FN(fn_randalphanum) { (void)n; return rand_from(x, out, a[0].u.i, ALPHA DIGITS); }
+FN(fn_randalpha) { (void)n; return rand_from(x, out, a[0].u.i, ALPHA); }
+FN(fn_randnumeric) { (void)n; return rand_from(x, out, a[0].u.i, DIGITS); }
+FN(fn_randascii)
+{
+	(void)n;
+	char set[96];
+	for (int c = 32; c < 127; c++)
+		set[c - 32] = (char)c;
+	set[95] = '\0';
+	return rand_from(x, out, a[0].u.i, set);
+}
+
+FN(fn_randbytes)
+{
+	(void)n;
+	if (a[0].u.i < 0 || a[0].u.i > 1 << 20) {
+		exec_unsupported(x, "randBytes of this size");
+		return -2;
+	}
+	unsigned char *b = malloc((size_t)a[0].u.i + 1);
+	if (!b)
+		return oom(x);
+	for (int64_t i = 0; i < a[0].u.i; i++)
+		b[i] = (unsigned char)rng_next(x->rc);
+	struct buf enc = { 0 };
+	base64_encode(&enc, b, (size_t)a[0].u.i);
+	free(b);
+	struct hv s = hv_strn(enc.p ? enc.p : "", enc.n);
+	buf_free(&enc);
+	return ret(x, out, s);
+}
+
+FN(fn_shuffle)
+{
+	(void)a, (void)n, (void)out;
+	exec_unsupported(x, "shuffle");
+	return -2;
+}
+
+FN(fn_derivepassword)
+{
+	(void)a, (void)n, (void)out;
+	exec_unsupported(x, "derivePassword");
+	return -2;
+}
+
+FN(fn_uuidv4)
+{
+	(void)a, (void)n;
+	unsigned char u[16];
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t v = rng_next(x->rc);
+		memcpy(u + i, &v, 8);
+	}
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	char s[37];
+	snprintf(s, sizeof(s), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
+		 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	return ret(x, out, hv_str(s));
+}
+
+/* Go's bcrypt.GenerateFromPassword(cost 10): $2a$10$... */
+static int bcrypt_hash(struct exec *x, const char *pw, struct buf *b)
+{
+	char salt_rand[16];
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t v = rng_next(x->rc);
+		memcpy(salt_rand + i, &v, 8);
+	}
+	char *setting = crypt_gensalt_ra("$2a$", 10, salt_rand, sizeof(salt_rand));
+	if (!setting)
+		return oom(x);
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	char *h = cd ? crypt_r(pw, setting, cd) : NULL;
+	free(setting);
+	if (!h || h[0] == '*') {
+		free(cd);
+		exec_unsupported(x, "bcrypt of this password");
+		return -2;
+	}
+	buf_adds(b, h);
+	free(cd);
+	return 0;
+}
+
+FN(fn_bcrypt)
+{
+	(void)n;
+	struct buf b = { 0 };
+	int r = bcrypt_hash(x, a[0].u.s->s, &b);
+	if (r < 0)
+		return buf_free(&b), r;
+	struct hv s = hv_strn(b.p, b.n);
+	buf_free(&b);
+	return ret(x, out, s);
+}
+
+FN(fn_htpasswd)
+{
+	(void)n;
+	struct buf b = { 0 };
+	if (strchr(a[0].u.s->s, ':')) {
+		buf_printf(&b, "invalid username: %s", a[0].u.s->s);
+	} else {
+		buf_printf(&b, "%s:", a[0].u.s->s);
+		int r = bcrypt_hash(x, a[1].u.s->s, &b);
+		if (r < 0)
+			return buf_free(&b), r;
+	}
+	struct hv s = hv_strn(b.p, b.n);
+	buf_free(&b);
+	return ret(x, out, s);
+}
+
+/* ---- keys and certificates ---- */
+
+static EVP_PKEY *rsa_key(int bits)
+{
+	return EVP_RSA_gen((unsigned)bits);
+}
+
+/* PEM of a private key in Go's forms: RSA PRIVATE KEY (PKCS#1), EC PRIVATE KEY, PRIVATE KEY (PKCS#8). */
+static char *key_pem(EVP_PKEY *k)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int ok = 0;
+	if (!bio)
+		return NULL;
+	int id = EVP_PKEY_get_base_id(k);
+	if (id == EVP_PKEY_RSA || id == EVP_PKEY_EC)
+		ok = PEM_write_bio_PrivateKey_traditional(bio, k, NULL, NULL, 0, NULL, NULL);
+	else
+		ok = PEM_write_bio_PKCS8PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL);
+	char *data, *s = NULL;
+	long len = BIO_get_mem_data(bio, &data);
+	if (ok && len > 0 && (s = malloc((size_t)len + 1))) {
+		memcpy(s, data, (size_t)len);
+		s[len] = '\0';
+	}
+	BIO_free(bio);
+	return s;
+}
+
+FN(fn_genprivatekey)
+{
+	(void)n;
+	const char *t = a[0].u.s->s;
+	EVP_PKEY *k = NULL;
+	if (!*t || !strcmp(t, "rsa"))
+		k = rsa_key(4096);
+	else if (!strcmp(t, "ecdsa"))
+		k = EVP_EC_gen("P-256");
+	else if (!strcmp(t, "ed25519"))
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else if (!strcmp(t, "dsa")) {
+		exec_unsupported(x, "genPrivateKey \"dsa\"");
+		return -2;
+	} else {
+		struct buf b = { 0 };
+		buf_printf(&b, "Unknown type %s", t);
+		struct hv s = hv_strn(b.p, b.n);
+		buf_free(&b);
+		return ret(x, out, s);
+	}
+	char *pem = k ? key_pem(k) : NULL;
+	EVP_PKEY_free(k);
+	if (!pem)
+		return oom(x);
+	struct hv s = hv_str(pem);
+	free(pem);
+	return ret(x, out, s);
+}
+
+static struct hv cert_obj(const char *cert, const char *key)
+{
+	struct hobj *o = hobj_new("sprig.certificate", "struct", false, 2);
+	if (!o)
+		return HV_NIL_V;
+	o->f[0] = (struct hfield){ "Cert", "Cert", false, hv_str(cert) };
+	o->f[1] = (struct hfield){ "Key", "Key", false, hv_str(key) };
+	return hv_obj(o);
+}
+
+static int add_ext(X509 *c, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer, c, NULL, NULL, 0);
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	if (!e)
+		return -1;
+	int r = X509_add_ext(c, e, -1) ? 0 : -1;
+	X509_EXTENSION_free(e);
+	return r;
+}
+
+/* Go's x509.CreateCertificate from sprig's template: random 128-bit serial, CN, now..now+days,
+ * key usages, server and client auth, basic constraints, SANs. */
+static X509 *make_cert(const char *cn, struct hv ips, struct hv dns, int64_t days, bool is_ca, EVP_PKEY *key,
+		       X509 *issuer, EVP_PKEY *issuer_key, const char **why)
+{
+	X509 *c = X509_new();
+	BIGNUM *sn = BN_new();
+	struct buf san = { 0 };
+	*why = "out of memory";
+	if (!c || !sn || !BN_rand(sn, 128, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY))
+		goto fail;
+	X509_set_version(c, 2);
+	BN_to_ASN1_INTEGER(sn, X509_get_serialNumber(c));
+	X509_NAME *name = X509_get_subject_name(c);
+	if (*cn)
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
+	X509_gmtime_adj(X509_getm_notBefore(c), 0);
+	X509_gmtime_adj(X509_getm_notAfter(c), (long)(days * 86400));
+	X509_set_pubkey(c, key);
+	X509 *iss = issuer ? issuer : c;
+	if (add_ext(c, iss, NID_key_usage, is_ca ? "critical,digitalSignature,keyEncipherment,keyCertSign"
+					       : "critical,digitalSignature,keyEncipherment") < 0 ||
+	    add_ext(c, iss, NID_ext_key_usage, "serverAuth,clientAuth") < 0 ||
+	    add_ext(c, iss, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE") < 0)
+		goto fail;
+	for (size_t i = 0; dns.k == HV_LIST && i < dns.u.l->n; i++) {
+		if (!hv_is_str(dns.u.l->v[i])) {
+			*why = "alternate DNS names that are not strings";
+			goto fail;
+		}
+		buf_printf(&san, "%sDNS:%s", san.n ? "," : "", dns.u.l->v[i].u.s->s);
+	}
+	for (size_t i = 0; ips.k == HV_LIST && i < ips.u.l->n; i++) {
+		if (!hv_is_str(ips.u.l->v[i])) {
+			*why = "IP addresses that are not strings";
+			goto fail;
+		}
+		buf_printf(&san, "%sIP:%s", san.n ? "," : "", ips.u.l->v[i].u.s->s);
+	}
+	if (san.n && add_ext(c, iss, NID_subject_alt_name, san.p) < 0) {
+		*why = "an IP address or DNS name OpenSSL refuses";
+		goto fail;
+	}
+	if (is_ca && add_ext(c, c, NID_subject_key_identifier, "hash") < 0)
+		goto fail;
+	if (!X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()))
+		goto fail;
+	BN_free(sn);
+	buf_free(&san);
+	return c;
+fail:
+	BN_free(sn);
+	X509_free(c);
+	buf_free(&san);
+	return NULL;
+}
+
+static char *cert_pem(X509 *c)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *s = NULL;
+	if (bio && PEM_write_bio_X509(bio, c)) {
+		long len = BIO_get_mem_data(bio, &data);
+		if (len > 0 && (s = malloc((size_t)len + 1))) {
+			memcpy(s, data, (size_t)len);
+			s[len] = '\0';
+		}
+	}
+	BIO_free(bio);
+	return s;
+}
+
+static int cert_result(struct exec *x, struct hv *out, X509 *c, EVP_PKEY *k, const char *why)
+{
+	if (!c) {
+		EVP_PKEY_free(k);
+		exec_unsupported(x, "a certificate with %s", why);
+		return -2;
+	}
+	char *cp = cert_pem(c), *kp = key_pem(k);
+	X509_free(c);
+	EVP_PKEY_free(k);
+	struct hv v = cp && kp ? cert_obj(cp, kp) : HV_NIL_V;
+	free(cp);
+	free(kp);
+	if (v.k == HV_NIL)
+		return oom(x);
+	*out = v;
+	return 0;
+}
+
+FN(fn_genca)
+{
+	(void)n;
+	const char *why = "out of memory";
+	EVP_PKEY *k = rsa_key(2048);
+	X509 *c = k ? make_cert(a[0].u.s->s, HV_NIL_V, HV_NIL_V, a[1].u.i, true, k, NULL, NULL, &why) : NULL;
+	return cert_result(x, out, c, k, why);
+}
+
+FN(fn_genselfsignedcert)
+{
+	(void)n;
+	const char *why = "out of memory";
+	EVP_PKEY *k = rsa_key(2048);
+	X509 *c = k ? make_cert(a[0].u.s->s, a[1], a[2], a[3].u.i, false, k, NULL, NULL, &why) : NULL;
+	return cert_result(x, out, c, k, why);
+}
+
+FN(fn_gensignedcert)
+{
+	(void)n;
+	struct hobj *ca = a[4].u.o;
+	const char *cert = ca->f[0].val.k == HV_STRING ? ca->f[0].val.u.s->s : "";
+	const char *key = ca->f[1].val.k == HV_STRING ? ca->f[1].val.u.s->s : "";
+	BIO *cb = BIO_new_mem_buf(cert, -1), *kb = BIO_new_mem_buf(key, -1);
+	X509 *issuer = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *ik = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+	BIO_free(cb);
+	BIO_free(kb);
+	if (!issuer || !ik) {
+		X509_free(issuer);
+		EVP_PKEY_free(ik);
+		if (!issuer)
+			return fn_error(x, "unable to decode certificate");
+		exec_unsupported(x, "genSignedCert with a CA key OpenSSL cannot read");
+		return -2;
+	}
+	const char *why = "out of memory";
+	EVP_PKEY *k = rsa_key(2048);
+	X509 *c = k ? make_cert(a[0].u.s->s, a[1], a[2], a[3].u.i, false, k, issuer, ik, &why) : NULL;
+	X509_free(issuer);
+	EVP_PKEY_free(ik);
+	return cert_result(x, out, c, k, why);
+}
+
+FN(fn_buildcustomcert)
+{
+	(void)a, (void)n, (void)out;
+	exec_unsupported(x, "buildCustomCert");
+	return -2;
+}

@@ -1,0 +1,416 @@
+/* funcs_regex: Go's regexp (RE2 syntax, leftmost-first) as sprig exposes it, on PCRE2, which
+ * reads RE2's syntax; what RE2 would refuse and PCRE2 accepts (lookaround, backreferences) is left
+ * to helm. Also Go's rules for empty matches in FindAll, ReplaceAll and Split, and $-expansion. */
+#define _GNU_SOURCE
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "funcs.h"
+#include "regex.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct re {
+	pcre2_code *code;
+	pcre2_match_data *md;
+	uint32_t ncap; /* capture groups + 1 */
+	char *pattern;
+	size_t plen;
+};
+
+/* Constructs RE2 refuses that PCRE2 would take: Go would fail, so helm decides. */
+static bool re2_refuses(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (p[i] == '\\') {
+			char c = p[i + 1];
+			if ((c >= '1' && c <= '9') || c == 'Z' || c == 'G' || c == 'K' || c == 'R' || c == 'X' || c == 'g' ||
+			    c == 'k' || c == 'h' || c == 'H' || c == 'V' || c == 'N' || c == 'v')
+				return true;
+			i++;
+			continue;
+		}
+		if (p[i] == '(' && p[i + 1] == '?' && i + 2 < n) {
+			char c = p[i + 2];
+			bool named = c == '<' && i + 3 < n && p[i + 3] != '=' && p[i + 3] != '!';
+			if (!named && (c == '=' || c == '!' || c == '>' || c == '<' || c == '|' || c == 'R' || c == '#' ||
+				       (c >= '0' && c <= '9') || c == '&' || c == '(' || c == 'C' || c == '\'' || c == '+'))
+				return true;
+		}
+		if ((p[i] == '*' || p[i] == '+' || p[i] == '?' || p[i] == '}') && p[i + 1] == '+')
+			return true;
+	}
+	return false;
+}
+
+struct re *re_compile(const char *pat, size_t len)
+{
+	if (re2_refuses(pat, len))
+		return NULL;
+	int err;
+	PCRE2_SIZE off;
+	struct re *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->code = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off,
+				NULL);
+	if (!r->code || !(r->md = pcre2_match_data_create_from_pattern(r->code, NULL))) {
+		re_free(r);
+		return NULL;
+	}
+	pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &r->ncap);
+	r->ncap++;
+	return r;
+}
+
+void re_free(struct re *r)
+{
+	if (!r)
+		return;
+	pcre2_match_data_free(r->md);
+	pcre2_code_free(r->code);
+	free(r);
+}
+
+size_t re_ngroups(const struct re *r)
+{
+	return r->ncap;
+}
+
+/* Match at or after start; 1 with ov[2*ncap] (unset groups: (size_t)-1), 0 none, -1 error. */
+int re_exec(struct re *r, const char *s, size_t n, size_t start, size_t *ov)
+{
+	int rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md, NULL);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0)
+		return -1;
+	PCRE2_SIZE *v = pcre2_get_ovector_pointer(r->md);
+	for (uint32_t i = 0; i < r->ncap; i++) {
+		bool set = i < (uint32_t)rc && v[2 * i] != PCRE2_UNSET;
+		ov[2 * i] = set ? v[2 * i] : (size_t)-1;
+		ov[2 * i + 1] = set ? v[2 * i + 1] : (size_t)-1;
+	}
+	return 1;
+}
+
+/* the group number of a name, or -1 */
+static long group_number(struct re *r, const char *name, size_t len)
+{
+	char tmp[256];
+	if (len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, name, len);
+	tmp[len] = '\0';
+	int k = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)tmp);
+	return k < 0 ? -1 : k;
+}
+
+static size_t rune_width(const char *s, size_t n, size_t at)
+{
+	if (at >= n)
+		return 0;
+	unsigned char c = (unsigned char)s[at];
+	size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	return at + k > n ? 1 : k;
+}
+
+static int compile_or_defer(struct exec *x, struct hv pat, struct re **r)
+{
+	*r = re_compile(pat.u.s->s, pat.u.s->len);
+	if (!*r) {
+		exec_unsupported(x, "a regular expression PCRE2 and RE2 may read differently: %s", pat.u.s->s);
+		return -2;
+	}
+	return 0;
+}
+
+/* Every match, as Go's allMatches delivers them (n < 0: all). ov for each is appended to *all. */
+static int all_matches(struct exec *x, struct re *r, const char *s, size_t len, int64_t n, size_t **all,
+		       size_t *count)
+{
+	size_t ng = re_ngroups(r), *ov = malloc(2 * ng * sizeof(*ov));
+	size_t cap = 0;
+	*all = NULL;
+	*count = 0;
+	if (!ov)
+		return oom(x);
+	if (n < 0)
+		n = (int64_t)len + 1;
+	size_t pos = 0, prev_end = (size_t)-1;
+	for (int64_t i = 0; i < n && pos <= len;) {
+		int m = re_exec(r, s, len, pos, ov);
+		if (m < 0) {
+			free(ov);
+			exec_unsupported(x, "a regular expression match PCRE2 refuses (invalid UTF-8?)");
+			return -2;
+		}
+		if (m == 0)
+			break;
+		bool accept = true;
+		if (ov[1] == pos) {
+			if (ov[0] == prev_end)
+				accept = false;
+			size_t w = rune_width(s, len, pos);
+			pos += w ? w : 1;
+		} else {
+			pos = ov[1];
+		}
+		prev_end = ov[1];
+		if (!accept)
+			continue;
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 8;
+			size_t *na = realloc(*all, cap * 2 * ng * sizeof(*na));
+			if (!na) {
+				free(ov);
+				return oom(x);
+			}
+			*all = na;
+		}
+		memcpy(*all + *count * 2 * ng, ov, 2 * ng * sizeof(*ov));
+		(*count)++;
+		i++;
+	}
+	free(ov);
+	return 0;
+}
+
+FN(fn_regexmatch)
+{
+	(void)n;
+	struct re *r;
+	if (compile_or_defer(x, a[0], &r) < 0)
+		return -2;
+	size_t ov[2 * 64];
+	int m = re_ngroups(r) <= 64 ? re_exec(r, a[1].u.s->s, a[1].u.s->len, 0, ov) : -1;
+	re_free(r);
+	if (m < 0) {
+		exec_unsupported(x, "a regular expression match PCRE2 refuses");
+		return -2;
+	}
+	*out = hv_bool(m == 1);
+	return 0;
+}
+
+FN(fn_mustregexmatch)
+{
+	return fn_regexmatch(x, a, n, out);
+}
+
+FN(fn_regexfind)
+{
+	(void)n;
+	struct re *r;
+	if (compile_or_defer(x, a[0], &r) < 0)
+		return -2;
+	size_t *all, count;
+	int rr = all_matches(x, r, a[1].u.s->s, a[1].u.s->len, 1, &all, &count);
+	re_free(r);
+	if (rr < 0)
+		return rr;
+	struct hv v = count ? hv_strn(a[1].u.s->s + all[0], all[1] - all[0]) : hv_str("");
+	free(all);
+	return ret(x, out, v);
+}
+
+FN(fn_regexfindall)
+{
+	(void)n;
+	struct re *r;
+	if (compile_or_defer(x, a[0], &r) < 0)
+		return -2;
+	size_t *all, count, ng = re_ngroups(r);
+	int rr = all_matches(x, r, a[1].u.s->s, a[1].u.s->len, a[2].u.i, &all, &count);
+	re_free(r);
+	if (rr < 0)
+		return rr;
+	struct hv l = hv_list();
+	if (l.k != HV_LIST) {
+		free(all);
+		return oom(x);
+	}
+	l.go = GO_STRINGS;
+	if (!count)
+		l.u.l->is_nil = true;
+	for (size_t i = 0; i < count; i++) {
+		size_t *ov = all + i * 2 * ng;
+		if (hlist_push(l.u.l, hv_strn(a[1].u.s->s + ov[0], ov[1] - ov[0])) < 0) {
+			free(all);
+			hv_unref(l);
+			return oom(x);
+		}
+	}
+	free(all);
+	*out = l;
+	return 0;
+}
+
+/* Go's Regexp.expand: $1, ${1}, $name, ${name}, $$ */
+static void expand(struct buf *b, struct re *r, const char *tpl, size_t tn, const char *s, const size_t *ov)
+{
+	size_t ng = re_ngroups(r);
+	for (size_t i = 0; i < tn;) {
+		const char *d = memchr(tpl + i, '$', tn - i);
+		if (!d) {
+			buf_add(b, tpl + i, tn - i);
+			return;
+		}
+		buf_add(b, tpl + i, (size_t)(d - tpl) - i);
+		i = (size_t)(d - tpl) + 1;
+		if (i < tn && tpl[i] == '$') {
+			buf_addc(b, '$');
+			i++;
+			continue;
+		}
+		bool brace = i < tn && tpl[i] == '{';
+		size_t st = i + (brace ? 1 : 0), e = st;
+		while (e < tn && ((tpl[e] >= 'a' && tpl[e] <= 'z') || (tpl[e] >= 'A' && tpl[e] <= 'Z') ||
+				  (tpl[e] >= '0' && tpl[e] <= '9') || tpl[e] == '_' || (unsigned char)tpl[e] >= 0x80))
+			e++;
+		if (e == st || (brace && (e >= tn || tpl[e] != '}'))) {
+			buf_addc(b, '$');
+			continue;
+		}
+		const char *name = tpl + st;
+		size_t nl = e - st;
+		i = e + (brace ? 1 : 0);
+		long num = 0;
+		for (size_t k = 0; k < nl; k++) {
+			if (name[k] < '0' || name[k] > '9' || num >= 100000000) {
+				num = -1;
+				break;
+			}
+			num = num * 10 + (name[k] - '0');
+		}
+		if (name[0] == '0' && nl > 1)
+			num = -1;
+		if (num < 0)
+			num = group_number(r, name, nl);
+		if (num >= 0 && (size_t)num < ng && ov[2 * num] != (size_t)-1)
+			buf_add(b, s + ov[2 * num], ov[2 * num + 1] - ov[2 * num]);
+	}
+}
+
+static int replace_all(struct exec *x, struct hv *a, struct hv *out, bool literal)
+{
+	struct re *r;
+	if (compile_or_defer(x, a[0], &r) < 0)
+		return -2;
+	const char *s = a[1].u.s->s;
+	size_t len = a[1].u.s->len, ng = re_ngroups(r), last = 0, pos = 0;
+	size_t *ov = malloc(2 * ng * sizeof(*ov));
+	struct buf b = { 0 };
+	if (!ov) {
+		re_free(r);
+		return oom(x);
+	}
+	while (pos <= len) {
+		int m = re_exec(r, s, len, pos, ov);
+		if (m < 0) {
+			free(ov);
+			re_free(r);
+			buf_free(&b);
+			exec_unsupported(x, "a regular expression match PCRE2 refuses");
+			return -2;
+		}
+		if (m == 0)
+			break;
+		buf_add(&b, s + last, ov[0] - last);
+		if (ov[1] > last || ov[0] == 0) {
+			if (literal)
+				buf_add(&b, a[2].u.s->s, a[2].u.s->len);
+			else
+				expand(&b, r, a[2].u.s->s, a[2].u.s->len, s, ov);
+		}
+		last = ov[1];
+		size_t w = rune_width(s, len, pos);
+		if (pos + w > ov[1])
+			pos += w;
+		else if (pos + 1 > ov[1])
+			pos++;
+		else
+			pos = ov[1];
+	}
+	buf_add(&b, s + last, len - last);
+	free(ov);
+	re_free(r);
+	size_t bl;
+	char *p = buf_take(&b, &bl);
+	if (!p)
+		return oom(x);
+	struct hv v = hv_strn(p, bl);
+	free(p);
+	return ret(x, out, v);
+}
+
+FN(fn_regexreplaceall) { (void)n; return replace_all(x, a, out, false); }
+FN(fn_regexreplaceallliteral) { (void)n; return replace_all(x, a, out, true); }
+
+FN(fn_regexsplit)
+{
+	(void)n;
+	struct hv l = hv_list();
+	if (l.k != HV_LIST)
+		return oom(x);
+	l.go = GO_STRINGS;
+	int64_t max = a[2].u.i;
+	const char *s = a[1].u.s->s;
+	size_t len = a[1].u.s->len;
+	if (max == 0) {
+		l.u.l->is_nil = true;
+		*out = l;
+		return 0;
+	}
+	if (a[0].u.s->len > 0 && len == 0) {
+		if (hlist_push(l.u.l, hv_str("")) < 0)
+			return hv_unref(l), oom(x);
+		*out = l;
+		return 0;
+	}
+	struct re *r;
+	if (compile_or_defer(x, a[0], &r) < 0)
+		return hv_unref(l), -2;
+	size_t *all, count, ng = re_ngroups(r);
+	int rr = all_matches(x, r, s, len, max, &all, &count);
+	re_free(r);
+	if (rr < 0)
+		return hv_unref(l), rr;
+	size_t beg = 0, end = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t *ov = all + i * 2 * ng;
+		if (max > 0 && (int64_t)l.u.l->n == max - 1)
+			break;
+		end = ov[0];
+		if (ov[1] != 0 && hlist_push(l.u.l, hv_strn(s + beg, end - beg)) < 0)
+			goto fail;
+		beg = ov[1];
+	}
+	if (end != len && hlist_push(l.u.l, hv_strn(s + beg, len - beg)) < 0)
+		goto fail;
+	free(all);
+	*out = l;
+	return 0;
+fail:
+	free(all);
+	hv_unref(l);
+	return oom(x);
+}
+
+FN(fn_regexquotemeta)
+{
+	(void)n;
+	struct buf b = { 0 };
+	for (size_t i = 0; i < a[0].u.s->len; i++) {
+		char c = a[0].u.s->s[i];
+		if (strchr("\\.+*?()|[]{}^$", c) && c)
+			buf_addc(&b, '\\');
+		buf_addc(&b, c);
+	}
+	struct hv v = hv_strn(b.p ? b.p : "", b.n);
+	buf_free(&b);
+	return ret(x, out, v);
+}
+
+FN(fn_urlparse) { (void)a, (void)n, (void)out; exec_unsupported(x, "urlParse"); return -2; }
+FN(fn_urljoin) { (void)a, (void)n, (void)out; exec_unsupported(x, "urlJoin"); return -2; }

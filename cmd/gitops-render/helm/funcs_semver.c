@@ -1,0 +1,386 @@
+/* funcs_semver: Masterminds/semver v3.3.0's versions and constraints (the ones sprig and helm's
+ * kubeVersion and dependency checks use), parsed with the library's own regular expressions. */
+#define _GNU_SOURCE
+#include "funcs.h"
+#include "regex.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct version {
+	uint64_t major, minor, patch;
+	char pre[128];
+};
+
+static bool all_in(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(set, s[i]) || !s[i])
+			return false;
+	return true;
+}
+
+#define IDCHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"
+
+/* dot-separated identifiers of [0-9A-Za-z-]+ */
+static bool ids_ok(const char *s, size_t n, bool check_zero)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i <= n;) {
+		const char *dot = memchr(s + i, '.', n - i);
+		size_t e = dot ? (size_t)(dot - s) : n;
+		if (e == i || !all_in(s + i, e - i, IDCHARS))
+			return false;
+		if (check_zero && all_in(s + i, e - i, "0123456789") && e - i > 1 && s[i] == '0')
+			return false;
+		if (!dot)
+			break;
+		i = e + 1;
+	}
+	return true;
+}
+
+static bool parse_uint(const char *s, size_t n, uint64_t *v)
+{
+	if (!n || !all_in(s, n, "0123456789"))
+		return false;
+	char tmp[32];
+	if (n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	*v = strtoull(tmp, NULL, 10);
+	return errno == 0;
+}
+
+/* NewVersion: v?MAJOR(.MINOR)?(.PATCH)?(-PRE)?(+META)? */
+static int version_parse(const char *s, struct version *v)
+{
+	memset(v, 0, sizeof(*v));
+	size_t n = strlen(s), i = 0;
+	if (i < n && s[i] == 'v')
+		i++;
+	const char *plus = memchr(s + i, '+', n - i);
+	size_t end = plus ? (size_t)(plus - s) : n;
+	if (plus && !ids_ok(plus + 1, n - end - 1, false))
+		return -1;
+	const char *dash = memchr(s + i, '-', end - i);
+	size_t core = dash ? (size_t)(dash - s) : end;
+	if (dash) {
+		size_t pl = end - core - 1;
+		if (!ids_ok(dash + 1, pl, true) || pl >= sizeof(v->pre))
+			return -1;
+		memcpy(v->pre, dash + 1, pl);
+		v->pre[pl] = '\0';
+	}
+	uint64_t part[3] = { 0, 0, 0 };
+	int k = 0;
+	for (size_t st = i; st <= core && k < 3; k++) {
+		const char *dot = memchr(s + st, '.', core - st);
+		size_t e = dot ? (size_t)(dot - s) : core;
+		if (!parse_uint(s + st, e - st, &part[k]))
+			return -1;
+		st = e + 1;
+		if (!dot) {
+			k++;
+			break;
+		}
+		if (k == 2)
+			return -1;
+	}
+	v->major = part[0];
+	v->minor = part[1];
+	v->patch = part[2];
+	return 0;
+}
+
+static int cmp_u(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int pre_part_cmp(const char *s, size_t sn, const char *o, size_t on)
+{
+	if (sn == on && !memcmp(s, o, sn))
+		return 0;
+	if (!sn)
+		return on ? -1 : 1;
+	if (!on)
+		return 1;
+	uint64_t si, oi;
+	bool sn_ok = parse_uint(s, sn, &si), on_ok = parse_uint(o, on, &oi);
+	if (!sn_ok && !on_ok) {
+		size_t m = sn < on ? sn : on;
+		int c = memcmp(s, o, m);
+		return c > 0 || (c == 0 && sn > on) ? 1 : -1;
+	}
+	if (!on_ok)
+		return -1;
+	if (!sn_ok)
+		return 1;
+	return si > oi ? 1 : -1;
+}
+
+static int pre_cmp(const char *a, const char *b)
+{
+	const char *p = a, *q = b;
+	for (;;) {
+		const char *pd = p ? strchr(p, '.') : NULL, *qd = q ? strchr(q, '.') : NULL;
+		size_t pn = p ? (pd ? (size_t)(pd - p) : strlen(p)) : 0, qn = q ? (qd ? (size_t)(qd - q) : strlen(q)) : 0;
+		if (!p && !q)
+			return 0;
+		int d = pre_part_cmp(p ? p : "", pn, q ? q : "", qn);
+		if (d)
+			return d;
+		p = pd ? pd + 1 : NULL;
+		q = qd ? qd + 1 : NULL;
+	}
+}
+
+static int version_cmp(const struct version *a, const struct version *b)
+{
+	int d;
+	if ((d = cmp_u(a->major, b->major)) || (d = cmp_u(a->minor, b->minor)) || (d = cmp_u(a->patch, b->patch)))
+		return d;
+	if (!*a->pre && !*b->pre)
+		return 0;
+	if (!*a->pre)
+		return 1;
+	if (!*b->pre)
+		return -1;
+	return pre_cmp(a->pre, b->pre);
+}
+
+/* ---- constraints ---- */
+
+struct constraint {
+	struct version con;
+	char op[3];
+	bool dirty, minor_dirty, patch_dirty;
+};
+
+#define CV "v?([0-9|x|X|\\*]+)(\\.[0-9|x|X|\\*]+)?(\\.[0-9|x|X|\\*]+)?(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"
+#define OPS "=||!=|>|<|>=|=>|<=|=<|~|~>|\\^"
+
+static struct re *re_range, *re_find, *re_valid, *re_one;
+
+static int compile_all(void)
+{
+	if (re_one)
+		return 0;
+	static const char range[] = "\\s*(" CV ")\\s+-\\s+(" CV ")\\s*";
+	static const char find[] = "(" OPS ")\\s*(" CV ")";
+	static const char valid[] = "^(\\s*(" OPS ")\\s*(" CV ")\\s*)((?:\\s+|,\\s*)(" OPS ")\\s*(" CV ")\\s*)*$";
+	static const char one[] = "^\\s*(" OPS ")\\s*(" CV ")\\s*$";
+	re_range = re_compile(range, sizeof(range) - 1);
+	re_find = re_compile(find, sizeof(find) - 1);
+	re_valid = re_compile(valid, sizeof(valid) - 1);
+	re_one = re_compile(one, sizeof(one) - 1);
+	return re_range && re_find && re_valid && re_one ? 0 : -1;
+}
+
+static bool is_x(const char *s, size_t n)
+{
+	return n == 1 && (*s == 'x' || *s == 'X' || *s == '*');
+}
+
+static int parse_constraint(const char *s, size_t n, struct constraint *c)
+{
+	size_t ov[2 * 16];
+	memset(c, 0, sizeof(*c));
+	if (re_exec(re_one, s, n, 0, ov) != 1)
+		return -1;
+#define G(i) (ov[2 * (i)] == (size_t)-1 ? "" : s + ov[2 * (i)])
+#define GN(i) (ov[2 * (i)] == (size_t)-1 ? 0 : ov[2 * (i) + 1] - ov[2 * (i)])
+	snprintf(c->op, sizeof(c->op), "%.*s", (int)GN(1), G(1));
+	char ver[256];
+	const char *m3 = G(3), *m4 = G(4), *m5 = G(5), *m6 = G(6);
+	size_t n3 = GN(3), n4 = GN(4), n5 = GN(5), n6 = GN(6);
+	if (is_x(m3, n3) || !n3) {
+		snprintf(ver, sizeof(ver), "0.0.0%.*s", (int)n6, m6);
+		c->dirty = true;
+	} else if ((n4 && is_x(m4 + 1, n4 - 1)) || !n4) {
+		c->minor_dirty = c->dirty = true;
+		snprintf(ver, sizeof(ver), "%.*s.0.0%.*s", (int)n3, m3, (int)n6, m6);
+	} else if ((n5 && is_x(m5 + 1, n5 - 1)) || !n5) {
+		c->dirty = c->patch_dirty = true;
+		snprintf(ver, sizeof(ver), "%.*s%.*s.0%.*s", (int)n3, m3, (int)n4, m4, (int)n6, m6);
+	} else {
+		snprintf(ver, sizeof(ver), "%.*s", (int)GN(2), G(2));
+	}
+#undef G
+#undef GN
+	return version_parse(ver, &c->con);
+}
+
+static bool check_tilde(const struct version *v, const struct constraint *c)
+{
+	if (*v->pre && !*c->con.pre)
+		return false;
+	if (version_cmp(v, &c->con) < 0)
+		return false;
+	if (!c->con.major && !c->con.minor && !c->con.patch && !c->minor_dirty && !c->patch_dirty)
+		return true;
+	if (v->major != c->con.major)
+		return false;
+	if (v->minor != c->con.minor && !c->minor_dirty)
+		return false;
+	return true;
+}
+
+static bool check_one(const struct version *v, const struct constraint *c)
+{
+	const char *op = c->op;
+	bool pre_block = *v->pre && !*c->con.pre;
+	if (!strcmp(op, "!=")) {
+		if (c->dirty) {
+			if (pre_block)
+				return false;
+			if (c->con.major != v->major)
+				return true;
+			if (c->con.minor != v->minor && !c->minor_dirty)
+				return true;
+			if (c->minor_dirty)
+				return false;
+			if (c->con.patch != v->patch && !c->patch_dirty)
+				return true;
+			if (c->patch_dirty) {
+				if (*v->pre || *c->con.pre)
+					return pre_cmp(v->pre, c->con.pre) != 0;
+				return false;
+			}
+		}
+		return version_cmp(v, &c->con) != 0;
+	}
+	if (pre_block)
+		return false;
+	if (!strcmp(op, ">")) {
+		if (!c->dirty)
+			return version_cmp(v, &c->con) == 1;
+		if (v->major > c->con.major)
+			return true;
+		if (v->major < c->con.major || c->minor_dirty)
+			return false;
+		if (c->patch_dirty)
+			return v->minor > c->con.minor;
+		return version_cmp(v, &c->con) == 1;
+	}
+	if (!strcmp(op, "<"))
+		return version_cmp(v, &c->con) < 0;
+	if (!strcmp(op, ">=") || !strcmp(op, "=>"))
+		return version_cmp(v, &c->con) >= 0;
+	if (!strcmp(op, "<=") || !strcmp(op, "=<")) {
+		if (!c->dirty)
+			return version_cmp(v, &c->con) <= 0;
+		if (v->major > c->con.major)
+			return false;
+		if (v->major == c->con.major && v->minor > c->con.minor && !c->minor_dirty)
+			return false;
+		return true;
+	}
+	if (!strcmp(op, "~") || !strcmp(op, "~>"))
+		return check_tilde(v, c);
+	if (!strcmp(op, "^")) {
+		if (version_cmp(v, &c->con) < 0)
+			return false;
+		if (c->con.major > 0 || c->minor_dirty)
+			return v->major == c->con.major;
+		if (v->major > 0)
+			return false;
+		if (c->con.minor > 0 || c->patch_dirty)
+			return v->minor == c->con.minor;
+		if (v->minor > 0)
+			return false;
+		return c->con.patch == v->patch;
+	}
+	/* "" and "=" */
+	if (c->dirty)
+		return check_tilde(v, c);
+	return version_cmp(v, &c->con) == 0;
+}
+
+/* rewriteRange: "A - B" becomes ">= A, <= B " */
+static char *rewrite_range(const char *s)
+{
+	struct buf b = { 0 };
+	size_t n = strlen(s), pos = 0, ov[2 * 24];
+	while (pos <= n && re_exec(re_range, s, n, pos, ov) == 1 && ov[1] > ov[0]) {
+		buf_add(&b, s + pos, ov[0] - pos);
+		buf_printf(&b, ">= %.*s, <= %.*s ", (int)(ov[3] - ov[2]), s + ov[2], (int)(ov[23] - ov[22]), s + ov[22]);
+		pos = ov[1];
+	}
+	buf_add(&b, s + pos, n - pos);
+	return buf_take(&b, NULL);
+}
+
+int semver_check(const char *constraint, const char *version)
+{
+	struct version v;
+	if (compile_all() < 0 || version_parse(version, &v) < 0)
+		return -1;
+	char *c = rewrite_range(constraint);
+	if (!c)
+		return -1;
+	int result = 0, valid = 1;
+	for (char *or = c, *next; or && valid; or = next) {
+		char *bar = strstr(or, "||");
+		next = bar ? bar + 2 : NULL;
+		size_t len = bar ? (size_t)(bar - or) : strlen(or);
+		size_t ov[2 * 32];
+		if (re_exec(re_valid, or, len, 0, ov) != 1) {
+			valid = 0;
+			break;
+		}
+		bool joy = true, any = false;
+		for (size_t pos = 0; pos < len && re_exec(re_find, or, len, pos, ov) == 1;) {
+			struct constraint k;
+			any = true;
+			if (parse_constraint(or + ov[0], ov[1] - ov[0], &k) < 0) {
+				valid = 0;
+				break;
+			}
+			if (joy && !check_one(&v, &k))
+				joy = false;
+			pos = ov[1] > pos ? ov[1] : pos + 1;
+		}
+		if (!any && valid) {
+			struct constraint k;
+			if (parse_constraint(or, len, &k) < 0)
+				valid = 0;
+			else
+				joy = check_one(&v, &k);
+		}
+		if (valid && joy)
+			result = 1;
+	}
+	free(c);
+	return valid ? result : -1;
+}
+
+FN(fn_semvercompare)
+{
+	(void)n;
+	struct version v;
+	if (compile_all() < 0)
+		return oom(x);
+	if (version_parse(a[1].u.s->s, &v) < 0)
+		return fn_error(x, "Invalid Semantic Version");
+	int r = semver_check(a[0].u.s->s, a[1].u.s->s);
+	if (r < 0) {
+		exec_unsupported(x, "a semver constraint this engine cannot read: %s", a[0].u.s->s);
+		return -2;
+	}
+	*out = hv_bool(r == 1);
+	return 0;
+}
+
+FN(fn_semver)
+{
+	(void)a, (void)n, (void)out;
+	exec_unsupported(x, "semver objects");
+	return -2;
+}
