@@ -132,7 +132,7 @@ int check_interrupted(void)
 /* ---- running ---- */
 
 /* The secrets this run knows: never shown, never handed to an engine. */
-static void redact_all(const struct render_opts *o, char *s)
+void engine_redact(const struct render_opts *o, char *s)
 {
 	static const char *const vars[] = { "GITOPS_GIT_TOKEN", "SYSTEM_ACCESSTOKEN" };
 	if (o->git.password)
@@ -216,7 +216,7 @@ static void relay_stderr(const struct render_opts *o, const char *what, struct c
 {
 	if (!err->buf || !err->len)
 		return;
-	redact_all(o, err->buf);
+	engine_redact(o, err->buf);
 	for (char *line = err->buf, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)

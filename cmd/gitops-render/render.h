@@ -128,6 +128,8 @@ void engine_free(struct engine *e);
  */
 int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
 		char **out, size_t *len);
+/* Mask in s, in place, the secrets this run knows: the git token, GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN. */
+void engine_redact(const struct render_opts *o, char *s);
 
 /* ---- the native Helm engine (helm_native.c, helm/) ---- */
 

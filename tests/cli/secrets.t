@@ -271,14 +271,17 @@ ok $((RC == 0)) "health without a cluster: an error (exit $RC)"
 
 # ---------------------------------------------------------------------------------------------
 # An engine that prints the token (a chart that fails with a URL it was given, credentials and
-# all): gitops-render relays helm's message with the token masked.
+# all): gitops-render relays the message with the token masked, the native engine's and helm's.
 mkdir -p "$TMP/in/echo-chart/templates"
 printf 'apiVersion: v2\nname: echo\nversion: 0.1.0\n' >"$TMP/in/echo-chart/Chart.yaml"
 printf 'chartRepo: https://gitops:%s@charts.example.invalid/\n' "$TOKEN" >"$TMP/in/echo-chart/values.yaml"
 printf '{{ fail (printf "cannot reach %%s" .Values.chartRepo) }}\n' >"$TMP/in/echo-chart/templates/fail.yaml"
-audit "render, helm prints the token" gitops-render --helm "$TMP/shim/helm" "$TMP/in/echo-chart" -o json
-is "$RC" 2 "render of a chart whose error holds the token: exit 2"
-like "$ERR" 'cannot reach https://gitops:\*\*\*@charts.example.invalid/' "helm's message is relayed, the token masked"
+for engine in native exec; do
+	audit "render --engine $engine, helm prints the token" gitops-render --engine $engine --helm "$TMP/shim/helm" \
+		"$TMP/in/echo-chart" -o json
+	is "$RC" 2 "render --engine $engine of a chart whose error holds the token: exit 2"
+	like "$ERR" 'cannot reach https://gitops:\*\*\*@charts.example.invalid/' "--engine $engine: the message is relayed, the token masked"
+done
 
 rm -f "$TMP/sampling"
 wait "$SAMPLER" 2>/dev/null
