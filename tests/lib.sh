@@ -111,7 +111,8 @@ run() {
 	fi
 }
 
-# Sanitizer reports not shown yet: true when there are, and then moves them to $SAN_DIR/seen.
+# _san_reports_new: true when there are sanitizer reports not shown yet; _san_reports_show prints
+# them (as TAP comments) and moves them to $SAN_DIR/seen.
 _san_reports_new() {
 	local f found=1
 	for f in "$SAN_DIR"/*; do

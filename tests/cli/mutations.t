@@ -25,7 +25,13 @@ EOF
 printf 'tests: bin/calc\nbin/calc: src/calc.sh\n\tsh -n src/calc.sh && mkdir -p bin && cp src/calc.sh bin/calc\n' >"$F/Makefile"
 cat >"$F/tests/run" <<'EOF'
 #!/bin/sh
-for t in "$@"; do sh "$t" || exit 1; done
+# TAP, one line per file; options (-v) are prove's
+n=0
+for t in "$@"; do
+	case $t in -*) continue ;; esac
+	n=$((n + 1))
+	if sh "$t"; then echo "ok $n - $t"; else echo "not ok $n - $t"; sleep 60; exit 1; fi
+done
 EOF
 printf '. ./bin/calc; [ "$(add 2 2)" = 4 ]\n' >"$F/tests/t/add.t"
 printf 'exit 1\n' >"$F/tests/t/fails.t"
@@ -58,7 +64,8 @@ is "$(tail -n 1 <<<"$OUT")" "4/7 mutations apply" "--check: the count"
 
 run env MUTATE_JOBS=2 "$F/tests/tools/mutate"
 is "$RC" 1 "a run with misses: exit 1"
-like "$OUT" $'\ncaught +caught +tests/t/add.t, ' "caught: the test failed on the mutated tree"
+like "$OUT" $'\ncaught +caught +tests/t/add.t: not ok 1 - tests/t/add.t, [0-9]+s\n' \
+	"caught: the test failed on the mutated tree, its first failed check named (the run stopped there)"
 like "$OUT" $'\nMISSED +missed +tests/t/add.t passed: build/mutate/missed.log' "missed: the test passed, the log kept"
 like "$OUT" $'\nNOT BUILT +broken +the mutated tree does not build' "a mutation that does not build is not counted as caught"
 like "$OUT" $'baseline: tests/t/fails.t fails without any mutation' "the baseline run names a test that fails unmutated"
