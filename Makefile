@@ -1,7 +1,8 @@
 # gitops-tools: one build for everything.
 #   make                 libgitops.a, then bin/<tool> for every cmd/<tool>/
 #   make check           install missing build dependencies, build, run every test (TAP via prove)
-#   make demo            install missing build dependencies, build, run the bundled example
+#   make demo            install missing build dependencies, build, run the bundled example against
+#                        the project's API stand-in (make demo KUBECONFIG=FILE: that cluster, as gitops-demo-*)
 #   make SANITIZE=1 ...  the same with ASan+UBSan
 #   make fuzz            build tests/fuzz/fuzz_*.c with clang's libFuzzer, run each FUZZ_TIME seconds
 #   make mutate          plant each bug of tests/mutations/ in a scratch copy; its tests must catch it
@@ -84,9 +85,11 @@ mutate: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/tools/mutate $(MUTATIONS)
 
+# The demo syncs to the project's own API stand-in, never to the cluster of the environment's
+# kubectl context; a cluster is used only when named on the command line: make demo KUBECONFIG=FILE.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@examples/demo
+	@$(if $(filter command line,$(origin KUBECONFIG)),GITOPS_DEMO_KUBECONFIG='$(KUBECONFIG)' )examples/demo
 
 bench: deps
 	@$(MAKE) --no-print-directory all

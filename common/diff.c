@@ -4,6 +4,7 @@
 #include "diff.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -408,6 +409,161 @@ int gt_patch_apply(json_t **doc, const json_t *patch, const char **why)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- a short summary of what differs, for messages ------------------------------------------------ */
+
+struct summary {
+	const struct gt_diff_summary_opts *o;
+	FILE *out;
+	size_t listed, more;
+	char *path; /* the field being compared, as printed */
+	size_t len, cap;
+};
+
+/* A key that reads well after a dot (spec.source.targetRevision); others go in brackets, JSON-quoted. */
+static bool plain_key(const char *k)
+{
+	if (!*k || !((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_'))
+		return false;
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_' || *k == '-'))
+			return false;
+	return true;
+}
+
+/* Append a key (or, with key NULL, the index i) to s->path; the old length to restore, or -1 (no memory). */
+static long summary_push(struct summary *s, const char *key, size_t i)
+{
+	char idx[32];
+	char *quoted = NULL;
+	const char *seg = idx;
+	size_t old = s->len;
+	if (!key)
+		snprintf(idx, sizeof(idx), "[%zu]", i);
+	else if (plain_key(key))
+		seg = key;
+	else {
+		json_t *k = json_string(key);
+		quoted = k ? json_dumps(k, JSON_ENCODE_ANY) : NULL;
+		json_decref(k);
+		if (!quoted)
+			return -1;
+		seg = quoted;
+	}
+	bool dot = key && plain_key(key) && s->len > 0, brackets = key && !plain_key(key);
+	size_t need = s->len + strlen(seg) + 4;
+	if (grow(&s->path, &s->cap, need) < 0)
+		return free(quoted), -1;
+	s->len += (size_t)snprintf(s->path + s->len, s->cap - s->len, "%s%s%s%s", dot ? "." : "", brackets ? "[" : "",
+				   seg, brackets ? "]" : "");
+	free(quoted);
+	return (long)old;
+}
+
+static bool summary_secret_key(const struct summary *s, const char *key)
+{
+	for (const char *const *k = s->o->secret_keys; k && *k; k++)
+		if (!strcmp(*k, key))
+			return true;
+	return false;
+}
+
+/* A value as the summary shows it: compact JSON, cut after GT_DIFF_SUMMARY_VALUE_MAX bytes (at a character). */
+static void summary_value(FILE *out, const json_t *v)
+{
+	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	if (!text) {
+		fputs(v ? "?" : "unset", out);
+		return;
+	}
+	size_t n = strlen(text);
+	if (n > GT_DIFF_SUMMARY_VALUE_MAX) {
+		n = GT_DIFF_SUMMARY_VALUE_MAX;
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+	}
+	fprintf(out, "%.*s%s", (int)n, text, n < strlen(text) ? "..." : "");
+	free(text);
+}
+
+static void summary_entry(struct summary *s, const json_t *from, const json_t *to, bool hidden)
+{
+	if (s->o->max && s->listed >= s->o->max) {
+		s->more++;
+		return;
+	}
+	fprintf(s->out, "%s%s", s->listed++ ? (s->o->values ? "; " : ", ") : "", s->len ? s->path : ".");
+	if (!s->o->values)
+		return;
+	if (hidden) {
+		fputs(from && to ? ": changed" : from ? ": removed" : ": added", s->out);
+		return;
+	}
+	fputs(": ", s->out);
+	summary_value(s->out, from);
+	fputs(" -> ", s->out);
+	summary_value(s->out, to);
+}
+
+/* Objects key by key (to's keys first, then those only from has), arrays of one length element by element,
+ * anything else as a whole. -1 when out of memory. */
+static int summarize(struct summary *s, const json_t *from, const json_t *to, bool hidden)
+{
+	if (from && to && gt_json_equal_value(from, to))
+		return 0;
+	const char *k;
+	json_t *v;
+	if (json_is_object(from) && json_is_object(to)) {
+		for (int pass = 0; pass < 2; pass++)
+			json_object_foreach((json_t *)(pass ? from : to), k, v) {
+				if (pass && json_object_get(to, k))
+					continue;
+				long old = summary_push(s, k, 0);
+				if (old < 0)
+					return -1;
+				int rc = summarize(s, pass ? v : json_object_get(from, k), pass ? NULL : v,
+						   hidden || summary_secret_key(s, k));
+				s->len = (size_t)old, s->path[old] = '\0';
+				if (rc < 0)
+					return -1;
+			}
+		return 0;
+	}
+	if (json_is_array(from) && json_is_array(to) && json_array_size(from) == json_array_size(to)) {
+		for (size_t i = 0; i < json_array_size(to); i++) {
+			long old = summary_push(s, NULL, i);
+			if (old < 0)
+				return -1;
+			int rc = summarize(s, json_array_get(from, i), json_array_get(to, i), hidden);
+			s->len = (size_t)old, s->path[old] = '\0';
+			if (rc < 0)
+				return -1;
+		}
+		return 0;
+	}
+	summary_entry(s, from, to, hidden);
+	return 0;
+}
+
+char *gt_diff_summary_new(const json_t *from, const json_t *to, const struct gt_diff_summary_opts *o)
+{
+	char *text = NULL;
+	size_t size = 0;
+	struct summary s = { .o = o, .out = open_memstream(&text, &size) };
+	if (!s.out)
+		return NULL;
+	int rc = grow(&s.path, &s.cap, 64);
+	if (rc == 0) {
+		s.path[0] = '\0';
+		rc = summarize(&s, from, to, false);
+	}
+	if (rc == 0 && s.more)
+		fprintf(s.out, "%sand %zu more", s.listed ? (o->values ? "; " : ", ") : "", s.more);
+	free(s.path);
+	if (fclose(s.out) != 0 || rc < 0)
+		return free(text), NULL;
+	return text;
 }
 
 /* ---- ignore rules ------------------------------------------------------------------------------ */
@@ -1173,7 +1329,7 @@ static bool labelled_by(const char *app, const json_t *live)
 
 /* Is live one of o->app's top-level objects (Argo CD prunes only those)? With the annotation: it
  * names the app and the object itself (a copied annotation does not count); with the label: any. */
-static bool tracked_by(const struct gt_diff_opts *o, const json_t *live)
+bool gt_diff_tracked_by(const struct gt_diff_opts *o, const json_t *live)
 {
 	const char *app = o->app;
 	if (json_array_size(json_object_get(json_object_get(live, "metadata"), "ownerReferences")) > 0)
@@ -1279,7 +1435,7 @@ enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, 
 		obj = json_array_get(live, i);
 		if (matched[i] || gt_is_record(obj))
 			continue;
-		if (o->mode == GT_DIFF_REVISIONS || (o->app && tracked_by(o, obj)))
+		if (o->mode == GT_DIFF_REVISIONS || (o->app && gt_diff_tracked_by(o, obj)))
 			if (pairs_push(out, &cap, NULL, obj) < 0)
 				rc = GT_EXIT_INPUT;
 	}
@@ -1399,7 +1555,7 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 	json_array_foreach(tracked, i, obj) {
 		struct gt_ref ref;
 		const char *why;
-		if (!tracked_by(o, obj) || gt_obj_ref(obj, &ref, &why) < 0)
+		if (!gt_diff_tracked_by(o, obj) || gt_obj_ref(obj, &ref, &why) < 0)
 			continue;
 		gt_diff_strip_live(obj);
 		char *key = key_new(&ref, ref.namespace);

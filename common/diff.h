@@ -124,6 +124,10 @@ void gt_pairs_free(struct gt_pairs *p); /* frees the items, not p; NULL and empt
  */
 enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, struct gt_pairs *out);
 
+/* live is one of o->app's top-level objects: its tracking id (or label, by o->tracking) names o->app and the
+ * object itself, and it has no ownerReferences. Only such objects may be pruned for o->app. */
+bool gt_diff_tracked_by(const struct gt_diff_opts *o, const json_t *live);
+
 /* Give each pair with a live object its predicted object from answer (a JSON array), matched by identity. */
 void gt_pairs_set_predicted(struct gt_pairs *p, const struct gt_diff_opts *o, const json_t *answer);
 
@@ -160,6 +164,27 @@ int gt_patch_apply(json_t **doc, const json_t *patch, const char **why);
 
 /* Append pointer segment seg to buf (escaped); buf NUL-terminated, malloc'd, grown as needed. 0 or -1 (no memory). */
 int gt_pointer_append(char **buf, size_t *len, size_t *cap, const char *seg);
+
+/* ---- What differs, in a message ----------------------------------------------------------------- */
+
+#define GT_DIFF_SUMMARY_VALUE_MAX 40 /* bytes of a value shown before "..." */
+
+struct gt_diff_summary_opts {
+	bool values;                    /* "PATH: OLD -> NEW; ..." (false: "PATH, PATH", for fields that may hold secrets) */
+	const char *const *secret_keys; /* keys whose values, and everything below, are never shown; NULL-terminated */
+	size_t max;                     /* fields listed; the rest counted ("and N more"); 0: all */
+};
+
+/*
+ * The fields where from and to differ, on one line for a message: paths as
+ * kubectl and jq write them (spec.source.targetRevision,
+ * metadata.labels["app.kubernetes.io/name"], spec.sources[1].path), values as
+ * compact JSON ("unset" on the side that lacks the field; "changed", "added"
+ * or "removed" under a secret key). Objects are compared key by key, arrays of
+ * one length element by element, anything else as a whole; numbers by value.
+ * New string ("" when equal), or NULL when out of memory.
+ */
+char *gt_diff_summary_new(const json_t *from, const json_t *to, const struct gt_diff_summary_opts *o);
 
 /* ---- Secret masking -------------------------------------------------------------------------- */
 

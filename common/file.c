@@ -1,8 +1,10 @@
 /* file: reads with a limit; writes that never leave a half-written file. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,4 +140,20 @@ int gt_mkdir_p(const char *path)
 	int r = mkdir(copy, 0700) < 0 && errno != EEXIST ? -1 : 0;
 	free(copy);
 	return r;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int gt_remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
 }

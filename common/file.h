@@ -13,4 +13,7 @@ int gt_file_write_atomic(const char *path, const char *buf, size_t len);
 /* mkdir -p with mode 0700 (caches and private temp dirs): 0, or -1 with errno set. */
 int gt_mkdir_p(const char *path);
 
+/* rm -rf path, never following a symbolic link; a path that is not there is fine. 0, or -1 with errno set. */
+int gt_remove_tree(const char *path);
+
 #endif

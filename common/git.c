@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "file.h"
 #include "redact.h"
 
@@ -26,7 +27,9 @@ struct gt_repo {
 	char *path;      /* the cached bare clone */
 	int lock_fd;
 	bool local; /* a working clone opened in place: no fetch, no push */
+	bool fresh; /* created by this open and not yet fetched into: removed again at close */
 	char default_branch[256];
+	struct timespec deadline; /* of the whole update (gt_repo_update); zero: none */
 };
 
 /* What one clone, fetch or push has shown of its progress (see "progress on a terminal"). */
@@ -45,6 +48,7 @@ struct net_op {
 	int cred_calls;
 	bool auth_rejected;
 	bool no_token; /* the server asked and we had nothing to give */
+	char user[128]; /* the user name sent (never the token): named when the server refuses it */
 	char *push_status; /* first rejection reported by the server for our ref */
 	struct progress progress;
 };
@@ -96,6 +100,8 @@ int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char
 	unsigned long v;
 	if (!strcmp(n, "cache-dir"))
 		o->cache_dir = arg;
+	else if (!strcmp(n, "username"))
+		o->username = *arg ? arg : NULL;
 	else if (!strcmp(n, "password-file") || !strcmp(n, "password-stdin")) {
 		if (token_owned)
 			return gt_error("give the token once: --password-file or --password-stdin"), -1;
@@ -131,14 +137,8 @@ void gt_git_opts_clear(struct gt_git_opts *o)
 
 int gt_git_credentials_finish(struct gt_git_opts *o)
 {
-	if (gt_url_has_password(o->url)) {
-		char *shown = gt_url_redact(o->url);
-		gt_error("%s: the URL holds a password; remove it and pass the token in GITOPS_GIT_TOKEN, "
-			 "--password-file FILE or --password-stdin (a URL ends up in logs and .git/config)",
-			 shown ? shown : "--repo");
-		free(shown);
+	if (gt_url_check_credentials(o->url, o->password, NULL) < 0)
 		return -1;
-	}
 	const char *env_user = getenv("GITOPS_GIT_USERNAME");
 	if (!o->username)
 		o->username = env_user && *env_user ? env_user : NULL;
@@ -184,6 +184,7 @@ int gt_ident_resolve(const char *arg, struct gt_ident *out, char **owned)
 
 static volatile sig_atomic_t net_timed_out;
 static struct sigaction saved_alarm;
+static unsigned net_limit; /* the limit of the step in progress or last run, for its message */
 
 static void on_alarm(int sig)
 {
@@ -199,6 +200,7 @@ static void net_begin(unsigned timeout)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &saved_alarm);
 	net_timed_out = 0;
+	net_limit = timeout;
 	/* Keep firing after the deadline: a signal that lands outside a system call
 	 * would otherwise leave the next blocking read to hang. */
 	struct itimerval it = { .it_interval = { 0, 100000 }, .it_value = { (time_t)timeout, 0 } };
@@ -213,27 +215,113 @@ static void net_end(void)
 	sigaction(SIGALRM, &saved_alarm, NULL);
 }
 
+/* ---- Ctrl-C and a CI job's SIGTERM during an update: caught so that the run can say what state
+ * the remote is in. Blocking network calls return EINTR (no SA_RESTART) and the transfer
+ * callbacks abort, except during a push, which is let finish (it is bounded by --timeout): its
+ * outcome is then known, pushed or not, instead of "maybe". ---- */
+
+static volatile sig_atomic_t interrupted_by;
+
+static void on_interrupt(int sig)
+{
+	interrupted_by = sig;
+}
+
+void gt_interrupt_catch(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int gt_interrupted(void)
+{
+	return interrupted_by;
+}
+
+void gt_interrupt_finish(const struct gt_update_result *res)
+{
+	int sig = interrupted_by;
+	if (!sig)
+		return;
+	if (res && res->pushed)
+		gt_error("interrupted after push: %.12s is on %s", res->commit, res->branch);
+	else
+		gt_error("interrupted before push: nothing was pushed");
+	fflush(stdout);
+	/* Die of the signal, as the shell and the CI runner expect of an interrupted step. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+void gt_interrupt_release(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (interrupted_by)
+		raise(interrupted_by);
+}
+
+/* Hold Ctrl-C and SIGTERM off while a push is on the wire (set), or deliver them now (restore). */
+static void interrupts_hold(bool hold, sigset_t *saved)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (hold)
+		sigprocmask(SIG_BLOCK, &set, saved);
+	else
+		sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
+/* Seconds left before r's deadline (0 when passed), or -1 when it has none. */
+static double left_of(const struct gt_repo *r)
+{
+	struct timespec now;
+	if (!r->deadline.tv_sec)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double left = (double)(r->deadline.tv_sec - now.tv_sec) + (double)(r->deadline.tv_nsec - now.tv_nsec) / 1e9;
+	return left > 0 ? left : 0;
+}
+
+/* One network step's limit: --timeout (else the default), and never past the update's deadline. */
 static unsigned timeout_of(const struct gt_repo *r)
 {
-	return r->opts.timeout ? r->opts.timeout : GT_GIT_DEFAULT_TIMEOUT;
+	unsigned step = r->opts.timeout ? r->opts.timeout : GT_GIT_DEFAULT_TIMEOUT;
+	double left = left_of(r);
+	if (left >= 0 && left < step)
+		step = (unsigned)left + 1;
+	return step;
 }
 
 /* One line, with the URL as shown and no secret in it, whatever libgit2 said. */
+static const char *user_of(const struct gt_git_opts *o, const char *user_from_url);
+
 static int remote_error(const struct gt_repo *r, const struct net_op *op, const char *what, int rc)
 {
 	const git_error *e = git_error_last();
 	char msg[1024];
+	if (interrupted_by)
+		return -1; /* the interrupt is what happened: gt_interrupt_finish says so */
 	snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
 	gt_redact_secret(msg, r->opts.password);
 	if (net_timed_out)
-		gt_error("%s: %s timed out after %u s (--timeout)", r->url_shown, what, timeout_of(r));
+		gt_error("%s: %s timed out after %u s (--timeout)", r->url_shown, what, net_limit ? net_limit : timeout_of(r));
 	else if (op && op->no_token)
 		gt_error("%s: %s: the server wants credentials and no token was given "
 			 "(set GITOPS_GIT_TOKEN, or use --password-file or --password-stdin)", r->url_shown, what);
 	else if ((op && op->auth_rejected) || rc == GIT_EAUTH || strstr(msg, "401"))
-		gt_error("%s: %s: authentication failed: the server refused the credentials "
-			 "(check GITOPS_GIT_TOKEN and that it may %s this repository)",
-			 r->url_shown, what, strcmp(what, "push") ? "read" : "push to");
+		gt_error("%s: %s: authentication failed: the server refused user '%s' with the token given "
+			 "(check the user name, --username or GITOPS_GIT_USERNAME, the token, and that it may %s this "
+			 "repository)",
+			 r->url_shown, what, op && op->user[0] ? op->user : user_of(&r->opts, NULL),
+			 strcmp(what, "push") ? "read" : "push to");
 	else if (strstr(msg, "404"))
 		gt_error("%s: %s: repository not found (HTTP 404)", r->url_shown, what);
 	else if (rc == GIT_ECERTIFICATE || (e && e->klass == GIT_ERROR_SSL))
@@ -328,6 +416,20 @@ static int on_push_transfer(unsigned int current, unsigned int total, size_t byt
 
 /* ---- libgit2 callbacks ---- */
 
+/* The user name sent with the token: --username (or GITOPS_GIT_USERNAME), else the URL's, else the default. */
+static const char *user_of(const struct gt_git_opts *o, const char *user_from_url)
+{
+	static char from_url[128];
+	if (o->username)
+		return o->username;
+	if (user_from_url && *user_from_url)
+		return user_from_url;
+	char *u = o->url ? gt_url_user_dup(o->url) : NULL;
+	snprintf(from_url, sizeof(from_url), "%s", u ? u : GT_GIT_DEFAULT_USER);
+	free(u);
+	return from_url;
+}
+
 static int on_credentials(git_credential **out, const char *url, const char *user_from_url, unsigned int allowed,
 			  void *payload)
 {
@@ -348,7 +450,8 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 		git_error_set_str(GIT_ERROR_HTTP, "the server wants credentials and no token was given");
 		return GIT_EAUTH;
 	}
-	const char *user = o->username ? o->username : user_from_url && *user_from_url ? user_from_url : "gitops";
+	const char *user = user_of(o, user_from_url);
+	snprintf(op->user, sizeof(op->user), "%s", user);
 	return git_credential_userpass_plaintext_new(out, user, o->password);
 }
 
@@ -366,7 +469,7 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
 	struct net_op *op = payload;
 	progress_fetch(&op->progress, stats);
-	return net_timed_out ? -1 : 0;
+	return net_timed_out || interrupted_by ? -1 : 0;
 }
 
 static int on_sideband(const char *str, int len, void *payload)
@@ -374,7 +477,7 @@ static int on_sideband(const char *str, int len, void *payload)
 	(void)payload;
 	if (gt_verbosity() >= 3) /* -vv: the server's own progress text, as git shows it */
 		fprintf(stderr, "remote: %.*s", len, str);
-	return net_timed_out ? -1 : 0;
+	return net_timed_out || interrupted_by ? -1 : 0;
 }
 
 static int on_push_update(const char *refname, const char *status, void *payload)
@@ -444,18 +547,20 @@ static char *cache_path_dup(const char *root, const char *url)
 /* Two tools sharing a cache must not update its refs at once. */
 static int lock_cache(struct gt_repo *r)
 {
-	size_t n = strlen(r->path);
-	char *lock = malloc(n + 6);
-	if (!lock)
-		return -1;
-	memcpy(lock, r->path, n);
-	memcpy(lock + n, ".lock", 6);
-	r->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	int ok = r->lock_fd >= 0 && flock(r->lock_fd, LOCK_EX) == 0;
-	if (!ok)
-		gt_error("%s: cannot lock the cache: %s", lock, strerror(errno));
-	free(lock);
-	return ok ? 0 : -1;
+	if (gt_cache_lock_clone(r->path, true, &r->lock_fd) == 0)
+		return 0;
+	gt_error("%s.lock: cannot lock the cache: %s", r->path, strerror(errno));
+	return -1;
+}
+
+/* A clone this run created and never fetched into (a wrong URL, a refused token) is empty: leave no trace
+ * of it, the lock file included. Called with the lock held. */
+static void remove_fresh_clone(struct gt_repo *r)
+{
+	git_repository_free(r->git);
+	r->git = NULL;
+	if (gt_cache_remove_locked_clone(r->path) < 0)
+		gt_warn("%s: cannot remove the empty clone: %s", r->path, strerror(errno));
 }
 
 /*
@@ -515,6 +620,7 @@ static int open_or_init(struct gt_repo *r)
 		gt_error("%s: cannot create the cache: %s", r->path, e ? e->message : "unknown error");
 		return -1;
 	}
+	r->fresh = true;
 	return 0;
 }
 
@@ -591,12 +697,19 @@ void gt_repo_close(struct gt_repo *r)
 {
 	if (!r)
 		return;
+	if (r->fresh && r->lock_fd >= 0)
+		remove_fresh_clone(r);
 	git_repository_free(r->git);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 	free(r->url_shown);
 	free(r->path);
 	free(r);
+}
+
+char *gt_git_cache_root_dup(const struct gt_git_opts *o)
+{
+	return cache_root_dup(o);
 }
 
 git_repository *gt_repo_git(struct gt_repo *r)
@@ -729,7 +842,7 @@ int gt_repo_fetch(struct gt_repo *r)
 	if (rc < 0)
 		remote_error(r, &op, "fetch", rc);
 	else
-		record_default_branch(r);
+		record_default_branch(r), r->fresh = false;
 	git_remote_free(remote);
 	return rc < 0 ? -1 : 0;
 }
@@ -932,6 +1045,17 @@ static int changes_besides(git_repository *g, git_tree *old, git_tree *new, cons
 		changed = !delta_is_ignored(git_diff_get_delta(diff, i), ignore_name);
 	git_diff_free(diff);
 	return changed;
+}
+
+int gt_tree_changes_path(git_repository *g, const git_oid *a, const git_oid *b, const char *path, const char *ignore_name)
+{
+	git_tree *ta = NULL, *tb = NULL;
+	int ret = git_oid_equal(a, b) ? 0 : -1;
+	if (ret < 0 && git_tree_lookup(&ta, g, a) == 0 && git_tree_lookup(&tb, g, b) == 0)
+		ret = changes_besides(g, ta, tb, path, ignore_name);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	return ret;
 }
 
 /*
@@ -1255,11 +1379,14 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	set_callbacks(&po.callbacks, &op);
 	po.proxy_opts.type = GIT_PROXY_AUTO;
+	sigset_t saved;
+	interrupts_hold(true, &saved);
 	net_begin(timeout_of(r));
 	progress_begin(&op.progress);
 	int rc = git_remote_push(remote, &refspecs, &po);
 	progress_end(&op.progress);
 	net_end();
+	interrupts_hold(false, &saved);
 	git_remote_free(remote);
 	enum push_outcome out;
 	if (rc == GIT_ENONFASTFORWARD)
@@ -1274,13 +1401,18 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 	return out;
 }
 
-/* Jittered exponential backoff: 50 ms doubling to 2 s, each wait 50-100 % of its step. */
-static void backoff(unsigned attempt)
+/*
+ * Exponential backoff with full jitter: a step of 100 ms doubling to 6.4 s, each wait anywhere in
+ * 0..step, never past the deadline. Writers that lost a race spread out instead of colliding again
+ * on the next tip (50 writers on one branch: about 8 attempts each instead of 10 with half jitter).
+ */
+static void backoff(const struct gt_repo *r, unsigned attempt)
 {
-	unsigned step = 50u << (attempt < 6 ? attempt : 6);
-	if (step > 2000)
-		step = 2000;
-	unsigned ms = step / 2 + (unsigned)(rand() % (int)(step / 2 + 1));
+	unsigned step = 100u << (attempt < 6 ? attempt : 6);
+	unsigned ms = (unsigned)(rand() % (int)(step + 1));
+	double left = left_of(r);
+	if (left >= 0 && ms > left * 1000)
+		ms = (unsigned)(left * 1000);
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
@@ -1333,6 +1465,8 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 	git_oid_tostr(res->commit, sizeof(res->commit), &commit);
 	if (o->dry_run)
 		return 0;
+	if (interrupted_by) /* the last moment to stop with nothing pushed */
+		return res->commit[0] = '\0', 10 + GT_EXIT_REMOTE;
 	char *status = NULL;
 	bool moved = true;
 	enum push_outcome out = push_once(r, branch, &commit, &status);
@@ -1353,9 +1487,13 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn plan_fn, void *ctx,
 		   struct gt_update_result *res)
 {
-	unsigned max = o->max_attempts ? o->max_attempts : GT_GIT_DEFAULT_MAX_ATTEMPTS;
+	unsigned max = o->max_attempts, total = o->timeout ? o->timeout : GT_GIT_DEFAULT_UPDATE_TIMEOUT;
 	memset(res, 0, sizeof(*res));
 	seed_jitter();
+	/* Retries are bounded by time, not by a count: how many a busy branch needs depends on how many
+	 * writers there are and how loaded the machine is, a deadline on what the caller can wait. */
+	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+	r->deadline.tv_sec += (time_t)total;
 	if (gt_repo_fetch(r) < 0)
 		return GT_EXIT_REMOTE;
 	const char *branch = resolve_branch(r, o);
@@ -1363,18 +1501,24 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
 		return GT_EXIT_INPUT;
 	snprintf(res->branch, sizeof(res->branch), "%s", branch);
 	for (res->attempts = 1;; res->attempts++) {
+		if (interrupted_by)
+			return GT_EXIT_REMOTE;
 		int st = attempt_update(r, branch, o, plan_fn, ctx, res);
 		if (st != 1)
 			return st >= 10 ? st - 10 : GT_EXIT_OK;
-		if (res->attempts >= max)
+		if ((max && res->attempts >= max) || left_of(r) <= 0)
 			break;
-		gt_debug("%s: %s moved while pushing; trying again (attempt %u of %u)", r->url_shown, branch,
-			 res->attempts + 1, max);
-		backoff(res->attempts);
-		if (gt_repo_fetch(r) < 0)
+		gt_debug("%s: %s moved while pushing; trying again (attempt %u, %.0f s left)", r->url_shown, branch,
+			 res->attempts + 1, left_of(r));
+		backoff(r, res->attempts);
+		if (interrupted_by || gt_repo_fetch(r) < 0)
 			return GT_EXIT_REMOTE;
 	}
-	gt_error("%s: gave up after %u attempts: %s kept moving (--max-attempts)", r->url_shown, max, branch);
+	if (max && res->attempts >= max)
+		gt_error("%s: gave up after %u attempts: %s kept moving (--max-attempts)", r->url_shown, max, branch);
+	else
+		gt_error("%s: gave up after %u attempts in %u s: %s kept moving (--timeout)", r->url_shown, res->attempts,
+			 total, branch);
 	return GT_EXIT_REMOTE;
 }
 

@@ -12,13 +12,14 @@
 #include "cli.h"
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
-#define GT_GIT_DEFAULT_MAX_ATTEMPTS 10 /* pushes before giving up on a busy branch */
+#define GT_GIT_DEFAULT_UPDATE_TIMEOUT 300 /* seconds for a whole update, retries on a busy branch included */
+#define GT_GIT_DEFAULT_USER "gitops"   /* sent with the token when no user name is given (Azure takes any) */
 
 /* How to reach a remote. Strings are borrowed. */
 struct gt_git_opts {
 	const char *url;       /* https://, http://, file:// or a path; never with credentials */
 	const char *cache_dir; /* NULL: $XDG_CACHE_HOME/gitops-tools, else ~/.cache/gitops-tools */
-	const char *username;  /* NULL: "gitops" (any name works with an Azure DevOps PAT) */
+	const char *username;  /* NULL: the URL's user, else GT_GIT_DEFAULT_USER (any name works with an Azure DevOps PAT) */
 	const char *password;  /* the token, or NULL; never printed, never written */
 	const char *ca_file;   /* PEM bundle to trust instead of the system's */
 	bool insecure;         /* --insecure-skip-tls-verify */
@@ -27,10 +28,11 @@ struct gt_git_opts {
 
 /* The option table entries every git-facing tool shares; put GT_GIT_OPTIONS in its table. */
 #define GT_GIT_OPTIONS                                                                                     \
+	{ "username", 0, "USER", "git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL's, else gitops)" }, \
 	{ "cache-dir", 0, "DIR", "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)" },        \
 	{ "password-file", 0, "FILE", "read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)" }, \
 	{ "password-stdin", 0, NULL, "read the git token from standard input" },                              \
-	{ "timeout", 0, "SECONDS", "limit for each network step (default 60)" },                             \
+	{ "timeout", 0, "SECONDS", "limit for each network step (default 60); set-image, rollback: the whole update, retries included (default 300)" }, \
 	{ "ca-file", 0, "FILE", "trust the certificates in FILE for https remotes" },                        \
 	{ "insecure-skip-tls-verify", 0, NULL, "do not verify the server's certificate (testing only)" }
 
@@ -39,13 +41,16 @@ int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char
 
 /*
  * Fill o->username and o->password from the environment (GITOPS_GIT_USERNAME,
- * GITOPS_GIT_TOKEN, else SYSTEM_ACCESSTOKEN) unless a file or stdin gave them.
- * Refuses (-1, printed) a URL with a password in it, saying how to pass the token.
+ * GITOPS_GIT_TOKEN, else SYSTEM_ACCESSTOKEN) unless --username, a file or stdin gave them.
+ * Refuses (-1, printed) a URL with a password or a token as its user name, saying how to pass it.
  */
 int gt_git_credentials_finish(struct gt_git_opts *o);
 
 /* Free what gt_git_option allocated (the token read from a file or stdin). */
 void gt_git_opts_clear(struct gt_git_opts *o);
+
+/* The cache root: o->cache_dir, else $XDG_CACHE_HOME/gitops-tools, else ~/.cache/gitops-tools. Caller frees. */
+char *gt_git_cache_root_dup(const struct gt_git_opts *o);
 
 /* An open cached bare clone, locked for this process until closed. */
 struct gt_repo;
@@ -100,6 +105,9 @@ int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out);
  */
 int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name);
 
+/* Do trees a and b differ at path ("" the whole tree), files named ignore_name (NULL: none) aside? 1, 0, -1 on error. */
+int gt_tree_changes_path(git_repository *g, const git_oid *a, const git_oid *b, const char *path, const char *ignore_name);
+
 /*
  * The same question for commit after commit of a first-parent walk: gt_path_walk_changed answers
  * as gt_commit_changes_path, and when c is the first parent of the previous call's commit it reuses
@@ -151,8 +159,9 @@ typedef int (*gt_plan_fn)(struct gt_repo *r, const git_oid *tip, void *ctx, stru
 struct gt_update_opts {
 	const char *branch;       /* NULL: the remote's default branch */
 	struct gt_ident author;
-	unsigned max_attempts;    /* 0: GT_GIT_DEFAULT_MAX_ATTEMPTS */
+	unsigned max_attempts;    /* 0: no limit but the deadline */
 	bool dry_run;             /* build the commit, do not push */
+	unsigned timeout;         /* seconds for the whole update, retries included; 0: GT_GIT_DEFAULT_UPDATE_TIMEOUT */
 };
 
 struct gt_update_result {
@@ -166,11 +175,27 @@ struct gt_update_result {
 /*
  * fetch, plan on the branch tip, commit without a working tree, push; when the
  * push is rejected because the branch moved, fetch and plan again, with
- * jittered exponential backoff, up to max_attempts. Returns a GT_EXIT_* code
+ * jittered exponential backoff, until o->timeout has passed (every network step
+ * bounded by what is left) or max_attempts (when not 0). Returns a GT_EXIT_* code
  * (0 done or no-op, 1 refused, 2 bad input, 3 remote failure), messages printed.
  */
 int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn plan, void *ctx,
 		   struct gt_update_result *res);
+
+/*
+ * Ctrl-C and SIGTERM during an update (gitops-set-image, gitops-rollback): gt_interrupt_catch
+ * before opening the repository makes them stop the run at the next safe point instead of killing
+ * it, a push on the wire being let finish (bounded by --timeout), so that the outcome is known.
+ * gt_interrupted: the signal caught, or 0. gt_interrupt_finish (after closing the repository and
+ * printing the Commit record when res->pushed): when a signal was caught, says on stderr what
+ * state the remote is in ("interrupted before push: nothing was pushed" or "interrupted after
+ * push: COMMIT is on BRANCH") and dies of that signal; else returns.
+ */
+void gt_interrupt_catch(void);
+int gt_interrupted(void);
+void gt_interrupt_finish(const struct gt_update_result *res);
+/* Back to the default action for a run that touches no remote (a file on disk): a signal caught so far kills now. */
+void gt_interrupt_release(void);
 
 /*
  * Test access as `argocd repo add` does: list o->url's refs (ls-remote) with

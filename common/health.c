@@ -1,5 +1,9 @@
-/* health: Argo CD's built-in health rules (gitops-engine pkg/health), the Health
- * record, and a wait that polls the cluster with one kubectl call per look. */
+/* health: Argo CD's built-in health rules (gitops-engine pkg/health, as inside argo-cd in 2026, and the Lua
+ * checks argo-cd bundles for Kubernetes' own kinds), the Health record, and a wait that polls the cluster
+ * with one kubectl call per look. Where this differs on purpose: objects of older API versions
+ * (extensions/, autoscaling/v2beta*) are judged, not Unknown; a Pod without restartPolicy is Always (the
+ * API server's default); an Application uses the override Argo CD's docs give; custom resources without a
+ * check follow the status.conditions convention instead of having no health. */
 #include "health.h"
 
 #include <errno.h>
@@ -280,11 +284,19 @@ static enum gt_health pod_failed_health(const json_t *o, char **msg)
 	return GT_HEALTH_DEGRADED;
 }
 
+/* argocd.argoproj.io/ignore-restart-policy: "true": an operator's long-running Pod with restartPolicy Never or
+ * OnFailure, judged like one with Always. Argo CD does not honour it on hooks, whose completion is their health. */
+static bool pod_ignores_restart_policy(const json_t *o)
+{
+	const char *v = gt_obj_annotation(o, "argocd.argoproj.io/ignore-restart-policy");
+	return v && !strcmp(v, "true") && !gt_obj_is_hook(o);
+}
+
 static enum gt_health pod_health(const json_t *o, char **msg)
 {
 	/* Live pods always carry restartPolicy; a pod written without one gets Always from the API server. */
 	const char *restart = has(o, "spec.restartPolicy") ? str_at(o, "spec.restartPolicy") : "Always";
-	bool always = !strcmp(restart, "Always");
+	bool always = !strcmp(restart, "Always") || pod_ignores_restart_policy(o);
 	/* Only for Always: a hook pod (OnFailure/Never) in ImagePullBackOff may still run once the image appears. */
 	if (always && pod_waiting_in_error(o, msg))
 		return GT_HEALTH_DEGRADED;
@@ -389,15 +401,17 @@ static bool hpa_condition_degraded(const char *type, const char *reason)
 	return false;
 }
 
-/* The first condition that decides wins, in the order the controller wrote them (as Argo CD). */
+/* As Argo CD (checkConditions): any failure condition, wherever it is, before a healthy one; a healthy
+ * AbleToScale written first must not hide a ScalingActive that cannot read its metric. */
 static enum gt_health hpa_conditions_health(const json_t *conds, char **msg)
 {
 	size_t i;
 	const json_t *c;
+	json_array_foreach(conds, i, c)
+		if (hpa_condition_degraded(str_at(c, "type"), str_at(c, "reason")))
+			return say(msg, "%s", str_at(c, "message")), GT_HEALTH_DEGRADED;
 	json_array_foreach(conds, i, c) {
 		const char *type = str_at(c, "type");
-		if (hpa_condition_degraded(type, str_at(c, "reason")))
-			return say(msg, "%s", str_at(c, "message")), GT_HEALTH_DEGRADED;
 		if ((!strcmp(type, "AbleToScale") || !strcmp(type, "ScalingLimited")) && condition_true(c))
 			return say(msg, "%s", str_at(c, "message")), GT_HEALTH_HEALTHY;
 	}
@@ -443,15 +457,83 @@ static enum gt_health application_health(const json_t *o, char **msg)
 	return h;
 }
 
-/* Argo CD's bundled Lua check for CRDs: the kind is usable once Established. */
+/* Argo Workflows (health_argo.go): the workflow's phase, with its status.message. */
+static enum gt_health workflow_health(const json_t *o, char **msg)
+{
+	const char *phase = str_at(o, "status.phase");
+	say(msg, "%s", str_at(o, "status.message"));
+	if (!*phase || !strcmp(phase, "Pending") || !strcmp(phase, "Running"))
+		return GT_HEALTH_PROGRESSING;
+	if (!strcmp(phase, "Succeeded"))
+		return GT_HEALTH_HEALTHY;
+	if (!strcmp(phase, "Failed") || !strcmp(phase, "Error"))
+		return GT_HEALTH_DEGRADED;
+	return GT_HEALTH_UNKNOWN;
+}
+
+/* Argo CD's bundled Lua check for CRDs (resource_customizations/apiextensions.k8s.io): conditions in order,
+ * the first that decides wins; usable once Established, Degraded when it never will be. */
 static enum gt_health crd_health(const json_t *o, char **msg)
 {
-	const json_t *names = condition(o, "NamesAccepted"), *established = condition(o, "Established");
-	if (names && !condition_true(names))
-		return say(msg, "%s", str_at(names, "message")), GT_HEALTH_DEGRADED;
-	if (condition_true(established))
-		return GT_HEALTH_HEALTHY;
-	return say(msg, "Waiting for the CustomResourceDefinition to be established"), GT_HEALTH_PROGRESSING;
+	size_t i;
+	const json_t *c;
+	bool established = false;
+	if (json_array_size(at(o, "status.conditions")) == 0)
+		return say(msg, "Status conditions not found"), GT_HEALTH_PROGRESSING;
+	json_array_foreach(at(o, "status.conditions"), i, c) {
+		const char *type = str_at(c, "type"), *status = str_at(c, "status");
+		if (!strcmp(type, "Terminating") && !strcmp(status, "True"))
+			return say(msg, "CRD is terminating: %s", str_at(c, "message")), GT_HEALTH_PROGRESSING;
+		if (!strcmp(type, "NamesAccepted") && !strcmp(status, "False"))
+			return say(msg, "CRD names have not been accepted: %s", str_at(c, "message")), GT_HEALTH_DEGRADED;
+		if (!strcmp(type, "NonStructuralSchema") && !strcmp(status, "True"))
+			return say(msg, "Schema violations found: %s", str_at(c, "message")), GT_HEALTH_DEGRADED;
+		if (!strcmp(type, "Established") && !strcmp(status, "True"))
+			established = true;
+		else if (!strcmp(type, "Established") && !strcmp(str_at(c, "reason"), "Installing"))
+			return say(msg, "CRD is being installed"), GT_HEALTH_PROGRESSING;
+	}
+	if (!established)
+		return say(msg, "CRD is not established"), GT_HEALTH_DEGRADED;
+	return say(msg, "CRD is healthy"), GT_HEALTH_HEALTHY;
+}
+
+/* Argo CD's bundled Lua check for CronJobs (resource_customizations/batch/CronJob): the last run decides,
+ * and only a run known to have failed is Degraded. RFC 3339 times in UTC compare as strings, as the Lua does. */
+static enum gt_health cronjob_health(const json_t *o, char **msg)
+{
+	if (json_is_true(at(o, "spec.suspend"))) /* Healthy, not Suspended: Argo CD's choice (argo-cd#24428) */
+		return say(msg, "CronJob is Suspended"), GT_HEALTH_HEALTHY;
+	if (!has(o, "status"))
+		return say(msg, "Waiting for CronJob"), GT_HEALTH_PROGRESSING;
+	if (!has(o, "status.lastScheduleTime"))
+		return say(msg, "CronJob has not been scheduled yet"), GT_HEALTH_HEALTHY;
+	if (!has(o, "status.lastSuccessfulTime"))
+		return say(msg, "The CronJob never completed successfully. It may not be healthy"), GT_HEALTH_HEALTHY;
+	if (json_array_size(at(o, "status.active")) > 0)
+		return say(msg, "The job is running. Its last execution may not have been successful"), GT_HEALTH_HEALTHY;
+	if (strcmp(str_at(o, "status.lastSuccessfulTime"), str_at(o, "status.lastScheduleTime")) < 0)
+		return say(msg, "CronJob has not completed its last execution successfully"), GT_HEALTH_DEGRADED;
+	return say(msg, "CronJob has completed its last execution successfully"), GT_HEALTH_HEALTHY;
+}
+
+/* Argo CD's bundled Lua check for PodDisruptionBudgets (resource_customizations/policy): a False condition is
+ * Degraded unless it only says there are too few pods (InsufficientPods: valid while scaling); the last
+ * condition names the reason. */
+static enum gt_health pdb_health(const json_t *o, char **msg)
+{
+	size_t i;
+	const json_t *c;
+	enum gt_health h = GT_HEALTH_PROGRESSING;
+	say(msg, "Waiting for status");
+	json_array_foreach(at(o, "status.conditions"), i, c) {
+		const char *reason = str_at(c, "reason");
+		say(msg, "PodDisruptionBudget has %s", reason);
+		if (!strcmp(str_at(c, "status"), "False") && strcmp(reason, "InsufficientPods"))
+			return GT_HEALTH_DEGRADED;
+		h = GT_HEALTH_HEALTHY;
+	}
+	return h;
 }
 
 /*
@@ -513,8 +595,14 @@ static enum gt_health rule_for(const json_t *o, const struct gt_ref *r, char **m
 		return apiservice_health(o, msg);
 	if (is(r, "argoproj.io", "Application"))
 		return application_health(o, msg);
+	if (is(r, "argoproj.io", "Workflow"))
+		return workflow_health(o, msg);
 	if (is(r, "apiextensions.k8s.io", "CustomResourceDefinition"))
 		return crd_health(o, msg);
+	if (is(r, "batch", "CronJob"))
+		return cronjob_health(o, msg);
+	if (is(r, "policy", "PodDisruptionBudget"))
+		return pdb_health(o, msg);
 	return conditions_health(o, msg);
 }
 

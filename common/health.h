@@ -33,7 +33,9 @@ enum gt_health gt_health_worst(enum gt_health a, enum gt_health b);
 /*
  * The health of one live object by Argo CD's built-in rules: Deployment,
  * StatefulSet, DaemonSet, ReplicaSet, Pod, Service, Ingress, PVC, Job, HPA,
- * APIService, argoproj.io Application, then the generic status.conditions rule
+ * APIService, argoproj.io Workflow, the Lua checks Argo CD bundles for CRDs,
+ * CronJobs and PodDisruptionBudgets, argoproj.io Application (the override
+ * Argo CD's docs give), then the generic status.conditions rule
  * (Ready/Available/Healthy ...) for other kinds; a kind with no rule is Healthy
  * (Argo CD: no health, does not lower the app's). A deletionTimestamp is
  * Progressing "Pending deletion". *message is set to a new string (never NULL,

@@ -4,7 +4,7 @@
 # $(pkg-config --variable=completionsdir fish)/gitops-apply.fish.
 
 complete -c gitops-apply -f
-complete -c gitops-apply -s f -l file -r -F -d 'objects or gitops-diff Change records (default: standard input)'
+complete -c gitops-apply -s f -l file -r -F -d 'objects or gitops-diff Change records, not both (repeatable; default: standard input)'
 complete -c gitops-apply -l app -x -d 'the Argo CD application whose tracking id marks what --prune may delete'
 complete -c gitops-apply -l prune -d 'delete live objects of --app that are no longer desired'
 complete -c gitops-apply -l max-prune -x -d 'refuse to prune more than N objects (default 20)'

@@ -4,7 +4,7 @@
 # $(pkg-config --variable=completionsdir fish)/gitops-diff.fish.
 
 complete -c gitops-diff -f
-complete -c gitops-diff -s f -l file -r -F -d 'desired objects (default: standard input)'
+complete -c gitops-diff -s f -l file -r -F -d 'desired objects (repeatable: all of them are desired; default: standard input)'
 complete -c gitops-diff -l live-file -r -F -d 'live objects: kubectl get -o json output, a List, JSON Lines or YAML'
 complete -c gitops-diff -l cluster -d 'fetch the live objects through kubectl'
 complete -c gitops-diff -l against -r -F -d 'compare with another object stream, e.g. the render of another revision'

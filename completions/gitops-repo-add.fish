@@ -4,7 +4,7 @@
 # $(pkg-config --variable=completionsdir fish)/gitops-repo-add.fish.
 
 complete -c gitops-repo-add -f
-complete -c gitops-repo-add -l username -x -d 'user name for https (default: the user in URL, else GITOPS_GIT_USERNAME)'
+complete -c gitops-repo-add -l username -x -d 'user name for https, verified and written (default: the user in URL, else GITOPS_GIT_USERNAME, else x-access-token)'
 complete -c gitops-repo-add -l password-stdin -d 'read the password or token from standard input'
 complete -c gitops-repo-add -l password-file -r -F -d 'read the password or token from FILE (else GITOPS_GIT_TOKEN)'
 complete -c gitops-repo-add -l password -x -d 'refused: argv is visible to every user (use one of the above)'
@@ -28,6 +28,7 @@ complete -c gitops-repo-add -l timeout -x -d 'limit for each network step and cl
 complete -c gitops-repo-add -l ca-file -r -F -d 'trust the certificates in FILE when verifying https'
 complete -c gitops-repo-add -l apply -d 'apply the Secret with kubectl apply --server-side in the Argo CD namespace'
 complete -c gitops-repo-add -l upsert -d 'with --apply: replace a registration whose settings differ'
+complete -c gitops-repo-add -l show-secrets -d 'print the password and keys in the Secret (for kubectl apply -f - or kubeseal); else masked'
 complete -c gitops-repo-add -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'
 complete -c gitops-repo-add -s q -l quiet -d 'print errors only'
 complete -c gitops-repo-add -s v -l verbose -d 'say more (repeatable)'

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "appcreate.h"
+#include "diff.h"
 #include "kube.h"
 #include "redact.h"
 #include "stream.h"
@@ -220,14 +221,9 @@ static int check_usage(struct app_opts *o)
 {
 	if (!o->repo || !*o->repo)
 		return gt_error("--repo URL is required; see '%s --help'", command.name), -1;
-	if (gt_url_has_password(o->repo)) {
-		/* The Application is stored in the cluster and shown by Argo CD to everyone who may read it. */
-		char *shown = gt_url_redact(o->repo);
-		gt_error("--repo %s: the URL holds a password; give the URL without it and register the "
-			 "credentials with gitops-repo-add", shown ? shown : "URL");
-		free(shown);
+	/* The Application is stored in the cluster and shown by Argo CD to everyone who may read it. */
+	if (gt_url_check_credentials(o->repo, NULL, "register the credentials with gitops-repo-add") < 0)
 		return -1;
-	}
 	if (!*o->revision)
 		return gt_error("--revision: empty; leave it out for HEAD"), -1;
 	if (o->dest_server && o->dest_name)
@@ -252,29 +248,57 @@ static const char *name_of(const json_t *obj)
 	return json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
 }
 
-/* Does live carry everything app sets (spec equal, our labels, annotations and finalizers present)? */
-static bool live_matches(const json_t *live, const json_t *app)
+/* The part of obj that --upsert is about: its spec, and of its metadata the labels and annotations app sets
+ * and app's finalizers it has. A live Application carries more (Argo CD and other tools add their own). */
+static json_t *compared_part_new(const json_t *obj, const json_t *app)
 {
 	static const char *const maps[] = { "labels", "annotations" };
-	const json_t *lm = json_object_get(live, "metadata"), *am = json_object_get(app, "metadata"), *v;
+	const json_t *om = json_object_get(obj, "metadata"), *am = json_object_get(app, "metadata");
+	json_t *part = json_object(), *meta = json_object(), *fins = json_array(), *v;
 	const char *k;
-	size_t i;
-	if (!json_equal(json_object_get(live, "spec"), json_object_get(app, "spec")))
-		return false;
-	for (i = 0; i < 2; i++)
+	size_t i, j;
+	if (!part || !meta || !fins)
+		return json_decref(part), json_decref(meta), json_decref(fins), NULL;
+	if (json_object_get(obj, "spec"))
+		json_object_set(part, "spec", json_object_get(obj, "spec"));
+	for (i = 0; i < 2; i++) {
+		json_t *m = json_object();
 		json_object_foreach(json_object_get(am, maps[i]), k, v)
-			if (!json_equal(json_object_get(json_object_get(lm, maps[i]), k), v))
-				return false;
-	json_array_foreach(json_object_get(am, "finalizers"), i, v) {
-		size_t j;
-		json_t *f;
-		bool found = false;
-		json_array_foreach(json_object_get(lm, "finalizers"), j, f)
-			found = found || json_equal(f, v);
-		if (!found)
-			return false;
+			if (m && json_object_get(json_object_get(om, maps[i]), k))
+				json_object_set(m, k, json_object_get(json_object_get(om, maps[i]), k));
+		if (json_object_size(m))
+			json_object_set(meta, maps[i], m);
+		json_decref(m);
 	}
-	return true;
+	json_array_foreach(json_object_get(am, "finalizers"), i, v) {
+		json_t *f;
+		json_array_foreach(json_object_get(om, "finalizers"), j, f)
+			if (json_equal(f, v)) {
+				json_array_append(fins, v);
+				break;
+			}
+	}
+	if (json_array_size(fins))
+		json_object_set(meta, "finalizers", fins);
+	if (json_object_size(meta))
+		json_object_set(part, "metadata", meta);
+	json_decref(meta);
+	json_decref(fins);
+	return part;
+}
+
+/* Where live differs from what app sets, for the refusal: "spec.destination.namespace: "prod" -> "staging"; ...".
+ * Helm values and parameters and plugin env may hold secrets: those are named, never shown. "" when live
+ * carries everything app sets; NULL when out of memory. */
+static char *app_differences(const json_t *live, const json_t *app)
+{
+	static const char *const secret_keys[] = { "values", "valuesObject", "parameters", "fileParameters", "env", NULL };
+	const struct gt_diff_summary_opts so = { .values = true, .secret_keys = secret_keys, .max = 6 };
+	json_t *have = compared_part_new(live, app), *want = compared_part_new(app, app);
+	char *diff = have && want ? gt_diff_summary_new(have, want, &so) : NULL;
+	json_decref(have);
+	json_decref(want);
+	return diff;
 }
 
 /* argocd app create's rule: an existing Application with another spec needs --upsert. */
@@ -285,17 +309,23 @@ static int apply_app(const struct app_opts *o, const json_t *app)
 	const char *what = "created";
 	if (gt_kube_get(&ko, "applications.argoproj.io", o->name, &live) < 0)
 		return GT_EXIT_REMOTE;
-	if (live && live_matches(live, app))
+	bool exists = live != NULL;
+	char *diff = exists ? app_differences(live, app) : NULL;
+	json_decref(live);
+	if (exists && !diff)
+		return gt_error("out of memory"), GT_EXIT_INPUT;
+	if (diff && !*diff)
 		what = "unchanged";
-	else if (live && !o->upsert) {
-		gt_error("application %s/%s exists with a different spec; use --upsert to replace it", o->namespace, o->name);
-		json_decref(live);
+	else if (diff && !o->upsert) {
+		gt_error("application %s/%s exists with a different spec (%s); use --upsert to replace it", o->namespace,
+			 o->name, diff);
+		free(diff);
 		return GT_EXIT_DIFFERS;
-	} else if (live) {
+	} else if (diff) {
 		what = "updated";
 		ko.force_conflicts = true;
 	}
-	json_decref(live);
+	free(diff);
 	if (gt_kube_apply(&ko, app) < 0)
 		return GT_EXIT_REMOTE;
 	gt_info("application %s/%s %s", o->namespace, name_of(app), what);

@@ -16,7 +16,8 @@
 #define APPLY_DEFAULT_TIMEOUT 300.0 /* seconds for the whole sync, waits included */
 
 struct apply_opts {
-	const char *file;          /* -f; "-" standard input */
+	const char **files;        /* -f, each (repeatable, read in order as one input); none: standard input */
+	size_t n_files;
 	const char *app;           /* --app: tracking id owner, needed for --prune */
 	bool prune, allow_empty, dry_run, wait, force_conflicts, create_namespace, server_side_diff;
 	unsigned long max_prune;
@@ -56,6 +57,7 @@ struct plan {
 	size_t n_prune, cap_prune;
 	json_t *passthrough; /* records not consumed (Result, Health, ...), written first */
 	size_t n_desired;    /* desired objects and Change records read (0: empty stream) */
+	bool from_changes;   /* the input was Change records: only their deletes may prune */
 };
 
 /* Whole seconds, rounded up (no libm: the tools link without it). */

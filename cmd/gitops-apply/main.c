@@ -9,7 +9,7 @@
 #include "stream.h"
 
 static const struct gt_option options[] = {
-	{ "file", 'f', "FILE", "objects or gitops-diff Change records (default: standard input)" },
+	{ "file", 'f', "FILE", "objects or gitops-diff Change records, not both (repeatable; default: standard input)" },
 	{ "app", 0, "NAME", "the Argo CD application whose tracking id marks what --prune may delete" },
 	{ "prune", 0, NULL, "delete live objects of --app that are no longer desired" },
 	{ "max-prune", 0, "N", "refuse to prune more than N objects (default 20)" },
@@ -79,8 +79,13 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 	int lim = gt_limits_option(&o->lim, opt, arg);
 	if (lim)
 		return lim < 0 ? -1 : 0;
-	if (!strcmp(n, "file"))
-		o->file = arg;
+	if (!strcmp(n, "file")) {
+		const char **files = realloc(o->files, (o->n_files + 1) * sizeof(*files));
+		if (!files)
+			return gt_error("out of memory"), -1;
+		o->files = files;
+		o->files[o->n_files++] = arg;
+	}
 	else if (!strcmp(n, "app"))
 		o->app = *arg ? arg : NULL;
 	else if (!strcmp(n, "prune"))
@@ -153,18 +158,23 @@ static void refuse_all(struct plan *p)
 
 int main(int argc, char **argv)
 {
-	struct apply_opts o = { .file = "-", .max_prune = APPLY_DEFAULT_MAX_PRUNE, .timeout = APPLY_DEFAULT_TIMEOUT,
+	struct apply_opts o = { .max_prune = APPLY_DEFAULT_MAX_PRUNE, .timeout = APPLY_DEFAULT_TIMEOUT,
 				.lim = GT_LIMITS_DEFAULT };
 	struct gt_kube_opts ko;
 	struct timespec start;
 	struct plan p;
 	int first;
 	gt_set_program("gitops-apply");
+	static const char *std_in[] = { "-" };
 	int pr = gt_parse(&command, argc, argv, &o, &first);
 	if (pr)
-		return pr > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
+		return free(o.files), pr > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
 	if (o.prune && !o.app)
-		return gt_error("--prune needs --app: only objects carrying the app's tracking id are pruned"), GT_EXIT_USAGE;
+		return free(o.files), gt_error("--prune needs --app: only objects carrying the app's tracking id are pruned"),
+		       GT_EXIT_USAGE;
+	const char **given = o.files;
+	if (!o.n_files)
+		o.files = std_in, o.n_files = 1;
 	if (!o.format_set)
 		o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_TEXT : GT_FORMAT_JSON;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -183,5 +193,6 @@ int main(int argc, char **argv)
 	if (r && report_finish(r, &p) < 0 && rc == GT_EXIT_OK)
 		rc = GT_EXIT_DIFFERS;
 	plan_free(&p);
+	free(given);
 	return rc;
 }

@@ -201,7 +201,65 @@ static bool owned_field_dropped(const json_t *live, const json_t *desired, const
 struct input {
 	json_t *desired; /* objects to compute changes for */
 	json_t *changes; /* Change records, taken as given */
+	json_t *records; /* identity of each Change record -> where it was read, for duplicates */
+	struct at { const char *file; unsigned long line; } first_object, first_change; /* they must not mix */
 };
+
+static const char *shown(const char *file)
+{
+	return strcmp(file, "-") ? file : "<stdin>";
+}
+
+/*
+ * Objects and Change records in one input are refused: records carry a plan
+ * made against one desired set (its deletes included), objects another, and
+ * no union of the two says which live objects are still desired.
+ */
+static int check_not_mixed(struct input *in, bool change, const char *file, const struct gt_where *w)
+{
+	struct at *mine = change ? &in->first_change : &in->first_object, *other = change ? &in->first_object : &in->first_change;
+	if (!mine->file)
+		*mine = (struct at){ file, w->line };
+	if (!other->file)
+		return 0;
+	gt_error("%s:%lu: objects and Change records mixed in one input (the first %s at %s:%lu): pipe either the objects "
+		 "(gitops-render) or gitops-diff's Change records, not both",
+		 shown(file), w->line, change ? "object" : "Change record", shown(other->file), other->line);
+	return -1;
+}
+
+/* Two records for one object (say an unchanged and a delete) would both be done: refused, naming both. */
+static int check_change_unique(struct input *in, const json_t *change, const char *file, const struct gt_where *w)
+{
+	const json_t *ref = json_object_get(change, "ref");
+	const char *f[4];
+	static const char *const names[4] = { "group", "kind", "namespace", "name" };
+	for (size_t i = 0; i < 4; i++)
+		f[i] = json_string_value(json_object_get(ref, names[i]));
+	for (size_t i = 0; i < 4; i++)
+		f[i] = f[i] ? f[i] : "";
+	size_t n = strlen(f[0]) + strlen(f[1]) + strlen(f[2]) + strlen(f[3]) + 4;
+	char *key = malloc(n);
+	if (!key)
+		return gt_error("out of memory"), -1;
+	snprintf(key, n, "%s%s%s %s%s%s", f[0], *f[0] ? "/" : "", f[1], f[2], *f[2] ? "/" : "", f[3]);
+	const json_t *prev = json_object_get(in->records, key);
+	int r = 0;
+	if (prev) {
+		const char *pf = json_string_value(json_array_get(prev, 0));
+		unsigned long pl = (unsigned long)json_integer_value(json_array_get(prev, 1));
+		if (!strcmp(pf, file))
+			gt_error("%s:%lu: a second Change record for %s (the first at line %lu)", shown(file), w->line, key, pl);
+		else
+			gt_error("%s:%lu: a second Change record for %s (the first at %s:%lu)", shown(file), w->line, key,
+				 shown(pf), pl);
+		r = -1;
+	} else {
+		json_object_set_new(in->records, key, json_pack("[sI]", file, (json_int_t)w->line));
+	}
+	free(key);
+	return r;
+}
 
 /*
  * A hook with only generateName gets a name, as Argo CD names it:
@@ -227,10 +285,10 @@ static int name_generated_hook(json_t *obj, time_t start)
 	return 0;
 }
 
-static enum gt_exit read_input(const struct apply_opts *o, struct input *in, struct plan *p)
+static enum gt_exit read_file(const struct apply_opts *o, const char *file, struct input *in, struct plan *p)
 {
 	time_t start = time(NULL);
-	struct gt_stream *s = gt_stream_open(o->file, &o->lim);
+	struct gt_stream *s = gt_stream_open(file, &o->lim);
 	json_t *obj;
 	struct gt_where w;
 	int r;
@@ -238,16 +296,21 @@ static enum gt_exit read_input(const struct apply_opts *o, struct input *in, str
 		return GT_EXIT_INPUT;
 	while ((r = gt_stream_next(s, &obj, &w)) > 0) {
 		const char *why = NULL;
-		if (gt_is_change(obj) && gt_change_check(obj, &why) == 0)
+		if (gt_is_change(obj) && gt_change_check(obj, &why) == 0) {
+			if (check_not_mixed(in, true, file, &w) < 0 || check_change_unique(in, obj, file, &w) < 0) {
+				json_decref(obj);
+				r = -1;
+				break;
+			}
 			json_array_append_new(in->changes, obj);
-		else if (gt_is_change(obj) || (!gt_is_record(obj) && gt_obj_validate(obj, &why) < 0)) {
+		} else if (gt_is_change(obj) || (!gt_is_record(obj) && gt_obj_validate(obj, &why) < 0)) {
 			gt_error("%s:%lu: invalid %s: %s", w.file, w.line, gt_is_change(obj) ? "Change record" : "object", why);
 			json_decref(obj);
 			r = -1;
 			break;
 		} else if (gt_is_record(obj)) {
 			json_array_append_new(p->passthrough, obj);
-		} else if (name_generated_hook(obj, start) < 0) {
+		} else if (check_not_mixed(in, false, file, &w) < 0 || name_generated_hook(obj, start) < 0) {
 			json_decref(obj);
 			r = -1;
 			break;
@@ -257,6 +320,15 @@ static enum gt_exit read_input(const struct apply_opts *o, struct input *in, str
 	}
 	gt_stream_close(s);
 	return r < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+}
+
+/* Every -f in turn, as one input (kubectl apply -f A -f B). */
+static enum gt_exit read_input(const struct apply_opts *o, struct input *in, struct plan *p)
+{
+	enum gt_exit rc = GT_EXIT_OK;
+	for (size_t i = 0; rc == GT_EXIT_OK && i < o->n_files; i++)
+		rc = read_file(o, o->files[i], in, p);
+	return rc;
 }
 
 /* --create-namespace: a Namespace for every namespace the objects go to that the stream does not declare. */
@@ -293,9 +365,9 @@ static void add_namespaces(json_t *desired, const json_t *changes)
 	json_decref(all);
 }
 
-/* Live objects for desired, plus with --app every object that carries a tracking id. */
-static enum gt_exit fetch_live(const struct apply_opts *o, const struct gt_kube_opts *ko, unsigned budget,
-			       const json_t *desired, json_t **live)
+/* Live objects for desired, plus with tracked every object that carries a tracking id. */
+static enum gt_exit fetch_live(bool tracked, const struct gt_kube_opts *ko, unsigned budget, const json_t *desired,
+			       json_t **live)
 {
 	size_t n = json_array_size(desired);
 	json_t **objs = calloc(n ? n : 1, sizeof(*objs)), **got = calloc(n ? n : 1, sizeof(*got));
@@ -320,19 +392,19 @@ static enum gt_exit fetch_live(const struct apply_opts *o, const struct gt_kube_
 	free(objs);
 	free(got);
 	free(why);
-	json_t *tracked = NULL;
-	if (r == 0 && o->app && gt_kube_list_annotated(ko, TRACKING_ID, &tracked) < 0)
+	json_t *tracked_objs = NULL;
+	if (r == 0 && tracked && gt_kube_list_annotated(ko, TRACKING_ID, &tracked_objs) < 0)
 		r = -1;
 	size_t i;
 	json_t *t;
-	json_array_foreach(tracked, i, t) {
+	json_array_foreach(tracked_objs, i, t) {
 		struct gt_ref ref;
 		char *key = gt_obj_ref(t, &ref, NULL) == 0 ? gt_ref_key_new(&ref) : NULL;
 		if (key && !json_object_get(seen, key))
 			json_array_append(*live, t);
 		free(key);
 	}
-	json_decref(tracked);
+	json_decref(tracked_objs);
 	json_decref(seen);
 	return r < 0 ? GT_EXIT_REMOTE : GT_EXIT_OK;
 }
@@ -415,6 +487,38 @@ static enum gt_exit items_from_changes(const json_t *changes, struct plan *p)
 	return GT_EXIT_OK;
 }
 
+/*
+ * A delete record is a plan made earlier: prune only what the app still
+ * tracks now (the object may since be another app's, or made again by hand),
+ * read in one kubectl get. Anything else is skipped, saying why.
+ */
+static enum gt_exit check_prunes_tracked(const struct apply_opts *o, const struct gt_kube_opts *ko, unsigned budget,
+					 struct plan *p)
+{
+	json_t **objs = calloc(p->n_prune + 1, sizeof(*objs)), **got = calloc(p->n_prune + 1, sizeof(*got));
+	if (!objs || !got)
+		return free(objs), free(got), gt_error("out of memory"), GT_EXIT_REMOTE;
+	for (size_t i = 0; i < p->n_prune; i++)
+		objs[i] = p->prune[i].obj;
+	int r = gt_kube_get_batch(ko, objs, p->n_prune, budget, got, NULL);
+	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = o->app };
+	for (size_t i = 0; r == 0 && i < p->n_prune; i++) {
+		struct item *it = &p->prune[i];
+		if (!got[i]) {
+			it->status = ST_SKIPPED;
+			item_set_message(it, "not pruned: no longer in the cluster");
+		} else if (!gt_diff_tracked_by(&dopts, got[i])) {
+			it->status = ST_SKIPPED;
+			item_set_message(it, "not pruned: the live object is not tracked by app %s", o->app);
+		}
+	}
+	for (size_t i = 0; i < p->n_prune; i++)
+		json_decref(got[i]);
+	free(objs);
+	free(got);
+	return r < 0 ? GT_EXIT_REMOTE : GT_EXIT_OK;
+}
+
 /* ---- order ---- */
 
 static bool is_namespace(const struct gt_ref *r)
@@ -492,12 +596,12 @@ static bool some_without_namespace(const json_t *desired)
 enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *ko, const struct timespec *start,
 			struct plan *p)
 {
-	struct input in = { json_array(), json_array() };
+	struct input in = { json_array(), json_array(), json_object(), { 0 }, { 0 } };
 	struct gt_pairs pairs = { 0 };
 	json_t *live = NULL;
 	memset(p, 0, sizeof(*p));
 	p->passthrough = json_array();
-	enum gt_exit rc = in.desired && in.changes && p->passthrough ? read_input(o, &in, p) : GT_EXIT_INPUT;
+	enum gt_exit rc = in.desired && in.changes && in.records && p->passthrough ? read_input(o, &in, p) : GT_EXIT_INPUT;
 	size_t i;
 	json_t *c;
 	p->n_desired = json_array_size(in.desired);
@@ -506,12 +610,16 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 	if (rc == GT_EXIT_OK && p->n_desired == 0 && !o->allow_empty) {
 		gt_error("%s: no objects to apply: refusing an empty desired state (a failed render must never prune "
 			 "everything); --allow-empty applies it",
-			 strcmp(o->file, "-") ? o->file : "<stdin>");
+			 shown(o->files[o->n_files - 1]));
 		rc = GT_EXIT_INPUT;
 	}
 	if (rc == GT_EXIT_OK && o->create_namespace)
 		add_namespaces(in.desired, in.changes);
-	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = o->app, .show_secrets = true };
+	/* From Change records, the records' deletes are the only prunes: the live objects of the app that
+	 * no record names are not ours to judge (gitops-diff --app made the deletes it meant). */
+	p->from_changes = json_array_size(in.changes) > 0;
+	bool compute_deletes = o->app && !p->from_changes;
+	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = compute_deletes ? o->app : NULL, .show_secrets = true };
 	char *context_ns = NULL;
 	if (rc == GT_EXIT_OK && some_without_namespace(in.desired)) {
 		/* kubectl puts them in the context's namespace: pair them with live objects there, or a live
@@ -520,8 +628,8 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 			rc = GT_EXIT_REMOTE;
 		dopts.default_namespace = context_ns;
 	}
-	if (rc == GT_EXIT_OK && (json_array_size(in.desired) || o->app))
-		rc = fetch_live(o, ko, (unsigned)apply_left(o, start) + 1, in.desired, &live);
+	if (rc == GT_EXIT_OK && (json_array_size(in.desired) || compute_deletes))
+		rc = fetch_live(compute_deletes, ko, (unsigned)apply_left(o, start) + 1, in.desired, &live);
 	if (rc == GT_EXIT_OK && live)
 		rc = gt_diff_match(&dopts, in.desired, live, &pairs);
 	if (rc == GT_EXIT_OK && o->server_side_diff)
@@ -530,6 +638,8 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 		rc = items_from_pairs(o, &dopts, &pairs, p);
 	if (rc == GT_EXIT_OK)
 		rc = items_from_changes(in.changes, p);
+	if (rc == GT_EXIT_OK && p->from_changes && o->prune && p->n_prune)
+		rc = check_prunes_tracked(o, ko, (unsigned)apply_left(o, start) + 1, p);
 	if (rc == GT_EXIT_OK) {
 		bubble_dependencies(p);
 		if (p->n) /* qsort wants a non-NULL base even for 0 items */
@@ -542,6 +652,7 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 	json_decref(live);
 	json_decref(in.desired);
 	json_decref(in.changes);
+	json_decref(in.records);
 	return rc;
 }
 

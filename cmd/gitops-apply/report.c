@@ -111,9 +111,10 @@ static void object_name(const struct item *it, char *buf, size_t size)
 	snprintf(buf, size, "%s%s%s/%s", it->ref.group, *it->ref.group ? "/" : "", it->ref.kind, it->ref.name);
 }
 
-/* Column widths from the longest cell, so the table lines up whatever the names. */
+/* Column widths from the longest cell, so the table lines up whatever the names. health is 0 when no
+ * object has one (no --wait): the HEALTH column is then left out. */
 struct widths {
-	int object, ns;
+	int object, ns, health;
 };
 
 static void widen(struct widths *w, const struct item *it)
@@ -123,6 +124,20 @@ static void widen(struct widths *w, const struct item *it)
 	int o = (int)strlen(obj), n = *it->ref.namespace ? (int)strlen(it->ref.namespace) : 1;
 	w->object = o > w->object ? o : w->object;
 	w->ns = n > w->ns ? n : w->ns;
+	if (it->health) {
+		int h = (int)strlen(it->health);
+		if (w->health < (int)strlen("HEALTH"))
+			w->health = (int)strlen("HEALTH");
+		if (h > w->health)
+			w->health = h;
+	}
+}
+
+/* The HEALTH cell and its two spaces, when the table has the column ("-": not waited for). */
+static void health_cell(const struct widths *w, const char *health)
+{
+	if (w->health)
+		printf("%-*s  ", w->health, health ? health : "-");
 }
 
 static void table_row(struct report *r, const struct widths *w, const struct item *it)
@@ -130,9 +145,11 @@ static void table_row(struct report *r, const struct widths *w, const struct ite
 	char obj[600];
 	object_name(it, obj, sizeof(obj));
 	bool msg = it->message && *it->message; /* no padding at the end of a line */
-	printf("%-8s %5ld  %-9s %s%-7s%s  %-*s  %-*s%s%s\n", phase_name(it->phase), it->wave, gt_action_name(it->action),
-	       status_color(r, it->status), status_name(it->status), r->color ? "\033[0m" : "", w->object, obj,
-	       msg ? w->ns : 0, *it->ref.namespace ? it->ref.namespace : "-", msg ? "  " : "", msg ? it->message : "");
+	printf("%-8s %5ld  %-9s %s%-7s%s  ", phase_name(it->phase), it->wave, gt_action_name(it->action),
+	       status_color(r, it->status), status_name(it->status), r->color ? "\033[0m" : "");
+	health_cell(w, it->health);
+	printf("%-*s  %-*s%s%s\n", w->object, obj, msg ? w->ns : 0, *it->ref.namespace ? it->ref.namespace : "-",
+	       msg ? "  " : "", msg ? it->message : "");
 }
 
 struct counts {
@@ -166,13 +183,14 @@ int report_finish(struct report *r, struct plan *p)
 	for (size_t i = 0; i < p->n_prune; i++)
 		report_item(r, &p->prune[i]), count(&c, &p->prune[i]);
 	if (r->format == GT_FORMAT_TEXT) {
-		struct widths w = { (int)strlen("OBJECT"), (int)strlen("NAMESPACE") };
+		struct widths w = { (int)strlen("OBJECT"), (int)strlen("NAMESPACE"), 0 };
 		for (size_t i = 0; i < p->n; i++)
 			widen(&w, &p->items[i]);
 		for (size_t i = 0; i < p->n_prune; i++)
 			widen(&w, &p->prune[i]);
-		printf("%-8s %5s  %-9s %-7s  %-*s  %-*s  %s\n", "PHASE", "WAVE", "ACTION", "STATUS", w.object, "OBJECT", w.ns,
-		       "NAMESPACE", "MESSAGE");
+		printf("%-8s %5s  %-9s %-7s  ", "PHASE", "WAVE", "ACTION", "STATUS");
+		health_cell(&w, "HEALTH");
+		printf("%-*s  %-*s  %s\n", w.object, "OBJECT", w.ns, "NAMESPACE", "MESSAGE");
 		for (size_t i = 0; i < p->n; i++)
 			table_row(r, &w, &p->items[i]);
 		for (size_t i = 0; i < p->n_prune; i++)

@@ -11,7 +11,7 @@
 #include "stream.h"
 
 static const struct gt_option options[] = {
-	{ "file", 'f', "FILE", "desired objects (default: standard input)" },
+	{ "file", 'f', "FILE", "desired objects (repeatable: all of them are desired; default: standard input)" },
 	{ "live-file", 0, "FILE", "live objects: kubectl get -o json output, a List, JSON Lines or YAML" },
 	{ "cluster", 0, NULL, "fetch the live objects through kubectl" },
 	{ "against", 0, "FILE", "compare with another object stream, e.g. the render of another revision" },
@@ -51,7 +51,9 @@ static const struct gt_command command = {
 enum source { SOURCE_NONE, SOURCE_LIVE_FILE, SOURCE_CLUSTER, SOURCE_AGAINST };
 
 struct diff_opts {
-	const char *file, *other;
+	const char **files; /* -f, each; none: standard input */
+	size_t n_files;
+	const char *other;
 	enum source source;
 	struct gt_diff_opts d;
 	struct gt_ignore *ignore;
@@ -66,6 +68,9 @@ static int set_source(struct diff_opts *o, enum source s, const char *arg)
 {
 	if (o->source != SOURCE_NONE && o->source != s)
 		return gt_error("--live-file, --cluster and --against exclude each other"), -1;
+	if (o->source == s && s != SOURCE_CLUSTER)
+		return gt_error("--%s given twice: one stream is compared with (concatenate the files)",
+				s == SOURCE_LIVE_FILE ? "live-file" : "against"), -1;
 	o->source = s;
 	o->other = arg;
 	return 0;
@@ -91,8 +96,13 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 	int lim = gt_limits_option(&o->lim, opt, arg);
 	if (lim)
 		return lim < 0 ? -1 : 0;
-	if (!strcmp(n, "file"))
-		o->file = arg;
+	if (!strcmp(n, "file")) {
+		const char **files = realloc(o->files, (o->n_files + 1) * sizeof(*files));
+		if (!files)
+			return gt_error("out of memory"), -1;
+		o->files = files;
+		o->files[o->n_files++] = arg;
+	}
 	else if (!strcmp(n, "live-file"))
 		return set_source(o, SOURCE_LIVE_FILE, arg);
 	else if (!strcmp(n, "cluster"))
@@ -171,8 +181,10 @@ static int read_input(const struct diff_opts *o, const char *path, bool live, st
 	json_t *obj;
 	struct gt_where w;
 	int r;
-	in->objects = json_array();
-	in->records = json_array();
+	if (!in->objects)
+		in->objects = json_array();
+	if (!in->records)
+		in->records = json_array();
 	if (!s)
 		return -1;
 	while ((r = gt_stream_next(s, &obj, &w)) > 0) {
@@ -198,6 +210,11 @@ static int read_input(const struct diff_opts *o, const char *path, bool live, st
 	return r;
 }
 
+static const char *shown(const char *path)
+{
+	return strcmp(path, "-") ? path : "<stdin>";
+}
+
 /* Two desired objects with one identity: say where both are, as gitops-render does. */
 static int check_unique(const struct diff_opts *o, const struct input *in)
 {
@@ -215,7 +232,12 @@ static int check_unique(const struct diff_opts *o, const struct input *in)
 		json_t *prev = key ? json_object_get(seen, key) : NULL;
 		if (prev) {
 			const struct gt_where *a = &in->where[json_integer_value(prev)], *b = &in->where[i];
-			gt_error("%s:%lu: duplicate object %s: already defined at line %lu", b->file, b->line, key, a->line);
+			if (!strcmp(a->file, b->file))
+				gt_error("%s:%lu: duplicate object %s: already defined at line %lu", shown(b->file), b->line, key,
+					 a->line);
+			else
+				gt_error("%s:%lu: duplicate object %s: already defined at %s:%lu", shown(b->file), b->line, key,
+					 shown(a->file), a->line);
 			r = -1;
 		} else if (key) {
 			json_object_set_new(seen, key, json_integer((json_int_t)i));
@@ -261,11 +283,16 @@ static enum gt_exit run(struct diff_opts *o)
 	struct input desired = { 0 };
 	struct gt_diff_stats st = { 0 };
 	struct sink sink = { .o = o };
-	if (read_input(o, o->file, false, &desired) < 0 || check_unique(o, &desired) < 0)
+	/* Every -f is desired, as one stream (kubectl diff -f A -f B): with --app, what only one file holds must
+	 * never read as a delete. */
+	for (size_t i = 0; i < o->n_files; i++)
+		if (read_input(o, o->files[i], false, &desired) < 0)
+			return input_free(&desired), GT_EXIT_INPUT;
+	if (check_unique(o, &desired) < 0)
 		return input_free(&desired), GT_EXIT_INPUT;
 	if (json_array_size(desired.objects) == 0 && !o->allow_empty) {
 		gt_error("%s: no desired objects: an empty render must not look like \"delete everything\" "
-			 "(--allow-empty accepts it)", !strcmp(o->file, "-") ? "<stdin>" : o->file);
+			 "(--allow-empty accepts it)", shown(o->files[o->n_files - 1]));
 		return input_free(&desired), GT_EXIT_INPUT;
 	}
 	bool text = o->stat || o->format == GT_FORMAT_TEXT;
@@ -294,8 +321,8 @@ static enum gt_exit run(struct diff_opts *o)
 
 int main(int argc, char **argv)
 {
+	static const char *std_in[] = { "-" };
 	struct diff_opts o = {
-		.file = "-",
 		.lim = GT_LIMITS_DEFAULT,
 		.server_dry_run = true,
 		.exit_code = true,
@@ -307,16 +334,23 @@ int main(int argc, char **argv)
 	if (!o.ignore)
 		return gt_error("out of memory"), GT_EXIT_INPUT;
 	int p = gt_parse(&command, argc, argv, &o, &first);
+	const char **given = o.files;
+	if (!o.n_files)
+		o.files = std_in, o.n_files = 1;
+	bool stdin_desired = false;
+	for (size_t i = 0; i < o.n_files; i++)
+		stdin_desired = stdin_desired || !strcmp(o.files[i], "-");
 	if (p == 0 && o.source == SOURCE_NONE) {
 		gt_error("say what to compare with: --live-file FILE, --cluster or --against FILE");
 		p = -1;
 	}
-	if (p == 0 && o.other && o.file && !strcmp(o.other, "-") && !strcmp(o.file, "-")) {
+	if (p == 0 && o.other && !strcmp(o.other, "-") && stdin_desired) {
 		gt_error("desired and the other side cannot both be standard input: use -f FILE");
 		p = -1;
 	}
 	if (p != 0) {
 		gt_ignore_free(o.ignore);
+		free(given);
 		return p > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
 	}
 	o.d.mode = o.source == SOURCE_AGAINST ? GT_DIFF_REVISIONS : GT_DIFF_LIVE;
@@ -325,5 +359,6 @@ int main(int argc, char **argv)
 		o.format = gt_default_format(stdout);
 	enum gt_exit rc = run(&o);
 	gt_ignore_free(o.ignore);
+	free(given);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "file.h"
 
 /* "label LEN:value\n": the length makes "a" + "b c" and "a b" + "c" different keys. */
@@ -58,8 +59,10 @@ int cache_get(const char *root, const char *key, size_t max, char **out, size_t 
 	if (!p)
 		return gt_error("out of memory"), -1;
 	int r = gt_file_read(p, max, out, len);
-	if (r == 0)
+	if (r == 0) {
 		gt_debug("render cache hit: %s", p);
+		gt_cache_touch(p); /* used now: the last the bound removes */
+	}
 	free(p);
 	return r == 0 ? 1 : r == 1 ? 0 : -1;
 }
@@ -70,7 +73,7 @@ void cache_put_file(const char *path, const char *buf, size_t len)
 		gt_warn("%s: not cached", path);
 }
 
-int cache_put(const char *root, const char *key, const char *buf, size_t len)
+int cache_put(const char *root, const char *key, const char *buf, size_t len, size_t max)
 {
 	char *p = entry_path(root, key);
 	if (!p)
@@ -84,5 +87,9 @@ int cache_put(const char *root, const char *key, const char *buf, size_t len)
 	else
 		cache_put_file(p, buf, len);
 	free(p);
+	/* After the write, so one output larger than the bound is not kept either. Clones, helm dependencies
+	 * and engine versions are not counted: gitops-cache prunes them. */
+	if (gt_cache_bound(root, 1u << GT_CACHE_RENDER, max) < 0)
+		gt_warn("%s: the render cache could not be bounded", root);
 	return 0;
 }

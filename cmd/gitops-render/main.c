@@ -42,6 +42,7 @@ static const struct gt_option options[] = {
 	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
 	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
 	{ "no-cache", 0, NULL, "always run the engine" },
+	{ "cache-max-size", 0, "SIZE", "keep at most SIZE of render outputs, the least recently used go first (default 1G)" },
 	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
 	{ "max-render-size", 0, "SIZE", "largest output an engine may print (default 256M)" },
 	{ "output", 'o', "FORMAT", "json (JSON Lines) or yaml (default: yaml on a terminal, else json)" },
@@ -170,6 +171,8 @@ static int set_engine_option(struct render_opts *o, const char *n, const char *a
 		o->kustomize = arg;
 	else if (!strcmp(n, "max-render-size"))
 		return gt_parse_size(n, arg, &o->max_output);
+	else if (!strcmp(n, "cache-max-size"))
+		return gt_parse_size(n, arg, &o->cache_max);
 	else
 		return 1;
 	return 0;
@@ -593,7 +596,7 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 		st = -1;
 	}
 	if (st == 0 && use_cache)
-		cache_put(r->cache_root, key, r->out, r->out_len);
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	if (st == 1 && o->engine == ENGINE_NATIVE) {
 		gt_error("%s: the native helm engine does not support this chart: %s", r->shown, why ? why : "?");
 		st = -1;
@@ -643,7 +646,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	int st = engine_exec(o, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
 	argv_free(&a);
 	if (st == 0 && use_cache)
-		cache_put(r->cache_root, key, r->out, r->out_len);
+		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	return st;
 }
 
@@ -766,7 +769,7 @@ static void reraise(void)
 int main(int argc, char **argv)
 {
 	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
-				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .namespace_objects = true };
+				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .cache_max = RENDER_DEFAULT_CACHE_MAX, .namespace_objects = true };
 	struct run run = { 0 };
 	struct objects objs = { 0 };
 	int first, st = gt_parse(&command, argc, argv, &o, &first);

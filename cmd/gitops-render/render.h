@@ -24,6 +24,7 @@ struct strv {
 };
 
 #define RENDER_DEFAULT_MAX_OUTPUT ((size_t)256 << 20) /* an engine's stdout; the Argo CD install is 2 MiB */
+#define RENDER_DEFAULT_CACHE_MAX ((size_t)1 << 30) /* --cache-max-size: 1G of render outputs */
 
 struct render_opts {
 	bool recurse;
@@ -53,6 +54,7 @@ struct render_opts {
 	size_t max_output;
 	bool allow_empty;
 	int cache; /* -1: the default (on with --repo), 0 off, 1 on */
+	size_t cache_max;  /* --cache-max-size: the render outputs kept, in bytes */
 	bool cmp;
 	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
@@ -188,7 +190,8 @@ void key_add(struct key_b *k, const char *label, const char *value);
 int key_finish(struct key_b *k, char hex[GIT_OID_HEXSZ + 1]);
 /* 1 hit with *out and *len, 0 miss, -1 error (printed). */
 int cache_get(const char *cache_root, const char *key, size_t max, char **out, size_t *len);
-int cache_put(const char *cache_root, const char *key, const char *buf, size_t len);
+/* Store buf under key, then remove the least recently used outputs until they add up to at most max bytes. */
+int cache_put(const char *cache_root, const char *key, const char *buf, size_t len, size_t max);
 /* Write path atomically; a failure is only a warning (a cache is an optimisation). */
 void cache_put_file(const char *path, const char *buf, size_t len);
 

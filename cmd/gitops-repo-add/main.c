@@ -8,7 +8,7 @@
 #include "stream.h"
 
 static const struct gt_option options[] = {
-	{ "username", 0, "USER", "user name for https (default: the user in URL, else GITOPS_GIT_USERNAME)" },
+	{ "username", 0, "USER", "user name for https, verified and written (default: the user in URL, else GITOPS_GIT_USERNAME, else x-access-token)" },
 	{ "password-stdin", 0, NULL, "read the password or token from standard input" },
 	{ "password-file", 0, "FILE", "read the password or token from FILE (else GITOPS_GIT_TOKEN)" },
 	{ "password", 0, "VALUE", "refused: argv is visible to every user (use one of the above)" },
@@ -32,6 +32,7 @@ static const struct gt_option options[] = {
 	{ "ca-file", 0, "FILE", "trust the certificates in FILE when verifying https" },
 	{ "apply", 0, NULL, "apply the Secret with kubectl apply --server-side in the Argo CD namespace" },
 	{ "upsert", 0, NULL, "with --apply: replace a registration whose settings differ" },
+	{ "show-secrets", 0, NULL, "print the password and keys in the Secret (for kubectl apply -f - or kubeseal); else masked" },
 	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
 	GT_OPTIONS_END
 };
@@ -80,7 +81,7 @@ static int set_simple(struct repoadd_opts *o, const char *n, const char *arg)
 		{ "tls-client-cert-key-path", &o->key_path, NULL }, { "creds", NULL, &o->creds },
 		{ "insecure-skip-server-verification", NULL, &o->insecure },
 		{ "force-http-basic-auth", NULL, &o->force_basic }, { "enable-lfs", NULL, &o->lfs },
-		{ "apply", NULL, &o->apply }, { "upsert", NULL, &o->upsert },
+		{ "apply", NULL, &o->apply }, { "upsert", NULL, &o->upsert }, { "show-secrets", NULL, &o->show_secrets },
 	};
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		if (strcmp(n, simple[i].name))
@@ -104,11 +105,11 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 				"(ps, /proc) and stays in shell history; use --password-stdin, --password-file FILE or "
 				"GITOPS_GIT_TOKEN"),
 		       -1;
+	if (set_simple(o, n, arg)) /* first: --username is the Secret's, not only the verification's */
+		return 0;
 	int handled = gt_git_option(&o->git, opt, arg);
 	if (handled)
 		return handled < 0 ? -1 : 0;
-	if (set_simple(o, n, arg))
-		return 0;
 	if (!strcmp(n, "type"))
 		return set_choice(n, arg, types, &o->type);
 	if (!strcmp(n, "depth"))
@@ -208,7 +209,11 @@ static int resolve_credentials(struct repoadd_opts *o)
 		return gt_error("--username %s needs a password: pass it with --password-stdin, --password-file FILE "
 				"or GITOPS_GIT_TOKEN", explicit_user),
 		       -1;
-	/* A name without a password would count as credentials and keep templates away. */
+	/* With a token and no name, Argo CD sends x-access-token (util/git/creds.go): write it, so that the
+	 * Secret holds exactly the user name verified. A name without a password would count as
+	 * credentials and keep templates away. */
+	if (o->git.password && !o->git.username)
+		o->git.username = ARGOCD_TOKEN_USER;
 	o->username = o->git.password ? o->git.username : NULL;
 	return 0;
 }
@@ -251,14 +256,21 @@ static void print_text(const struct repoadd_opts *o, const json_t *masked, const
 	if (applied)
 		printf("applied: %s\n", applied);
 	else
-		printf("not applied: use --apply, or -o yaml | kubectl apply -f -\n");
+		printf("not applied: use --apply, or --show-secrets -o yaml | kubectl apply -f -\n");
 }
 
-/* json and yaml: the Secret itself; after --apply, with its secrets masked (it is a report then). */
+/*
+ * json and yaml: the Secret itself, its password and keys masked unless --show-secrets (and always
+ * after --apply: it is a report then). A CI step that prints it to its log must not log the token.
+ */
 static int print_secret(const struct repoadd_opts *o, const json_t *secret, const json_t *masked, const char *applied)
 {
+	bool clear = o->show_secrets && !applied;
 	struct gt_writer *w = gt_writer_new(stdout, o->format);
-	int r = !w || gt_writer_put(w, applied ? masked : secret) < 0 ? -1 : 0;
+	int r = !w || gt_writer_put(w, clear ? secret : masked) < 0 ? -1 : 0;
+	if (!clear && !applied && !json_equal((json_t *)secret, (json_t *)masked))
+		gt_info("the Secret's password and keys are masked (***): add --show-secrets to write them, e.g. "
+			"'--show-secrets -o yaml | kubectl apply -f -' or '| kubeseal', or use --apply");
 	return gt_writer_close(w) < 0 ? -1 : r;
 }
 

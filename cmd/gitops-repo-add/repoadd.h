@@ -13,6 +13,7 @@
 #define MANAGED_BY_ARGOCD "argocd.argoproj.io"
 #define DNS_LABEL_MAX 63
 #define MAX_DEPTH 2147483647UL /* git takes an int */
+#define ARGOCD_TOKEN_USER "x-access-token" /* what Argo CD sends with a password and no user name */
 #define MAX_KEY_FILE ((size_t)1 << 20) /* an ssh key or a PEM certificate: far below this */
 
 enum verify_mode { VERIFY_LS_REMOTE, VERIFY_FETCH, VERIFY_NONE };
@@ -23,6 +24,7 @@ struct repoadd_opts {
 	const char *proxy, *no_proxy;
 	const char *ssh_key_path, *cert_path, *key_path;
 	bool creds, insecure, force_basic, lfs, apply, upsert;
+	bool show_secrets; /* --show-secrets: the Secret printed with its values */
 	unsigned long depth;
 	enum verify_mode verify;
 	bool verify_given; /* --verify on the command line, not the default */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff.h"
 #include "repoadd.h"
 
 /* ---- the name: argocd repo add's RepoURLToSecretName ---- */
@@ -256,42 +257,24 @@ json_t *secret_decode_data(const json_t *secret)
 	return map;
 }
 
-static int append_key(char **list, size_t *len, const char *key)
+/* A copy of map without the keys that mean the same on both sides ("false" and unset, say). */
+static json_t *meaningful_new(const json_t *map, const json_t *other)
 {
-	size_t k = strlen(key);
-	char *l = realloc(*list, *len + k + 3);
-	if (!l)
-		return -1;
-	if (*len)
-		memcpy(l + *len, ", ", 2), *len += 2;
-	memcpy(l + *len, key, k + 1);
-	*len += k;
-	*list = l;
-	return 0;
-}
-
-/* Keys set on one side and not the other, or set to something else. */
-static int differing_keys(const json_t *a, const json_t *b, bool skip_known_in_b, char **list, size_t *len)
-{
+	json_t *copy = json_object(), *v;
 	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)a, k, v) {
-		json_t *other = json_object_get(b, k);
-		if (skip_known_in_b && other)
-			continue;
-		if (!same_meaning(k, json_string_value(v), json_string_value(other)) && append_key(list, len, k) < 0)
-			return -1;
-	}
-	return 0;
+	json_object_foreach((json_t *)map, k, v)
+		if (copy && !same_meaning(k, json_string_value(v), json_string_value(json_object_get(other, k))))
+			json_object_set(copy, k, v);
+	return copy;
 }
 
 char *secret_differences(const json_t *live, const json_t *want)
 {
-	size_t len = 0;
-	char *list = strdup("");
-	if (!list || differing_keys(want, live, false, &list, &len) < 0 ||
-	    differing_keys(live, want, true, &list, &len) < 0)
-		return free(list), NULL;
+	const struct gt_diff_summary_opts so = { .values = false }; /* key names only: the values are credentials */
+	json_t *l = meaningful_new(live, want), *w = meaningful_new(want, live);
+	char *list = l && w ? gt_diff_summary_new(l, w, &so) : NULL;
+	json_decref(l);
+	json_decref(w);
 	return list;
 }
 

@@ -115,8 +115,8 @@ int verify_access(const struct repoadd_opts *o, struct verified *v)
 	if (why)
 		return gt_warn("%s: not verified: %s", o->url, why), GT_EXIT_OK;
 	g.url = o->url;
-	/* The user name Argo CD will send: with a password and no name, x-access-token. */
-	g.username = o->username ? o->username : g.password ? "x-access-token" : NULL;
+	/* Exactly the user name written into the Secret, which Argo CD will send. */
+	g.username = o->username;
 	proxy_env_set(o, &saved);
 	int st = gt_git_ls_remote(&g, &v->branch, &head) < 0 ? GT_EXIT_REMOTE : GT_EXIT_OK;
 	if (st == GT_EXIT_OK) {

@@ -16,14 +16,14 @@ static const struct gt_option options[] = {
 	{ "repo", 0, "URL", "manifest repo (URL or path to a bare repo; default: origin of the repository here)" },
 	{ "branch", 0, "BRANCH", "branch to roll back (default: the remote's default branch)" },
 	{ "path", 0, "PATH", "the deployed directory or file (default: the whole repository)" },
-	{ "commit", 0, "SHA", "revert this commit (default: the newest that changed PATH)" },
+	{ "commit", 0, "SHA", "revert this commit (default: the live deploy of PATH); done already: nothing to do" },
 	{ "to", 0, "SHA", "make PATH what it was at SHA, in one new commit" },
 	{ "reason", 0, "TEXT", "why, written into the hold and the commit message" },
 	{ "no-hold", 0, NULL, "revert without holding PATH" },
 	{ "release", 0, NULL, "lift the hold on PATH (its own commit)" },
 	{ "message", 'm', "TEXT", "commit message (default: git revert's)" },
 	{ "author", 0, "NAME <EMAIL>", "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)" },
-	{ "max-attempts", 0, "N", "pushes to try when the branch keeps moving (default 10)" },
+	{ "max-attempts", 0, "N", "stop after N pushes when the branch keeps moving (default: until --timeout)" },
 	{ "dry-run", 0, NULL, "build the commit and report it; push nothing" },
 	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
 	GT_GIT_OPTIONS,
@@ -45,8 +45,9 @@ static const struct gt_command command = {
 	.name = "gitops-rollback",
 	.synopsis = "[--repo URL] [--branch B] [--path P] [--commit SHA | --to SHA] [--reason TEXT]\n"
 		    "                       [--no-hold | --release] [OPTIONS]",
-	.summary = "Revert the last change to PATH in the manifest repo (or the commit given, or back to a commit),\n"
-		   "push it like any change, and hold PATH so that the next CI bump does not undo the rollback.",
+	.summary = "Revert the live deploy of PATH in the manifest repo (or the commit given, or back to a commit),\n"
+		   "push it like any change, and hold PATH so that the next CI bump does not undo the rollback.\n"
+		   "Each rollback goes one deploy further back: rollback and hold commits are not deploys.",
 	.options = options,
 	.set = set_option,
 	.min_args = 0,
@@ -120,44 +121,228 @@ struct rollback {
 	size_t hold_len;
 	struct gt_file_change change;
 	bool held, released;
+	git_oid live;      /* the deploy live once this lands (when live_known) */
+	bool live_known;
+	bool live_trailer; /* the commit makes live the deploy below every undone one: say so in a trailer */
+	bool already;      /* the request was done already: nothing to commit */
 };
 
-/* The last deploy: the newest first-parent commit that changed PATH, a hold file aside. */
-static int find_last_change(git_repository *g, const git_oid *tip, const char *path, git_oid *out)
+/*
+ * ---- which deploy is live ----
+ *
+ * A deploy is a first-parent commit that changed PATH (a hold file aside). A rollback
+ * commit is not one: it names the deploy it made live in a "Gitops-Live:" trailer, and the
+ * deploys between are undone; a revert made with git ("This reverts commit X.") or a rollback
+ * of one commit ("Gitops-Reverted: X") undoes X. So "roll back" is always one deploy further
+ * back, as helm rollback and argocd app rollback go, and never a revert of the revert.
+ */
+
+#define TRAILER_LIVE "Gitops-Live: "
+#define TRAILER_REVERTED "Gitops-Reverted: "
+#define MAX_UNDONE 64
+
+struct deploys {
+	git_oid found[2];        /* found[0]: the deploy live now; found[1]: the one before it */
+	size_t n;                /* how many of them were found (0-2) */
+	const git_oid *target;   /* --commit: where it stands, below */
+	bool target_found;       /* target is found[target_at] */
+	size_t target_at;
+	bool target_undone;      /* target was undone already, by undone_by */
+	git_oid undone_by;
+};
+
+/* The 40-hex id after the first line-start occurrence of key in msg (or anywhere for a sentence). 0, or -1. */
+static int message_oid(const char *msg, const char *key, bool line_start, git_oid *out)
 {
-	git_revwalk *walk = NULL;
-	git_oid id;
-	int found = 0;
-	if (git_revwalk_new(&walk, g) < 0 || git_revwalk_push(walk, tip) < 0)
-		return -1;
-	git_revwalk_simplify_first_parent(walk);
-	while (!found && git_revwalk_next(&id, walk) == 0) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, g, &id) < 0)
-			break;
-		int changed = git_commit_parentcount(c) ? gt_commit_changes_path(g, c, path, HOLD_FILE) : 0;
-		git_commit_free(c);
-		if (changed < 0)
-			break;
-		if (changed) {
-			git_oid_cpy(out, &id);
-			found = 1;
-		}
+	for (const char *p = msg; p && (p = strstr(p, key)); p++) {
+		if (line_start && p != msg && p[-1] != '\n')
+			continue;
+		const char *hex = p + strlen(key);
+		if (strspn(hex, "0123456789abcdef") >= GIT_OID_HEXSZ && git_oid_fromstrn(out, hex, GIT_OID_HEXSZ) == 0)
+			return 0;
 	}
-	git_revwalk_free(walk);
-	return found;
+	return -1;
+}
+
+struct walk_state {
+	git_oid skip_until, skip_by; /* a rollback made skip_until live: the deploys above it are undone */
+	bool skipping;
+	git_oid undone[MAX_UNDONE], undone_by[MAX_UNDONE];
+	size_t n_undone;
+};
+
+/* 1 when id is undone (by *by), else 0. */
+static int undone_by(const struct walk_state *ws, const git_oid *id, git_oid *by)
+{
+	if (ws->skipping && !git_oid_equal(id, &ws->skip_until))
+		return git_oid_cpy(by, &ws->skip_by), 1;
+	for (size_t i = 0; i < ws->n_undone; i++)
+		if (git_oid_equal(id, &ws->undone[i]))
+			return git_oid_cpy(by, &ws->undone_by[i]), 1;
+	return 0;
+}
+
+/* Learn from a commit that changed PATH: 1 when it is a rollback (not a deploy), 0 when a deploy. */
+static int learn_rollback(struct walk_state *ws, const git_commit *c)
+{
+	const char *msg = git_commit_message(c);
+	git_oid id;
+	if (!msg)
+		return 0;
+	if (message_oid(msg, TRAILER_LIVE, true, &id) == 0) {
+		ws->skipping = true;
+		git_oid_cpy(&ws->skip_until, &id);
+		git_oid_cpy(&ws->skip_by, git_commit_id(c));
+		return 1;
+	}
+	if (message_oid(msg, TRAILER_REVERTED, true, &id) == 0 || message_oid(msg, "This reverts commit ", false, &id) == 0) {
+		if (ws->n_undone < MAX_UNDONE) {
+			git_oid_cpy(&ws->undone[ws->n_undone], &id);
+			git_oid_cpy(&ws->undone_by[ws->n_undone++], git_commit_id(c));
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* One commit of the walk that changed PATH: a deploy found, undone, or a rollback learnt. */
+static void classify(struct deploys *d, struct walk_state *ws, const git_commit *c)
+{
+	const git_oid *id = git_commit_id(c);
+	git_oid by;
+	bool is_target = d->target && git_oid_equal(id, d->target);
+	if (undone_by(ws, id, &by)) {
+		if (is_target)
+			d->target_undone = true, git_oid_cpy(&d->undone_by, &by);
+		return;
+	}
+	if (ws->skipping) /* id is skip_until: the deploy that rollback made live */
+		ws->skipping = false;
+	else if (learn_rollback(ws, c))
+		return;
+	if (is_target)
+		d->target_found = true, d->target_at = d->n;
+	if (d->n < 2)
+		git_oid_cpy(&d->found[d->n], id);
+	d->n++;
+}
+
+static bool walk_done(const struct deploys *d)
+{
+	return d->n >= 2 && (!d->target || d->target_found || d->target_undone);
+}
+
+/* The deploys live and before it at from, and where d->target stands. 0, or -1 after printing. */
+static int find_deploys(struct gt_repo *r, const git_oid *from, const char *path, struct deploys *d)
+{
+	git_repository *g = gt_repo_git(r);
+	struct gt_path_walk *pw = gt_path_walk_new(g, path, HOLD_FILE);
+	struct walk_state ws = { .skipping = false };
+	git_commit *c = NULL;
+	int ret = 0;
+	d->n = 0;
+	d->target_found = d->target_undone = false;
+	if (!pw)
+		return gt_error("out of memory"), -1;
+	if (git_commit_lookup(&c, g, from) < 0)
+		ret = -1;
+	while (ret == 0 && c && !walk_done(d)) {
+		git_commit *parent = NULL;
+		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0)
+			break; /* the edge of a shallow history */
+		int changed = gt_path_walk_changed(pw, c);
+		if (changed < 0)
+			ret = -1;
+		else if (changed)
+			classify(d, &ws, c);
+		git_commit_free(c);
+		c = parent;
+	}
+	git_commit_free(c);
+	gt_path_walk_free(pw);
+	if (ret < 0)
+		gt_error("%s: cannot read the history of '%s': %s", gt_repo_url(r), *path ? path : "/",
+			 git_error_last() ? git_error_last()->message : "unknown error");
+	return ret;
+}
+
+static const char *summary_of(git_repository *g, const git_oid *id, char *buf, size_t size)
+{
+	git_commit *c = NULL;
+	snprintf(buf, size, "%s", git_commit_lookup(&c, g, id) == 0 && git_commit_summary(c) ? git_commit_summary(c) : "");
+	git_commit_free(c);
+	return buf;
+}
+
+/* --commit: where the commit stands among the deploys. 0, or -1 after printing. */
+static int pin_commit(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
+{
+	struct deploys d = { .target = &rb->target };
+	if (gt_repo_resolve(r, rb->o->commit, &rb->target) < 0 || find_deploys(r, tip, rb->path, &d) < 0)
+		return -1;
+	if (d.target_undone) { /* the same request again (a re-run after a run whose push landed): one rollback */
+		char by[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(by, sizeof(by), &d.undone_by);
+		rb->already = true;
+		rb->live_known = d.n > 0;
+		if (rb->live_known)
+			git_oid_cpy(&rb->live, &d.found[0]);
+		char live[GIT_OID_HEXSZ + 1] = "";
+		git_oid_tostr(live, sizeof(live), &rb->live);
+		gt_info("%.12s is already rolled back (by %.12s)%s%.12s%s: nothing to do", rb->o->commit, by,
+			rb->live_known ? "; " : "", rb->live_known ? live : "", rb->live_known ? " is live" : "");
+		return 0;
+	}
+	if (d.target_found && d.target_at == 0 && d.n >= 2)
+		rb->live_known = rb->live_trailer = true, git_oid_cpy(&rb->live, &d.found[1]);
+	else if (d.target_found && d.target_at > 0) /* an older deploy undone: the live one stays live */
+		rb->live_known = true, git_oid_cpy(&rb->live, &d.found[0]);
+	return 0;
+}
+
+/* --to SHA: the deploy live at SHA becomes live. 0, or -1 after printing. */
+static int pin_to(struct rollback *rb, struct gt_repo *r)
+{
+	struct deploys d = { 0 };
+	if (gt_repo_resolve(r, rb->o->to, &rb->target) < 0 || find_deploys(r, &rb->target, rb->path, &d) < 0)
+		return -1;
+	rb->live_known = rb->live_trailer = d.n > 0;
+	if (d.n > 0)
+		git_oid_cpy(&rb->live, &d.found[0]);
+	return 0;
+}
+
+/* No commit given: undo the live deploy, making the one before it live. 0, GT_PLAN_REFUSE, or -1 after printing. */
+static int pin_last(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
+{
+	struct deploys d = { 0 };
+	char subj[256];
+	if (find_deploys(r, tip, rb->path, &d) < 0)
+		return -1;
+	if (d.n == 0)
+		return gt_error("%s: no commit changed '%s' on this branch: nothing to roll back", gt_repo_url(r),
+				*rb->path ? rb->path : "/"),
+		       -1;
+	if (d.n == 1) {
+		gt_error("%s: no deploy before %.12s (\"%s\"), which is live at '%s': nothing to roll back to; nothing was "
+			 "pushed",
+			 gt_repo_url(r), git_oid_tostr_s(&d.found[0]), summary_of(gt_repo_git(r), &d.found[0], subj, sizeof(subj)),
+			 *rb->path ? rb->path : "/");
+		return GT_PLAN_REFUSE;
+	}
+	git_oid_cpy(&rb->target, &d.found[0]);
+	git_oid_cpy(&rb->live, &d.found[1]);
+	rb->live_known = rb->live_trailer = true;
+	return 0;
 }
 
 static int pin_target(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
 {
-	const char *rev = rb->o->commit ? rb->o->commit : rb->o->to;
-	if (rev)
-		return gt_repo_resolve(r, rev, &rb->target);
-	int found = find_last_change(gt_repo_git(r), tip, rb->path, &rb->target);
-	if (found <= 0)
-		gt_error("%s: no commit changed '%s' on this branch: nothing to roll back", gt_repo_url(r),
-			 *rb->path ? rb->path : "/");
-	return found > 0 ? 0 : -1;
+	if (rb->o->to)
+		return pin_to(rb, r);
+	if (rb->o->commit)
+		return pin_commit(rb, r, tip);
+	return pin_last(rb, r, tip);
 }
 
 /* git revert in memory: the target's inverse applied to the tip, or the conflicting files. */
@@ -237,6 +422,13 @@ static char *message_new(const struct rollback *rb)
 		fprintf(f, "Revert \"%s\"\n\nThis reverts commit %s.\n", rb->subject, rb->target_hex);
 	if (o->reason && !o->message)
 		fprintf(f, "\nReason: %s\n", o->reason);
+	else
+		fputc('\n', f);
+	/* Trailers, so that the next rollback knows this commit is not a deploy and which one is live. */
+	if (!o->to)
+		fprintf(f, "%s%s\n", TRAILER_REVERTED, rb->target_hex);
+	if (rb->live_trailer)
+		fprintf(f, "%s%s\n", TRAILER_LIVE, git_oid_tostr_s(&rb->live));
 	fclose(f);
 	return msg;
 }
@@ -251,8 +443,9 @@ static int hold_new(struct rollback *rb)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	char author[600];
 	snprintf(author, sizeof(author), "%s <%s>", rb->who.name, rb->who.email);
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "reason", rb->o->reason ? rb->o->reason : "rolled back",
-				"reverted", rb->target_hex, "author", author, "time", when);
+	json_t *doc = json_pack("{s:s, s:s, s:s*, s:s, s:s}", "reason", rb->o->reason ? rb->o->reason : "rolled back",
+				"reverted", rb->target_hex, "live", rb->live_known ? git_oid_tostr_s(&rb->live) : NULL,
+				"author", author, "time", when);
 	FILE *f = open_memstream(&rb->hold_yaml, &rb->hold_len);
 	int rc = doc && f ? 0 : -1;
 	if (f) {
@@ -291,6 +484,24 @@ static int plan_release(struct rollback *rb, struct gt_repo *r, const git_oid *t
 	return 1;
 }
 
+/*
+ * --to SHA when PATH already is what it was at SHA (and held, unless --no-hold): the same request
+ * again, done already. 1 (nothing to commit, said so), 0 to go on, -1 after printing.
+ */
+static int already_there(struct rollback *rb, struct gt_repo *r, git_commit *head, const git_oid *tip)
+{
+	int differs = gt_tree_changes_path(gt_repo_git(r), git_commit_tree_id(head), &rb->new_tree, rb->path, HOLD_FILE);
+	if (differs < 0)
+		return gt_error("%s: cannot compare the trees: %s", gt_repo_url(r),
+				git_error_last() ? git_error_last()->message : "unknown error"),
+		       -1;
+	if (differs || (!rb->o->no_hold && !gt_repo_path_exists(r, tip, rb->hold_path)))
+		return 0;
+	rb->already = true;
+	gt_info("'%s' already is what it was at %.12s: nothing to do", *rb->path ? rb->path : "/", rb->target_hex);
+	return 1;
+}
+
 static int plan_rollback(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan)
 {
 	struct rollback *rb = ctx;
@@ -300,10 +511,15 @@ static int plan_rollback(struct gt_repo *r, const git_oid *tip, void *ctx, struc
 	if (rb->o->release)
 		return plan_release(rb, r, tip, plan);
 	/* A racing CI bump must not become the thing reverted: the target is chosen once. */
-	if (!rb->pinned && pin_target(rb, r, tip) < 0)
-		return -1;
+	if (!rb->pinned) {
+		int pinned = pin_target(rb, r, tip);
+		if (pinned != 0)
+			return pinned;
+	}
 	rb->pinned = true;
 	git_oid_tostr(rb->target_hex, sizeof(rb->target_hex), &rb->target);
+	if (rb->already)
+		return 0;
 	if (git_commit_lookup(&target, g, &rb->target) < 0 || git_commit_lookup(&head, g, tip) < 0) {
 		git_commit_free(target);
 		return gt_error("%.12s: no such commit on this branch", rb->target_hex), -1;
@@ -311,10 +527,12 @@ static int plan_rollback(struct gt_repo *r, const git_oid *tip, void *ctx, struc
 	free(rb->subject);
 	rb->subject = strdup(git_commit_summary(target) ? git_commit_summary(target) : "");
 	int st = rb->o->to ? back_to_tree(rb, g, target, head) : revert_tree(rb, g, target, head);
+	if (st == 0 && rb->o->to)
+		st = already_there(rb, r, head, tip);
 	git_commit_free(target);
 	git_commit_free(head);
 	if (st != 0)
-		return st;
+		return rb->already ? 0 : st;
 	rb->held = !rb->o->no_hold;
 	if ((rb->held && hold_new(rb) < 0) || !(rb->message = message_new(rb)) || !rb->subject)
 		return -1;
@@ -336,24 +554,29 @@ static const char *status_of(const struct gt_update_result *res, const struct ro
 static int print_record(const struct rollback *rb, const struct gt_update_result *res, const char *url)
 {
 	const struct rollback_opts *o = rb->o;
+	char live[GIT_OID_HEXSZ + 1] = "";
+	if (rb->live_known && !o->release)
+		git_oid_tostr(live, sizeof(live), &rb->live);
 	if (o->format == GT_FORMAT_TEXT) {
 		if (!res->commit[0])
-			printf("%s: nothing to do\n", o->release ? "no hold to release" : "unchanged");
+			printf("%s: nothing to do%s%.12s%s\n", o->release ? "no hold to release" : rb->already ? "already rolled back" : "unchanged",
+			       *live ? " (" : "", live, *live ? " is live)" : "");
 		else if (o->release)
 			printf("%s %.12s to %s %s: released the hold on %s\n", status_of(res, o), res->commit, url,
 			       res->branch, *rb->path ? rb->path : "/");
 		else
-			printf("%s %.12s to %s %s: %s %.12s (\"%s\")%s%s\n", status_of(res, o), res->commit, url,
+			printf("%s %.12s to %s %s: %s %.12s (\"%s\")%s%.12s%s%s%s\n", status_of(res, o), res->commit, url,
 			       res->branch, o->to ? "rolled back to" : "reverted", rb->target_hex, rb->subject,
-			       rb->held ? ", holding " : "", rb->held ? rb->hold_path : "");
+			       *live ? ", " : "", live, *live ? " is live" : "", rb->held ? ", holding " : "",
+			       rb->held ? rb->hold_path : "");
 		return 0;
 	}
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:i, s:b, s:s}",
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:b, s:i, s:b, s:s}",
 				"apiVersion", "gitops/v1", "kind", "Commit", "repo", url, "branch", res->branch,
 				"commit", res->commit[0] ? res->commit : NULL, "parent",
 				res->parent[0] ? res->parent : NULL, "file", rb->path, "reverted",
 				!o->release && !o->to && rb->pinned ? rb->target_hex : NULL, "to",
-				o->to && rb->pinned ? rb->target_hex : NULL, "hold",
+				o->to && rb->pinned ? rb->target_hex : NULL, "live", *live ? live : NULL, "hold",
 				rb->held && res->commit[0] ? rb->hold_path : NULL, "released", rb->released,
 				"attempts", (json_int_t)res->attempts, "pushed", res->pushed, "status", status_of(res, o));
 	struct gt_writer *w = gt_writer_new(stdout, o->format);
@@ -372,17 +595,20 @@ static int run(struct rollback_opts *o, struct rollback *rb)
 		return GT_EXIT_USAGE;
 	}
 	char *url = gt_url_redact(o->git.url);
+	memset(&res, 0, sizeof(res));
 	struct gt_repo *r = gt_repo_open(&o->git);
 	int st = GT_EXIT_REMOTE;
 	if (r) {
-		struct gt_update_opts uo = { o->branch, rb->who, (unsigned)o->max_attempts, o->dry_run };
+		struct gt_update_opts uo = { .branch = o->branch, .author = rb->who, .max_attempts = (unsigned)o->max_attempts,
+					     .dry_run = o->dry_run, .timeout = o->git.timeout };
 		st = gt_repo_update(r, &uo, plan_rollback, rb, &res);
 		gt_repo_close(r);
 	}
-	if (st == GT_EXIT_OK && print_record(rb, &res, url ? url : "") < 0)
+	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(rb, &res, url ? url : "") < 0)
 		st = GT_EXIT_INPUT;
 	free(url);
 	free(origin);
+	gt_interrupt_finish(&res);
 	return st;
 }
 
@@ -414,6 +640,7 @@ int main(int argc, char **argv)
 	struct rollback_opts o = { 0 };
 	struct rollback rb;
 	char *who_owned = NULL;
+	gt_interrupt_catch(); /* from the start: an interrupted run always says what it left behind */
 	int first, st = gt_parse(&command, argc, argv, &o, &first);
 	memset(&rb, 0, sizeof(rb));
 	if (st == 0 && (check_usage(&o) < 0 || rollback_init(&rb, &o, &who_owned) < 0))
@@ -425,6 +652,7 @@ int main(int argc, char **argv)
 	} else {
 		st = st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
+	gt_interrupt_finish(NULL);
 	rollback_clear(&rb);
 	free(who_owned);
 	gt_git_opts_clear(&o.git);

@@ -21,8 +21,9 @@ static const struct gt_option options[] = {
 	{ "message", 'm', "TEXT", "commit message (default: Update FILE: KEY OLD -> NEW)" },
 	{ "author", 0, "NAME <EMAIL>", "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)" },
 	{ "skip-ci", 0, NULL, "append [skip ci] to the commit message" },
-	{ "max-attempts", 0, "N", "pushes to try when the branch keeps moving (default 10)" },
+	{ "max-attempts", 0, "N", "stop after N pushes when the branch keeps moving (default: until --timeout)" },
 	{ "force", 0, NULL, "write a version older than the current one" },
+	{ "allow-any-value", 0, NULL, "write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given" },
 	{ "override-hold", 0, NULL, "change a file that gitops-rollback holds" },
 	{ "dry-run", 0, NULL, "build the commit (or the edit) and report it; push or write nothing" },
 	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
@@ -106,6 +107,8 @@ static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
 		o->max_attempts = v;
 	} else if (!strcmp(n, "force"))
 		o->force = true;
+	else if (!strcmp(n, "allow-any-value"))
+		o->allow_any_value = true;
 	else if (!strcmp(n, "override-hold"))
 		o->override_hold = true;
 	else if (!strcmp(n, "dry-run"))
@@ -125,7 +128,7 @@ static int check_usage(const struct setimage_opts *o)
 		return gt_error("nothing to set: give --set KEY=VALUE or --image NAME=REF"), -1;
 	if (o->repo && o->file[0] == '/')
 		return gt_error("--file %s: with --repo, give the path inside the repository", o->file), -1;
-	return 0;
+	return check_values(o);
 }
 
 struct remote_ctx {
@@ -262,18 +265,23 @@ static int run_remote(struct setimage_opts *o, const struct gt_ident *who)
 	struct gt_update_result res;
 	struct remote_ctx ctx = { .o = o };
 	o->git.url = o->repo;
+	memset(&res, 0, sizeof(res));
 	if (gt_git_credentials_finish(&o->git) < 0)
 		return GT_EXIT_USAGE;
 	struct gt_repo *r = gt_repo_open(&o->git);
-	if (!r)
-		return GT_EXIT_REMOTE;
-	struct gt_update_opts uo = { o->branch, *who, (unsigned)o->max_attempts, o->dry_run };
-	int st = gt_repo_update(r, &uo, plan_remote, &ctx, &res);
-	gt_repo_close(r);
+	int st = GT_EXIT_REMOTE;
+	if (r) {
+		struct gt_update_opts uo = { .branch = o->branch, .author = *who, .max_attempts = (unsigned)o->max_attempts,
+					     .dry_run = o->dry_run, .timeout = o->git.timeout };
+		st = gt_repo_update(r, &uo, plan_remote, &ctx, &res);
+		gt_repo_close(r);
+	}
 	free(ctx.data);
 	free(ctx.message);
-	if (st == GT_EXIT_OK && print_record(o, &res, false, res.commit[0] != '\0') < 0)
+	/* Interrupted once the push landed: the record of what is on the branch now, then say so. */
+	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(o, &res, false, res.commit[0] != '\0') < 0)
 		st = GT_EXIT_INPUT;
+	gt_interrupt_finish(&res);
 	return st;
 }
 
@@ -282,6 +290,7 @@ static int run_local(struct setimage_opts *o)
 	struct gt_update_result res;
 	char *buf = NULL, *out = NULL;
 	size_t len = 0, out_len = 0;
+	gt_interrupt_release(); /* no remote to report on; the file is written atomically */
 	memset(&res, 0, sizeof(res));
 	int rd = gt_file_read(o->file, o->lim.max_doc_bytes, &buf, &len);
 	if (rd == 1)
@@ -317,6 +326,7 @@ int main(int argc, char **argv)
 	struct setimage_opts o = { .lim = GT_LIMITS_DEFAULT };
 	struct gt_ident who;
 	char *who_owned = NULL;
+	gt_interrupt_catch(); /* from the start: an interrupted run always says what it left behind */
 	int first, st = gt_parse(&command, argc, argv, &o, &first);
 	if (st == 0 && check_usage(&o) < 0)
 		st = -1;
@@ -324,6 +334,7 @@ int main(int argc, char **argv)
 		st = -1;
 	if (st != 0) {
 		opts_free(&o);
+		gt_interrupt_finish(NULL);
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
 	if (!o.format_set)

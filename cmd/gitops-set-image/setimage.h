@@ -25,7 +25,7 @@ struct setimage_opts {
 	const char *repo, *branch, *file, *message, *author;
 	struct edit *edits;
 	size_t n_edits;
-	bool skip_ci, create, force, override_hold, dry_run;
+	bool skip_ci, create, force, override_hold, dry_run, allow_any_value;
 	unsigned long max_attempts;
 	enum gt_format format;
 	bool format_set;
@@ -50,6 +50,10 @@ char *commit_message_new(const struct setimage_opts *o);
 typedef int (*hold_read_fn)(void *ctx, const char *path, char **buf, size_t *len);
 /* Is file below a directory gitops-rollback holds? 1 held (reported), 0 not, -1 on error. */
 int check_hold(const char *file, hold_read_fn read, void *ctx);
+
+/* Refuse (-1, printed) an empty value, a bad image tag where the key is a tag, an unexpanded
+ * $(VAR)/${VAR}/$[expr]/$VAR: each a CI variable gone wrong. 0 when fine or --allow-any-value. */
+int check_values(const struct setimage_opts *o);
 
 /* True when new_value and old_value are both build ids or both semver and new_value is older. */
 bool version_is_older(const char *new_value, const char *old_value);

@@ -171,13 +171,27 @@ is "$RC" 0 "the same again: exit 0"
 like "$ERR" 'my-app unchanged' "unchanged"
 run app --path charts/my-app --dest-namespace staging --apply -o json
 is "$RC:$OUT" "1:" "a different spec without --upsert: refused (exit 1), as argocd app create"
-like "$ERR" 'exists with a different spec; use --upsert' "says so"
+is "$ERR" 'gitops-app-create: application argocd/my-app exists with a different spec (spec.destination.namespace: "prod" -> "staging"; spec.syncPolicy: {"automated":{"prune":true,"selfHeal":tr... -> unset); use --upsert to replace it' \
+	"says so, with the fields that differ: old -> new, long values cut"
 is "$(kube_get Application argocd my-app | jq -r .spec.destination.namespace)" prod "nothing changed"
 run app --path charts/my-app --dest-namespace staging --apply --upsert --timeout 20 -o json
 is "$RC" 0 "--upsert replaces it"
 like "$ERR" 'my-app updated' "updated"
 is "$(kube_get Application argocd my-app | jq -r .spec.destination.namespace)" staging "the new spec is live"
 like "$(tail -n 1 "$TMP/kubectl.log")" '--force-conflicts --request-timeout=20s' "an upsert takes the fields over; --timeout reaches kubectl"
+# What differs is listed field by field, labels by key; Helm parameters (may hold secrets) named, never shown.
+run gitops-app-create db --repo "$AZ" --path charts/db --label team=data --helm-set auth.password=hunter2 --apply -o json
+is "$RC" 0 "an Application with a label and a Helm parameter"
+kubectl -n argocd label application db app.kubernetes.io/part-of=shop >/dev/null # someone else's label: not ours to compare
+run gitops-app-create db --repo "$AZ" --path charts/db --label team=data --helm-set auth.password=hunter2 --apply -o json
+is "$RC" 0 "a label another tool added is no difference"
+run gitops-app-create db --repo "$AZ" --path charts/db --revision v2 --label team=payments --helm-set auth.password=swordfish \
+	--label app.kubernetes.io/name=db --apply -o json
+is "$RC:$OUT" "1:" "another revision, label and parameter: refused"
+is "$ERR" 'gitops-app-create: application argocd/db exists with a different spec (spec.source.targetRevision: "HEAD" -> "v2"; spec.source.helm.parameters[0].value: changed; metadata.labels.team: "data" -> "payments"; metadata.labels["app.kubernetes.io/name"]: unset -> "db"); use --upsert to replace it' \
+	"each field that differs, in one line"
+unlike "$ERR" 'hunter2|swordfish' "a Helm parameter's value never shows"
+
 run app --apply --argocd-namespace nowhere -o json
 is "$RC" 3 "a namespace that does not exist: exit 3"
 kube_fault '{"method": "PATCH", "path": "/applications/my-app$", "action": "hang"}' >/dev/null

@@ -181,6 +181,16 @@ is "$RC" 0 "-o text: exit 0"
 like "$OUT" 'PHASE +WAVE +ACTION +STATUS +OBJECT' "a table"
 like "$OUT" 'Sync +0 +update +ok +apps/Deployment/my-app +demo' "a row per object"
 like "$OUT" '[0-9]+ created, [0-9]+ updated, [0-9]+ unchanged, [0-9]+ pruned, 0 failed' "and the counts"
+unlike "$OUT" 'HEALTH' "without --wait: no HEALTH column (nothing was judged)"
+sed 's/my-app:1.2.3/my-app:1.3.5/' "$FIX/app.yaml" >"$TMP/app-135.yaml"
+run gitops-apply -f "$TMP/app-135.yaml" --wait -o text
+is "$RC" 0 "--wait -o text: exit 0"
+like "$OUT" 'PHASE +WAVE +ACTION +STATUS +HEALTH +OBJECT +NAMESPACE' "--wait -o text: a HEALTH column after STATUS"
+like "$OUT" 'Sync +0 +update +ok +Healthy +apps/Deployment/my-app +demo' "the Deployment's row says Healthy"
+is "$(awk 'NR > 1 && !/ created, / { print $5 }' <<<"$OUT" | sort -u | tr '\n' ,)" "Healthy," "every object waited for has its health in the column"
+run gitops-apply -f "$TMP/broken-rollout.yaml" --wait --timeout 5m -o text
+like "$OUT" 'Sync +0 +[a-z]+ +failed +Degraded +apps/Deployment/my-app +demo +applied, but Degraded' \
+	"a failed rollout: the row says Degraded, and why"
 
 # ---- progress on a terminal, none in a pipe ----
 {
@@ -189,7 +199,7 @@ like "$OUT" '[0-9]+ created, [0-9]+ updated, [0-9]+ unchanged, [0-9]+ pruned, 0 
 	PTY=$(script -qec "$cmd" /dev/null </dev/null | sed 's/\r$//')
 	like "$PTY" 'gitops-apply: Sync wave 0: 5 objects' "on a terminal: each wave as it starts"
 	like "$PTY" 'gitops-apply: waiting for health: [0-9]+/5 healthy' "and the health wait"
-	like "$(cat "$TMP/table.txt")" 'update +ok +apps/Deployment/my-app' "the table still goes to stdout"
+	like "$(cat "$TMP/table.txt")" 'update +ok +Healthy +apps/Deployment/my-app' "the table still goes to stdout, with its HEALTH column"
 	sed 's/my-app:1.2.3/my-app:1.4.1/' "$FIX/app.yaml" >"$TMP/app-141.yaml"
 	run gitops-apply -f "$TMP/app-141.yaml" --wait -o text
 	is "$ERR" "" "in a pipe: no progress on stderr"

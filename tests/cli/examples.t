@@ -4,7 +4,9 @@
 #     kustomize) into what each environment should get, and CI's tag bump edits one line;
 #   - examples/Makefile's targets run the tools with the variables given, in a real working
 #     clone with a remote: render, history, rollback, diff and apply against the Kubernetes API
-#     stand-in, diff against an older commit, and a failed render stops them;
+#     stand-in, diff against an older commit, and a failed render stops them; diff and apply
+#     render what is on origin (never an uncommitted or stale working tree; LOCAL=1 refuses one),
+#     make diff exits 1 on differences, and apply creates a missing namespace;
 #   - examples/argocd/ is what gitops-repo-add and gitops-app-create generate today, with the
 #     placeholder token and no real one.
 . "$(dirname "$0")/../lib.sh"
@@ -77,15 +79,21 @@ is "$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$OUT" | sort)" \
 # mk ARG...: make with examples/Makefile, run from the current directory; sets OUT, ERR, RC.
 mk() { run make --no-print-directory -s -f "$EX/Makefile" "$@"; }
 
-# What each target runs, with the variables given (make -n prints the commands).
+# What each target runs, with the variables given (make -n prints the commands and runs nothing).
 mk -n render REPO=https://git.example.com/shop/my-app-gitops REV=main DIR=overlays/staging APP=my-app-staging NS=my-app-staging
 is "$OUT" "gitops-render --repo https://git.example.com/shop/my-app-gitops --revision main --path overlays/staging --app my-app-staging -n my-app-staging -o json" \
 	"make render REPO=… REV=…: gitops-render --repo URL --revision REV --path DIR --app APP -n NS"
 mk -n render DIR=plain APP=my-app NS=my-app O=yaml
 is "$OUT" "gitops-render plain --app my-app -n my-app -o yaml" "make render without REPO renders DIR of the working tree"
 mk -n diff APP=my-app NS=my-app DIR=plain
-is "$OUT" "gitops-render plain --app my-app -n my-app | gitops-diff --cluster --app my-app -n my-app" \
-	"make diff: the render into gitops-diff --cluster --app APP"
+like "$OUT" "^git fetch --quiet origin" "make diff: fetches origin first"
+like "$OUT" "want='origin/HEAD'" "make diff: the remote's default branch"
+like "$OUT" "git archive \"\\\$rev\" \\| tar -x -C \"\\\$tree\"" "make diff: writes out origin's commit"
+like "$OUT" "gitops-render \"\\\$tree/plain\" --app my-app -n my-app \\| gitops-diff --cluster --app my-app -n my-app -o json" \
+	"make diff: its render into gitops-diff --cluster --app APP"
+mk -n diff APP=my-app NS=my-app DIR=plain REPO=https://git.example.com/shop/my-app-gitops REV=v1.4
+like "$OUT" "rev='v1.4'.*gitops-render --repo https://git.example.com/shop/my-app-gitops --revision \"\\\$rev\" --path plain" \
+	"make diff REPO=… REV=…: that repository's revision"
 mk -n diff APP=my-app NS=my-app DIR=plain AGAINST=main~1
 like "$OUT" "rev=\\\$\\(git rev-parse --verify 'main~1\\^\\{commit\\}'\\)" \
 	"make diff AGAINST=REV: resolves REV in this repository to a commit"
@@ -94,8 +102,13 @@ like "$OUT" "gitops-render --repo \. --revision \"\\\$rev\" --path plain --app m
 like "$OUT" "gitops-render plain --app my-app -n my-app \| gitops-diff --against \"\\\$old\" -n my-app" \
 	"make diff AGAINST=REV: and compares the working tree's render against it"
 mk -n apply APP=my-app NS=my-app DIR=plain
-is "$OUT" "gitops-render plain --app my-app -n my-app | gitops-apply --app my-app --prune --wait" \
-	"make apply: the render into gitops-apply --app APP --prune --wait"
+like "$OUT" "gitops-render \"\\\$tree/plain\" --app my-app -n my-app \\| gitops-apply --app my-app --prune --wait --create-namespace\$" \
+	"make apply: origin's render into gitops-apply --app APP --prune --wait --create-namespace"
+mk -n apply APP=my-app NS=my-app DIR=plain CREATE_NAMESPACE=
+like "$OUT" "gitops-apply --app my-app --prune --wait\$" "make apply CREATE_NAMESPACE=: without --create-namespace"
+mk -n apply APP=my-app NS=my-app DIR=plain LOCAL=1
+like "$OUT" "git status --porcelain.*gitops-render plain --app my-app -n my-app \\| gitops-apply" \
+	"make apply LOCAL=1: the working tree, after checking it"
 mk -n history REPO=https://git.example.com/shop/my-app-gitops DIR=charts/my-app
 is "$OUT" "gitops-history --repo https://git.example.com/shop/my-app-gitops --path charts/my-app" "make history REPO=… DIR=…"
 
@@ -105,6 +118,7 @@ git init -q --bare -b main "$TMP/remote.git"
 git clone -q "$TMP/remote.git" "$TMP/work" 2>/dev/null
 cp -r "$MREPO"/. "$TMP/work/"
 git -C "$TMP/work" add -A && git -C "$TMP/work" commit -qm "my-app manifests" && git -C "$TMP/work" push -q origin main
+git -C "$TMP/work" remote set-head origin --auto >/dev/null
 GIT_AUTHOR_NAME="Azure Pipelines" GIT_AUTHOR_EMAIL=ci@example.com \
 	gitops-set-image -q --repo "$TMP/remote.git" --file charts/my-app/values.yaml --set image.tag=1043 -o json >/dev/null
 git -C "$TMP/work" pull -q --ff-only
@@ -135,31 +149,71 @@ is "$(git --git-dir="$TMP/remote.git" show main:charts/my-app/values.yaml | grep
 	"$(grep ' tag:' "$MREPO/charts/my-app/values.yaml")" "the remote's values.yaml has the tag from before 1043 again"
 is "$(git --git-dir="$TMP/remote.git" show main:charts/my-app/.gitops-hold | "$YAML2JSON" | jq -r .reason)" "$reason" \
 	"the hold keeps the reason as given: quotes, ' and \$ are text, not shell"
+# (the working clone is now behind origin: it still has 1043)
 
 # diff and apply against the cluster: the API is the stand-in, kubectl the real one.
 {
 	. "$TOP/tests/servers/kube.sh"
-	kube_start
+	kube_start --ready-delay 0.1
+	helm=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} # the chart renders with the real helm
+	PATH=$(dirname "$helm"):$PATH
+	image() { kube_get Deployment "$1" my-app | jq -r '.spec.template.spec.containers[0].image'; }
+	writes() { kube_log | jq -r 'select(.method != "GET") | .method + " " + .path'; }
+
 	mk diff DIR=plain APP=my-app NS=my-app
-	is "$RC" 2 "make diff before the first sync: things differ, so make fails"
-	like "$ERR" "diff\] Error 1" "with gitops-diff's exit code 1 (differs), as make reports it"
+	is "$RC" 1 "make diff before the first sync: things differ, exit 1 as gitops-diff (not make's 2)"
+	is "$(jq -r .action <<<"$OUT" | sort -u | tr '\n' ' ')" "create " "and gitops-diff's Change records are on stdout"
 	mk apply DIR=plain APP=my-app NS=my-app
 	is "$RC" 0 "make apply syncs plain/ into the cluster" || echo "# $ERR"
 	is "$(kube_get ConfigMap my-app my-app-config | jq -r .data.LOG_LEVEL)" info "the ConfigMap of plain/ is in the cluster"
 	mk diff DIR=plain APP=my-app NS=my-app
-	is "$RC" 0 "make diff after the sync: nothing differs" || echo "# $OUT $ERR"
+	is "$RC:$(jq -r .action <<<"$OUT" | sort -u)" "0:unchanged" "make diff after the sync: nothing differs, exit 0" || echo "# $ERR"
+	mk diff DIR=broken APP=my-app NS=my-app
+	is "$RC" 2 "make diff of what fails to render: exit 2, not 1"
 	before=$(kube_state | jq -c '[.items[] | "\(.kind)/\(.metadata.namespace)/\(.metadata.name)"] | sort')
 	mk apply DIR=broken APP=my-app NS=my-app
 	ok $((RC != 0 ? 0 : 1)) "make apply with a render that fails fails (pipefail)"
 	is "$(kube_state | jq -c '[.items[] | "\(.kind)/\(.metadata.namespace)/\(.metadata.name)"] | sort')" "$before" \
 		"and prunes nothing: a failed render is not an empty app"
+	rm -rf broken
+
+	# After make rollback (pushed), the working clone is behind: apply deploys origin's rollback.
+	mk apply DIR=charts/my-app APP=my-app NS=my-app
+	is "$RC" 0 "make apply of the chart after the rollback" || echo "# $ERR"
+	is "$(image my-app)" "myregistry.azurecr.io/my-app:$(sed -n 's/^  tag: "\(.*\)".*/\1/p' "$MREPO/charts/my-app/values.yaml")" \
+		"the cluster gets the rolled-back tag of origin, not the working tree's 1043"
+	# An uncommitted edit is not deployed.
+	sed -i 's/my-app:1042/my-app:9999/' plain/app.yaml
+	mk apply DIR=plain APP=my-app NS=my-app
+	is "$RC:$(image my-app)" "0:myregistry.azurecr.io/my-app:1042" "make apply ignores an uncommitted edit: origin's image stays"
+	kube_log_clear
+	mk apply DIR=plain APP=my-app NS=my-app LOCAL=1
+	is "$RC" 2 "make apply LOCAL=1 with uncommitted changes: refused"
+	like "$ERR" "uncommitted changes" "saying why"
+	is "$(writes)" "" "and nothing was sent"
+	git checkout -q plain/app.yaml
+	mk apply DIR=plain APP=my-app NS=my-app LOCAL=1
+	is "$RC" 2 "make apply LOCAL=1 behind origin: refused"
+	like "$ERR" "1 commit\\(s\\) behind origin/HEAD: git pull" "saying why"
+	is "$(writes)" "" "and nothing was sent"
+	git pull -q --ff-only
+	mk apply DIR=plain APP=my-app NS=my-app LOCAL=1
+	is "$RC" 0 "make apply LOCAL=1 once the working tree is origin's" || echo "# $ERR"
+
+	# A new overlay: its namespace does not exist yet (the example Applications say CreateNamespace=true).
+	mk apply DIR=overlays/staging APP=my-app-staging NS=my-app-staging CREATE_NAMESPACE=
+	ok $((RC != 0 ? 0 : 1)) "make apply CREATE_NAMESPACE= of a new overlay fails: no namespace"
+	mk apply DIR=overlays/staging APP=my-app-staging NS=my-app-staging
+	is "$RC" 0 "make apply creates the namespace by default, as the Application's CreateNamespace=true" || echo "# $ERR"
+	is "$(kube_get Namespace '' my-app-staging | jq -r .metadata.name)" my-app-staging "the namespace is there"
+
 	{
 		# AGAINST: the working tree's render against a commit's, no cluster involved.
 		gitops-set-image -q --file overlays/production/kustomization.yaml \
 			--image myregistry.azurecr.io/my-app=myregistry.azurecr.io/my-app:1044 -o json >/dev/null
 		git commit -qam "production: 1044"
 		mk diff DIR=overlays/production APP=my-app-production NS=my-app-production AGAINST=HEAD~1
-		is "$RC" 2 "make diff AGAINST=HEAD~1 after a tag bump: something differs (make fails)"
+		is "$RC" 1 "make diff AGAINST=HEAD~1 after a tag bump: something differs (exit 1)"
 		is "$(jq -r 'select(.action != "unchanged") | "\(.action) \(.ref.kind) \(.patch[0].path) \(.patch[0].value)"' <<<"$OUT")" \
 			"update Deployment /spec/template/spec/containers/0/image myregistry.azurecr.io/my-app:1044" \
 			"make diff AGAINST=HEAD~1: the one change is the Deployment's image, 1042 -> 1044"

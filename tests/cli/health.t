@@ -7,7 +7,9 @@
 # (a rolled-out Deployment, one past its progress deadline, one mid-rollout, a StatefulSet, a
 # ClusterIP Service, a LoadBalancer Service without an address); batch.yaml a YAML stream of a
 # CrashLoopBackOff Pod, a complete Job, a suspended Job and a Pending PVC; after-apply.jsonl what
-# reaches gitops-health at the end of a pipeline (a Commit, a Result, a live object).
+# reaches gitops-health at the end of a pipeline (a Commit, a Result, a live object); argo-2026.yaml
+# the kinds and cases Argo CD's rules of 2026 judge differently from before (HPA, annotated Pods,
+# Workflows, CronJob, PodDisruptionBudget).
 . "$(dirname "$0")/../lib.sh"
 
 FIX=$TOP/tests/fixtures/health
@@ -71,6 +73,26 @@ like "$(jq -r 'select(.ref.kind == "Pod") | .message' <<<"$OUT")" "^back-off 5m0
 printf '' | gitops-health >"$TMP/out" 2>"$TMP/err"
 is "$?" 0 "nothing to judge: exit 0"
 is "$(cat "$TMP/out" "$TMP/err")" "" "and nothing printed"
+
+# ---------------------------------------------------------------------------------------------
+# Rules Argo CD has had since 2026 (argo-2026.yaml): an HPA failing after a healthy condition, the
+# ignore-restart-policy annotation (not on hooks), Argo Workflows, a CronJob's last run, a PDB.
+
+run gitops-health -f "$FIX/argo-2026.yaml"
+is "$RC" 1 "Argo CD 2026 rules: something is not healthy, exit 1"
+is "$(statuses <<<"$OUT")" \
+	"HorizontalPodAutoscaler/orders=Degraded Pod/kafka-broker-0=Healthy Pod/schema-migrate=Progressing Workflow/nightly-etl-x7k2p=Progressing Workflow/weekly-report-q9d4m=Degraded CronJob/backup=Degraded PodDisruptionBudget/orders=Healthy" \
+	"HPA failing anywhere Degraded, annotated Pod Healthy but not as a hook, Workflows by phase, CronJob by last run, PDB short of pods Healthy"
+like "$(jq -r 'select(.ref.kind == "HorizontalPodAutoscaler") | .message' <<<"$OUT")" '^the HPA was unable to compute the replica count: unable to get metric requests-per-second' \
+	"the HPA's failing condition gives the message"
+is "$(jq -r 'select(.ref.kind == "Workflow") | .message' <<<"$OUT" | paste -sd'|')" "step extract is running|child 'weekly-report-q9d4m-render' failed" \
+	"a Workflow's message is its status.message"
+is "$(jq -r 'select(.ref.kind == "CronJob") | .message' <<<"$OUT")" "CronJob has not completed its last execution successfully" \
+	"the CronJob's message says its last run failed"
+is "$(jq -r 'select(.ref.kind == "PodDisruptionBudget") | .message' <<<"$OUT")" "PodDisruptionBudget has InsufficientPods" \
+	"the PDB's message names the reason"
+run gitops-health -o text -f "$FIX/argo-2026.yaml"
+like "$(grep nightly-etl <<<"$OUT")" "^argoproj.io +Workflow +batch +nightly-etl-x7k2p +Progressing +step extract is running$" "-o text: the Workflow's row"
 
 # ---------------------------------------------------------------------------------------------
 # A pipeline's records pass through

@@ -86,10 +86,10 @@ is "$RC:$OUT" "2:" "kubectl passes the tool's exit code on (2 for a broken manif
 like "$ERR" "^gitops-render: .*cm.yaml:" "and the tool's message"
 
 run kubectl gitops
-is "$RC" 2 "kubectl gitops without a verb exits 2"
-like "$ERR" "usage: kubectl gitops VERB" "and shows the usage on stderr"
+is "$RC:$ERR" "0:" "kubectl gitops without a verb exits 0, nothing on stderr (as kubectl alone)"
+like "$OUT" "^usage: kubectl gitops VERB" "and shows the usage on stdout"
 for tool in "${TOOLS[@]}"; do
-	grep -qE "^  $(verb_of "$tool")\$" <<<"$ERR"
+	grep -qE "^  $(verb_of "$tool")\$" <<<"$OUT"
 	ok $? "kubectl gitops (no verb) lists $(verb_of "$tool")"
 done
 run kubectl gitops no-such-verb
@@ -218,6 +218,11 @@ run env PATH="$TMP/krew/bin:$KUBECTL_DIR:/usr/bin:/bin" kubectl gitops render -n
 is "$RC:$OUT" "0:$RENDERED" "krew layout: kubectl gitops render runs the tool next to the real kubectl-gitops"
 run env PATH="$TMP/krew/bin:$KUBECTL_DIR:/usr/bin:/bin" kubectl gitops repo-add --version
 like "$RC:$OUT" "^0:gitops-repo-add " "krew layout: kubectl gitops repo-add (no kubectl-gitops-repo_add there)"
+run env PATH="$TMP/krew/bin:$KUBECTL_DIR:/usr/bin:/bin" kubectl gitops
+is "$RC:$ERR" "0:" "krew layout: kubectl gitops without a verb exits 0"
+like "$OUT" "(^|
+)  set-image(
+|\$)" "krew layout: and lists the verbs in the store directory on stdout"
 
 # --- krew: plugins/gitops.yaml and the archive `make krew` makes -------------------------------
 

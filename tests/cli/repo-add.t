@@ -64,7 +64,7 @@ run env GITOPS_GIT_TOKEN=tok-1234 gitops-repo-add --no-verify --username bot --n
 	--argocd-namespace gitops --insecure-skip-server-verification --force-http-basic-auth --enable-lfs \
 	--proxy http://proxy.example:3128 --no-proxy .internal,10.0.0.0/8 --depth 1 \
 	--tls-client-cert-path "$TMP/secret/client.crt" --tls-client-cert-key-path "$TMP/secret/client.key" \
-	https://git.example.com/shop.git -o json
+	https://git.example.com/shop.git --show-secrets -o json
 is "$RC" 0 "every https flag at once"
 is "$(keys)" url,type,name,project,username,password,tlsClientCertData,tlsClientCertKey,insecure,enableLfs,forceHttpBasicAuth,proxy,noProxy,depth \
 	"Argo CD's key names, each flag its key"
@@ -74,7 +74,7 @@ is "$(jq -c '.stringData | [.name, .project, .username, .password, .insecure, .f
 is "$(sd tlsClientCertData)" "$(cat "$TMP/secret/client.crt")" "tlsClientCertData: the certificate file"
 is "$(sd tlsClientCertKey)" "$(cat "$TMP/secret/client.key")" "tlsClientCertKey: the key file"
 is "$(jq -r .metadata.namespace <<<"$OUT")" gitops "--argocd-namespace"
-run gitops-repo-add --no-verify --ssh-private-key-path "$TMP/secret/id_ed25519" git@ssh.dev.azure.com:v3/org/proj/repo -o json
+run gitops-repo-add --no-verify --ssh-private-key-path "$TMP/secret/id_ed25519" git@ssh.dev.azure.com:v3/org/proj/repo --show-secrets -o json
 is "$(sd sshPrivateKey)" "$(cat "$TMP/secret/id_ed25519")" "--ssh-private-key-path: sshPrivateKey"
 run gitops-repo-add --no-verify --type helm --name charts https://charts.example.com -o json
 is "$(jq -c '.stringData | [.type, .name]' <<<"$OUT")" '["helm","charts"]' "--type helm --name"
@@ -86,12 +86,13 @@ run gitops-repo-add --no-verify --depth 0 https://x.example/r -o json
 is "$(keys)" url,type "--depth 0 writes nothing (a full clone)"
 
 # ---- credentials ----
-run env GITOPS_GIT_TOKEN=tok-1234 gitops-repo-add --no-verify https://git.example.com/r -o json
-is "$(keys):$(sd password)" url,type,password:tok-1234 "GITOPS_GIT_TOKEN; no user name (Argo CD sends x-access-token)"
+run env GITOPS_GIT_TOKEN=tok-1234 gitops-repo-add --no-verify https://git.example.com/r --show-secrets -o json
+is "$(keys):$(sd username):$(sd password)" url,type,username,password:x-access-token:tok-1234 \
+	"GITOPS_GIT_TOKEN; no user name: x-access-token, what Argo CD sends and what was verified, is written"
 echo "tok-from-file" >"$TMP/secret/pw"
-run gitops-repo-add --no-verify --password-file "$TMP/secret/pw" https://git.example.com/r -o json
+run gitops-repo-add --no-verify --password-file "$TMP/secret/pw" https://git.example.com/r --show-secrets -o json
 is "$(sd password)" tok-from-file "--password-file"
-run gitops-repo-add --no-verify --password-stdin https://git.example.com/r -o json <<<"tok-from-stdin"
+run gitops-repo-add --no-verify --password-stdin https://git.example.com/r --show-secrets -o json <<<"tok-from-stdin"
 is "$(sd password)" tok-from-stdin "--password-stdin"
 run env GITOPS_GIT_USERNAME=envbot GITOPS_GIT_TOKEN=tok-1234 gitops-repo-add --no-verify https://git.example.com/r -o json
 is "$(sd username)" envbot "GITOPS_GIT_USERNAME"
@@ -179,7 +180,14 @@ like "$OUT" "verified: ls-remote, default branch main at ${HEAD:0:12}" "the summ
 like "$OUT" '  password: \*\*\*' "-o text masks the password"
 unlike "$OUT$ERR" "$PW" "-o text: no password"
 run gitops-repo-add "$URL" -o json
-is "$RC:$(sd password)" "0:$PW" "-o json without --apply prints the Secret to pipe into kubectl (the token is its data)"
+is "$RC:$(sd password)" "0:***" "-o json without --apply and --show-secrets: the token is masked (a CI log never holds it)"
+unlike "$OUT$ERR" "$PW" "  nowhere in the output"
+like "$ERR" "masked.*--show-secrets.*kubectl apply -f -" "  and stderr says how to get it"
+run gitops-repo-add "$URL" -o yaml
+is "$RC:$(grep -c -- "$PW" <<<"$OUT")" "0:0" "  -o yaml: masked too"
+run gitops-repo-add "$URL" --show-secrets -o json
+is "$RC:$(sd password)" "0:$PW" "--show-secrets -o json prints the Secret to pipe into kubectl (the token is its data)"
+is "$ERR" "" "  without a word on stderr"
 run gitops-repo-add "$URL" --verify fetch -o text
 is "$RC" 0 "--verify fetch"
 like "$OUT" 'verified: fetch, default branch main' "fetched the default branch"
@@ -236,7 +244,7 @@ kube_start --ready-delay 0
 kubectl create namespace argocd >/dev/null
 export GITOPS_GIT_TOKEN=$PW
 secret_data() { kube_get Secret argocd "$1" | jq -c '.data | map_values(@base64d)'; }
-NAME=$(gitops-repo-add --no-verify "$HTTP_URL" -o json | jq -r .metadata.name)
+NAME=$(gitops-repo-add -q --no-verify "$HTTP_URL" -o json | jq -r .metadata.name)
 : >"$KUBECTL_LOG"
 run gitops-repo-add --apply "$HTTP_URL" -o text
 is "$RC" 0 "--apply: verified and applied"
@@ -258,12 +266,12 @@ unlike "$ERR" 'rotated-token-1' "and shows no password"
 run env -u GITOPS_GIT_USERNAME GITOPS_GIT_TOKEN=rotated-token-1 gitops-repo-add --no-verify --apply --upsert "$HTTP_URL" -o text
 is "$RC" 0 "--upsert replaces it"
 like "$OUT" 'applied: updated' "updated"
-is "$(secret_data "$NAME" | jq -c '[.password, .username]')" '["rotated-token-1",""]' \
-	"the new password, and the key no longer set cleared as Argo CD does"
+is "$(secret_data "$NAME" | jq -c '[.password, .username]')" '["rotated-token-1","x-access-token"]' \
+	"the new password, and the user name verified in place of the old one"
 run env -u GITOPS_GIT_USERNAME GITOPS_GIT_TOKEN=rotated-token-1 gitops-repo-add --no-verify --apply "$HTTP_URL" -o text
 like "$RC:$OUT" '^0:.*applied: unchanged' "a cleared key reads as unset: the same settings again are unchanged"
 
-TAKEN=$(gitops-repo-add --no-verify https://x.example/taken -o json | jq -r .metadata.name)
+TAKEN=$(gitops-repo-add -q --no-verify https://x.example/taken -o json | jq -r .metadata.name)
 kubectl create secret generic "$TAKEN" -n argocd --from-literal=foo=bar >/dev/null
 run gitops-repo-add --no-verify --apply https://x.example/taken -o text
 is "$RC" 1 "a Secret of that name without the type label is not overwritten"
@@ -288,10 +296,10 @@ run env GITOPS_GIT_TOKEN=rotated-token-1 gitops-repo-add --no-verify --apply "${
 like "$ERR" 'Argo CD takes both URLs for one repository' "with and without .git: Argo CD's SameURL matches both"
 
 # Through a pipe, the printed Secret is what kubectl applies.
-run env GITOPS_GIT_TOKEN=pipe-token-1 gitops-repo-add --no-verify https://pipe.example/r -o yaml
+run env GITOPS_GIT_TOKEN=pipe-token-1 gitops-repo-add --no-verify https://pipe.example/r --show-secrets -o yaml
 printf '%s\n' "$OUT" | kubectl apply --server-side -f - >/dev/null
-ok $? "-o yaml | kubectl apply --server-side -f - works"
-is "$(secret_data "$(gitops-repo-add --no-verify https://pipe.example/r -o json | jq -r .metadata.name)" | jq -r .password)" \
+ok $? "--show-secrets -o yaml | kubectl apply --server-side -f - works"
+is "$(secret_data "$(gitops-repo-add -q --no-verify https://pipe.example/r -o json | jq -r .metadata.name)" | jq -r .password)" \
 	pipe-token-1 "and lands"
 
 # ---- the password: never in argv, a message, the environment of kubectl or a file ----

@@ -102,8 +102,8 @@ is "$RC" 0 "rollback exits 0"
 is "$(jq -r '.status + " " + .reverted' <<<"$OUT")" "pushed $(G rev-parse main~2)" \
 	"it reverted the newest commit that changed the path (not the overlay change after it)"
 is "$(G show main:$VALUES)" "$(G show main~3:$VALUES)" "the values file is byte for byte what it was before 1.2.6"
-is "$(G log -1 --format=%B main)" "$(printf 'Revert "Update %s: image.tag 1.2.5 -> 1.2.6"\n\nThis reverts commit %s.\n\nReason: error rate up after 1.2.6' "$VALUES" "$(G rev-parse main~2)")" \
-	"git revert's message, and the reason"
+is "$(G log -1 --format=%B main)" "$(printf 'Revert "Update %s: image.tag 1.2.5 -> 1.2.6"\n\nThis reverts commit %s.\n\nReason: error rate up after 1.2.6\nGitops-Reverted: %s\nGitops-Live: %s' "$VALUES" "$(G rev-parse main~2)" "$(G rev-parse main~2)" "$(G rev-parse main~3)")" \
+	"git revert's message, the reason, and trailers naming what was undone and the deploy now live"
 is "$(G rev-parse main^)" "$before" "on top of the old tip"
 hold=$(G show main:charts/my-app/.gitops-hold)
 like "$hold" 'reason: error rate up after 1.2.6' "the hold says why"

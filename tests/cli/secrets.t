@@ -7,8 +7,8 @@
 # and /proc/*/cmdline sampled while the tools run.
 #
 # Where a secret is the data a tool exists to print, stdout is exempt and the test says so:
-# gitops-repo-add without --apply prints the repository Secret (that is its output, to pipe into
-# kubectl apply), gitops-render prints the Secret objects of the manifests.
+# gitops-repo-add --show-secrets without --apply prints the repository Secret (that is its output,
+# to pipe into kubectl apply), gitops-render prints the Secret objects of the manifests.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/git.sh"
 . "$TOP/tests/servers/kube.sh"
@@ -124,9 +124,11 @@ is "$RC" 2 "history with user:token@ in the URL: refused (exit 2, as set-image a
 
 # ---------------------------------------------------------------------------------------------
 # gitops-repo-add: verified against the git server, applied through kubectl.
-audit "repo-add print" --data-on-stdout gitops-repo-add "$URL" -o json -v
-is "$RC" 0 "repo-add: verified, the Secret printed"
-is "$(jq -r .stringData.password <<<"$OUT")" "$TOKEN" "(repo-add's printed Secret is its data: it holds the token)"
+audit "repo-add print" gitops-repo-add "$URL" -o json -v
+is "$RC:$(jq -r .stringData.password <<<"$OUT")" "0:***" "repo-add: verified, the Secret printed with the token masked"
+audit "repo-add print --show-secrets" --data-on-stdout gitops-repo-add "$URL" --show-secrets -o json -v
+is "$RC" 0 "repo-add --show-secrets: verified, the Secret printed"
+is "$(jq -r .stringData.password <<<"$OUT")" "$TOKEN" "(repo-add --show-secrets: the printed Secret is its data, it holds the token)"
 audit "repo-add --apply" gitops-repo-add --apply "$URL" -o json -v
 is "$RC" 0 "repo-add --apply: applied"
 is "$(kube_get Secret argocd "$(jq -r .metadata.name <<<"$OUT")" | jq -r '.data.password | @base64d')" "$TOKEN" \

@@ -1,4 +1,5 @@
-/* test_git_cache: the cache a killed tool left behind is usable by the next one.
+/* test_git_cache: the cache a killed tool left behind is usable by the next one, and a first
+ * fetch that fails leaves no empty clone.
  * A run killed mid-fetch or mid-commit leaves libgit2's temporary objects and packs and its
  * lock files in the cached bare clone (interrupt.t kills real runs); the next gt_repo_open,
  * holding the cache's exclusive lock, removes them, and leaves everything else alone. */
@@ -55,7 +56,26 @@ int main(void)
 	size_t n = strlen(cache);
 	if (n && cache[n - 1] == '/')
 		cache[n - 1] = '\0';
+	/* Never fetched into, the clone would go again at close (a failed first fetch leaves nothing). */
+	ok(r && gt_repo_fetch(r) == 0, "the first fetch");
 	gt_repo_close(r);
+	ok(exists(cache, "HEAD"), "a clone fetched into stays");
+
+	/* A first fetch that fails: the empty clone and its lock file go. */
+	char missing[160];
+	snprintf(missing, sizeof(missing), "%s/no-such-remote.git", top);
+	struct gt_git_opts bad = { .url = missing, .cache_dir = cache_dir };
+	struct gt_repo *b = gt_repo_open(&bad);
+	const char *bpath = b ? git_repository_path(gt_repo_git(b)) : NULL;
+	char bcache[512];
+	snprintf(bcache, sizeof(bcache), "%s", bpath ? bpath : "/nonexistent/");
+	bcache[strlen(bcache) - 1] = '\0';
+	ok(b && exists(bcache, "HEAD"), "a new remote: an empty clone while open");
+	ok(b && gt_repo_fetch(b) < 0, "its first fetch fails");
+	gt_repo_close(b);
+	ok(access(bcache, F_OK) < 0, "the empty clone is gone");
+	strcat(bcache, ".lock");
+	ok(access(bcache, F_OK) < 0, "and its lock file");
 
 	/* What a run killed in the middle leaves. */
 	char heads[600];

@@ -344,10 +344,10 @@ static void test_custom_and_others(void)
 	      "'status':{'acceptedNames':{'kind':'Certificate','plural':'certificates'},'conditions':["
 	      "{'type':'NamesAccepted','status':'True','reason':'NoConflicts','message':'no conflicts found'},"
 	      "{'type':'Established','status':'True','reason':'InitialNamesAccepted','message':'the initial names have been accepted'}]}}",
-	      GT_HEALTH_HEALTHY, "", "CRD established");
+	      GT_HEALTH_HEALTHY, "CRD is healthy", "CRD established");
 	check("{'apiVersion':'apiextensions.k8s.io/v1','kind':'CustomResourceDefinition','metadata':{'name':'certificates.cert-manager.io'},"
 	      "'status':{'conditions':[{'type':'NamesAccepted','status':'True'},{'type':'Established','status':'False','reason':'Installing'}]}}",
-	      GT_HEALTH_PROGRESSING, NULL, "CRD not established yet");
+	      GT_HEALTH_PROGRESSING, "CRD is being installed", "CRD not established yet");
 	check("{'apiVersion':'cert-manager.io/v1','kind':'Certificate','metadata':{'name':'web-tls','namespace':'prod','generation':2},"
 	      "'status':{'conditions':[{'type':'Ready','status':'True','lastTransitionTime':'2026-11-30T09:00:00Z','observedGeneration':2,"
 	      "'reason':'Ready','message':'Certificate is up to date and has not expired'}],'notAfter':'2027-02-28T09:00:00Z'}}",
@@ -374,6 +374,143 @@ static void test_custom_and_others(void)
 	      "'finalizers':['argocd.argoproj.io/hook-finalizer']},'status':{'conditions':[{'type':'Complete','status':'True'}]}}",
 	      GT_HEALTH_HEALTHY, NULL, "hook held by Argo CD's finalizer is judged by its rule");
 	check("{'kind':'Deployment','metadata':{'name':'x'}}", GT_HEALTH_UNKNOWN, NULL, "no apiVersion");
+}
+
+/* ---- Argo CD 2026 (gitops-engine inside argo-cd, and its bundled Lua checks for Kubernetes' own kinds) ---- */
+
+#define HPA_V2_HEAD "{'apiVersion':'autoscaling/v2','kind':'HorizontalPodAutoscaler','metadata':{'name':'orders','namespace':'shop'}," \
+	"'spec':{'minReplicas':2,'maxReplicas':8,'scaleTargetRef':{'apiVersion':'apps/v1','kind':'Deployment','name':'orders'}},"
+
+static void test_hpa_failure_anywhere(void)
+{
+	check(HPA_V2_HEAD "'status':{'currentReplicas':2,'desiredReplicas':2,'conditions':["
+	      "{'type':'AbleToScale','status':'True','reason':'SucceededGetScale','message':'the HPA controller was able to get the target current scale'},"
+	      "{'type':'ScalingActive','status':'False','reason':'FailedGetObjectMetric','message':'the HPA was unable to compute the replica count: unable to get metric requests-per-second: Ingress on shop orders/object metrics are not available'}]}}",
+	      GT_HEALTH_DEGRADED,
+	      "the HPA was unable to compute the replica count: unable to get metric requests-per-second: Ingress on shop orders/object metrics are not available",
+	      "HPA v2: a failure condition after a healthy AbleToScale still degrades it");
+	check(HPA_V2_HEAD "'status':{'currentReplicas':8,'desiredReplicas':8,'conditions':["
+	      "{'type':'ScalingLimited','status':'True','reason':'TooManyReplicas','message':'the desired replica count is more than the maximum replica count'},"
+	      "{'type':'AbleToScale','status':'False','reason':'FailedUpdateScale','message':'the HPA controller was unable to update the target scale: conflict'}]}}",
+	      GT_HEALTH_DEGRADED, "the HPA controller was unable to update the target scale: conflict",
+	      "HPA v2: a failed scale update after ScalingLimited True");
+	check(HPA_V2_HEAD "'status':{'currentReplicas':8,'desiredReplicas':8,'conditions':["
+	      "{'type':'ScalingActive','status':'True','reason':'ValidMetricFound','message':'the HPA was able to successfully calculate a replica count'},"
+	      "{'type':'ScalingLimited','status':'True','reason':'TooManyReplicas','message':'the desired replica count is more than the maximum replica count'}]}}",
+	      GT_HEALTH_HEALTHY, "the desired replica count is more than the maximum replica count",
+	      "HPA v2: at its maximum, nothing failing: Healthy with the ScalingLimited message");
+	check("{'apiVersion':'autoscaling/v1','kind':'HorizontalPodAutoscaler','metadata':{'name':'orders','annotations':{"
+	      "'autoscaling.alpha.kubernetes.io/conditions':'[{\\'type\\':\\'AbleToScale\\',\\'status\\':\\'True\\',\\'reason\\':\\'ReadyForNewScale\\',"
+	      "\\'message\\':\\'recommended size matches current size\\'},{\\'type\\':\\'ScalingActive\\',\\'status\\':\\'False\\',"
+	      "\\'reason\\':\\'FailedGetExternalMetric\\',\\'message\\':\\'unable to get external metric shop/queue_depth\\'}]'}},"
+	      "'spec':{'maxReplicas':8},'status':{'currentReplicas':2,'desiredReplicas':2}}",
+	      GT_HEALTH_DEGRADED, "unable to get external metric shop/queue_depth",
+	      "HPA v1: the same order in the annotation, Degraded too");
+}
+
+#define POD_NEVER(annotations, status) \
+	"{'apiVersion':'v1','kind':'Pod','metadata':{'name':'kafka-broker-0','namespace':'streams','annotations':{" annotations "}}," \
+	"'spec':{'restartPolicy':'Never','containers':[{'name':'broker','image':'kafka:3.9'}]},'status':" status "}"
+#define POD_RUNNING_READY "{'phase':'Running'," POD_READY_CONDS ",'message':'','containerStatuses':[{'name':'broker','ready':true,'state':{'running':{}}}]}"
+
+static void test_pod_ignore_restart_policy(void)
+{
+	check(POD_NEVER("'argocd.argoproj.io/ignore-restart-policy':'true'", POD_RUNNING_READY), GT_HEALTH_HEALTHY, "",
+	      "Pod Never, ignore-restart-policy, running and ready: Healthy, as a long-running Pod");
+	check(POD_NEVER("", POD_RUNNING_READY), GT_HEALTH_PROGRESSING, "",
+	      "the same Pod without the annotation: Progressing (it is expected to finish)");
+	check(POD_NEVER("'argocd.argoproj.io/ignore-restart-policy':'yes'", POD_RUNNING_READY), GT_HEALTH_PROGRESSING, NULL,
+	      "the annotation counts only as \"true\"");
+	check(POD_NEVER("'argocd.argoproj.io/ignore-restart-policy':'true','argocd.argoproj.io/hook':'PreSync'", POD_RUNNING_READY),
+	      GT_HEALTH_PROGRESSING, NULL, "a hook Pod: the annotation is not honoured");
+	check(POD_NEVER("'argocd.argoproj.io/ignore-restart-policy':'true','helm.sh/hook':'pre-upgrade'", POD_RUNNING_READY),
+	      GT_HEALTH_PROGRESSING, NULL, "a Helm hook Pod: not honoured either");
+	check(POD_NEVER("'argocd.argoproj.io/ignore-restart-policy':'true','argocd.argoproj.io/hook':'Skip'", POD_RUNNING_READY),
+	      GT_HEALTH_HEALTHY, NULL, "hook Skip alone is no hook: honoured");
+	check(POD_NEVER("'argocd.argoproj.io/ignore-restart-policy':'true'",
+			"{'phase':'Running','conditions':[{'type':'Ready','status':'False'}],'containerStatuses':[{'name':'broker','ready':false,"
+			"'state':{'waiting':{'reason':'CreateContainerConfigError','message':'secret \\\"broker-tls\\\" not found'}}}]}"),
+	      GT_HEALTH_DEGRADED, "secret \"broker-tls\" not found", "with the annotation, a container in error is Degraded");
+	check(POD_NEVER("'argocd.argoproj.io/ignore-restart-policy':'true'",
+			"{'phase':'Running','conditions':[{'type':'Ready','status':'False'}],'message':'',"
+			"'containerStatuses':[{'name':'broker','ready':false,'lastState':{'terminated':{'exitCode':1,'reason':'Error'}},'state':{'running':{}}}]}"),
+	      GT_HEALTH_DEGRADED, NULL, "with the annotation, not ready after a crash is Degraded");
+}
+
+#define WORKFLOW(status) "{'apiVersion':'argoproj.io/v1alpha1','kind':'Workflow','metadata':{'name':'nightly-etl-x7k2p','namespace':'batch'}," \
+	"'spec':{'entrypoint':'main','templates':[{'name':'main','container':{'image':'etl:2.1'}}]}" status "}"
+
+static void test_workflow(void)
+{
+	check(WORKFLOW(",'status':{'phase':'Running','message':'step extract is running','startedAt':'2026-12-01T02:00:00Z'}"),
+	      GT_HEALTH_PROGRESSING, "step extract is running", "Workflow Running: Progressing with its message");
+	check(WORKFLOW(",'status':{'phase':'Pending'}"), GT_HEALTH_PROGRESSING, "", "Workflow Pending");
+	check(WORKFLOW(""), GT_HEALTH_PROGRESSING, "", "Workflow not yet picked up (no status)");
+	check(WORKFLOW(",'status':{'phase':'Succeeded','message':'all 4 steps done'}"), GT_HEALTH_HEALTHY, "all 4 steps done",
+	      "Workflow Succeeded");
+	check(WORKFLOW(",'status':{'phase':'Failed','message':'child nightly-etl-x7k2p-load failed with exit code 2'}"),
+	      GT_HEALTH_DEGRADED, "child nightly-etl-x7k2p-load failed with exit code 2", "Workflow Failed");
+	check(WORKFLOW(",'status':{'phase':'Error','message':'pod deleted'}"), GT_HEALTH_DEGRADED, "pod deleted", "Workflow Error");
+	check(WORKFLOW(",'status':{'phase':'Paused'}"), GT_HEALTH_UNKNOWN, "", "Workflow in a phase Argo CD does not know");
+}
+
+#define CRD(conds) "{'apiVersion':'apiextensions.k8s.io/v1','kind':'CustomResourceDefinition','metadata':{'name':'widgets.example.com'}," \
+	"'spec':{'group':'example.com','names':{'kind':'Widget','plural':'widgets'},'scope':'Namespaced'},'status':" conds "}"
+
+static void test_crd(void)
+{
+	check(CRD("{}"), GT_HEALTH_PROGRESSING, "Status conditions not found", "CRD without conditions");
+	check(CRD("{'conditions':[]}"), GT_HEALTH_PROGRESSING, "Status conditions not found", "CRD with an empty list");
+	check(CRD("{'conditions':[{'type':'NamesAccepted','status':'False','reason':'KindConflict','message':'\\\"Widget\\\" is already in use'},"
+		  "{'type':'Established','status':'False','reason':'NotAccepted','message':'not all names are accepted'}]}"),
+	      GT_HEALTH_DEGRADED, "CRD names have not been accepted: \"Widget\" is already in use", "CRD whose names clash");
+	check(CRD("{'conditions':[{'type':'NamesAccepted','status':'True','message':'no conflicts found'},"
+		  "{'type':'NonStructuralSchema','status':'True','message':'spec.versions[0].schema.openAPIV3Schema.type: Required value'},"
+		  "{'type':'Established','status':'True','message':'the initial names have been accepted'}]}"),
+	      GT_HEALTH_DEGRADED, "Schema violations found: spec.versions[0].schema.openAPIV3Schema.type: Required value",
+	      "CRD with a non-structural schema");
+	check(CRD("{'conditions':[{'type':'Terminating','status':'True','message':'instances still exist'},"
+		  "{'type':'Established','status':'True'}]}"),
+	      GT_HEALTH_PROGRESSING, "CRD is terminating: instances still exist", "CRD terminating");
+	check(CRD("{'conditions':[{'type':'NamesAccepted','status':'True'},{'type':'Established','status':'False','reason':'Unknown'}]}"),
+	      GT_HEALTH_DEGRADED, "CRD is not established", "CRD that will not be established");
+}
+
+#define CRONJOB(spec, status) "{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'backup','namespace':'db'}," \
+	"'spec':{'schedule':'0 3 * * *'" spec ",'jobTemplate':{'spec':{'template':{'spec':{'restartPolicy':'OnFailure'}}}}}" status "}"
+
+static void test_cronjob(void)
+{
+	check(CRONJOB(",'suspend':true", ",'status':{'lastScheduleTime':'2026-11-30T03:00:00Z'}"), GT_HEALTH_HEALTHY,
+	      "CronJob is Suspended", "CronJob suspended: Healthy (Argo CD's choice)");
+	check(CRONJOB("", ""), GT_HEALTH_PROGRESSING, "Waiting for CronJob", "CronJob without status");
+	check(CRONJOB("", ",'status':{}"), GT_HEALTH_HEALTHY, "CronJob has not been scheduled yet", "CronJob not scheduled yet");
+	check(CRONJOB("", ",'status':{'lastScheduleTime':'2026-12-01T03:00:00Z'}"), GT_HEALTH_HEALTHY,
+	      "The CronJob never completed successfully. It may not be healthy", "CronJob whose first run has not succeeded (yet)");
+	check(CRONJOB("", ",'status':{'active':[{'kind':'Job','name':'backup-29411820','namespace':'db'}],"
+		      "'lastScheduleTime':'2026-12-01T03:00:00Z','lastSuccessfulTime':'2026-11-30T03:04:12Z'}"),
+	      GT_HEALTH_HEALTHY, "The job is running. Its last execution may not have been successful", "CronJob running");
+	check(CRONJOB("", ",'status':{'lastScheduleTime':'2026-12-01T03:00:00Z','lastSuccessfulTime':'2026-11-30T03:04:12Z'}"),
+	      GT_HEALTH_DEGRADED, "CronJob has not completed its last execution successfully", "CronJob whose last run failed");
+	check(CRONJOB("", ",'status':{'lastScheduleTime':'2026-12-01T03:00:00Z','lastSuccessfulTime':'2026-12-01T03:02:40Z'}"),
+	      GT_HEALTH_HEALTHY, "CronJob has completed its last execution successfully", "CronJob whose last run succeeded");
+}
+
+#define PDB(status) "{'apiVersion':'policy/v1','kind':'PodDisruptionBudget','metadata':{'name':'orders','namespace':'shop'}," \
+	"'spec':{'minAvailable':2,'selector':{'matchLabels':{'app':'orders'}}}" status "}"
+
+static void test_pdb(void)
+{
+	check(PDB(""), GT_HEALTH_PROGRESSING, "Waiting for status", "PDB without status");
+	check(PDB(",'status':{'currentHealthy':3,'desiredHealthy':2,'disruptionsAllowed':1,'expectedPods':3,'conditions':["
+		  "{'type':'DisruptionAllowed','status':'True','reason':'SufficientPods','message':''}]}"),
+	      GT_HEALTH_HEALTHY, "PodDisruptionBudget has SufficientPods", "PDB allowing disruptions");
+	check(PDB(",'status':{'currentHealthy':1,'desiredHealthy':2,'disruptionsAllowed':0,'expectedPods':2,'conditions':["
+		  "{'type':'DisruptionAllowed','status':'False','reason':'InsufficientPods','message':''}]}"),
+	      GT_HEALTH_HEALTHY, "PodDisruptionBudget has InsufficientPods", "PDB with too few pods: still Healthy");
+	check(PDB(",'status':{'conditions':[{'type':'DisruptionAllowed','status':'False','reason':'SyncFailed',"
+		  "'message':'found no controllers for pod orders-0'}]}"),
+	      GT_HEALTH_DEGRADED, "PodDisruptionBudget has SyncFailed", "PDB the controller cannot compute");
 }
 
 static void test_names_order_record(void)
@@ -423,6 +560,12 @@ int main(void)
 	test_hpa();
 	test_apiservice();
 	test_custom_and_others();
+	test_hpa_failure_anywhere();
+	test_pod_ignore_restart_policy();
+	test_workflow();
+	test_crd();
+	test_cronjob();
+	test_pdb();
 	test_names_order_record();
 	return tap_done();
 }

@@ -48,6 +48,24 @@ int main(void)
 	check_user("https://dev.azure.com/x", NULL);
 	check_user("https://:pat@dev.azure.com/x", NULL);
 
+	/* a token as the user part: all of the userinfo goes; a user name stays */
+	check_redact("https://k3vq7xw2mz5pnr4dyt6ahc2fuj7lbs3eog5ri6wq4xnt2ypzm7ac@dev.azure.com/o/p/_git/r",
+		     "https://dev.azure.com/o/p/_git/r");
+	check_redact("https://ghp_abcdefghij0123456789@github.com/o/r", "https://github.com/o/r");
+	check_redact("https://3f9a1c77e2b04d58a6c1@host/r", "https://host/r");
+	check_redact("https://internal-bot@host/r", "https://internal-bot@host/r");
+	check_redact("https://contoso-engineering-2024@dev.azure.com/x", "https://contoso-engineering-2024@dev.azure.com/x");
+	check_redact("https://first.last%40example.com@host/r", "https://first.last%40example.com@host/r");
+	ok(gt_looks_like_token("x9Kq2mZ7pL4vR8tW1yB3", NULL), "20 random letters and digits look like a token");
+	ok(!gt_looks_like_token("x-access-token", NULL), "x-access-token is a user name");
+	ok(!gt_looks_like_token("my-organization-name", NULL), "an organisation name is not a token");
+	ok(gt_looks_like_token("word", "word"), "the known token is a token, whatever it looks like");
+	setenv("GITOPS_GIT_TOKEN", "plain-word-token", 1);
+	ok(gt_looks_like_token("plain-word-token", NULL), "so is GITOPS_GIT_TOKEN's");
+	unsetenv("GITOPS_GIT_TOKEN");
+	is_int(gt_url_check_credentials("https://org@host/r", NULL, NULL), 0, "a user name passes the check");
+	is_int(gt_url_check_credentials("https://host/r", NULL, NULL), 0, "no userinfo passes");
+
 	check_secret("token abcd1234 in abcd1234", "abcd1234", "token *** in ***");
 	check_secret("nothing here", "abcd1234", "nothing here");
 	check_secret("short ab", "ab", "short ab");
