@@ -131,10 +131,11 @@ ok $((! $?)) "the hold file is gone"
 is "$(G log -1 --format=%s main)" "Release the hold on charts/my-app" "in its own commit"
 run gitops-rollback --repo "$URL" --path charts/my-app --release -o json
 is "$RC:$(jq -r .status <<<"$OUT")" "0:unchanged" "releasing again is a no-op"
-# The release only removed the hold: the last deploy is still the revert before it.
+# The release only removed the hold: it is no deploy. After two rollbacks (of 1.2.6, of 1.2.7) 1.2.5
+# is live, and the next rollback goes back one more: it reverts the deploy of 1.2.5.
 run gitops-rollback --repo "$URL" --path charts/my-app --dry-run -o json
-is "$RC:$(jq -r .reverted <<<"$OUT")" "0:$(G rev-parse main~1)" \
-	"the next rollback would revert the last change to the files, not the commit that lifted the hold"
+is "$RC:$(jq -r .reverted <<<"$OUT")" "0:$(G log --format=%H -F --grep='image.tag 1.2.4 -> 1.2.5' main)" \
+	"the next rollback would revert the deploy that is live (1.2.5), not the commit that lifted the hold"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.8 -o json
 is "$RC" 0 "after release, CI bumps again"
 

@@ -386,7 +386,7 @@ static void test_classify(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/git/r.git", port);
 	m = ls_remote_says(url, TOKEN, 10, &rc);
 	is_int(rc, -1, "401 with a token: an error");
-	says("401 with a token", m, "authentication failed: the server refused the credentials");
+	says("401 with a token", m, "authentication failed: the server refused user 'gitops' with the token given");
 	ok(!strstr(m, TOKEN), "401 with a token: the token is not in the message");
 	is_int((long)(strchr(m, '\n') ? strchr(m, '\n') + 1 - m : 0), (long)strlen(m), "401 with a token: one line");
 	free(m);
