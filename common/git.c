@@ -1,6 +1,6 @@
 /* git: cached bare clones, reads at a revision, in-memory commits, pushes that
- * retry when the branch moved. See ../shared/reference/git-test-server.md for
- * the libgit2 1.5.1 behaviour this code is written against. */
+ * retry when the branch moved. docs/libgit2.md has the libgit2 1.5.1 behaviour
+ * this code is written against. */
 #include "git.h"
 
 #include <dirent.h>
@@ -94,35 +94,15 @@ static int take_token(struct gt_git_opts *o, const char *path)
 
 static bool token_owned; /* o->password came from a file or stdin and is ours to free */
 
-int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char *arg)
+int gt_git_token_option(const struct gt_option *opt, const char *flag, const char *value)
 {
-	const char *n = opt->name;
-	unsigned long v;
-	if (!strcmp(n, "cache-dir"))
-		o->cache_dir = arg;
-	else if (!strcmp(n, "username"))
-		o->username = *arg ? arg : NULL;
-	else if (!strcmp(n, "password-file") || !strcmp(n, "password-stdin")) {
-		if (token_owned)
-			return gt_error("give the token once: --password-file or --password-stdin"), -1;
-		if (take_token(o, !strcmp(n, "password-file") ? arg : NULL) < 0)
-			return -1;
-		token_owned = true;
-	} else if (!strcmp(n, "timeout")) {
-		if (gt_parse_uint(n, arg, 86400, &v) < 0)
-			return -1;
-		if (v == 0)
-			return gt_error("--timeout 0: give a number of seconds, at least 1"), -1;
-		o->timeout = (unsigned)v;
-	} else if (!strcmp(n, "ca-file")) {
-		if (access(arg, R_OK) < 0)
-			return gt_error("--ca-file %s: %s", arg, strerror(errno)), -1;
-		o->ca_file = arg;
-	} else if (!strcmp(n, "insecure-skip-tls-verify"))
-		o->insecure = true;
-	else
-		return 0;
-	return 1;
+	(void)flag;
+	if (token_owned)
+		return gt_error("give the token once: --password-file or --password-stdin"), -1;
+	if (take_token(opt->target, value) < 0)
+		return -1;
+	token_owned = true;
+	return 0;
 }
 
 void gt_git_opts_clear(struct gt_git_opts *o)
@@ -626,6 +606,33 @@ static int open_or_init(struct gt_repo *r)
 
 static bool libgit2_ready;
 
+/*
+ * The system's CA bundles, where libgit2 does not look by itself. Debian's libgit2, which the
+ * release archive carries inside, reads only the first (Debian, Ubuntu, Alpine, Arch); on Fedora,
+ * RHEL or openSUSE it would trust nothing. SSL_CERT_FILE, as OpenSSL, git and curl read it, wins.
+ */
+static const char *const ca_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",                /* libgit2's own */
+	"/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL, CentOS */
+	"/etc/ssl/ca-bundle.pem",                            /* openSUSE */
+	"/etc/ssl/cert.pem",                                 /* Alpine, the BSDs */
+};
+
+/* The bundle to load for https when --ca-file is not given; NULL: libgit2's default is right. */
+static const char *system_ca_bundle(void)
+{
+	const char *env = getenv("SSL_CERT_FILE");
+	if (env && *env)
+		return env;
+	if (access(ca_bundles[0], R_OK) == 0)
+		return NULL;
+	for (size_t i = 1; i < sizeof(ca_bundles) / sizeof(ca_bundles[0]); i++)
+		if (access(ca_bundles[i], R_OK) == 0)
+			return ca_bundles[i];
+	return NULL;
+}
+
 static void shutdown_libgit2(void)
 {
 	git_libgit2_shutdown();
@@ -639,9 +646,10 @@ static int init_libgit2(const struct gt_git_opts *o)
 		atexit(shutdown_libgit2);
 		libgit2_ready = true;
 	}
-	if (o->ca_file && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_file, NULL) < 0) {
-		gt_error("--ca-file %s: cannot load certificates: %s", o->ca_file,
-			 access(o->ca_file, R_OK) ? strerror(errno) : "not a PEM certificate bundle");
+	const char *ca = o->ca_file ? o->ca_file : system_ca_bundle();
+	if (ca && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca, NULL) < 0) {
+		gt_error("%s %s: cannot load certificates: %s", o->ca_file ? "--ca-file" : "CA bundle", ca,
+			 access(ca, R_OK) ? strerror(errno) : "not a PEM certificate bundle");
 		return -1;
 	}
 	return 0;
@@ -715,11 +723,6 @@ char *gt_git_cache_root_dup(const struct gt_git_opts *o)
 git_repository *gt_repo_git(struct gt_repo *r)
 {
 	return r->git;
-}
-
-const char *gt_repo_default_branch(const struct gt_repo *r)
-{
-	return r->default_branch[0] ? r->default_branch : NULL;
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "file.h"
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
 #define GT_GIT_DEFAULT_UPDATE_TIMEOUT 300 /* seconds for a whole update, retries on a busy branch included */
@@ -26,18 +27,24 @@ struct gt_git_opts {
 	unsigned timeout;      /* seconds per network step; 0: GT_GIT_DEFAULT_TIMEOUT */
 };
 
-/* The option table entries every git-facing tool shares; put GT_GIT_OPTIONS in its table. */
-#define GT_GIT_OPTIONS                                                                                     \
-	{ "username", 0, "USER", "git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL's, else gitops)" }, \
-	{ "cache-dir", 0, "DIR", "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)" },        \
-	{ "password-file", 0, "FILE", "read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)" }, \
-	{ "password-stdin", 0, NULL, "read the git token from standard input" },                              \
-	{ "timeout", 0, "SECONDS", "limit for each network step (default 60); set-image, rollback: the whole update, retries included (default 300)" }, \
-	{ "ca-file", 0, "FILE", "trust the certificates in FILE for https remotes" },                        \
-	{ "insecure-skip-tls-verify", 0, NULL, "do not verify the server's certificate (testing only)" }
+/* The option table entries every git-facing tool shares, bound to *git: put GT_GIT_OPTIONS(&o.git) in its table. */
+#define GT_GIT_OPTIONS(git)                                                                                \
+	GT_OPT_STRING_EMPTY_UNSET(0, "username", "USER", &(git)->username,                                \
+				  "git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL's, else gitops)"), \
+	GT_OPT_STRING(0, "cache-dir", "DIR", &(git)->cache_dir, "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)"), \
+	GT_OPT_CALLBACK(0, "password-file", "FILE", (git), gt_git_token_option,                           \
+			"read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)"),       \
+	GT_OPT_CALLBACK(0, "password-stdin", NULL, (git), gt_git_token_option, "read the git token from standard input"), \
+	GT_OPT_SECONDS(0, "timeout", &(git)->timeout, GT_SECONDS(1), GT_MAX_DURATION,                    \
+		       "limit for each network step (default 60s); set-image, rollback: the whole update, "  \
+		       "retries included (default 5m)"),                                                     \
+	GT_OPT_STRING_CHECKED(0, "ca-file", "FILE", &(git)->ca_file, gt_check_readable,                     \
+			      "trust the certificates in FILE for https remotes"),                          \
+	GT_OPT_FLAG(0, "insecure-skip-tls-verify", &(git)->insecure, "do not verify the server's certificate (testing only)")
 
-/* Handle one of GT_GIT_OPTIONS: 1 handled, 0 not one of them, -1 after printing a bad value. */
-int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char *arg);
+/* The callback of --password-file FILE and --password-stdin (value NULL): read the token into
+ * opt->target's password, once. gt_git_opts_clear wipes and frees it. */
+int gt_git_token_option(const struct gt_option *opt, const char *flag, const char *value);
 
 /*
  * Fill o->username and o->password from the environment (GITOPS_GIT_USERNAME,
@@ -46,7 +53,7 @@ int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char
  */
 int gt_git_credentials_finish(struct gt_git_opts *o);
 
-/* Free what gt_git_option allocated (the token read from a file or stdin). */
+/* Free what gt_git_token_option allocated (the token read from a file or stdin). */
 void gt_git_opts_clear(struct gt_git_opts *o);
 
 /* The cache root: o->cache_dir, else $XDG_CACHE_HOME/gitops-tools, else ~/.cache/gitops-tools. Caller frees. */
@@ -63,13 +70,11 @@ git_repository *gt_repo_git(struct gt_repo *r);
 /* Fetch every branch and tag. 0, or -1 after printing (the exit code is GT_EXIT_REMOTE). */
 int gt_repo_fetch(struct gt_repo *r);
 
-/* The remote's default branch as learnt by the last fetch (e.g. "main"); borrowed. */
-const char *gt_repo_default_branch(const struct gt_repo *r);
-
 /*
- * The same, or NULL after saying why there is none: the remote's HEAD names a branch that does
- * not exist (which one when the repo is a local path; the branches there are), or it has no
- * branches. Call after gt_repo_fetch.
+ * The remote's default branch as learnt by the last fetch (e.g. "main"; borrowed), or NULL
+ * after saying why there is none: the remote's HEAD names a branch that does not exist (which
+ * one when the repo is a local path; the branches there are), or it has no branches. Call
+ * after gt_repo_fetch.
  */
 const char *gt_repo_default_branch_or_say(const struct gt_repo *r);
 

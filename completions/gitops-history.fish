@@ -15,7 +15,7 @@ complete -c gitops-history -l username -x -d 'git user name sent with the token 
 complete -c gitops-history -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'where cached clones live (default $XDG_CACHE_HOME/gitops-tools)'
 complete -c gitops-history -l password-file -r -F -d 'read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)'
 complete -c gitops-history -l password-stdin -d 'read the git token from standard input'
-complete -c gitops-history -l timeout -x -d 'limit for each network step (default 60); set-image, rollback: the whole update, retries included (default 300)'
+complete -c gitops-history -l timeout -x -d 'limit for each network step (default 60s); set-image, rollback: the whole update, retries included (default 5m)'
 complete -c gitops-history -l ca-file -r -F -d 'trust the certificates in FILE for https remotes'
 complete -c gitops-history -l insecure-skip-tls-verify -d 'do not verify the server\'s certificate (testing only)'
 complete -c gitops-history -l max-document-size -x -d 'largest YAML/JSON document (default 64M)'

@@ -33,6 +33,10 @@ _gitops_render()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--load-restrictor)
+		mapfile -t COMPREPLY < <(compgen -W 'LoadRestrictionsRootOnly LoadRestrictionsNone' -- "$cur")
+		return
+		;;
 	--helm)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -63,7 +67,7 @@ _gitops_render()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --revision | --path | --include | --exclude | -n | --namespace | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --load-restrictor | --cache-max-size | --max-render-size | --username | --timeout | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --revision | --path | --include | --exclude | -n | --namespace | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --username | --timeout | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac

@@ -21,7 +21,7 @@ complete -c gitops-rollback -l username -x -d 'git user name sent with the token
 complete -c gitops-rollback -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'where cached clones live (default $XDG_CACHE_HOME/gitops-tools)'
 complete -c gitops-rollback -l password-file -r -F -d 'read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)'
 complete -c gitops-rollback -l password-stdin -d 'read the git token from standard input'
-complete -c gitops-rollback -l timeout -x -d 'limit for each network step (default 60); set-image, rollback: the whole update, retries included (default 300)'
+complete -c gitops-rollback -l timeout -x -d 'limit for each network step (default 60s); set-image, rollback: the whole update, retries included (default 5m)'
 complete -c gitops-rollback -l ca-file -r -F -d 'trust the certificates in FILE for https remotes'
 complete -c gitops-rollback -l insecure-skip-tls-verify -d 'do not verify the server\'s certificate (testing only)'
 complete -c gitops-rollback -s q -l quiet -d 'print errors only'

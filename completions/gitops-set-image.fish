@@ -24,7 +24,7 @@ complete -c gitops-set-image -l username -x -d 'git user name sent with the toke
 complete -c gitops-set-image -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'where cached clones live (default $XDG_CACHE_HOME/gitops-tools)'
 complete -c gitops-set-image -l password-file -r -F -d 'read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)'
 complete -c gitops-set-image -l password-stdin -d 'read the git token from standard input'
-complete -c gitops-set-image -l timeout -x -d 'limit for each network step (default 60); set-image, rollback: the whole update, retries included (default 300)'
+complete -c gitops-set-image -l timeout -x -d 'limit for each network step (default 60s); set-image, rollback: the whole update, retries included (default 5m)'
 complete -c gitops-set-image -l ca-file -r -F -d 'trust the certificates in FILE for https remotes'
 complete -c gitops-set-image -l insecure-skip-tls-verify -d 'do not verify the server\'s certificate (testing only)'
 complete -c gitops-set-image -l max-document-size -x -d 'largest YAML/JSON document (default 64M)'

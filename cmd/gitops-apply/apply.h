@@ -16,8 +16,7 @@
 #define APPLY_DEFAULT_TIMEOUT 300.0 /* seconds for the whole sync, waits included */
 
 struct apply_opts {
-	const char **files;        /* -f, each (repeatable, read in order as one input); none: standard input */
-	size_t n_files;
+	struct gt_strvec files;    /* -f, each (repeatable, read in order as one input); none given: "-" */
 	const char *app;           /* --app: tracking id owner, needed for --prune */
 	bool prune, allow_empty, dry_run, wait, force_conflicts, create_namespace, server_side_diff;
 	unsigned long max_prune;
@@ -25,7 +24,6 @@ struct apply_opts {
 	double degraded_grace;     /* --degraded-grace, seconds */
 	const char *field_manager; /* --field-manager; NULL: GT_APPLY_FIELD_MANAGER */
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 };
 

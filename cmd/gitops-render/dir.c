@@ -18,15 +18,7 @@ void file_list_free(struct file_list *l)
 
 static int file_list_add(struct file_list *l, const char *path)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **p = realloc(l->paths, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		l->paths = p;
-		l->cap = cap;
-	}
-	if (!(l->paths[l->n] = strdup(path)))
+	if (GT_GROW(l->paths, l->cap, l->n + 1) < 0 || !(l->paths[l->n] = strdup(path)))
 		return -1;
 	l->n++;
 	return 0;
@@ -87,10 +79,10 @@ bool glob_match(const char *pattern, const char *path)
 	return false;
 }
 
-static bool matches_any(char *const *globs, size_t n, const char *rel)
+static bool matches_any(const struct gt_strvec *globs, const char *rel)
 {
-	for (size_t i = 0; i < n; i++)
-		if (glob_match(globs[i], rel))
+	for (size_t i = 0; i < globs->n; i++)
+		if (glob_match(globs->v[i], rel))
 			return true;
 	return false;
 }
@@ -98,9 +90,9 @@ static bool matches_any(char *const *globs, size_t n, const char *rel)
 /* Exclude is checked first and wins, as in Argo CD. */
 static bool selected(const struct render_opts *o, const char *rel)
 {
-	if (matches_any(o->exclude, o->n_exclude, rel))
+	if (matches_any(&o->exclude, rel))
 		return false;
-	return o->n_include == 0 || matches_any(o->include, o->n_include, rel);
+	return o->include.n == 0 || matches_any(&o->include, rel);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)

@@ -187,6 +187,12 @@ int git_libgit2_shutdown(void)
 	return LAZY(git_libgit2_shutdown)();
 }
 
+/* --version asks it (common/version.c): then libgit2 is loaded to say which one is there. */
+int git_libgit2_version(int *major, int *minor, int *rev)
+{
+	return LAZY(git_libgit2_version)(major, minor, rev);
+}
+
 void git_object_free(git_object *object)
 {
 	LAZY(git_object_free)(object);

@@ -13,45 +13,77 @@
 #include "render.h"
 #include "stream.h"
 
-static const struct gt_option options[] = {
-	{ "repo", 0, "URL", "render from this remote (https URL or path to a repo) instead of DIR" },
-	{ "revision", 0, "REV", "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)" },
-	{ "path", 0, "PATH", "with --repo: the directory inside the repo (default: its root)" },
-	{ "type", 0, "TYPE", "directory, helm or kustomize (default: Chart.yaml is helm, a kustomization kustomize)" },
-	{ "engine", 0, "ENGINE", "auto, native or exec (default auto: native where it supports everything the source uses)" },
-	{ "deterministic", 0, NULL, "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)" },
-	{ "recurse", 0, NULL, "read subdirectories too (default off, as in Argo CD)" },
-	{ "include", 0, "GLOB", "only files whose path below DIR matches (repeatable; * crosses /, {a,b})" },
-	{ "exclude", 0, "GLOB", "skip files whose path below DIR matches (repeatable; wins over --include)" },
-	{ "namespace", 'n', "NS", "namespace for namespaced objects that have none (and helm's --namespace)" },
-	{ "app", 0, "NAME", "mark every object as owned by Argo CD application NAME" },
-	{ "tracking", 0, "METHOD", "annotation (default), label or annotation+label" },
-	{ "release-name", 0, "NAME", "helm release name (default: the --app name, else the directory's name)" },
-	{ "values", 'f', "FILE", "helm values file, a path inside the source (repeatable)" },
-	{ "set", 0, "KEY=VALUE", "helm --set (repeatable)" },
-	{ "set-string", 0, "KEY=VALUE", "helm --set-string (repeatable)" },
-	{ "set-file", 0, "KEY=FILE", "helm --set-file, FILE inside the source (repeatable)" },
-	{ "kube-version", 0, "VERSION", "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)" },
-	{ "api-versions", 0, "LIST", "API versions for the chart's Capabilities, comma-separated (repeatable)" },
-	{ "include-crds", 0, NULL, "render the chart's crds/ directory (the default, as Argo CD)" },
-	{ "skip-crds", 0, NULL, "leave the chart's crds/ directory out" },
-	{ "enable-helm", 0, NULL, "kustomize: let helmCharts entries run helm" },
-	{ "load-restrictor", 0, "RULE", "LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize's flag)" },
-	{ "helm", 0, "FILE", "the helm binary (default: helm on PATH)" },
-	{ "kustomize", 0, "FILE", "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)" },
-	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
-	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
-	{ "no-cache", 0, NULL, "always run the engine" },
-	{ "cache-max-size", 0, "SIZE", "keep at most SIZE of render outputs, the least recently used go first (default 1G)" },
-	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
-	{ "max-render-size", 0, "SIZE", "largest output an engine may print (default 256M)" },
-	{ "output", 'o', "FORMAT", "json (JSON Lines) or yaml (default: yaml on a terminal, else json)" },
-	GT_GIT_OPTIONS,
-	GT_LIMIT_OPTIONS,
-	GT_OPTIONS_END
+static const struct gt_choice source_types[] = {
+	{ "directory", TYPE_DIRECTORY }, { "helm", TYPE_HELM }, { "kustomize", TYPE_KUSTOMIZE }, GT_CHOICES_END
+};
+static const struct gt_choice engines[] = {
+	{ "auto", ENGINE_AUTO }, { "native", ENGINE_NATIVE }, { "exec", ENGINE_EXEC }, GT_CHOICES_END
+};
+static const struct gt_choice load_restrictors[] = {
+	{ "LoadRestrictionsRootOnly", 0 }, { "LoadRestrictionsNone", 1 }, GT_CHOICES_END
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct render_opts opts = {
+	.format = GT_FORMAT_UNSET,
+	.lim = GT_LIMITS_DEFAULT,
+	.cache = -1,
+	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
+	.cache_max = RENDER_DEFAULT_CACHE_MAX,
+	.namespace_objects = true,
+};
+
+static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "repo", "URL", &opts.repo, "render from this remote (https URL or path to a repo) instead of DIR"),
+	GT_OPT_STRING(0, "revision", "REV", &opts.revision,
+		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
+	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),
+	GT_OPT_CHOICE(0, "type", "TYPE", &opts.type, source_types,
+		      "(default: Chart.yaml is helm, a kustomization kustomize)"),
+	GT_OPT_CHOICE(0, "engine", "ENGINE", &opts.engine, engines,
+		      "(default auto: native where it supports everything the source uses)"),
+	GT_OPT_FLAG(0, "deterministic", &opts.deterministic,
+		    "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)"),
+	GT_OPT_FLAG(0, "recurse", &opts.recurse, "read subdirectories too (default off, as in Argo CD)"),
+	GT_OPT_LIST(0, "include", "GLOB", &opts.include, NULL,
+		    "only files whose path below DIR matches (repeatable; * crosses /, {a,b})"),
+	GT_OPT_LIST(0, "exclude", "GLOB", &opts.exclude, NULL,
+		    "skip files whose path below DIR matches (repeatable; wins over --include)"),
+	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.namespace,
+				  "namespace for namespaced objects that have none (and helm's --namespace)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app, "mark every object as owned by Argo CD application NAME"),
+	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices, "(default annotation)"),
+	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
+		      "helm release name (default: the --app name, else the directory's name)"),
+	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file, a path inside the source (repeatable)"),
+	GT_OPT_LIST(0, "set", "KEY=VALUE", &opts.set, NULL, "helm --set (repeatable)"),
+	GT_OPT_LIST(0, "set-string", "KEY=VALUE", &opts.set_string, NULL, "helm --set-string (repeatable)"),
+	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE inside the source (repeatable)"),
+	GT_OPT_STRING(0, "kube-version", "VERSION", &opts.kube_version,
+		      "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)"),
+	GT_OPT_LIST(0, "api-versions", "LIST", &opts.api_versions, NULL,
+		    "API versions for the chart's Capabilities, comma-separated (repeatable)"),
+	GT_OPT_FLAG_OFF(0, "include-crds", &opts.skip_crds, "render the chart's crds/ directory (the default, as Argo CD)"),
+	GT_OPT_FLAG(0, "skip-crds", &opts.skip_crds, "leave the chart's crds/ directory out"),
+	GT_OPT_FLAG(0, "enable-helm", &opts.enable_helm, "kustomize: let helmCharts entries run helm"),
+	GT_OPT_CHOICE_NAME(0, "load-restrictor", "RULE", &opts.load_restrictor, load_restrictors, "(kustomize's flag)"),
+	GT_OPT_STRING(0, "helm", "FILE", &opts.helm, "the helm binary (default: helm on PATH)"),
+	GT_OPT_STRING(0, "kustomize", "FILE", &opts.kustomize,
+		      "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)"),
+	GT_OPT_FLAG(0, "allow-empty", &opts.allow_empty,
+		    "accept a render with no objects (else exit 2: an empty set would prune everything)"),
+	GT_OPT_SET_INT(0, "cache", &opts.cache, 1,
+		       "reuse an earlier render of the same tree, options and engine (default with --repo)"),
+	GT_OPT_SET_INT(0, "no-cache", &opts.cache, 0, "always run the engine"),
+	GT_OPT_SIZE(0, "cache-max-size", &opts.cache_max, SIZE_MAX,
+		    "keep at most SIZE of render outputs, the least recently used go first (default 1G)"),
+	GT_OPT_FLAG(0, "cmp", &opts.cmp, "run as an Argo CD plugin: render . with the plugin environment, print YAML"),
+	GT_OPT_SIZE(0, "max-render-size", &opts.max_output, SIZE_MAX, "largest output an engine may print (default 256M)"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
+		      "(json: JSON Lines; default: yaml on a terminal, else json)"),
+	GT_GIT_OPTIONS(&opts.git),
+	GT_LIMIT_OPTIONS(&opts.lim),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-render",
@@ -59,7 +91,6 @@ static const struct gt_command command = {
 	.summary = "Render a manifest directory, Helm chart or Kustomize overlay (from DIR, or from a remote at any\n"
 		   "revision) as a stream of objects on standard output.",
 	.options = options,
-	.set = set_option,
 	.min_args = 0,
 	.max_args = 1,
 };
@@ -68,176 +99,23 @@ static const struct gt_command command = {
 struct objects {
 	json_t **items;
 	struct gt_where *where;
-	size_t n, cap;
+	size_t n, cap, cap_where;
 };
-
-static int push_glob(char ***list, size_t *n, const char *arg)
-{
-	char **l = realloc(*list, (*n + 1) * sizeof(*l));
-	if (!l)
-		return gt_error("out of memory"), -1;
-	l[(*n)++] = (char *)arg;
-	*list = l;
-	return 0;
-}
-
-static int set_tracking(struct render_opts *o, const char *arg)
-{
-	if (!strcmp(arg, "annotation"))
-		o->tracking = TRACK_ANNOTATION;
-	else if (!strcmp(arg, "label"))
-		o->tracking = TRACK_LABEL;
-	else if (!strcmp(arg, "annotation+label"))
-		o->tracking = TRACK_BOTH;
-	else
-		return gt_error("--tracking %s: use annotation, label or annotation+label", arg), -1;
-	return 0;
-}
 
 const char *opts_own(struct render_opts *o, char *s)
 {
-	if (!s || strv_push(&o->owned, s) < 0) {
+	if (!s || gt_strvec_push(&o->owned, s) < 0) {
 		free(s);
-		if (!s)
-			gt_error("out of memory");
+		gt_error("out of memory");
 		return NULL;
 	}
 	return s;
 }
 
-int strv_push(struct strv *l, const char *s)
-{
-	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
-		return gt_error("out of memory"), -1;
-	v[l->n++] = s;
-	l->v = v;
-	return 0;
-}
-
-static int set_type(struct render_opts *o, const char *arg)
-{
-	if (!strcmp(arg, "directory"))
-		o->type = TYPE_DIRECTORY;
-	else if (!strcmp(arg, "helm"))
-		o->type = TYPE_HELM;
-	else if (!strcmp(arg, "kustomize"))
-		o->type = TYPE_KUSTOMIZE;
-	else
-		return gt_error("--type %s: use directory, helm or kustomize", arg), -1;
-	return 0;
-}
-
-static int set_engine_option(struct render_opts *o, const char *n, const char *arg)
-{
-	if (!strcmp(n, "release-name"))
-		o->release_name = arg;
-	else if (!strcmp(n, "values"))
-		return strv_push(&o->values, arg);
-	else if (!strcmp(n, "set"))
-		return strv_push(&o->set, arg);
-	else if (!strcmp(n, "set-string"))
-		return strv_push(&o->set_string, arg);
-	else if (!strcmp(n, "set-file"))
-		return strv_push(&o->set_file, arg);
-	else if (!strcmp(n, "kube-version"))
-		o->kube_version = arg;
-	else if (!strcmp(n, "api-versions"))
-		return strv_push(&o->api_versions, arg);
-	else if (!strcmp(n, "include-crds"))
-		o->skip_crds = false;
-	else if (!strcmp(n, "skip-crds"))
-		o->skip_crds = true;
-	else if (!strcmp(n, "enable-helm"))
-		o->enable_helm = true;
-	else if (!strcmp(n, "load-restrictor")) {
-		if (strcmp(arg, "LoadRestrictionsRootOnly") && strcmp(arg, "LoadRestrictionsNone"))
-			return gt_error("--load-restrictor %s: use LoadRestrictionsRootOnly or LoadRestrictionsNone", arg), -1;
-		o->load_restrictor = arg;
-	} else if (!strcmp(n, "engine")) {
-		if (!strcmp(arg, "auto"))
-			o->engine = ENGINE_AUTO;
-		else if (!strcmp(arg, "native"))
-			o->engine = ENGINE_NATIVE;
-		else if (!strcmp(arg, "exec"))
-			o->engine = ENGINE_EXEC;
-		else
-			return gt_error("--engine %s: use auto, native or exec", arg), -1;
-	} else if (!strcmp(n, "deterministic")) {
-		o->deterministic = true;
-	} else if (!strcmp(n, "helm"))
-		o->helm = arg;
-	else if (!strcmp(n, "kustomize"))
-		o->kustomize = arg;
-	else if (!strcmp(n, "max-render-size"))
-		return gt_parse_size(n, arg, &o->max_output);
-	else if (!strcmp(n, "cache-max-size"))
-		return gt_parse_size(n, arg, &o->cache_max);
-	else
-		return 1;
-	return 0;
-}
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct render_opts *o = ctx;
-	const char *n = opt->name;
-	int handled = gt_limits_option(&o->lim, opt, arg);
-	if (!handled)
-		handled = gt_git_option(&o->git, opt, arg);
-	if (handled)
-		return handled < 0 ? -1 : 0;
-	int e = set_engine_option(o, n, arg);
-	if (e <= 0)
-		return e;
-	if (!strcmp(n, "recurse"))
-		o->recurse = true;
-	else if (!strcmp(n, "include"))
-		return push_glob(&o->include, &o->n_include, arg);
-	else if (!strcmp(n, "exclude"))
-		return push_glob(&o->exclude, &o->n_exclude, arg);
-	else if (!strcmp(n, "namespace"))
-		o->namespace = *arg ? arg : NULL;
-	else if (!strcmp(n, "app"))
-		o->app = *arg ? arg : NULL;
-	else if (!strcmp(n, "tracking"))
-		return set_tracking(o, arg);
-	else if (!strcmp(n, "repo"))
-		o->repo = arg;
-	else if (!strcmp(n, "revision"))
-		o->revision = arg;
-	else if (!strcmp(n, "path"))
-		o->path = arg;
-	else if (!strcmp(n, "type"))
-		return set_type(o, arg);
-	else if (!strcmp(n, "allow-empty"))
-		o->allow_empty = true;
-	else if (!strcmp(n, "cache"))
-		o->cache = 1;
-	else if (!strcmp(n, "no-cache"))
-		o->cache = 0;
-	else if (!strcmp(n, "cmp"))
-		o->cmp = true;
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_JSON_YAML, &o->format);
-	}
-	return 0;
-}
-
 static int objects_push(struct objects *objs, json_t *obj, const struct gt_where *w)
 {
-	if (objs->n == objs->cap) {
-		size_t cap = objs->cap ? objs->cap * 2 : 64;
-		json_t **items = realloc(objs->items, cap * sizeof(*items));
-		if (items)
-			objs->items = items;
-		struct gt_where *where = items ? realloc(objs->where, cap * sizeof(*where)) : NULL;
-		if (!where)
-			return gt_error("out of memory"), -1;
-		objs->where = where;
-		objs->cap = cap;
-	}
+	if (GT_GROW(objs->items, objs->cap, objs->n + 1) < 0 || GT_GROW(objs->where, objs->cap_where, objs->n + 1) < 0)
+		return gt_error("out of memory"), -1;
 	objs->items[objs->n] = obj;
 	objs->where[objs->n++] = *w;
 	return 0;
@@ -331,12 +209,12 @@ static int add_tracking(const struct render_opts *o, json_t *obj, const struct g
 	int r = 0;
 	if (is_crd(ref))
 		return 0;
-	if (o->tracking & TRACK_ANNOTATION) {
+	if (gt_tracking_annotates(o->tracking)) {
 		char *id = gt_tracking_id_new(o->app, ref, o->namespace ? o->namespace : "");
 		r = id ? gt_obj_set_annotation(obj, "argocd.argoproj.io/tracking-id", id) : -1;
 		free(id);
 	}
-	if (r == 0 && (o->tracking & TRACK_LABEL)) {
+	if (r == 0 && gt_tracking_labels(o->tracking)) {
 		char *label = gt_instance_label_new(o->app);
 		r = label ? gt_obj_set_label(obj, "app.kubernetes.io/instance", label) : -1;
 		free(label);
@@ -509,7 +387,7 @@ static bool needs_whole_tree(const struct render_opts *o, struct run *r, enum so
 	       repo_source_file_has(&r->src, "requirements.yaml", "file://");
 }
 
-static void key_add_list(struct key_b *k, const char *label, const struct strv *l)
+static void key_add_list(struct key_b *k, const char *label, const struct gt_strvec *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		key_add(k, label, l->v[i]);
@@ -745,14 +623,14 @@ static void opts_free(struct render_opts *o)
 {
 	for (size_t i = 0; i < o->owned.n; i++)
 		free((char *)o->owned.v[i]);
-	free(o->owned.v);
-	free(o->values.v);
-	free(o->set.v);
-	free(o->set_string.v);
-	free(o->set_file.v);
-	free(o->api_versions.v);
-	free(o->include);
-	free(o->exclude);
+	gt_strvec_release(&o->owned);
+	gt_strvec_release(&o->values);
+	gt_strvec_release(&o->set);
+	gt_strvec_release(&o->set_string);
+	gt_strvec_release(&o->set_file);
+	gt_strvec_release(&o->api_versions);
+	gt_strvec_release(&o->include);
+	gt_strvec_release(&o->exclude);
 	gt_git_opts_clear(&o->git);
 }
 
@@ -768,41 +646,40 @@ static void reraise(void)
 
 int main(int argc, char **argv)
 {
-	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
-				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .cache_max = RENDER_DEFAULT_CACHE_MAX, .namespace_objects = true };
+	struct render_opts *o = &opts;
 	struct run run = { 0 };
 	struct objects objs = { 0 };
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	int first, st = gt_parse(&command, argc, argv, &first);
 	const char *dir = st == 0 && first < argc ? argv[first] : NULL;
-	if (st == 0 && (o.cmp || (!dir && !o.repo && getenv("ARGOCD_APP_NAME")))) {
-		o.cmp = true;
-		if (!dir && !o.repo)
+	if (st == 0 && (o->cmp || (!dir && !o->repo && getenv("ARGOCD_APP_NAME")))) {
+		o->cmp = true;
+		if (!dir && !o->repo)
 			dir = ".";
-		if (cmp_apply_env(&o) < 0)
+		if (cmp_apply_env(o) < 0)
 			st = -1;
 	}
-	if (st == 0 && check_usage(&o, dir) < 0)
+	if (st == 0 && check_usage(o, dir) < 0)
 		st = -1;
 	if (st != 0) {
-		opts_free(&o);
+		opts_free(o);
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
-	if (!o.format_set && !o.cmp)
-		o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+	if (o->format == GT_FORMAT_UNSET)
+		o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
 	signals_install();
-	st = render(&o, dir, &run, &objs);
+	st = render(o, dir, &run, &objs);
 	if (st == GT_EXIT_OK && check_interrupted() < 0)
 		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
-	if (st == GT_EXIT_OK && objs.n == 0 && !o.allow_empty) {
+	if (st == GT_EXIT_OK && objs.n == 0 && !o->allow_empty) {
 		/* An empty stream makes a sync with prune delete everything: say so instead. */
-		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o.repo);
+		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o->repo);
 		st = GT_EXIT_INPUT;
 	}
-	if (st == GT_EXIT_OK && (finish_objects(&o, &objs) < 0 || write_all(&o, &objs) < 0))
+	if (st == GT_EXIT_OK && (finish_objects(o, &objs) < 0 || write_all(o, &objs) < 0))
 		st = GT_EXIT_INPUT;
 	objects_free(&objs);
 	run_free(&run);
-	opts_free(&o);
+	opts_free(o);
 	reraise();
 	return st;
 }

@@ -9,32 +9,23 @@
 #include "cli.h"
 #include "git.h"
 #include "limits.h"
-
-enum tracking { TRACK_ANNOTATION = 1, TRACK_LABEL = 2, TRACK_BOTH = 3 };
+#include "obj.h"
 
 enum source_type { TYPE_AUTO, TYPE_DIRECTORY, TYPE_HELM, TYPE_KUSTOMIZE };
 
 /* --engine: auto (native where it supports everything the source uses, else exec), native only, exec only */
 enum render_engine { ENGINE_AUTO, ENGINE_NATIVE, ENGINE_EXEC };
 
-/* A repeatable option's values, in order; the strings are borrowed (argv or the owned pool). */
-struct strv {
-	const char **v;
-	size_t n;
-};
-
 #define RENDER_DEFAULT_MAX_OUTPUT ((size_t)256 << 20) /* an engine's stdout; the Argo CD install is 2 MiB */
 #define RENDER_DEFAULT_CACHE_MAX ((size_t)1 << 30) /* --cache-max-size: 1G of render outputs */
 
 struct render_opts {
 	bool recurse;
-	char **include, **exclude; /* globs, borrowed from argv */
-	size_t n_include, n_exclude;
+	struct gt_strvec include, exclude; /* globs, borrowed from argv */
 	const char *namespace;
 	const char *app;
-	enum tracking tracking;
+	enum gt_tracking tracking;
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 
 	/* the source */
@@ -46,7 +37,7 @@ struct render_opts {
 	bool deterministic; /* native helm: a fixed sequence for rand*, uuidv4, bcrypt salts */
 	const char *helm, *kustomize; /* --helm/--kustomize: the binaries */
 	const char *release_name;
-	struct strv values, set, set_string, set_file, api_versions;
+	struct gt_strvec values, set, set_string, set_file, api_versions; /* borrowed: argv or owned */
 	const char *kube_version;
 	bool skip_crds;
 	bool enable_helm;
@@ -59,13 +50,11 @@ struct render_opts {
 	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
 	/* strings made here (CMP environment), freed at the end */
-	struct strv owned;
+	struct gt_strvec owned;
 };
 
 /* Keep s until the end of the run; NULL on no memory. */
 const char *opts_own(struct render_opts *o, char *s);
-/* Append a borrowed value; -1 on no memory (printed). */
-int strv_push(struct strv *l, const char *s);
 
 struct file_list {
 	char **paths; /* owned */
@@ -182,8 +171,7 @@ enum source_type detect_dir(const char *dir);
 /* ---- the render cache (cache.c) ---- */
 /* A key from these lines; hex into key (41 bytes). */
 struct key_b {
-	char *buf;
-	size_t len, cap;
+	struct gt_strbuf text;
 	bool oom;
 };
 void key_add(struct key_b *k, const char *label, const char *value);
