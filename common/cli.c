@@ -26,19 +26,41 @@ void gt_set_program(const char *name) { program = name; }
 const char *gt_program(void) { return program; }
 int gt_verbosity(void) { return verbosity; }
 
+/*
+ * Control characters (a newline, an escape sequence) shown as \n, \t, \xHH: names come from
+ * repositories and servers, and one with a newline in it would forge a second message.
+ */
+static size_t escape_controls(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && n + 5 < cap; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c >= 0x20 && c != 0x7f)
+			out[n++] = (char)c;
+		else if (c == '\n' || c == '\t' || c == '\r')
+			out[n++] = '\\', out[n++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		else
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+	}
+	return n;
+}
+
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One buffered write per message, so lines from parallel tools do not interleave. */
-	char buf[4096];
+	char buf[4096], shown[4096 * 4 + 2];
 	int n = snprintf(buf, sizeof(buf), "%s: %s", program, prefix);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
 	int m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	size_t len = m < 0 ? (size_t)n : (size_t)n + (size_t)m;
-	if (len >= sizeof(buf) - 1)
-		len = sizeof(buf) - 2;
-	buf[len++] = '\n';
-	fwrite(buf, 1, len, stderr);
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	while (len > (size_t)n && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--; /* a message that ends a line itself (a relayed one) */
+	len = escape_controls(buf, len, shown, sizeof(shown) - 1);
+	shown[len++] = '\n';
+	fwrite(shown, 1, len, stderr);
 	fflush(stderr);
 }
 

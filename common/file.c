@@ -1,5 +1,5 @@
-/* file: reads with a limit; writes that never leave a half-written file. */
-#define _XOPEN_SOURCE 700 /* nftw */
+/* file: reads with a limit; writes that never leave a half-written file; the cache root. */
+#define _GNU_SOURCE /* asprintf, nftw */
 #include "file.h"
 
 #include <errno.h>
@@ -121,6 +121,54 @@ int gt_mkdir_p(const char *path)
 	int r = mkdir(copy, 0700) < 0 && errno != EEXIST ? -1 : 0;
 	free(copy);
 	return r;
+}
+
+/* With no HOME to put it in: $TMPDIR/gitops-tools-UID, this user's alone. /tmp is shared, so the
+ * directory is refused when it is a link, someone else's, or open to others (who could plant a
+ * clone or read a cached render). */
+static char *private_cache_dup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *p = NULL;
+	struct stat st;
+	if (asprintf(&p, "%s/gitops-tools-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
+		return gt_error("out of memory"), NULL;
+	const char *why = NULL;
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		why = strerror(errno);
+	else if (lstat(p, &st) < 0)
+		why = strerror(errno);
+	else if (S_ISLNK(st.st_mode))
+		why = "it is a symbolic link";
+	else if (!S_ISDIR(st.st_mode))
+		why = "it is not a directory";
+	else if (st.st_uid != getuid())
+		why = "it belongs to another user";
+	else if (st.st_mode & 077)
+		why = "its mode lets others in (it must be 0700)";
+	if (why) {
+		gt_error("%s: HOME is not set, and this cache directory cannot be used: %s (set HOME, "
+			 "XDG_CACHE_HOME or --cache-dir)", p, why);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+char *gt_cache_root_dup(const char *dir)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *p = NULL;
+	int n;
+	if (dir)
+		n = asprintf(&p, "%s", dir);
+	else if (xdg && *xdg)
+		n = asprintf(&p, "%s/gitops-tools", xdg);
+	else if (home && *home)
+		n = asprintf(&p, "%s/.cache/gitops-tools", home);
+	else
+		return private_cache_dup();
+	return n < 0 ? (gt_error("out of memory"), NULL) : p;
 }
 
 int gt_check_readable(const char *flag, const char *path)

@@ -11,10 +11,14 @@
 
 #include "cli.h"
 #include "file.h"
+#include "proc.h" /* gt_interrupted */
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
 #define GT_GIT_DEFAULT_UPDATE_TIMEOUT 300 /* seconds for a whole update, retries on a busy branch included */
 #define GT_GIT_DEFAULT_USER "gitops"   /* sent with the token when no user name is given (Azure takes any) */
+/* What a server may send: its ref advertisement (100,000 refs are ~6 MiB), and a fetch's pack. */
+#define GT_GIT_DEFAULT_MAX_REFS ((size_t)64 << 20)
+#define GT_GIT_DEFAULT_MAX_FETCH ((size_t)2 << 30)
 
 /* How to reach a remote. Strings are borrowed. */
 struct gt_git_opts {
@@ -25,6 +29,8 @@ struct gt_git_opts {
 	const char *ca_file;   /* PEM bundle to trust instead of the system's */
 	bool insecure;         /* --insecure-skip-tls-verify */
 	unsigned timeout;      /* seconds per network step; 0: GT_GIT_DEFAULT_TIMEOUT */
+	size_t max_refs_bytes;  /* --max-refs-size; 0: GT_GIT_DEFAULT_MAX_REFS */
+	size_t max_fetch_bytes; /* --max-fetch-size; 0: GT_GIT_DEFAULT_MAX_FETCH */
 };
 
 /* The option table entries every git-facing tool shares, bound to *git: put GT_GIT_OPTIONS(&o.git) in its table. */
@@ -36,8 +42,11 @@ struct gt_git_opts {
 			"read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)"),       \
 	GT_OPT_CALLBACK(0, "password-stdin", NULL, (git), gt_git_token_option, "read the git token from standard input"), \
 	GT_OPT_SECONDS(0, "timeout", &(git)->timeout, GT_SECONDS(1), GT_MAX_DURATION,                    \
-		       "limit for each network step (default 60s); set-image, rollback: the whole update, "  \
-		       "retries included (default 5m)"),                                                     \
+		       "limit for each network step or engine run (default 60s); set-image, rollback: the "  \
+		       "whole update, retries included (default 5m)"),                                      \
+	GT_OPT_SIZE(0, "max-refs-size", &(git)->max_refs_bytes, SIZE_MAX,                                   \
+		    "largest ref advertisement (or push reply) a server may send (default 64M)"),          \
+	GT_OPT_SIZE(0, "max-fetch-size", &(git)->max_fetch_bytes, SIZE_MAX, "most a fetch may receive (default 2G)"), \
 	GT_OPT_STRING_CHECKED(0, "ca-file", "FILE", &(git)->ca_file, gt_check_readable,                     \
 			      "trust the certificates in FILE for https remotes"),                          \
 	GT_OPT_FLAG(0, "insecure-skip-tls-verify", &(git)->insecure, "do not verify the server's certificate (testing only)")
@@ -191,13 +200,12 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
  * Ctrl-C and SIGTERM during an update (gitops-set-image, gitops-rollback): gt_interrupt_catch
  * before opening the repository makes them stop the run at the next safe point instead of killing
  * it, a push on the wire being let finish (bounded by --timeout), so that the outcome is known.
- * gt_interrupted: the signal caught, or 0. gt_interrupt_finish (after closing the repository and
+ * gt_interrupted (common/proc): the signal caught, or 0. gt_interrupt_finish (after closing the repository and
  * printing the Commit record when res->pushed): when a signal was caught, says on stderr what
  * state the remote is in ("interrupted before push: nothing was pushed" or "interrupted after
  * push: COMMIT is on BRANCH") and dies of that signal; else returns.
  */
 void gt_interrupt_catch(void);
-int gt_interrupted(void);
 void gt_interrupt_finish(const struct gt_update_result *res);
 /* Back to the default action for a run that touches no remote (a file on disk): a signal caught so far kills now. */
 void gt_interrupt_release(void);

@@ -14,6 +14,9 @@
 
 #define APPLY_DEFAULT_MAX_PRUNE 20
 #define APPLY_DEFAULT_TIMEOUT 300.0 /* seconds for the whole sync, waits included */
+/* Seconds past --timeout a kubectl call may take: one stopped by its own --request-timeout
+ * (set from what is left of --timeout) still says which objects it applied. */
+#define APPLY_KUBECTL_GRACE 2
 
 struct apply_opts {
 	struct gt_strvec files;    /* -f, each (repeatable, read in order as one input); none given: "-" */

@@ -6,6 +6,7 @@
 
 #include "apply.h"
 #include "json.h"
+#include "proc.h"
 #include "stream.h"
 
 static struct apply_opts opts = {
@@ -108,6 +109,9 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	kube_opts_init(o, &ko);
+	/* Every kubectl call ends by the sync's deadline, reads included: a server that pages
+	 * forever must not stretch --timeout to the sum of the calls' own bounds. */
+	ko.deadline = gt_deadline_in(o->timeout + APPLY_KUBECTL_GRACE);
 
 	enum gt_exit rc = plan_build(o, &ko, &start, &p);
 	if (rc == GT_EXIT_OK)

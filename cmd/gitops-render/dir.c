@@ -3,10 +3,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void file_list_free(struct file_list *l)
 {
@@ -95,6 +97,11 @@ static bool selected(const struct render_opts *o, const char *rel)
 	return o->include.n == 0 || matches_any(&o->include, rel);
 }
 
+bool manifest_wanted(const struct render_opts *o, const char *name, const char *rel)
+{
+	return has_manifest_suffix(name) && selected(o, rel);
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
@@ -114,12 +121,34 @@ static char *join_path(const char *a, const char *b)
 	return p;
 }
 
-static int walk(const struct render_opts *o, const char *root, const char *rel, struct file_list *out);
+/* The walk of one source: the directory, and the root its links must stay below. */
+struct walker {
+	const struct render_opts *o;
+	const char *root;   /* the source directory */
+	int top_fd;         /* the root links must stay below */
+	const char *top_rel; /* the source directory below it */
+};
+
+static int walk(const struct walker *k, const char *rel, struct file_list *out);
+
+/* A link among the manifests leads, on disk, to somewhere below the source's root. */
+static int link_inside(const struct walker *k, const char *rel_path, const char *full)
+{
+	char *from_top = *k->top_rel ? join_path(k->top_rel, rel_path) : strdup(rel_path);
+	int in = from_top ? path_stays_below(k->top_fd, from_top) : (errno = ENOMEM, -1);
+	free(from_top);
+	if (in < 0)
+		gt_error("%s: %s", full, strerror(errno));
+	else if (in == 0)
+		gt_error("%s: the symbolic link leads outside the source", full);
+	return in == 1 ? 0 : -1;
+}
 
 /* One directory entry: a manifest file to take, a directory to descend, or nothing. */
-static int visit(const struct render_opts *o, const char *root, const char *rel, const char *name,
-		 struct file_list *out)
+static int visit(const struct walker *k, const char *rel, const char *name, struct file_list *out)
 {
+	const struct render_opts *o = k->o;
+	const char *root = k->root;
 	char *rel_path = *rel ? join_path(rel, name) : strdup(name);
 	char *full = rel_path ? join_path(root, rel_path) : NULL;
 	struct stat st;
@@ -141,9 +170,11 @@ static int visit(const struct render_opts *o, const char *root, const char *rel,
 		 * a parent would loop, one to a sibling would render it twice.
 		 */
 		if (o->recurse && name[0] != '.' && !is_link)
-			ret = walk(o, root, rel_path, out);
+			ret = walk(k, rel_path, out);
 	} else if (S_ISREG(st.st_mode) && has_manifest_suffix(name) && selected(o, rel_path)) {
-		if (file_list_add(out, full) < 0) {
+		if (is_link && link_inside(k, rel_path, full) < 0) {
+			ret = -1;
+		} else if (file_list_add(out, full) < 0) {
 			gt_error("out of memory");
 			ret = -1;
 		}
@@ -154,8 +185,9 @@ static int visit(const struct render_opts *o, const char *root, const char *rel,
 }
 
 /* Entries in name order, descending into directories where they fall: filepath.Walk's order. */
-static int walk(const struct render_opts *o, const char *root, const char *rel, struct file_list *out)
+static int walk(const struct walker *k, const char *rel, struct file_list *out)
 {
+	const char *root = k->root;
 	char *dir = *rel ? join_path(root, rel) : strdup(root);
 	struct dirent **ents = NULL;
 	int n = dir ? scandir(dir, &ents, NULL, by_name) : -1;
@@ -168,7 +200,7 @@ static int walk(const struct render_opts *o, const char *root, const char *rel, 
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		if (ret == 0 && strcmp(name, ".") && strcmp(name, ".."))
-			ret = visit(o, root, rel, name, out);
+			ret = visit(k, rel, name, out);
 		free(ents[i]);
 	}
 	free(ents);
@@ -176,7 +208,8 @@ static int walk(const struct render_opts *o, const char *root, const char *rel, 
 	return ret;
 }
 
-int find_manifests(const struct render_opts *o, const char *root, struct file_list *out)
+int find_manifests(const struct render_opts *o, const char *root, const char *top, const char *top_rel,
+		   struct file_list *out)
 {
 	struct stat st;
 	if (stat(root, &st) < 0) {
@@ -187,5 +220,10 @@ int find_manifests(const struct render_opts *o, const char *root, struct file_li
 		gt_error("%s: not a directory", root);
 		return -1;
 	}
-	return walk(o, root, "", out);
+	struct walker k = { o, root, open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC), top_rel };
+	if (k.top_fd < 0)
+		return gt_error("%s: %s", top, strerror(errno)), -1;
+	int r = walk(&k, "", out);
+	close(k.top_fd);
+	return r;
 }

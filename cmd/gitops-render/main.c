@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "cli.h"
 #include "file.h"
 #include "obj.h"
+#include "proc.h"
 #include "render.h"
 #include "stream.h"
 
@@ -30,6 +32,8 @@ static struct render_opts opts = {
 	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
 	.cache_max = RENDER_DEFAULT_CACHE_MAX,
 	.namespace_objects = true,
+	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
+	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
 };
 
 static const struct gt_option options[] = {
@@ -69,6 +73,8 @@ static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "helm", "FILE", &opts.helm, "the helm binary (default: helm on PATH)"),
 	GT_OPT_STRING(0, "kustomize", "FILE", &opts.kustomize,
 		      "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)"),
+	GT_OPT_FLAG(0, "user-engine-config", &opts.user_engine_config,
+		    "let helm and kustomize read your HOME, helm repositories, logins and plugins"),
 	GT_OPT_FLAG(0, "allow-empty", &opts.allow_empty,
 		    "accept a render with no objects (else exit 2: an empty set would prune everything)"),
 	GT_OPT_SET_INT(0, "cache", &opts.cache, 1,
@@ -78,6 +84,10 @@ static const struct gt_option options[] = {
 		    "keep at most SIZE of render outputs, the least recently used go first (default 1G)"),
 	GT_OPT_FLAG(0, "cmp", &opts.cmp, "run as an Argo CD plugin: render . with the plugin environment, print YAML"),
 	GT_OPT_SIZE(0, "max-render-size", &opts.max_output, SIZE_MAX, "largest output an engine may print (default 256M)"),
+	GT_OPT_UINT(0, "max-tree-files", "N", &opts.max_tree_files, 1, (unsigned long)1 << 30,
+		    "with --repo: most files and directories written for an engine (default 100000)"),
+	GT_OPT_SIZE(0, "max-tree-size", &opts.max_tree_bytes, SIZE_MAX,
+		    "with --repo: most bytes of files written for an engine (default 1G)"),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
 		      "(json: JSON Lines; default: yaml on a terminal, else json)"),
 	GT_GIT_OPTIONS(&opts.git),
@@ -306,6 +316,8 @@ struct run {
 	size_t out_len;
 	char *shown;        /* the source as messages name it */
 	char *strip;
+	char *root;         /* a local source: the directory its links and paths stay below */
+	char *root_rel;     /* the source directory below root */
 	struct file_list files;
 };
 
@@ -320,6 +332,8 @@ static void run_free(struct run *r)
 	free(r->dir_owned);
 	free(r->shown);
 	free(r->strip);
+	free(r->root);
+	free(r->root_rel);
 	file_list_free(&r->files);
 	if (r->from_repo)
 		repo_source_close(&r->src);
@@ -371,22 +385,6 @@ static int default_release_name(struct render_opts *o, struct run *r)
 	return o->release_name ? 0 : -1;
 }
 
-/* An engine may read beyond the source path (kustomize ../base, a file:// chart, values in ../):
- * then the whole repository is written out, and its root tree is the cache key. */
-static bool needs_whole_tree(const struct render_opts *o, struct run *r, enum source_type type)
-{
-	if (type == TYPE_KUSTOMIZE)
-		return true;
-	for (size_t i = 0; i < o->values.n; i++)
-		if (strstr(o->values.v[i], ".."))
-			return true;
-	for (size_t i = 0; i < o->set_file.n; i++)
-		if (strstr(o->set_file.v[i], ".."))
-			return true;
-	return repo_source_file_has(&r->src, "Chart.yaml", "file://") ||
-	       repo_source_file_has(&r->src, "requirements.yaml", "file://");
-}
-
 static void key_add_list(struct key_b *k, const char *label, const struct gt_strvec *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -422,10 +420,38 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	return 0;
 }
 
+/* Where a hostile source may point the engine: its links, and (from a repository or an Argo CD
+ * Application) its values files, must stay inside the source's root on disk. */
+static int check_source_paths(const struct render_opts *o, struct run *r)
+{
+	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
+	if (!r->from_repo && links_check_dir(root, rel) < 0)
+		return -1; /* (a repository's links were checked as they were written) */
+	if (!r->from_repo && !o->cmp)
+		return 0; /* paths the user typed on their own command line are theirs */
+	const struct gt_strvec *lists[] = { &o->values, &o->set_file };
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			char *items = strdup(lists[l]->v[i]), *save = NULL;
+			int st = items ? 0 : (gt_error("out of memory"), -1);
+			for (char *it = items ? strtok_r(items, ",", &save) : NULL; st == 0 && it; it = strtok_r(NULL, ",", &save)) {
+				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
+			}
+			free(items);
+			if (st < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* A working directory is never written to: dependencies are built in a private copy. */
 static int prepare_source(const struct render_opts *o, struct run *r)
 {
 	const struct engine_ops *ops = r->engine.ops;
+	if (check_source_paths(o, r) < 0)
+		return -1;
 	if (!ops->needs_prepare)
 		return 0;
 	int need = ops->needs_prepare(o, r->dir);
@@ -445,6 +471,61 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
 }
 
+/* The native engine in a child of its own (common/proc), so that --timeout, --max-render-size and
+ * SIGINT/SIGTERM stop a template that loops as they stop helm: the output on stdout; exit 0
+ * rendered, NATIVE_UNSUPPORTED with the reason on stderr, else the messages on stderr. */
+#define NATIVE_UNSUPPORTED 3
+struct native_job {
+	const struct render_opts *o;
+	const char *dir;
+};
+
+static int native_child(void *arg)
+{
+	const struct native_job *j = arg;
+	char *out = NULL, *why = NULL;
+	size_t len = 0;
+	int st = helm_native(j->o, j->dir, &out, &len, &why);
+	if (st == 0 && fwrite(out, 1, len, stdout) != len)
+		st = -1;
+	if (st == 1)
+		fputs(why ? why : "?", stderr);
+	free(out);
+	free(why);
+	return st == 0 ? 0 : st == 1 ? NATIVE_UNSUPPORTED : GT_EXIT_INPUT;
+}
+
+/* helm_native under a deadline: as helm_native (0, 1 with *why, -1 printed). */
+static int helm_native_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why)
+{
+	struct native_job job = { o, dir };
+	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
+	struct gt_proc p = { .fn = native_child, .fn_arg = &job, .max_out = o->max_output,
+			     .deadline = gt_deadline_in(timeout) };
+	int r = gt_proc_run(&p, "helm template (native engine)");
+	int code = r == 0 && WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
+	if (p.end == GT_PROC_TIMED_OUT)
+		gt_error("helm template (native engine): did not finish within %u s (--timeout); stopped", timeout);
+	else if (p.end == GT_PROC_TOO_LARGE)
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+	else if (p.end == GT_PROC_INTERRUPTED)
+		check_interrupted();
+	else if (code == NATIVE_UNSUPPORTED)
+		*why = strdup(p.err);
+	else if (code != 0 && p.err_len)
+		fwrite(p.err, 1, p.err_len, stderr); /* its own messages, as they were printed */
+	else if (code != 0 && r == 0)
+		gt_error("helm template (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
+			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
+	if (code == 0) {
+		*out = p.out;
+		*len = p.out_len;
+		p.out = NULL;
+	}
+	gt_proc_free(&p);
+	return code == 0 ? 0 : code == NATIVE_UNSUPPORTED ? 1 : -1;
+}
+
 /* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
 static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
 {
@@ -461,12 +542,16 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 			return hit < 0 ? -1 : 0;
 	}
 	if (r->from_repo && !r->dir_owned) {
-		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 	}
+	/* The same checks as for helm itself: links and values paths inside the source, a release
+	 * name helm would take. */
+	if (check_source_paths(o, r) < 0 || helm_check_release_name(o->release_name) < 0)
+		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
-	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &why);
+	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &why);
 	if (need > 0)
 		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
 	if (st == 0 && r->out_len > o->max_output) {
@@ -493,14 +578,18 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	struct argv_b a = { 0 };
 	char key[GIT_OID_HEXSZ + 1], what[64];
 	bool use_cache = r->from_repo && o->cache != 0;
-	bool whole = r->from_repo && needs_whole_tree(o, r, type);
+	if (r->from_repo && repo_source_plan(&r->src, o, type) < 0)
+		return -1;
+	/* What the engine reads beyond the source path (kustomize ../base, a file:// chart, values in
+	 * ../) makes the root tree the cache key. */
+	bool whole = r->from_repo && repo_source_plan_outside(&r->src);
 	if (type == TYPE_HELM && o->engine != ENGINE_EXEC) {
 		int st = run_native_helm(o, r, whole, use_cache, key);
 		if (st <= 0)
 			return st;
 	}
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
-	if (r->engine.ops->locate(o, &r->engine) < 0)
+	if (r->engine.ops->locate(o, &r->engine) < 0 || engine_home_new(o, &r->engine) < 0)
 		return -1;
 	if (type == TYPE_HELM && default_release_name(o, r) < 0)
 		return -1;
@@ -512,7 +601,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return hit < 0 ? -1 : 0;
 	}
 	if (r->from_repo && !r->dir_owned) {
-		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 	}
@@ -521,7 +610,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 		return -1;
 	}
 	snprintf(what, sizeof(what), "%s", type == TYPE_HELM ? "helm template" : "kustomize build");
-	int st = engine_exec(o, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
+	int st = engine_exec(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
 	argv_free(&a);
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
@@ -541,7 +630,8 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 static int read_directory(struct render_opts *o, struct run *r, struct objects *objs)
 {
 	if (r->from_repo) {
-		if (repo_source_materialise(&r->src, false, &r->dir_owned) < 0)
+		if (repo_source_plan(&r->src, o, TYPE_DIRECTORY) < 0 ||
+		    repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 		/* names below the temp dir read as paths in the repository */
@@ -549,7 +639,8 @@ static int read_directory(struct render_opts *o, struct run *r, struct objects *
 			return r->strip = NULL, gt_error("out of memory"), -1;
 		o->strip = r->strip;
 	}
-	if (find_manifests(o, r->dir, &r->files) < 0)
+	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
+	if (find_manifests(o, r->dir, root, rel, &r->files) < 0)
 		return -1;
 	return read_all(o, &r->files, objs);
 }
@@ -581,7 +672,7 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 			type = repo_source_detect(&r->src);
 	} else {
 		r->dir = dir;
-		if (!is_directory(dir))
+		if (!is_directory(dir) || source_root_find(o, dir, &r->root, &r->root_rel) < 0)
 			return GT_EXIT_INPUT;
 		if (type == TYPE_AUTO)
 			type = detect_dir(dir);
@@ -590,7 +681,7 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
 	if (!(r->cache_root = cache_root_new(o)))
-		return gt_error("out of memory"), GT_EXIT_INPUT;
+		return GT_EXIT_INPUT; /* (printed) */
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
 	if (asprintf(&r->shown, "%s (%s output)", where, type_name(type)) < 0)
 		return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;
@@ -634,16 +725,6 @@ static void opts_free(struct render_opts *o)
 	gt_git_opts_clear(&o->git);
 }
 
-/* Die of the signal that interrupted the run, now that the temp dirs are gone. */
-static void reraise(void)
-{
-	int sig = render_signal;
-	if (!sig)
-		return;
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 int main(int argc, char **argv)
 {
 	struct render_opts *o = &opts;
@@ -666,7 +747,7 @@ int main(int argc, char **argv)
 	}
 	if (o->format == GT_FORMAT_UNSET)
 		o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
-	signals_install();
+	gt_signals_catch();
 	st = render(o, dir, &run, &objs);
 	if (st == GT_EXIT_OK && check_interrupted() < 0)
 		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
@@ -680,6 +761,6 @@ int main(int argc, char **argv)
 	objects_free(&objs);
 	run_free(&run);
 	opts_free(o);
-	reraise();
+	gt_signals_reraise(); /* die of the signal that interrupted the run, now that the temp dirs are gone */
 	return st;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "file.h"
 #include "git.h"
@@ -122,9 +123,14 @@ static int read_at_tip(void *ctx, const char *path, char **buf, size_t *len)
 	return gt_repo_read_file(t->r, t->tip, path, buf, len);
 }
 
+/* A hold on disk is a file: a link would be followed to someone else's file, or (dangling) read as "not held". */
 static int read_on_disk(void *ctx, const char *path, char **buf, size_t *len)
 {
 	const struct setimage_opts *o = ctx;
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return gt_error("%s: a hold must be a file, not a symbolic link; refusing to decide whether the file is held",
+				path), -1;
 	return gt_file_read(path, o->lim.max_doc_bytes, buf, len);
 }
 

@@ -15,6 +15,15 @@ OBJS=(build/cmd/gitops-apply/plan.o build/cmd/gitops-diff/text.o)
 # compiled: the .c files the last make compiled, one a line.
 compiled() { grep -oE ' -c -o [^ ]+ [^ ]+\.c' <<<"$OUT" | awk '{print $4}' | sort; }
 
+# edit FILE...: the files change after everything built so far. Times are set, not raced: every
+# source two hours old, every build output one hour old, the edited files now; an edit in the
+# same clock tick as the last compile (coarse file times, a loaded CI machine) still reads newer.
+edit() {
+	find "$SRC" -path "$SRC/build" -prune -o -type f -exec touch -d '2 hours ago' {} +
+	find "$SRC/build" -type f -exec touch -d '1 hour ago' {} +
+	touch "$@"
+}
+
 run make -C "$SRC" "${OBJS[@]}"
 is "$RC" 0 "a first build of two objects" || echo "# $ERR"
 is "$(compiled)" "cmd/gitops-apply/plan.c
@@ -24,16 +33,16 @@ ok "$([ -s "$SRC/build/cmd/gitops-apply/plan.d" ]; echo $?)" "  and writes plan.
 run make -C "$SRC" "${OBJS[@]}"
 is "$(compiled)" "" "nothing changed: nothing compiled"
 
-touch "$SRC/cmd/gitops-apply/apply.h"
+edit "$SRC/cmd/gitops-apply/apply.h"
 run make -C "$SRC" "${OBJS[@]}"
 is "$(compiled)" "cmd/gitops-apply/plan.c" "editing the tool's own header apply.h rebuilds plan.o, not diff's text.o"
 
-touch "$SRC/common/obj.h"
+edit "$SRC/common/obj.h"
 run make -C "$SRC" "${OBJS[@]}"
 is "$(compiled)" "cmd/gitops-apply/plan.c
 cmd/gitops-diff/text.c" "editing common/obj.h rebuilds both (each includes it)"
 
-touch "$SRC/common/redact.h"
+edit "$SRC/common/redact.h"
 run make -C "$SRC" "${OBJS[@]}"
 is "$(compiled)" "" "editing a header neither includes rebuilds nothing"
 
@@ -45,6 +54,7 @@ run make -C "$SRC" build/cmd/gitops-apply/extra.o
 is "$RC" 0 "an object that includes gone.h" || echo "# $ERR"
 rm "$SRC/cmd/gitops-apply/gone.h"
 printf '/* no longer needs it */\n' >"$SRC/cmd/gitops-apply/extra.c"
+edit "$SRC/cmd/gitops-apply/extra.c"
 run make -C "$SRC" build/cmd/gitops-apply/extra.o
 is "$RC:$(compiled)" "0:cmd/gitops-apply/extra.c" "gone.h deleted: the next build recompiles, no 'No rule to make target'"
 

@@ -82,7 +82,7 @@ EOF
 chmod +x "$TMP/path/kustomize"
 kubectl kustomize "$SHOP/overlays/staging" | kdecode >"$TMP/staging.want"
 same "a kustomize on PATH" "$TMP/staging.want" "$SHOP/overlays/staging"
-is "$(cat "$TMP/kustomize-calls.log")" "build ." "a kustomize binary on PATH is preferred, run as kustomize build ."
+is "$(cat "$TMP/kustomize-calls.log")" "build -- ." "a kustomize binary on PATH is preferred, run as kustomize build -- ."
 rm "$TMP/path/kustomize"
 same "--kustomize kubectl" "$TMP/staging.want" --kustomize kubectl "$SHOP/overlays/staging"
 run env PATH=/nonexistent "$BIN/gitops-render" "$SHOP/base"
