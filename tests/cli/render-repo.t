@@ -215,7 +215,7 @@ is "$RC:$(jq -r .data.greeting <<<"$OUT")" "0:from the repository" "a link to a 
 for c in absolute dotdot; do
 	run gitops-render "${R[@]}" --repo "$links_url" --path apps/$c --no-cache
 	is "$RC:$OUT" "2:" "a link to $c path outside the repository: exit 2, nothing rendered"
-	like "$ERR" "apps/$c/values.yaml: the symbolic link points outside the repository" "  and says which link"
+	like "$ERR" "apps/$c/values.yaml: the symbolic link leads outside the repository" "  and says which link"
 done
 
 run env GITOPS_GIT_TOKEN=wrong-token-value "$BIN/gitops-render" "${R[@]}" --repo "$URL" --path apps/guestbook --cache-dir "$TMP/other-cache"
