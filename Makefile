@@ -5,6 +5,7 @@
 #                        the project's API stand-in (make demo KUBECONFIG=FILE: that cluster, as gitops-demo-*)
 #   make SANITIZE=1 ...  the same with ASan+UBSan
 #   make fuzz            build tests/fuzz/fuzz_*.c with clang's libFuzzer, run each FUZZ_TIME seconds
+#   make mutate          plant each bug of tests/mutations/ in a scratch copy; its tests must catch it
 #   make install PREFIX=/usr/local DESTDIR=
 #   make dist            build/dist/gitops-tools-VERSION-linux-ARCH.tar.gz: self-contained binaries
 #                        (CROSS=arm64: for arm64, with Debian's cross compiler)
@@ -45,7 +46,7 @@ TEST_TOOLS := build/tests/yaml2json build/tests/streamcat
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz-replay/%)
 
-.PHONY: all deps check demo install uninstall clean tests bench completions krew fuzz dist deb check-dist
+.PHONY: all deps check demo install uninstall clean tests bench completions krew fuzz dist deb check-dist mutate
 all: $(BINS)
 
 # -MMD -MP: the compiler writes build/X.d, the headers X.o was built from (common/ and the tool's
@@ -110,6 +111,11 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/run
+
+# MUTATIONS="NAME ...": only these (tests/mutations/NAME.diff); MUTATE_JOBS, MUTATE_TIMEOUT: see the script.
+mutate: deps
+	@$(MAKE) --no-print-directory tests
+	@tests/tools/mutate $(MUTATIONS)
 
 # The demo syncs to the project's own API stand-in, never to the cluster of the environment's
 # kubectl context; a cluster is used only when named on the command line: make demo KUBECONFIG=FILE.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "helm/helm.h"
+#include "proc.h"
 #include "yaml.h"
 
 /* helm's namespace without --namespace: $HELM_NAMESPACE, else the kubeconfig context's, else
@@ -109,6 +110,7 @@ int helm_native(const struct render_opts *o, const char *dir, char **out, size_t
 	free(ns);
 	if (r == 0)
 		return 0;
+	gt_redact_tokens(e.msg, o->git.password); /* a chart's error may quote a value that holds the token, as helm's would */
 	switch (e.kind) {
 	case HERR_TEMPLATE:
 		if (e.confident || o->engine == ENGINE_NATIVE) {

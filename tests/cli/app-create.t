@@ -131,6 +131,10 @@ bad '--name-prefix and --directory-recurse' my-app --repo r --name-prefix p- --d
 bad "--release-name 'My Release'" my-app --repo r --release-name "My Release"
 bad '--path /charts' my-app --repo r --path /charts
 bad "--path charts/../../x: '..'" my-app --repo r --path charts/../../x
+# The Application is stored in the cluster and Argo CD shows it to everyone who may read it.
+bad "https://org@dev.azure.com/org/p/_git/r: the URL holds a password" \
+	my-app --repo https://org:app-create-s3cret@dev.azure.com/org/p/_git/r
+unlike "$ERR" "app-create-s3cret" "  and the password is not in the message"
 bad '--revision: empty' my-app --repo r --revision ""
 bad '-o text' my-app --repo r -o text
 bad '--upsert: only with --apply' my-app --repo r --upsert

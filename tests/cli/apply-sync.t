@@ -6,8 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/kube.sh"
 
-command -v kubectl >/dev/null || { echo "1..0 # skip no kubectl"; exit 0; }
-command -v jq >/dev/null || { echo "1..0 # skip no jq"; exit 0; }
+require kubectl jq script
 export HOME=$TMP/home CLOUDSDK_CONFIG=$TMP/gcloud
 mkdir -p "$HOME"
 
@@ -84,8 +83,8 @@ is "$RC" 1 "two to prune with --max-prune 1: exit 1"
 is "$(results 'select(.action != "delete" and .status != "skipped")')" "" "nothing is applied when the prune is refused"
 is "$(kube_get Deployment demo my-app | jq -r '.spec.template.spec.containers[0].image')" \
 	registry.example.com/my-app:1.2.3 "the cluster is as it was"
-run gitops-apply -f "$TMP/app-next.yaml" --app my-app --prune -o json
-is "$RC" 0 "within --max-prune: exit 0"
+run gitops-apply -f "$TMP/app-next.yaml" --app my-app --prune --max-prune 2 -o json
+is "$RC" 0 "exactly --max-prune (two to prune with --max-prune 2): exit 0"
 is "$(results 'select(.action == "delete" and .status == "ok") | .ref.name' | sort | tr '\n' ,)" "stale-1,stale-2," "both pruned"
 is "$(kube_log | jq -r 'select(.method == "DELETE") | .session' | sort -u | wc -l)" 1 "in one kubectl delete"
 
@@ -111,6 +110,13 @@ is "$(writes | grep smoke-test)" "DELETE /apis/batch/v1/namespaces/default/jobs/
 PATCH /apis/batch/v1/namespaces/default/jobs/smoke-test" "BeforeHookCreation: deleted, then created again"
 isnt_uid=$(kube_get Job default smoke-test | jq -r .metadata.uid)
 ok "$([ "$uid" != "$isnt_uid" ]; echo $?)" "a new Job, not the old one updated"
+# The kept hook carries the app's tracking id (gitops-render --app marks every object): a sync
+# of the app that no longer has it leaves it to its delete policy, it is never pruned.
+kube_get Job default smoke-test | jq -c '.metadata.annotations["argocd.argoproj.io/tracking-id"] = "my-app:batch/Job:default/smoke-test"' |
+	kube_seed - >/dev/null
+run gitops-apply -f "$TMP/app-next.yaml" --app my-app --prune -o json
+is "$RC:$(results 'select(.action == "delete" and .ref.kind == "Job") | .ref.name')" "0:" "a tracked hook left from the last sync is not pruned"
+is "$(exists Job default smoke-test)" yes "it is still there"
 
 # A hook with only generateName is named as Argo CD names it, and goes after it succeeded.
 cat >"$TMP/gen-hook.yaml" <<'EOF'
@@ -187,7 +193,7 @@ like "$OUT" 'Sync +0 +[a-z]+ +failed +Degraded +apps/Deployment/my-app +demo +ap
 	"a failed rollout: the row says Degraded, and why"
 
 # ---- progress on a terminal, none in a pipe ----
-if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+{
 	sed 's/my-app:1.2.3/my-app:1.4.0/' "$FIX/app.yaml" >"$TMP/app-140.yaml"
 	cmd="gitops-apply -f $(printf '%q' "$TMP/app-140.yaml") --wait -o text >$(printf '%q' "$TMP/table.txt")"
 	PTY=$(script -qec "$cmd" /dev/null </dev/null | sed 's/\r$//')
@@ -197,8 +203,6 @@ if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; t
 	sed 's/my-app:1.2.3/my-app:1.4.1/' "$FIX/app.yaml" >"$TMP/app-141.yaml"
 	run gitops-apply -f "$TMP/app-141.yaml" --wait -o text
 	is "$ERR" "" "in a pipe: no progress on stderr"
-else
-	skip "script(1) with -e and -c not installed (Debian: bsdutils): progress on a terminal not checked"
-fi
+}
 
 done_testing

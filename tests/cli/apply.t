@@ -7,8 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/kube.sh"
 
-command -v kubectl >/dev/null || { echo "1..0 # skip no kubectl"; exit 0; }
-command -v jq >/dev/null || { echo "1..0 # skip no jq"; exit 0; }
+require kubectl jq
 export HOME=$TMP/home CLOUDSDK_CONFIG=$TMP/gcloud
 mkdir -p "$HOME"
 

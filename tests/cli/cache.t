@@ -8,7 +8,7 @@
 . "$TOP/tests/servers/git.sh"
 
 command -v kubectl >/dev/null 2>&1 || { echo "Bail out! no kubectl on PATH (run tests/tools/deps)"; exit 1; }
-command -v jq >/dev/null 2>&1 || { echo "1..0 # skip no jq"; exit 0; }
+require jq
 
 export HOME=$TMP/home XDG_CACHE_HOME=$TMP/xdg TMPDIR=$TMP/tmpdir
 unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN GITOPS_GIT_USERNAME

@@ -9,8 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/kube.sh"
 
-command -v kubectl >/dev/null || { echo "1..0 # skip no kubectl"; exit 0; }
-command -v make >/dev/null || { echo "1..0 # skip no make"; exit 0; }
+require kubectl make
 
 # The user's own cluster: a stand-in that records every request, reached by KUBECONFIG and by
 # ~/.kube/config, holding an app my-app that Argo CD manages.

@@ -90,6 +90,25 @@ like "$(kube_log | jq -r .query | grep -m1 labelSelector)" "labelSelector=app.ku
 	"selected by the server (a label selector), not by listing everything"
 kube_admin DELETE '/_sim/state?apiVersion=v1&kind=ConfigMap&namespace=prod&name=old-labelled' >/dev/null
 
+# What --app may delete: an object whose tracking id names the app and the object itself. A
+# copied id (kubectl get -o yaml | rename | apply keeps the annotation) names another object;
+# a cluster-scoped object's id carries the app's destination namespace, and its own name.
+kube_seed - <<'EOF' >/dev/null
+{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"shop-old-reader","annotations":{"argocd.argoproj.io/tracking-id":"shop:rbac.authorization.k8s.io/ClusterRole:prod/shop-old-reader"}},"rules":[]}
+{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"copied-reader","annotations":{"argocd.argoproj.io/tracking-id":"shop:rbac.authorization.k8s.io/ClusterRole:prod/shop-old-reader"}},"rules":[]}
+{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web-config-copy","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:prod/web-config"}},"data":{"x":"1"}}
+EOF
+run gitops-diff -f "$V2" --cluster --app shop -o json
+is "$(actions | grep '^delete' | sort)" "delete ClusterRole/shop-old-reader
+delete ConfigMap/web-generated
+delete ConfigMap/web-legacy" \
+	"--app: a cluster-scoped leftover is a delete; a ClusterRole and a ConfigMap with a copied tracking id are not"
+for o in ClusterRole//shop-old-reader ClusterRole//copied-reader ConfigMap/prod/web-config-copy; do
+	IFS=/ read -r kind ns name <<<"$o"
+	api=v1 && [ "$kind" = ClusterRole ] && api=rbac.authorization.k8s.io/v1
+	kube_admin DELETE "/_sim/state?apiVersion=$api&kind=$kind&namespace=$ns&name=$name" >/dev/null
+done
+
 # ---- offline comparison of fetched objects ----
 run gitops-diff -f "$V2" --cluster --no-server-dry-run -o json
 is "$(change ConfigMap web-config | jq -c '[.patch[] | .op + " " + .path]')" '["replace /data/FEATURE_CHECKOUT"]' \

@@ -2,6 +2,7 @@
 # gitops-diff offline: desired manifests against live objects as a cluster returns them (defaults,
 # status, managedFields, last-applied), against another revision, with ignore rules and masking.
 . "$(dirname "$0")/../lib.sh"
+require jq kubectl python3
 
 FIX=$TOP/tests/fixtures/diff
 GOLD=$FIX/golden
@@ -264,5 +265,101 @@ run gitops-diff -f "$TMP/nons.yaml" --live-file "$TMP/nons-live.json" -n team -o
 is "$(jq -r '.action + " " + .ref.namespace' <<<"$OUT")" "update team" "-n: a desired object without namespace matches live in that namespace"
 run gitops-diff -f "$TMP/nons.yaml" --live-file "$TMP/nons-live.json" -o json
 is "$(jq -r '.action + " " + .ref.namespace' <<<"$OUT")" "create default" "without -n it is in default, where nothing lives"
+
+# ---- every output format against an independent reference ----
+# The text format is what `diff -u` (GNU diffutils) prints between kubectl's YAML of the live and of
+# the desired object (tests/fixtures/diff/oracle: only fields a user sets, keys as kubectl sorts
+# them); -U 0 is diff -U0; --stat counts diff's lines and the actions jq finds in the fixtures;
+# colour is that text with git's colours; the JSON patches, applied by kubectl patch --type json
+# to the live object, give the desired one; -o yaml read by PyYAML (YAML 1.1, as Go's yaml.v2)
+# is -o json read by Python's json.
+kubectl_offline # HOME, KUBECONFIG: this test's own, kubectl never reaches a cluster
+OR=$FIX/oracle
+O=$TMP/oracle
+mkdir -p "$O"
+# kubectl's decoding of a file as JSON Lines, and its YAML of one JSON object.
+kdec() { kubectl annotate --local -f "$1" -o json zz- | jq -c 'if .kind == "List" then .items[] else . end'; }
+kyaml() { kubectl annotate --local -f - -o yaml zz- <<<"$1"; }
+kdec "$OR/live.yaml" >"$O/live.jsonl" && kdec "$OR/desired.yaml" >"$O/desired.jsonl"
+ok $? "kubectl reads the reference fixtures"
+# Objects in desired order, then the live ones no longer desired: gitops-diff's order.
+sel() { printf 'select(.kind == "%s" and .metadata.name == "%s")' "$1" "$2"; }
+mapfile -t objs < <(jq -r '"\(.kind) \(.metadata.name)"' "$O/desired.jsonl"; jq -r '"\(.kind) \(.metadata.name)"' "$O/live.jsonl" |
+	grep -vxF -f <(jq -r '"\(.kind) \(.metadata.name)"' "$O/desired.jsonl"))
+: >"$O/text" && : >"$O/u0" && : >"$O/color" && : >"$O/stat"
+declare -A count=([create]=0 [update]=0 [delete]=0 [unchanged]=0)
+E=$'\033'
+for o in "${objs[@]}"; do
+	s=$(sel $o)
+	l=$(jq -c "$s" "$O/live.jsonl") d=$(jq -c "$s" "$O/desired.jsonl")
+	if [ -n "$l" ]; then kyaml "$l" >"$O/a.yaml"; else : >"$O/a.yaml"; fi
+	if [ -n "$d" ]; then kyaml "$d" >"$O/b.yaml"; else : >"$O/b.yaml"; fi
+	a=update sym='~'
+	[ -z "$l" ] && a=create sym=+
+	[ -z "$d" ] && a=delete sym=-
+	cmp -s "$O/a.yaml" "$O/b.yaml" && a=unchanged
+	count[$a]=$((count[$a] + 1))
+	[ "$a" = unchanged ] && continue
+	head=$(jq -r '"\(.apiVersion | if test("/") then split("/")[0] + "/" else "" end)\(.kind) \(.metadata.namespace)/\(.metadata.name)"' <<<"${d:-$l}")
+	A=$O/a.yaml B=$O/b.yaml
+	[ -z "$l" ] && A=/dev/null
+	[ -z "$d" ] && B=/dev/null
+	diff -u "$A" "$B" | tail -n +3 >"$O/hunks"
+	diff -U0 "$A" "$B" | tail -n +3 >"$O/hunks0"
+	{ echo "$sym $head"; cat "$O/hunks"; } >>"$O/text"
+	{ echo "$sym $head"; cat "$O/hunks0"; } >>"$O/u0"
+	{
+		echo "$E[1m$sym $head$E[0m"
+		sed -e "s/^\(@@ .* @@\)\$/$E[36m\1$E[0m/" -e "s/^\([-+].*\)\$/\1$E[0m/" \
+			-e "s/^-/$E[31m-/" -e "s/^+/$E[32m+/" "$O/hunks"
+	} >>"$O/color"
+	echo "$sym $head | +$(grep -c '^+' "$O/hunks") -$(grep -c '^-' "$O/hunks")" >>"$O/stat"
+done
+echo "${count[create]} to create, ${count[update]} to update, ${count[delete]} to delete, ${count[unchanged]} unchanged" >>"$O/stat"
+ok $((count[create] * count[update] * count[delete] * count[unchanged] == 0)) \
+	"the reference has every action (${count[create]} create, ${count[update]} update, ${count[delete]} delete, ${count[unchanged]} unchanged)"
+
+D=(gitops-diff -f "$O/desired.jsonl" --live-file "$O/live.jsonl" --app shop)
+"${D[@]}" -o text >"$O/got.text"
+is_file "$O/got.text" "$O/text" "-o text is diff -u of kubectl's YAML of live and desired"
+"${D[@]}" -o text -U 0 >"$O/got.u0"
+is_file "$O/got.u0" "$O/u0" "-U 0 is diff -U0 of the same"
+env -u NO_COLOR FORCE_COLOR=1 "${D[@]}" -o text >"$O/got.color"
+is_file "$O/got.color" "$O/color" "FORCE_COLOR: the same text, headers bold, hunk headers cyan, - red, + green"
+"${D[@]}" --stat >"$O/got.stat"
+is_file "$O/got.stat" "$O/stat" "--stat: diff's added and removed lines per object, jq's count per action"
+
+# JSON: each record's action is the fixtures', its patch turns live into desired (kubectl patch).
+"${D[@]}" -o json >"$O/got.json"
+while read -r kind name; do
+	s=$(sel "$kind" "$name")
+	rec=$(jq -c "select(.ref.kind == \"$kind\" and .ref.name == \"$name\")" "$O/got.json")
+	l=$(jq -c "$s" "$O/live.jsonl") d=$(jq -c "$s" "$O/desired.jsonl")
+	ref=$(jq -c '{group: (.apiVersion | if test("/") then split("/")[0] else "" end), version: (.apiVersion | split("/")[-1]),
+		kind, namespace: .metadata.namespace, name: .metadata.name}' <<<"${d:-$l}")
+	is "$(jq -cS .ref <<<"$rec")" "$(jq -cS . <<<"$ref")" "-o json: $kind/$name: ref from the object's apiVersion, kind and metadata"
+	case $(jq -r .action <<<"$rec") in
+	update | unchanged)
+		after=$(kubectl patch --local --type json -p "$(jq -c .patch <<<"$rec")" -f - -o json <<<"$l" | jq -cS .)
+		is "$after" "$(jq -cS . <<<"$d")" "-o json: $kind/$name: kubectl patch --type json of its patch on live gives desired" ;;
+	create) is "$(jq -cS '.patch[0].value' <<<"$rec")" "$(jq -cS . <<<"$d")" "-o json: $kind/$name: created whole" ;;
+	delete) is "$(jq -cS '.live' <<<"$rec")" "$(jq -cS . <<<"$l")" "-o json: $kind/$name: the live object deleted" ;;
+	esac
+done < <(jq -r '"\(.ref.kind) \(.ref.name)"' "$O/got.json")
+is "$(jq -r .action "$O/got.json" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" \
+	"create=${count[create]} delete=${count[delete]} unchanged=${count[unchanged]} update=${count[update]} " \
+	"-o json: the actions jq finds in the fixtures"
+
+# YAML: the same records, as YAML 1.1 reads them.
+"${D[@]}" -o yaml >"$O/got.yaml"
+same=$(python3 -c '
+import json, sys, yaml
+with open(sys.argv[1]) as f:
+    y = [d for d in yaml.safe_load_all(f) if d is not None]
+with open(sys.argv[2]) as f:
+    j = [json.loads(l) for l in f if l.strip()]
+print("same" if y == j else "differ: %s" % next(("%r != %r" % (a, b) for a, b in zip(y, j) if a != b), "count"))
+' "$O/got.yaml" "$O/got.json")
+is "$same" same "-o yaml read by PyYAML (YAML 1.1) is -o json read by json"
 
 done_testing

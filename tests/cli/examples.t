@@ -3,13 +3,14 @@
 #   - the manifest repo's Kustomize base and overlays render with the real kustomize (kubectl
 #     kustomize) into what each environment should get, and CI's tag bump edits one line;
 #   - examples/Makefile's targets run the tools with the variables given, in a real working
-#     clone with a remote: render, history, rollback (and diff and apply against the Kubernetes
-#     API stand-in when gitops-diff and gitops-apply are built), and a failed render stops them;
-#     diff and apply render what is on origin (never an uncommitted or stale working tree; LOCAL=1
-#     refuses one), make diff exits 1 on differences, and apply creates a missing namespace;
+#     clone with a remote: render, history, rollback, diff and apply against the Kubernetes API
+#     stand-in, diff against an older commit, and a failed render stops them; diff and apply
+#     render what is on origin (never an uncommitted or stale working tree; LOCAL=1 refuses one),
+#     make diff exits 1 on differences, and apply creates a missing namespace;
 #   - examples/argocd/ is what gitops-repo-add and gitops-app-create generate today, with the
 #     placeholder token and no real one.
 . "$(dirname "$0")/../lib.sh"
+require kubectl jq
 unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN GITOPS_GIT_USERNAME GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
 export XDG_CACHE_HOME=$TMP/cache
 
@@ -67,15 +68,11 @@ is "$(diff "$MREPO/overlays/staging/kustomization.yaml" "$TMP/bump/kustomization
 	'<     newTag: "1043"
 >     newTag: "1044"' "only the newTag line changed, quoting kept"
 
-# gitops-render renders an overlay itself once it has the Kustomize engine (--type).
-if gitops-render --help | grep -q -- '--type'; then
-	run gitops-render -n my-app-production "$MREPO/overlays/production"
-	is "$RC" 0 "gitops-render overlays/production exits 0"
-	is "$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$OUT" | sort)" \
-		"$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$P" | sort)" "gitops-render overlays/production: kustomize's objects"
-else
-	skip "gitops-render has no Kustomize engine in this build: overlay render not compared"
-fi
+# gitops-render renders the overlay through kustomize: the same objects.
+run gitops-render -n my-app-production "$MREPO/overlays/production"
+is "$RC" 0 "gitops-render overlays/production exits 0"
+is "$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$OUT" | sort)" \
+	"$(jq -r '"\(.kind)/\(.metadata.name)"' <<<"$P" | sort)" "gitops-render overlays/production: kustomize's objects"
 
 # --- examples/Makefile ---------------------------------------------------------------------------
 
@@ -154,8 +151,8 @@ is "$(git --git-dir="$TMP/remote.git" show main:charts/my-app/.gitops-hold | "$Y
 	"the hold keeps the reason as given: quotes, ' and \$ are text, not shell"
 # (the working clone is now behind origin: it still has 1043)
 
-# diff and apply need the cluster tools; the API is the stand-in, kubectl the real one.
-if [ -x "$BIN/gitops-diff" ] && [ -x "$BIN/gitops-apply" ]; then
+# diff and apply against the cluster: the API is the stand-in, kubectl the real one.
+{
 	. "$TOP/tests/servers/kube.sh"
 	kube_start --ready-delay 0.1
 	helm=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} # the chart renders with the real helm
@@ -210,7 +207,7 @@ if [ -x "$BIN/gitops-diff" ] && [ -x "$BIN/gitops-apply" ]; then
 	is "$RC" 0 "make apply creates the namespace by default, as the Application's CreateNamespace=true" || echo "# $ERR"
 	is "$(kube_get Namespace '' my-app-staging | jq -r .metadata.name)" my-app-staging "the namespace is there"
 
-	if gitops-render --help | grep -q -- '--repo'; then
+	{
 		# AGAINST: the working tree's render against a commit's, no cluster involved.
 		gitops-set-image -q --file overlays/production/kustomization.yaml \
 			--image myregistry.azurecr.io/my-app=myregistry.azurecr.io/my-app:1044 -o json >/dev/null
@@ -222,12 +219,8 @@ if [ -x "$BIN/gitops-diff" ] && [ -x "$BIN/gitops-apply" ]; then
 			"make diff AGAINST=HEAD~1: the one change is the Deployment's image, 1042 -> 1044"
 		mk diff DIR=overlays/production APP=my-app-production NS=my-app-production AGAINST=HEAD
 		is "$RC" 0 "make diff AGAINST=HEAD with a clean working tree: nothing differs"
-	else
-		skip "gitops-render has no --repo in this build: make diff AGAINST=REV not run"
-	fi
-else
-	skip "gitops-diff and gitops-apply not built: make diff and make apply not run"
-fi
+	}
+}
 cd "$TOP" || exit 1
 
 # --- examples/argocd ---------------------------------------------------------------------------

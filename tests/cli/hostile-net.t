@@ -96,9 +96,12 @@ class H(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(pkt(SHA + b' refs/heads/t%09d\n' % i))
                 self.wfile.flush()
                 time.sleep(pause)
-                i += 1
             else:
                 self.wfile.write(block)
+            i += 1
+            if i == 10:  # the client is reading what streams (a write blocks while it does not): say so
+                with open(logfile, 'a') as f:
+                    f.write('streaming\n')
 
     def handle_any(self):
         self.log()
@@ -230,9 +233,8 @@ for server in TRICKLE FLOOD; do
 	"$BIN/gitops-render" -o json --timeout 600 --max-refs-size 4G --repo "http://127.0.0.1:${!port}/git/x.git" \
 		>"$TMP/term.out" 2>"$TMP/term.err" &
 	PID=$!
-	for _ in $(seq 400); do [ -s "${!log}" ] && break; sleep 0.05; done
-	ok "$([ -s "${!log}" ]; echo $?)" "$server: the render is reading the advertisement"
-	sleep 0.3
+	for _ in $(seq 400); do grep -qx streaming "${!log}" && break; sleep 0.05; done
+	ok "$(grep -qx streaming "${!log}"; echo $?)" "$server: the render is reading the advertisement"
 	kill -TERM "$PID"
 	for _ in $(seq 200); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
 	ok "$(! kill -0 "$PID" 2>/dev/null; echo $?)" "$server, SIGTERM: the render ended within 10 s (not at --timeout 600)"

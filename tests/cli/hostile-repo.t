@@ -13,7 +13,7 @@
 . "$TOP/tests/servers/git.sh"
 
 HELM=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} || { echo "Bail out! no reference helm"; exit 1; }
-command -v kubectl >/dev/null 2>&1 || { echo "Bail out! no kubectl on PATH (run tests/tools/deps)"; exit 1; }
+require kubectl jq
 
 export HOME=$TMP/home CLOUDSDK_CONFIG=$TMP/gcloud KUBECONFIG=$TMP/kubeconfig XDG_CACHE_HOME=$TMP/cache
 export XDG_DATA_HOME=$TMP/xdg XDG_CONFIG_HOME=$TMP/config TMPDIR=$TMP/tmpdir
@@ -100,7 +100,7 @@ like "$ERR" "a name with '/' in it" "a name with '/': said"
 ok "$([ ! -e "$TMP/slash-escape.txt" ] && [ ! -e "$TMPDIR/slash-escape.txt" ]; echo $?)" "a name with '/': nothing written outside"
 
 # .git in any case or disguise: git's checkout refuses all of these
-for name in .git .GIT .Git git~1 GIT~1 .git. ".git " ".git::\$INDEX_ALLOCATION" $'.g\u200cit' $'\u200b.git'; do
+for name in .git .GIT .Git git~1 GIT~1 .git. ".git " ".git::\$INDEX_ALLOCATION" $'.g\u200cit' $'.G\u200cIT' $'\u200b.git'; do
 	[ "$name" = $'\u200b.git' ] && continue # (U+200B is not one HFS+ ignores: a plain name)
 	publish dotgit "$(tree "040000|app|$(tree "100644|Chart.yaml|$CHART" "040000|templates|$TEMPLATES" "040000|$name|$(tree "100644|config|$SLASHED")")")"
 	run gitops-render "${R[@]}" --repo "$URL" --revision dotgit --path app
@@ -346,7 +346,7 @@ for _ in 1 2 3 4; do
 		"040000|f|$level" "040000|g|$level" "040000|h|$level" "040000|i|$level" "040000|j|$level")
 done
 publish bomb4 "$(tree "040000|app|$(tree "100644|Chart.yaml|$CHART" "040000|templates|$TEMPLATES" "040000|bomb|$level")")"
-run gitops-render "${R[@]}" --max-tree-files 1000 --repo "$URL" --revision bomb4 --path app
+run timeout -k 5 60 "$BIN/gitops-render" "${R[@]}" --max-tree-files 1000 --repo "$URL" --revision bomb4 --path app
 is "$RC:$OUT" "2:" "10,000 files from a 4-level tree bomb with --max-tree-files 1000: exit 2"
 like "$ERR" "more than 1000 files and directories.*--max-tree-files" "the bomb: the limit is named"
 is "$(tmp_left)" 0 "the bomb: its files are removed"
@@ -358,6 +358,15 @@ publish bomb6 "$(tree "040000|app|$(tree "100644|Chart.yaml|$CHART" "040000|temp
 run timeout -k 5 60 "$BIN/gitops-render" "${R[@]}" --repo "$URL" --revision bomb6 --path app
 is "$RC:$OUT" "2:" "a million files from a 6-level bomb, default limits: exit 2"
 like "$ERR" "more than 100000 files" "the default: 100000"
+# one directory of 1,500 files: one tree read, so what is written is what counts
+FLAT=$(blob 'x: 1')
+FLAT_ENTRIES=()
+for i in $(seq 1500); do FLAT_ENTRIES+=("100644|f$i.txt|$FLAT"); done
+publish flat "$(tree "040000|app|$(tree "100644|Chart.yaml|$CHART" "040000|templates|$TEMPLATES" "040000|files|$(tree "${FLAT_ENTRIES[@]}")")")"
+run gitops-render "${R[@]}" --max-tree-files 1000 --repo "$URL" --revision flat --path app
+is "$RC:$OUT" "2:" "one directory of 1,500 files with --max-tree-files 1000: exit 2"
+like "$ERR" "more than 1000 files and directories to write \(--max-tree-files\)" "the flat tree: stopped while writing, the limit named"
+is "$(tmp_left)" 0 "the flat tree: its files are removed"
 
 BIG=$(head -c 67108864 /dev/zero | git -C "$RAW" hash-object -w --stdin)
 publish big "$(tree "040000|plain|$(tree "100644|big.bin|$BIG" "100644|cm.yaml|$PLAIN_CM")" \

@@ -5,8 +5,11 @@
 # Writers today: gitops-set-image's push (cached bare clone under XDG_CACHE_HOME, then the
 # server), its local mode (the file in a working tree, gt_file_write_atomic), gitops-history and
 # gitops-rollback through the same cache. (gitops-render, gitops-repo-add and gitops-app-create
-# write no file: they print, or hand the object to kubectl on stdin.) The kill times are random
-# (a different point of the run each time); what is asserted holds for any kill time.
+# write no file: they print, or hand the object to kubectl on stdin.) Half the runs are killed at
+# a random time (a different point of the run each time), half when the run reaches the point that
+# matters (it holds the cache, its temporary copy or temporary file exists), waited for as an
+# event, so that some runs are killed mid-way however fast or slow the machine is; what is asserted
+# holds for any kill point.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/git.sh"
 
@@ -23,15 +26,22 @@ URL=$(git_repo_create manifests --from "$FIX")
 export GITOPS_GIT_TOKEN=$GIT_SERVER_PASSWORD
 G() { git --git-dir="$GIT_SERVER_ROOT/manifests.git" "$@"; }
 
-# killed_run SIGNAL MAX_MS CMD...: start CMD, after a random 0..MAX_MS ms send SIGNAL, wait.
-# Prints "killed" when the signal ended it, else its exit status.
+# killed_run SIGNAL WHEN CMD...: start CMD, send SIGNAL when WHEN says, wait. WHEN is a number N
+# (a random time in the first N ms) or a predicate called with CMD's pid (the signal goes as soon
+# as it holds, or not at all if CMD ends first). Prints "killed" when the signal ended it, else
+# its exit status.
 killed_run() {
-	local sig=$1 max=$2 pid st
+	local sig=$1 when=$2 pid st
 	shift 2
 	# A background job of a non-interactive shell starts with SIGINT ignored: give it back.
 	env --default-signal=INT,QUIT "$@" >/dev/null 2>&1 &
 	pid=$!
-	sleep "$(printf '0.%03d' $((RANDOM % max)))"
+	if [[ $when == [0-9]* ]]; then
+		sleep "$(printf '0.%03d' $((RANDOM % when)))"
+	else
+		local end=$((SECONDS + 120)) # polled closely: the point may last a few ms
+		until "$when" "$pid" || ! running "$pid" || [ "$SECONDS" -ge "$end" ]; do sleep 0.005; done
+	fi
 	kill -"$sig" "$pid" 2>/dev/null
 	wait "$pid"
 	st=$?
@@ -47,7 +57,19 @@ leftovers() {
 # The cached bare clones; fsck_clean DIR: git fsck --full says nothing but notices.
 cached_clones() { find "$XDG_CACHE_HOME" -mindepth 3 -maxdepth 3 -path '*/gitops-tools/repos/*.git' -type d; }
 fsck_clean() { git --git-dir="$1" fsck --full --no-dangling 2>&1 | grep -v '^notice: HEAD points to an unborn branch'; }
-signal() { if ((RANDOM % 2)); then echo INT; else echo TERM; fi; }
+# The signal and the kill point of run I: INT and TERM each, at an event and at a random time.
+signal() { if (($1 % 4 < 2)); then echo INT; else echo TERM; fi; }
+at() { if (($1 % 2)); then echo "$2"; else echo "$3"; fi; }
+# running PID: not exited (a zombie has exited: it waits for `wait`).
+running() { [ -e "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# Kill points: PID holds the cache's lock (it is in the cached clone: fetching, committing,
+# pushing); it holds the lock of a clone that exists (cloning into it); its temporary copy is in
+# TMPDIR (gitops-render: checking out, rendering, writing the cache entry); its temporary file is
+# next to the file it replaces (gitops-set-image's local mode: the write).
+holds_cache() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'gitops-tools/repos/.*\.git\.lock'; }
+cloning() { holds_cache "$1" && compgen -G "$XDG_CACHE_HOME/gitops-tools/repos/*.git/objects" >/dev/null; }
+in_tmpdir() { compgen -G "$TMPDIR/*" >/dev/null; }
+writing() { compgen -G "$TMP/wt/$VALUES.tmp.*" >/dev/null; }
 
 # ---------------------------------------------------------------------------------------------
 # gitops-set-image pushing, killed at random points.
@@ -55,7 +77,7 @@ killed=0 finished=0 tags=()
 for ((i = 1; i <= RUNS; i++)); do
 	tag=2.0.$i
 	tags+=("$tag")
-	r=$(killed_run "$(signal)" 400 gitops-set-image --repo "$URL" --file "$VALUES" --set "image.tag=$tag" -o json)
+	r=$(killed_run "$(signal $i)" "$(at $i holds_cache 400)" gitops-set-image --repo "$URL" --file "$VALUES" --set "image.tag=$tag" -o json)
 	if [ "$r" = killed ]; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
 done
 echo "# set-image push: $killed of $RUNS runs killed by the signal, $finished finished first"
@@ -97,7 +119,7 @@ is "$?:$out" "0:" "git fsck --full on the server's repository is clean"
 # gitops-history and gitops-rollback through the cache, killed, then the cache still works.
 for ((i = 1; i <= RUNS / 2; i++)); do
 	rm -rf "$XDG_CACHE_HOME" # a fresh clone each time: the longest write into the cache
-	killed_run "$(signal)" 150 gitops-history --repo "$URL" --file "$VALUES" --key image.tag -o json >/dev/null
+	killed_run "$(signal $i)" "$(at $i cloning 150)" gitops-history --repo "$URL" --file "$VALUES" --key image.tag -o json >/dev/null
 	run gitops-history --repo "$URL" --file "$VALUES" --key image.tag -n 1 -o json
 	is "$RC:$(jq -r '.values["image.tag"]' <<<"$OUT")" 0:3.0.0 "history killed while cloning ($i): the next run works" ||
 		echo "# $ERR"
@@ -132,7 +154,7 @@ for ((i = 1; i <= RUNS; i++)); do
 	# Mostly only the render cache goes (the kill lands in the engine or the entry's write), every
 	# fourth run the clone too (the kill lands in the clone or the checkout).
 	if ((i % 4 == 0)); then rm -rf "$XDG_CACHE_HOME"; else rm -rf "$RENDERS"; fi
-	r=$(killed_run "$(signal)" 1500 gitops-render --repo "$CURL" --path "$p" "${RR[@]}")
+	r=$(killed_run "$(signal $i)" "$(at $i in_tmpdir 1500)" gitops-render --repo "$CURL" --path "$p" "${RR[@]}")
 	[ "$r" = killed ] && killed=$((killed + 1))
 	left=$(find "$TMPDIR" -mindepth 1 -maxdepth 1)
 	[ -z "$left" ] || { tmpleft=$((tmpleft + 1)); echo "# run $i ($r): left in TMPDIR: $left"; rm -rf "${TMPDIR:?}"/*; }
@@ -159,7 +181,7 @@ killed=0 torn=0 tags=("$(sed -n 's/^  tag: "\(.*\)".*/\1/p' "$TMP/wt/$VALUES")")
 for ((i = 1; i <= RUNS; i++)); do
 	tag=4.0.$i
 	tags+=("$tag")
-	r=$(cd "$TMP/wt" && killed_run "$(signal)" 900 gitops-set-image --file "$VALUES" --set "image.tag=$tag" --max-document-size 64M)
+	r=$(cd "$TMP/wt" && killed_run "$(signal $i)" "$(at $i writing 900)" gitops-set-image --file "$VALUES" --set "image.tag=$tag" --max-document-size 64M)
 	[ "$r" = killed ] && killed=$((killed + 1))
 	now=$(sed -n 's/^  tag: "\(.*\)".*/\1/p' "$TMP/wt/$VALUES")
 	size_ok=$(($(wc -l <"$TMP/wt/$VALUES") == $(wc -l <"$TMP/big.yaml")))

@@ -8,9 +8,7 @@ shopt -s nullglob
 TOOLS=("$BIN"/gitops-*)
 shopt -u nullglob
 [ "${#TOOLS[@]}" -gt 0 ] || { echo "Bail out! no bin/gitops-* (run make first)"; exit 1; }
-for c in man groff; do
-	command -v "$c" >/dev/null || { echo "1..0 # skip $c not installed (Debian: man-db, groff-base)"; exit 0; }
-done
+require man groff
 
 ROOT=$TMP/root
 run make -s -C "$TOP" -o all install DESTDIR="$ROOT" PREFIX=/usr/local

@@ -22,6 +22,7 @@ TOOLS=("$BIN"/gitops-*)
 shopt -u nullglob
 [ "${#TOOLS[@]}" -gt 0 ] || { echo "Bail out! no bin/gitops-* (run make first)"; exit 1; }
 
+require groff fish zsh /usr/share/bash-completion/bash_completion
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # parse_help TOOL: the options of `TOOL --help` into O_SHORT, O_LONG, O_ARG and O_LEFT (the
@@ -113,10 +114,6 @@ check_man() {
 		return
 	fi
 	ok 0 "$name has a man page docs/man/$name.1"
-	if ! have groff; then
-		skip "groff not installed (Debian: groff-base): man page OPTIONS of $name not checked"
-		return
-	fi
 	run groff -man -Tutf8 -ww -z "$page"
 	is "$ERR" "" "docs/man/$name.1 formats without groff warnings"
 
@@ -280,10 +277,6 @@ check_render_bash() {
 
 	# Installed the way bash-completion finds it: by the command's name, loaded on first use.
 	local bc=/usr/share/bash-completion/bash_completion got
-	if [ ! -f "$bc" ]; then
-		skip "bash-completion not installed: loading by command name not checked"
-		return
-	fi
 	mkdir -p "$TMP/share/bash-completion/completions"
 	cp "$COMP/gitops-render.bash" "$TMP/share/bash-completion/completions/gitops-render"
 	got=$(cd "$WORK" && env -u BASH_COMPLETION_USER_DIR XDG_DATA_HOME="$TMP/share" bash --norc --noprofile -c '
@@ -319,14 +312,10 @@ check_render_zsh() {
 
 # --- run ------------------------------------------------------------------------------------
 
-# The shells to try the completions in: bash is running this; fish and zsh when installed.
-SHELLS=(bash)
-if have fish; then SHELLS+=(fish); else skip "fish not installed (Debian: fish): fish completions not run"; fi
-if have zsh && zsh -fc 'zmodload zsh/zpty' 2>/dev/null; then
-	SHELLS+=(zsh)
-else
-	skip "zsh (with zsh/zpty) not installed (Debian: zsh): zsh completions not run"
-fi
+# The shells to try the completions in: bash is running this; fish and zsh (make check installs them).
+SHELLS=(bash fish zsh)
+zsh -fc 'zmodload zsh/zpty' 2>/dev/null
+ok $? "zsh has zsh/zpty (the zsh completion driver types into a pty)"
 
 for tool in "${TOOLS[@]}"; do
 	parse_help "$tool"
@@ -359,10 +348,8 @@ fi
 page=$MAN/gitops-tools.7
 if [ -f "$page" ]; then
 	ok 0 "docs/man/gitops-tools.7 exists"
-	if have groff; then
-		run groff -man -Tutf8 -ww -z "$page"
-		is "$ERR" "" "docs/man/gitops-tools.7 formats without groff warnings"
-	fi
+	run groff -man -Tutf8 -ww -z "$page"
+	is "$ERR" "" "docs/man/gitops-tools.7 formats without groff warnings"
 	for tool in "${TOOLS[@]}"; do
 		grep -qF -- "${tool##*/}" <(sed 's/\\-/-/g' "$page")
 		ok $? "docs/man/gitops-tools.7 lists ${tool##*/}"

@@ -8,8 +8,7 @@
 . "$TOP/tests/servers/git.sh"
 . "$TOP/tests/servers/kube.sh"
 
-command -v kubectl >/dev/null || { echo "1..0 # skip no kubectl"; exit 0; }
-command -v jq >/dev/null || { echo "1..0 # skip no jq"; exit 0; }
+require kubectl jq
 export HOME=$TMP/home CLOUDSDK_CONFIG=$TMP/gcloud XDG_CACHE_HOME=$TMP/cache
 mkdir -p "$HOME"
 unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN GITOPS_GIT_USERNAME GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
@@ -23,15 +22,8 @@ export GITOPS_GIT_TOKEN=$GIT_SERVER_PASSWORD
 kube_start --ready-delay 0.3 || { echo "Bail out! the stand-in did not start"; exit 1; }
 
 # render: what Argo CD would apply for app my-app in namespace prod, from the branch tip on the
-# server (gitops-render --repo when this build has it, else a fresh clone, as a CI job does).
-render() {
-	if gitops-render --help | grep -q -- '--repo'; then
-		gitops-render --repo "$URL" --path "$APP" --app my-app -n prod -o json
-	else
-		rm -rf "$TMP/checkout" && git clone -q "$URL" "$TMP/checkout" &&
-			gitops-render --app my-app -n prod -o json "$TMP/checkout/$APP"
-	fi
-}
+# server.
+render() { gitops-render --repo "$URL" --path "$APP" --app my-app -n prod -o json; }
 live_image() { kube_get Deployment prod my-app | jq -r '.spec.template.spec.containers[0].image'; }
 results() { jq -r "select(.kind == \"Result\") | $1" <<<"$OUT"; }
 

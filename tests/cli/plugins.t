@@ -11,7 +11,7 @@ shopt -s nullglob
 TOOLS=("$BIN"/gitops-*)
 shopt -u nullglob
 [ "${#TOOLS[@]}" -gt 0 ] || { echo "Bail out! no bin/gitops-* (run make first)"; exit 1; }
-command -v kubectl >/dev/null || { echo "Bail out! kubectl not in PATH"; exit 1; }
+require kubectl fish /usr/share/bash-completion/bash_completion
 
 ROOT=$TMP/root
 PREFIX=/opt/gitops
@@ -141,7 +141,7 @@ helm" "kubectl __complete gitops repo-add --type '': git and helm (through kubec
 
 # The same through the shell: kubectl's own bash completion, as a user's TAB runs it.
 BC=/usr/share/bash-completion/bash_completion
-if [ -f "$BC" ]; then
+{
 	kubectl completion bash >"$TMP/kubectl.bash"
 	# bash_tab WORD...: what TAB after the last WORD offers in bash, one a line, sorted.
 	bash_tab() {
@@ -160,11 +160,9 @@ if [ -f "$BC" ]; then
 yaml" "bash: 'kubectl gitops render -o <TAB>' gives json and yaml"
 	is "$(bash_tab kubectl gitops set-image --max-a)" "--max-alias-nodes
 --max-attempts" "bash: 'kubectl gitops set-image --max-a<TAB>' gives both options"
-else
-	skip "bash-completion not installed: kubectl's bash completion of the plugins not run"
-fi
+}
 # And through kubectl's fish completion, descriptions included.
-if command -v fish >/dev/null; then
+{
 	kubectl completion fish >"$TMP/kubectl.fish"
 	fish_tab() { fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$TMP/kubectl.fish" "$1" | sort; }
 	is "$(fish_tab 'kubectl gitops rep')" "repo-add	The command repo-add is a plugin installed by the user" \
@@ -173,9 +171,7 @@ if command -v fish >/dev/null; then
 		"fish: 'kubectl gitops render --tr<TAB>' gives --tracking with its help"
 	is "$(fish_tab 'kubectl gitops repo-add --type ')" "git
 helm" "fish: 'kubectl gitops repo-add --type <TAB>' gives git and helm"
-else
-	skip "fish not installed: kubectl's fish completion of the plugins not run"
-fi
+}
 
 # --- argocd gitops VERB (argocd-gitops) --------------------------------------------------------
 

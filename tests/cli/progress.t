@@ -7,10 +7,7 @@
 . "$TOP/tests/servers/git.sh"
 unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN GITOPS_GIT_USERNAME GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
 
-if ! command -v script >/dev/null || ! script -qec true /dev/null >/dev/null 2>&1; then
-	echo "1..0 # skip script(1) with -e and -c not installed (Debian: bsdutils)"
-	exit 0
-fi
+require script
 
 # A manifest repo with enough objects that a clone takes more than one progress step.
 FIX=$TMP/fixture

@@ -17,7 +17,7 @@
 FIX=$TOP/tests/fixtures/render
 TRICKY=$FIX/tricky
 
-command -v kubectl >/dev/null 2>&1 || { echo "Bail out! no kubectl on PATH (run tests/tools/deps)"; exit 1; }
+require kubectl jq python3
 
 # Keep kubectl (and the gcloud dispatcher in front of it) away from the user's config and cache.
 kubectl_offline
@@ -46,8 +46,6 @@ while True:
         print(json.dumps(x, sort_keys=True, ensure_ascii=False))
 '
 }
-HAVE_PY=0
-command -v python3 >/dev/null 2>&1 && HAVE_PY=1
 
 # ---------------------------------------------------------------------------------------------
 # kubectl works here without a server
@@ -86,11 +84,7 @@ for path in "$TRICKY"/*; do
 	is "$RC" 0 "$f: kubectl reads it"
 	THEIRS=$OUT
 	compare_objects "$f" "$(norm <<<"$OURS")" "$(norm <<<"$THEIRS")"
-	if [ "$HAVE_PY" = 1 ]; then
-		is "$(norm_exact <<<"$OURS")" "$(norm_exact <<<"$THEIRS")" "$f: the same, integers compared exactly"
-	else
-		skip "no python3 for the exact comparison"
-	fi
+	is "$(norm_exact <<<"$OURS")" "$(norm_exact <<<"$THEIRS")" "$f: the same, integers compared exactly"
 done
 
 # The whole directory at once: kubectl -f DIR reads its files in the same order.
@@ -125,11 +119,7 @@ for fixture in tricky typing shop; do
 		run kdecode - <"$TMP/out.$form"
 		is "$RC" 0 "$fixture: kubectl reads our -o $form from stdin"
 		is "$(norm <<<"$OUT")" "$(norm <<<"$OURS")" "$fixture: kubectl gets the same objects from our -o $form"
-		if [ "$HAVE_PY" = 1 ]; then
-			is "$(norm_exact <<<"$OUT")" "$(norm_exact <<<"$OURS")" "$fixture: -o $form, integers compared exactly"
-		else
-			skip "no python3 for the exact comparison"
-		fi
+		is "$(norm_exact <<<"$OUT")" "$(norm_exact <<<"$OURS")" "$fixture: -o $form, integers compared exactly"
 	done
 done
 

@@ -213,6 +213,31 @@ is "$(tmp_left)" 0 "SIGTERM: the temporary copy is gone"
 # ---------------------------------------------------------------------------------------------
 # Credentials
 
+# ---- symbolic links in the repository stay inside it (as Argo CD requires of a checkout) ----
+# A chart whose values.yaml is a link: to a file of the chart (renders), to an absolute path or
+# up out of the repository with '..' (refused: helm would read the rendering machine's file).
+L=$TMP/links
+for c in inside absolute dotdot; do
+	mkdir -p "$L/apps/$c/templates"
+	printf 'apiVersion: v2\nname: %s\nversion: 0.1.0\n' "$c" >"$L/apps/$c/Chart.yaml"
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  greeting: {{ .Values.greeting | quote }}\n' \
+		"$c" >"$L/apps/$c/templates/cm.yaml"
+done
+printf 'greeting: outside the repository\n' >"$TMP/outside-values.yaml"
+mkdir "$L/apps/inside/defaults" && printf 'greeting: from the repository\n' >"$L/apps/inside/defaults/values.yaml"
+ln -s defaults/values.yaml "$L/apps/inside/values.yaml"
+ln -s "$TMP/outside-values.yaml" "$L/apps/absolute/values.yaml"
+# from the checkout of apps/dotdot in $TMPDIR/gitops-render.XXXXXX, four levels up is $TMP
+ln -s ../../../../outside-values.yaml "$L/apps/dotdot/values.yaml"
+links_url=$(git_repo_create links --from "$L")
+run gitops-render "${R[@]}" --repo "$links_url" --path apps/inside --no-cache
+is "$RC:$(jq -r .data.greeting <<<"$OUT")" "0:from the repository" "a link to a file of the chart: rendered"
+for c in absolute dotdot; do
+	run gitops-render "${R[@]}" --repo "$links_url" --path apps/$c --no-cache
+	is "$RC:$OUT" "2:" "a link to $c path outside the repository: exit 2, nothing rendered"
+	like "$ERR" "apps/$c/values.yaml: the symbolic link leads outside the repository" "  and says which link"
+done
+
 run env GITOPS_GIT_TOKEN=wrong-token-value "$BIN/gitops-render" "${R[@]}" --repo "$URL" --path apps/guestbook --cache-dir "$TMP/other-cache"
 is "$RC:$OUT" "3:" "a wrong token: exit 3, nothing on stdout"
 unlike "$ERR" "wrong-token-value" "a wrong token: not echoed"

@@ -85,6 +85,21 @@ is "$(G2 rev-parse main)" "$tip" "nothing pushed"
 run gitops-rollback --repo "$URL2" --path charts/my-app -o json
 like "$(G2 show main:$VALUES)" 'tag: "1.2.3"' "after --to 1.4.1, a plain rollback goes one further back, to 1.2.3"
 
+# ---- --commit of an older deploy with --message: no "This reverts commit" line and no Gitops-Live
+# trailer (the live deploy stays live); the Gitops-Reverted trailer alone says what was undone ----
+URL4=$(git_repo_create message --from "$FIX")
+G4() { git --git-dir="$GIT_SERVER_ROOT/message.git" "$@"; }
+gitops-set-image --repo "$URL4" --file "$VALUES" --set image.tag=1.4.1 -o json >/dev/null && m141=$(G4 rev-parse main)
+gitops-set-image --repo "$URL4" --file "$VALUES" --set sidecar.image.tag=v1.30.0 -o json >/dev/null
+run gitops-rollback --repo "$URL4" --path charts/my-app --commit "$m141" -m "Stop 1.4.1: 5xx in checkout" -o json
+is "$RC:$(jq -r .status <<<"$OUT")" "0:pushed" "rollback --commit of an older deploy, -m TEXT"
+is "$(G4 show main:$VALUES | grep -c -e 'tag: "1.2.3"' -e 'tag: v1.30.0')" 2 "1.4.1 undone, the sidecar deploy after it kept"
+unlike "$(G4 log -1 --format=%B main)" "This reverts commit|Gitops-Live" "the message given, no Gitops-Live trailer"
+tip=$(G4 rev-parse main)
+run gitops-rollback --repo "$URL4" --path charts/my-app --commit "$m141" -m "Stop 1.4.1: 5xx in checkout" -o json
+is "$RC:$(jq -r .status <<<"$OUT")" "0:unchanged" "the same request again: nothing to do (read from Gitops-Reverted)"
+is "$(G4 rev-parse main)" "$tip" "nothing pushed: one rollback"
+
 # ---- a revert made by hand with git (git revert) counts as undoing that deploy ----
 URL3=$(git_repo_create byhand --from "$FIX")
 for t in 1.4.1 1042 1043; do gitops-set-image --repo "$URL3" --file "$VALUES" --set "image.tag=$t" -o json >/dev/null; done

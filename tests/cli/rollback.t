@@ -151,6 +151,11 @@ ok $((! $?)) "the hold file is gone"
 is "$(G log -1 --format=%s main)" "Release the hold on charts/my-app" "in its own commit"
 run gitops-rollback --repo "$URL" --path charts/my-app --release -o json
 is "$RC:$(jq -r .status <<<"$OUT")" "0:unchanged" "releasing again is a no-op"
+# The release only removed the hold: it is no deploy. After two rollbacks (of 1.2.6, of 1.2.7) 1.2.5
+# is live, and the next rollback goes back one more: it reverts the deploy of 1.2.5.
+run gitops-rollback --repo "$URL" --path charts/my-app --dry-run -o json
+is "$RC:$(jq -r .reverted <<<"$OUT")" "0:$(G log --format=%H -F --grep='image.tag 1.2.4 -> 1.2.5' main)" \
+	"the next rollback would revert the deploy that is live (1.2.5), not the commit that lifted the hold"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.8 -o json
 is "$RC" 0 "after release, CI bumps again"
 
@@ -176,6 +181,26 @@ run gitops-rollback --repo "$URL" --commit nope
 is "$RC" 2 "an unknown commit"
 run gitops-rollback --repo "$URL" --path no/such/dir -o json
 is "$RC" 2 "a path no commit changed"
+
+# ---- a merge: the last deploy is the newest first-parent commit that changed the path ----
+# A side branch scaled to 5 replicas; main took the same change as a cherry-pick; then the branch
+# was merged (--no-ff: the merge changes nothing against main). The deploy on main is the
+# cherry-pick: the rollback reverts it, not the side branch's commit behind the merge.
+merge_url=$(git_repo_create merges --from "$FIX")
+M=$TMP/merges
+at() { GIT_AUTHOR_DATE="2026-01-01T10:0$1:00Z" GIT_COMMITTER_DATE="2026-01-01T10:0$1:00Z" "${@:2}"; }
+git clone -q "$merge_url" "$M" && (
+	cd "$M" &&
+	sed -i 's/^  tag: "1.2.3"/  tag: "1.2.4"/' "$VALUES" && at 1 git commit -qam "Deploy 1.2.4" &&
+	git checkout -q -b scale && sed -i 's/^replicaCount: .*/replicaCount: 5/' "$VALUES" && at 2 git commit -qam "Scale to 5" &&
+	git checkout -q main && at 3 git cherry-pick scale >/dev/null && at 4 git merge -q --no-ff --no-edit scale &&
+	git push -q origin main
+) && M_OK=0 || M_OK=1
+ok "$M_OK" "a history with a cherry-pick and a merged side branch is pushed"
+is "$(git -C "$M" diff --stat main^1 main -- "$VALUES")" "" "the merge changes nothing in the file against main"
+run gitops-rollback --repo "$merge_url" --path charts/my-app --dry-run -o json
+is "$RC:$(jq -r .reverted <<<"$OUT")" "0:$(git -C "$M" rev-parse main^1)" \
+	"rollback after a merge reverts main's deploy (the cherry-pick), not the merged branch's commit"
 
 # ---- inside a clone: origin is the remote ----
 git -C "$TMP/work" config user.name "Clone Owner" && git -C "$TMP/work" config user.email owner@example.com

@@ -278,6 +278,20 @@ is "$RC" 1 "health --cluster of a Secret that is not there: not healthy"
 audit "health, cluster fails" env KUBECONFIG=/nonexistent gitops-health -f "$TMP/in/ok/secret.yaml" --cluster -o text
 ok $((RC == 0)) "health without a cluster: an error (exit $RC)"
 
+# ---------------------------------------------------------------------------------------------
+# An engine that prints the token (a chart that fails with a URL it was given, credentials and
+# all): gitops-render relays the message with the token masked, the native engine's and helm's.
+mkdir -p "$TMP/in/echo-chart/templates"
+printf 'apiVersion: v2\nname: echo\nversion: 0.1.0\n' >"$TMP/in/echo-chart/Chart.yaml"
+printf 'chartRepo: https://gitops:%s@charts.example.invalid/\n' "$TOKEN" >"$TMP/in/echo-chart/values.yaml"
+printf '{{ fail (printf "cannot reach %%s" .Values.chartRepo) }}\n' >"$TMP/in/echo-chart/templates/fail.yaml"
+for engine in native exec; do
+	audit "render --engine $engine, helm prints the token" gitops-render --engine $engine --helm "$TMP/shim/helm" \
+		"$TMP/in/echo-chart" -o json
+	is "$RC" 2 "render --engine $engine of a chart whose error holds the token: exit 2"
+	like "$ERR" 'cannot reach https://gitops:\*\*\*@charts.example.invalid/' "--engine $engine: the message is relayed, the token masked"
+done
+
 rm -f "$TMP/sampling"
 wait "$SAMPLER" 2>/dev/null
 

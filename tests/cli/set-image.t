@@ -62,10 +62,16 @@ is "$RC" 1 "an older build id is refused (exit 1)"
 like "$ERR" 'older than the current 1043' "and says why"
 is "$OUT" "" "nothing on stdout when refused"
 is "$(head_of)" "$before" "nothing pushed"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=999 -o json
+is "$RC" 1 "a build id with fewer digits is older (999 < 1043): refused"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set sidecar.image.tag=v1.28.0 -o json
 is "$RC" 1 "an older semver is refused"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set sidecar.image.tag=v1.30.0-rc.1 -o json
 is "$RC" 0 "a newer pre-release is written"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set sidecar.image.tag=v1.30.0 -o json
+is "$RC" 0 "its release is newer: written"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set sidecar.image.tag=v1.30.0-rc.1 -o json
+is "$RC" 1 "a pre-release of the current release is older (v1.30.0-rc.1 < v1.30.0): refused"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set sidecar.image.tag=v1.29.1 --force -o json
 is "$RC" 0 "--force writes an older version"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=latest -o json
@@ -167,6 +173,17 @@ is "$RC" 0 "files outside the held directory are not held"
 git -C "$hold_repo" pull -q && git -C "$hold_repo" rm -q charts/my-app/.gitops-hold &&
 	git -C "$hold_repo" commit -qm "Release the hold" && git -C "$hold_repo" push -q origin main
 ok $? "the hold is lifted by hand"
+# A rollback of a whole directory holds every file below it, however deep.
+printf 'reason: bad release of every chart\n' >"$hold_repo/charts/.gitops-hold" &&
+	git -C "$hold_repo" add -A && git -C "$hold_repo" commit -qm "Hold charts/" && git -C "$hold_repo" push -q origin main
+before=$(head_of)
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1046 -o json
+is "$RC" 1 "a hold on a parent directory holds the file below it (exit 1)"
+like "$ERR" 'charts/.gitops-hold' "and names the hold"
+is "$(head_of)" "$before" "nothing pushed"
+git -C "$hold_repo" rm -q charts/.gitops-hold && git -C "$hold_repo" commit -qm "Release charts/" &&
+	git -C "$hold_repo" push -q origin main
+ok $? "that hold is lifted too"
 
 # ---- dry run ----
 before=$(head_of)

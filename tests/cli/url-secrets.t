@@ -55,6 +55,10 @@ unlike "$OUT$ERR" "plain-word-token" "and not printed"
 run gitops-app-create my-app --repo "https://ghp_abcdefghij0123456789@github.com/o/r" --path . --dest-namespace prod -o json
 is "$RC" 2 "a ghp_ token as the user part: refused"
 unlike "$OUT$ERR" "ghp_abcdefghij" "and not printed"
+# GitLab's prefix on a token with no digit (3% of 20 random base62 characters): the prefix decides
+run gitops-app-create my-app --repo "https://glpat-AbCdEfGhIjKlMnOpQrSt@gitlab.example.com/o/r" --path . --dest-namespace prod -o json
+is "$RC" 2 "a glpat- token of letters only as the user part: refused"
+unlike "$OUT$ERR" "AbCdEfGhIj" "and not printed"
 
 # ---- a plain user name (Azure's org@) stays: in the URL written and in messages ----
 run gitops-app-create my-app --repo https://my-org@dev.azure.com/my-org/my-project/_git/my-app-gitops --path charts/my-app \

@@ -15,14 +15,15 @@ if [ -n "${GIT_SERVER_T_CHILD:-}" ]; then
 	pass) ok 0 "child passes"; done_testing ;;
 	fail) ok 1 "child fails"; done_testing ;;
 	wait) # until the parent's signal; sleep dies with us even on KILL
-		setpriv --pdeathsig KILL sleep 30 &
+		setpriv --pdeathsig KILL sleep 300 &
 		at_exit "kill $! 2>/dev/null"
+		: >"$GIT_SERVER_T_INFO.waiting" # the parent signals only now that everything is in place
 		wait ;;
 	esac
 	exit 0
 fi
 
-ms() { echo $(($(date +%s%N) / 1000000)); }
+ms() { echo $(($(date +%s%N) / 1000000)); } # for the log only: nothing is asserted on time
 
 # --- The password must never be in argv: sample /proc/*/cmdline all along (grep -f: the
 # patterns come from a file, not argv), and check git's own trace of what it runs. ---
@@ -150,11 +151,9 @@ echo "# $(grep -c '' "$PAT") passwords sampled"
 
 git_server_hung
 like "$HUNG_URL" '^http://127\.0\.0\.1:[0-9]+/' "HUNG_URL"
-t0=$(ms)
 run timeout 3 git ls-remote "$HUNG_URL"
-t1=$(ms)
 is "$RC" 124 "the hung server makes 'timeout 3 git ls-remote' time out"
-like "$((t1 - t0))" '^(29[0-9]{2}|3[0-9]{3})$' "after about 3 s ($((t1 - t0)) ms)"
+like "$(cat "$HUNG_LOG" 2>/dev/null)" "^held a connection" "it held git's connection without answering"
 
 # --- Lifecycle: a sub-test leaves nothing behind. ---
 # child MODE [SIGNAL]: run this file as a child; prints its TMP once it is up.
@@ -167,22 +166,16 @@ child() {
 		# A background child ignores INT unless told otherwise (bash sets it to SIG_IGN).
 		GIT_SERVER_T_CHILD=$mode GIT_SERVER_T_INFO=$info env --default-signal=INT bash "$0" >"$info.out" 2>&1 &
 		pid=$!
-		for ((i = 0; i < 500; i++)); do [ -s "$info" ] && break; sleep 0.01; done
-		sleep 0.1
+		wait_for 120 test -e "$info.waiting" || echo "# child $mode: not up after 120 s" >&2
 		kill -"$sig" "$pid"
 		wait "$pid"
 		echo "$?" >"$info.rc"
 	fi
 	cat "$info"
 }
-# leftovers DIR: the processes whose argv mentions DIR, after up to 2 s.
+# leftovers DIR: the processes whose argv mentions DIR, once they are gone (or after 60 s).
 leftovers() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		pgrep -f -- "$1" >/dev/null || return 0
-		sleep 0.01
-	done
-	pgrep -af -- "$1"
+	wait_for 60 eval "! pgrep -f -- $(printf %q "$1") >/dev/null" || pgrep -af -- "$1"
 }
 for m in pass fail wait:TERM wait:INT wait:KILL; do
 	t0=$(ms)

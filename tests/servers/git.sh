@@ -318,7 +318,8 @@ git_server_hung() {
 	d=$TMP/git-hung.$_GIT_SRV_N
 	mkdir -p "$d" || return 1
 	cat >"$d/hung.py" <<'EOF'
-# Accepts connections on 127.0.0.1 and never answers; writes its port to argv[1].
+# Accepts connections on 127.0.0.1 and never answers; writes its port to argv[1], and a line to
+# argv[1].log per connection it holds.
 import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.bind(("127.0.0.1", 0))
@@ -330,6 +331,8 @@ held = []
 while True:
     c, _ = s.accept()
     held.append(c)
+    with open(sys.argv[1] + ".log", "a") as f:
+        f.write("held a connection\n")
 EOF
 	# Stdlib only: the system python3 starts faster than a version manager's shim.
 	py=/usr/bin/python3
@@ -351,7 +354,8 @@ EOF
 	HUNG_PID=$pid
 	HUNG_PORT=$(cat "$d/port")
 	HUNG_URL=http://127.0.0.1:$HUNG_PORT/git/hung.git
-	export HUNG_URL HUNG_PORT HUNG_PID
+	HUNG_LOG=$d/port.log
+	export HUNG_URL HUNG_PORT HUNG_PID HUNG_LOG
 }
 
 git_cli_env() {

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/kube.sh"
 
-command -v kubectl >/dev/null || { echo "1..0 # skip no kubectl"; exit 0; }
-command -v jq >/dev/null || { echo "1..0 # skip no jq"; exit 0; }
+require kubectl jq
 
 kube_start --ready-delay 0.3 --ns-delete-delay 0.3 || { echo "Bail out! the stand-in did not start"; exit 1; }
 
@@ -19,6 +18,19 @@ jqs() { kube_state | jq -r "$1"; }
 # requests FILTER: how many logged requests match a jq condition.
 requests() { kube_log | jq -s "[.[] | select($1)] | length"; }
 rv_of() { kube_get "$1" "$2" "$3" | jq -r '.metadata.resourceVersion'; }
+# controller_caught_up: the stand-in's controller rolled out a Deployment applied now, so it has
+# had its ready delay for everything applied before: what it would do to those, it has done.
+# (What a test waits for instead of a fixed time when it checks that something did NOT happen.)
+controller_caught_up() {
+	printf '%s\n' 'apiVersion: apps/v1' 'kind: Deployment' 'metadata: {name: probe, namespace: demo}' \
+		'spec: {selector: {matchLabels: {app: probe}}, template: {metadata: {labels: {app: probe}},' \
+		'  spec: {containers: [{name: app, image: busybox:1.36}]}}}' >"$TMP/probe.yaml"
+	kubectl apply --server-side --field-manager=gitops -f "$TMP/probe.yaml" >/dev/null &&
+		kubectl rollout status deployment/probe -n demo --timeout=120s >/dev/null &&
+		kubectl delete -f "$TMP/probe.yaml" >/dev/null
+}
+# watching PATH-REGEX: a watch request on a path matching the regex reached the stand-in.
+watching() { kube_log | jq -e --arg p "$1" 'select(.method == "GET" and (.path | test($p)) and (.query | test("watch=(true|1)")))' >/dev/null; }
 
 # ---------------------------------------------------------------------------------------------
 # version and health
@@ -144,11 +156,11 @@ is "$(kube_get Namespace '' demo | jq -r '.metadata.labels["kubernetes.io/metada
 	"demo Active" "the Namespace got its name label and phase"
 
 # workload status: progressing, then ready after the delay (a watch)
-run kubectl rollout status deployment/my-app -n demo --timeout=10s
+run kubectl rollout status deployment/my-app -n demo --timeout=120s
 is "$RC:$OUT" '0:deployment "my-app" successfully rolled out' "rollout status waits for the ready status"
 is "$(kube_get Deployment demo my-app | jq -c '[.status.observedGeneration, .status.readyReplicas, .status.availableReplicas]')" \
 	'[1,2,2]' "the ready status matches the spec"
-run kubectl wait --for=condition=Available deployment/my-app -n demo --timeout=5s
+run kubectl wait --for=condition=Available deployment/my-app -n demo --timeout=120s
 is "$RC" 0 "kubectl wait for condition=Available"
 cat >"$TMP/stuck.yaml" <<'YAML'
 apiVersion: apps/v1
@@ -163,7 +175,8 @@ YAML
 apply "$TMP/stuck.yaml" -o json
 is "$RC:$(jq -c '[.status.observedGeneration, .status.unavailableReplicas, (.status.conditions[] | select(.type == "Progressing") | .reason)]' <<<"$OUT")" \
 	'0:[1,1,"ReplicaSetUpdated"]' "a fresh Deployment is Progressing in the apply reply"
-sleep 0.4
+controller_caught_up
+ok $? "(the stand-in's controller has had its ready delay since)"
 run kubectl rollout status deployment/stuck -n demo --watch=false
 is "$RC:$OUT" '0:Waiting for deployment "stuck" rollout to finish: 0 of 1 updated replicas are available...' \
 	"with kube-standin/rollout: never it stays unavailable"
@@ -295,7 +308,7 @@ YAML
 is "$RC:$(jq -c '[.metadata.name, .spec.replicas, .spec.template.spec.containers[0].imagePullPolicy, .status]' <<<"$OUT")" \
 	'0:["fresh",1,"Always",{}]' "dry-run of a new Deployment: defaulted, never ready"
 is "$(kube_get Deployment demo fresh)" "" "the dry-run Deployment was not stored"
-sleep 0.4
+controller_caught_up
 is "$(kube_get Deployment demo fresh)" "" "... and no rollout started for it"
 
 # seeded state is stored as given: a health test can set up a Degraded Deployment directly
@@ -307,7 +320,7 @@ kube_seed - <<'JSON'
  "status": {"observedGeneration": 7, "replicas": 1, "unavailableReplicas": 1,
             "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}}
 JSON
-sleep 0.4
+controller_caught_up
 run kubectl get deployment broken -n demo -o jsonpath='{.metadata.generation} {.spec.replicas} {.status.conditions[0].reason}'
 is "$OUT" "7 1 ProgressDeadlineExceeded" "a seeded object keeps its generation and status, and gets defaults"
 kube_admin DELETE '/_sim/state?apiVersion=apps/v1&kind=Deployment&namespace=demo&name=broken' >/dev/null
@@ -331,11 +344,15 @@ is "$RC:$OUT" "0:configmap/made replaced" "kubectl replace (PUT)"
 run kubectl label configmap made -n demo team=x
 is "$(kube_get ConfigMap demo made | jq -c '[.data.k, .metadata.labels.team, ([.metadata.managedFields[].manager] | sort)]')" \
 	'["w","x",["kubectl-label","kubectl-replace"]]' "replace and label wrote; replace took kubectl-create's only field"
-(sleep 0.5; kubectl patch configmap made -n demo --type=json -p '[{"op":"replace","path":"/data/k","value":"late"}]' >/dev/null 2>&1) &
+# kubectl wait first, the patch once it is watching.
+kube_log_clear
+kubectl wait --for=jsonpath='{.data.k}'=late configmap/made -n demo --timeout=120s >"$TMP/wait.out" 2>&1 &
 bg=$!
-run kubectl wait --for=jsonpath='{.data.k}'=late configmap/made -n demo --timeout=5s
+wait_for 120 watching '/configmaps$'
+ok $? "kubectl wait is watching"
+kubectl patch configmap made -n demo --type=json -p '[{"op":"replace","path":"/data/k","value":"late"}]' >/dev/null
 wait "$bg"
-is "$RC:$OUT" "0:configmap/made condition met" "kubectl wait sees a JSON patch through a watch"
+is "$?:$(cat "$TMP/wait.out")" "0:configmap/made condition met" "kubectl wait sees a JSON patch through a watch"
 run kubectl patch configmap made -n demo --type=json -p '[{"op":"test","path":"/data/k","value":"no"}]'
 is "$RC" 1 "a failing JSON patch test op: exit 1"
 
@@ -344,7 +361,7 @@ kube_config '{"crdEstablishDelay": 0.5}'
 sed 's/widgets/gadgets/g; s/widget/gadget/g; s/Widget/Gadget/g; s/\[wd\]/[gd]/' "$TMP/app.yaml" |
 	awk 'BEGIN{RS="---\n"; ORS="---\n"} /CustomResourceDefinition/' >"$TMP/gadget-crd.yaml"
 apply "$TMP/gadget-crd.yaml"
-run kubectl wait --for condition=established crd/gadgets.example.com --timeout=5s
+run kubectl wait --for condition=established crd/gadgets.example.com --timeout=120s
 is "$RC:$OUT" "0:customresourcedefinition.apiextensions.k8s.io/gadgets.example.com condition met" \
 	"kubectl wait --for condition=established"
 printf '%s\n' 'apiVersion: example.com/v1' 'kind: Gadget' 'metadata: {name: g1, namespace: demo}' 'spec: {x: 1}' >"$TMP/g1.yaml"
@@ -371,11 +388,15 @@ apply "$TMP/held.yaml"
 run kubectl delete configmap held -n demo --wait=false
 is "$RC:$OUT" '0:configmap "held" deleted' "delete of an object with a finalizer is accepted"
 like "$(kube_get ConfigMap demo held | jq -r .metadata.deletionTimestamp)" '^[0-9T:-]+Z$' "it stays, with a deletionTimestamp"
-(sleep 0.5; kubectl patch configmap held -n demo --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null 2>&1) &
+kube_log_clear
+kubectl delete configmap held -n demo --timeout=120s >"$TMP/delete.out" 2>&1 &
 bg=$!
-run kubectl delete configmap held -n demo --timeout=5s
+wait_for 120 watching '/configmaps$'
+ok $? "kubectl delete is watching for the object to go"
+is "$(kube_get ConfigMap demo held | jq -r .metadata.name)" held "while the finalizer holds it"
+kubectl patch configmap held -n demo --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
 wait "$bg"
-is "$RC" 0 "delete waits (watch) until the finalizer is removed"
+is "$?" 0 "delete waits (watch) until the finalizer is removed"
 is "$(kube_get ConfigMap demo held)" "" "then the object is gone"
 
 printf '%s\n' 'apiVersion: v1' 'kind: Namespace' 'metadata: {name: scratch}' '---' \
@@ -387,7 +408,7 @@ is "$(kube_get Namespace '' scratch | jq -r .status.phase)" Terminating "a delet
 run kubectl create configmap y -n scratch
 is "$RC:$ERR" '1:error: failed to create configmap: configmaps "y" is forbidden: unable to create new content in namespace scratch because it is being terminated' \
 	"no new content in a terminating namespace"
-run kubectl wait --for=delete namespace/scratch --timeout=5s
+run kubectl wait --for=delete namespace/scratch --timeout=120s
 is "$RC" 0 "the namespace goes after the delay"
 is "$(jqs '[.items[] | select(.metadata.namespace == "scratch" or .metadata.name == "scratch")] | length')" 0 "with its contents"
 kube_config '{"nsDeleteDelay": 0.3}'
@@ -442,7 +463,6 @@ apply "$TMP/app.yaml" --force-conflicts
 like "$ERR" '^error: Server-side apply not available on the server: ' "415 on SSA"
 
 id=$(kube_fault '{"method": "GET", "path": "'"$CMP"'", "delay": 1, "times": 1}')
-t0=$SECONDS
 run kubectl get configmap my-app-config -n demo -o name
 is "$RC:$OUT" "0:configmap/my-app-config" "a delayed reply is waited out (no default client timeout)"
 id=$(kube_fault '{"method": "GET", "path": "'"$CMP"'", "delay": 2, "times": 1}')
