@@ -14,24 +14,15 @@
 #include "cli.h"
 #include "file.h"
 
-static const char *const kind_names[GT_CACHE_KINDS] = {
-	[GT_CACHE_CLONE] = "clone",
-	[GT_CACHE_RENDER] = "render",
-	[GT_CACHE_HELM_DEPS] = "helm-deps",
-	[GT_CACHE_ENGINE] = "engine",
+/* In the order of enum gt_cache_kind: the names are looked up by index too. */
+const struct gt_choice gt_cache_kind_choices[] = {
+	{ "clone", GT_CACHE_CLONE }, { "render", GT_CACHE_RENDER }, { "helm-deps", GT_CACHE_HELM_DEPS },
+	{ "engine", GT_CACHE_ENGINE }, GT_CHOICES_END
 };
 
 const char *gt_cache_kind_name(enum gt_cache_kind k)
 {
-	return (unsigned)k < GT_CACHE_KINDS ? kind_names[k] : "unknown";
-}
-
-int gt_cache_kind_parse(const char *name, enum gt_cache_kind *out)
-{
-	for (int k = 0; k < GT_CACHE_KINDS; k++)
-		if (!strcmp(name, kind_names[k]))
-			return *out = (enum gt_cache_kind)k, 0;
-	return -1;
+	return (unsigned)k < GT_CACHE_KINDS ? gt_cache_kind_choices[k].name : "unknown";
 }
 
 void gt_cache_entries_free(struct gt_cache_entries *e)
@@ -96,14 +87,8 @@ static void tree_measure(const char *path, unsigned long long *bytes, struct tim
 
 static int entry_add(struct gt_cache_entries *out, enum gt_cache_kind kind, const char *path, const char *name)
 {
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 64;
-		struct gt_cache_entry *items = realloc(out->items, cap * sizeof(*items));
-		if (!items)
-			return -1;
-		out->items = items;
-		out->cap = cap;
-	}
+	if (GT_GROW(out->items, out->cap, out->n + 1) < 0)
+		return -1;
 	struct gt_cache_entry *e = &out->items[out->n];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "cli.h"
+
 /* What an entry is, by where it lives under the root. */
 enum gt_cache_kind {
 	GT_CACHE_CLONE,     /* repos/NAME-HASH.git and its .lock: a cached bare clone */
@@ -20,8 +22,8 @@ enum gt_cache_kind {
 
 /* "clone", "render", "helm-deps", "engine". */
 const char *gt_cache_kind_name(enum gt_cache_kind k);
-/* The kind named name; 0, or -1 when it names none. */
-int gt_cache_kind_parse(const char *name, enum gt_cache_kind *out);
+/* The kinds as option choices (gitops-cache --type). */
+extern const struct gt_choice gt_cache_kind_choices[];
 
 struct gt_cache_entry {
 	enum gt_cache_kind kind;

@@ -1,8 +1,9 @@
-/* cli: option parsing from one table, messages, colour, -o forms. */
+/* cli: typed option tables (parsing, --help), durations, messages, colour, -o forms. */
 #include "cli.h"
+#include "version.h"
 
+#include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,10 +15,10 @@ static int verbosity = 1;
 
 /* The options every tool has; listed after the tool's own in --help. */
 static const struct gt_option common_options[] = {
-	{ "quiet", 'q', NULL, "print errors only" },
-	{ "verbose", 'v', NULL, "say more (repeatable)" },
-	{ "help", 'h', NULL, "show this help and exit" },
-	{ "version", 0, NULL, "show the version and exit" },
+	GT_OPT_SET_INT('q', "quiet", &verbosity, 0, "print errors only"),
+	GT_OPT_COUNT('v', "verbose", &verbosity, "say more (repeatable)"),
+	{ .name = "help", .short_name = 'h', .help = "show this help and exit", .type = GT_OPT_T_HELP },
+	{ .name = "version", .help = "show the version and exit", .type = GT_OPT_T_VERSION },
 	GT_OPTIONS_END
 };
 
@@ -25,19 +26,41 @@ void gt_set_program(const char *name) { program = name; }
 const char *gt_program(void) { return program; }
 int gt_verbosity(void) { return verbosity; }
 
+/*
+ * Control characters (a newline, an escape sequence) shown as \n, \t, \xHH: names come from
+ * repositories and servers, and one with a newline in it would forge a second message.
+ */
+static size_t escape_controls(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && n + 5 < cap; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c >= 0x20 && c != 0x7f)
+			out[n++] = (char)c;
+		else if (c == '\n' || c == '\t' || c == '\r')
+			out[n++] = '\\', out[n++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		else
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+	}
+	return n;
+}
+
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One buffered write per message, so lines from parallel tools do not interleave. */
-	char buf[4096];
+	char buf[4096], shown[4096 * 4 + 2];
 	int n = snprintf(buf, sizeof(buf), "%s: %s", program, prefix);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
 	int m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	size_t len = m < 0 ? (size_t)n : (size_t)n + (size_t)m;
-	if (len >= sizeof(buf) - 1)
-		len = sizeof(buf) - 2;
-	buf[len++] = '\n';
-	fwrite(buf, 1, len, stderr);
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	while (len > (size_t)n && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--; /* a message that ends a line itself (a relayed one) */
+	len = escape_controls(buf, len, shown, sizeof(shown) - 1);
+	shown[len++] = '\n';
+	fwrite(shown, 1, len, stderr);
 	fflush(stderr);
 }
 
@@ -88,18 +111,37 @@ bool gt_color_enabled(FILE *f)
 	return isatty(fileno(f));
 }
 
-static size_t count_options(const struct gt_option *o)
+/* ---- --help ---- */
+
+/* A choice's names as help shows them: "a, b or c" (aliases, which repeat a value, left out). */
+static bool choice_is_alias(const struct gt_choice *c, const struct gt_choice *first)
 {
-	size_t n = 0;
-	while (o && o[n].name)
-		n++;
-	return n;
+	for (const struct gt_choice *p = first; p < c; p++)
+		if (p->value == c->value)
+			return true;
+	return false;
+}
+
+static void choice_names(const struct gt_choice *choices, char *buf, size_t size)
+{
+	size_t shown = 0, total = 0, len = 0;
+	for (const struct gt_choice *c = choices; c->name; c++)
+		total += !choice_is_alias(c, choices);
+	buf[0] = '\0';
+	for (const struct gt_choice *c = choices; c->name && len < size; c++) {
+		if (choice_is_alias(c, choices))
+			continue;
+		const char *sep = shown == 0 ? "" : shown + 1 == total ? " or " : ", ";
+		int n = snprintf(buf + len, size - len, "%s%s", sep, c->name);
+		len += n > 0 ? (size_t)n : 0;
+		shown++;
+	}
 }
 
 static void usage_options(const struct gt_option *o, FILE *out)
 {
 	for (; o && o->name; o++) {
-		char left[64];
+		char left[64], values[256] = "";
 		int n;
 		if (o->short_name)
 			n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
@@ -107,7 +149,11 @@ static void usage_options(const struct gt_option *o, FILE *out)
 			n = snprintf(left, sizeof(left), "      --%s", o->name);
 		if (o->arg && n > 0 && (size_t)n < sizeof(left))
 			snprintf(left + n, sizeof(left) - n, " %s", o->arg);
-		fprintf(out, "%-32s %s\n", left, o->help);
+		/* A choice's help starts with its values, from the table: completions read them there. */
+		if (o->type == GT_OPT_T_CHOICE)
+			choice_names(o->choices, values, sizeof(values));
+		fprintf(out, "%-32s %s%s%s\n", left, values, !*values || !*o->help ? "" : o->help[0] == '(' ? " " : ": ",
+			o->help);
 	}
 }
 
@@ -118,78 +164,398 @@ void gt_usage(const struct gt_command *cmd, FILE *out)
 	usage_options(common_options, out);
 }
 
-/* The getopt_long tables for the tool's options followed by the common ones. */
-struct parse_tables {
-	struct option *longs;
-	const struct gt_option **by_index; /* longs[i] describes by_index[i] */
-	char shorts[160];
-};
+/* ---- durations: Go's time.ParseDuration, and a bare number of seconds ---- */
 
-static void add_option(struct parse_tables *t, size_t i, const struct gt_option *o)
+#define NS_PER_US UINT64_C(1000)
+#define NS_PER_MS UINT64_C(1000000)
+
+static uint64_t unit_ns(const char *u, size_t n)
 {
-	t->longs[i] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL, (int)(256 + i) };
-	t->by_index[i] = o;
-	if (o->short_name) {
-		size_t n = strlen(t->shorts);
-		if (n + 3 < sizeof(t->shorts)) {
-			t->shorts[n++] = (char)o->short_name;
-			if (o->arg)
-				t->shorts[n++] = ':';
-			t->shorts[n] = '\0';
-		}
+	static const struct { const char *name; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", NS_PER_US }, { "\xc2\xb5s", NS_PER_US }, { "\xce\xbcs", NS_PER_US },
+		{ "ms", NS_PER_MS }, { "s", GT_NS_PER_S }, { "m", 60 * GT_NS_PER_S }, { "h", 3600 * GT_NS_PER_S },
+		/* not Go's: for ages (gitops-cache prune --older-than 30d) */
+		{ "d", 86400 * GT_NS_PER_S }, { "w", 7 * 86400 * GT_NS_PER_S },
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strlen(units[i].name) == n && !strncmp(units[i].name, u, n))
+			return units[i].ns;
+	return 0;
+}
+
+/* One "12.5m" (or, when bare, "12.5" as seconds): adds its nanoseconds to *total; the rest, or NULL. */
+static const char *duration_term(const char *p, bool bare, uint64_t *total)
+{
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *start = p;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			return NULL;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	bool digits = p > start;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++, digits = true)
+			if (scale < GT_NS_PER_S * 10) /* beyond a nanosecond's worth of digits nothing counts */
+				frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
+	size_t un = 0;
+	while (p[un] && !isdigit((unsigned char)p[un]) && p[un] != '.')
+		un++;
+	uint64_t unit = bare ? GT_NS_PER_S : unit_ns(p, un);
+	if (!digits || !unit || whole > UINT64_MAX / unit)
+		return NULL;
+	/* As Go adds a fraction: in float64. */
+	uint64_t ns = whole * unit + (uint64_t)((double)frac * ((double)unit / (double)scale));
+	if (ns > INT64_MAX || *total > INT64_MAX - ns)
+		return NULL;
+	*total += ns;
+	return p + un;
+}
+
+int gt_duration_parse(const char *s, uint64_t *ns)
+{
+	uint64_t total = 0;
+	const char *p = s;
+	if (!*s)
+		return -1;
+	/* A bare number is seconds, as every tool's --timeout 60 always was. */
+	if (strspn(s, "0123456789.") == strlen(s))
+		p = duration_term(s, true, &total);
+	else
+		while (p && *p)
+			p = duration_term(p, false, &total);
+	if (!p || *p)
+		return -1;
+	*ns = total;
+	return 0;
+}
+
+/* ".5" for the fraction v/10^prec, without trailing zeros; "" when it is 0. */
+static void frac_str(uint64_t v, int prec, char *buf, size_t size)
+{
+	char digits[16];
+	snprintf(digits, sizeof(digits), "%0*llu", prec, (unsigned long long)v);
+	size_t n = strlen(digits);
+	while (n > 0 && digits[n - 1] == '0')
+		n--;
+	snprintf(buf, size, n ? ".%.*s" : "", (int)n, digits);
+}
+
+void gt_duration_format(uint64_t ns, char *buf, size_t size)
+{
+	char frac[16];
+	if (ns == 0) {
+		snprintf(buf, size, "0s");
+	} else if (ns < NS_PER_US) {
+		snprintf(buf, size, "%lluns", (unsigned long long)ns);
+	} else if (ns < NS_PER_MS) {
+		frac_str(ns % NS_PER_US, 3, frac, sizeof(frac));
+		snprintf(buf, size, "%llu%s\xc2\xb5s", (unsigned long long)(ns / NS_PER_US), frac);
+	} else if (ns < GT_NS_PER_S) {
+		frac_str(ns % NS_PER_MS, 6, frac, sizeof(frac));
+		snprintf(buf, size, "%llu%sms", (unsigned long long)(ns / NS_PER_MS), frac);
+	} else {
+		uint64_t s = ns / GT_NS_PER_S, h = s / 3600, m = s / 60 % 60;
+		char hm[48] = "";
+		frac_str(ns % GT_NS_PER_S, 9, frac, sizeof(frac));
+		if (h)
+			snprintf(hm, sizeof(hm), "%lluh%llum", (unsigned long long)h, (unsigned long long)m);
+		else if (m)
+			snprintf(hm, sizeof(hm), "%llum", (unsigned long long)m);
+		snprintf(buf, size, "%s%llu%ss", hm, (unsigned long long)(s % 60), frac);
 	}
 }
 
-static int build_tables(const struct gt_command *cmd, struct parse_tables *t)
+/* ---- values: one reader per type, one place for their messages ---- */
+
+static int read_uint(const char *flag, const char *arg, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	size_t own = count_options(cmd->options), all = own + count_options(common_options);
-	t->longs = calloc(all + 1, sizeof(*t->longs));
-	t->by_index = calloc(all + 1, sizeof(*t->by_index));
-	if (!t->longs || !t->by_index)
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	/* Digits only: strtoull would also take " -1" and wrap it to ULLONG_MAX. */
+	if (!(*arg >= '0' && *arg <= '9') || *end || errno || v < lo || v > hi) {
+		gt_error("%s %s: not a whole number between %llu and %llu", flag, arg, (unsigned long long)lo,
+			 (unsigned long long)hi);
 		return -1;
-	/* '+': stop at the first operand like POSIX?  No: GNU order, options may follow DIR. */
-	strcpy(t->shorts, ":");
-	for (size_t i = 0; i < own; i++)
-		add_option(t, i, &cmd->options[i]);
-	for (size_t i = own; i < all; i++)
-		add_option(t, i, &common_options[i - own]);
+	}
+	*out = v;
 	return 0;
 }
 
-static const struct gt_option *option_for_short(const struct parse_tables *t, int c)
+static int read_size(const char *flag, const char *arg, uint64_t hi, size_t *out)
 {
-	for (size_t i = 0; t->by_index[i]; i++)
-		if (t->by_index[i]->short_name == c)
-			return t->by_index[i];
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if (!(*arg >= '0' && *arg <= '9') || (*end && strcmp(end, "B")) || errno || v > (SIZE_MAX >> shift) ||
+	    (v << shift) > hi) {
+		gt_error("%s %s: not a size (a number with an optional K, M or G suffix)", flag, arg);
+		return -1;
+	}
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+static int read_duration(const struct gt_option *o, const char *flag, const char *arg, uint64_t *ns)
+{
+	char lo[32], hi[32];
+	if (gt_duration_parse(arg, ns) < 0) {
+		gt_error("%s %s: not a duration (e.g. 30s, 5m, 1h30m, 300ms; a bare number is seconds)", flag, arg);
+		return -1;
+	}
+	if (*ns < o->min || *ns > o->max) {
+		gt_duration_format(o->min, lo, sizeof(lo));
+		gt_duration_format(o->max, hi, sizeof(hi));
+		gt_error("%s %s: not a duration between %s and %s", flag, arg, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_choice(const struct gt_option *o, const char *flag, const char *arg)
+{
+	char names[256];
+	for (const struct gt_choice *c = o->choices; c->name; c++) {
+		if (strcmp(arg, c->name))
+			continue;
+		if (o->flags & GT_OPT_STORE_NAME)
+			*(const char **)o->target = c->name;
+		else if (o->flags & GT_OPT_STORE_BIT)
+			*(unsigned *)o->target |= 1u << c->value;
+		else
+			*(int *)o->target = c->value;
+		return 0;
+	}
+	choice_names(o->choices, names, sizeof(names));
+	gt_error("%s %s: use %s", flag, arg, names);
+	return -1;
+}
+
+static void store_uint(const struct gt_option *o, uint64_t v)
+{
+	if (o->width == sizeof(unsigned))
+		*(unsigned *)o->target = (unsigned)v;
+	else if (o->width == sizeof(unsigned long))
+		*(unsigned long *)o->target = (unsigned long)v;
+	else
+		*(unsigned long long *)o->target = v;
+}
+
+/* The value arg (NULL for an option without one) into o's target. 0, -1 after printing, 1 to stop (--help). */
+static int set_value(const struct gt_command *cmd, const struct gt_option *o, const char *flag, const char *arg)
+{
+	uint64_t v;
+	switch (o->type) {
+	case GT_OPT_T_FLAG:
+		*(bool *)o->target = o->value != 0;
+		return 0;
+	case GT_OPT_T_SET_INT:
+		*(int *)o->target = o->value;
+		return 0;
+	case GT_OPT_T_COUNT:
+		++*(int *)o->target;
+		return 0;
+	case GT_OPT_T_UINT:
+		if (read_uint(flag, arg, o->min, o->max, &v) < 0)
+			return -1;
+		store_uint(o, v);
+		return 0;
+	case GT_OPT_T_SIZE:
+		return read_size(flag, arg, o->max, o->target);
+	case GT_OPT_T_DURATION:
+		if (read_duration(o, flag, arg, &v) < 0)
+			return -1;
+		*(double *)o->target = (double)v / (double)GT_NS_PER_S;
+		return 0;
+	case GT_OPT_T_SECONDS:
+		if (read_duration(o, flag, arg, &v) < 0)
+			return -1;
+		*(unsigned *)o->target = (unsigned)((v + GT_NS_PER_S - 1) / GT_NS_PER_S);
+		return 0;
+	case GT_OPT_T_CHOICE:
+		return read_choice(o, flag, arg);
+	case GT_OPT_T_STRING:
+		if (o->check && o->check(flag, arg) < 0)
+			return -1;
+		*(const char **)o->target = !*arg && (o->flags & GT_OPT_EMPTY_UNSET) ? NULL : arg;
+		return 0;
+	case GT_OPT_T_LIST:
+		if (o->check && o->check(flag, arg) < 0)
+			return -1;
+		if (gt_strvec_push(o->target, arg) < 0)
+			return gt_error("out of memory"), -1;
+		return 0;
+	case GT_OPT_T_CALLBACK:
+		return o->callback(o, flag, arg) < 0 ? -1 : 0;
+	case GT_OPT_T_HELP:
+		gt_usage(cmd, stdout);
+		return 1;
+	case GT_OPT_T_VERSION:
+		gt_print_version(cmd->name, stdout);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- finding an option: exact name, unique prefix, or why not ---- */
+
+struct parse {
+	const struct gt_command *cmd;
+	const struct gt_option *tables[2]; /* the tool's, then the common ones */
+	int argc;
+	char **argv;
+};
+
+#define FOR_EACH_OPTION(p, o)                                                   \
+	for (size_t t_ = 0; t_ < 2; t_++)                                       \
+		for (const struct gt_option *o = (p)->tables[t_]; o && o->name; o++)
+
+static const struct gt_option *find_short(const struct parse *p, int c)
+{
+	FOR_EACH_OPTION(p, o)
+		if (o->short_name == c)
+			return o;
 	return NULL;
 }
 
-/* Handles the common options; returns 1 if it was one (2 for --help/--version: stop), else 0. */
-static int handle_common(const struct gt_command *cmd, const struct gt_option *o)
+/* Edit distance (insert, delete, substitute, swap two neighbours) of a[0..an) and b, capped at 99. */
+static size_t edit_distance(const char *a, size_t an, const char *b)
 {
-	if (!strcmp(o->name, "quiet"))
-		return verbosity = 0, 1;
-	if (!strcmp(o->name, "verbose"))
-		return verbosity = verbosity < 1 ? 2 : verbosity + 1, 1;
-	if (!strcmp(o->name, "help"))
-		return gt_usage(cmd, stdout), 2;
-	if (!strcmp(o->name, "version"))
-		return printf("%s (gitops-tools) %s\n", cmd->name, GT_VERSION), 2;
-	return 0;
+	size_t bn = strlen(b), d[3][65];
+	if (an > 64 || bn > 64)
+		return 99;
+	for (size_t j = 0; j <= bn; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= an; i++) {
+		size_t *row = d[i % 3], *up = d[(i - 1) % 3], *up2 = d[(i + 1) % 3];
+		row[0] = i;
+		for (size_t j = 1; j <= bn; j++) {
+			size_t best = up[j - 1] + (a[i - 1] != b[j - 1]);
+			if (up[j] + 1 < best)
+				best = up[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && up2[j - 2] + 1 < best)
+				best = up2[j - 2] + 1;
+			row[j] = best;
+		}
+	}
+	return d[an % 3][bn];
 }
 
-static int report_getopt_error(const struct gt_command *cmd, const struct parse_tables *t, int c, char **argv)
+/* "unknown option --x", with the nearest names when some are close enough to be a typo. */
+static void report_unknown(const struct parse *p, const char *name, size_t len)
 {
-	const char *arg = argv[optind - 1];
-	if (c == ':')
-		gt_error("option %s needs a value; see '%s --help'", arg, cmd->name);
-	else if (optopt >= 256) /* getopt_long: a known flag given "=value" */
-		gt_error("option --%s takes no value; see '%s --help'", t->by_index[optopt - 256]->name, cmd->name);
-	else if (optopt)
-		gt_error("unknown option -%c; see '%s --help'", optopt, cmd->name);
-	else
-		gt_error("unknown option %s; see '%s --help'", arg, cmd->name);
-	return -1;
+	size_t best = 99;
+	char near[256] = "";
+	FOR_EACH_OPTION(p, o) {
+		size_t d = edit_distance(name, len, o->name);
+		if (d < best)
+			best = d;
+	}
+	/* A typo is a letter or two, and less than a third of the name. */
+	if (best <= 2 && best * 3 <= len) {
+		size_t n = 0, k = 0;
+		FOR_EACH_OPTION(p, o)
+			n += edit_distance(name, len, o->name) == best;
+		FOR_EACH_OPTION(p, o) {
+			if (edit_distance(name, len, o->name) != best)
+				continue;
+			size_t used = strlen(near);
+			snprintf(near + used, sizeof(near) - used, "%s--%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", o->name);
+			k++;
+		}
+		gt_error("unknown option --%.*s; did you mean %s?", (int)len, name, near);
+		return;
+	}
+	gt_error("unknown option --%.*s; see '%s --help'", (int)len, name, p->cmd->name);
+}
+
+/* The option name[0..len) names: itself, or the one option it is a prefix of. NULL after printing why not. */
+static const struct gt_option *find_long(const struct parse *p, const char *name, size_t len)
+{
+	const struct gt_option *found = NULL;
+	size_t n = 0;
+	FOR_EACH_OPTION(p, o) {
+		if (strncmp(o->name, name, len))
+			continue;
+		if (!o->name[len])
+			return o; /* an exact name wins over the longer ones it starts */
+		found = o;
+		n++;
+	}
+	if (n == 1 && len > 0)
+		return found;
+	if (n == 0 || len == 0) {
+		report_unknown(p, name, len);
+		return NULL;
+	}
+	char names[512] = "";
+	size_t k = 0;
+	FOR_EACH_OPTION(p, o) {
+		if (strncmp(o->name, name, len))
+			continue;
+		size_t used = strlen(names);
+		snprintf(names + used, sizeof(names) - used, "%s--%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", o->name);
+		k++;
+	}
+	gt_error("option --%.*s is ambiguous: it could be %s", (int)len, name, names);
+	return NULL;
+}
+
+/* ---- reading argv ---- */
+
+/* "--name", "--name=value" or "--name value" at argv[*i]. */
+static int parse_long(struct parse *p, int *i)
+{
+	const char *name = p->argv[*i] + 2, *eq = strchr(name, '='), *arg = NULL;
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct gt_option *o = find_long(p, name, len);
+	char flag[80];
+	if (!o)
+		return -1;
+	snprintf(flag, sizeof(flag), "--%s", o->name);
+	if (!o->arg && eq)
+		return gt_error("option %s takes no value; see '%s --help'", flag, p->cmd->name), -1;
+	if (o->arg && eq)
+		arg = eq + 1;
+	else if (o->arg && *i + 1 < p->argc)
+		arg = p->argv[++*i];
+	else if (o->arg)
+		return gt_error("option %s needs a value; see '%s --help'", flag, p->cmd->name), -1;
+	return set_value(p->cmd, o, flag, arg);
+}
+
+/* "-abc" (flags), "-fVALUE" or "-f VALUE" at argv[*i]. */
+static int parse_short(struct parse *p, int *i)
+{
+	const char *a = p->argv[*i];
+	for (size_t j = 1; a[j]; j++) {
+		const struct gt_option *o = find_short(p, (unsigned char)a[j]);
+		char flag[3] = { '-', a[j], '\0' };
+		const char *arg = NULL;
+		if (!o)
+			return gt_error("unknown option -%c; see '%s --help'", a[j], p->cmd->name), -1;
+		if (o->arg && a[j + 1])
+			arg = a + j + 1;
+		else if (o->arg && *i + 1 < p->argc)
+			arg = p->argv[++*i];
+		else if (o->arg)
+			return gt_error("option %s needs a value; see '%s --help'", flag, p->cmd->name), -1;
+		int r = set_value(p->cmd, o, flag, arg);
+		if (r != 0 || arg)
+			return r;
+	}
+	return 0;
 }
 
 static int check_operands(const struct gt_command *cmd, int n)
@@ -205,99 +571,45 @@ static int check_operands(const struct gt_command *cmd, int n)
 	return 0;
 }
 
-int gt_parse(const struct gt_command *cmd, int argc, char **argv, void *ctx, int *first_arg)
+int gt_parse(const struct gt_command *cmd, int argc, char **argv, int *first_arg)
 {
-	struct parse_tables t = { 0 };
-	int ret = 0;
+	struct parse p = { .cmd = cmd, .tables = { cmd->options, common_options }, .argc = argc, .argv = argv };
+	char **operands = calloc((size_t)argc + 1, sizeof(*operands));
+	int n = 0, r = 0;
+	bool options_done = false;
 	gt_set_program(cmd->name);
-	if (build_tables(cmd, &t) < 0) {
-		gt_error("out of memory");
-		ret = -1;
-		goto out;
+	verbosity = 1;
+	if (!operands)
+		return gt_error("out of memory"), -1;
+	/* GNU order: options may follow operands; "--" ends the options; "-" alone is an operand. */
+	for (int i = 1; i < argc && r == 0; i++) {
+		const char *a = argv[i];
+		if (options_done || a[0] != '-' || !a[1])
+			operands[n++] = argv[i];
+		else if (!strcmp(a, "--"))
+			options_done = true;
+		else if (a[1] == '-')
+			r = parse_long(&p, &i);
+		else
+			r = parse_short(&p, &i);
 	}
-	opterr = 0;
-	/* 0, not 1: glibc and musl then also forget a half-read "-abc" of a previous parse. */
-	optind = 0;
-	for (int c, index = -1; (c = getopt_long(argc, argv, t.shorts, t.longs, &index)) != -1; index = -1) {
-		const struct gt_option *o;
-		if (c == '?' || c == ':') {
-			ret = report_getopt_error(cmd, &t, c, argv);
-			goto out;
-		}
-		o = c >= 256 ? t.by_index[c - 256] : option_for_short(&t, c);
-		int common = handle_common(cmd, o);
-		if (common == 2) {
-			ret = 1;
-			goto out;
-		}
-		if (!common && cmd->set(ctx, o, optarg) < 0) {
-			ret = -1;
-			goto out;
-		}
+	if (r == 0) {
+		/* The operands, in order, at the end of argv. */
+		memcpy(argv + argc - n, operands, (size_t)n * sizeof(*operands));
+		*first_arg = argc - n;
+		r = check_operands(cmd, n);
 	}
-	*first_arg = optind;
-	if (check_operands(cmd, argc - optind) < 0)
-		ret = -1;
-out:
-	free(t.longs);
-	free(t.by_index);
-	return ret;
+	free(operands);
+	return r;
 }
 
-static const char *const format_names[] = { "json", "yaml", "text" };
-
-int gt_parse_format(const char *arg, unsigned allowed, enum gt_format *out)
-{
-	char accepted[32] = "";
-	for (unsigned i = 0; i < 3; i++) {
-		if (!(allowed & (1u << i)))
-			continue;
-		if (!strcmp(arg, format_names[i]))
-			return *out = (enum gt_format)i, 0;
-		if (*accepted)
-			strcat(accepted, ", ");
-		strcat(accepted, format_names[i]);
-	}
-	gt_error("-o %s: unknown output format; use one of: %s", arg, accepted);
-	return -1;
-}
+const struct gt_choice gt_formats_all[] = {
+	{ "json", GT_FORMAT_JSON }, { "yaml", GT_FORMAT_YAML }, { "text", GT_FORMAT_TEXT }, GT_CHOICES_END
+};
+const struct gt_choice gt_formats_json_yaml[] = { { "json", GT_FORMAT_JSON }, { "yaml", GT_FORMAT_YAML }, GT_CHOICES_END };
+const struct gt_choice gt_formats_json_text[] = { { "json", GT_FORMAT_JSON }, { "text", GT_FORMAT_TEXT }, GT_CHOICES_END };
 
 enum gt_format gt_default_format(FILE *out)
 {
 	return isatty(fileno(out)) ? GT_FORMAT_TEXT : GT_FORMAT_JSON;
-}
-
-int gt_parse_uint(const char *opt, const char *arg, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(arg, &end, 10);
-	/* Digits only: strtoul would also take " -1" and wrap it to ULONG_MAX. */
-	if (!(*arg >= '0' && *arg <= '9') || *end || errno || v > max) {
-		gt_error("--%s %s: not a whole number between 0 and %lu", opt, arg, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-int gt_parse_size(const char *opt, const char *arg, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if (!(*arg >= '0' && *arg <= '9') || (*end && strcmp(end, "B")) || errno || v > (SIZE_MAX >> shift)) {
-		gt_error("--%s %s: not a size (a number with an optional K, M or G suffix)", opt, arg);
-		return -1;
-	}
-	*out = (size_t)(v << shift);
-	return 0;
 }

@@ -1,5 +1,5 @@
 /* diff: desired vs live, object by object, as Argo CD's default diff sees it
- * (argocd.md §6): noise stripped, fields the manifest does not set ignored
+ * (docs/argocd-formats.md, Diff): noise stripped, fields the manifest does not set ignored
  * unless it once set them, ignore rules, Secret values masked, an RFC 6902 patch. */
 #include "diff.h"
 
@@ -65,48 +65,23 @@ bool gt_json_equal_value(const json_t *a, const json_t *b)
 
 /* ---- JSON pointers --------------------------------------------------------------------------- */
 
-static int grow(char **buf, size_t *cap, size_t need)
+int gt_pointer_append(struct gt_strbuf *path, const char *seg)
 {
-	if (need <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	char *b = realloc(*buf, c);
-	if (!b)
+	if (gt_strbuf_add(path, "/", 1) < 0)
 		return -1;
-	*buf = b;
-	*cap = c;
-	return 0;
-}
-
-int gt_pointer_append(char **buf, size_t *len, size_t *cap, const char *seg)
-{
-	size_t extra = 1;
-	for (const char *p = seg; *p; p++)
-		extra += (*p == '~' || *p == '/') ? 2 : 1;
-	if (grow(buf, cap, *len + extra + 1) < 0)
-		return -1;
-	char *o = *buf + *len;
-	*o++ = '/';
 	for (const char *p = seg; *p; p++) {
-		if (*p == '~')
-			*o++ = '~', *o++ = '0';
-		else if (*p == '/')
-			*o++ = '~', *o++ = '1';
-		else
-			*o++ = *p;
+		const char *c = *p == '~' ? "~0" : *p == '/' ? "~1" : p;
+		if (gt_strbuf_add(path, c, c == p ? 1 : 2) < 0)
+			return -1;
 	}
-	*o = '\0';
-	*len = (size_t)(o - *buf);
 	return 0;
 }
 
-static int pointer_append_index(char **buf, size_t *len, size_t *cap, size_t i)
+static int pointer_append_index(struct gt_strbuf *path, size_t i)
 {
 	char seg[32];
 	snprintf(seg, sizeof(seg), "%zu", i);
-	return gt_pointer_append(buf, len, cap, seg);
+	return gt_pointer_append(path, seg);
 }
 
 /* Split an RFC 6901 pointer into unescaped segments (a new array of strings); NULL with *why. */
@@ -169,14 +144,13 @@ static long pointer_index(const char *seg)
 
 struct patcher {
 	json_t *ops;
-	char *path;
-	size_t len, cap;
+	struct gt_strbuf path; /* the pointer of the value being compared */
 	bool failed;
 };
 
 static void op_add(struct patcher *p, const char *op, const json_t *value)
 {
-	json_t *o = json_pack("{s:s, s:s}", "op", op, "path", p->path ? p->path : "");
+	json_t *o = json_pack("{s:s, s:s}", "op", op, "path", p->path.len ? p->path.s : "");
 	if (!o || (value && json_object_set_new(o, "value", json_deep_copy(value)) < 0) ||
 	    json_array_append_new(p->ops, o) < 0)
 		p->failed = true;
@@ -186,11 +160,11 @@ static void diff_value(struct patcher *p, const json_t *from, const json_t *to);
 
 static void diff_object(struct patcher *p, const json_t *from, const json_t *to)
 {
-	size_t len = p->len;
+	size_t len = p->path.len;
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)from, k, v) {
-		if (gt_pointer_append(&p->path, &p->len, &p->cap, k) < 0) {
+		if (gt_pointer_append(&p->path, k) < 0) {
 			p->failed = true;
 			return;
 		}
@@ -199,30 +173,28 @@ static void diff_object(struct patcher *p, const json_t *from, const json_t *to)
 			op_add(p, "remove", NULL);
 		else
 			diff_value(p, v, w);
-		p->len = len;
-		p->path[len] = '\0';
+		gt_strbuf_setlen(&p->path, len);
 	}
 	json_object_foreach((json_t *)to, k, v) {
 		if (json_object_get(from, k))
 			continue;
-		if (gt_pointer_append(&p->path, &p->len, &p->cap, k) < 0) {
+		if (gt_pointer_append(&p->path, k) < 0) {
 			p->failed = true;
 			return;
 		}
 		op_add(p, "add", v);
-		p->len = len;
-		p->path[len] = '\0';
+		gt_strbuf_setlen(&p->path, len);
 	}
 }
 
 /* Index by index; then extra elements removed from the end backwards, or new ones appended. */
 static void diff_array(struct patcher *p, const json_t *from, const json_t *to)
 {
-	size_t len = p->len, nf = json_array_size(from), nt = json_array_size(to);
+	size_t len = p->path.len, nf = json_array_size(from), nt = json_array_size(to);
 	size_t common = nf < nt ? nf : nt;
 	for (size_t i = 0; i < nf || i < nt; i++) {
 		size_t at = i < common ? i : nf > nt ? nf - 1 - (i - common) : i;
-		if (pointer_append_index(&p->path, &p->len, &p->cap, at) < 0) {
+		if (pointer_append_index(&p->path, at) < 0) {
 			p->failed = true;
 			return;
 		}
@@ -232,8 +204,7 @@ static void diff_array(struct patcher *p, const json_t *from, const json_t *to)
 			op_add(p, "remove", NULL);
 		else
 			op_add(p, "add", json_array_get(to, at));
-		p->len = len;
-		p->path[len] = '\0';
+		gt_strbuf_setlen(&p->path, len);
 	}
 }
 
@@ -250,13 +221,10 @@ static void diff_value(struct patcher *p, const json_t *from, const json_t *to)
 json_t *gt_patch_new(const json_t *from, const json_t *to)
 {
 	struct patcher p = { .ops = json_array() };
-	if (!p.ops || grow(&p.path, &p.cap, 64) < 0) {
-		json_decref(p.ops);
+	if (!p.ops)
 		return NULL;
-	}
-	p.path[0] = '\0';
 	diff_value(&p, from, to);
-	free(p.path);
+	gt_strbuf_release(&p.path);
 	if (p.failed) {
 		json_decref(p.ops);
 		return NULL;
@@ -417,8 +385,7 @@ struct summary {
 	const struct gt_diff_summary_opts *o;
 	FILE *out;
 	size_t listed, more;
-	char *path; /* the field being compared, as printed */
-	size_t len, cap;
+	struct gt_strbuf path; /* the field being compared, as printed */
 };
 
 /* A key that reads well after a dot (spec.source.targetRevision); others go in brackets, JSON-quoted. */
@@ -438,7 +405,7 @@ static long summary_push(struct summary *s, const char *key, size_t i)
 	char idx[32];
 	char *quoted = NULL;
 	const char *seg = idx;
-	size_t old = s->len;
+	size_t old = s->path.len;
 	if (!key)
 		snprintf(idx, sizeof(idx), "[%zu]", i);
 	else if (plain_key(key))
@@ -451,13 +418,11 @@ static long summary_push(struct summary *s, const char *key, size_t i)
 			return -1;
 		seg = quoted;
 	}
-	bool dot = key && plain_key(key) && s->len > 0, brackets = key && !plain_key(key);
-	size_t need = s->len + strlen(seg) + 4;
-	if (grow(&s->path, &s->cap, need) < 0)
-		return free(quoted), -1;
-	s->len += (size_t)snprintf(s->path + s->len, s->cap - s->len, "%s%s%s%s", dot ? "." : "", brackets ? "[" : "",
-				   seg, brackets ? "]" : "");
+	bool dot = key && plain_key(key) && s->path.len > 0, brackets = key && !plain_key(key);
+	int r = gt_strbuf_addf(&s->path, "%s%s%s%s", dot ? "." : "", brackets ? "[" : "", seg, brackets ? "]" : "");
 	free(quoted);
+	if (r < 0)
+		return -1;
 	return (long)old;
 }
 
@@ -493,7 +458,7 @@ static void summary_entry(struct summary *s, const json_t *from, const json_t *t
 		s->more++;
 		return;
 	}
-	fprintf(s->out, "%s%s", s->listed++ ? (s->o->values ? "; " : ", ") : "", s->len ? s->path : ".");
+	fprintf(s->out, "%s%s", s->listed++ ? (s->o->values ? "; " : ", ") : "", s->path.len ? s->path.s : ".");
 	if (!s->o->values)
 		return;
 	if (hidden) {
@@ -524,7 +489,7 @@ static int summarize(struct summary *s, const json_t *from, const json_t *to, bo
 					return -1;
 				int rc = summarize(s, pass ? v : json_object_get(from, k), pass ? NULL : v,
 						   hidden || summary_secret_key(s, k));
-				s->len = (size_t)old, s->path[old] = '\0';
+				gt_strbuf_setlen(&s->path, (size_t)old);
 				if (rc < 0)
 					return -1;
 			}
@@ -536,7 +501,7 @@ static int summarize(struct summary *s, const json_t *from, const json_t *to, bo
 			if (old < 0)
 				return -1;
 			int rc = summarize(s, json_array_get(from, i), json_array_get(to, i), hidden);
-			s->len = (size_t)old, s->path[old] = '\0';
+			gt_strbuf_setlen(&s->path, (size_t)old);
 			if (rc < 0)
 				return -1;
 		}
@@ -553,14 +518,10 @@ char *gt_diff_summary_new(const json_t *from, const json_t *to, const struct gt_
 	struct summary s = { .o = o, .out = open_memstream(&text, &size) };
 	if (!s.out)
 		return NULL;
-	int rc = grow(&s.path, &s.cap, 64);
-	if (rc == 0) {
-		s.path[0] = '\0';
-		rc = summarize(&s, from, to, false);
-	}
+	int rc = summarize(&s, from, to, false);
 	if (rc == 0 && s.more)
 		fprintf(s.out, "%sand %zu more", s.listed ? (o->values ? "; " : ", ") : "", s.more);
-	free(s.path);
+	gt_strbuf_release(&s.path);
 	if (fclose(s.out) != 0 || rc < 0)
 		return free(text), NULL;
 	return text;
@@ -652,16 +613,10 @@ int gt_ignore_add(struct gt_ignore *ig, const char *rule, const char *where)
 		gt_error("%s: ignore rule '%s': %s", where, rule, why);
 		return -1;
 	}
-	if (ig->n == ig->cap) {
-		size_t cap = ig->cap ? ig->cap * 2 : 8;
-		struct ignore_rule *rules = realloc(ig->rules, cap * sizeof(*rules));
-		if (!rules) {
-			free(r.group), free(r.kind), free(r.namespace), free(r.name);
-			json_decref(r.segs);
-			return gt_error("out of memory"), -1;
-		}
-		ig->rules = rules;
-		ig->cap = cap;
+	if (GT_GROW(ig->rules, ig->cap, ig->n + 1) < 0) {
+		free(r.group), free(r.kind), free(r.namespace), free(r.name);
+		json_decref(r.segs);
+		return gt_error("out of memory"), -1;
 	}
 	ig->rules[ig->n++] = r;
 	return 0;
@@ -1360,14 +1315,8 @@ bool gt_diff_tracked_by(const struct gt_diff_opts *o, const json_t *live)
 
 static int pairs_push(struct gt_pairs *p, size_t *cap, const json_t *desired, const json_t *live)
 {
-	if (p->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct gt_pair *items = realloc(p->items, c * sizeof(*items));
-		if (!items)
-			return gt_error("out of memory"), -1;
-		p->items = items;
-		*cap = c;
-	}
+	if (GT_GROW(p->items, *cap, p->n + 1) < 0)
+		return gt_error("out of memory"), -1;
 	p->items[p->n++] = (struct gt_pair){ json_incref((json_t *)desired), json_incref((json_t *)live), NULL };
 	return 0;
 }

@@ -47,13 +47,6 @@ enum gt_diff_mode {
 	GT_DIFF_REVISIONS,
 };
 
-/* How Argo CD marks what an app owns (argocd-cm application.resourceTrackingMethod). */
-enum gt_tracking {
-	GT_TRACKING_ANNOTATION = 0, /* argocd.argoproj.io/tracking-id naming the object itself (Argo CD 3's default) */
-	GT_TRACKING_LABEL,          /* app.kubernetes.io/instance=APP (the default before Argo CD 3) */
-	GT_TRACKING_BOTH,           /* annotation+label: the annotation decides */
-};
-
 struct gt_diff_opts {
 	enum gt_diff_mode mode;
 	const struct gt_ignore *ignore; /* may be NULL */
@@ -162,8 +155,8 @@ json_t *gt_patch_new(const json_t *from, const json_t *to);
  * (*doc may be replaced for path ""). 0, or -1 with *why (static text). */
 int gt_patch_apply(json_t **doc, const json_t *patch, const char **why);
 
-/* Append pointer segment seg to buf (escaped); buf NUL-terminated, malloc'd, grown as needed. 0 or -1 (no memory). */
-int gt_pointer_append(char **buf, size_t *len, size_t *cap, const char *seg);
+/* Append "/" and pointer segment seg (escaped: ~0, ~1) to path. 0, or -1 (no memory, printed). */
+int gt_pointer_append(struct gt_strbuf *path, const char *seg);
 
 /* ---- What differs, in a message ----------------------------------------------------------------- */
 

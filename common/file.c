@@ -1,5 +1,5 @@
-/* file: reads with a limit; writes that never leave a half-written file. */
-#define _XOPEN_SOURCE 700 /* nftw */
+/* file: reads with a limit; writes that never leave a half-written file; the cache root. */
+#define _GNU_SOURCE /* asprintf, nftw */
 #include "file.h"
 
 #include <errno.h>
@@ -19,43 +19,24 @@ int gt_file_read(const char *path, size_t max, char **buf, size_t *len)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return errno == ENOENT ? 1 : (gt_error("%s: %s", path, strerror(errno)), -1);
-	size_t cap = 8192, n = 0;
-	char *b = malloc(cap);
-	while (b) {
-		if (n + 1 >= cap) {
-			char *nb = cap > max ? NULL : realloc(b, cap * 2);
-			if (!nb) {
-				if (cap > max)
-					gt_error("%s: larger than %zu bytes", path, max);
-				free(b);
-				b = NULL;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		size_t got = fread(b + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	int err = ferror(f);
+	struct gt_strbuf sb = { 0 };
+	char chunk[8192];
+	size_t got;
+	int r = 0;
+	/* Read no more than max + 1 bytes: enough to know the file is too large. */
+	while (r == 0 && sb.len <= max && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if ((r = gt_strbuf_add(&sb, chunk, got)) < 0)
+			gt_error("%s: cannot read: out of memory", path);
+	if (r == 0 && ferror(f))
+		r = -1, gt_error("%s: cannot read: %s", path, strerror(errno));
 	fclose(f);
-	if (!b || err) {
-		if (b || err)
-			gt_error("%s: cannot read: %s", path, err ? strerror(errno) : "out of memory");
-		free(b);
-		return -1;
-	}
-	if (n > max) {
-		gt_error("%s: larger than %zu bytes", path, max);
-		free(b);
-		return -1;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
+	if (r == 0 && sb.len > max)
+		r = -1, gt_error("%s: larger than %zu bytes", path, max);
+	*len = sb.len;
+	if (r == 0 && !(*buf = gt_strbuf_detach(&sb)))
+		r = -1, gt_error("%s: cannot read: out of memory", path);
+	gt_strbuf_release(&sb);
+	return r;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -140,6 +121,61 @@ int gt_mkdir_p(const char *path)
 	int r = mkdir(copy, 0700) < 0 && errno != EEXIST ? -1 : 0;
 	free(copy);
 	return r;
+}
+
+/* With no HOME to put it in: $TMPDIR/gitops-tools-UID, this user's alone. /tmp is shared, so the
+ * directory is refused when it is a link, someone else's, or open to others (who could plant a
+ * clone or read a cached render). */
+static char *private_cache_dup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *p = NULL;
+	struct stat st;
+	if (asprintf(&p, "%s/gitops-tools-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
+		return gt_error("out of memory"), NULL;
+	const char *why = NULL;
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		why = strerror(errno);
+	else if (lstat(p, &st) < 0)
+		why = strerror(errno);
+	else if (S_ISLNK(st.st_mode))
+		why = "it is a symbolic link";
+	else if (!S_ISDIR(st.st_mode))
+		why = "it is not a directory";
+	else if (st.st_uid != getuid())
+		why = "it belongs to another user";
+	else if (st.st_mode & 077)
+		why = "its mode lets others in (it must be 0700)";
+	if (why) {
+		gt_error("%s: HOME is not set, and this cache directory cannot be used: %s (set HOME, "
+			 "XDG_CACHE_HOME or --cache-dir)", p, why);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+char *gt_cache_root_dup(const char *dir)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *p = NULL;
+	int n;
+	if (dir)
+		n = asprintf(&p, "%s", dir);
+	else if (xdg && *xdg)
+		n = asprintf(&p, "%s/gitops-tools", xdg);
+	else if (home && *home)
+		n = asprintf(&p, "%s/.cache/gitops-tools", home);
+	else
+		return private_cache_dup();
+	return n < 0 ? (gt_error("out of memory"), NULL) : p;
+}
+
+int gt_check_readable(const char *flag, const char *path)
+{
+	if (access(path, R_OK) < 0)
+		return gt_error("%s %s: %s", flag, path, strerror(errno)), -1;
+	return 0;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

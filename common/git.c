@@ -1,6 +1,6 @@
 /* git: cached bare clones, reads at a revision, in-memory commits, pushes that
- * retry when the branch moved. See ../shared/reference/git-test-server.md for
- * the libgit2 1.5.1 behaviour this code is written against. */
+ * retry when the branch moved. docs/libgit2.md has the libgit2 1.5.1 behaviour
+ * this code is written against. */
 #include "git.h"
 
 #include <dirent.h>
@@ -18,6 +18,8 @@
 
 #include "cache.h"
 #include "file.h"
+#include "net.h"
+#include "proc.h"
 #include "redact.h"
 
 struct gt_repo {
@@ -48,6 +50,7 @@ struct net_op {
 	int cred_calls;
 	bool auth_rejected;
 	bool no_token; /* the server asked and we had nothing to give */
+	char *other_origin; /* credentials were asked for another scheme, host or port (shown, no userinfo) */
 	char user[128]; /* the user name sent (never the token): named when the server refuses it */
 	char *push_status; /* first rejection reported by the server for our ref */
 	struct progress progress;
@@ -94,35 +97,15 @@ static int take_token(struct gt_git_opts *o, const char *path)
 
 static bool token_owned; /* o->password came from a file or stdin and is ours to free */
 
-int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char *arg)
+int gt_git_token_option(const struct gt_option *opt, const char *flag, const char *value)
 {
-	const char *n = opt->name;
-	unsigned long v;
-	if (!strcmp(n, "cache-dir"))
-		o->cache_dir = arg;
-	else if (!strcmp(n, "username"))
-		o->username = *arg ? arg : NULL;
-	else if (!strcmp(n, "password-file") || !strcmp(n, "password-stdin")) {
-		if (token_owned)
-			return gt_error("give the token once: --password-file or --password-stdin"), -1;
-		if (take_token(o, !strcmp(n, "password-file") ? arg : NULL) < 0)
-			return -1;
-		token_owned = true;
-	} else if (!strcmp(n, "timeout")) {
-		if (gt_parse_uint(n, arg, 86400, &v) < 0)
-			return -1;
-		if (v == 0)
-			return gt_error("--timeout 0: give a number of seconds, at least 1"), -1;
-		o->timeout = (unsigned)v;
-	} else if (!strcmp(n, "ca-file")) {
-		if (access(arg, R_OK) < 0)
-			return gt_error("--ca-file %s: %s", arg, strerror(errno)), -1;
-		o->ca_file = arg;
-	} else if (!strcmp(n, "insecure-skip-tls-verify"))
-		o->insecure = true;
-	else
-		return 0;
-	return 1;
+	(void)flag;
+	if (token_owned)
+		return gt_error("give the token once: --password-file or --password-stdin"), -1;
+	if (take_token(opt->target, value) < 0)
+		return -1;
+	token_owned = true;
+	return 0;
 }
 
 void gt_git_opts_clear(struct gt_git_opts *o)
@@ -179,72 +162,25 @@ int gt_ident_resolve(const char *arg, struct gt_ident *out, char **owned)
 	return 0;
 }
 
-/* ---- network timeouts: libgit2 1.5 has none, so an interval timer interrupts
- * blocking reads and connects (no SA_RESTART) until the step ends. ---- */
+/* ---- network limits: libgit2 1.5 has none; common/net's sockets give every step a deadline,
+ * a cap on what the server sends, and an end on SIGINT/SIGTERM. ---- */
 
-static volatile sig_atomic_t net_timed_out;
-static struct sigaction saved_alarm;
-static unsigned net_limit; /* the limit of the step in progress or last run, for its message */
+/* ---- Ctrl-C and a CI job's SIGTERM during an update: caught (common/proc's handler) so that the
+ * run can say what state the remote is in. A network step waiting on the server ends at once and
+ * the transfer callbacks abort, except during a push, which is let finish (it is bounded by
+ * --timeout): its outcome is then known, pushed or not, instead of "maybe". ---- */
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-	net_timed_out = 1;
-}
-
-static void net_begin(unsigned timeout)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &saved_alarm);
-	net_timed_out = 0;
-	net_limit = timeout;
-	/* Keep firing after the deadline: a signal that lands outside a system call
-	 * would otherwise leave the next blocking read to hang. */
-	struct itimerval it = { .it_interval = { 0, 100000 }, .it_value = { (time_t)timeout, 0 } };
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void net_end(void)
-{
-	struct itimerval zero;
-	memset(&zero, 0, sizeof(zero));
-	setitimer(ITIMER_REAL, &zero, NULL);
-	sigaction(SIGALRM, &saved_alarm, NULL);
-}
-
-/* ---- Ctrl-C and a CI job's SIGTERM during an update: caught so that the run can say what state
- * the remote is in. Blocking network calls return EINTR (no SA_RESTART) and the transfer
- * callbacks abort, except during a push, which is let finish (it is bounded by --timeout): its
- * outcome is then known, pushed or not, instead of "maybe". ---- */
-
-static volatile sig_atomic_t interrupted_by;
-
-static void on_interrupt(int sig)
-{
-	interrupted_by = sig;
-}
+static bool update_interrupts; /* gt_interrupt_catch: the tool reports an interrupt itself */
 
 void gt_interrupt_catch(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-int gt_interrupted(void)
-{
-	return interrupted_by;
+	gt_signals_catch();
+	update_interrupts = true;
 }
 
 void gt_interrupt_finish(const struct gt_update_result *res)
 {
-	int sig = interrupted_by;
+	int sig = gt_interrupted();
 	if (!sig)
 		return;
 	if (res && res->pushed)
@@ -262,17 +198,19 @@ void gt_interrupt_release(void)
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (interrupted_by)
-		raise(interrupted_by);
+	signal(SIGHUP, SIG_DFL);
+	if (gt_interrupted())
+		raise(gt_interrupted());
 }
 
-/* Hold Ctrl-C and SIGTERM off while a push is on the wire (set), or deliver them now (restore). */
+/* Hold Ctrl-C, SIGTERM and SIGHUP off while a push is on the wire (set), or deliver them now (restore). */
 static void interrupts_hold(bool hold, sigset_t *saved)
 {
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	if (hold)
 		sigprocmask(SIG_BLOCK, &set, saved);
 	else
@@ -300,6 +238,35 @@ static unsigned timeout_of(const struct gt_repo *r)
 	return step;
 }
 
+static size_t max_refs_of(const struct gt_repo *r)
+{
+	return r->opts.max_refs_bytes ? r->opts.max_refs_bytes : GT_GIT_DEFAULT_MAX_REFS;
+}
+
+static size_t max_fetch_of(const struct gt_repo *r)
+{
+	return r->opts.max_fetch_bytes ? r->opts.max_fetch_bytes : GT_GIT_DEFAULT_MAX_FETCH;
+}
+
+/* Why common/net stopped the operation, as the message; false when it did not. */
+static bool say_net_stop(const struct gt_repo *r, const char *what)
+{
+	switch (gt_net_stopped()) {
+	case GT_NET_TIMED_OUT: /* (the limit it ran under: the update's deadline may have cut it) */
+		gt_error("%s: %s timed out after %u s (--timeout)", r->url_shown, what, (unsigned)(gt_net_seconds() + 0.5));
+		return true;
+	case GT_NET_TOO_LARGE:
+		gt_error("%s: %s: the server sent more than %zu bytes (%s); stopped", r->url_shown, what, gt_net_limit(),
+			 gt_net_limit_name());
+		return true;
+	case GT_NET_INTERRUPTED:
+		gt_error("%s: %s: interrupted (signal %d)", r->url_shown, what, gt_interrupted());
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* One line, with the URL as shown and no secret in it, whatever libgit2 said. */
 static const char *user_of(const struct gt_git_opts *o, const char *user_from_url);
 
@@ -307,12 +274,15 @@ static int remote_error(const struct gt_repo *r, const struct net_op *op, const 
 {
 	const git_error *e = git_error_last();
 	char msg[1024];
-	if (interrupted_by)
+	if (update_interrupts && gt_interrupted())
 		return -1; /* the interrupt is what happened: gt_interrupt_finish says so */
 	snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
 	gt_redact_secret(msg, r->opts.password);
-	if (net_timed_out)
-		gt_error("%s: %s timed out after %u s (--timeout)", r->url_shown, what, net_limit ? net_limit : timeout_of(r));
+	if (say_net_stop(r, what))
+		; /* timed out, too large or interrupted: what happened, whatever libgit2 made of it */
+	else if (op && op->other_origin)
+		gt_error("%s: %s: the server sent us to %s, another origin; the token is only sent to the URL given "
+			 "(redirects to other hosts are not followed)", r->url_shown, what, op->other_origin);
 	else if (op && op->no_token)
 		gt_error("%s: %s: the server wants credentials and no token was given "
 			 "(set GITOPS_GIT_TOKEN, or use --password-file or --password-stdin)", r->url_shown, what);
@@ -411,7 +381,7 @@ static int on_push_transfer(unsigned int current, unsigned int total, size_t byt
 {
 	struct net_op *op = payload;
 	progress_show(&op->progress, PHASE_WRITING, current, total, bytes);
-	return net_timed_out ? -1 : 0;
+	return gt_net_should_stop() ? -1 : 0;
 }
 
 /* ---- libgit2 callbacks ---- */
@@ -435,7 +405,14 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 {
 	struct net_op *op = payload;
 	const struct gt_git_opts *o = &op->r->opts;
-	(void)url; /* may carry userinfo: never logged */
+	/* The token is for the remote given, nowhere else: not for a host, port or scheme a redirect
+	 * (even one libgit2 deems on-site) leads to. (url may carry userinfo: never logged.) */
+	if (!gt_url_same_origin(url, o->url)) {
+		free(op->other_origin);
+		op->other_origin = gt_url_origin_dup(url);
+		git_error_set_str(GIT_ERROR_HTTP, "credentials asked for by another origin");
+		return GIT_EAUTH;
+	}
 	if (++op->cred_calls > 1) {
 		/* A second call means the server answered 401 to what we sent; stop
 		 * here instead of libgit2's 15 replays. */
@@ -469,7 +446,7 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
 	struct net_op *op = payload;
 	progress_fetch(&op->progress, stats);
-	return net_timed_out || interrupted_by ? -1 : 0;
+	return gt_net_should_stop() ? -1 : 0;
 }
 
 static int on_sideband(const char *str, int len, void *payload)
@@ -477,7 +454,7 @@ static int on_sideband(const char *str, int len, void *payload)
 	(void)payload;
 	if (gt_verbosity() >= 3) /* -vv: the server's own progress text, as git shows it */
 		fprintf(stderr, "remote: %.*s", len, str);
-	return net_timed_out || interrupted_by ? -1 : 0;
+	return gt_net_should_stop() ? -1 : 0;
 }
 
 static int on_push_update(const char *refname, const char *status, void *payload)
@@ -501,19 +478,6 @@ static void set_callbacks(git_remote_callbacks *cb, struct net_op *op)
 }
 
 /* ---- the cache ---- */
-
-static char *cache_root_dup(const struct gt_git_opts *o)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char buf[4096];
-	if (o->cache_dir)
-		snprintf(buf, sizeof(buf), "%s", o->cache_dir);
-	else if (xdg && *xdg)
-		snprintf(buf, sizeof(buf), "%s/gitops-tools", xdg);
-	else
-		snprintf(buf, sizeof(buf), "%s/.cache/gitops-tools", home && *home ? home : "/tmp");
-	return strdup(buf);
-}
 
 /* <root>/repos/<last path part>-<fnv64 of the URL>.git: readable, and unique per remote. */
 static char *cache_path_dup(const char *root, const char *url)
@@ -626,6 +590,33 @@ static int open_or_init(struct gt_repo *r)
 
 static bool libgit2_ready;
 
+/*
+ * The system's CA bundles, where libgit2 does not look by itself. Debian's libgit2, which the
+ * release archive carries inside, reads only the first (Debian, Ubuntu, Alpine, Arch); on Fedora,
+ * RHEL or openSUSE it would trust nothing. SSL_CERT_FILE, as OpenSSL, git and curl read it, wins.
+ */
+static const char *const ca_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",                /* libgit2's own */
+	"/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL, CentOS */
+	"/etc/ssl/ca-bundle.pem",                            /* openSUSE */
+	"/etc/ssl/cert.pem",                                 /* Alpine, the BSDs */
+};
+
+/* The bundle to load for https when --ca-file is not given; NULL: libgit2's default is right. */
+static const char *system_ca_bundle(void)
+{
+	const char *env = getenv("SSL_CERT_FILE");
+	if (env && *env)
+		return env;
+	if (access(ca_bundles[0], R_OK) == 0)
+		return NULL;
+	for (size_t i = 1; i < sizeof(ca_bundles) / sizeof(ca_bundles[0]); i++)
+		if (access(ca_bundles[i], R_OK) == 0)
+			return ca_bundles[i];
+	return NULL;
+}
+
 static void shutdown_libgit2(void)
 {
 	git_libgit2_shutdown();
@@ -638,10 +629,13 @@ static int init_libgit2(const struct gt_git_opts *o)
 		/* Shut down at exit: libgit2 frees its per-thread caches only then (leak checkers). */
 		atexit(shutdown_libgit2);
 		libgit2_ready = true;
+		if (gt_net_register() < 0)
+			return -1;
 	}
-	if (o->ca_file && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_file, NULL) < 0) {
-		gt_error("--ca-file %s: cannot load certificates: %s", o->ca_file,
-			 access(o->ca_file, R_OK) ? strerror(errno) : "not a PEM certificate bundle");
+	const char *ca = o->ca_file ? o->ca_file : system_ca_bundle();
+	if (ca && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca, NULL) < 0) {
+		gt_error("%s %s: cannot load certificates: %s", o->ca_file ? "--ca-file" : "CA bundle", ca,
+			 access(ca, R_OK) ? strerror(errno) : "not a PEM certificate bundle");
 		return -1;
 	}
 	return 0;
@@ -652,9 +646,13 @@ struct gt_repo *gt_repo_open(const struct gt_git_opts *o)
 	if (init_libgit2(o) < 0)
 		return NULL;
 	struct gt_repo *r = calloc(1, sizeof(*r));
-	char *root = cache_root_dup(o);
-	if (!r || !root)
-		goto oom;
+	char *root = r ? gt_cache_root_dup(o->cache_dir) : NULL;
+	if (!r || !root) {
+		if (!r)
+			gt_error("out of memory");
+		free(r);
+		return NULL;
+	}
 	r->lock_fd = -1;
 	r->opts = *o;
 	r->url_shown = gt_url_redact(o->url);
@@ -709,17 +707,12 @@ void gt_repo_close(struct gt_repo *r)
 
 char *gt_git_cache_root_dup(const struct gt_git_opts *o)
 {
-	return cache_root_dup(o);
+	return gt_cache_root_dup(o->cache_dir);
 }
 
 git_repository *gt_repo_git(struct gt_repo *r)
 {
 	return r->git;
-}
-
-const char *gt_repo_default_branch(const struct gt_repo *r)
-{
-	return r->default_branch[0] ? r->default_branch : NULL;
 }
 
 /*
@@ -826,23 +819,28 @@ int gt_repo_fetch(struct gt_repo *r)
 	set_callbacks(&co.callbacks, &op);
 	set_callbacks(&fo.callbacks, &op);
 	co.proxy_opts.type = fo.proxy_opts.type = GIT_PROXY_AUTO;
+	/* A redirect to another host is refused (libgit2 still follows one to the same host: then
+	 * on_credentials refuses another port or scheme). */
+	co.follow_redirects = fo.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	fo.prune = GIT_FETCH_PRUNE;
 	fo.update_fetchhead = 0;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	net_begin(timeout_of(r));
+	gt_net_begin(timeout_of(r), max_refs_of(r), "--max-refs-size");
 	progress_begin(&op.progress);
-	rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
+	rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co); /* the ref advertisement */
 	if (rc == 0) {
 		learn_default_branch(r, remote);
 		op.cred_calls = 0;
+		gt_net_phase(max_fetch_of(r), "--max-fetch-size");
 		rc = git_remote_fetch(remote, &refspecs, &fo, "fetch");
 	}
 	progress_end(&op.progress);
-	net_end();
+	gt_net_end();
 	if (rc < 0)
 		remote_error(r, &op, "fetch", rc);
 	else
 		record_default_branch(r), r->fresh = false;
+	free(op.other_origin);
 	git_remote_free(remote);
 	return rc < 0 ? -1 : 0;
 }
@@ -1379,13 +1377,15 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	set_callbacks(&po.callbacks, &op);
 	po.proxy_opts.type = GIT_PROXY_AUTO;
+	po.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* the token and the pack go to the URL given only */
 	sigset_t saved;
 	interrupts_hold(true, &saved);
-	net_begin(timeout_of(r));
+	/* A push receives the ref advertisement and the server's report: both within the refs' cap. */
+	gt_net_begin(timeout_of(r), max_refs_of(r), "--max-refs-size");
 	progress_begin(&op.progress);
 	int rc = git_remote_push(remote, &refspecs, &po);
 	progress_end(&op.progress);
-	net_end();
+	gt_net_end();
 	interrupts_hold(false, &saved);
 	git_remote_free(remote);
 	enum push_outcome out;
@@ -1397,6 +1397,7 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 		out = PUSH_REJECTED; /* the caller tells a lost race from a refusal */
 	else
 		out = PUSH_OK;
+	free(op.other_origin);
 	*status = op.push_status;
 	return out;
 }
@@ -1465,7 +1466,7 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 	git_oid_tostr(res->commit, sizeof(res->commit), &commit);
 	if (o->dry_run)
 		return 0;
-	if (interrupted_by) /* the last moment to stop with nothing pushed */
+	if (gt_interrupted()) /* the last moment to stop with nothing pushed */
 		return res->commit[0] = '\0', 10 + GT_EXIT_REMOTE;
 	char *status = NULL;
 	bool moved = true;
@@ -1501,7 +1502,7 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
 		return GT_EXIT_INPUT;
 	snprintf(res->branch, sizeof(res->branch), "%s", branch);
 	for (res->attempts = 1;; res->attempts++) {
-		if (interrupted_by)
+		if (gt_interrupted())
 			return GT_EXIT_REMOTE;
 		int st = attempt_update(r, branch, o, plan_fn, ctx, res);
 		if (st != 1)
@@ -1511,7 +1512,7 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
 		gt_debug("%s: %s moved while pushing; trying again (attempt %u, %.0f s left)", r->url_shown, branch,
 			 res->attempts + 1, left_of(r));
 		backoff(r, res->attempts);
-		if (interrupted_by || gt_repo_fetch(r) < 0)
+		if (gt_interrupted() || gt_repo_fetch(r) < 0)
 			return GT_EXIT_REMOTE;
 	}
 	if (max && res->attempts >= max)
@@ -1559,15 +1560,16 @@ int gt_git_ls_remote(const struct gt_git_opts *o, char **default_branch, git_oid
 		set_callbacks(&co.callbacks, &op);
 		co.proxy_opts.type = GIT_PROXY_AUTO;
 		co.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* Argo CD follows none either */
-		net_begin(timeout_of(&shown));
+		gt_net_begin(timeout_of(&shown), max_refs_of(&shown), "--max-refs-size");
 		rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
-		net_end();
+		gt_net_end();
 	}
 	if (rc == 0)
 		rc = ls_remote_heads(remote, default_branch, head);
 	if (rc < 0)
 		remote_error(&shown, &op, "ls-remote", rc);
 	git_remote_free(remote);
+	free(op.other_origin);
 	free(shown.url_shown);
 	return rc < 0 ? -1 : 0;
 }

@@ -10,10 +10,15 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "file.h"
+#include "proc.h" /* gt_interrupted */
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
 #define GT_GIT_DEFAULT_UPDATE_TIMEOUT 300 /* seconds for a whole update, retries on a busy branch included */
 #define GT_GIT_DEFAULT_USER "gitops"   /* sent with the token when no user name is given (Azure takes any) */
+/* What a server may send: its ref advertisement (100,000 refs are ~6 MiB), and a fetch's pack. */
+#define GT_GIT_DEFAULT_MAX_REFS ((size_t)64 << 20)
+#define GT_GIT_DEFAULT_MAX_FETCH ((size_t)2 << 30)
 
 /* How to reach a remote. Strings are borrowed. */
 struct gt_git_opts {
@@ -24,20 +29,31 @@ struct gt_git_opts {
 	const char *ca_file;   /* PEM bundle to trust instead of the system's */
 	bool insecure;         /* --insecure-skip-tls-verify */
 	unsigned timeout;      /* seconds per network step; 0: GT_GIT_DEFAULT_TIMEOUT */
+	size_t max_refs_bytes;  /* --max-refs-size; 0: GT_GIT_DEFAULT_MAX_REFS */
+	size_t max_fetch_bytes; /* --max-fetch-size; 0: GT_GIT_DEFAULT_MAX_FETCH */
 };
 
-/* The option table entries every git-facing tool shares; put GT_GIT_OPTIONS in its table. */
-#define GT_GIT_OPTIONS                                                                                     \
-	{ "username", 0, "USER", "git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL's, else gitops)" }, \
-	{ "cache-dir", 0, "DIR", "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)" },        \
-	{ "password-file", 0, "FILE", "read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)" }, \
-	{ "password-stdin", 0, NULL, "read the git token from standard input" },                              \
-	{ "timeout", 0, "SECONDS", "limit for each network step (default 60); set-image, rollback: the whole update, retries included (default 300)" }, \
-	{ "ca-file", 0, "FILE", "trust the certificates in FILE for https remotes" },                        \
-	{ "insecure-skip-tls-verify", 0, NULL, "do not verify the server's certificate (testing only)" }
+/* The option table entries every git-facing tool shares, bound to *git: put GT_GIT_OPTIONS(&o.git) in its table. */
+#define GT_GIT_OPTIONS(git)                                                                                \
+	GT_OPT_STRING_EMPTY_UNSET(0, "username", "USER", &(git)->username,                                \
+				  "git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL's, else gitops)"), \
+	GT_OPT_STRING(0, "cache-dir", "DIR", &(git)->cache_dir, "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)"), \
+	GT_OPT_CALLBACK(0, "password-file", "FILE", (git), gt_git_token_option,                           \
+			"read the git token from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)"),       \
+	GT_OPT_CALLBACK(0, "password-stdin", NULL, (git), gt_git_token_option, "read the git token from standard input"), \
+	GT_OPT_SECONDS(0, "timeout", &(git)->timeout, GT_SECONDS(1), GT_MAX_DURATION,                    \
+		       "limit for each network step or engine run (default 60s); set-image, rollback: the "  \
+		       "whole update, retries included (default 5m)"),                                      \
+	GT_OPT_SIZE(0, "max-refs-size", &(git)->max_refs_bytes, SIZE_MAX,                                   \
+		    "largest ref advertisement (or push reply) a server may send (default 64M)"),          \
+	GT_OPT_SIZE(0, "max-fetch-size", &(git)->max_fetch_bytes, SIZE_MAX, "most a fetch may receive (default 2G)"), \
+	GT_OPT_STRING_CHECKED(0, "ca-file", "FILE", &(git)->ca_file, gt_check_readable,                     \
+			      "trust the certificates in FILE for https remotes"),                          \
+	GT_OPT_FLAG(0, "insecure-skip-tls-verify", &(git)->insecure, "do not verify the server's certificate (testing only)")
 
-/* Handle one of GT_GIT_OPTIONS: 1 handled, 0 not one of them, -1 after printing a bad value. */
-int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char *arg);
+/* The callback of --password-file FILE and --password-stdin (value NULL): read the token into
+ * opt->target's password, once. gt_git_opts_clear wipes and frees it. */
+int gt_git_token_option(const struct gt_option *opt, const char *flag, const char *value);
 
 /*
  * Fill o->username and o->password from the environment (GITOPS_GIT_USERNAME,
@@ -46,7 +62,7 @@ int gt_git_option(struct gt_git_opts *o, const struct gt_option *opt, const char
  */
 int gt_git_credentials_finish(struct gt_git_opts *o);
 
-/* Free what gt_git_option allocated (the token read from a file or stdin). */
+/* Free what gt_git_token_option allocated (the token read from a file or stdin). */
 void gt_git_opts_clear(struct gt_git_opts *o);
 
 /* The cache root: o->cache_dir, else $XDG_CACHE_HOME/gitops-tools, else ~/.cache/gitops-tools. Caller frees. */
@@ -63,13 +79,11 @@ git_repository *gt_repo_git(struct gt_repo *r);
 /* Fetch every branch and tag. 0, or -1 after printing (the exit code is GT_EXIT_REMOTE). */
 int gt_repo_fetch(struct gt_repo *r);
 
-/* The remote's default branch as learnt by the last fetch (e.g. "main"); borrowed. */
-const char *gt_repo_default_branch(const struct gt_repo *r);
-
 /*
- * The same, or NULL after saying why there is none: the remote's HEAD names a branch that does
- * not exist (which one when the repo is a local path; the branches there are), or it has no
- * branches. Call after gt_repo_fetch.
+ * The remote's default branch as learnt by the last fetch (e.g. "main"; borrowed), or NULL
+ * after saying why there is none: the remote's HEAD names a branch that does not exist (which
+ * one when the repo is a local path; the branches there are), or it has no branches. Call
+ * after gt_repo_fetch.
  */
 const char *gt_repo_default_branch_or_say(const struct gt_repo *r);
 
@@ -186,13 +200,12 @@ int gt_repo_update(struct gt_repo *r, const struct gt_update_opts *o, gt_plan_fn
  * Ctrl-C and SIGTERM during an update (gitops-set-image, gitops-rollback): gt_interrupt_catch
  * before opening the repository makes them stop the run at the next safe point instead of killing
  * it, a push on the wire being let finish (bounded by --timeout), so that the outcome is known.
- * gt_interrupted: the signal caught, or 0. gt_interrupt_finish (after closing the repository and
+ * gt_interrupted (common/proc): the signal caught, or 0. gt_interrupt_finish (after closing the repository and
  * printing the Commit record when res->pushed): when a signal was caught, says on stderr what
  * state the remote is in ("interrupted before push: nothing was pushed" or "interrupted after
  * push: COMMIT is on BRANCH") and dies of that signal; else returns.
  */
 void gt_interrupt_catch(void);
-int gt_interrupted(void);
 void gt_interrupt_finish(const struct gt_update_result *res);
 /* Back to the default action for a run that touches no remote (a file on disk): a signal caught so far kills now. */
 void gt_interrupt_release(void);

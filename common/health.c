@@ -230,25 +230,20 @@ static bool waiting_reason_is_error(const char *reason)
 /* Degraded with the messages of the containers that wait for a broken reason, joined by ", ". */
 static bool pod_waiting_in_error(const json_t *o, char **msg)
 {
-	size_t i, len = 0;
+	size_t i;
 	const json_t *c;
 	bool found = false;
-	char *joined = NULL;
+	struct gt_strbuf joined = { 0 };
 	json_array_foreach(at(o, "status.containerStatuses"), i, c) {
 		if (!has(c, "state.waiting") || !waiting_reason_is_error(str_at(c, "state.waiting.reason")))
 			continue;
-		const char *m = str_at(c, "state.waiting.message");
-		char *j = realloc(joined, len + strlen(m) + 3);
-		if (!j)
+		if (gt_strbuf_addf(&joined, "%s%s", found ? ", " : "", str_at(c, "state.waiting.message")) < 0)
 			break;
-		joined = j;
-		len += (size_t)sprintf(joined + len, "%s%s", found ? ", " : "", m);
 		found = true;
 	}
-	if (found && joined)
-		free(*msg), *msg = joined;
-	else
-		free(joined);
+	if (found && joined.s)
+		free(*msg), *msg = gt_strbuf_detach(&joined);
+	gt_strbuf_release(&joined);
 	return found;
 }
 

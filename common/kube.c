@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "limits.h"
+#include "proc.h"
 #include "redact.h"
 
 #define KUBE_MAX_STDERR ((size_t)64 << 10) /* beyond this kubectl's messages are cut */
@@ -27,28 +28,6 @@ struct out_buf {
 	size_t len, cap, max;
 	bool truncated;
 };
-
-static int out_add(struct out_buf *b, const char *p, size_t n)
-{
-	if (b->len + n > b->max) {
-		b->truncated = true;
-		n = b->max - b->len;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d)
-			return -1;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
 
 static void out_free(struct out_buf *b)
 {
@@ -68,149 +47,30 @@ struct kube_run {
 	bool timed_out;
 };
 
-static int cloexec_pipe(int p[2])
+/* Run kubectl (common/proc: its own process group, no token, a deadline); 0 when it ran to the end
+ * (k->status says how), -1 after printing. The call ends by o->deadline whatever k->timeout says. */
+static int run(const struct gt_kube_opts *o, struct kube_run *k)
 {
-	if (pipe(p) < 0)
-		return -1;
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	return 0;
-}
-
-static void close_pair(int p[2])
-{
-	if (p[0] >= 0)
-		close(p[0]);
-	if (p[1] >= 0)
-		close(p[1]);
-	p[0] = p[1] = -1;
-}
-
-/* In the child: the pipes become 0, 1, 2; tokens stay with us. Never returns. */
-static void exec_child(char *const argv[], int in[2], int out[2], int err[2])
-{
-	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
-		_exit(127);
-	unsetenv("GITOPS_GIT_TOKEN");
-	unsetenv("SYSTEM_ACCESSTOKEN");
-	execvp(argv[0], argv);
-	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-/* fds[0] writes kubectl's stdin, fds[1] and fds[2] read its stdout and stderr. */
-static pid_t spawn(char *const argv[], int fds[3])
-{
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	if (cloexec_pipe(in) < 0 || cloexec_pipe(out) < 0 || cloexec_pipe(err) < 0) {
-		gt_error("cannot run kubectl: %s", strerror(errno));
-		close_pair(in), close_pair(out), close_pair(err);
-		return -1;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0)
-		exec_child(argv, in, out, err);
-	if (pid < 0)
-		gt_error("cannot run kubectl: %s", strerror(errno));
-	close(in[0]), close(out[1]), close(err[1]);
-	fds[0] = in[1], fds[1] = out[0], fds[2] = err[0];
-	if (pid < 0)
-		close(fds[0]), close(fds[1]), close(fds[2]);
-	return pid;
-}
-
-static long ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
-}
-
-/* Feed stdin and drain stdout and stderr until all three are closed or the deadline passes. */
-static int pump(struct kube_run *k, int fds[3])
-{
-	size_t off = 0;
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)k->timeout * KUBE_CALL_TIMEOUTS;
-	if (k->in_len == 0)
-		close(fds[0]), fds[0] = -1;
-	while (fds[0] >= 0 || fds[1] >= 0 || fds[2] >= 0) {
-		struct pollfd p[3] = { { fds[0], POLLOUT, 0 }, { fds[1], POLLIN, 0 }, { fds[2], POLLIN, 0 } };
-		long left = ms_left(&deadline);
-		int n = left ? poll(p, 3, (int)(left > 60000 ? 60000 : left)) : 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (!left)
-			return k->timed_out = true, -1;
-		if (fds[0] >= 0 && p[0].revents) {
-			ssize_t w = write(fds[0], k->in + off, k->in_len - off);
-			if (w > 0)
-				off += (size_t)w;
-			if (w < 0 || off == k->in_len) /* EPIPE: kubectl stopped reading; its stderr says why */
-				close(fds[0]), fds[0] = -1;
-		}
-		for (int i = 1; i < 3; i++) {
-			char buf[65536];
-			if (fds[i] < 0 || !p[i].revents)
-				continue;
-			ssize_t r = read(fds[i], buf, sizeof(buf));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0 || out_add(i == 1 ? &k->out : &k->err, buf, (size_t)r) < 0)
-				close(fds[i]), fds[i] = -1;
-		}
-	}
-	return 0;
-}
-
-static void stop_child(pid_t pid)
-{
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 50; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		struct timespec ts = { 0, 20000000 };
-		nanosleep(&ts, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-/* Run kubectl; 0 when it ran to the end (k->status says how), -1 after printing. */
-static int run(struct kube_run *k)
-{
-	int fds[3] = { -1, -1, -1 };
-	struct sigaction ign, saved;
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	k->out.max = GT_DEFAULT_MAX_DOC_BYTES;
-	k->err.max = KUBE_MAX_STDERR;
-	pid_t pid = spawn(k->argv, fds);
-	if (pid < 0)
-		return -1;
-	sigaction(SIGPIPE, &ign, &saved); /* a kubectl that exits early must not kill us */
-	int r = pump(k, fds);
-	sigaction(SIGPIPE, &saved, NULL);
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	if (r < 0) {
-		stop_child(pid);
-		if (k->timed_out)
-			gt_error("kubectl did not finish within %u s (--timeout)", k->timeout * KUBE_CALL_TIMEOUTS);
-		else
-			gt_error("kubectl: %s", strerror(errno));
-		return -1;
-	}
-	while (waitpid(pid, &k->status, 0) < 0)
-		if (errno != EINTR)
-			return gt_error("kubectl: %s", strerror(errno)), -1;
-	return 0;
+	struct gt_proc p = { .argv = k->argv, .in = k->in, .in_len = k->in_len,
+			     .max_out = GT_DEFAULT_MAX_DOC_BYTES, .max_err = KUBE_MAX_STDERR };
+	p.deadline = gt_deadline_min(gt_deadline_in((double)k->timeout * KUBE_CALL_TIMEOUTS), o->deadline);
+	int r = gt_proc_run(&p, "kubectl");
+	k->status = p.status;
+	k->timed_out = p.end == GT_PROC_TIMED_OUT;
+	k->out = (struct out_buf){ p.out, p.out_len, p.out_len + 1, GT_DEFAULT_MAX_DOC_BYTES, false };
+	k->err = (struct out_buf){ p.err, p.err_len, p.err_len + 1, KUBE_MAX_STDERR, false };
+	if (r == 0)
+		return 0;
+	if (p.end == GT_PROC_TIMED_OUT && gt_deadline_set(&o->deadline) &&
+	    gt_seconds_left(&o->deadline) <= 0)
+		gt_error("kubectl did not finish within the time left of --timeout");
+	else if (p.end == GT_PROC_TIMED_OUT)
+		gt_error("kubectl did not finish within %u s (--timeout)", k->timeout * KUBE_CALL_TIMEOUTS);
+	else if (p.end == GT_PROC_TOO_LARGE)
+		gt_error("kubectl: its answer is larger than %zu bytes", (size_t)GT_DEFAULT_MAX_DOC_BYTES);
+	else if (p.end == GT_PROC_INTERRUPTED)
+		gt_error("kubectl: interrupted (signal %d)", gt_interrupted());
+	return -1;
 }
 
 /* kubectl's stderr, one message per line, secrets masked. */
@@ -267,7 +127,7 @@ int gt_kube_apply(const struct gt_kube_opts *o, const json_t *obj)
 		return gt_error("out of memory"), -1;
 	struct kube_run k = { .argv = argv, .in = body, .in_len = strlen(body) };
 	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	int r = run(&k) < 0 || !succeeded(o, &k) ? -1 : 0;
+	int r = run(o, &k) < 0 || !succeeded(o, &k) ? -1 : 0;
 	memset(body, 0, k.in_len); /* it may be a Secret */
 	free(body);
 	out_free(&k.out);
@@ -289,7 +149,7 @@ int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *
 	argv[n++] = "--output=json";
 	struct kube_run k = { .argv = argv };
 	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	int r = run(&k) < 0 || !succeeded(o, &k) ? -1 : 0;
+	int r = run(o, &k) < 0 || !succeeded(o, &k) ? -1 : 0;
 	if (r == 0 && k.out.truncated) {
 		gt_error("kubectl get %s: the answer is larger than %zu bytes", resource, k.out.max);
 		r = -1;
@@ -426,7 +286,7 @@ int gt_kube_get_present(const struct gt_kube_opts *o, const json_t *want, json_t
 	if (!names)
 		return gt_error("out of memory"), -1;
 	struct kube_run k = { .argv = argv, .in = names, .in_len = strlen(names), .timeout = t };
-	int r = run(&k);
+	int r = run(o, &k);
 	if (r == 0) {
 		bool exited = WIFEXITED(k.status);
 		if (exited && WEXITSTATUS(k.status) != 0 && only_unmapped_kinds(&k.err))
@@ -537,7 +397,7 @@ static int run_for_items(const struct gt_kube_opts *o, char **argv, const char *
 	struct kube_run k = { .argv = argv, .in = body, .in_len = body ? strlen(body) : 0 };
 	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
 	*out = NULL;
-	int r = run(&k);
+	int r = run(o, &k);
 	if (r == 0) {
 		bool ok = WIFEXITED(k.status) && WEXITSTATUS(k.status) == 0;
 		if (!ok && (tolerate & TOLERATE_UNKNOWN_KINDS) && only_unknown_kinds(&k.err)) {
@@ -603,7 +463,7 @@ static char *listable_kinds_new(const struct gt_kube_opts *o)
 	struct kube_run k = { .argv = argv };
 	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
 	char *kinds = NULL;
-	if (run(&k) == 0 && succeeded(o, &k)) {
+	if (run(o, &k) == 0 && succeeded(o, &k)) {
 		kinds = calloc(1, k.out.len + 1);
 		char *save = NULL, *w = kinds;
 		for (char *l = k.out.data ? strtok_r(k.out.data, "\n", &save) : NULL; kinds && l;
@@ -692,7 +552,7 @@ int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns)
 	char *argv[] = { "kubectl", "config", "view", "--minify", "--output=jsonpath={..namespace}", NULL };
 	struct kube_run k = { .argv = argv };
 	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	int r = run(&k) == 0 && succeeded(o, &k) ? 0 : -1;
+	int r = run(o, &k) == 0 && succeeded(o, &k) ? 0 : -1;
 	if (r == 0) {
 		size_t n = k.out.data ? strcspn(k.out.data, " \t\r\n") : 0;
 		*ns = n ? strndup(k.out.data, n) : strdup("default");
@@ -919,7 +779,7 @@ static int ap_batch_run(const struct gt_kube_opts *o, enum ap_batch_verb verb, j
 	k->in = body;
 	k->in_len = strlen(body);
 	ap_set_budget(k, o, budget_s);
-	int r = run(k);
+	int r = run(o, k);
 	memset(body, 0, k->in_len);
 	free(body);
 	return r;
@@ -1059,7 +919,7 @@ static int ap_run_plain(const struct gt_kube_opts *o, char **argv, unsigned budg
 	memset(k, 0, sizeof(*k));
 	k->argv = argv;
 	ap_set_budget(k, o, budget_s);
-	if (run(k) < 0)
+	if (run(o, k) < 0)
 		return out_free(&k->out), out_free(&k->err), -1;
 	return 0;
 }

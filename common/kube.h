@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <time.h>
 
 #define GT_KUBE_DEFAULT_TIMEOUT 60 /* seconds per request: kubectl has no timeout of its own */
 
@@ -14,6 +15,7 @@ struct gt_kube_opts {
 	unsigned timeout;          /* --request-timeout in seconds; 0: GT_KUBE_DEFAULT_TIMEOUT */
 	bool force_conflicts;      /* take fields other managers own (an explicit upsert) */
 	const char *secret;        /* masked in kubectl's messages before they are relayed; may be NULL */
+	struct timespec deadline;  /* CLOCK_MONOTONIC: every kubectl call ends by then ({ 0, 0 }: none) */
 };
 
 /* `kubectl apply --server-side` of obj. 0, or -1 after relaying kubectl's messages (a GT_EXIT_REMOTE). */

@@ -263,14 +263,8 @@ static void remember_kind(struct gt_scopes *s, const char *group, const char *ki
 		known->cluster = cluster;
 		return;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct learned_kind *kinds = realloc(s->kinds, cap * sizeof(*kinds));
-		if (!kinds)
-			return; /* out of memory: the kind stays unknown, i.e. namespaced */
-		s->kinds = kinds;
-		s->cap = cap;
-	}
+	if (GT_GROW(s->kinds, s->cap, s->n + 1) < 0)
+		return; /* out of memory: the kind stays unknown, i.e. namespaced */
 	char *g = strdup(group), *k = strdup(kind);
 	if (!g || !k) {
 		free(g);
@@ -532,6 +526,11 @@ int gt_obj_sync_compare(const json_t *a, const json_t *b)
 }
 
 /* ---- tracking ---- */
+
+const struct gt_choice gt_tracking_choices[] = {
+	{ "annotation", GT_TRACKING_ANNOTATION }, { "label", GT_TRACKING_LABEL }, { "annotation+label", GT_TRACKING_BOTH },
+	GT_CHOICES_END
+};
 
 char *gt_tracking_id_new(const char *app, const struct gt_ref *ref, const char *default_ns)
 {

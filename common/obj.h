@@ -5,6 +5,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "cli.h"
+
 /* The longest API group Kubernetes accepts (a DNS-1123 subdomain). */
 #define GT_GROUP_MAX 253
 
@@ -68,6 +70,18 @@ long gt_obj_wave(const json_t *obj);
 int gt_kind_order(const char *kind);
 /* Argo CD's order: phase, wave, kind order, then metadata.name byte-wise. <0, 0, >0 like strcmp. */
 int gt_obj_sync_compare(const json_t *a, const json_t *b);
+
+/* How Argo CD marks what an app owns (argocd-cm application.resourceTrackingMethod). */
+enum gt_tracking {
+	GT_TRACKING_ANNOTATION = 0, /* argocd.argoproj.io/tracking-id naming the object itself (Argo CD 3's default) */
+	GT_TRACKING_LABEL,          /* app.kubernetes.io/instance=APP (the default before Argo CD 3) */
+	GT_TRACKING_BOTH,           /* annotation+label: both written, the annotation decides */
+};
+/* --tracking's names: annotation, label, annotation+label. */
+extern const struct gt_choice gt_tracking_choices[];
+/* Whether t writes the tracking-id annotation / the instance label. */
+static inline bool gt_tracking_annotates(enum gt_tracking t) { return t != GT_TRACKING_LABEL; }
+static inline bool gt_tracking_labels(enum gt_tracking t) { return t != GT_TRACKING_ANNOTATION; }
 
 /*
  * The tracking id Argo CD writes: "<app>:<group>/<kind>:<namespace>/<name>",

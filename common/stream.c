@@ -403,26 +403,6 @@ int gt_stream_next(struct gt_stream *st, json_t **obj, struct gt_where *where)
 	}
 }
 
-int gt_limits_option(struct gt_limits *lim, const struct gt_option *opt, const char *arg)
-{
-	unsigned long v;
-	if (!strcmp(opt->name, "max-document-size"))
-		return gt_parse_size(opt->name, arg, &lim->max_doc_bytes) < 0 ? -1 : 1;
-	if (!strcmp(opt->name, "max-alias-nodes")) {
-		if (gt_parse_uint(opt->name, arg, (unsigned long)SIZE_MAX, &v) < 0)
-			return -1;
-		lim->max_alias_nodes = v;
-		return 1;
-	}
-	if (!strcmp(opt->name, "max-depth")) {
-		if (gt_parse_uint(opt->name, arg, GT_MAX_DEPTH_CEILING, &v) < 0)
-			return -1;
-		lim->max_depth = v;
-		return 1;
-	}
-	return 0;
-}
-
 bool gt_is_record(const json_t *obj)
 {
 	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
@@ -433,6 +413,7 @@ struct gt_writer {
 	FILE *out;
 	enum gt_format format;
 	unsigned long count;
+	bool failed; /* reported once: every later write fails the same way */
 };
 
 struct gt_writer *gt_writer_new(FILE *out, enum gt_format format)
@@ -447,9 +428,11 @@ struct gt_writer *gt_writer_new(FILE *out, enum gt_format format)
 	return w;
 }
 
-static int write_failed(void)
+static int write_failed(struct gt_writer *w)
 {
-	gt_error("cannot write output: %s", strerror(errno ? errno : EIO));
+	if (!w->failed)
+		gt_error("cannot write output: %s", strerror(errno ? errno : EIO));
+	w->failed = true;
 	return -1;
 }
 
@@ -465,14 +448,14 @@ int gt_writer_put(struct gt_writer *w, const json_t *obj)
 		r = gt_yaml_emit(w->out, obj);
 	}
 	w->count++;
-	return r < 0 || ferror(w->out) ? write_failed() : 0;
+	return r < 0 || ferror(w->out) ? write_failed(w) : 0;
 }
 
 int gt_writer_close(struct gt_writer *w)
 {
 	if (!w)
 		return 0;
-	int r = fflush(w->out) != 0 || ferror(w->out) ? write_failed() : 0;
+	int r = fflush(w->out) != 0 || ferror(w->out) ? write_failed(w) : 0;
 	free(w);
 	return r;
 }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -16,14 +17,14 @@ struct gt_where {
 	unsigned long doc;  /* document index in the file (0-based) */
 };
 
-/* The limit options every object-reading tool has; put GT_LIMIT_OPTIONS in its table. */
-#define GT_LIMIT_OPTIONS                                                                              \
-	{ "max-document-size", 0, "SIZE", "largest YAML/JSON document (default 64M)" },                 \
-	{ "max-alias-nodes", 0, "N", "nodes YAML aliases may expand to per document (default 1000000)" }, \
-	{ "max-depth", 0, "N", "deepest nesting of maps and lists (default 512)" }
-
-/* Set a limit from its option: 1 if opt was a limit option, 0 if not, -1 after printing a bad value. */
-int gt_limits_option(struct gt_limits *lim, const struct gt_option *opt, const char *arg);
+/* The limit options every object-reading tool has, bound to *lim: put GT_LIMIT_OPTIONS(&o.lim) in its table. */
+#define GT_LIMIT_OPTIONS(lim)                                                                              \
+	GT_OPT_SIZE(0, "max-document-size", &(lim)->max_doc_bytes, SIZE_MAX,                               \
+		    "largest YAML/JSON document (default 64M)"),                                            \
+	GT_OPT_UINT(0, "max-alias-nodes", "N", &(lim)->max_alias_nodes, 0, SIZE_MAX,                       \
+		    "nodes YAML aliases may expand to per document (default 1000000)"),                     \
+	GT_OPT_UINT(0, "max-depth", "N", &(lim)->max_depth, 0, GT_MAX_DEPTH_CEILING,                       \
+		    "deepest nesting of maps and lists (default 512)")
 
 struct gt_stream;
 

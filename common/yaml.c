@@ -686,14 +686,8 @@ static int remember_anchor(struct gt_yaml_reader *r, const yaml_char_t *name, js
 			return 0;
 		}
 	}
-	if (r->n_anchors == r->cap_anchors) {
-		size_t cap = r->cap_anchors ? r->cap_anchors * 2 : 8;
-		struct anchor *a = realloc(r->anchors, cap * sizeof(*a));
-		if (!a)
-			return -1;
-		r->anchors = a;
-		r->cap_anchors = cap;
-	}
+	if (GT_GROW(r->anchors, r->cap_anchors, r->n_anchors + 1) < 0)
+		return -1;
 	char *copy = strdup((const char *)name);
 	if (!copy)
 		return -1;

@@ -37,17 +37,9 @@ static void text_add(struct text *t, const char *s, size_t n)
 {
 	if (t->failed)
 		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 64;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *p = realloc(t->s, cap);
-		if (!p) {
-			t->failed = true;
-			return;
-		}
-		t->s = p;
-		t->cap = cap;
+	if (GT_GROW(t->s, t->cap, t->len + n + 1) < 0) {
+		t->failed = true;
+		return;
 	}
 	if (n)
 		memcpy(t->s + t->len, s, n);
@@ -225,16 +217,10 @@ void gt_keypath_free(struct gt_keypath *p)
 /* Append seg (the path takes its strings, or frees them on failure). */
 static int keypath_push(struct gt_keypath *p, struct seg seg)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct seg *s = realloc(p->segs, cap * sizeof(*s));
-		if (!s) {
-			free(seg.key);
-			free(seg.value);
-			return -1;
-		}
-		p->segs = s;
-		p->cap = cap;
+	if (GT_GROW(p->segs, p->cap, p->n + 1) < 0) {
+		free(seg.key);
+		free(seg.value);
+		return -1;
 	}
 	p->segs[p->n++] = seg;
 	return 0;
@@ -763,14 +749,8 @@ struct builder {
 static size_t node_new(struct builder *b, enum ykind kind, const yaml_event_t *ev)
 {
 	struct ytree *t = b->t;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct ynode *p = realloc(t->nodes, cap * sizeof(*p));
-		if (!p)
-			return NO_NODE;
-		t->nodes = p;
-		t->cap = cap;
-	}
+	if (GT_GROW(t->nodes, t->cap, t->n + 1) < 0)
+		return NO_NODE;
 	size_t i = t->n++;
 	struct ynode *n = &t->nodes[i];
 	memset(n, 0, sizeof(*n));
@@ -804,14 +784,8 @@ static int node_strings(struct ynode *n, const yaml_char_t *value, size_t len, c
 static int doc_new(struct builder *b, const yaml_event_t *ev)
 {
 	struct ytree *t = b->t;
-	if (t->n_docs == t->cap_docs) {
-		size_t cap = t->cap_docs ? t->cap_docs * 2 : 4;
-		struct ydoc *d = realloc(t->docs, cap * sizeof(*d));
-		if (!d)
-			return -1;
-		t->docs = d;
-		t->cap_docs = cap;
-	}
+	if (GT_GROW(t->docs, t->cap_docs, t->n_docs + 1) < 0)
+		return -1;
 	t->docs[t->n_docs++] = (struct ydoc){ NO_NODE, byte_at(t, ev->start_mark.index) };
 	return 0;
 }
@@ -823,14 +797,8 @@ static int collection_open(struct builder *b, size_t i, bool flow)
 		       b->lim->max_depth);
 		return -2;
 	}
-	if (b->depth == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		size_t *p = realloc(b->open, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		b->open = p;
-		b->cap = cap;
-	}
+	if (GT_GROW(b->open, b->cap, b->depth + 1) < 0)
+		return -1;
 	b->open[b->depth++] = i;
 	if (flow) {
 		b->t->nodes[i].flow = true;
@@ -2511,14 +2479,8 @@ struct image_hits {
 
 static int hits_add(struct image_hits *h, size_t node, const char *ref)
 {
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		struct scalar_edit *p = realloc(h->eds, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		h->eds = p;
-		h->cap = cap;
-	}
+	if (GT_GROW(h->eds, h->cap, h->n + 1) < 0)
+		return -1;
 	h->eds[h->n] = (struct scalar_edit){ node, ref, json_string(ref) };
 	return h->eds[h->n++].want ? 0 : -1;
 }

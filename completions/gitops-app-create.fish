@@ -30,7 +30,7 @@ complete -c gitops-app-create -l annotation -x -d 'annotation on the Application
 complete -c gitops-app-create -l finalizer -d 'deleting the Application deletes its objects (resources-finalizer)'
 complete -c gitops-app-create -l apply -d 'apply the Application with kubectl apply --server-side'
 complete -c gitops-app-create -l upsert -d 'with --apply: replace an Application whose spec differs'
-complete -c gitops-app-create -l timeout -x -d 'limit for each cluster request with --apply (default 60)'
+complete -c gitops-app-create -l timeout -x -d 'limit for each cluster request with --apply (default 60s)'
 complete -c gitops-app-create -s o -l output -x -a 'json yaml' -d 'json or yaml (default: yaml on a terminal, else json)'
 complete -c gitops-app-create -s q -l quiet -d 'print errors only'
 complete -c gitops-app-create -s v -l verbose -d 'say more (repeatable)'

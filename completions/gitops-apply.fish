@@ -17,7 +17,7 @@ complete -c gitops-apply -l field-manager -x -d 'server-side apply field manager
 complete -c gitops-apply -l force-conflicts -d 'take fields other managers own (kubectl edit, scale): self-heal'
 complete -c gitops-apply -l create-namespace -d 'create the namespaces the objects go to when missing'
 complete -c gitops-apply -l server-side-diff -d 'decide what changed with a server-side dry-run apply'
-complete -c gitops-apply -s o -l output -x -a 'json text' -d 'json (Result records) or text (default: text on a terminal)'
+complete -c gitops-apply -s o -l output -x -a 'json text' -d 'json or text (json: Result records; default: text on a terminal, else json)'
 complete -c gitops-apply -l max-document-size -x -d 'largest YAML/JSON document (default 64M)'
 complete -c gitops-apply -l max-alias-nodes -x -d 'nodes YAML aliases may expand to per document (default 1000000)'
 complete -c gitops-apply -l max-depth -x -d 'deepest nesting of maps and lists (default 512)'

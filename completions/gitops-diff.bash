@@ -31,6 +31,10 @@ _gitops_diff()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--tracking)
+		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
+		return
+		;;
 	--ignore-file)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -41,7 +45,7 @@ _gitops_diff()
 		return
 		;;
 	# free text: nothing to offer
-	--app | --tracking | -n | --namespace | --ignore | --timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
+	--app | -n | --namespace | --ignore | --timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac

@@ -24,7 +24,7 @@ complete -c gitops-repo-add -l tls-client-cert-key-path -r -F -d 'the client cer
 complete -c gitops-repo-add -l depth -x -d 'shallow clone depth in Argo CD (default 0: full clones)'
 complete -c gitops-repo-add -l verify -x -a 'ls-remote fetch' -d 'ls-remote or fetch (default ls-remote: test access as argocd repo add does)'
 complete -c gitops-repo-add -l no-verify -d 'do not test access'
-complete -c gitops-repo-add -l timeout -x -d 'limit for each network step and cluster request (default 60)'
+complete -c gitops-repo-add -l timeout -x -d 'limit for each network step and cluster request (default 60s)'
 complete -c gitops-repo-add -l ca-file -r -F -d 'trust the certificates in FILE when verifying https'
 complete -c gitops-repo-add -l apply -d 'apply the Secret with kubectl apply --server-side in the Argo CD namespace'
 complete -c gitops-repo-add -l upsert -d 'with --apply: replace a registration whose settings differ'

@@ -36,7 +36,7 @@ _gitops_rollback()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --branch | --path | --commit | --to | --reason | -m | --message | --author | --max-attempts | --username | --timeout)
+	--repo | --branch | --path | --commit | --to | --reason | -m | --message | --author | --max-attempts | --username | --timeout | --max-refs-size | --max-fetch-size)
 		return
 		;;
 	esac
@@ -46,7 +46,7 @@ _gitops_rollback()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --branch --path --commit --to --reason --no-hold --release -m --message --author --max-attempts --dry-run -o --output --username --cache-dir --password-file --password-stdin --timeout --ca-file --insecure-skip-tls-verify -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --branch --path --commit --to --reason --no-hold --release -m --message --author --max-attempts --dry-run -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

@@ -36,7 +36,7 @@ _gitops_set_image()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --branch | -f | --file | --set | --set-string | --image | -m | --message | --author | --max-attempts | --username | --timeout | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --branch | -f | --file | --set | --set-string | --image | -m | --message | --author | --max-attempts | --username | --timeout | --max-refs-size | --max-fetch-size | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -46,7 +46,7 @@ _gitops_set_image()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --branch -f --file --set --set-string --image --create -m --message --author --skip-ci --max-attempts --force --allow-any-value --override-hold --dry-run -o --output --username --cache-dir --password-file --password-stdin --timeout --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --branch -f --file --set --set-string --image --create -m --message --author --skip-ci --max-attempts --force --allow-any-value --override-hold --dry-run -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

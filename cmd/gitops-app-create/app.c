@@ -5,20 +5,20 @@
 
 #include "appcreate.h"
 
-static json_t *string_array(const struct strlist *l)
+static json_t *string_array(const struct gt_strvec *l)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < l->n; i++)
-		json_array_append_new(a, json_string(l->items[i]));
+		json_array_append_new(a, json_string(l->v[i]));
 	return a;
 }
 
 /* --helm-set: a later value for the same name replaces the earlier one (HelmSource.AddParameter). */
-static json_t *helm_parameters(const struct strlist *sets)
+static json_t *helm_parameters(const struct gt_strvec *sets)
 {
 	json_t *params = json_array();
 	for (size_t i = 0; params && i < sets->n; i++) {
-		const char *kv = sets->items[i], *eq = strchr(kv, '=');
+		const char *kv = sets->v[i], *eq = strchr(kv, '=');
 		json_t *p = json_pack("{s:s%, s:s}", "name", kv, (size_t)(eq - kv), "value", eq + 1), *old;
 		size_t j;
 		bool replaced = false;
@@ -68,20 +68,20 @@ static bool image_match(const char *old, const char *new)
 }
 
 /* --kustomize-image: an image with the same name replaces the earlier one (MergeImage). */
-static json_t *kustomize_images(const struct strlist *images)
+static json_t *kustomize_images(const struct gt_strvec *images)
 {
 	json_t *list = json_array(), *old;
 	for (size_t i = 0; list && i < images->n; i++) {
 		size_t j;
 		bool replaced = false;
 		json_array_foreach(list, j, old) {
-			if (!replaced && image_match(json_string_value(old), images->items[i])) {
-				json_array_set_new(list, j, json_string(images->items[i]));
+			if (!replaced && image_match(json_string_value(old), images->v[i])) {
+				json_array_set_new(list, j, json_string(images->v[i]));
 				replaced = true;
 			}
 		}
 		if (!replaced)
-			json_array_append_new(list, json_string(images->items[i]));
+			json_array_append_new(list, json_string(images->v[i]));
 	}
 	return list;
 }
@@ -137,22 +137,24 @@ static json_t *automated_new(const struct app_opts *o)
 /* argocd app create with --sync-retry-limit N > 0 writes the whole backoff, defaults included. */
 static json_t *retry_new(const struct app_opts *o)
 {
+	char backoff[32] = DEFAULT_RETRY_DURATION;
+	if (o->retry_backoff >= 0) /* Go's Duration.String(), as argocd app create writes it */
+		gt_duration_format((uint64_t)(o->retry_backoff * 1e9 + 0.5), backoff, sizeof(backoff));
 	return json_pack("{s:I, s:{s:s, s:I, s:s}}", "limit", (json_int_t)o->retry_limit, "backoff", "duration",
-			 o->retry_duration ? o->retry_duration : DEFAULT_RETRY_DURATION, "factor",
-			 (json_int_t)DEFAULT_RETRY_FACTOR, "maxDuration", DEFAULT_RETRY_MAX_DURATION);
+			 backoff, "factor", (json_int_t)DEFAULT_RETRY_FACTOR, "maxDuration", DEFAULT_RETRY_MAX_DURATION);
 }
 
 /* Unique options, in the order given (SyncOptions.AddOption skips one already there). */
-static json_t *sync_options_new(const struct strlist *opts)
+static json_t *sync_options_new(const struct gt_strvec *opts)
 {
 	json_t *a = json_array(), *v;
 	for (size_t i = 0; a && i < opts->n; i++) {
 		size_t j;
 		bool dup = false;
 		json_array_foreach(a, j, v)
-			dup = dup || !strcmp(json_string_value(v), opts->items[i]);
+			dup = dup || !strcmp(json_string_value(v), opts->v[i]);
 		if (!dup)
-			json_array_append_new(a, json_string(opts->items[i]));
+			json_array_append_new(a, json_string(opts->v[i]));
 	}
 	return a;
 }
@@ -164,7 +166,7 @@ static json_t *sync_policy_new(const struct app_opts *o)
 		json_object_set_new(p, "automated", automated_new(o));
 	if (o->sync_options.n)
 		json_object_set_new(p, "syncOptions", sync_options_new(&o->sync_options));
-	if (o->retry_limit_set && o->retry_limit > 0)
+	if (o->retry_limit > 0)
 		json_object_set_new(p, "retry", retry_new(o));
 	if (json_object_size(p) == 0)
 		return json_decref(p), NULL;
@@ -172,11 +174,11 @@ static json_t *sync_policy_new(const struct app_opts *o)
 }
 
 /* --label and --annotation: KEY=VALUE (an annotation without '=' is empty), the last one wins. */
-static json_t *string_map(const struct strlist *kvs)
+static json_t *string_map(const struct gt_strvec *kvs)
 {
 	json_t *m = json_object();
 	for (size_t i = 0; m && i < kvs->n; i++) {
-		const char *kv = kvs->items[i], *eq = strchr(kv, '=');
+		const char *kv = kvs->v[i], *eq = strchr(kv, '=');
 		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
 		char *key = strndup(kv, n);
 		if (key)

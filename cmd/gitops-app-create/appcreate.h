@@ -15,41 +15,33 @@
 #define DEFAULT_RETRY_MAX_DURATION "3m0s"
 #define DEFAULT_RETRY_FACTOR 2
 #define MAX_RETRY_LIMIT 2147483647UL /* an int64 in Argo CD; beyond this is no limit anyone means */
-#define MAX_TIMEOUT 86400UL        /* seconds, as for the git tools */
-
-/* A repeatable option's values, in command-line order. */
-struct strlist {
-	const char **items;
-	size_t n;
-};
 
 struct app_opts {
 	const char *name, *repo, *revision, *path;
 	const char *dest_server, *dest_name, *dest_namespace;
 	const char *project, *namespace;
-	const char *sync_policy; /* as given; NULL: none */
-	bool automated, auto_prune, self_heal, allow_empty;
-	struct strlist sync_options, values, helm_sets, kustomize_images, labels, annotations;
-	bool retry_limit_set;
+	int automated; /* --sync-policy: 1 automated, 0 none */
+	bool auto_prune, self_heal, allow_empty;
+	struct gt_strvec sync_options, values, helm_sets, kustomize_images, labels, annotations;
 	unsigned long retry_limit;
-	char *retry_duration; /* Go's form of --retry-backoff-duration, malloc'd */
+	double retry_backoff; /* --retry-backoff-duration in seconds; < 0: not given */
 	const char *release_name, *name_prefix;
 	bool directory_recurse, finalizer, apply, upsert;
-	unsigned long timeout;
+	unsigned timeout;
 	enum gt_format format;
-	bool format_set;
 };
 
 /* ---- validate.c: each -1 after printing a message that names the flag ---- */
 int check_dns_subdomain(const char *flag, const char *value);
 int check_dns_label(const char *flag, const char *value);
 int check_release_name(const char *value);
-int check_sync_option(const char *value);
-int check_label(const char *flag, const char *kv);
-int check_annotation(const char *kv);
 int check_path(const char *path);
-/* Go's time.ParseDuration, then Duration.String() as argocd app create writes it; malloc'd or NULL (printed). */
-char *go_duration_dup(const char *flag, const char *value);
+/* Option checks (struct gt_option .check) of the repeatable options' values. */
+int check_sync_option(const char *flag, const char *value);
+int check_label(const char *flag, const char *kv);
+int check_annotation(const char *flag, const char *kv);
+int check_helm_set(const char *flag, const char *kv);
+int check_not_empty(const char *flag, const char *value);
 
 /* ---- app.c ---- */
 /* The Application argocd app create would make for o; NULL on bad input (printed). */

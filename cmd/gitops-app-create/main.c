@@ -8,39 +8,55 @@
 #include "redact.h"
 #include "stream.h"
 
-static const struct gt_option options[] = {
-	{ "repo", 0, "URL", "the manifest repository, exactly as registered with gitops-repo-add (required)" },
-	{ "revision", 0, "REV", "branch, tag or commit to follow (default HEAD)" },
-	{ "path", 0, "PATH", "the directory in the repository" },
-	{ "dest-server", 0, "URL", "API server of the target cluster (default https://kubernetes.default.svc)" },
-	{ "dest-name", 0, "NAME", "the target cluster by its Argo CD name, instead of --dest-server" },
-	{ "dest-namespace", 0, "NS", "namespace for namespaced objects that name none" },
-	{ "project", 0, "PROJECT", "the AppProject (default default)" },
-	{ "argocd-namespace", 0, "NS", "the namespace of the Application: where Argo CD runs (default argocd)" },
-	{ "sync-policy", 0, "POLICY", "automated or none (default none)" },
-	{ "auto-prune", 0, NULL, "with automated sync: delete objects that left the repository" },
-	{ "self-heal", 0, NULL, "with automated sync: undo changes made in the cluster" },
-	{ "allow-empty", 0, NULL, "with automated sync: allow syncing to no objects at all" },
-	{ "sync-option", 0, "OPTION", "a sync option such as CreateNamespace=true (repeatable)" },
-	{ "retry-limit", 0, "N", "retry a failed sync N times (default 0: no retries)" },
-	{ "retry-backoff-duration", 0, "DURATION", "first wait before a retry, e.g. 10s or 1m (default 5s)" },
-	{ "values", 0, "PATH", "Helm values file, relative to --path (repeatable)" },
-	{ "helm-set", 0, "KEY=VALUE", "Helm parameter (repeatable)" },
-	{ "release-name", 0, "NAME", "Helm release name (default: the Application's name)" },
-	{ "kustomize-image", 0, "IMAGE", "Kustomize image [OLD=]NEW[:TAG|@DIGEST] (repeatable)" },
-	{ "name-prefix", 0, "PREFIX", "Kustomize name prefix" },
-	{ "directory-recurse", 0, NULL, "a plain directory: read its subdirectories too" },
-	{ "label", 'l', "KEY=VALUE", "label on the Application (repeatable)" },
-	{ "annotation", 0, "KEY=VALUE", "annotation on the Application (repeatable)" },
-	{ "finalizer", 0, NULL, "deleting the Application deletes its objects (resources-finalizer)" },
-	{ "apply", 0, NULL, "apply the Application with kubectl apply --server-side" },
-	{ "upsert", 0, NULL, "with --apply: replace an Application whose spec differs" },
-	{ "timeout", 0, "SECONDS", "limit for each cluster request with --apply (default 60)" },
-	{ "output", 'o', "FORMAT", "json or yaml (default: yaml on a terminal, else json)" },
-	GT_OPTIONS_END
+static const struct gt_choice sync_policies[] = {
+	{ "automated", 1 }, { "automatic", 1 }, { "auto", 1 }, { "none", 0 }, { "manual", 0 }, GT_CHOICES_END
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct app_opts opts = { .revision = "HEAD", .project = "default", .namespace = "argocd", .retry_backoff = -1 };
+
+/* Where argocd app create takes "" as not given (its setters skip empty values): GT_OPT_STRING_EMPTY_UNSET. */
+static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "repo", "URL", &opts.repo,
+		      "the manifest repository, exactly as registered with gitops-repo-add (required)"),
+	GT_OPT_STRING(0, "revision", "REV", &opts.revision, "branch, tag or commit to follow (default HEAD)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "path", "PATH", &opts.path, "the directory in the repository"),
+	GT_OPT_STRING(0, "dest-server", "URL", &opts.dest_server,
+		      "API server of the target cluster (default https://kubernetes.default.svc)"),
+	GT_OPT_STRING(0, "dest-name", "NAME", &opts.dest_name, "the target cluster by its Argo CD name, instead of --dest-server"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "dest-namespace", "NS", &opts.dest_namespace, "namespace for namespaced objects that name none"),
+	GT_OPT_STRING(0, "project", "PROJECT", &opts.project, "the AppProject (default default)"),
+	GT_OPT_STRING(0, "argocd-namespace", "NS", &opts.namespace,
+		      "the namespace of the Application: where Argo CD runs (default argocd)"),
+	GT_OPT_CHOICE(0, "sync-policy", "POLICY", &opts.automated, sync_policies, "(default none)"),
+	GT_OPT_FLAG(0, "auto-prune", &opts.auto_prune, "with automated sync: delete objects that left the repository"),
+	GT_OPT_FLAG(0, "self-heal", &opts.self_heal, "with automated sync: undo changes made in the cluster"),
+	GT_OPT_FLAG(0, "allow-empty", &opts.allow_empty, "with automated sync: allow syncing to no objects at all"),
+	GT_OPT_LIST(0, "sync-option", "OPTION", &opts.sync_options, check_sync_option,
+		    "a sync option such as CreateNamespace=true (repeatable)"),
+	GT_OPT_UINT(0, "retry-limit", "N", &opts.retry_limit, 0, MAX_RETRY_LIMIT,
+		    "retry a failed sync N times (default 0: no retries)"),
+	GT_OPT_DURATION(0, "retry-backoff-duration", &opts.retry_backoff, 0, GT_MAX_DURATION,
+			"first wait before a retry, e.g. 10s or 1m (default 5s)"),
+	GT_OPT_LIST(0, "values", "PATH", &opts.values, check_not_empty, "Helm values file, relative to --path (repeatable)"),
+	GT_OPT_LIST(0, "helm-set", "KEY=VALUE", &opts.helm_sets, check_helm_set, "Helm parameter (repeatable)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "release-name", "NAME", &opts.release_name,
+				  "Helm release name (default: the Application's name)"),
+	GT_OPT_LIST(0, "kustomize-image", "IMAGE", &opts.kustomize_images, check_not_empty,
+		    "Kustomize image [OLD=]NEW[:TAG|@DIGEST] (repeatable)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "name-prefix", "PREFIX", &opts.name_prefix, "Kustomize name prefix"),
+	GT_OPT_FLAG(0, "directory-recurse", &opts.directory_recurse, "a plain directory: read its subdirectories too"),
+	GT_OPT_LIST('l', "label", "KEY=VALUE", &opts.labels, check_label, "label on the Application (repeatable)"),
+	GT_OPT_LIST(0, "annotation", "KEY=VALUE", &opts.annotations, check_annotation,
+		    "annotation on the Application (repeatable)"),
+	GT_OPT_FLAG(0, "finalizer", &opts.finalizer, "deleting the Application deletes its objects (resources-finalizer)"),
+	GT_OPT_FLAG(0, "apply", &opts.apply, "apply the Application with kubectl apply --server-side"),
+	GT_OPT_FLAG(0, "upsert", &opts.upsert, "with --apply: replace an Application whose spec differs"),
+	GT_OPT_SECONDS(0, "timeout", &opts.timeout, GT_SECONDS(1), GT_MAX_DURATION,
+		       "limit for each cluster request with --apply (default 60s)"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
+		      "(default: yaml on a terminal, else json)"),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-app-create",
@@ -48,134 +64,31 @@ static const struct gt_command command = {
 	.summary = "Write the Argo CD Application NAME for the manifest repository, with the fields argocd app create\n"
 		   "sets for the same flags, or apply it with kubectl.",
 	.options = options,
-	.set = set_option,
 	.min_args = 1,
 	.max_args = 1,
 };
 
-static int push(struct strlist *l, const char *v)
-{
-	const char **items = realloc(l->items, (l->n + 1) * sizeof(*items));
-	if (!items)
-		return gt_error("out of memory"), -1;
-	items[l->n++] = v;
-	l->items = items;
-	return 0;
-}
-
-/* Repeatable options, each with the check its values need (NULL: none). */
-static int set_list(struct app_opts *o, const char *n, const char *arg)
-{
-	if (!strcmp(n, "sync-option"))
-		return check_sync_option(arg) < 0 ? -1 : push(&o->sync_options, arg);
-	if (!strcmp(n, "values"))
-		return !*arg ? (gt_error("--values: empty path"), -1) : push(&o->values, arg);
-	if (!strcmp(n, "helm-set")) {
-		const char *eq = strchr(arg, '=');
-		if (!eq || eq == arg)
-			return gt_error("--helm-set %s: use KEY=VALUE", arg), -1;
-		return push(&o->helm_sets, arg);
-	}
-	if (!strcmp(n, "kustomize-image"))
-		return !*arg ? (gt_error("--kustomize-image: empty image"), -1) : push(&o->kustomize_images, arg);
-	if (!strcmp(n, "label"))
-		return check_label("--label", arg) < 0 ? -1 : push(&o->labels, arg);
-	if (!strcmp(n, "annotation"))
-		return check_annotation(arg) < 0 ? -1 : push(&o->annotations, arg);
-	return 1;
-}
-
-/* Where argocd app create takes "" as not given (its setters skip empty values). */
-static bool empty_means_unset(const char *name)
-{
-	static const char *const names[] = { "path", "dest-namespace", "release-name", "name-prefix" };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
-}
-
-/* Options that are a string or a flag; 1 if opt was one of them. */
-static int set_simple(struct app_opts *o, const char *n, const char *arg)
-{
-	struct { const char *name; const char **str; bool *flag; } simple[] = {
-		{ "repo", &o->repo, NULL }, { "revision", &o->revision, NULL }, { "path", &o->path, NULL },
-		{ "dest-server", &o->dest_server, NULL }, { "dest-name", &o->dest_name, NULL },
-		{ "dest-namespace", &o->dest_namespace, NULL }, { "project", &o->project, NULL },
-		{ "argocd-namespace", &o->namespace, NULL }, { "sync-policy", &o->sync_policy, NULL },
-		{ "release-name", &o->release_name, NULL }, { "name-prefix", &o->name_prefix, NULL },
-		{ "auto-prune", NULL, &o->auto_prune }, { "self-heal", NULL, &o->self_heal },
-		{ "allow-empty", NULL, &o->allow_empty }, { "directory-recurse", NULL, &o->directory_recurse },
-		{ "finalizer", NULL, &o->finalizer }, { "apply", NULL, &o->apply }, { "upsert", NULL, &o->upsert },
-	};
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-		if (strcmp(n, simple[i].name))
-			continue;
-		if (simple[i].str)
-			*simple[i].str = *arg || !empty_means_unset(n) ? arg : NULL;
-		else
-			*simple[i].flag = true;
-		return 1;
-	}
-	return 0;
-}
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct app_opts *o = ctx;
-	const char *n = opt->name;
-	int r = set_list(o, n, arg);
-	if (r <= 0)
-		return r;
-	if (set_simple(o, n, arg))
-		return 0;
-	if (!strcmp(n, "retry-limit")) {
-		o->retry_limit_set = true;
-		return gt_parse_uint(n, arg, MAX_RETRY_LIMIT, &o->retry_limit);
-	}
-	if (!strcmp(n, "retry-backoff-duration")) {
-		free(o->retry_duration);
-		return (o->retry_duration = go_duration_dup("--retry-backoff-duration", arg)) ? 0 : -1;
-	}
-	if (!strcmp(n, "timeout")) {
-		if (gt_parse_uint(n, arg, MAX_TIMEOUT, &o->timeout) < 0)
-			return -1;
-		return o->timeout ? 0 : (gt_error("--timeout 0: give a number of seconds, at least 1"), -1);
-	}
-	if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_JSON_YAML, &o->format);
-	}
-	return 0;
-}
-
 /* ---- checks that need every option ---- */
 
-static int check_sync_policy(struct app_opts *o)
+static int check_sync_policy(const struct app_opts *o)
 {
-	static const char *const automated[] = { "automated", "automatic", "auto" };
-	const char *p = o->sync_policy;
-	for (size_t i = 0; p && i < 3; i++)
-		o->automated = o->automated || !strcmp(p, automated[i]);
-	if (p && !o->automated && strcmp(p, "none") && strcmp(p, "manual"))
-		return gt_error("--sync-policy %s: use automated or none", p), -1;
 	const char *needs = o->auto_prune ? "--auto-prune" : o->self_heal ? "--self-heal" : o->allow_empty ? "--allow-empty" : NULL;
 	if (needs && !o->automated)
 		return gt_error("%s: needs --sync-policy automated (argocd app create refuses it without)", needs), -1;
-	if (o->retry_duration && !(o->retry_limit_set && o->retry_limit > 0))
+	if (o->retry_backoff >= 0 && o->retry_limit == 0)
 		return gt_error("--retry-backoff-duration: needs --retry-limit N (at least 1)"), -1;
 	return 0;
 }
 
 /* Two sync options with one key and different values contradict each other. */
-static int check_sync_option_keys(const struct strlist *opts)
+static int check_sync_option_keys(const struct gt_strvec *opts)
 {
 	for (size_t i = 0; i < opts->n; i++)
 		for (size_t j = 0; j < i; j++) {
-			size_t ki = strcspn(opts->items[i], "="), kj = strcspn(opts->items[j], "=");
-			if (ki == kj && !strncmp(opts->items[i], opts->items[j], ki) && strcmp(opts->items[i], opts->items[j]))
-				return gt_error("--sync-option %s and --sync-option %s contradict each other", opts->items[j],
-						opts->items[i]),
+			size_t ki = strcspn(opts->v[i], "="), kj = strcspn(opts->v[j], "=");
+			if (ki == kj && !strncmp(opts->v[i], opts->v[j], ki) && strcmp(opts->v[i], opts->v[j]))
+				return gt_error("--sync-option %s and --sync-option %s contradict each other", opts->v[j],
+						opts->v[i]),
 				       -1;
 		}
 	return 0;
@@ -304,7 +217,7 @@ static char *app_differences(const json_t *live, const json_t *app)
 /* argocd app create's rule: an existing Application with another spec needs --upsert. */
 static int apply_app(const struct app_opts *o, const json_t *app)
 {
-	struct gt_kube_opts ko = { .namespace = o->namespace, .timeout = (unsigned)o->timeout };
+	struct gt_kube_opts ko = { .namespace = o->namespace, .timeout = o->timeout };
 	json_t *live = NULL;
 	const char *what = "created";
 	if (gt_kube_get(&ko, "applications.argoproj.io", o->name, &live) < 0)
@@ -351,29 +264,28 @@ static int app_create(const struct app_opts *o)
 
 static void opts_free(struct app_opts *o)
 {
-	struct strlist *lists[] = { &o->sync_options, &o->values, &o->helm_sets, &o->kustomize_images, &o->labels,
-				    &o->annotations };
+	struct gt_strvec *lists[] = { &o->sync_options, &o->values, &o->helm_sets, &o->kustomize_images, &o->labels,
+				      &o->annotations };
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		free(lists[i]->items);
-	free(o->retry_duration);
+		gt_strvec_release(lists[i]);
 }
 
 int main(int argc, char **argv)
 {
-	struct app_opts o = { .revision = "HEAD", .project = "default", .namespace = "argocd" };
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	struct app_opts *o = &opts;
+	int first;
+	o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+	int st = gt_parse(&command, argc, argv, &first);
 	if (st == 0) {
-		o.name = argv[first];
-		if (!o.format_set)
-			o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
-		if (check_usage(&o) < 0)
+		o->name = argv[first];
+		if (check_usage(o) < 0)
 			st = -1;
 	}
 	if (st != 0) {
-		opts_free(&o);
+		opts_free(o);
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
-	st = app_create(&o);
-	opts_free(&o);
+	st = app_create(o);
+	opts_free(o);
 	return st;
 }

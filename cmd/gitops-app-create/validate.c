@@ -124,12 +124,27 @@ int check_label(const char *flag, const char *kv)
 	return 0;
 }
 
-int check_annotation(const char *kv)
+int check_annotation(const char *flag, const char *kv)
 {
 	size_t n = strcspn(kv, "=");
 	if (!qualified_name_ok(kv, n))
-		return gt_error("--annotation %s: '%.*s' is not a valid annotation key ([prefix/]name)", kv, (int)n, kv),
+		return gt_error("%s %s: '%.*s' is not a valid annotation key ([prefix/]name)", flag, kv, (int)n, kv),
 		       -1;
+	return 0;
+}
+
+int check_helm_set(const char *flag, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return gt_error("%s %s: use KEY=VALUE", flag, kv), -1;
+	return 0;
+}
+
+int check_not_empty(const char *flag, const char *value)
+{
+	if (!*value)
+		return gt_error("%s: empty", flag), -1;
 	return 0;
 }
 
@@ -191,138 +206,27 @@ static const struct sync_option *sync_option_find(const char *key, size_t n, boo
 	return NULL;
 }
 
-int check_sync_option(const char *value)
+int check_sync_option(const char *flag, const char *value)
 {
 	const char *eq = strchr(value, '=');
 	size_t n = eq ? (size_t)(eq - value) : strlen(value);
 	const struct sync_option *opt = sync_option_find(value, n, false), *folded = sync_option_find(value, n, true);
 	if (!eq && (opt || folded))
-		return gt_error("--sync-option %s: give a value, e.g. %s=%.*s", value, (opt ? opt : folded)->key,
+		return gt_error("%s %s: give a value, e.g. %s=%.*s", flag, value, (opt ? opt : folded)->key,
 				(int)strcspn((opt ? opt : folded)->values, " "), (opt ? opt : folded)->values),
 		       -1;
 	if (!opt && folded)
-		return gt_error("--sync-option %s: Argo CD matches the exact text; write %s", value, folded->key), -1;
+		return gt_error("%s %s: Argo CD matches the exact text; write %s", flag, value, folded->key), -1;
 	if (!opt) {
-		gt_error("--sync-option %s: unknown sync option; known: Validate, CreateNamespace, "
+		gt_error("%s %s: unknown sync option; known: Validate, CreateNamespace, "
 			 "PrunePropagationPolicy, PruneLast, Prune, Delete, ApplyOutOfSyncOnly, RespectIgnoreDifferences, "
 			 "SkipDryRunOnMissingResource, Replace, Force, ServerSideApply, ClientSideApplyMigration, "
-			 "FailOnSharedResource", value);
+			 "FailOnSharedResource", flag, value);
 		return -1;
 	}
 	if (!word_in(eq + 1, strlen(eq + 1), opt->values))
-		return gt_error("--sync-option %s: %s takes one of: %s (exact text: Argo CD compares strings)", value,
+		return gt_error("%s %s: %s takes one of: %s (exact text: Argo CD compares strings)", flag, value,
 				opt->key, opt->values),
 		       -1;
 	return 0;
-}
-
-/* ---- durations: Go's time.ParseDuration and Duration.String() ---- */
-
-#define NS_PER_US 1000ULL
-#define NS_PER_MS 1000000ULL
-#define NS_PER_S 1000000000ULL
-
-static uint64_t unit_ns(const char *u, size_t n)
-{
-	static const struct { const char *name; uint64_t ns; } units[] = {
-		{ "ns", 1 }, { "us", NS_PER_US }, { "\xc2\xb5s", NS_PER_US }, { "\xce\xbcs", NS_PER_US },
-		{ "ms", NS_PER_MS }, { "s", NS_PER_S }, { "m", 60 * NS_PER_S }, { "h", 3600 * NS_PER_S },
-	};
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strlen(units[i].name) == n && !strncmp(units[i].name, u, n))
-			return units[i].ns;
-	return 0;
-}
-
-/* One "12.5m": adds its nanoseconds to *total; the rest of the string, or NULL if malformed. */
-static const char *parse_term(const char *p, uint64_t *total)
-{
-	uint64_t whole = 0, frac = 0, scale = 1;
-	const char *start = p;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (whole > (UINT64_MAX - 9) / 10)
-			return NULL;
-		whole = whole * 10 + (uint64_t)(*p - '0');
-	}
-	bool digits = p > start;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++, digits = true)
-			if (scale < NS_PER_S * 10) /* beyond a nanosecond's worth of digits nothing counts */
-				frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
-	size_t un = 0;
-	while (p[un] && !isdigit((unsigned char)p[un]) && p[un] != '.')
-		un++;
-	uint64_t unit = unit_ns(p, un);
-	if (!digits || !unit || whole > UINT64_MAX / unit)
-		return NULL;
-	/* As Go adds a fraction: in float64. */
-	uint64_t ns = whole * unit + (uint64_t)((double)frac * ((double)unit / (double)scale));
-	if (ns > INT64_MAX || *total > INT64_MAX - ns)
-		return NULL;
-	*total += ns;
-	return p + un;
-}
-
-static int parse_go_duration(const char *s, uint64_t *ns)
-{
-	*ns = 0;
-	if (!strcmp(s, "0"))
-		return 0;
-	if (!*s)
-		return -1;
-	for (const char *p = s; *p;)
-		if (!(p = parse_term(p, ns)))
-			return -1;
-	return 0;
-}
-
-/* ".5" for the fraction v/10^prec, without trailing zeros; "" when it is 0. */
-static void frac_str(uint64_t v, int prec, char *buf, size_t size)
-{
-	char digits[16];
-	snprintf(digits, sizeof(digits), "%0*llu", prec, (unsigned long long)v);
-	size_t n = strlen(digits);
-	while (n > 0 && digits[n - 1] == '0')
-		n--;
-	snprintf(buf, size, n ? ".%.*s" : "", (int)n, digits);
-}
-
-static void go_duration_format(uint64_t ns, char *buf, size_t size)
-{
-	char frac[16];
-	if (ns == 0) {
-		snprintf(buf, size, "0s");
-	} else if (ns < NS_PER_US) {
-		snprintf(buf, size, "%lluns", (unsigned long long)ns);
-	} else if (ns < NS_PER_MS) {
-		frac_str(ns % NS_PER_US, 3, frac, sizeof(frac));
-		snprintf(buf, size, "%llu%s\xc2\xb5s", (unsigned long long)(ns / NS_PER_US), frac);
-	} else if (ns < NS_PER_S) {
-		frac_str(ns % NS_PER_MS, 6, frac, sizeof(frac));
-		snprintf(buf, size, "%llu%sms", (unsigned long long)(ns / NS_PER_MS), frac);
-	} else {
-		uint64_t s = ns / NS_PER_S, h = s / 3600, m = s / 60 % 60;
-		char hm[48] = "";
-		frac_str(ns % NS_PER_S, 9, frac, sizeof(frac));
-		if (h)
-			snprintf(hm, sizeof(hm), "%lluh%llum", (unsigned long long)h, (unsigned long long)m);
-		else if (m)
-			snprintf(hm, sizeof(hm), "%llum", (unsigned long long)m);
-		snprintf(buf, size, "%s%llu%ss", hm, (unsigned long long)(s % 60), frac);
-	}
-}
-
-char *go_duration_dup(const char *flag, const char *value)
-{
-	uint64_t ns;
-	char buf[64];
-	if (parse_go_duration(value, &ns) < 0) {
-		gt_error("%s %s: not a duration; write a number and a unit (ms, s, m, h), e.g. 5s, 2m, 1h30m", flag, value);
-		return NULL;
-	}
-	go_duration_format(ns, buf, sizeof(buf));
-	char *s = strdup(buf);
-	if (!s)
-		gt_error("out of memory");
-	return s;
 }

@@ -14,10 +14,12 @@
 
 #define APPLY_DEFAULT_MAX_PRUNE 20
 #define APPLY_DEFAULT_TIMEOUT 300.0 /* seconds for the whole sync, waits included */
+/* Seconds past --timeout a kubectl call may take: one stopped by its own --request-timeout
+ * (set from what is left of --timeout) still says which objects it applied. */
+#define APPLY_KUBECTL_GRACE 2
 
 struct apply_opts {
-	const char **files;        /* -f, each (repeatable, read in order as one input); none: standard input */
-	size_t n_files;
+	struct gt_strvec files;    /* -f, each (repeatable, read in order as one input); none given: "-" */
 	const char *app;           /* --app: tracking id owner, needed for --prune */
 	bool prune, allow_empty, dry_run, wait, force_conflicts, create_namespace, server_side_diff;
 	unsigned long max_prune;
@@ -25,7 +27,6 @@ struct apply_opts {
 	double degraded_grace;     /* --degraded-grace, seconds */
 	const char *field_manager; /* --field-manager; NULL: GT_APPLY_FIELD_MANAGER */
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 };
 

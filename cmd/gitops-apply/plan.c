@@ -93,13 +93,8 @@ static unsigned delete_policy_of(const json_t *obj)
 
 static struct item *push_item(struct item **items, size_t *n, size_t *cap, json_t *obj, json_t *live)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct item *x = realloc(*items, c * sizeof(*x));
-		if (!x)
-			return gt_error("out of memory"), NULL;
-		*items = x, *cap = c;
-	}
+	if (GT_GROW(*items, *cap, *n + 1) < 0)
+		return gt_error("out of memory"), NULL;
 	struct item *it = &(*items)[(*n)++];
 	memset(it, 0, sizeof(*it));
 	it->obj = json_incref(obj);
@@ -326,8 +321,8 @@ static enum gt_exit read_file(const struct apply_opts *o, const char *file, stru
 static enum gt_exit read_input(const struct apply_opts *o, struct input *in, struct plan *p)
 {
 	enum gt_exit rc = GT_EXIT_OK;
-	for (size_t i = 0; rc == GT_EXIT_OK && i < o->n_files; i++)
-		rc = read_file(o, o->files[i], in, p);
+	for (size_t i = 0; rc == GT_EXIT_OK && i < o->files.n; i++)
+		rc = read_file(o, o->files.v[i], in, p);
 	return rc;
 }
 
@@ -610,7 +605,7 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 	if (rc == GT_EXIT_OK && p->n_desired == 0 && !o->allow_empty) {
 		gt_error("%s: no objects to apply: refusing an empty desired state (a failed render must never prune "
 			 "everything); --allow-empty applies it",
-			 shown(o->files[o->n_files - 1]));
+			 shown(o->files.v[o->files.n - 1]));
 		rc = GT_EXIT_INPUT;
 	}
 	if (rc == GT_EXIT_OK && o->create_namespace)

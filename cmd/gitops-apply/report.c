@@ -1,4 +1,5 @@
 /* report: a Result record per object as soon as it is final, or a progress view and a summary table (-o text). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +204,7 @@ int report_finish(struct report *r, struct plan *p)
 	}
 	rc = r->write_error;
 	if (fflush(stdout) == EOF || ferror(stdout))
-		rc = -1, gt_error("standard output: write error");
+		rc = -1, gt_error("cannot write output: %s", strerror(errno ? errno : EIO));
 	free(r);
 	return rc;
 }

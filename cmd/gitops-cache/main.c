@@ -9,100 +9,43 @@
 #include "git.h"
 #include "stream.h"
 
-#define MAX_AGE (100.0 * 365 * 86400) /* --older-than: beyond a century is a typo */
-
-static const struct gt_option options[] = {
-	{ "cache-dir", 0, "DIR", "the cache to look at (default $XDG_CACHE_HOME/gitops-tools, as the other tools)" },
-	{ "type", 't', "TYPE", "clone, render, helm-deps or engine (only entries of that type; repeatable)" },
-	{ "older-than", 0, "AGE", "prune: entries last used more than AGE ago (e.g. 30d, 12h, 1d12h, 90m)" },
-	{ "dry-run", 0, NULL, "prune, clear: list what would be removed, remove nothing" },
-	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
-	GT_OPTIONS_END
-};
+#define MAX_AGE GT_SECONDS(100ULL * 365 * 86400) /* --older-than: beyond a century is a typo */
 
 enum verb { VERB_LS, VERB_DU, VERB_PRUNE, VERB_CLEAR };
 
 struct cache_opts {
 	const char *cache_dir;
-	unsigned kinds; /* 0: all */
-	double older_than;
-	bool older_than_set, dry_run;
+	unsigned kinds;    /* bits 1 << enum gt_cache_kind; 0: all */
+	double older_than; /* seconds; < 0: not given */
+	bool dry_run;
 	enum gt_format format;
-	bool format_set;
 	enum verb verb;
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct cache_opts opts = { .older_than = -1 };
+
+static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "cache-dir", "DIR", &opts.cache_dir,
+		      "the cache to look at (default $XDG_CACHE_HOME/gitops-tools, as the other tools)"),
+	GT_OPT_CHOICE_SET('t', "type", "TYPE", &opts.kinds, gt_cache_kind_choices,
+			  "(only entries of that type; repeatable)"),
+	GT_OPT_DURATION(0, "older-than", &opts.older_than, 0, MAX_AGE,
+			"prune: entries last used more than DURATION ago (e.g. 30d, 12h, 1d12h, 90m)"),
+	GT_OPT_FLAG(0, "dry-run", &opts.dry_run, "prune, clear: list what would be removed, remove nothing"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-cache",
-	.synopsis = "[OPTIONS] ls | du | prune --older-than AGE | clear",
+	.synopsis = "[OPTIONS] ls | du | prune --older-than DURATION | clear",
 	.summary = "See and bound the cache the tools share ($XDG_CACHE_HOME/gitops-tools): list its entries (ls),\n"
-		   "their sizes (du), remove those not used for AGE (prune) or all of them (clear). A clone a\n"
+		   "their sizes (du), remove those not used for DURATION (prune) or all of them (clear). A clone a\n"
 		   "running tool has open is never removed.",
 	.options = options,
-	.set = set_option,
 	.min_args = 1,
 	.max_args = 1,
 };
-
-/* An age: numbers with units s, m, h, d (days) or w (weeks), e.g. 30d, 1d12h; a bare number is seconds. */
-static int parse_age(const char *opt, const char *arg, double *out)
-{
-	static const struct { char unit; double seconds; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
-	};
-	const char *p = arg;
-	double total = 0;
-	char *end;
-	do {
-		double v = strtod(p, &end);
-		if (end == p || !(v >= 0) || *p == '-' || *p == '+')
-			goto bad;
-		size_t i = 0;
-		if (!*end && p == arg)
-			i = 0; /* a bare number: seconds */
-		else {
-			for (i = 0; i < sizeof(units) / sizeof(units[0]) && units[i].unit != *end; i++)
-				;
-			if (i == sizeof(units) / sizeof(units[0]))
-				goto bad;
-			end++;
-		}
-		total += v * units[i].seconds;
-		p = end;
-	} while (*p);
-	if (total > MAX_AGE)
-		goto bad;
-	*out = total;
-	return 0;
-bad:
-	gt_error("--%s %s: not an age (e.g. 30d, 12h, 1d12h, 90m)", opt, arg);
-	return -1;
-}
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct cache_opts *o = ctx;
-	const char *n = opt->name;
-	if (!strcmp(n, "cache-dir"))
-		o->cache_dir = arg;
-	else if (!strcmp(n, "type")) {
-		enum gt_cache_kind k;
-		if (gt_cache_kind_parse(arg, &k) < 0)
-			return gt_error("--type %s: not a type of entry (clone, render, helm-deps, engine)", arg), -1;
-		o->kinds |= 1u << k;
-	} else if (!strcmp(n, "older-than")) {
-		o->older_than_set = true;
-		return parse_age(n, arg, &o->older_than);
-	} else if (!strcmp(n, "dry-run"))
-		o->dry_run = true;
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
-	}
-	return 0;
-}
 
 static int check_usage(struct cache_opts *o, const char *verb)
 {
@@ -113,16 +56,14 @@ static int check_usage(struct cache_opts *o, const char *verb)
 	if (i == sizeof(verbs) / sizeof(verbs[0]))
 		return gt_error("%s: not a command (ls, du, prune, clear)", verb), -1;
 	o->verb = (enum verb)i;
-	if (o->verb == VERB_PRUNE && !o->older_than_set)
-		return gt_error("prune: --older-than AGE is needed: it says which entries are old"), -1;
-	if (o->verb != VERB_PRUNE && o->older_than_set)
+	if (o->verb == VERB_PRUNE && o->older_than < 0)
+		return gt_error("prune: --older-than DURATION is needed: it says which entries are old"), -1;
+	if (o->verb != VERB_PRUNE && o->older_than >= 0)
 		return gt_error("--older-than: only with prune"), -1;
 	if (o->dry_run && o->verb != VERB_PRUNE && o->verb != VERB_CLEAR)
 		return gt_error("--dry-run: only with prune or clear"), -1;
 	if (!o->kinds)
 		o->kinds = GT_CACHE_ALL;
-	if (!o->format_set)
-		o->format = gt_default_format(stdout);
 	return 0;
 }
 
@@ -321,11 +262,12 @@ static int run(struct cache_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct cache_opts o = { 0 };
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
-	if (st == 0 && check_usage(&o, argv[first]) < 0)
+	int first;
+	opts.format = gt_default_format(stdout);
+	int st = gt_parse(&command, argc, argv, &first);
+	if (st == 0 && check_usage(&opts, argv[first]) < 0)
 		st = -1;
 	if (st != 0)
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
-	return run(&o);
+	return run(&opts);
 }

@@ -10,137 +10,107 @@
 #include "obj.h"
 #include "stream.h"
 
-static const struct gt_option options[] = {
-	{ "file", 'f', "FILE", "desired objects (repeatable: all of them are desired; default: standard input)" },
-	{ "live-file", 0, "FILE", "live objects: kubectl get -o json output, a List, JSON Lines or YAML" },
-	{ "cluster", 0, NULL, "fetch the live objects through kubectl" },
-	{ "against", 0, "FILE", "compare with another object stream, e.g. the render of another revision" },
-	{ "app", 0, "NAME", "live objects with this Argo CD app's tracking id that are not desired become deletes" },
-	{ "tracking", 0, "METHOD", "how --app's objects are marked: annotation (default), label or annotation+label" },
-	{ "namespace", 'n', "NS", "namespace of namespaced objects that have none (default: default)" },
-	{ "ignore", 0, "RULE", "ignore differences at GROUP/KIND[/NAMESPACE/NAME]:POINTER (repeatable)" },
-	{ "ignore-file", 0, "FILE", "ignore rules, one per line (# comments)" },
-	{ "show-secrets", 0, NULL, "show Secret values instead of Argo CD's masks" },
-	{ "no-server-dry-run", 0, NULL, "with --cluster: compare offline instead of asking the server for a dry-run apply" },
-	{ "timeout", 0, "SECONDS", "limit for each cluster request (default 60)" },
-	{ "output", 'o', "FORMAT", "json (Change records), yaml or text (default: text on a terminal, else json)" },
-	{ "unified", 'U', "N", "lines of context in text output (default 3)" },
-	{ "stat", 0, NULL, "print one line per changed object and the counts per action" },
-	{ "exit-code", 0, NULL, "exit 1 when something differs (the default)" },
-	{ "no-exit-code", 0, NULL, "exit 0 when something differs" },
-	{ "allow-empty", 0, NULL, "accept an empty desired stream (with --app every tracked object is a delete)" },
-	GT_LIMIT_OPTIONS,
-	GT_OPTIONS_END
+#define MAX_CONTEXT 1000000UL
+
+struct diff_opts {
+	struct gt_strvec files;              /* -f, each: together the desired set; none given: "-" */
+	struct gt_strvec live_file, against; /* at most one of either (a list, to refuse a second one) */
+	const char *other;                   /* the one of them given */
+	bool cluster;
+	struct gt_diff_opts d;
+	struct gt_strvec ignore_rules, ignore_files;
+	struct gt_ignore *ignore;
+	struct gt_limits lim;
+	struct gt_kube_opts kube;
+	bool server_dry_run, exit_code, allow_empty, stat;
+	enum gt_format format;
+	unsigned long context;
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct diff_opts opts = {
+	.lim = GT_LIMITS_DEFAULT,
+	.server_dry_run = true,
+	.exit_code = true,
+	.context = 3,
+};
+
+static const struct gt_option options[] = {
+	GT_OPT_LIST('f', "file", "FILE", &opts.files, NULL,
+		    "desired objects (repeatable: all of them are desired; default: standard input)"),
+	GT_OPT_LIST(0, "live-file", "FILE", &opts.live_file, NULL,
+		    "live objects: kubectl get -o json output, a List, JSON Lines or YAML"),
+	GT_OPT_FLAG(0, "cluster", &opts.cluster, "fetch the live objects through kubectl"),
+	GT_OPT_LIST(0, "against", "FILE", &opts.against, NULL,
+		    "compare with another object stream, e.g. the render of another revision"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.d.app,
+				  "live objects with this Argo CD app's tracking id that are not desired become deletes"),
+	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.d.tracking, gt_tracking_choices,
+		      "how --app's objects are marked (default annotation)"),
+	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.kube.namespace,
+				  "namespace of namespaced objects that have none (default: default)"),
+	GT_OPT_LIST(0, "ignore", "RULE", &opts.ignore_rules, NULL,
+		    "ignore differences at GROUP/KIND[/NAMESPACE/NAME]:POINTER (repeatable)"),
+	GT_OPT_LIST(0, "ignore-file", "FILE", &opts.ignore_files, NULL, "ignore rules, one per line (# comments; repeatable)"),
+	GT_OPT_FLAG(0, "show-secrets", &opts.d.show_secrets, "show Secret values instead of Argo CD's masks"),
+	GT_OPT_FLAG_OFF(0, "no-server-dry-run", &opts.server_dry_run,
+			"with --cluster: compare offline instead of asking the server for a dry-run apply"),
+	GT_OPT_SECONDS(0, "timeout", &opts.kube.timeout, GT_SECONDS(1), GT_MAX_DURATION,
+		       "limit for each cluster request (default 60s)"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all,
+		      "(json: Change records; default: text on a terminal, else json)"),
+	GT_OPT_UINT('U', "unified", "N", &opts.context, 0, MAX_CONTEXT, "lines of context in text output (default 3)"),
+	GT_OPT_FLAG(0, "stat", &opts.stat, "print one line per changed object and the counts per action"),
+	GT_OPT_FLAG(0, "exit-code", &opts.exit_code, "exit 1 when something differs (the default)"),
+	GT_OPT_FLAG_OFF(0, "no-exit-code", &opts.exit_code, "exit 0 when something differs"),
+	GT_OPT_FLAG(0, "allow-empty", &opts.allow_empty,
+		    "accept an empty desired stream (with --app every tracked object is a delete)"),
+	GT_LIMIT_OPTIONS(&opts.lim),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-diff",
 	.synopsis = "[OPTIONS] (--live-file FILE | --cluster | --against FILE)",
 	.summary = "Compare desired objects with live ones (or another revision) and write one Change per object.",
 	.options = options,
-	.set = set_option,
 	.min_args = 0,
 	.max_args = 0,
 };
 
-#define MAX_CONTEXT 1000000UL
-#define MAX_TIMEOUT 86400UL
-
-enum source { SOURCE_NONE, SOURCE_LIVE_FILE, SOURCE_CLUSTER, SOURCE_AGAINST };
-
-struct diff_opts {
-	const char **files; /* -f, each; none: standard input */
-	size_t n_files;
-	const char *other;
-	enum source source;
-	struct gt_diff_opts d;
-	struct gt_ignore *ignore;
-	struct gt_limits lim;
-	struct gt_kube_opts kube;
-	bool server_dry_run, exit_code, allow_empty, stat, format_set;
-	enum gt_format format;
-	unsigned long context;
-};
-
-static int set_source(struct diff_opts *o, enum source s, const char *arg)
+/* What to compare with: exactly one of --live-file, --cluster and --against; -1 after printing. */
+static int check_source(struct diff_opts *o)
 {
-	if (o->source != SOURCE_NONE && o->source != s)
+	int given = (o->live_file.n > 0) + o->cluster + (o->against.n > 0);
+	if (given > 1)
 		return gt_error("--live-file, --cluster and --against exclude each other"), -1;
-	if (o->source == s && s != SOURCE_CLUSTER)
+	if (given == 0)
+		return gt_error("say what to compare with: --live-file FILE, --cluster or --against FILE"), -1;
+	if (o->live_file.n > 1 || o->against.n > 1)
 		return gt_error("--%s given twice: one stream is compared with (concatenate the files)",
-				s == SOURCE_LIVE_FILE ? "live-file" : "against"), -1;
-	o->source = s;
-	o->other = arg;
+				o->live_file.n > 1 ? "live-file" : "against"),
+		       -1;
+	o->other = o->live_file.n ? o->live_file.v[0] : o->against.n ? o->against.v[0] : NULL;
+	if (!o->files.n && gt_strvec_push(&o->files, "-") < 0)
+		return gt_error("out of memory"), -1;
+	bool stdin_desired = false;
+	for (size_t i = 0; i < o->files.n; i++)
+		stdin_desired = stdin_desired || !strcmp(o->files.v[i], "-");
+	if (o->other && !strcmp(o->other, "-") && stdin_desired)
+		return gt_error("desired and the other side cannot both be standard input: use -f FILE"), -1;
 	return 0;
 }
 
-static int set_tracking(struct diff_opts *o, const char *arg)
+/* The ignore rules of --ignore and --ignore-file, read with the limits given. -1 after printing. */
+static int load_ignore(struct diff_opts *o)
 {
-	if (!strcmp(arg, "annotation"))
-		o->d.tracking = GT_TRACKING_ANNOTATION;
-	else if (!strcmp(arg, "label"))
-		o->d.tracking = GT_TRACKING_LABEL;
-	else if (!strcmp(arg, "annotation+label"))
-		o->d.tracking = GT_TRACKING_BOTH;
-	else
-		return gt_error("--tracking %s: use annotation, label or annotation+label", arg), -1;
-	return 0;
-}
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct diff_opts *o = ctx;
-	const char *n = opt->name;
-	int lim = gt_limits_option(&o->lim, opt, arg);
-	if (lim)
-		return lim < 0 ? -1 : 0;
-	if (!strcmp(n, "file")) {
-		const char **files = realloc(o->files, (o->n_files + 1) * sizeof(*files));
-		if (!files)
-			return gt_error("out of memory"), -1;
-		o->files = files;
-		o->files[o->n_files++] = arg;
-	}
-	else if (!strcmp(n, "live-file"))
-		return set_source(o, SOURCE_LIVE_FILE, arg);
-	else if (!strcmp(n, "cluster"))
-		return set_source(o, SOURCE_CLUSTER, NULL);
-	else if (!strcmp(n, "against"))
-		return set_source(o, SOURCE_AGAINST, arg);
-	else if (!strcmp(n, "app"))
-		o->d.app = *arg ? arg : NULL;
-	else if (!strcmp(n, "tracking"))
-		return set_tracking(o, arg);
-	else if (!strcmp(n, "namespace"))
-		o->d.default_namespace = o->kube.namespace = *arg ? arg : NULL;
-	else if (!strcmp(n, "ignore"))
-		return gt_ignore_add(o->ignore, arg, "--ignore");
-	else if (!strcmp(n, "ignore-file"))
-		return gt_ignore_load(o->ignore, arg, &o->lim);
-	else if (!strcmp(n, "show-secrets"))
-		o->d.show_secrets = true;
-	else if (!strcmp(n, "no-server-dry-run"))
-		o->server_dry_run = false;
-	else if (!strcmp(n, "timeout")) {
-		unsigned long t;
-		if (gt_parse_uint("--timeout", arg, MAX_TIMEOUT, &t) < 0)
+	if (!(o->ignore = gt_ignore_new()))
+		return gt_error("out of memory"), -1;
+	for (size_t i = 0; i < o->ignore_rules.n; i++)
+		if (gt_ignore_add(o->ignore, o->ignore_rules.v[i], "--ignore") < 0)
 			return -1;
-		o->kube.timeout = (unsigned)t;
-	} else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
-	} else if (!strcmp(n, "unified"))
-		return gt_parse_uint("-U", arg, MAX_CONTEXT, &o->context);
-	else if (!strcmp(n, "stat"))
-		o->stat = true;
-	else if (!strcmp(n, "exit-code"))
-		o->exit_code = true;
-	else if (!strcmp(n, "no-exit-code"))
-		o->exit_code = false;
-	else if (!strcmp(n, "allow-empty"))
-		o->allow_empty = true;
+	for (size_t i = 0; i < o->ignore_files.n; i++)
+		if (gt_ignore_load(o->ignore, o->ignore_files.v[i], &o->lim) < 0)
+			return -1;
 	return 0;
 }
 
@@ -161,14 +131,8 @@ static void input_free(struct input *in)
 static int input_push(struct input *in, json_t *obj, const struct gt_where *w, const char *path)
 {
 	size_t n = json_array_size(in->objects);
-	if (n == in->cap) {
-		size_t cap = in->cap ? in->cap * 2 : 256;
-		struct gt_where *where = realloc(in->where, cap * sizeof(*where));
-		if (!where)
-			return gt_error("out of memory"), -1;
-		in->where = where;
-		in->cap = cap;
-	}
+	if (GT_GROW(in->where, in->cap, n + 1) < 0)
+		return gt_error("out of memory"), -1;
 	in->where[n] = *w;
 	in->where[n].file = path; /* the stream's copy of the name dies with it */
 	return json_array_append_new(in->objects, obj);
@@ -268,7 +232,7 @@ static int put_change(void *ctx, const json_t *change)
 static enum gt_exit compare(const struct diff_opts *o, const struct input *desired, struct sink *sink,
 			    struct gt_diff_stats *st)
 {
-	if (o->source == SOURCE_CLUSTER)
+	if (o->cluster)
 		return gt_diff_cluster(&o->d, &o->kube, o->server_dry_run, desired->objects, put_change, sink, st);
 	struct input live = { 0 };
 	enum gt_exit rc = read_input(o, o->other, true, &live) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
@@ -285,14 +249,14 @@ static enum gt_exit run(struct diff_opts *o)
 	struct sink sink = { .o = o };
 	/* Every -f is desired, as one stream (kubectl diff -f A -f B): with --app, what only one file holds must
 	 * never read as a delete. */
-	for (size_t i = 0; i < o->n_files; i++)
-		if (read_input(o, o->files[i], false, &desired) < 0)
+	for (size_t i = 0; i < o->files.n; i++)
+		if (read_input(o, o->files.v[i], false, &desired) < 0)
 			return input_free(&desired), GT_EXIT_INPUT;
 	if (check_unique(o, &desired) < 0)
 		return input_free(&desired), GT_EXIT_INPUT;
 	if (json_array_size(desired.objects) == 0 && !o->allow_empty) {
 		gt_error("%s: no desired objects: an empty render must not look like \"delete everything\" "
-			 "(--allow-empty accepts it)", shown(o->files[o->n_files - 1]));
+			 "(--allow-empty accepts it)", shown(o->files.v[o->files.n - 1]));
 		return input_free(&desired), GT_EXIT_INPUT;
 	}
 	bool text = o->stat || o->format == GT_FORMAT_TEXT;
@@ -309,56 +273,39 @@ static enum gt_exit run(struct diff_opts *o)
 	}
 	if (rc == GT_EXIT_OK)
 		rc = compare(o, &desired, &sink, &st);
-	if (sink.text && text_finish(sink.text, &st) < 0 && rc == GT_EXIT_OK)
-		rc = GT_EXIT_INPUT;
-	if (sink.w && gt_writer_close(sink.w) < 0 && rc == GT_EXIT_OK)
-		rc = GT_EXIT_INPUT;
+	bool lost = (sink.text && text_finish(sink.text, &st) < 0) || (sink.w && gt_writer_close(sink.w) < 0);
 	input_free(&desired);
 	if (rc == GT_EXIT_OK && o->exit_code && gt_diff_differences(&st) > 0)
 		rc = GT_EXIT_DIFFERS;
-	return rc;
+	return lost ? gt_exit_output_failed(rc) : rc;
+}
+
+static void opts_release(struct diff_opts *o)
+{
+	gt_ignore_free(o->ignore);
+	gt_strvec_release(&o->ignore_rules);
+	gt_strvec_release(&o->ignore_files);
+	gt_strvec_release(&o->files);
+	gt_strvec_release(&o->live_file);
+	gt_strvec_release(&o->against);
 }
 
 int main(int argc, char **argv)
 {
-	static const char *std_in[] = { "-" };
-	struct diff_opts o = {
-		.lim = GT_LIMITS_DEFAULT,
-		.server_dry_run = true,
-		.exit_code = true,
-		.context = 3,
-		.ignore = gt_ignore_new(),
-	};
+	struct diff_opts *o = &opts;
 	int first;
-	gt_set_program(command.name);
-	if (!o.ignore)
-		return gt_error("out of memory"), GT_EXIT_INPUT;
-	int p = gt_parse(&command, argc, argv, &o, &first);
-	const char **given = o.files;
-	if (!o.n_files)
-		o.files = std_in, o.n_files = 1;
-	bool stdin_desired = false;
-	for (size_t i = 0; i < o.n_files; i++)
-		stdin_desired = stdin_desired || !strcmp(o.files[i], "-");
-	if (p == 0 && o.source == SOURCE_NONE) {
-		gt_error("say what to compare with: --live-file FILE, --cluster or --against FILE");
+	o->format = gt_default_format(stdout);
+	int p = gt_parse(&command, argc, argv, &first);
+	if (p == 0 && (check_source(o) < 0 || load_ignore(o) < 0))
 		p = -1;
-	}
-	if (p == 0 && o.other && !strcmp(o.other, "-") && stdin_desired) {
-		gt_error("desired and the other side cannot both be standard input: use -f FILE");
-		p = -1;
-	}
 	if (p != 0) {
-		gt_ignore_free(o.ignore);
-		free(given);
+		opts_release(o);
 		return p > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
 	}
-	o.d.mode = o.source == SOURCE_AGAINST ? GT_DIFF_REVISIONS : GT_DIFF_LIVE;
-	o.d.ignore = o.ignore;
-	if (!o.format_set)
-		o.format = gt_default_format(stdout);
-	enum gt_exit rc = run(&o);
-	gt_ignore_free(o.ignore);
-	free(given);
+	o->d.mode = o->against.n ? GT_DIFF_REVISIONS : GT_DIFF_LIVE;
+	o->d.default_namespace = o->kube.namespace;
+	o->d.ignore = o->ignore;
+	enum gt_exit rc = run(o);
+	opts_release(o);
 	return rc;
 }

@@ -58,13 +58,8 @@ static int lines_of(const json_t *doc, struct lines *l)
 	size_t cap = 0;
 	for (char *p = l->buf, *nl; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
-		if (l->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **a = realloc(l->line, cap * sizeof(*a));
-			if (!a)
-				return -1;
-			l->line = a;
-		}
+		if (GT_GROW(l->line, cap, l->n + 1) < 0)
+			return -1;
 		l->line[l->n++] = p;
 		if (!nl)
 			break;
@@ -311,7 +306,7 @@ int text_finish(struct text_out *t, const struct gt_diff_stats *st)
 	}
 	int r = fflush(t->out) == 0 && !ferror(t->out) ? 0 : -1;
 	if (r < 0)
-		gt_error("cannot write: %s", strerror(errno));
+		gt_error("cannot write output: %s", strerror(errno ? errno : EIO));
 	free(t);
 	return r;
 }

@@ -11,30 +11,38 @@
 #include "obj.h"
 #include "stream.h"
 
-static const struct gt_option options[] = {
-	{ "file", 'f', "FILE", "objects or records to read (default: standard input)" },
-	{ "cluster", 0, NULL, "read the objects' live state from the cluster (kubectl); input only names them" },
-	{ "wait", 0, NULL, "poll the cluster until all are healthy or --timeout (implies --cluster)" },
-	{ "timeout", 0, "DURATION", "give up waiting after DURATION, e.g. 90s, 5m (default 5m)" },
-	{ "interval", 0, "DURATION", "time between two looks at the cluster (default 2s)" },
-	{ "degraded-grace", 0, "DURATION", "stop waiting once an object has been Degraded this long (default 0s)" },
-	{ "namespace", 'n', "NS", "namespace of the named objects that have none (default: kubeconfig's)" },
-	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
-	GT_LIMIT_OPTIONS,
-	GT_OPTIONS_END
-};
-
 struct health_opts {
 	const char *file;
 	bool cluster, wait;
 	struct gt_health_wait_opts w;
 	struct gt_kube_opts kube;
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct health_opts opts = {
+	.w = { .timeout = GT_HEALTH_DEFAULT_TIMEOUT, .interval = GT_HEALTH_DEFAULT_INTERVAL,
+	       .degraded_grace = GT_HEALTH_DEFAULT_DEGRADED_GRACE },
+	.lim = GT_LIMITS_DEFAULT,
+};
+
+static const struct gt_option options[] = {
+	GT_OPT_STRING('f', "file", "FILE", &opts.file, "objects or records to read (default: standard input)"),
+	GT_OPT_FLAG(0, "cluster", &opts.cluster,
+		    "read the objects' live state from the cluster (kubectl); input only names them"),
+	GT_OPT_FLAG(0, "wait", &opts.wait, "poll the cluster until all are healthy or --timeout (implies --cluster)"),
+	GT_OPT_DURATION(0, "timeout", &opts.w.timeout, 0, GT_MAX_DURATION,
+			"give up waiting after DURATION, e.g. 90s, 5m (default 5m)"),
+	GT_OPT_DURATION(0, "interval", &opts.w.interval, 0, GT_MAX_DURATION,
+			"time between two looks at the cluster (default 2s)"),
+	GT_OPT_DURATION(0, "degraded-grace", &opts.w.degraded_grace, 0, GT_MAX_DURATION,
+			"stop waiting once an object has been Degraded this long (default 0s)"),
+	GT_OPT_STRING('n', "namespace", "NS", &opts.kube.namespace,
+		      "namespace of the named objects that have none (default: kubeconfig's)"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
+	GT_LIMIT_OPTIONS(&opts.lim),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-health",
@@ -43,74 +51,9 @@ static const struct gt_command command = {
 		   "object read, by Argo CD's health rules; with --wait, poll the cluster until all are healthy.\n"
 		   "Exit 0 when all are Healthy, 1 when not, 2 on bad input, 3 when the cluster cannot be asked.",
 	.options = options,
-	.set = set_option,
 	.min_args = 0,
 	.max_args = 0,
 };
-
-/* The largest duration accepted: a day is longer than any rollout anyone waits for in a pipeline. */
-#define MAX_DURATION (24.0 * 3600)
-
-/* Go's time.ParseDuration forms the kubectl and Argo CD flags take (90s, 1m30s, 500ms, 2h); a bare number is seconds. */
-static int parse_duration(const char *opt, const char *arg, double *out)
-{
-	static const struct { const char *unit; double seconds; } units[] = {
-		{ "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", 3600 },
-	};
-	const char *p = arg;
-	double total = 0;
-	char *end;
-	do {
-		double v = strtod(p, &end);
-		if (end == p || !(v >= 0) || *p == '-' || *p == '+')
-			goto bad;
-		size_t i, n = strspn(end, "abcdefghijklmnopqrstuvwxyz");
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (n == strlen(units[i].unit) && !strncmp(end, units[i].unit, n))
-				break;
-		if (n == 0 && p == arg && !end[0]) /* a bare number */
-			i = 1;
-		else if (i == sizeof(units) / sizeof(units[0]))
-			goto bad;
-		total += v * units[i].seconds;
-		p = end + n;
-	} while (*p);
-	if (total > MAX_DURATION)
-		goto bad;
-	*out = total;
-	return 0;
-bad:
-	gt_error("--%s %s: not a duration (e.g. 30s, 5m, 1m30s; at most 24h)", opt, arg);
-	return -1;
-}
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct health_opts *o = ctx;
-	const char *n = opt->name;
-	int handled = gt_limits_option(&o->lim, opt, arg);
-	if (handled)
-		return handled < 0 ? -1 : 0;
-	if (!strcmp(n, "file"))
-		o->file = arg;
-	else if (!strcmp(n, "cluster"))
-		o->cluster = true;
-	else if (!strcmp(n, "wait"))
-		o->wait = o->cluster = true;
-	else if (!strcmp(n, "timeout"))
-		return parse_duration(n, arg, &o->w.timeout);
-	else if (!strcmp(n, "interval"))
-		return parse_duration(n, arg, &o->w.interval);
-	else if (!strcmp(n, "degraded-grace"))
-		return parse_duration(n, arg, &o->w.degraded_grace);
-	else if (!strcmp(n, "namespace"))
-		o->kube.namespace = arg;
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
-	}
-	return 0;
-}
 
 /* ---- input ---- */
 
@@ -377,8 +320,8 @@ static int run(struct health_opts *o)
 		records = json_incref(in.objects);
 		st = count_healthy(records) == json_array_size(records) ? GT_EXIT_OK : GT_EXIT_DIFFERS;
 	}
-	if (records && write_output(o, in.passthrough, records) < 0 && st < GT_EXIT_INPUT)
-		st = GT_EXIT_INPUT; /* never 0 after an error; a full disk is not "unhealthy" */
+	if (records && write_output(o, in.passthrough, records) < 0)
+		st = gt_exit_output_failed(st); /* a full disk is not "unhealthy" */
 out:
 	json_decref(in.objects);
 	json_decref(in.passthrough);
@@ -388,14 +331,11 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct health_opts o = { .lim = GT_LIMITS_DEFAULT };
-	o.w.timeout = GT_HEALTH_DEFAULT_TIMEOUT;
-	o.w.interval = GT_HEALTH_DEFAULT_INTERVAL;
-	o.w.degraded_grace = GT_HEALTH_DEFAULT_DEGRADED_GRACE;
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	int first;
+	opts.format = gt_default_format(stdout);
+	int st = gt_parse(&command, argc, argv, &first);
 	if (st != 0)
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
-	if (!o.format_set)
-		o.format = gt_default_format(stdout);
-	return run(&o);
+	opts.cluster = opts.cluster || opts.wait;
+	return run(&opts);
 }

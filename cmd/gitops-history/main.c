@@ -10,31 +10,31 @@
 #include "yaml.h"
 #include "yamledit.h"
 
-static const struct gt_option options[] = {
-	{ "repo", 0, "URL", "manifest repo (URL or path to a bare repo; default: the repository here)" },
-	{ "branch", 0, "BRANCH", "branch to read (default: the remote's default branch, or HEAD here)" },
-	{ "path", 0, "PATH", "only commits that changed PATH (a directory or file; default: all)" },
-	{ "file", 'f', "FILE", "the YAML file whose --key values to show (implies --path FILE)" },
-	{ "key", 'k', "KEY", "a key path in FILE (image.tag, apps.web.image.tag); repeatable" },
-	{ "max-count", 'n', "N", "show at most N commits (default: all)" },
-	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
-	GT_GIT_OPTIONS,
-	GT_LIMIT_OPTIONS,
-	GT_OPTIONS_END
-};
-
 struct history_opts {
 	struct gt_git_opts git;
 	const char *repo, *branch, *path, *file;
-	const char **keys;
-	size_t n_keys;
-	unsigned long max_count;
+	struct gt_strvec keys;
+	unsigned long max_count; /* 0: all */
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct history_opts opts = { .lim = GT_LIMITS_DEFAULT };
+
+static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "repo", "URL", &opts.repo,
+		      "manifest repo (URL or path to a bare repo; default: the repository here)"),
+	GT_OPT_STRING(0, "branch", "BRANCH", &opts.branch,
+		      "branch to read (default: the remote's default branch, or HEAD here)"),
+	GT_OPT_STRING(0, "path", "PATH", &opts.path, "only commits that changed PATH (a directory or file; default: all)"),
+	GT_OPT_STRING('f', "file", "FILE", &opts.file, "the YAML file whose --key values to show (implies --path FILE)"),
+	GT_OPT_LIST('k', "key", "KEY", &opts.keys, NULL, "a key path in FILE (image.tag, apps.web.image.tag); repeatable"),
+	GT_OPT_UINT('n', "max-count", "N", &opts.max_count, 0, 1000000000, "show at most N commits (default: all)"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
+	GT_GIT_OPTIONS(&opts.git),
+	GT_LIMIT_OPTIONS(&opts.lim),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-history",
@@ -42,42 +42,9 @@ static const struct gt_command command = {
 	.summary = "List the commits that changed a path of the manifest repo, newest first: who deployed what,\n"
 		   "when, and the value of each --key in --file at that commit and before it.",
 	.options = options,
-	.set = set_option,
 	.min_args = 0,
 	.max_args = 0,
 };
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct history_opts *o = ctx;
-	const char *n = opt->name;
-	int handled = gt_git_option(&o->git, opt, arg);
-	if (!handled)
-		handled = gt_limits_option(&o->lim, opt, arg);
-	if (handled)
-		return handled < 0 ? -1 : 0;
-	if (!strcmp(n, "repo"))
-		o->repo = arg;
-	else if (!strcmp(n, "branch"))
-		o->branch = arg;
-	else if (!strcmp(n, "path"))
-		o->path = arg;
-	else if (!strcmp(n, "file"))
-		o->file = arg;
-	else if (!strcmp(n, "key")) {
-		const char **k = realloc(o->keys, (o->n_keys + 1) * sizeof(*k));
-		if (!k)
-			return gt_error("out of memory"), -1;
-		o->keys = k;
-		o->keys[o->n_keys++] = arg;
-	} else if (!strcmp(n, "max-count"))
-		return gt_parse_uint(n, arg, 1000000000, &o->max_count);
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
-	}
-	return 0;
-}
 
 /* ---- values of --key at a commit ---- */
 
@@ -110,7 +77,7 @@ static json_t *values_at(struct gt_repo *r, const git_oid *commit, const struct 
 	json_t *doc = commit ? read_document(r, commit, o) : NULL, *out = json_object();
 	for (size_t i = 0; i < kv->n; i++) {
 		json_t *v = doc ? gt_keypath_lookup(kv->paths[i], doc) : NULL;
-		json_object_set(out, o->keys[i], v ? v : json_null());
+		json_object_set(out, o->keys.v[i], v ? v : json_null());
 	}
 	json_decref(doc);
 	return out;
@@ -163,8 +130,8 @@ static void print_text_row(const json_t *rec, const struct history_opts *o, bool
 {
 	if (first) {
 		printf("%-20s  %-7s  %-24s", "DATE", "COMMIT", "AUTHOR");
-		for (size_t i = 0; i < o->n_keys; i++)
-			printf("  %-16s", o->keys[i]);
+		for (size_t i = 0; i < o->keys.n; i++)
+			printf("  %-16s", o->keys.v[i]);
 		printf("  MESSAGE\n");
 	}
 	char date[32];
@@ -174,8 +141,8 @@ static void print_text_row(const json_t *rec, const struct history_opts *o, bool
 	int name_len = (int)strcspn(author, "<");
 	printf("%-20s  %.7s  %-24.*s", date, json_string_value(json_object_get(rec, "commit")),
 	       name_len > 0 ? name_len - 1 : 0, author);
-	for (size_t i = 0; i < o->n_keys; i++) {
-		char *cell = cell_dup(json_object_get(json_object_get(rec, "values"), o->keys[i]));
+	for (size_t i = 0; i < o->keys.n; i++) {
+		char *cell = cell_dup(json_object_get(json_object_get(rec, "values"), o->keys.v[i]));
 		printf("  %-16s", cell ? cell : "?");
 		free(cell);
 	}
@@ -266,13 +233,13 @@ static struct gt_repo *open_repo(struct history_opts *o)
 
 static int parse_keys(const struct history_opts *o, struct key_values *kv)
 {
-	kv->paths = calloc(o->n_keys ? o->n_keys : 1, sizeof(*kv->paths));
+	kv->paths = calloc(o->keys.n ? o->keys.n : 1, sizeof(*kv->paths));
 	if (!kv->paths)
 		return gt_error("out of memory"), -1;
-	for (; kv->n < o->n_keys; kv->n++) {
+	for (; kv->n < o->keys.n; kv->n++) {
 		const char *why;
-		if (!(kv->paths[kv->n] = gt_keypath_parse(o->keys[kv->n], &why)))
-			return gt_error("--key %s: %s", o->keys[kv->n], why), -1;
+		if (!(kv->paths[kv->n] = gt_keypath_parse(o->keys.v[kv->n], &why)))
+			return gt_error("--key %s: %s", o->keys.v[kv->n], why), -1;
 	}
 	return 0;
 }
@@ -316,20 +283,19 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct history_opts o = { .lim = GT_LIMITS_DEFAULT };
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
-	if (st == 0 && o.n_keys && !o.file) {
+	struct history_opts *o = &opts;
+	int first;
+	o->format = gt_default_format(stdout);
+	int st = gt_parse(&command, argc, argv, &first);
+	if (st == 0 && o->keys.n && !o->file) {
 		gt_error("--key needs --file: the YAML file to read the keys from");
 		st = -1;
 	}
-	if (st == 0) {
-		if (!o.format_set)
-			o.format = gt_default_format(stdout);
-		st = run(&o);
-	} else {
+	if (st == 0)
+		st = run(o);
+	else
 		st = st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
-	}
-	free(o.keys);
-	gt_git_opts_clear(&o.git);
+	gt_strvec_release(&o->keys);
+	gt_git_opts_clear(&o->git);
 	return st;
 }

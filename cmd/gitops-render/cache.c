@@ -15,22 +15,8 @@
 /* "label LEN:value\n": the length makes "a" + "b c" and "a b" + "c" different keys. */
 void key_add(struct key_b *k, const char *label, const char *value)
 {
-	if (k->oom)
-		return;
-	size_t need = strlen(label) + strlen(value) + 32;
-	if (k->len + need > k->cap) {
-		size_t cap = k->cap ? k->cap : 1024;
-		while (cap < k->len + need)
-			cap *= 2;
-		char *b = realloc(k->buf, cap);
-		if (!b) {
-			k->oom = true;
-			return;
-		}
-		k->buf = b;
-		k->cap = cap;
-	}
-	k->len += (size_t)snprintf(k->buf + k->len, k->cap - k->len, "%s %zu:%s\n", label, strlen(value), value);
+	if (!k->oom && gt_strbuf_addf(&k->text, "%s %zu:%s\n", label, strlen(value), value) < 0)
+		k->oom = true;
 }
 
 /* git's own object hash (SHA-1) of the key text: libgit2 is linked already. */
@@ -39,11 +25,11 @@ int key_finish(struct key_b *k, char hex[GIT_OID_HEXSZ + 1])
 	git_oid id;
 	int r = k->oom ? -1 : 0;
 	if (r == 0)
-		r = git_odb_hash(&id, k->buf ? k->buf : "", k->len, GIT_OBJECT_BLOB) < 0 ? -1 : 0;
+		r = git_odb_hash(&id, k->text.len ? k->text.s : "", k->text.len, GIT_OBJECT_BLOB) < 0 ? -1 : 0;
 	if (r == 0)
 		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
-	free(k->buf);
-	memset(k, 0, sizeof(*k));
+	gt_strbuf_release(&k->text);
+	k->oom = false;
 	return r;
 }
 

@@ -29,14 +29,16 @@ static const char *setting(const char *name)
 	return env(var);
 }
 
-static int push_owned(struct render_opts *o, struct strv *l, char *s)
+static int push_owned(struct render_opts *o, struct gt_strvec *l, char *s)
 {
 	const char *kept = opts_own(o, s);
-	return kept ? strv_push(l, kept) : -1;
+	if (!kept)
+		return -1;
+	return gt_strvec_push(l, kept) < 0 ? (gt_error("out of memory"), -1) : 0;
 }
 
 /* "a.yaml, b.yaml" or one per line: the items of a list given as one string. */
-static int push_split(struct render_opts *o, struct strv *l, const char *value, const char *seps)
+static int push_split(struct render_opts *o, struct gt_strvec *l, const char *value, const char *seps)
 {
 	for (const char *p = value; *p;) {
 		size_t n = strcspn(p, seps);
@@ -56,7 +58,7 @@ static int push_split(struct render_opts *o, struct strv *l, const char *value, 
  * A list setting: PARAM_<NAME>_0, _1, ... (an array parameter), else
  * PARAM_<NAME> or ARGOCD_ENV_<NAME> split at seps. Nothing when the command line set it.
  */
-static int list_setting(struct render_opts *o, struct strv *l, const char *name, const char *seps)
+static int list_setting(struct render_opts *o, struct gt_strvec *l, const char *name, const char *seps)
 {
 	char var[128];
 	if (l->n)
@@ -107,7 +109,8 @@ static const char *app_name(void)
 int cmp_apply_env(struct render_opts *o)
 {
 	const char *v;
-	o->format = GT_FORMAT_YAML; /* what the repo-server reads best; -o still wins */
+	if (o->format == GT_FORMAT_UNSET)
+		o->format = GT_FORMAT_YAML; /* what the repo-server reads best; -o still wins */
 	/* Argo CD sets namespaces and tracking itself, from its knowledge of the cluster. */
 	o->namespace_objects = false;
 	if (!o->namespace)
@@ -132,18 +135,9 @@ int cmp_apply_env(struct render_opts *o)
 		o->enable_helm = true;
 	if (truthy(setting("RECURSE")))
 		o->recurse = true;
-	if (!o->n_include && (v = setting("INCLUDE"))) {
-		o->include = malloc(sizeof(*o->include));
-		if (!o->include)
-			return gt_error("out of memory"), -1;
-		o->include[o->n_include++] = (char *)v;
-	}
-	if (!o->n_exclude && (v = setting("EXCLUDE"))) {
-		o->exclude = malloc(sizeof(*o->exclude));
-		if (!o->exclude)
-			return gt_error("out of memory"), -1;
-		o->exclude[o->n_exclude++] = (char *)v;
-	}
+	if ((!o->include.n && (v = setting("INCLUDE")) && gt_strvec_push(&o->include, v) < 0) ||
+	    (!o->exclude.n && (v = setting("EXCLUDE")) && gt_strvec_push(&o->exclude, v) < 0))
+		return gt_error("out of memory"), -1;
 	gt_debug("CMP: app %s, namespace %s, revision %s, path %s", env("ARGOCD_APP_NAME") ? env("ARGOCD_APP_NAME") : "-",
 		 o->namespace ? o->namespace : "-", env("ARGOCD_APP_REVISION") ? env("ARGOCD_APP_REVISION") : "-",
 		 env("ARGOCD_APP_SOURCE_PATH") ? env("ARGOCD_APP_SOURCE_PATH") : "-");

@@ -3,10 +3,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void file_list_free(struct file_list *l)
 {
@@ -18,15 +20,7 @@ void file_list_free(struct file_list *l)
 
 static int file_list_add(struct file_list *l, const char *path)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **p = realloc(l->paths, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		l->paths = p;
-		l->cap = cap;
-	}
-	if (!(l->paths[l->n] = strdup(path)))
+	if (GT_GROW(l->paths, l->cap, l->n + 1) < 0 || !(l->paths[l->n] = strdup(path)))
 		return -1;
 	l->n++;
 	return 0;
@@ -87,10 +81,10 @@ bool glob_match(const char *pattern, const char *path)
 	return false;
 }
 
-static bool matches_any(char *const *globs, size_t n, const char *rel)
+static bool matches_any(const struct gt_strvec *globs, const char *rel)
 {
-	for (size_t i = 0; i < n; i++)
-		if (glob_match(globs[i], rel))
+	for (size_t i = 0; i < globs->n; i++)
+		if (glob_match(globs->v[i], rel))
 			return true;
 	return false;
 }
@@ -98,9 +92,14 @@ static bool matches_any(char *const *globs, size_t n, const char *rel)
 /* Exclude is checked first and wins, as in Argo CD. */
 static bool selected(const struct render_opts *o, const char *rel)
 {
-	if (matches_any(o->exclude, o->n_exclude, rel))
+	if (matches_any(&o->exclude, rel))
 		return false;
-	return o->n_include == 0 || matches_any(o->include, o->n_include, rel);
+	return o->include.n == 0 || matches_any(&o->include, rel);
+}
+
+bool manifest_wanted(const struct render_opts *o, const char *name, const char *rel)
+{
+	return has_manifest_suffix(name) && selected(o, rel);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -122,12 +121,34 @@ static char *join_path(const char *a, const char *b)
 	return p;
 }
 
-static int walk(const struct render_opts *o, const char *root, const char *rel, struct file_list *out);
+/* The walk of one source: the directory, and the root its links must stay below. */
+struct walker {
+	const struct render_opts *o;
+	const char *root;   /* the source directory */
+	int top_fd;         /* the root links must stay below */
+	const char *top_rel; /* the source directory below it */
+};
+
+static int walk(const struct walker *k, const char *rel, struct file_list *out);
+
+/* A link among the manifests leads, on disk, to somewhere below the source's root. */
+static int link_inside(const struct walker *k, const char *rel_path, const char *full)
+{
+	char *from_top = *k->top_rel ? join_path(k->top_rel, rel_path) : strdup(rel_path);
+	int in = from_top ? path_stays_below(k->top_fd, from_top) : (errno = ENOMEM, -1);
+	free(from_top);
+	if (in < 0)
+		gt_error("%s: %s", full, strerror(errno));
+	else if (in == 0)
+		gt_error("%s: the symbolic link leads outside the source", full);
+	return in == 1 ? 0 : -1;
+}
 
 /* One directory entry: a manifest file to take, a directory to descend, or nothing. */
-static int visit(const struct render_opts *o, const char *root, const char *rel, const char *name,
-		 struct file_list *out)
+static int visit(const struct walker *k, const char *rel, const char *name, struct file_list *out)
 {
+	const struct render_opts *o = k->o;
+	const char *root = k->root;
 	char *rel_path = *rel ? join_path(rel, name) : strdup(name);
 	char *full = rel_path ? join_path(root, rel_path) : NULL;
 	struct stat st;
@@ -149,9 +170,11 @@ static int visit(const struct render_opts *o, const char *root, const char *rel,
 		 * a parent would loop, one to a sibling would render it twice.
 		 */
 		if (o->recurse && name[0] != '.' && !is_link)
-			ret = walk(o, root, rel_path, out);
+			ret = walk(k, rel_path, out);
 	} else if (S_ISREG(st.st_mode) && has_manifest_suffix(name) && selected(o, rel_path)) {
-		if (file_list_add(out, full) < 0) {
+		if (is_link && link_inside(k, rel_path, full) < 0) {
+			ret = -1;
+		} else if (file_list_add(out, full) < 0) {
 			gt_error("out of memory");
 			ret = -1;
 		}
@@ -162,8 +185,9 @@ static int visit(const struct render_opts *o, const char *root, const char *rel,
 }
 
 /* Entries in name order, descending into directories where they fall: filepath.Walk's order. */
-static int walk(const struct render_opts *o, const char *root, const char *rel, struct file_list *out)
+static int walk(const struct walker *k, const char *rel, struct file_list *out)
 {
+	const char *root = k->root;
 	char *dir = *rel ? join_path(root, rel) : strdup(root);
 	struct dirent **ents = NULL;
 	int n = dir ? scandir(dir, &ents, NULL, by_name) : -1;
@@ -176,7 +200,7 @@ static int walk(const struct render_opts *o, const char *root, const char *rel, 
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		if (ret == 0 && strcmp(name, ".") && strcmp(name, ".."))
-			ret = visit(o, root, rel, name, out);
+			ret = visit(k, rel, name, out);
 		free(ents[i]);
 	}
 	free(ents);
@@ -184,7 +208,8 @@ static int walk(const struct render_opts *o, const char *root, const char *rel, 
 	return ret;
 }
 
-int find_manifests(const struct render_opts *o, const char *root, struct file_list *out)
+int find_manifests(const struct render_opts *o, const char *root, const char *top, const char *top_rel,
+		   struct file_list *out)
 {
 	struct stat st;
 	if (stat(root, &st) < 0) {
@@ -195,5 +220,10 @@ int find_manifests(const struct render_opts *o, const char *root, struct file_li
 		gt_error("%s: not a directory", root);
 		return -1;
 	}
-	return walk(o, root, "", out);
+	struct walker k = { o, root, open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC), top_rel };
+	if (k.top_fd < 0)
+		return gt_error("%s: %s", top, strerror(errno)), -1;
+	int r = walk(&k, "", out);
+	close(k.top_fd);
+	return r;
 }

@@ -1,11 +1,9 @@
-/* engine: running an external renderer (helm, kustomize) without a shell, its
- * stdout into memory with a bound, its stderr kept for the message. */
-#define _GNU_SOURCE /* pipe2, asprintf */
+/* engine: running an external renderer (helm, kustomize) through common/proc: no shell, a
+ * private empty home, a deadline, its stdout into memory with a bound, its stderr kept for the
+ * message. */
+#define _GNU_SOURCE /* asprintf */
 #include "render.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +13,9 @@
 #include <unistd.h>
 
 #include "file.h"
-#include "redact.h"
+#include "proc.h"
 
 #define STDERR_KEEP 65536 /* the end of an engine's stderr is where its error is */
-
-extern char **environ;
 
 /* ---- argument vectors ---- */
 
@@ -92,258 +88,123 @@ char *find_on_path(const char *name)
 
 void engine_free(struct engine *e)
 {
+	for (size_t i = 0; e->env && e->env[i]; i++)
+		free(e->env[i]);
+	free(e->env);
+	if (e->home)
+		remove_tree(e->home);
+	free(e->home);
 	free(e->bin);
 	free(e->version);
 	memset(e, 0, sizeof(*e));
 }
 
-/* ---- signals ---- */
-
-volatile sig_atomic_t render_signal;
-static volatile pid_t running_child;
-
-static void on_signal(int sig)
-{
-	render_signal = sig;
-	if (running_child > 0)
-		kill(running_child, sig);
-}
-
-void signals_install(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocking read or poll returns, and the run unwinds through its cleanup. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
+/* ---- interruption ---- */
 
 int check_interrupted(void)
 {
-	if (!render_signal)
+	int sig = gt_interrupted();
+	if (!sig)
 		return 0;
-	gt_error("interrupted (signal %d)", (int)render_signal);
+	gt_error("interrupted (signal %d)", sig);
 	return -1;
 }
 
 /* ---- running ---- */
 
-/* The secrets this run knows: never shown, never handed to an engine. */
-static void redact_all(const struct render_opts *o, char *s)
-{
-	static const char *const vars[] = { "GITOPS_GIT_TOKEN", "SYSTEM_ACCESSTOKEN" };
-	if (o->git.password)
-		gt_redact_secret(s, o->git.password);
-	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			gt_redact_secret(s, v);
-	}
-}
-
-static void child_exec(char *const argv[], const char *cwd, int out_fd, int err_fd)
-{
-	int devnull = open("/dev/null", O_RDONLY);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		_exit(127);
-	if (cwd && chdir(cwd) < 0) {
-		dprintf(2, "cannot enter %s: %s\n", cwd, strerror(errno));
-		_exit(127);
-	}
-	/* The engine renders files; it has no business with the git token. */
-	unsetenv("GITOPS_GIT_TOKEN");
-	unsetenv("SYSTEM_ACCESSTOKEN");
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	execv(argv[0], argv);
-	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-struct capture {
-	char *buf;
-	size_t len, cap, max;
-	bool over;
+/*
+ * An engine reads no configuration of the user's: not their helm plugins (a downloader plugin is
+ * code that `helm dependency build` runs for a repository scheme a chart names), repositories,
+ * registry logins, kubeconfig or kustomize plugins. Everything points into a private empty home,
+ * made for the render and removed after it; --user-engine-config keeps the user's.
+ */
+static const char *const private_home_vars[][2] = {
+	{ "HOME", "" },
+	{ "XDG_CONFIG_HOME", "/.config" },
+	{ "XDG_CACHE_HOME", "/.cache" },
+	{ "XDG_DATA_HOME", "/.local/share" },
+	{ "XDG_STATE_HOME", "/.local/state" },
+	{ "HELM_CONFIG_HOME", "/.config/helm" },
+	{ "HELM_CACHE_HOME", "/.cache/helm" },
+	{ "HELM_DATA_HOME", "/.local/share/helm" },
+	{ "HELM_PLUGINS", "/.local/share/helm/plugins" },
+	{ "HELM_REGISTRY_CONFIG", "/.config/helm/registry/config.json" },
+	{ "HELM_REPOSITORY_CONFIG", "/.config/helm/repositories.yaml" },
+	{ "HELM_REPOSITORY_CACHE", "/.cache/helm/repository" },
+	{ "KUSTOMIZE_PLUGIN_HOME", "/.config/kustomize/plugin" },
+	{ "DOCKER_CONFIG", "/.docker" },
+	{ "KUBECONFIG", NULL }, /* /dev/null: an engine renders files, it has no business with a cluster */
 };
+#define N_PRIVATE_VARS (sizeof(private_home_vars) / sizeof(*private_home_vars))
 
-/* Append what fd has; 0 at EOF, 1 more to come, -1 on error. Over max: keep reading, keep nothing. */
-static int capture_read(int fd, struct capture *c, bool keep_tail)
+int engine_home_new(const struct render_opts *o, struct engine *e)
 {
-	char chunk[65536];
-	ssize_t n = read(fd, chunk, sizeof(chunk));
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : -1;
-	if (n == 0)
+	if (o->user_engine_config)
 		return 0;
-	size_t k = (size_t)n;
-	if (c->len + k > c->max) {
-		if (!keep_tail) {
-			c->over = true;
-			return 1;
-		}
-		/* stderr: drop the oldest half, the error is at the end */
-		size_t drop = c->len / 2 + (k > c->max / 2 ? c->len / 2 : 0);
-		memmove(c->buf, c->buf + drop, c->len - drop);
-		c->len -= drop;
-		if (k > c->max / 2) {
-			memcpy(chunk, chunk + k - c->max / 2, c->max / 2);
-			k = c->max / 2;
+	if (!(e->home = temp_dir_new()))
+		return -1;
+	if (!(e->env = calloc(N_PRIVATE_VARS + 1, sizeof(*e->env))))
+		return gt_error("out of memory"), -1;
+	for (size_t i = 0; i < N_PRIVATE_VARS; i++) {
+		const char *name = private_home_vars[i][0], *sub = private_home_vars[i][1];
+		if (asprintf(&e->env[i], "%s=%s%s", name, sub ? e->home : "/dev/null", sub ? sub : "") < 0) {
+			e->env[i] = NULL;
+			return gt_error("out of memory"), -1;
 		}
 	}
-	if (c->len + k + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 65536;
-		while (cap < c->len + k + 1)
-			cap *= 2;
-		char *b = realloc(c->buf, cap);
-		if (!b)
-			return -1;
-		c->buf = b;
-		c->cap = cap;
-	}
-	memcpy(c->buf + c->len, chunk, k);
-	c->len += k;
-	c->buf[c->len] = '\0';
-	return 1;
+	return 0;
 }
 
-/* Each line of the engine's stderr as a message of ours, secrets replaced. */
-static void relay_stderr(const struct render_opts *o, const char *what, struct capture *err, bool failed)
+/* Seconds an engine may run: --timeout, as for each network step. */
+static unsigned engine_timeout(const struct render_opts *o)
 {
-	if (!err->buf || !err->len)
-		return;
-	redact_all(o, err->buf);
-	for (char *line = err->buf, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!*line)
-			continue;
-		if (failed)
-			gt_error("%s: %s", what, line);
-		else
-			gt_warn("%s: %s", what, line);
-	}
+	return o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
 }
 
-static int wait_child(pid_t pid)
+/* Why a run that did not end by itself ended, as one message. */
+static void say_stopped(const struct render_opts *o, const char *what, const struct gt_proc *p, size_t max)
 {
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return status;
+	if (p->end == GT_PROC_TIMED_OUT)
+		gt_error("%s: did not finish within %u s (--timeout); stopped it and everything it started", what,
+			 engine_timeout(o));
+	else if (p->end == GT_PROC_TOO_LARGE)
+		gt_error("%s: its output is larger than %zu bytes (--max-render-size)", what, max);
+	else if (p->end == GT_PROC_INTERRUPTED)
+		check_interrupted();
 }
 
-/* Read both pipes until both end (or a signal came); -1 on a read error. Closes both. */
-static int pump(int out_fd, int err_fd, struct capture *out, struct capture *err, pid_t pid)
+int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		const char *cwd, size_t max, char **out, size_t *len)
 {
-	struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-	bool killed = false;
-	int r = 0;
-	while (r == 0 && (p[0].fd >= 0 || p[1].fd >= 0)) {
-		if (poll(p, 2, -1) < 0) {
-			/* The handler passed a signal on; the engine's own children may still hold the pipes. */
-			if (errno != EINTR || render_signal)
-				r = errno == EINTR ? 0 : -1;
-			if (render_signal)
-				break;
-			continue;
-		}
-		for (int i = 0; r == 0 && i < 2; i++) {
-			if (p[i].fd < 0 || !p[i].revents)
-				continue;
-			int k = capture_read(p[i].fd, i == 0 ? out : err, i == 1);
-			if (k < 0)
-				r = -1;
-			if (k == 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-			}
-		}
-		if (out->over && !killed) {
-			kill(pid, SIGTERM); /* nothing more of it will be used */
-			killed = true;
-		}
-	}
-	for (int i = 0; i < 2; i++)
-		if (p[i].fd >= 0)
-			close(p[i].fd);
-	return r;
-}
-
-int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
-		char **out, size_t *len)
-{
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
-	struct capture cout = { .max = max }, cerr = { .max = STDERR_KEEP };
 	*out = NULL;
 	*len = 0;
 	if (check_interrupted() < 0)
 		return -1;
-	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
-		gt_error("%s: cannot make a pipe: %s", what, strerror(errno));
-		goto fail_pipes;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		gt_error("%s: cannot start: %s", what, strerror(errno));
-		goto fail_pipes;
-	}
-	if (pid == 0)
-		child_exec(argv, cwd, po[1], pe[1]);
-	running_child = pid;
-	close(po[1]);
-	close(pe[1]);
-	int pr = pump(po[0], pe[0], &cout, &cerr, pid);
-	if (pr < 0) {
-		gt_error("%s: cannot read its output: %s", what, strerror(errno));
-		kill(pid, SIGTERM);
-	}
-	int status = wait_child(pid);
-	running_child = 0;
-	int r = -1;
-	if (pr < 0) {
-		/* printed */
-	} else if (render_signal) {
-		check_interrupted();
-	} else if (cout.over) {
-		gt_error("%s: its output is larger than %zu bytes (--max-render-size)", what, max);
-	} else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (status >= 0 && WIFSIGNALED(status))
-			gt_error("%s failed: killed by signal %d", what, WTERMSIG(status));
-		else
-			gt_error("%s failed (exit %d):", what, status >= 0 ? WEXITSTATUS(status) : -1);
-		const char *base = strrchr(argv[0], '/');
-		relay_stderr(o, base ? base + 1 : argv[0], &cerr, true);
-	} else {
-		if (gt_verbosity() >= 2)
-			relay_stderr(o, what, &cerr, false);
-		r = 0;
-	}
-	free(cerr.buf);
+	struct gt_proc p = { .argv = argv, .cwd = cwd, .env = (const char *const *)e->env, .max_out = max,
+			     .max_err = STDERR_KEEP, .deadline = gt_deadline_in(engine_timeout(o)) };
+	int r = gt_proc_run(&p, what);
 	if (r < 0) {
-		free(cout.buf);
+		say_stopped(o, what, &p, max);
+	} else if (!gt_proc_succeeded(&p)) {
+		if (WIFSIGNALED(p.status))
+			gt_error("%s failed: killed by signal %d", what, WTERMSIG(p.status));
+		else
+			gt_error("%s failed (exit %d):", what, WEXITSTATUS(p.status));
+		const char *base = strrchr(argv[0], '/');
+		gt_proc_relay_stderr(&p, base ? base + 1 : argv[0], true, o->git.password);
+		r = -1;
+	} else if (gt_verbosity() >= 2) {
+		gt_proc_relay_stderr(&p, what, false, o->git.password);
+	}
+	if (r < 0) {
+		gt_proc_free(&p);
 		return -1;
 	}
-	if (!cout.buf && !(cout.buf = calloc(1, 1)))
-		return gt_error("out of memory"), -1;
-	*out = cout.buf;
-	*len = cout.len;
+	*out = p.out;
+	*len = p.out_len;
+	p.out = NULL;
+	gt_proc_free(&p);
 	return 0;
-fail_pipes:
-	for (int i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pe[i] >= 0)
-			close(pe[i]);
-	}
-	return -1;
 }
 
 /* ---- versions, cached by the binary's identity (a version run costs a Go start, 40 ms) ---- */
@@ -365,7 +226,7 @@ static int run_version(struct engine *e)
 	if (a.oom)
 		return argv_free(&a), gt_error("out of memory"), -1;
 	snprintf(what, sizeof(what), "%s version", e->bin);
-	int r = engine_exec(&quiet, what, a.v, NULL, 1 << 20, &out, &len);
+	int r = engine_exec(&quiet, e, what, a.v, NULL, 1 << 20, &out, &len);
 	argv_free(&a);
 	if (r < 0)
 		return -1;

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE /* nftw, asprintf */
 #include "render.h"
 
+#include "file.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -120,14 +122,5 @@ int copy_tree(const char *src, const char *dst)
 
 char *cache_root_new(const struct render_opts *o)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *p = NULL;
-	int n;
-	if (o->git.cache_dir)
-		n = asprintf(&p, "%s", o->git.cache_dir);
-	else if (xdg && *xdg)
-		n = asprintf(&p, "%s/gitops-tools", xdg);
-	else
-		n = asprintf(&p, "%s/.cache/gitops-tools", home && *home ? home : "/tmp");
-	return n < 0 ? NULL : p;
+	return gt_cache_root_dup(o->git.cache_dir);
 }

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <git2.h>
+#include <git2/sys/stream.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,12 @@ int git_libgit2_init(void)
 int git_libgit2_shutdown(void)
 {
 	return LAZY(git_libgit2_shutdown)();
+}
+
+/* --version asks it (common/version.c): then libgit2 is loaded to say which one is there. */
+int git_libgit2_version(int *major, int *minor, int *rev)
+{
+	return LAZY(git_libgit2_version)(major, minor, rev);
 }
 
 void git_object_free(git_object *object)
@@ -496,4 +503,29 @@ git_reference_t git_reference_type(const git_reference *ref)
 int git_repository_odb(git_odb **out, git_repository *repo)
 {
 	return LAZY(git_repository_odb)(out, repo);
+}
+
+size_t git_tree_entrycount(const git_tree *tree)
+{
+	return LAZY(git_tree_entrycount)(tree);
+}
+
+const git_tree_entry * git_tree_entry_byindex(const git_tree *tree, size_t idx)
+{
+	return LAZY(git_tree_entry_byindex)(tree, idx);
+}
+
+int git_odb_read_header(size_t *len_out, git_object_t *type_out, git_odb *db, const git_oid *id)
+{
+	return LAZY(git_odb_read_header)(len_out, type_out, db, id);
+}
+
+int git_stream_register(git_stream_t type, git_stream_registration *registration)
+{
+	return LAZY(git_stream_register)(type, registration);
+}
+
+void git_error_set_oom(void)
+{
+	LAZY(git_error_set_oom)();
 }

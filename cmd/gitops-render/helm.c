@@ -14,6 +14,8 @@
 #include "file.h"
 #include "stream.h"
 
+#define HELM_MAX_RELEASE_NAME 53 /* helm's limit: the name goes into labels and Secret names */
+
 char *locate_binary(const char *given, const char *name, const char *install)
 {
 	if (given) {
@@ -198,18 +200,69 @@ static char *deps_key(const struct render_opts *o, const char *dir)
 	return ok ? strdup(hex) : NULL;
 }
 
-static int dependency_build(const struct render_opts *o, const struct engine *e, const char *dir)
+/* One `helm repo add` of url as name, in the engine's private home. */
+static int repo_add(const struct render_opts *o, const struct engine *e, const char *name, const char *url)
 {
 	struct argv_b a = { 0 };
 	char *out = NULL;
 	size_t len;
 	argv_add(&a, e->bin);
+	argv_add(&a, "repo");
+	argv_add(&a, "add");
+	argv_add(&a, "--force-update");
+	argv_add(&a, "--");
+	argv_add(&a, name);
+	argv_add(&a, url);
+	if (a.oom)
+		return argv_free(&a), gt_error("out of memory"), -1;
+	int r = engine_exec(o, e, "helm repo add", a.v, NULL, o->max_output, &out, &len);
+	argv_free(&a);
+	free(out);
+	return r;
+}
+
+/*
+ * A private home knows no repositories, and `helm dependency build` fetches only from known ones:
+ * add each http(s) repository the chart's dependencies name, as Argo CD does in its own helm
+ * home. (oci:// needs none; a name or @alias needs the user's configuration: --user-engine-config.)
+ */
+static int add_dependency_repos(const struct render_opts *o, const struct engine *e, const char *dir)
+{
+	if (!e->home)
+		return 0;
+	json_t *deps = dependencies_of(o, dir), *seen = json_object(), *d;
+	size_t i;
+	int r = seen ? 0 : -1;
+	json_array_foreach(deps, i, d) {
+		const char *url = json_string_value(json_object_get(d, "repository"));
+		char name[32];
+		if (r < 0 || !url || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) ||
+		    json_object_get(seen, url))
+			continue;
+		json_object_set_new(seen, url, json_true());
+		snprintf(name, sizeof(name), "dependency-%zu", json_object_size(seen));
+		r = repo_add(o, e, name, url);
+	}
+	json_decref(seen);
+	json_decref(deps);
+	return r;
+}
+
+static int dependency_build(const struct render_opts *o, const struct engine *e, const char *dir)
+{
+	struct argv_b a = { 0 };
+	char *out = NULL;
+	size_t len;
+	if (add_dependency_repos(o, e, dir) < 0)
+		return -1;
+	argv_add(&a, e->bin);
 	argv_add(&a, "dependency");
 	argv_add(&a, "build");
+	argv_add(&a, "--");
 	argv_add(&a, ".");
 	if (a.oom)
 		return argv_free(&a), gt_error("out of memory"), -1;
-	int r = engine_exec(o, "helm dependency build", a.v, dir, o->max_output, &out, &len);
+	int r = engine_exec(o, e, "helm dependency build", a.v, dir, o->max_output, &out, &len);
 	argv_free(&a);
 	free(out);
 	return r;
@@ -255,16 +308,43 @@ out:
 	return r;
 }
 
+/* helm's own rule for a release name (chartutil.ValidateReleaseName): DNS-1123 labels, at most 53. */
+static bool release_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > HELM_MAX_RELEASE_NAME)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		/* '-' and '.' only between alphanumerics, never at either end or next to a '.' */
+		if (!alnum && !((c == '-' || c == '.') && i > 0 && i + 1 < n))
+			return false;
+		if (c == '.' && (name[i - 1] == '.' || name[i - 1] == '-' || name[i + 1] == '-' || name[i + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* Every value as --flag=value and "--" before the positionals: a value from a repository or an
+ * Application (a release name "--post-renderer=/bin/sh") is never read as an option. */
+int helm_check_release_name(const char *name)
+{
+	if (release_name_ok(name))
+		return 0;
+	gt_error("release name '%s': helm takes lowercase letters, digits, '-' and '.', starting and ending with a "
+		 "letter or digit, at most %d characters (--release-name)", name, HELM_MAX_RELEASE_NAME);
+	return -1;
+}
+
 static int helm_args(const struct render_opts *o, const struct engine *e, struct argv_b *a)
 {
+	if (helm_check_release_name(o->release_name) < 0)
+		return -1;
 	argv_add(a, e->bin);
 	argv_add(a, "template");
-	argv_add(a, o->release_name);
-	argv_add(a, ".");
-	if (o->namespace) {
-		argv_add(a, "--namespace");
-		argv_add(a, o->namespace);
-	}
+	if (o->namespace)
+		argv_addf(a, "--namespace=%s", o->namespace);
 	if (!o->skip_crds)
 		argv_add(a, "--include-crds");
 	argv_add(a, "--skip-tests");
@@ -280,6 +360,9 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 		argv_addf(a, "--kube-version=%s", o->kube_version);
 	for (size_t i = 0; i < o->api_versions.n; i++)
 		argv_addf(a, "--api-versions=%s", o->api_versions.v[i]);
+	argv_add(a, "--");
+	argv_add(a, o->release_name);
+	argv_add(a, ".");
 	return a->oom ? (gt_error("out of memory"), -1) : 0;
 }
 

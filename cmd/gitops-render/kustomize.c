@@ -29,18 +29,17 @@ static int kustomize_args(const struct render_opts *o, const struct engine *e, s
 {
 	argv_add(a, e->bin);
 	argv_add(a, e->via_kubectl ? "kustomize" : "build");
-	argv_add(a, ".");
 	if (o->enable_helm) {
 		argv_add(a, "--enable-helm");
 		char *helm = o->helm ? (strchr(o->helm, '/') ? strdup(o->helm) : find_on_path(o->helm)) : NULL;
-		if (helm) {
-			argv_add(a, "--helm-command");
-			argv_add(a, helm);
-		}
+		if (helm)
+			argv_addf(a, "--helm-command=%s", helm);
 		free(helm);
 	}
 	if (o->load_restrictor)
 		argv_addf(a, "--load-restrictor=%s", o->load_restrictor);
+	argv_add(a, "--"); /* values as --flag=value, then the one positional */
+	argv_add(a, ".");
 	return a->oom ? (gt_error("out of memory"), -1) : 0;
 }
 

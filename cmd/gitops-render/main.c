@@ -6,53 +6,95 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "cli.h"
 #include "file.h"
 #include "json.h"
 #include "obj.h"
+#include "proc.h"
 #include "render.h"
 #include "stream.h"
 
-static const struct gt_option options[] = {
-	{ "repo", 0, "URL", "render from this remote (https URL or path to a repo) instead of DIR" },
-	{ "revision", 0, "REV", "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)" },
-	{ "path", 0, "PATH", "with --repo: the directory inside the repo (default: its root)" },
-	{ "type", 0, "TYPE", "directory, helm or kustomize (default: Chart.yaml is helm, a kustomization kustomize)" },
-	{ "engine", 0, "ENGINE", "auto, native or exec (default auto: native where it supports everything the source uses)" },
-	{ "deterministic", 0, NULL, "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)" },
-	{ "recurse", 0, NULL, "read subdirectories too (default off, as in Argo CD)" },
-	{ "include", 0, "GLOB", "only files whose path below DIR matches (repeatable; * crosses /, {a,b})" },
-	{ "exclude", 0, "GLOB", "skip files whose path below DIR matches (repeatable; wins over --include)" },
-	{ "namespace", 'n', "NS", "namespace for namespaced objects that have none (and helm's --namespace)" },
-	{ "app", 0, "NAME", "mark every object as owned by Argo CD application NAME" },
-	{ "tracking", 0, "METHOD", "annotation (default), label or annotation+label" },
-	{ "release-name", 0, "NAME", "helm release name (default: the --app name, else the directory's name)" },
-	{ "values", 'f', "FILE", "helm values file, a path inside the source (repeatable)" },
-	{ "set", 0, "KEY=VALUE", "helm --set (repeatable)" },
-	{ "set-string", 0, "KEY=VALUE", "helm --set-string (repeatable)" },
-	{ "set-file", 0, "KEY=FILE", "helm --set-file, FILE inside the source (repeatable)" },
-	{ "kube-version", 0, "VERSION", "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)" },
-	{ "api-versions", 0, "LIST", "API versions for the chart's Capabilities, comma-separated (repeatable)" },
-	{ "include-crds", 0, NULL, "render the chart's crds/ directory (the default, as Argo CD)" },
-	{ "skip-crds", 0, NULL, "leave the chart's crds/ directory out" },
-	{ "enable-helm", 0, NULL, "kustomize: let helmCharts entries run helm" },
-	{ "load-restrictor", 0, "RULE", "LoadRestrictionsRootOnly or LoadRestrictionsNone (kustomize's flag)" },
-	{ "helm", 0, "FILE", "the helm binary (default: helm on PATH)" },
-	{ "kustomize", 0, "FILE", "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)" },
-	{ "allow-empty", 0, NULL, "accept a render with no objects (else exit 2: an empty set would prune everything)" },
-	{ "cache", 0, NULL, "reuse an earlier render of the same tree, options and engine (default with --repo)" },
-	{ "no-cache", 0, NULL, "always run the engine" },
-	{ "cache-max-size", 0, "SIZE", "keep at most SIZE of render outputs, the least recently used go first (default 1G)" },
-	{ "cmp", 0, NULL, "run as an Argo CD plugin: render . with the plugin environment, print YAML" },
-	{ "max-render-size", 0, "SIZE", "largest output an engine may print (default 256M)" },
-	{ "output", 'o', "FORMAT", "json (JSON Lines) or yaml (default: yaml on a terminal, else json)" },
-	GT_GIT_OPTIONS,
-	GT_LIMIT_OPTIONS,
-	GT_OPTIONS_END
+static const struct gt_choice source_types[] = {
+	{ "directory", TYPE_DIRECTORY }, { "helm", TYPE_HELM }, { "kustomize", TYPE_KUSTOMIZE }, GT_CHOICES_END
+};
+static const struct gt_choice engines[] = {
+	{ "auto", ENGINE_AUTO }, { "native", ENGINE_NATIVE }, { "exec", ENGINE_EXEC }, GT_CHOICES_END
+};
+static const struct gt_choice load_restrictors[] = {
+	{ "LoadRestrictionsRootOnly", 0 }, { "LoadRestrictionsNone", 1 }, GT_CHOICES_END
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct render_opts opts = {
+	.format = GT_FORMAT_UNSET,
+	.lim = GT_LIMITS_DEFAULT,
+	.cache = -1,
+	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
+	.cache_max = RENDER_DEFAULT_CACHE_MAX,
+	.namespace_objects = true,
+	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
+	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
+};
+
+static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "repo", "URL", &opts.repo, "render from this remote (https URL or path to a repo) instead of DIR"),
+	GT_OPT_STRING(0, "revision", "REV", &opts.revision,
+		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
+	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),
+	GT_OPT_CHOICE(0, "type", "TYPE", &opts.type, source_types,
+		      "(default: Chart.yaml is helm, a kustomization kustomize)"),
+	GT_OPT_CHOICE(0, "engine", "ENGINE", &opts.engine, engines,
+		      "(default auto: native where it supports everything the source uses)"),
+	GT_OPT_FLAG(0, "deterministic", &opts.deterministic,
+		    "native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)"),
+	GT_OPT_FLAG(0, "recurse", &opts.recurse, "read subdirectories too (default off, as in Argo CD)"),
+	GT_OPT_LIST(0, "include", "GLOB", &opts.include, NULL,
+		    "only files whose path below DIR matches (repeatable; * crosses /, {a,b})"),
+	GT_OPT_LIST(0, "exclude", "GLOB", &opts.exclude, NULL,
+		    "skip files whose path below DIR matches (repeatable; wins over --include)"),
+	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.namespace,
+				  "namespace for namespaced objects that have none (and helm's --namespace)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app, "mark every object as owned by Argo CD application NAME"),
+	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices, "(default annotation)"),
+	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
+		      "helm release name (default: the --app name, else the directory's name)"),
+	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file, a path inside the source (repeatable)"),
+	GT_OPT_LIST(0, "set", "KEY=VALUE", &opts.set, NULL, "helm --set (repeatable)"),
+	GT_OPT_LIST(0, "set-string", "KEY=VALUE", &opts.set_string, NULL, "helm --set-string (repeatable)"),
+	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE inside the source (repeatable)"),
+	GT_OPT_STRING(0, "kube-version", "VERSION", &opts.kube_version,
+		      "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)"),
+	GT_OPT_LIST(0, "api-versions", "LIST", &opts.api_versions, NULL,
+		    "API versions for the chart's Capabilities, comma-separated (repeatable)"),
+	GT_OPT_FLAG_OFF(0, "include-crds", &opts.skip_crds, "render the chart's crds/ directory (the default, as Argo CD)"),
+	GT_OPT_FLAG(0, "skip-crds", &opts.skip_crds, "leave the chart's crds/ directory out"),
+	GT_OPT_FLAG(0, "enable-helm", &opts.enable_helm, "kustomize: let helmCharts entries run helm"),
+	GT_OPT_CHOICE_NAME(0, "load-restrictor", "RULE", &opts.load_restrictor, load_restrictors, "(kustomize's flag)"),
+	GT_OPT_STRING(0, "helm", "FILE", &opts.helm, "the helm binary (default: helm on PATH)"),
+	GT_OPT_STRING(0, "kustomize", "FILE", &opts.kustomize,
+		      "the kustomize binary, or kubectl (default: kustomize, else kubectl, on PATH)"),
+	GT_OPT_FLAG(0, "user-engine-config", &opts.user_engine_config,
+		    "let helm and kustomize read your HOME, helm repositories, logins and plugins"),
+	GT_OPT_FLAG(0, "allow-empty", &opts.allow_empty,
+		    "accept a render with no objects (else exit 2: an empty set would prune everything)"),
+	GT_OPT_SET_INT(0, "cache", &opts.cache, 1,
+		       "reuse an earlier render of the same tree, options and engine (default with --repo)"),
+	GT_OPT_SET_INT(0, "no-cache", &opts.cache, 0, "always run the engine"),
+	GT_OPT_SIZE(0, "cache-max-size", &opts.cache_max, SIZE_MAX,
+		    "keep at most SIZE of render outputs, the least recently used go first (default 1G)"),
+	GT_OPT_FLAG(0, "cmp", &opts.cmp, "run as an Argo CD plugin: render . with the plugin environment, print YAML"),
+	GT_OPT_SIZE(0, "max-render-size", &opts.max_output, SIZE_MAX, "largest output an engine may print (default 256M)"),
+	GT_OPT_UINT(0, "max-tree-files", "N", &opts.max_tree_files, 1, (unsigned long)1 << 30,
+		    "with --repo: most files and directories written for an engine (default 100000)"),
+	GT_OPT_SIZE(0, "max-tree-size", &opts.max_tree_bytes, SIZE_MAX,
+		    "with --repo: most bytes of files written for an engine (default 1G)"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
+		      "(json: JSON Lines; default: yaml on a terminal, else json)"),
+	GT_GIT_OPTIONS(&opts.git),
+	GT_LIMIT_OPTIONS(&opts.lim),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-render",
@@ -60,7 +102,6 @@ static const struct gt_command command = {
 	.summary = "Render a manifest directory, Helm chart or Kustomize overlay (from DIR, or from a remote at any\n"
 		   "revision) as a stream of objects on standard output.",
 	.options = options,
-	.set = set_option,
 	.min_args = 0,
 	.max_args = 1,
 };
@@ -69,176 +110,23 @@ static const struct gt_command command = {
 struct objects {
 	json_t **items;
 	struct gt_where *where;
-	size_t n, cap;
+	size_t n, cap, cap_where;
 };
-
-static int push_glob(char ***list, size_t *n, const char *arg)
-{
-	char **l = realloc(*list, (*n + 1) * sizeof(*l));
-	if (!l)
-		return gt_error("out of memory"), -1;
-	l[(*n)++] = (char *)arg;
-	*list = l;
-	return 0;
-}
-
-static int set_tracking(struct render_opts *o, const char *arg)
-{
-	if (!strcmp(arg, "annotation"))
-		o->tracking = TRACK_ANNOTATION;
-	else if (!strcmp(arg, "label"))
-		o->tracking = TRACK_LABEL;
-	else if (!strcmp(arg, "annotation+label"))
-		o->tracking = TRACK_BOTH;
-	else
-		return gt_error("--tracking %s: use annotation, label or annotation+label", arg), -1;
-	return 0;
-}
 
 const char *opts_own(struct render_opts *o, char *s)
 {
-	if (!s || strv_push(&o->owned, s) < 0) {
+	if (!s || gt_strvec_push(&o->owned, s) < 0) {
 		free(s);
-		if (!s)
-			gt_error("out of memory");
+		gt_error("out of memory");
 		return NULL;
 	}
 	return s;
 }
 
-int strv_push(struct strv *l, const char *s)
-{
-	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
-		return gt_error("out of memory"), -1;
-	v[l->n++] = s;
-	l->v = v;
-	return 0;
-}
-
-static int set_type(struct render_opts *o, const char *arg)
-{
-	if (!strcmp(arg, "directory"))
-		o->type = TYPE_DIRECTORY;
-	else if (!strcmp(arg, "helm"))
-		o->type = TYPE_HELM;
-	else if (!strcmp(arg, "kustomize"))
-		o->type = TYPE_KUSTOMIZE;
-	else
-		return gt_error("--type %s: use directory, helm or kustomize", arg), -1;
-	return 0;
-}
-
-static int set_engine_option(struct render_opts *o, const char *n, const char *arg)
-{
-	if (!strcmp(n, "release-name"))
-		o->release_name = arg;
-	else if (!strcmp(n, "values"))
-		return strv_push(&o->values, arg);
-	else if (!strcmp(n, "set"))
-		return strv_push(&o->set, arg);
-	else if (!strcmp(n, "set-string"))
-		return strv_push(&o->set_string, arg);
-	else if (!strcmp(n, "set-file"))
-		return strv_push(&o->set_file, arg);
-	else if (!strcmp(n, "kube-version"))
-		o->kube_version = arg;
-	else if (!strcmp(n, "api-versions"))
-		return strv_push(&o->api_versions, arg);
-	else if (!strcmp(n, "include-crds"))
-		o->skip_crds = false;
-	else if (!strcmp(n, "skip-crds"))
-		o->skip_crds = true;
-	else if (!strcmp(n, "enable-helm"))
-		o->enable_helm = true;
-	else if (!strcmp(n, "load-restrictor")) {
-		if (strcmp(arg, "LoadRestrictionsRootOnly") && strcmp(arg, "LoadRestrictionsNone"))
-			return gt_error("--load-restrictor %s: use LoadRestrictionsRootOnly or LoadRestrictionsNone", arg), -1;
-		o->load_restrictor = arg;
-	} else if (!strcmp(n, "engine")) {
-		if (!strcmp(arg, "auto"))
-			o->engine = ENGINE_AUTO;
-		else if (!strcmp(arg, "native"))
-			o->engine = ENGINE_NATIVE;
-		else if (!strcmp(arg, "exec"))
-			o->engine = ENGINE_EXEC;
-		else
-			return gt_error("--engine %s: use auto, native or exec", arg), -1;
-	} else if (!strcmp(n, "deterministic")) {
-		o->deterministic = true;
-	} else if (!strcmp(n, "helm"))
-		o->helm = arg;
-	else if (!strcmp(n, "kustomize"))
-		o->kustomize = arg;
-	else if (!strcmp(n, "max-render-size"))
-		return gt_parse_size(n, arg, &o->max_output);
-	else if (!strcmp(n, "cache-max-size"))
-		return gt_parse_size(n, arg, &o->cache_max);
-	else
-		return 1;
-	return 0;
-}
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct render_opts *o = ctx;
-	const char *n = opt->name;
-	int handled = gt_limits_option(&o->lim, opt, arg);
-	if (!handled)
-		handled = gt_git_option(&o->git, opt, arg);
-	if (handled)
-		return handled < 0 ? -1 : 0;
-	int e = set_engine_option(o, n, arg);
-	if (e <= 0)
-		return e;
-	if (!strcmp(n, "recurse"))
-		o->recurse = true;
-	else if (!strcmp(n, "include"))
-		return push_glob(&o->include, &o->n_include, arg);
-	else if (!strcmp(n, "exclude"))
-		return push_glob(&o->exclude, &o->n_exclude, arg);
-	else if (!strcmp(n, "namespace"))
-		o->namespace = *arg ? arg : NULL;
-	else if (!strcmp(n, "app"))
-		o->app = *arg ? arg : NULL;
-	else if (!strcmp(n, "tracking"))
-		return set_tracking(o, arg);
-	else if (!strcmp(n, "repo"))
-		o->repo = arg;
-	else if (!strcmp(n, "revision"))
-		o->revision = arg;
-	else if (!strcmp(n, "path"))
-		o->path = arg;
-	else if (!strcmp(n, "type"))
-		return set_type(o, arg);
-	else if (!strcmp(n, "allow-empty"))
-		o->allow_empty = true;
-	else if (!strcmp(n, "cache"))
-		o->cache = 1;
-	else if (!strcmp(n, "no-cache"))
-		o->cache = 0;
-	else if (!strcmp(n, "cmp"))
-		o->cmp = true;
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_JSON_YAML, &o->format);
-	}
-	return 0;
-}
-
 static int objects_push(struct objects *objs, json_t *obj, const struct gt_where *w)
 {
-	if (objs->n == objs->cap) {
-		size_t cap = objs->cap ? objs->cap * 2 : 64;
-		json_t **items = realloc(objs->items, cap * sizeof(*items));
-		if (items)
-			objs->items = items;
-		struct gt_where *where = items ? realloc(objs->where, cap * sizeof(*where)) : NULL;
-		if (!where)
-			return gt_error("out of memory"), -1;
-		objs->where = where;
-		objs->cap = cap;
-	}
+	if (GT_GROW(objs->items, objs->cap, objs->n + 1) < 0 || GT_GROW(objs->where, objs->cap_where, objs->n + 1) < 0)
+		return gt_error("out of memory"), -1;
 	objs->items[objs->n] = obj;
 	objs->where[objs->n++] = *w;
 	return 0;
@@ -332,12 +220,12 @@ static int add_tracking(const struct render_opts *o, json_t *obj, const struct g
 	int r = 0;
 	if (is_crd(ref))
 		return 0;
-	if (o->tracking & TRACK_ANNOTATION) {
+	if (gt_tracking_annotates(o->tracking)) {
 		char *id = gt_tracking_id_new(o->app, ref, o->namespace ? o->namespace : "");
 		r = id ? gt_obj_set_annotation(obj, "argocd.argoproj.io/tracking-id", id) : -1;
 		free(id);
 	}
-	if (r == 0 && (o->tracking & TRACK_LABEL)) {
+	if (r == 0 && gt_tracking_labels(o->tracking)) {
 		char *label = gt_instance_label_new(o->app);
 		r = label ? gt_obj_set_label(obj, "app.kubernetes.io/instance", label) : -1;
 		free(label);
@@ -429,6 +317,8 @@ struct run {
 	size_t out_len;
 	char *shown;        /* the source as messages name it */
 	char *strip;
+	char *root;         /* a local source: the directory its links and paths stay below */
+	char *root_rel;     /* the source directory below root */
 	struct file_list files;
 	json_t *native;     /* the native engine's objects, or NULL */
 };
@@ -444,6 +334,8 @@ static void run_free(struct run *r)
 	free(r->dir_owned);
 	free(r->shown);
 	free(r->strip);
+	free(r->root);
+	free(r->root_rel);
 	file_list_free(&r->files);
 	json_decref(r->native);
 	if (r->from_repo)
@@ -496,23 +388,7 @@ static int default_release_name(struct render_opts *o, struct run *r)
 	return o->release_name ? 0 : -1;
 }
 
-/* An engine may read beyond the source path (kustomize ../base, a file:// chart, values in ../):
- * then the whole repository is written out, and its root tree is the cache key. */
-static bool needs_whole_tree(const struct render_opts *o, struct run *r, enum source_type type)
-{
-	if (type == TYPE_KUSTOMIZE)
-		return true;
-	for (size_t i = 0; i < o->values.n; i++)
-		if (strstr(o->values.v[i], ".."))
-			return true;
-	for (size_t i = 0; i < o->set_file.n; i++)
-		if (strstr(o->set_file.v[i], ".."))
-			return true;
-	return repo_source_file_has(&r->src, "Chart.yaml", "file://") ||
-	       repo_source_file_has(&r->src, "requirements.yaml", "file://");
-}
-
-static void key_add_list(struct key_b *k, const char *label, const struct strv *l)
+static void key_add_list(struct key_b *k, const char *label, const struct gt_strvec *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		key_add(k, label, l->v[i]);
@@ -547,10 +423,38 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	return 0;
 }
 
+/* Where a hostile source may point the engine: its links, and (from a repository or an Argo CD
+ * Application) its values files, must stay inside the source's root on disk. */
+static int check_source_paths(const struct render_opts *o, struct run *r)
+{
+	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
+	if (!r->from_repo && links_check_dir(root, rel) < 0)
+		return -1; /* (a repository's links were checked as they were written) */
+	if (!r->from_repo && !o->cmp)
+		return 0; /* paths the user typed on their own command line are theirs */
+	const struct gt_strvec *lists[] = { &o->values, &o->set_file };
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			char *items = strdup(lists[l]->v[i]), *save = NULL;
+			int st = items ? 0 : (gt_error("out of memory"), -1);
+			for (char *it = items ? strtok_r(items, ",", &save) : NULL; st == 0 && it; it = strtok_r(NULL, ",", &save)) {
+				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
+			}
+			free(items);
+			if (st < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* A working directory is never written to: dependencies are built in a private copy. */
 static int prepare_source(const struct render_opts *o, struct run *r)
 {
 	const struct engine_ops *ops = r->engine.ops;
+	if (check_source_paths(o, r) < 0)
+		return -1;
 	if (!ops->needs_prepare)
 		return 0;
 	int need = ops->needs_prepare(o, r->dir);
@@ -570,6 +474,61 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
 }
 
+/* The native engine in a child of its own (common/proc), so that --timeout, --max-render-size and
+ * SIGINT/SIGTERM stop a template that loops as they stop helm: the output on stdout; exit 0
+ * rendered, NATIVE_UNSUPPORTED with the reason on stderr, else the messages on stderr. */
+#define NATIVE_UNSUPPORTED 3
+struct native_job {
+	const struct render_opts *o;
+	const char *dir;
+};
+
+static int native_child(void *arg)
+{
+	const struct native_job *j = arg;
+	char *out = NULL, *why = NULL;
+	size_t len = 0;
+	int st = helm_native(j->o, j->dir, &out, &len, &why);
+	if (st == 0 && fwrite(out, 1, len, stdout) != len)
+		st = -1;
+	if (st == 1)
+		fputs(why ? why : "?", stderr);
+	free(out);
+	free(why);
+	return st == 0 ? 0 : st == 1 ? NATIVE_UNSUPPORTED : GT_EXIT_INPUT;
+}
+
+/* helm_native under a deadline: as helm_native (0, 1 with *why, -1 printed). */
+static int helm_native_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why)
+{
+	struct native_job job = { o, dir };
+	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
+	struct gt_proc p = { .fn = native_child, .fn_arg = &job, .max_out = o->max_output,
+			     .deadline = gt_deadline_in(timeout) };
+	int r = gt_proc_run(&p, "helm template (native engine)");
+	int code = r == 0 && WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
+	if (p.end == GT_PROC_TIMED_OUT)
+		gt_error("helm template (native engine): did not finish within %u s (--timeout); stopped", timeout);
+	else if (p.end == GT_PROC_TOO_LARGE)
+		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
+	else if (p.end == GT_PROC_INTERRUPTED)
+		check_interrupted();
+	else if (code == NATIVE_UNSUPPORTED)
+		*why = strdup(p.err);
+	else if (code != 0 && p.err_len)
+		fwrite(p.err, 1, p.err_len, stderr); /* its own messages, as they were printed */
+	else if (code != 0 && r == 0)
+		gt_error("helm template (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
+			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
+	if (code == 0) {
+		*out = p.out;
+		*len = p.out_len;
+		p.out = NULL;
+	}
+	gt_proc_free(&p);
+	return code == 0 ? 0 : code == NATIVE_UNSUPPORTED ? 1 : -1;
+}
+
 /* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
 static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
 {
@@ -586,12 +545,16 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 			return hit < 0 ? -1 : 0;
 	}
 	if (r->from_repo && !r->dir_owned) {
-		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 	}
+	/* The same checks as for helm itself: links and values paths inside the source, a release
+	 * name helm would take. */
+	if (check_source_paths(o, r) < 0 || helm_check_release_name(o->release_name) < 0)
+		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
-	int st = need < 0 ? -1 : need ? 1 : helm_native(o, r->dir, &r->out, &r->out_len, &why);
+	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &why);
 	if (need > 0)
 		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
 	if (st == 0 && r->out_len > o->max_output) {
@@ -618,14 +581,18 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 	struct argv_b a = { 0 };
 	char key[GIT_OID_HEXSZ + 1], what[64];
 	bool use_cache = r->from_repo && o->cache != 0;
-	bool whole = r->from_repo && needs_whole_tree(o, r, type);
+	if (r->from_repo && repo_source_plan(&r->src, o, type) < 0)
+		return -1;
+	/* What the engine reads beyond the source path (kustomize ../base, a file:// chart, values in
+	 * ../) makes the root tree the cache key. */
+	bool whole = r->from_repo && repo_source_plan_outside(&r->src);
 	if (type == TYPE_HELM && o->engine != ENGINE_EXEC) {
 		int st = run_native_helm(o, r, whole, use_cache, key);
 		if (st <= 0)
 			return st;
 	}
 	r->engine.ops = type == TYPE_HELM ? &helm_engine : &kustomize_engine;
-	if (r->engine.ops->locate(o, &r->engine) < 0)
+	if (r->engine.ops->locate(o, &r->engine) < 0 || engine_home_new(o, &r->engine) < 0)
 		return -1;
 	if (type == TYPE_HELM && default_release_name(o, r) < 0)
 		return -1;
@@ -637,7 +604,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return hit < 0 ? -1 : 0;
 	}
 	if (r->from_repo && !r->dir_owned) {
-		if (repo_source_materialise(&r->src, whole, &r->dir_owned) < 0)
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 	}
@@ -646,7 +613,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 		return -1;
 	}
 	snprintf(what, sizeof(what), "%s", type == TYPE_HELM ? "helm template" : "kustomize build");
-	int st = engine_exec(o, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
+	int st = engine_exec(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
 	argv_free(&a);
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
@@ -759,7 +726,8 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 static int read_directory(struct render_opts *o, struct run *r, struct objects *objs)
 {
 	if (r->from_repo) {
-		if (repo_source_materialise(&r->src, false, &r->dir_owned) < 0)
+		if (repo_source_plan(&r->src, o, TYPE_DIRECTORY) < 0 ||
+		    repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 		/* names below the temp dir read as paths in the repository */
@@ -767,7 +735,8 @@ static int read_directory(struct render_opts *o, struct run *r, struct objects *
 			return r->strip = NULL, gt_error("out of memory"), -1;
 		o->strip = r->strip;
 	}
-	if (find_manifests(o, r->dir, &r->files) < 0)
+	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
+	if (find_manifests(o, r->dir, root, rel, &r->files) < 0)
 		return -1;
 	return read_all(o, &r->files, objs);
 }
@@ -799,7 +768,7 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 			type = repo_source_detect(&r->src);
 	} else {
 		r->dir = dir;
-		if (!is_directory(dir))
+		if (!is_directory(dir) || source_root_find(o, dir, &r->root, &r->root_rel) < 0)
 			return GT_EXIT_INPUT;
 		if (type == TYPE_AUTO)
 			type = detect_dir(dir);
@@ -808,7 +777,7 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
 	if (!(r->cache_root = cache_root_new(o)))
-		return gt_error("out of memory"), GT_EXIT_INPUT;
+		return GT_EXIT_INPUT; /* (printed) */
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
 	if (asprintf(&r->shown, "%s (%s output)", where, type_name(type)) < 0)
 		return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;
@@ -846,64 +815,53 @@ static void opts_free(struct render_opts *o)
 {
 	for (size_t i = 0; i < o->owned.n; i++)
 		free((char *)o->owned.v[i]);
-	free(o->owned.v);
-	free(o->values.v);
-	free(o->set.v);
-	free(o->set_string.v);
-	free(o->set_file.v);
-	free(o->api_versions.v);
-	free(o->include);
-	free(o->exclude);
+	gt_strvec_release(&o->owned);
+	gt_strvec_release(&o->values);
+	gt_strvec_release(&o->set);
+	gt_strvec_release(&o->set_string);
+	gt_strvec_release(&o->set_file);
+	gt_strvec_release(&o->api_versions);
+	gt_strvec_release(&o->include);
+	gt_strvec_release(&o->exclude);
 	gt_git_opts_clear(&o->git);
-}
-
-/* Die of the signal that interrupted the run, now that the temp dirs are gone. */
-static void reraise(void)
-{
-	int sig = render_signal;
-	if (!sig)
-		return;
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 int main(int argc, char **argv)
 {
-	struct render_opts o = { .tracking = TRACK_ANNOTATION, .lim = GT_LIMITS_DEFAULT, .cache = -1,
-				 .max_output = RENDER_DEFAULT_MAX_OUTPUT, .cache_max = RENDER_DEFAULT_CACHE_MAX, .namespace_objects = true };
+	struct render_opts *o = &opts;
 	struct run run = { 0 };
 	struct objects objs = { 0 };
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	int first, st = gt_parse(&command, argc, argv, &first);
 	const char *dir = st == 0 && first < argc ? argv[first] : NULL;
-	if (st == 0 && (o.cmp || (!dir && !o.repo && getenv("ARGOCD_APP_NAME")))) {
-		o.cmp = true;
-		if (!dir && !o.repo)
+	if (st == 0 && (o->cmp || (!dir && !o->repo && getenv("ARGOCD_APP_NAME")))) {
+		o->cmp = true;
+		if (!dir && !o->repo)
 			dir = ".";
-		if (cmp_apply_env(&o) < 0)
+		if (cmp_apply_env(o) < 0)
 			st = -1;
 	}
-	if (st == 0 && check_usage(&o, dir) < 0)
+	if (st == 0 && check_usage(o, dir) < 0)
 		st = -1;
 	if (st != 0) {
-		opts_free(&o);
+		opts_free(o);
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
-	if (!o.format_set && !o.cmp)
-		o.format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
-	signals_install();
-	st = render(&o, dir, &run, &objs);
+	if (o->format == GT_FORMAT_UNSET)
+		o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+	gt_signals_catch();
+	st = render(o, dir, &run, &objs);
 	if (st == GT_EXIT_OK && check_interrupted() < 0)
 		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
-	if (st == GT_EXIT_OK && objs.n == 0 && !o.allow_empty) {
+	if (st == GT_EXIT_OK && objs.n == 0 && !o->allow_empty) {
 		/* An empty stream makes a sync with prune delete everything: say so instead. */
-		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o.repo);
+		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o->repo);
 		st = GT_EXIT_INPUT;
 	}
-	if (st == GT_EXIT_OK && (finish_objects(&o, &objs) < 0 || write_all(&o, &objs) < 0))
+	if (st == GT_EXIT_OK && (finish_objects(o, &objs) < 0 || write_all(o, &objs) < 0))
 		st = GT_EXIT_INPUT;
 	objects_free(&objs);
 	run_free(&run);
-	opts_free(&o);
-	reraise();
+	opts_free(o);
+	gt_signals_reraise(); /* die of the signal that interrupted the run, now that the temp dirs are gone */
 	return st;
 }

@@ -2,7 +2,6 @@
 #ifndef RENDER_H
 #define RENDER_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -11,32 +10,27 @@
 #include "cli.h"
 #include "git.h"
 #include "limits.h"
-
-enum tracking { TRACK_ANNOTATION = 1, TRACK_LABEL = 2, TRACK_BOTH = 3 };
+#include "obj.h"
 
 enum source_type { TYPE_AUTO, TYPE_DIRECTORY, TYPE_HELM, TYPE_KUSTOMIZE };
 
 /* --engine: auto (native where it supports everything the source uses, else exec), native only, exec only */
 enum render_engine { ENGINE_AUTO, ENGINE_NATIVE, ENGINE_EXEC };
 
-/* A repeatable option's values, in order; the strings are borrowed (argv or the owned pool). */
-struct strv {
-	const char **v;
-	size_t n;
-};
-
 #define RENDER_DEFAULT_MAX_OUTPUT ((size_t)256 << 20) /* an engine's stdout; the Argo CD install is 2 MiB */
 #define RENDER_DEFAULT_CACHE_MAX ((size_t)1 << 30) /* --cache-max-size: 1G of render outputs */
+/* What a --repo source may write for an engine: a manifest repo has hundreds of files, not 100,000. */
+#define RENDER_DEFAULT_MAX_TREE_FILES ((size_t)100000)
+#define RENDER_DEFAULT_MAX_TREE_BYTES ((size_t)1 << 30)
+#define RENDER_PATH_MAX 4096 /* a path or link target longer than Linux's PATH_MAX cannot be opened anyway */
 
 struct render_opts {
 	bool recurse;
-	char **include, **exclude; /* globs, borrowed from argv */
-	size_t n_include, n_exclude;
+	struct gt_strvec include, exclude; /* globs, borrowed from argv */
 	const char *namespace;
 	const char *app;
-	enum tracking tracking;
+	enum gt_tracking tracking;
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 
 	/* the source */
@@ -48,12 +42,14 @@ struct render_opts {
 	bool deterministic; /* native helm: a fixed sequence for rand*, uuidv4, bcrypt salts */
 	const char *helm, *kustomize; /* --helm/--kustomize: the binaries */
 	const char *release_name;
-	struct strv values, set, set_string, set_file, api_versions;
+	struct gt_strvec values, set, set_string, set_file, api_versions; /* borrowed: argv or owned */
 	const char *kube_version;
 	bool skip_crds;
 	bool enable_helm;
 	const char *load_restrictor;
 	size_t max_output;
+	size_t max_tree_files, max_tree_bytes; /* --max-tree-files, --max-tree-size */
+	bool user_engine_config; /* engines read the user's helm/kustomize configuration (else a private home) */
 	bool allow_empty;
 	int cache; /* -1: the default (on with --repo), 0 off, 1 on */
 	size_t cache_max;  /* --cache-max-size: the render outputs kept, in bytes */
@@ -61,21 +57,25 @@ struct render_opts {
 	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
 	/* strings made here (CMP environment), freed at the end */
-	struct strv owned;
+	struct gt_strvec owned;
 };
 
 /* Keep s until the end of the run; NULL on no memory. */
 const char *opts_own(struct render_opts *o, char *s);
-/* Append a borrowed value; -1 on no memory (printed). */
-int strv_push(struct strv *l, const char *s);
 
 struct file_list {
 	char **paths; /* owned */
 	size_t n, cap;
 };
 
-/* Manifest files below root (.yaml, .yml, .json), in Argo CD's order; -1 after printing. */
-int find_manifests(const struct render_opts *o, const char *root, struct file_list *out);
+/*
+ * Manifest files below dir (.yaml, .yml, .json), in Argo CD's order; dir is dir_rel below root,
+ * and a symbolic link among them that leads outside root (on disk) is an error. -1 after printing.
+ */
+int find_manifests(const struct render_opts *o, const char *dir, const char *root, const char *dir_rel,
+		   struct file_list *out);
+/* Would the directory source read the file name, at rel below the source directory? */
+bool manifest_wanted(const struct render_opts *o, const char *name, const char *rel);
 void file_list_free(struct file_list *l);
 /* gobwas/glob semantics: '*' crosses '/', {a,b} alternation. */
 bool glob_match(const char *pattern, const char *path);
@@ -98,6 +98,8 @@ struct engine {
 	char *bin;      /* the binary that runs (owned) */
 	bool via_kubectl; /* kustomize as `kubectl kustomize` */
 	char *version;  /* its version line (owned), for the render cache */
+	char *home;     /* the private empty home its runs get (owned; NULL with --user-engine-config) */
+	char **env;     /* "NAME=VALUE" settings pointing there, NULL-terminated (owned), or NULL */
 };
 
 /*
@@ -122,16 +124,18 @@ char *locate_binary(const char *given, const char *name, const char *install);
 char *find_on_path(const char *name);
 /* e->bin's version, cached in cache_root by the binary's identity (NULL: not cached). -1 after printing. */
 int engine_version(struct engine *e, const char *cache_root);
+/* e->home and e->env: a private empty home for every run of the engine (none with --user-engine-config). -1 after printing. */
+int engine_home_new(const struct render_opts *o, struct engine *e);
 void engine_free(struct engine *e);
 
 /*
- * Run argv (argv[0] a path; no shell) in cwd with stdin from /dev/null and
- * without the git token in its environment. Its stdout (up to max bytes) in
- * *out (malloc'd, NUL-terminated), its stderr relayed (redacted) on failure and
- * with -v. 0, or -1 after printing.
+ * Run argv (argv[0] a path; no shell) in cwd with stdin from /dev/null, without the git token in
+ * its environment, in a private empty home (unless --user-engine-config), within --timeout (then
+ * it and everything it started are stopped). Its stdout (up to max bytes) in *out (malloc'd,
+ * NUL-terminated), its stderr relayed (redacted) on failure and with -v. 0, or -1 after printing.
  */
-int engine_exec(const struct render_opts *o, const char *what, char *const argv[], const char *cwd, size_t max,
-		char **out, size_t *len);
+int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		const char *cwd, size_t max, char **out, size_t *len);
 
 /* ---- the native Kustomize engine (kustomize/) ---- */
 /*
@@ -150,10 +154,10 @@ int kustomize_native(const struct render_opts *o, const char *dir, json_t **obje
 int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why);
 /* The engine's identity in the render cache. */
 #define HELM_NATIVE_VERSION "gitops-render native helm engine " GT_VERSION " (helm v3.17.3)"
+/* Is name a release name helm takes (DNS-1123, at most 53 characters)? Else -1 after printing. */
+int helm_check_release_name(const char *name);
 
-/* ---- interruption: temporary directories go also on SIGINT/SIGTERM ---- */
-extern volatile sig_atomic_t render_signal;
-void signals_install(void);
+/* ---- interruption: temporary directories go also on SIGINT/SIGTERM (common/proc catches them) ---- */
 /* -1 after printing when a signal arrived (callers unwind and clean up). */
 int check_interrupted(void);
 
@@ -165,35 +169,58 @@ void remove_tree(const char *path);
 /* Copy directory src into dst (which is created); -1 after printing. */
 int copy_tree(const char *src, const char *dst);
 char *path_join(const char *a, const char *b);
-/* $XDG_CACHE_HOME/gitops-tools (or --cache-dir), malloc'd. */
+/* The cache root (gt_cache_root_dup of --cache-dir), malloc'd; NULL after printing. */
 char *cache_root_new(const struct render_opts *o);
 
 /* ---- repository sources (source.c) ---- */
+struct source_plan;
 struct repo_source {
 	struct gt_repo *repo;
 	git_oid commit;
 	char *path;       /* inside the tree, "" for the root */
 	git_oid root_tree, path_tree;
-	char *tmp;        /* materialised copy, or NULL */
+	struct source_plan *plan; /* what the engine needs of the tree (repo_source_plan) */
+	char *tmp;        /* materialised copy (the repository's root), or NULL */
 };
 /* Open, fetch and resolve --repo/--revision/--path. GT_EXIT_* (0 ok), printed. */
 int repo_source_open(struct render_opts *o, struct repo_source *s);
 void repo_source_close(struct repo_source *s);
 /* Type of the tree at the source path. */
 enum source_type repo_source_detect(struct repo_source *s);
-/* Does the file at path (relative to the source path) contain needle? */
-bool repo_source_file_has(struct repo_source *s, const char *file, const char *needle);
-/* Write the tree (whole = from the root, else the source path) into a new temp dir; the directory
+/* Is name acceptable as a file name from a tree (git's checkout rules: no "", ".", "..", "/", .git in any disguise)? Else *why. */
+bool tree_name_ok(const char *name, const char **why);
+/*
+ * What an engine of type needs of the commit: the source path (for a directory source only its
+ * manifest files), and what its kustomizations, Chart.yaml dependencies, --values/--set-file and
+ * symbolic links name, resolved in the tree; what leads outside the repository is an error.
+ * -1 after printing.
+ */
+int repo_source_plan(struct repo_source *s, const struct render_opts *o, enum source_type type);
+/* Does the plan reach outside the source path (then the render depends on the whole tree)? */
+bool repo_source_plan_outside(const struct repo_source *s);
+void source_plan_free(struct source_plan *p);
+/* Write the plan into a new temp dir (the repository's root), checked and bounded; the directory
  * the source path is at in *dir (malloc'd). -1 after printing. */
-int repo_source_materialise(struct repo_source *s, bool whole, char **dir);
+int repo_source_materialise(struct repo_source *s, const struct render_opts *o, char **dir);
+
+/* ---- links and paths on disk (links.c) ---- */
+/* Does rel (below the directory root_fd) lead, following links on disk, to somewhere below it? 1 yes, 0 no, -1 errno. */
+int path_stays_below(int root_fd, const char *rel);
+/* Every symbolic link below root/dir_rel leads to somewhere below root. -1 after printing. */
+int links_check_dir(const char *root, const char *dir_rel);
+/* The file path (relative to root/dir_rel; what: the option, for messages) is a path inside root on disk. -1 after printing. */
+int path_check_below(const char *root, const char *dir_rel, const char *path, const char *what);
+/* The root a local source's links and paths must stay below: in CMP mode the checkout Argo CD
+ * made (cwd less ARGOCD_APP_SOURCE_PATH), else the git work tree holding dir, else dir; and dir
+ * below it. -1 after printing. */
+int source_root_find(const struct render_opts *o, const char *dir, char **root, char **dir_rel);
 
 enum source_type detect_dir(const char *dir);
 
 /* ---- the render cache (cache.c) ---- */
 /* A key from these lines; hex into key (41 bytes). */
 struct key_b {
-	char *buf;
-	size_t len, cap;
+	struct gt_strbuf text;
 	bool oom;
 };
 void key_add(struct key_b *k, const char *label, const char *value);

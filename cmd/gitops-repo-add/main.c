@@ -7,37 +7,55 @@
 #include "repoadd.h"
 #include "stream.h"
 
+static const struct gt_choice repo_types[] = { { "git", 0 }, { "helm", 1 }, GT_CHOICES_END };
+static const struct gt_choice verify_modes[] = { { "ls-remote", VERIFY_LS_REMOTE }, { "fetch", VERIFY_FETCH }, GT_CHOICES_END };
+
+static struct repoadd_opts opts = { .type = "git", .namespace = "argocd", .verify_arg = -1 };
+
+static int refuse_password(const struct gt_option *opt, const char *flag, const char *value);
+
 static const struct gt_option options[] = {
-	{ "username", 0, "USER", "user name for https, verified and written (default: the user in URL, else GITOPS_GIT_USERNAME, else x-access-token)" },
-	{ "password-stdin", 0, NULL, "read the password or token from standard input" },
-	{ "password-file", 0, "FILE", "read the password or token from FILE (else GITOPS_GIT_TOKEN)" },
-	{ "password", 0, "VALUE", "refused: argv is visible to every user (use one of the above)" },
-	{ "type", 0, "TYPE", "git or helm (default git)" },
-	{ "name", 0, "NAME", "display name (required for helm)" },
-	{ "project", 0, "PROJECT", "the AppProject the repository belongs to (default: none, all projects)" },
-	{ "creds", 0, NULL, "write a credential template (repo-creds) for every repository whose URL starts with URL" },
-	{ "argocd-namespace", 0, "NS", "the namespace Argo CD runs in (default argocd)" },
-	{ "insecure-skip-server-verification", 0, NULL, "skip the TLS (https) or host key (ssh) check, here and in Argo CD" },
-	{ "force-http-basic-auth", 0, NULL, "send basic auth up front instead of after a 401" },
-	{ "enable-lfs", 0, NULL, "fetch Git LFS objects" },
-	{ "proxy", 0, "URL", "proxy for this repository (verification uses it too)" },
-	{ "no-proxy", 0, "LIST", "hosts to reach without the proxy, comma-separated" },
-	{ "ssh-private-key-path", 0, "FILE", "private key for an ssh URL" },
-	{ "tls-client-cert-path", 0, "FILE", "TLS client certificate (PEM) for an https URL" },
-	{ "tls-client-cert-key-path", 0, "FILE", "the client certificate's key (PEM)" },
-	{ "depth", 0, "N", "shallow clone depth in Argo CD (default 0: full clones)" },
-	{ "verify", 0, "MODE", "ls-remote or fetch (default ls-remote: test access as argocd repo add does)" },
-	{ "no-verify", 0, NULL, "do not test access" },
-	{ "timeout", 0, "SECONDS", "limit for each network step and cluster request (default 60)" },
-	{ "ca-file", 0, "FILE", "trust the certificates in FILE when verifying https" },
-	{ "apply", 0, NULL, "apply the Secret with kubectl apply --server-side in the Argo CD namespace" },
-	{ "upsert", 0, NULL, "with --apply: replace a registration whose settings differ" },
-	{ "show-secrets", 0, NULL, "print the password and keys in the Secret (for kubectl apply -f - or kubeseal); else masked" },
-	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
+	GT_OPT_STRING_EMPTY_UNSET(0, "username", "USER", &opts.username,
+				  "user name for https, verified and written (default: the user in URL, else "
+				  "GITOPS_GIT_USERNAME, else x-access-token)"),
+	GT_OPT_CALLBACK(0, "password-stdin", NULL, &opts.git, gt_git_token_option,
+			"read the password or token from standard input"),
+	GT_OPT_CALLBACK(0, "password-file", "FILE", &opts.git, gt_git_token_option,
+			"read the password or token from FILE (else GITOPS_GIT_TOKEN)"),
+	GT_OPT_CALLBACK(0, "password", "VALUE", NULL, refuse_password,
+			"refused: argv is visible to every user (use one of the above)"),
+	GT_OPT_CHOICE_NAME(0, "type", "TYPE", &opts.type, repo_types, "(default git)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "name", "NAME", &opts.name, "display name (required for helm)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "project", "PROJECT", &opts.project,
+				  "the AppProject the repository belongs to (default: none, all projects)"),
+	GT_OPT_FLAG(0, "creds", &opts.creds,
+		    "write a credential template (repo-creds) for every repository whose URL starts with URL"),
+	GT_OPT_STRING(0, "argocd-namespace", "NS", &opts.namespace, "the namespace Argo CD runs in (default argocd)"),
+	GT_OPT_FLAG(0, "insecure-skip-server-verification", &opts.insecure,
+		    "skip the TLS (https) or host key (ssh) check, here and in Argo CD"),
+	GT_OPT_FLAG(0, "force-http-basic-auth", &opts.force_basic, "send basic auth up front instead of after a 401"),
+	GT_OPT_FLAG(0, "enable-lfs", &opts.lfs, "fetch Git LFS objects"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "proxy", "URL", &opts.proxy, "proxy for this repository (verification uses it too)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "no-proxy", "LIST", &opts.no_proxy, "hosts to reach without the proxy, comma-separated"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "ssh-private-key-path", "FILE", &opts.ssh_key_path, "private key for an ssh URL"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "tls-client-cert-path", "FILE", &opts.cert_path,
+				  "TLS client certificate (PEM) for an https URL"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "tls-client-cert-key-path", "FILE", &opts.key_path, "the client certificate's key (PEM)"),
+	GT_OPT_UINT(0, "depth", "N", &opts.depth, 0, MAX_DEPTH, "shallow clone depth in Argo CD (default 0: full clones)"),
+	GT_OPT_CHOICE(0, "verify", "MODE", &opts.verify_arg, verify_modes,
+		      "(default ls-remote: test access as argocd repo add does)"),
+	GT_OPT_FLAG(0, "no-verify", &opts.no_verify, "do not test access"),
+	GT_OPT_SECONDS(0, "timeout", &opts.git.timeout, GT_SECONDS(1), GT_MAX_DURATION,
+		       "limit for each network step and cluster request (default 60s)"),
+	GT_OPT_STRING_CHECKED(0, "ca-file", "FILE", &opts.git.ca_file, gt_check_readable,
+			      "trust the certificates in FILE when verifying https"),
+	GT_OPT_FLAG(0, "apply", &opts.apply, "apply the Secret with kubectl apply --server-side in the Argo CD namespace"),
+	GT_OPT_FLAG(0, "upsert", &opts.upsert, "with --apply: replace a registration whose settings differ"),
+	GT_OPT_FLAG(0, "show-secrets", &opts.show_secrets,
+		    "print the password and keys in the Secret (for kubectl apply -f - or kubeseal); else masked"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
 	GT_OPTIONS_END
 };
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
 
 static const struct gt_command command = {
 	.name = "gitops-repo-add",
@@ -45,84 +63,16 @@ static const struct gt_command command = {
 	.summary = "Register the repository at URL with Argo CD: test access like argocd repo add, then print the\n"
 		   "repository Secret (named as argocd repo add names it) or apply it with kubectl.",
 	.options = options,
-	.set = set_option,
 	.min_args = 1,
 	.max_args = 1,
 };
 
-static int set_choice(const char *opt, const char *arg, const char *const *choices, const char **out)
+static int refuse_password(const struct gt_option *opt, const char *flag, const char *value)
 {
-	for (; *choices; choices++)
-		if (!strcmp(arg, *choices))
-			return *out = *choices, 0;
-	gt_error("--%s %s: not one of the accepted values (see --help)", opt, arg);
+	(void)opt, (void)value;
+	gt_error("%s: a password in the command line is visible to every user of this machine (ps, /proc) and stays "
+		 "in shell history; use --password-stdin, --password-file FILE or GITOPS_GIT_TOKEN", flag);
 	return -1;
-}
-
-static int set_verify(struct repoadd_opts *o, const char *arg)
-{
-	static const char *const modes[] = { "ls-remote", "fetch", NULL };
-	const char *mode;
-	if (set_choice("verify", arg, modes, &mode) < 0)
-		return -1;
-	o->verify = !strcmp(mode, "fetch") ? VERIFY_FETCH : VERIFY_LS_REMOTE;
-	o->verify_given = true;
-	return 0;
-}
-
-/* The options that are a plain string or a flag; 1 if opt was one of them. */
-static int set_simple(struct repoadd_opts *o, const char *n, const char *arg)
-{
-	struct { const char *name; const char **str; bool *flag; } simple[] = {
-		{ "username", &o->username, NULL }, { "name", &o->name, NULL },
-		{ "project", &o->project, NULL }, { "argocd-namespace", &o->namespace, NULL },
-		{ "proxy", &o->proxy, NULL }, { "no-proxy", &o->no_proxy, NULL },
-		{ "ssh-private-key-path", &o->ssh_key_path, NULL }, { "tls-client-cert-path", &o->cert_path, NULL },
-		{ "tls-client-cert-key-path", &o->key_path, NULL }, { "creds", NULL, &o->creds },
-		{ "insecure-skip-server-verification", NULL, &o->insecure },
-		{ "force-http-basic-auth", NULL, &o->force_basic }, { "enable-lfs", NULL, &o->lfs },
-		{ "apply", NULL, &o->apply }, { "upsert", NULL, &o->upsert }, { "show-secrets", NULL, &o->show_secrets },
-	};
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-		if (strcmp(n, simple[i].name))
-			continue;
-		if (simple[i].str)
-			*simple[i].str = *arg ? arg : NULL;
-		else
-			*simple[i].flag = true;
-		return 1;
-	}
-	return 0;
-}
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct repoadd_opts *o = ctx;
-	const char *n = opt->name;
-	static const char *const types[] = { "git", "helm", NULL };
-	if (!strcmp(n, "password"))
-		return gt_error("--password: a password in the command line is visible to every user of this machine "
-				"(ps, /proc) and stays in shell history; use --password-stdin, --password-file FILE or "
-				"GITOPS_GIT_TOKEN"),
-		       -1;
-	if (set_simple(o, n, arg)) /* first: --username is the Secret's, not only the verification's */
-		return 0;
-	int handled = gt_git_option(&o->git, opt, arg);
-	if (handled)
-		return handled < 0 ? -1 : 0;
-	if (!strcmp(n, "type"))
-		return set_choice(n, arg, types, &o->type);
-	if (!strcmp(n, "depth"))
-		return gt_parse_uint(n, arg, MAX_DEPTH, &o->depth);
-	if (!strcmp(n, "verify"))
-		return set_verify(o, arg);
-	if (!strcmp(n, "no-verify"))
-		o->verify = VERIFY_NONE;
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
-	}
-	return 0;
 }
 
 /* ---- checks: what argocd repo add refuses, and what a template cannot hold ---- */
@@ -169,7 +119,7 @@ static int check_usage(const struct repoadd_opts *o)
 		return gt_error("--tls-client-cert-path: only for https URLs, and %s is not one", o->url), -1;
 	if (o->upsert && !o->apply)
 		return gt_error("--upsert: only with --apply (without it nothing is compared or written)"), -1;
-	if (o->verify_given && o->verify == VERIFY_NONE)
+	if (o->verify_arg >= 0 && o->no_verify)
 		return gt_error("--verify and --no-verify: give one of them"), -1;
 	return 0;
 }
@@ -220,10 +170,10 @@ static int resolve_credentials(struct repoadd_opts *o)
 
 static int finish_options(struct repoadd_opts *o)
 {
-	if (!o->format_set)
-		o->format = gt_default_format(stdout);
 	if (check_usage(o) < 0 || resolve_credentials(o) < 0)
 		return -1;
+	o->verify_given = o->verify_arg >= 0;
+	o->verify = o->no_verify ? VERIFY_NONE : o->verify_given ? (enum verify_mode)o->verify_arg : VERIFY_LS_REMOTE;
 	o->git.insecure = o->insecure; /* verify as Argo CD will fetch */
 	if (read_key_file("--ssh-private-key-path", o->ssh_key_path, &o->ssh_key) < 0 ||
 	    read_key_file("--tls-client-cert-path", o->cert_path, &o->cert) < 0 ||
@@ -329,18 +279,20 @@ static void opts_free(struct repoadd_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct repoadd_opts o = { .type = "git", .namespace = "argocd", .verify = VERIFY_LS_REMOTE };
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	struct repoadd_opts *o = &opts;
+	int first;
+	o->format = gt_default_format(stdout);
+	int st = gt_parse(&command, argc, argv, &first);
 	if (st == 0) {
-		o.url = argv[first];
-		if (finish_options(&o) < 0)
+		o->url = argv[first];
+		if (finish_options(o) < 0)
 			st = -1;
 	}
 	if (st != 0) {
-		opts_free(&o);
+		opts_free(o);
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
-	st = repo_add(&o);
-	opts_free(&o);
+	st = repo_add(o);
+	opts_free(o);
 	return st;
 }

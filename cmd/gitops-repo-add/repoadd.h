@@ -26,10 +26,11 @@ struct repoadd_opts {
 	bool creds, insecure, force_basic, lfs, apply, upsert;
 	bool show_secrets; /* --show-secrets: the Secret printed with its values */
 	unsigned long depth;
-	enum verify_mode verify;
+	int verify_arg;    /* --verify: VERIFY_LS_REMOTE or VERIFY_FETCH; -1 when not given */
+	bool no_verify;    /* --no-verify */
+	enum verify_mode verify; /* what is done, from the two */
 	bool verify_given; /* --verify on the command line, not the default */
 	enum gt_format format;
-	bool format_set;
 	struct gt_git_opts git; /* username, password, CA file, timeout for the verification */
 	const char *username;   /* for the Secret: only with a password */
 	char *url_user;         /* the user in an https URL (Azure DevOps: the organisation) */

@@ -12,34 +12,36 @@
 
 #define HOLD_FILE ".gitops-hold"
 
-static const struct gt_option options[] = {
-	{ "repo", 0, "URL", "manifest repo (URL or path to a bare repo; default: origin of the repository here)" },
-	{ "branch", 0, "BRANCH", "branch to roll back (default: the remote's default branch)" },
-	{ "path", 0, "PATH", "the deployed directory or file (default: the whole repository)" },
-	{ "commit", 0, "SHA", "revert this commit (default: the live deploy of PATH); done already: nothing to do" },
-	{ "to", 0, "SHA", "make PATH what it was at SHA, in one new commit" },
-	{ "reason", 0, "TEXT", "why, written into the hold and the commit message" },
-	{ "no-hold", 0, NULL, "revert without holding PATH" },
-	{ "release", 0, NULL, "lift the hold on PATH (its own commit)" },
-	{ "message", 'm', "TEXT", "commit message (default: git revert's)" },
-	{ "author", 0, "NAME <EMAIL>", "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)" },
-	{ "max-attempts", 0, "N", "stop after N pushes when the branch keeps moving (default: until --timeout)" },
-	{ "dry-run", 0, NULL, "build the commit and report it; push nothing" },
-	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
-	GT_GIT_OPTIONS,
-	GT_OPTIONS_END
-};
-
 struct rollback_opts {
 	struct gt_git_opts git;
 	const char *repo, *branch, *path_arg, *commit, *to, *reason, *message, *author;
 	bool no_hold, release, dry_run;
-	unsigned long max_attempts;
+	unsigned long max_attempts; /* 0: no limit but --timeout */
 	enum gt_format format;
-	bool format_set;
 };
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
+static struct rollback_opts opts;
+
+static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "repo", "URL", &opts.repo,
+		      "manifest repo (URL or path to a bare repo; default: origin of the repository here)"),
+	GT_OPT_STRING(0, "branch", "BRANCH", &opts.branch, "branch to roll back (default: the remote's default branch)"),
+	GT_OPT_STRING(0, "path", "PATH", &opts.path_arg, "the deployed directory or file (default: the whole repository)"),
+	GT_OPT_STRING(0, "commit", "SHA", &opts.commit, "revert this commit (default: the live deploy of PATH); done already: nothing to do"),
+	GT_OPT_STRING(0, "to", "SHA", &opts.to, "make PATH what it was at SHA, in one new commit"),
+	GT_OPT_STRING(0, "reason", "TEXT", &opts.reason, "why, written into the hold and the commit message"),
+	GT_OPT_FLAG(0, "no-hold", &opts.no_hold, "revert without holding PATH"),
+	GT_OPT_FLAG(0, "release", &opts.release, "lift the hold on PATH (its own commit)"),
+	GT_OPT_STRING('m', "message", "TEXT", &opts.message, "commit message (default: git revert's)"),
+	GT_OPT_STRING(0, "author", "NAME <EMAIL>", &opts.author,
+		      "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)"),
+	GT_OPT_UINT(0, "max-attempts", "N", &opts.max_attempts, 1, 1000,
+		    "stop after N pushes when the branch keeps moving (default: until --timeout)"),
+	GT_OPT_FLAG(0, "dry-run", &opts.dry_run, "build the commit and report it; push nothing"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
+	GT_GIT_OPTIONS(&opts.git),
+	GT_OPTIONS_END
+};
 
 static const struct gt_command command = {
 	.name = "gitops-rollback",
@@ -49,51 +51,9 @@ static const struct gt_command command = {
 		   "push it like any change, and hold PATH so that the next CI bump does not undo the rollback.\n"
 		   "Each rollback goes one deploy further back: rollback and hold commits are not deploys.",
 	.options = options,
-	.set = set_option,
 	.min_args = 0,
 	.max_args = 0,
 };
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
-{
-	struct rollback_opts *o = ctx;
-	const char *n = opt->name;
-	int handled = gt_git_option(&o->git, opt, arg);
-	if (handled)
-		return handled < 0 ? -1 : 0;
-	if (!strcmp(n, "repo"))
-		o->repo = arg;
-	else if (!strcmp(n, "branch"))
-		o->branch = arg;
-	else if (!strcmp(n, "path"))
-		o->path_arg = arg;
-	else if (!strcmp(n, "commit"))
-		o->commit = arg;
-	else if (!strcmp(n, "to"))
-		o->to = arg;
-	else if (!strcmp(n, "reason"))
-		o->reason = arg;
-	else if (!strcmp(n, "no-hold"))
-		o->no_hold = true;
-	else if (!strcmp(n, "release"))
-		o->release = true;
-	else if (!strcmp(n, "message"))
-		o->message = arg;
-	else if (!strcmp(n, "author"))
-		o->author = arg;
-	else if (!strcmp(n, "max-attempts")) {
-		if (gt_parse_uint(n, arg, 1000, &o->max_attempts) < 0)
-			return -1;
-		if (!o->max_attempts)
-			return gt_error("--max-attempts 0: at least 1"), -1;
-	} else if (!strcmp(n, "dry-run"))
-		o->dry_run = true;
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
-	}
-	return 0;
-}
 
 static int check_usage(const struct rollback_opts *o)
 {
@@ -637,24 +597,23 @@ static void rollback_clear(struct rollback *rb)
 
 int main(int argc, char **argv)
 {
-	struct rollback_opts o = { 0 };
+	struct rollback_opts *o = &opts;
 	struct rollback rb;
 	char *who_owned = NULL;
+	int first;
 	gt_interrupt_catch(); /* from the start: an interrupted run always says what it left behind */
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
+	o->format = gt_default_format(stdout);
+	int st = gt_parse(&command, argc, argv, &first);
 	memset(&rb, 0, sizeof(rb));
-	if (st == 0 && (check_usage(&o) < 0 || rollback_init(&rb, &o, &who_owned) < 0))
+	if (st == 0 && (check_usage(o) < 0 || rollback_init(&rb, o, &who_owned) < 0))
 		st = -1;
-	if (st == 0) {
-		if (!o.format_set)
-			o.format = gt_default_format(stdout);
-		st = run(&o, &rb);
-	} else {
+	if (st == 0)
+		st = run(o, &rb);
+	else
 		st = st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
-	}
 	gt_interrupt_finish(NULL);
 	rollback_clear(&rb);
 	free(who_owned);
-	gt_git_opts_clear(&o.git);
+	gt_git_opts_clear(&o->git);
 	return st;
 }

@@ -104,52 +104,25 @@ int apply_edits(struct setimage_opts *o, const char *name, const char *buf, size
 	return changed;
 }
 
-static void append(char **buf, size_t *len, size_t *cap, const char *s)
-{
-	size_t n = strlen(s);
-	if (!*buf)
-		return;
-	if (*len + n + 1 > *cap) {
-		size_t c = (*len + n + 1) * 2;
-		char *b = realloc(*buf, c);
-		if (!b) {
-			free(*buf);
-			*buf = NULL;
-			return;
-		}
-		*buf = b;
-		*cap = c;
-	}
-	memcpy(*buf + *len, s, n + 1);
-	*len += n;
-}
-
 char *commit_message_new(const struct setimage_opts *o)
 {
-	size_t len = 0, cap = 128;
-	char *msg = malloc(cap);
-	if (msg)
-		msg[0] = '\0';
+	struct gt_strbuf msg = { 0 };
+	int r = 0;
 	if (o->message) {
-		append(&msg, &len, &cap, o->message);
+		r |= gt_strbuf_adds(&msg, o->message);
 	} else {
-		append(&msg, &len, &cap, "Update ");
-		append(&msg, &len, &cap, o->file);
-		append(&msg, &len, &cap, ":");
+		r |= gt_strbuf_addf(&msg, "Update %s:", o->file);
 		for (size_t i = 0, n = 0; i < o->n_edits; i++) {
 			const struct edit *ed = &o->edits[i];
-			if (!ed->changed)
-				continue;
-			append(&msg, &len, &cap, n++ ? ", " : " ");
-			append(&msg, &len, &cap, ed->key);
-			append(&msg, &len, &cap, " ");
-			append(&msg, &len, &cap, ed->old ? ed->old : "(new)");
-			append(&msg, &len, &cap, " -> ");
-			append(&msg, &len, &cap, ed->value);
+			if (ed->changed)
+				r |= gt_strbuf_addf(&msg, "%s%s %s -> %s", n++ ? ", " : " ", ed->key,
+						    ed->old ? ed->old : "(new)", ed->value);
 		}
 	}
 	if (o->skip_ci)
-		append(&msg, &len, &cap, " [skip ci]");
-	append(&msg, &len, &cap, "\n");
-	return msg;
+		r |= gt_strbuf_adds(&msg, " [skip ci]");
+	r |= gt_strbuf_adds(&msg, "\n");
+	if (r < 0)
+		return gt_strbuf_release(&msg), NULL;
+	return gt_strbuf_detach(&msg);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "file.h"
 #include "git.h"
@@ -10,29 +11,39 @@
 #include "setimage.h"
 #include "stream.h"
 
+static struct setimage_opts opts = { .lim = GT_LIMITS_DEFAULT };
+
+static int add_set(const struct gt_option *opt, const char *flag, const char *value);
+static int add_set_string(const struct gt_option *opt, const char *flag, const char *value);
+static int add_image(const struct gt_option *opt, const char *flag, const char *value);
+
 static const struct gt_option options[] = {
-	{ "repo", 0, "URL", "manifest repo (https URL or path to a bare repo); without it FILE is edited on disk" },
-	{ "branch", 0, "BRANCH", "branch to commit to (default: the remote's default branch)" },
-	{ "file", 'f', "PATH", "the YAML file to edit (path inside the repo with --repo)" },
-	{ "set", 0, "KEY=VALUE", "set the value at KEY (a.b.c, a\\.b, list[0], list[name=web]); repeatable" },
-	{ "set-string", 0, "KEY=VALUE", "like --set, always writing a string; repeatable" },
-	{ "image", 0, "NAME=REF", "set image NAME to REF (repo[:tag][@digest]) in a kustomization or manifest; repeatable" },
-	{ "create", 0, NULL, "add keys that do not exist yet" },
-	{ "message", 'm', "TEXT", "commit message (default: Update FILE: KEY OLD -> NEW)" },
-	{ "author", 0, "NAME <EMAIL>", "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)" },
-	{ "skip-ci", 0, NULL, "append [skip ci] to the commit message" },
-	{ "max-attempts", 0, "N", "stop after N pushes when the branch keeps moving (default: until --timeout)" },
-	{ "force", 0, NULL, "write a version older than the current one" },
-	{ "allow-any-value", 0, NULL, "write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given" },
-	{ "override-hold", 0, NULL, "change a file that gitops-rollback holds" },
-	{ "dry-run", 0, NULL, "build the commit (or the edit) and report it; push or write nothing" },
-	{ "output", 'o', "FORMAT", "json, yaml or text (default: text on a terminal, else json)" },
-	GT_GIT_OPTIONS,
-	GT_LIMIT_OPTIONS,
+	GT_OPT_STRING(0, "repo", "URL", &opts.repo,
+		      "manifest repo (https URL or path to a bare repo); without it FILE is edited on disk"),
+	GT_OPT_STRING(0, "branch", "BRANCH", &opts.branch, "branch to commit to (default: the remote's default branch)"),
+	GT_OPT_STRING('f', "file", "PATH", &opts.file, "the YAML file to edit (path inside the repo with --repo)"),
+	GT_OPT_CALLBACK(0, "set", "KEY=VALUE", &opts, add_set,
+			"set the value at KEY (a.b.c, a\\.b, list[0], list[name=web]); repeatable"),
+	GT_OPT_CALLBACK(0, "set-string", "KEY=VALUE", &opts, add_set_string, "like --set, always writing a string; repeatable"),
+	GT_OPT_CALLBACK(0, "image", "NAME=REF", &opts, add_image,
+			"set image NAME to REF (repo[:tag][@digest]) in a kustomization or manifest; repeatable"),
+	GT_OPT_FLAG(0, "create", &opts.create, "add keys that do not exist yet"),
+	GT_OPT_STRING('m', "message", "TEXT", &opts.message, "commit message (default: Update FILE: KEY OLD -> NEW)"),
+	GT_OPT_STRING(0, "author", "NAME <EMAIL>", &opts.author,
+		      "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)"),
+	GT_OPT_FLAG(0, "skip-ci", &opts.skip_ci, "append [skip ci] to the commit message"),
+	GT_OPT_UINT(0, "max-attempts", "N", &opts.max_attempts, 1, 1000,
+		    "stop after N pushes when the branch keeps moving (default: until --timeout)"),
+	GT_OPT_FLAG(0, "force", &opts.force, "write a version older than the current one"),
+	GT_OPT_FLAG(0, "allow-any-value", &opts.allow_any_value,
+		    "write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given"),
+	GT_OPT_FLAG(0, "override-hold", &opts.override_hold, "change a file that gitops-rollback holds"),
+	GT_OPT_FLAG(0, "dry-run", &opts.dry_run, "build the commit (or the edit) and report it; push or write nothing"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
+	GT_GIT_OPTIONS(&opts.git),
+	GT_LIMIT_OPTIONS(&opts.lim),
 	GT_OPTIONS_END
 };
-
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg);
 
 static const struct gt_command command = {
 	.name = "gitops-set-image",
@@ -40,84 +51,45 @@ static const struct gt_command command = {
 	.summary = "Set an image tag or any value in a YAML file of the manifest repo, commit it as a bot and push,\n"
 		   "retrying when the branch moved; every other byte of the file stays as it was.",
 	.options = options,
-	.set = set_option,
 	.min_args = 0,
 	.max_args = 0,
 };
 
-static int add_edit(struct setimage_opts *o, enum edit_kind kind, const char *opt, const char *arg)
+/* --set, --set-string and --image: one list of edits, applied in the order given. */
+static int add_edit(struct setimage_opts *o, enum edit_kind kind, const char *flag, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg) {
-		gt_error("--%s %s: use %s", opt, arg, kind == EDIT_IMAGE ? "NAME=REF" : "KEY=VALUE");
+		gt_error("%s %s: use %s", flag, arg, kind == EDIT_IMAGE ? "NAME=REF" : "KEY=VALUE");
 		return -1;
 	}
-	struct edit *e = realloc(o->edits, (o->n_edits + 1) * sizeof(*e));
-	if (!e)
+	if (GT_GROW(o->edits, o->alloc_edits, o->n_edits + 1) < 0)
 		return gt_error("out of memory"), -1;
-	o->edits = e;
-	e = &o->edits[o->n_edits];
+	struct edit *e = &o->edits[o->n_edits++];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->key = strndup(arg, (size_t)(eq - arg));
 	e->value = strdup(eq + 1);
-	o->n_edits++;
 	if (!e->key || !e->value)
 		return gt_error("out of memory"), -1;
 	if (kind == EDIT_IMAGE && !*e->value)
-		return gt_error("--image %s: the reference after '=' is empty", arg), -1;
+		return gt_error("%s %s: the reference after '=' is empty", flag, arg), -1;
 	return 0;
 }
 
-static int set_option(void *ctx, const struct gt_option *opt, const char *arg)
+static int add_set(const struct gt_option *opt, const char *flag, const char *value)
 {
-	struct setimage_opts *o = ctx;
-	const char *n = opt->name;
-	unsigned long v;
-	int handled = gt_git_option(&o->git, opt, arg);
-	if (!handled)
-		handled = gt_limits_option(&o->lim, opt, arg);
-	if (handled)
-		return handled < 0 ? -1 : 0;
-	if (!strcmp(n, "repo"))
-		o->repo = arg;
-	else if (!strcmp(n, "branch"))
-		o->branch = arg;
-	else if (!strcmp(n, "file"))
-		o->file = arg;
-	else if (!strcmp(n, "set"))
-		return add_edit(o, EDIT_SET, n, arg);
-	else if (!strcmp(n, "set-string"))
-		return add_edit(o, EDIT_SET_STRING, n, arg);
-	else if (!strcmp(n, "image"))
-		return add_edit(o, EDIT_IMAGE, n, arg);
-	else if (!strcmp(n, "create"))
-		o->create = true;
-	else if (!strcmp(n, "message"))
-		o->message = arg;
-	else if (!strcmp(n, "author"))
-		o->author = arg;
-	else if (!strcmp(n, "skip-ci"))
-		o->skip_ci = true;
-	else if (!strcmp(n, "max-attempts")) {
-		if (gt_parse_uint(n, arg, 1000, &v) < 0)
-			return -1;
-		if (v == 0)
-			return gt_error("--max-attempts 0: at least 1"), -1;
-		o->max_attempts = v;
-	} else if (!strcmp(n, "force"))
-		o->force = true;
-	else if (!strcmp(n, "allow-any-value"))
-		o->allow_any_value = true;
-	else if (!strcmp(n, "override-hold"))
-		o->override_hold = true;
-	else if (!strcmp(n, "dry-run"))
-		o->dry_run = true;
-	else if (!strcmp(n, "output")) {
-		o->format_set = true;
-		return gt_parse_format(arg, GT_FORMATS_ALL, &o->format);
-	}
-	return 0;
+	return add_edit(opt->target, EDIT_SET, flag, value);
+}
+
+static int add_set_string(const struct gt_option *opt, const char *flag, const char *value)
+{
+	return add_edit(opt->target, EDIT_SET_STRING, flag, value);
+}
+
+static int add_image(const struct gt_option *opt, const char *flag, const char *value)
+{
+	return add_edit(opt->target, EDIT_IMAGE, flag, value);
 }
 
 static int check_usage(const struct setimage_opts *o)
@@ -151,9 +123,14 @@ static int read_at_tip(void *ctx, const char *path, char **buf, size_t *len)
 	return gt_repo_read_file(t->r, t->tip, path, buf, len);
 }
 
+/* A hold on disk is a file: a link would be followed to someone else's file, or (dangling) read as "not held". */
 static int read_on_disk(void *ctx, const char *path, char **buf, size_t *len)
 {
 	const struct setimage_opts *o = ctx;
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return gt_error("%s: a hold must be a file, not a symbolic link; refusing to decide whether the file is held",
+				path), -1;
 	return gt_file_read(path, o->lim.max_doc_bytes, buf, len);
 }
 
@@ -323,24 +300,24 @@ static void opts_free(struct setimage_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct setimage_opts o = { .lim = GT_LIMITS_DEFAULT };
+	struct setimage_opts *o = &opts;
 	struct gt_ident who;
 	char *who_owned = NULL;
+	int first;
 	gt_interrupt_catch(); /* from the start: an interrupted run always says what it left behind */
-	int first, st = gt_parse(&command, argc, argv, &o, &first);
-	if (st == 0 && check_usage(&o) < 0)
+	o->format = gt_default_format(stdout);
+	int st = gt_parse(&command, argc, argv, &first);
+	if (st == 0 && check_usage(o) < 0)
 		st = -1;
-	if (st == 0 && o.repo && gt_ident_resolve(o.author, &who, &who_owned) < 0)
+	if (st == 0 && o->repo && gt_ident_resolve(o->author, &who, &who_owned) < 0)
 		st = -1;
 	if (st != 0) {
-		opts_free(&o);
+		opts_free(o);
 		gt_interrupt_finish(NULL);
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
 	}
-	if (!o.format_set)
-		o.format = gt_default_format(stdout);
-	st = o.repo ? run_remote(&o, &who) : run_local(&o);
+	st = o->repo ? run_remote(o, &who) : run_local(o);
 	free(who_owned);
-	opts_free(&o);
+	opts_free(o);
 	return st;
 }

@@ -23,12 +23,11 @@ struct edit {
 struct setimage_opts {
 	struct gt_git_opts git;
 	const char *repo, *branch, *file, *message, *author;
-	struct edit *edits;
-	size_t n_edits;
+	struct edit *edits; /* in command-line order */
+	size_t n_edits, alloc_edits;
 	bool skip_ci, create, force, override_hold, dry_run, allow_any_value;
-	unsigned long max_attempts;
+	unsigned long max_attempts; /* 0: no limit but --timeout */
 	enum gt_format format;
-	bool format_set;
 	struct gt_limits lim;
 };
 

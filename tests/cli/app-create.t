@@ -60,7 +60,8 @@ is "$(field .spec.syncPolicy.retry)" '{"limit":5,"backoff":{"duration":"5s","fac
 	"--retry-limit: argocd's full retry, defaults written out"
 run app --retry-limit 0 -o json
 is "$(field .spec.syncPolicy)" null "--retry-limit 0: no retry"
-for d in 10s:10s 90s:1m30s 2m:2m0s 1h:1h0m0s 1.5s:1.5s 250ms:250ms 1h30m:1h30m0s 0:0s; do
+# One duration grammar in every tool: a bare number is seconds here too (argocd's flag refuses "5").
+for d in 10s:10s 90s:1m30s 2m:2m0s 1h:1h0m0s 1.5s:1.5s 250ms:250ms 1h30m:1h30m0s 0:0s 5:5s 0.5:500ms; do
 	run app --retry-limit 3 --retry-backoff-duration "${d%%:*}" -o json
 	is "$(field .spec.syncPolicy.retry.backoff.duration)" "\"${d#*:}\"" "--retry-backoff-duration ${d%%:*}: \"${d#*:}\" (Go's Duration.String)"
 done
@@ -117,7 +118,7 @@ bad '--sync-option CreateNamespace: give a value' my-app --repo r --sync-option 
 bad '--sync-option PrunePropagationPolicy=later' my-app --repo r --sync-option PrunePropagationPolicy=later
 bad 'Prune=false and --sync-option Prune=confirm contradict' my-app --repo r --sync-option Prune=false --sync-option Prune=confirm
 bad '--retry-limit -1' my-app --repo r --retry-limit -1
-bad '--retry-backoff-duration 5: not a duration' my-app --repo r --retry-limit 1 --retry-backoff-duration 5
+bad '--retry-backoff-duration 5x: not a duration' my-app --repo r --retry-limit 1 --retry-backoff-duration 5x
 bad '--retry-backoff-duration 5 s' my-app --repo r --retry-limit 1 --retry-backoff-duration "5 s"
 bad '--retry-backoff-duration: needs --retry-limit' my-app --repo r --retry-backoff-duration 10s
 bad '--helm-set image.tag: use KEY=VALUE' my-app --repo r --helm-set image.tag

@@ -3,7 +3,8 @@
 # stand-in's faults and RBAC-style forbid rules: a 403 on one kind (that object fails, the rest
 # land, exit 1), forbidden for everything (exit 3), 500 (retried once, then failed clearly), 503
 # with Retry-After (kubectl retries), a dropped connection (retried), a hung request (failed within
-# --timeout), and a cluster that is not there (exit 3).
+# --timeout), a server whose lists page forever (the sync, reads included, ends at --timeout),
+# and a cluster that is not there (exit 3).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/servers/kube.sh"
 
@@ -99,6 +100,21 @@ is "$RC" 1 "a request that hangs: exit 1"
 like "$(results 'select(.ref.kind == "Deployment") | .status + ": " + .message')" \
 	'^failed: .*(deadline exceeded|Client.Timeout|did not finish)' "failed, saying it timed out"
 is "$(results 'select(.status == "ok") | .ref.kind' | tr '\n' ,)" "Namespace,Secret,ConfigMap,Service," "the rest landed"
+kube_faults_clear
+
+# ---- a server that pages forever: the whole sync, reads included, stays within --timeout ----
+fresh paging
+PAGE='{"apiVersion":"v1","kind":"List","metadata":{"continue":"again","resourceVersion":"1"},"items":[]}'
+# (the lists across all namespaces, which --app reads after the namespace's own objects)
+kube_fault "$(jq -cn --arg b "$PAGE" '{method: "GET", path: "^/api(s/[^/]+)?/v[0-9a-z]+/(?!namespaces$)[a-z]+$", query: "limit=",
+	status: 200, body: $b, contentType: "application/json"}')" >/dev/null
+t0=$(date +%s)
+run gitops-apply -f "$TMP/paging.yaml" --app paging --timeout 4s -o json
+took=$(($(date +%s) - t0))
+is "$RC" 3 "every list pages forever: exit 3"
+like "$ERR" "did not finish within the time left of --timeout" "it says the time ran out"
+ok "$([ "$took" -le 12 ]; echo $?)" "the sync ends at --timeout 4s, not at a multiple of it ($took s)"
+is "$(kube_state 'namespace=paging' | jq '.items | length')" 0 "nothing was applied"
 kube_faults_clear
 
 # ---- no cluster ----

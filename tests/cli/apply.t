@@ -51,6 +51,11 @@ is "$(results '.action' | sort -u)" unchanged "every object unchanged"
 is "$(writes)" "" "no write request at all"
 is "$(calls 'kubectl apply')" 0 "kubectl apply was not even run"
 
+# ---- standard output that cannot be written: exit 2, as every tool (it was 1 here) ----
+gitops-apply -f "$FIX/app.yaml" -o json >/dev/full 2>"$TMP/full.err"
+is "$?" 2 "Result records into a full disk: exit 2 (the answer was lost), as in every other tool"
+is "$(cat "$TMP/full.err")" "gitops-apply: cannot write output: No space left on device" "  and says so, once"
+
 # ---- update: only the changed object is sent ----
 sed 's/my-app:1.2.3/my-app:1.2.4/' "$FIX/app.yaml" >"$TMP/app-v2.yaml"
 kube_log_clear

@@ -154,9 +154,10 @@ is "$RC" 2 "no command: exit 2"
 run gitops-cache rm
 is "$RC:$ERR" "2:gitops-cache: rm: not a command (ls, du, prune, clear)" "an unknown command: exit 2, the commands named"
 run gitops-cache prune
-is "$RC:$ERR" "2:gitops-cache: prune: --older-than AGE is needed: it says which entries are old" "prune without an age: exit 2"
+is "$RC:$ERR" "2:gitops-cache: prune: --older-than DURATION is needed: it says which entries are old" "prune without an age: exit 2"
 run gitops-cache prune --older-than soon
-is "$RC:$ERR" "2:gitops-cache: --older-than soon: not an age (e.g. 30d, 12h, 1d12h, 90m)" "an age that is not one: exit 2"
+is "$RC:$ERR" "2:gitops-cache: --older-than soon: not a duration (e.g. 30s, 5m, 1h30m, 300ms; a bare number is seconds)" \
+	"an age that is not one: exit 2, the one duration message"
 run gitops-cache ls --older-than 1d
 is "$RC" 2 "--older-than with ls: exit 2"
 run gitops-cache ls --type nothing

@@ -83,12 +83,13 @@ parse_help() {
 	done < <("$1" --help)
 }
 
-# values_in HELP: the values the help lists first ("json (JSON Lines) or yaml (default: …)" gives
-# json yaml; "git or helm (default git)" gives git helm), one a line; nothing for other help.
+# values_in HELP: the values a choice's help lists first ("json or yaml (default: …)" gives
+# json yaml; "annotation, label or annotation+label: how …" gives the three), one a line;
+# nothing for other help.
 values_in() {
 	local h
-	h=$(sed -E 's/ *\([^)]*\)//g' <<<"$1")
-	grep -qE '^[a-z0-9][a-z0-9+._-]*((, | or )[a-z0-9][a-z0-9+._-]*)+$' <<<"$h" || return 0
+	h=$(sed -E 's/ *\([^)]*\)//g; s/: .*//' <<<"$1")
+	grep -qE '^[A-Za-z0-9][A-Za-z0-9+._-]*((, | or )[A-Za-z0-9][A-Za-z0-9+._-]*)+$' <<<"$h" || return 0
 	sed -E 's/, | or /\n/g' <<<"$h" | sort -u
 }
 

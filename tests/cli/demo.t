@@ -29,6 +29,12 @@ kube_seed - <<'EOF2'
  "annotations": {"argocd.argoproj.io/tracking-id": "my-app:/Service:my-app/my-app"}},
  "spec": {"ports": [{"port": 80}]}}
 EOF2
+# The stand-in reports the seeded Deployment ready after --ready-delay, a status write that bumps
+# its resourceVersion: record the user's objects only once that has happened.
+for ((i = 0; i < 100; i++)); do
+	[ "$(kube_get Deployment my-app my-app | jq '.status.availableReplicas // 0')" = 1 ] && break
+	sleep 0.1
+done
 kube_log_clear
 user_objects() { kube_state | jq -c '[.items[] | select(.metadata.namespace == "my-app") | .kind + "/" + .metadata.name + "=" + .metadata.resourceVersion] | sort'; }
 before=$(user_objects)

@@ -23,6 +23,13 @@ like "$ERR" "^gitops-diff: say what to compare with" "the message says what is m
 run gitops-diff -f "$V1" --live-file "$LIVE" --cluster
 is "$RC" 2 "--live-file and --cluster exclude each other"
 
+# ---- standard output that cannot be written: exit 2 whatever the answer (docs/design.md) ----
+for form in json text; do
+	gitops-diff -f "$V2" --live-file "$LIVE" -o "$form" >/dev/full 2>"$TMP/full.err"
+	is "$?" 2 "differences, -o $form into a full disk: exit 2, not 1 (the changes were lost)"
+	is "$(cat "$TMP/full.err")" "gitops-diff: cannot write output: No space left on device" "  and says so, once"
+done
+
 # ---- nothing changed: live has defaults, status, managedFields, last-applied, others' fields ----
 run gitops-diff -f "$V1" --live-file "$LIVE" -o json
 is "$RC" 0 "the manifests as applied: exit 0"

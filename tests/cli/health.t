@@ -30,7 +30,7 @@ is "$OUT" "" "nothing on stdout after a usage error"
 
 run gitops-health --wait --timeout soon
 is "$RC" 2 "a timeout that is not a duration: exit 2"
-is "$ERR" "gitops-health: --timeout soon: not a duration (e.g. 30s, 5m, 1m30s; at most 24h)" "and why"
+is "$ERR" "gitops-health: --timeout soon: not a duration (e.g. 30s, 5m, 1h30m, 300ms; a bare number is seconds)" "and why"
 run gitops-health --interval -1s
 is "$RC" 2 "a negative interval: exit 2"
 run gitops-health --degraded-grace 25h

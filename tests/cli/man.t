@@ -30,7 +30,7 @@ like "$ERR" "warning: macro 'PPP' not defined" "man -l with warnings reports a p
 
 pages=()
 for tool in "${TOOLS[@]}"; do pages+=("man1/${tool##*/}.1"); done
-pages+=(man7/gitops-tools.7)
+pages+=(man1/argocd-gitops.1 man7/gitops-tools.7)
 
 for page in "${pages[@]}"; do
 	file=$MANDIR/$page

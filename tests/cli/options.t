@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # options.t: each tool's options agree wherever they appear. The option table is the one source:
 # `--help` is generated from it, and for every bin/gitops-* this checks that
-#   - --help, -h, --version and an unknown option behave as every tool's must (DESIGN.md 4);
+#   - --help, -h, --version and an unknown option behave as every tool's must (docs/design.md);
+#   - the one option grammar (docs/options.md): every --timeout a duration, seconds accepted;
+#     unique prefixes, ambiguous ones named, did-you-mean, one message per value type;
 #   - the man page docs/man/TOOL.1 lists every option of --help in OPTIONS, with the same
 #     argument names, and no option --help lacks; it formats without groff warnings;
 #   - the bash, zsh and fish completions name every option, know which take a value, and are
-#     what tests/tools/gen-completions makes of --help today;
+#     what tests/tools/gen-completions makes of --help today; a choice completes to exactly the
+#     values its parser accepts, and no other option offers values;
 #   - the completions work in the real shells: bash (alone and through bash-completion's
 #     loader), fish and zsh, each skipped when the shell is not installed.
 # gitops-tools(7) must list every tool.
@@ -49,6 +52,19 @@ man_options() {
 
 # --- per tool: --help, --version, unknown options -------------------------------------------
 
+# check_version NAME OUTPUT: the version, the commit and the versions of the libraries the tool
+# really has (issue 21): libgit2 where the binary needs it or, gitops-render, loads it on first use.
+COMMIT_WANT=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+check_version() {
+	local name=$1 out=$2 uses_git=
+	{ readelf -d "$TOP/bin/$name" | grep -q 'NEEDED.*libgit2' || [ "$name" = gitops-render ]; } && uses_git=1
+	is "$(sed -n 1p <<<"$out")" "$name (gitops-tools) $(cat "$TOP/VERSION")" "$name --version: its name and the version"
+	like "$(sed -n 2p <<<"$out")" "^commit $COMMIT_WANT(-dirty)?\$" "$name --version: the commit it was built from"
+	is "$(sed 1,2d <<<"$out")" "${uses_git:+libgit2 $(pkg-config --modversion libgit2)
+}libyaml $(pkg-config --modversion yaml-0.1)
+jansson $(pkg-config --modversion jansson)" "$name --version: the libraries it runs with${uses_git:+, libgit2 among them}"
+}
+
 check_behaviour() {
 	local tool=$1 name=${1##*/} letter i
 	run "$tool" --help
@@ -61,7 +77,7 @@ check_behaviour() {
 
 	run "$tool" --version
 	is "$RC" 0 "$name --version exits 0"
-	is "$OUT" "$name (gitops-tools) $(cat "$TOP/VERSION")" "$name --version prints its name and the version"
+	check_version "$name" "$OUT"
 
 	run "$tool" --no-such-option
 	is "$RC" 2 "$name --no-such-option exits 2"
@@ -152,6 +168,85 @@ check_completion_files() {
 	done
 }
 
+# --- per tool: choices complete to their values ----------------------------------------------
+
+# An option is a choice when the parser refuses a value outside its list, naming the list
+# ("--tracking x: use annotation, label or annotation+label"); its completions must offer exactly
+# those values, and an option that is not a choice none. The unknown option after the value
+# makes every parse fail, so nothing runs.
+check_choices() {
+	local tool=$1 name=${1##*/} i values offered re
+	for i in "${!O_LONG[@]}"; do
+		[ -n "${O_ARG[i]}" ] || continue
+		run "$tool" "--${O_LONG[i]}" __no_such_value__ --zz-no-such-option
+		values=
+		re="^$name: --${O_LONG[i]} __no_such_value__: use ([^ ]+(, [^ ]+)* or [^ ]+)\$"
+		if [[ $ERR =~ $re ]]; then
+			values=${BASH_REMATCH[1]//, / }
+			values=${values// or / }
+		fi
+		offered=$(sed -nE "s/^complete -c $name( -s [^ ])? -l ${O_LONG[i]} -x -a '([^'(][^']*)'.*/\2/p" "$COMP/$name.fish")
+		is "$offered" "$values" "$name --${O_LONG[i]}: completions offer ${values:-no values} (what the parser accepts)"
+	done
+}
+
+# --- per tool: one grammar for values and names -----------------------------------------------
+
+# accepted TOOL ARGS...: the parser takes ARGS (the unknown option after them is what fails).
+accepted() {
+	local tool=$1 name=${1##*/}
+	shift
+	run "$tool" "$@" --zz-no-such-option
+	is "$RC:$ERR" "2:$name: unknown option --zz-no-such-option; see '$name --help'" "$name $* is accepted"
+}
+
+check_grammar() {
+	local tool=$1 name=${1##*/} d
+	# Every --timeout is a duration, seconds accepted (gitops-diff --timeout 5m was refused once).
+	if [[ " ${O_LONG[*]} " == *" timeout "* ]]; then
+		for d in 5m 300 90s 1h30m 2.5; do accepted "$tool" --timeout "$d"; done
+		run "$tool" --timeout 5x
+		is "$RC:$ERR" "2:$name: --timeout 5x: not a duration (e.g. 30s, 5m, 1h30m, 300ms; a bare number is seconds)" \
+			"$name --timeout 5x: the one duration message"
+		run "$tool" --timeout 25h
+		like "$ERR" "^$name: --timeout 25h: not a duration between [0-9]+s and 24h0m0s\$" "$name --timeout 25h: beyond a day"
+	fi
+	# A unique prefix of a long option is that option; a prefix of two names is refused, naming both.
+	run "$tool" --ver
+	like "$RC:$ERR" "^2:$name: option --ver is ambiguous: it could be (--verify, )?--verbose or --version\$" \
+		"$name --ver: ambiguous, the candidates named"
+	run "$tool" --vers
+	is "$RC:$(sed -n 1p <<<"$OUT")" "0:$name (gitops-tools) $(cat "$TOP/VERSION")" "$name --vers is --version"
+	run "$tool" --verbos --zz-no-such-option
+	like "$ERR" "unknown option --zz-no-such-option" "$name --verbos is --verbose"
+	run "$tool" --verbosee
+	is "$RC:$ERR" "2:$name: unknown option --verbosee; did you mean --verbose?" "$name --verbosee: did you mean --verbose?"
+}
+
+check_grammar_examples() {
+	run "$BIN/gitops-render" --ap x
+	is "$RC:$ERR" "2:gitops-render: option --ap is ambiguous: it could be --app or --api-versions" \
+		"gitops-render --ap: ambiguous, both named (GNU getopt_long)"
+	accepted "$BIN/gitops-render" --app x --api x --tr label
+	run "$BIN/gitops-apply" --max-prune abc
+	is "$ERR" "gitops-apply: --max-prune abc: not a whole number between 0 and 1000000" \
+		"gitops-apply --max-prune abc: the option named once (was ----max-prune)"
+	run "$BIN/gitops-diff" -U x
+	is "$ERR" "gitops-diff: -U x: not a whole number between 0 and 1000000" "gitops-diff -U x: as given (was ---U)"
+	run "$BIN/gitops-diff" --unif=x
+	is "$ERR" "gitops-diff: --unified x: not a whole number between 0 and 1000000" "gitops-diff --unif=x: the full name"
+	run "$BIN/gitops-diff" --tracing label
+	is "$ERR" "gitops-diff: unknown option --tracing; did you mean --tracking?" "gitops-diff --tracing: did you mean"
+	run "$BIN/gitops-diff" --tracking labels
+	is "$ERR" "gitops-diff: --tracking labels: use annotation, label or annotation+label" "a choice names its values"
+	run "$BIN/gitops-repo-add" --passwrd=hunter2 https://example.invalid/r.git
+	is "$RC" 2 "gitops-repo-add --passwrd=VALUE: unknown"
+	unlike "$ERR" "hunter2" "the value of an unknown option is never echoed"
+	run "$BIN/gitops-repo-add" --passw=hunter2 https://example.invalid/r.git
+	like "$ERR" "ambiguous: it could be --password-stdin, --password-file or --password\$" "--passw: ambiguous"
+	unlike "$ERR" "hunter2" "the value of an ambiguous option is never echoed"
+}
+
 # --- the completions in the real shells ------------------------------------------------------
 
 . "$TOP/tests/complete.sh"
@@ -239,10 +334,14 @@ for tool in "${TOOLS[@]}"; do
 	check_behaviour "$tool"
 	check_man "$tool"
 	check_completion_files "$tool"
+	[ -f "$COMP/${tool##*/}.fish" ] && check_choices "$tool"
+	check_grammar "$tool"
 	for sh in "${SHELLS[@]}"; do
 		[ -f "$COMP/${tool##*/}.bash" ] && check_shell_options "$sh" "$tool"
 	done
 done
+
+check_grammar_examples
 
 run "$TOP/tests/tools/gen-completions" --check
 is "$RC:$ERR" "0:" "completions/ is what tests/tools/gen-completions makes of every --help"

@@ -72,6 +72,12 @@ run kubectl gitops repo-add --help
 like "$RC:$OUT" "^0:usage: gitops-repo-add " "kubectl gitops repo-add runs gitops-repo-add"
 run kubectl gitops repo_add --version
 like "$RC:$OUT" "^0:gitops-repo-add " "kubectl gitops repo_add (kubectl's own spelling) runs it too"
+run kubectl gitops version
+like "$RC:$OUT" "^0:kubectl-gitops \(gitops-tools\) $(cat "$TOP/VERSION")
+commit [0-9a-f]+.*
+libgit2 $(pkg-config --modversion libgit2)
+libyaml [0-9.]+
+jansson [0-9.]+\$" "kubectl gitops version: the version, the commit, libgit2, libyaml and jansson"
 
 PLAIN=$TOP/examples/manifest-repo/plain
 run kubectl gitops render -n demo --app demo "$PLAIN"
@@ -112,7 +118,7 @@ is "$(candidates <<<"$out")" "$want" "kubectl __complete gitops '' offers every 
 is "$(directive <<<"$out")" ":4" "kubectl __complete gitops '': verbs only, no file names"
 
 out=$(kubectl __complete gitops render --tr 2>/dev/null)
-is "$out" "--tracking	annotation (default), label or annotation+label
+is "$out" "--tracking	annotation, label or annotation+label (default annotation)
 :4" "kubectl __complete gitops render --tr: --tracking with its help"
 out=$(kubectl __complete gitops render -o '' 2>/dev/null)
 is "$out" "json
@@ -163,7 +169,7 @@ if command -v fish >/dev/null; then
 	fish_tab() { fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$TMP/kubectl.fish" "$1" | sort; }
 	is "$(fish_tab 'kubectl gitops rep')" "repo-add	The command repo-add is a plugin installed by the user" \
 		"fish: 'kubectl gitops rep<TAB>' gives repo-add"
-	is "$(fish_tab 'kubectl gitops render --tr')" "--tracking	annotation (default), label or annotation+label" \
+	is "$(fish_tab 'kubectl gitops render --tr')" "--tracking	annotation, label or annotation+label (default annotation)" \
 		"fish: 'kubectl gitops render --tr<TAB>' gives --tracking with its help"
 	is "$(fish_tab 'kubectl gitops repo-add --type ')" "git
 helm" "fish: 'kubectl gitops repo-add --type <TAB>' gives git and helm"
@@ -181,7 +187,14 @@ for tool in "${TOOLS[@]}"; do
 	ok $? "argocd-gitops --help lists $(verb_of "$tool")"
 done
 run argocd-gitops --version
-is "$RC:$OUT" "0:argocd-gitops (gitops-tools) $(cat "$TOP/VERSION")" "argocd-gitops --version"
+is "$RC:$OUT" "0:argocd-gitops (gitops-tools) $(cat "$TOP/VERSION")
+$("$IBIN/gitops-render" --version | sed 1d)" "argocd-gitops --version: the version, then gitops-render's commit and libraries"
+run argocd-gitops version
+like "$RC:$OUT" "^0:argocd-gitops \(gitops-tools\) $(cat "$TOP/VERSION")
+commit [0-9a-f]+.*
+libgit2 [0-9.]+
+libyaml [0-9.]+
+jansson [0-9.]+\$" "argocd gitops version: the same"
 
 for tool in "${TOOLS[@]}"; do
 	name=${tool##*/} verb=$(verb_of "$tool")
@@ -228,35 +241,10 @@ like "$OUT" "(^|
 )  set-image(
 |\$)" "krew layout: and lists the verbs in the store directory on stdout"
 
-# --- krew: plugins/gitops.yaml and the archive `make krew` makes -------------------------------
+# --- krew: plugins/gitops.yaml, the template -----------------------------------------------------
 
 YAML2JSON=$BUILD/tests/yaml2json
-# krew_check JSON WHAT: the fields krew validates (pkg/index/validation), one test each.
-krew_check() {
-	local m=$1 what=$2
-	is "$(jq -r .apiVersion <<<"$m")" krew.googlecontainertools.github.com/v1alpha2 "$what: apiVersion"
-	is "$(jq -r .kind <<<"$m")" Plugin "$what: kind Plugin"
-	is "$(jq -r .metadata.name <<<"$m")" gitops "$what: metadata.name is the file's name, gitops"
-	jq -e '.spec.shortDescription | type == "string" and length > 0' <<<"$m" >/dev/null
-	ok $? "$what: spec.shortDescription"
-	jq -e '(.spec.description | type == "string") and (.spec.homepage | type == "string")' <<<"$m" >/dev/null
-	ok $? "$what: spec.description and spec.homepage"
-	jq -e '.spec.platforms | type == "array" and length > 0' <<<"$m" >/dev/null
-	ok $? "$what: spec.platforms is a non-empty list"
-	jq -e '[.spec.platforms[] | .selector.matchLabels // {} | length > 0 and (keys - ["arch", "os"] == [])] | all' \
-		<<<"$m" >/dev/null
-	ok $? "$what: every platform has a selector on os and arch only"
-	jq -e '[.spec.platforms[] | .uri | type == "string" and (endswith(".tar.gz") or endswith(".zip"))] | all' \
-		<<<"$m" >/dev/null
-	ok $? "$what: every uri is a .tar.gz or .zip"
-	jq -e '[.spec.platforms[] | (.files | type == "array" and length > 0) and
-		([.files[] | (.from | type == "string" and length > 0) and (.to | type == "string")] | all)] | all' \
-		<<<"$m" >/dev/null
-	ok $? "$what: every platform copies files {from, to}"
-	is "$(jq -r '[.spec.platforms[].bin] | unique | join(" ")' <<<"$m")" kubectl-gitops \
-		"$what: bin is kubectl-gitops on every platform (what make install links too)"
-}
-
+. "$TOP/tests/krew.sh"
 if [ ! -x "$YAML2JSON" ]; then
 	echo "Bail out! no build/tests/yaml2json (run make tests)"
 	exit 1
@@ -266,45 +254,8 @@ is "$RC:$ERR" "0:" "plugins/gitops.yaml (the template) is one YAML document"
 krew_check "$OUT" "plugins/gitops.yaml"
 is "$(jq -r .spec.version <<<"$OUT")" "v@VERSION@" "plugins/gitops.yaml: spec.version is filled in by make krew"
 
-KREW_BUILD=$TMP/krew-build
-run make -s -C "$TOP" -o all krew KREW_DIR="$KREW_BUILD" KREW_OS=linux KREW_ARCH=amd64 \
-	KREW_URL=https://downloads.example.org/v1 HOMEPAGE=https://example.org/gitops-tools
-is "$RC" 0 "make krew succeeds" || echo "# $ERR"
-VERSION=$(cat "$TOP/VERSION")
-TGZ=$KREW_BUILD/gitops-tools-$VERSION-linux-amd64.tar.gz
-M=$("$YAML2JSON" <"$KREW_BUILD/gitops.yaml")
-krew_check "$M" "build/krew/gitops.yaml"
-like "$(jq -r .spec.version <<<"$M")" '^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$' "the filled manifest: spec.version is semver with a v"
-is "$(jq -r .spec.version <<<"$M")" "v$VERSION" "the filled manifest: spec.version is VERSION"
-P=$(jq -c '.spec.platforms[] | select(.selector.matchLabels == {"os": "linux", "arch": "amd64"})' <<<"$M")
-is "$(jq -r .uri <<<"$P")" "https://downloads.example.org/v1/gitops-tools-$VERSION-linux-amd64.tar.gz" \
-	"linux/amd64: uri is KREW_URL/the archive's name"
-is "$(jq -r .sha256 <<<"$P")" "$(sha256sum "$TGZ" | cut -c1-64)" "linux/amd64: sha256 is the archive's (64 lowercase hex)"
-like "$(jq -r .sha256 <<<"$P")" '^[0-9a-f]{64}$' "linux/amd64: sha256 has krew's form"
-
-# Install from the archive as krew does: unpack, copy each files[].from glob to .to in the
-# plugin's store directory, link bin as kubectl-gitops in krew's bin/ (krew refuses archives
-# holding symlinks, so the archive has none).
-run tar -tvzf "$TGZ"
-is "$RC:$(grep -c '^[^d-]' <<<"$OUT")" "0:0" "the archive holds only files and directories, no links"
-KROOT=$TMP/krew-root
-mkdir -p "$KROOT/unpack" "$KROOT/store/gitops/v$VERSION" "$KROOT/bin"
-tar -xzf "$TGZ" -C "$KROOT/unpack"
-while IFS=$'\t' read -r from to; do
-	# shellcheck disable=SC2086 # from is a glob
-	cp -p "$KROOT/unpack"/$from "$KROOT/store/gitops/v$VERSION/$to"
-done < <(jq -r '.files[] | [.from, .to] | @tsv' <<<"$P")
-bin=$(jq -r .bin <<<"$P")
-[ -x "$KROOT/store/gitops/v$VERSION/$bin" ]
-ok $? "krew install: bin ($bin) is an executable after the files are copied"
-ln -s "$KROOT/store/gitops/v$VERSION/$bin" "$KROOT/bin/kubectl-gitops"
-run env PATH="$KROOT/bin:$KUBECTL_DIR:/usr/bin:/bin" kubectl gitops render -n demo --app demo "$PLAIN"
-is "$RC:$OUT" "0:$RENDERED" "krew install: kubectl gitops render runs from the store"
-run env PATH="$KROOT/bin:$KUBECTL_DIR:/usr/bin:/bin" kubectl gitops --help
-for tool in "${TOOLS[@]}"; do
-	grep -qE "^  $(verb_of "$tool")\$" <<<"$OUT"
-	ok $? "krew install: kubectl gitops --help lists $(verb_of "$tool")"
-done
+# make krew needs the release build: tests/dist/krew.t (make check-dist) tests it and installs its
+# archive as krew does.
 
 # --- make uninstall ----------------------------------------------------------------------------
 

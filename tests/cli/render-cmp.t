@@ -5,7 +5,7 @@
 # (ARGOCD_APP_NAME as "<namespace>_<name>", ARGOCD_APP_NAMESPACE = the destination, revision,
 # source path and repo, KUBE_VERSION, KUBE_API_VERSIONS with group/version and group/version/Kind),
 # spec.source.plugin.env as ARGOCD_ENV_<NAME> and parameters as PARAM_<NAME>[_<i>]
-# (argocd.md §8.2). The YAML it prints decodes to the objects the real helm or kustomize renders.
+# (docs/argocd-formats.md, Config Management Plugins). The YAML it prints decodes to the objects the real helm or kustomize renders.
 . "$(dirname "$0")/../lib.sh"
 
 HELM=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} || { echo "Bail out! no reference helm"; exit 1; }
@@ -89,6 +89,11 @@ is "$(jq -r '"\(.data.METRICS) \(.data.KUBE_VERSION) \(.metadata.namespace)"' <<
 unlike "$OUT" "tracking-id" "no tracking added: Argo CD adds its own"
 is "$(kdecode <<<"$OUT" | jq -r 'select(.kind == "Service") | .metadata.namespace // "-"' | paste -sd' ')" "- -" \
 	"no namespace added: Argo CD sets the destination itself"
+
+# YAML is the plugin's default, not a rule: -o json on the command line wins (it was ignored once)
+run bash -c "cd '$CO/apps/guestbook' && ARGOCD_APP_NAME=guestbook ARGOCD_APP_NAMESPACE=web KUBE_VERSION=1.30.1 KUBE_API_VERSIONS=apps/v1,apps/v1/Deployment,monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor,v1,v1/ConfigMap gitops-render --cmp -o json"
+is "$RC:$(head -c 1 <<<"$OUT")" "0:{" "--cmp -o json: JSON Lines"
+is "$(kdecode <<<"$OUT")" "$(cat "$TMP/gb.want")" "  the same objects"
 
 # gitops-render without --cmp notices ARGOCD_APP_NAME when no DIR is given
 run bash -c "cd '$CO/apps/guestbook' && ARGOCD_APP_NAME=guestbook ARGOCD_APP_NAMESPACE=web KUBE_VERSION=1.30.1 KUBE_API_VERSIONS=apps/v1,apps/v1/Deployment,monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor,v1,v1/ConfigMap gitops-render"

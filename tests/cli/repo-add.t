@@ -157,6 +157,8 @@ bad '--upsert: only with --apply' --no-verify --upsert https://x.example/r
 bad 'missing operand' --no-verify
 bad 'too many operands' --no-verify https://x.example/a https://x.example/b
 bad "--argocd-namespace 'Argo_CD'" --no-verify --argocd-namespace Argo_CD https://x.example/r
+bad "--argocd-namespace '': not a valid namespace" --no-verify --argocd-namespace "" https://x.example/r # crashed once
+bad "--verify and --no-verify: give one of them" --no-verify --verify fetch https://x.example/r
 bad 'nope.key: no such file' --no-verify --ssh-private-key-path "$TMP/nope.key" git@host:r
 : >"$TMP/secret/empty.key"
 bad 'the file is empty' --no-verify --ssh-private-key-path "$TMP/secret/empty.key" git@host:r

@@ -214,6 +214,21 @@ is "$RC" 2 "a YAML error is bad input"
 like "$ERR" 'broken.yaml:[0-9]+:[0-9]+: ' "with file:line:column"
 is "$(cat "$TMP/broken.yaml")" "a: [1, 2" "and the file is untouched"
 
+# ---- a hold on disk that is a symbolic link: refused, whether it leads somewhere or nowhere ----
+mkdir -p "$TMP/held"
+cp "$FIX/$VALUES" "$TMP/held/values.yaml"
+printf 'reason: planted elsewhere\n' >"$TMP/elsewhere-hold"
+ln -s "$TMP/elsewhere-hold" "$TMP/held/.gitops-hold"
+run gitops-set-image --file "$TMP/held/values.yaml" --set image.tag=7.7.7 -o json
+is "$RC" 2 "a .gitops-hold that is a symbolic link: refused, exit 2"
+like "$ERR" "held/\.gitops-hold: a hold must be a file, not a symbolic link" "says why"
+rm "$TMP/held/.gitops-hold"
+ln -s "$TMP/nothing-there" "$TMP/held/.gitops-hold"
+run gitops-set-image --file "$TMP/held/values.yaml" --set image.tag=7.7.7 -o json
+is "$RC" 2 "a dangling .gitops-hold link: refused, not taken as 'not held'"
+cmp -s "$FIX/$VALUES" "$TMP/held/values.yaml"
+ok $? "the file is untouched"
+
 # ---- the token is nowhere on disk ----
 grep -rl -- "$GIT_SERVER_PASSWORD" "$XDG_CACHE_HOME" >/dev/null 2>&1
 ok $((! $?)) "the token is in no file of the cache"

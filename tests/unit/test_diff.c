@@ -2,27 +2,11 @@
  * the one-line summary of what differs. */
 #include "diff.h"
 #include "capture.h"
+#include "jlit.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* JSON written with single quotes, so the tests read like manifests; caller decrefs. */
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
-}
 
 /* Compact JSON with single quotes, for comparing against the same notation; static buffer. */
 static const char *S(const json_t *v)
@@ -131,13 +115,11 @@ static void test_apply(void)
 
 static void test_pointer(void)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ok(gt_pointer_append(&buf, &len, &cap, "spec") == 0 && gt_pointer_append(&buf, &len, &cap, "a/b~c") == 0,
-	   "pointer: append");
-	is_str(buf, "/spec/a~1b~0c", "pointer: ~ is ~0 and / is ~1");
-	is_int(len, strlen(buf), "pointer: length kept");
-	free(buf);
+	struct gt_strbuf path = { 0 };
+	ok(gt_pointer_append(&path, "spec") == 0 && gt_pointer_append(&path, "a/b~c") == 0, "pointer: append");
+	is_str(path.s, "/spec/a~1b~0c", "pointer: ~ is ~0 and / is ~1");
+	is_int(path.len, strlen(path.s), "pointer: length kept");
+	gt_strbuf_release(&path);
 }
 
 static void rule_fails(const char *rule, const char *msg_part, const char *name)

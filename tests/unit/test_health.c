@@ -1,26 +1,10 @@
 /* test_health: Argo CD's health rules on status bodies shaped like what clusters return. */
 #include "health.h"
+#include "jlit.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* JSON written with single quotes, so the bodies read like kubectl get -o json; caller decrefs. */
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_REJECT_DUPLICATES, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
-}
 
 /* Judge body; check status and (when want_msg is not NULL) message. */
 static void check(const char *body, enum gt_health want, const char *want_msg, const char *name)

@@ -1,28 +1,12 @@
 /* test_obj: identity, scope, Argo CD sync order and tracking id of objects. */
 #include "obj.h"
+#include "jlit.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* JSON written with single quotes, so the tests read like manifests; caller decrefs. */
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_REJECT_DUPLICATES, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
-}
 
 /* A ConfigMap with the given annotations (a JSON map in single quotes); caller decrefs. */
 static json_t *annotated(const char *annotations)

@@ -71,5 +71,22 @@ int main(void)
 	check_secret("short ab", "ab", "short ab");
 	check_secret("null secret", NULL, "null secret");
 	check_secret("xxabcdxx", "abcd", "xx***xx");
+
+	/* The credentials callback gives the token only to the origin it is for. */
+	const char *remote = "https://org@dev.azure.com/org/proj/_git/repo";
+	ok(gt_url_same_origin("https://dev.azure.com/org/proj/_git/repo/info/refs?service=git-upload-pack", remote),
+	   "the same scheme, host and port: the same origin (path, query and user aside)");
+	ok(gt_url_same_origin("https://DEV.Azure.com:443/x", remote), "host in any case, the default port spelled out");
+	ok(!gt_url_same_origin("https://evil.example/org/proj/_git/repo", remote), "another host");
+	ok(!gt_url_same_origin("https://dev.azure.com:8443/org/proj/_git/repo", remote), "another port");
+	ok(!gt_url_same_origin("http://dev.azure.com/org/proj/_git/repo", remote), "another scheme");
+	ok(!gt_url_same_origin("https://dev.azure.com.evil.example/x", remote), "a host that only starts the same");
+	ok(!gt_url_same_origin("https://dev.azure.com@evil.example/x", remote), "userinfo that looks like the host");
+	ok(gt_url_same_origin("http://[::1]:8080/a", "http://[::1]:8080/b"), "IPv6 literals");
+	ok(!gt_url_same_origin("http://[::1]:8080/a", "http://[::1]:8081/a"), "IPv6 literals, another port");
+	ok(!gt_url_same_origin("/srv/git/m.git", "/srv/git/m.git"), "a path is no origin: never given a token");
+	char *o = gt_url_origin_dup("https://user:pw@Example.COM/x?y");
+	ok(o && !strcmp(o, "https://example.com:443"), "the origin as shown: no userinfo, no path (%s)", o ? o : "NULL");
+	free(o);
 	return tap_done();
 }

@@ -5,6 +5,7 @@
 #include "json.h"
 #include "stream.h"
 #include "capture.h"
+#include "jlit.h"
 #include "tap.h"
 
 #include <stdint.h>
@@ -14,23 +15,6 @@
 #include <unistd.h>
 
 /* ---- helpers ---- */
-
-/* JSON written with single quotes, so the expectations read like manifests; caller decrefs. */
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
-}
 
 static char *json_text(const json_t *v)
 {
@@ -493,37 +477,57 @@ static void test_writer(void)
 	char *err = capture_end(&c);
 	ok(r1 == -1 && r2 == -1 && strstr(err, "cannot write output"), "writer: a write error is reported: %.*s",
 	   (int)strcspn(err, "\n"), err);
+	ok(strchr(err, '\n') == err + strlen(err) - 1, "writer: once, however many writes fail");
 	free(err);
 	fclose(bad);
 	is_int(gt_writer_close(NULL), 0, "writer: closing NULL is fine");
 	json_decref(objs);
 }
 
+static struct gt_limits parsed_lim;
+static const struct gt_option limit_options[] = { GT_LIMIT_OPTIONS(&parsed_lim), GT_OPTIONS_END };
+static const struct gt_command limit_cmd = { "test_stream", "[OPTIONS]", "limits", limit_options, 0, 0 };
+
+/* gt_parse of "test_stream FLAG VALUE": its result, and what it printed (caller frees). */
+static int parse_limit(const char *flag, const char *value, char **err)
+{
+	char *argv[] = { "test_stream", (char *)flag, (char *)value, NULL };
+	struct capture c;
+	int first;
+	capture_start(&c);
+	int r = gt_parse(&limit_cmd, 3, argv, &first);
+	*err = capture_end(&c);
+	gt_set_program("test_stream");
+	return r;
+}
+
 static void test_limit_options(void)
 {
-	static const struct gt_option opts[] = { GT_LIMIT_OPTIONS, { "file", 'f', "FILE", "x" }, GT_OPTIONS_END };
-	struct gt_limits lim = GT_LIMITS_DEFAULT;
-	struct capture c;
-	is_int(gt_limits_option(&lim, &opts[0], "64M"), 1, "limit option: --max-document-size 64M");
-	ok(lim.max_doc_bytes == (size_t)64 << 20, "limit option: 64M is 64 MiB");
-	is_int(gt_limits_option(&lim, &opts[0], "1K"), 1, "limit option: --max-document-size 1K");
-	ok(lim.max_doc_bytes == 1024, "limit option: 1K is 1024");
-	is_int(gt_limits_option(&lim, &opts[1], "500"), 1, "limit option: --max-alias-nodes 500");
-	ok(lim.max_alias_nodes == 500, "limit option: alias nodes set");
-	is_int(gt_limits_option(&lim, &opts[2], "100"), 1, "limit option: --max-depth 100");
-	ok(lim.max_depth == 100, "limit option: depth set");
-	is_int(gt_limits_option(&lim, &opts[2], "4096"), 1, "limit option: --max-depth up to the ceiling");
-	is_int(gt_limits_option(&lim, &opts[3], "x.yaml"), 0, "limit option: other options are not limits");
-	static const struct { int opt; const char *arg; } bad[] = {
-		{ 0, "lots" }, { 0, "-1" }, { 0, "1.5M" }, { 0, "" }, { 1, "many" }, { 1, "-5" }, { 2, "4097" }, { 2, "x" },
+	static const struct { const char *flag, *arg; size_t got; } good[] = {
+		{ "--max-document-size", "64M", (size_t)64 << 20 }, { "--max-document-size", "1K", 1024 },
+		{ "--max-alias-nodes", "500", 500 }, { "--max-depth", "100", 100 }, { "--max-depth", "4096", 4096 },
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *err;
+		parsed_lim = (struct gt_limits)GT_LIMITS_DEFAULT;
+		int r = parse_limit(good[i].flag, good[i].arg, &err);
+		size_t got = i < 2 ? parsed_lim.max_doc_bytes : i == 2 ? parsed_lim.max_alias_nodes : parsed_lim.max_depth;
+		ok(r == 0 && got == good[i].got && !*err, "limit option: %s %s is %zu", good[i].flag, good[i].arg, good[i].got);
+		free(err);
+	}
+	static const struct { const char *flag, *arg; } bad[] = {
+		{ "--max-document-size", "lots" }, { "--max-document-size", "-1" }, { "--max-document-size", "1.5M" },
+		{ "--max-document-size", "" }, { "--max-alias-nodes", "many" }, { "--max-alias-nodes", "-5" },
+		{ "--max-depth", "4097" }, { "--max-depth", "x" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct gt_limits before = lim;
-		capture_start(&c);
-		int r = gt_limits_option(&lim, &opts[bad[i].opt], bad[i].arg);
-		char *err = capture_end(&c);
-		ok(r == -1 && strstr(err, opts[bad[i].opt].name) && !memcmp(&before, &lim, sizeof(lim)),
-		   "limit option: --%s '%s' refused, limits unchanged", opts[bad[i].opt].name, bad[i].arg);
+		char *err;
+		parsed_lim = (struct gt_limits)GT_LIMITS_DEFAULT;
+		struct gt_limits before = parsed_lim;
+		int r = parse_limit(bad[i].flag, bad[i].arg, &err);
+		ok(r == -1 && strstr(err, bad[i].flag) && !memcmp(&before, &parsed_lim, sizeof(before)),
+		   "limit option: %s '%s' refused, limits unchanged: %.*s", bad[i].flag, bad[i].arg,
+		   (int)strcspn(err, "\n"), err);
 		free(err);
 	}
 }

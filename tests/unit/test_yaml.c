@@ -5,6 +5,7 @@
 #include "json.h"
 #include "yaml.h"
 #include "capture.h"
+#include "jlit.h"
 #include "tap.h"
 
 #include <math.h>
@@ -30,23 +31,6 @@ static char *json_text(const json_t *v)
 	gt_json_write(f, v);
 	fclose(f);
 	return buf;
-}
-
-/* JSON written with single quotes, so the expectations read like manifests; caller decrefs. */
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
 }
 
 struct read_result {

@@ -1,0 +1,30 @@
+/* jlit: J(), JSON literals written with single quotes, so that tests read like the manifests and
+ * kubectl output they stand for: J("{'kind':'Pod'}"). Any JSON value; a key given twice or
+ * malformed text is a bug in the test: it stops with exit 2. Caller decrefs. */
+#ifndef GT_TEST_JLIT_H
+#define GT_TEST_JLIT_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((unused)) static json_t *J(const char *text)
+{
+	char *s = strdup(text);
+	if (!s)
+		exit(2);
+	for (char *p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	json_error_t err;
+	json_t *v = json_loads(s, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	if (!v) {
+		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
+		exit(2);
+	}
+	free(s);
+	return v;
+}
+
+#endif
