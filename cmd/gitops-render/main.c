@@ -664,7 +664,7 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 			return hit < 0 ? -1 : 0;
 	}
 	if (r->from_repo && !r->dir_owned) {
-		if (repo_source_materialise(&r->src, true, &r->dir_owned) < 0)
+		if (repo_source_materialise(&r->src, o, &r->dir_owned) < 0)
 			return -1;
 		r->dir = r->dir_owned;
 		if (!r->strip && asprintf(&r->strip, "%s/", r->src.tmp) < 0)
