@@ -926,7 +926,8 @@ static json_t *project_merge_list(const json_t *live, json_t *desired, const jso
 	}
 	json_array_foreach(live, i, v) {
 		long j = find_element(desired, v, used, mk, first);
-		const json_t *l = json_is_array(la) ? json_array_get(la, (size_t)find_element(la, v, NULL, mk, first)) : NULL;
+		long k = json_is_array(la) ? find_element(la, v, NULL, mk, first) : -1;
+		const json_t *l = k >= 0 ? json_array_get(la, (size_t)k) : NULL; /* what last-applied said of it */
 		if (j >= 0) {
 			json_t *d = json_array_get(desired, (size_t)j);
 			used[j] = true;
