@@ -650,6 +650,9 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 {
 	char key[GIT_OID_HEXSZ + 1], *why = NULL;
 	bool use_cache = r->from_repo && o->cache != 0;
+	/* what the overlay reads of the repository (main's source plan): only that is written out */
+	if (r->from_repo && repo_source_plan(&r->src, o, TYPE_KUSTOMIZE) < 0)
+		return -1;
 	if (use_cache) {
 		/* the engine's identity in the key, as the native Helm engine's */
 		if (!(r->engine.version = strdup(KUSTOMIZE_NATIVE_VERSION)))

@@ -244,7 +244,7 @@ shift
 exec kubectl kustomize "\$@"
 EOF
 chmod +x "$TMP/spy-kustomize"
-run gitops-render -o json --kustomize "$TMP/spy-kustomize" --repo "$URL" --revision teams --path teams/a
+run gitops-render -o json --engine exec --kustomize "$TMP/spy-kustomize" --repo "$URL" --revision teams --path teams/a
 is "$RC:$(jq -r .metadata.name <<<"$OUT")" "0:a-plain" "an overlay with a base in ../../base: rendered" || echo "# $ERR"
 is "$(paste -sd' ' "$TMP/written.log")" "../../base/cm.yaml ../../base/kustomization.yaml ../../teams/a/kustomization.yaml" \
 	"only the overlay and the base it names are written: nothing of teams/b"
