@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "mergekeys.h"
 #include "stream.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
@@ -822,6 +823,18 @@ static void secret_fold(json_t *obj)
 	}
 }
 
+/* ---- projection: live as the manifest sees it ------------------------------------------------------ */
+
+/* Where project() is inside the object: the merge-key table's name for its type (NULL: a kind the
+ * table does not know, a custom resource, whose lists go by position as Argo CD's JSON merge patch
+ * does) and the field path so far, as the table writes it ("spec.template.spec.containers[].env"). */
+struct walk {
+	const char *api, *kind;
+	struct gt_strbuf path;
+};
+
+static json_t *project(const json_t *live, json_t *desired, const json_t *la, struct walk *w);
+
 /* Two list elements naming different things (containers, env, volumes): the list was reordered or
  * something inserted; the live element is then compared whole, so the patch stays right. */
 static bool other_named(const json_t *live, const json_t *desired)
@@ -831,12 +844,124 @@ static bool other_named(const json_t *live, const json_t *desired)
 	return a && b && strcmp(a, b);
 }
 
+/* Descend into field key (NULL: into a list's elements) for the call, then come back. */
+static json_t *project_at(const json_t *live, json_t *desired, const json_t *la, struct walk *w, const char *key)
+{
+	size_t len = w->path.len;
+	int r = key ? gt_strbuf_addf(&w->path, "%s%s", len ? "." : "", key) : gt_strbuf_adds(&w->path, "[]");
+	json_t *p = r < 0 ? json_incref((json_t *)live) : project(live, desired, la, w);
+	if (r == 0)
+		gt_strbuf_setlen(&w->path, len);
+	return p;
+}
+
+/* A merge list's element key (the element itself for a list of scalars merged by value), or NULL. */
+static const json_t *merge_key(const json_t *el, const char *first)
+{
+	if (!*first)
+		return json_is_object(el) || json_is_array(el) ? NULL : el;
+	const json_t *k = json_object_get(el, first);
+	return k && !json_is_object(k) && !json_is_array(k) && !json_is_null(k) ? k : NULL;
+}
+
+/* Same element of a merge list: equal first keys, and equal other keys where both set them
+ * (ports: containerPort, then protocol, which the server defaults). */
+static bool same_element(const json_t *a, const json_t *b, const struct gt_mergekey *mk, const char *first)
+{
+	const json_t *ka = merge_key(a, first), *kb = merge_key(b, first);
+	if (!ka || !kb || !gt_json_equal_value(ka, kb))
+		return false;
+	for (const char *k = strchr(mk->keys, ','); k; k = strchr(k + 1, ',')) {
+		char name[128];
+		size_t n = strcspn(k + 1, ",");
+		if (n >= sizeof(name))
+			continue;
+		memcpy(name, k + 1, n);
+		name[n] = '\0';
+		const json_t *va = json_object_get(a, name), *vb = json_object_get(b, name);
+		if (va && vb && !gt_json_equal_value(va, vb))
+			return false;
+	}
+	return true;
+}
+
+/* The first element of list not yet used (used may be NULL) that is the same element as el; -1 if none. */
+static long find_element(const json_t *list, const json_t *el, bool *used, const struct gt_mergekey *mk,
+			 const char *first)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(list, i, v) if ((!used || !used[i]) && same_element(v, el, mk, first)) return (long)i;
+	return -1;
+}
+
+/* Every element has its merge key: otherwise the list is compared by position. */
+static bool all_keyed(const json_t *list, const char *first)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(list, i, v) if (!merge_key(v, first)) return false;
+	return true;
+}
+
+/*
+ * A list Kubernetes merges by key (patchStrategy merge: env and containers by name, ports by
+ * containerPort, ...), as Argo CD's three-way strategic merge sees it: elements are paired by key,
+ * in any order; a live element the manifest never set (injected by a webhook or controller) is
+ * kept on both sides; one last-applied set and the manifest no longer does shows as removed.
+ * desired is rearranged in place into live's order (its new elements last), so that the patch,
+ * index by index, applies to the live object.
+ */
+static json_t *project_merge_list(const json_t *live, json_t *desired, const json_t *la, struct walk *w,
+				  const struct gt_mergekey *mk, const char *first)
+{
+	size_t nd = json_array_size(desired), i;
+	bool *used = calloc(nd ? nd : 1, sizeof(bool));
+	json_t *base = json_array(), *target = json_array(), *v;
+	if (!used || !base || !target) {
+		free(used);
+		json_decref(base);
+		json_decref(target);
+		return json_incref((json_t *)live);
+	}
+	json_array_foreach(live, i, v) {
+		long j = find_element(desired, v, used, mk, first);
+		long k = json_is_array(la) ? find_element(la, v, NULL, mk, first) : -1;
+		const json_t *l = k >= 0 ? json_array_get(la, (size_t)k) : NULL; /* what last-applied said of it */
+		if (j >= 0) {
+			json_t *d = json_array_get(desired, (size_t)j);
+			used[j] = true;
+			json_array_append_new(base, project_at(v, d, l, w, NULL));
+			json_array_append(target, d);
+		} else {
+			json_array_append(base, v);
+			if (!l) /* not the manifest's: it stays */
+				json_array_append(target, v);
+		}
+	}
+	for (i = 0; i < nd; i++)
+		if (!used[i])
+			json_array_append(target, json_array_get(desired, i));
+	json_array_clear(desired);
+	json_array_extend(desired, target);
+	json_decref(target);
+	free(used);
+	return base;
+}
+
+/* The merge-list entry for the list at w's path, or NULL (a list compared by position). */
+static const struct gt_mergekey *merge_list_at(const struct walk *w)
+{
+	return w->api && w->path.len ? gt_mergekey_find(w->api, w->kind, w->path.s) : NULL;
+}
+
 /*
  * live restricted to what desired sets, plus what last-applied set (so a field
  * removed from the manifest shows as a removal): the live object as a 2-way/3-way
- * Argo CD diff sees it. Arrays keep every live element, index by index.
+ * Argo CD diff sees it. Merge lists of built-in kinds pair elements by key (above);
+ * other lists keep every live element, index by index.
  */
-static json_t *project(const json_t *live, const json_t *desired, const json_t *la)
+static json_t *project(const json_t *live, json_t *desired, const json_t *la, struct walk *w)
 {
 	if (json_is_object(live) && json_is_object(desired)) {
 		json_t *p = json_object();
@@ -846,26 +971,134 @@ static json_t *project(const json_t *live, const json_t *desired, const json_t *
 			json_t *d = json_object_get(desired, k);
 			json_t *l = json_is_object(la) ? json_object_get(la, k) : NULL;
 			if (d)
-				json_object_set_new(p, k, project(v, d, l));
+				json_object_set_new(p, k, project_at(v, d, l, w, k));
 			else if (l)
 				json_object_set(p, k, v);
 		}
 		return p;
 	}
 	if (json_is_array(live) && json_is_array(desired)) {
+		const struct gt_mergekey *mk = merge_list_at(w);
+		char first[128] = "";
+		if (mk) {
+			size_t n = strcspn(mk->keys, ",");
+			if (n < sizeof(first))
+				memcpy(first, mk->keys, n), first[n] = '\0';
+			else
+				mk = NULL;
+		}
+		if (mk && all_keyed(live, first) && all_keyed(desired, first))
+			return project_merge_list(live, desired, la, w, mk, first);
 		json_t *p = json_array();
 		size_t i, nd = json_array_size(desired);
 		json_t *v;
 		json_array_foreach(live, i, v) {
-			const json_t *d = json_array_get(desired, i);
+			json_t *d = json_array_get(desired, i);
 			if (i < nd && !other_named(v, d))
-				json_array_append_new(p, project(v, d, json_is_array(la) ? json_array_get(la, i) : NULL));
+				json_array_append_new(p, project_at(v, d, json_is_array(la) ? json_array_get(la, i) : NULL,
+								    w, NULL));
 			else
 				json_array_append(p, v);
 		}
 		return p;
 	}
 	return json_incref((json_t *)live);
+}
+
+/* ---- normalisation Argo CD does before comparing --------------------------------------------------- */
+
+/* The apiVersion the merge-key table knows kind under: the object's own, else its group's v1
+ * (apps/v1beta1 Deployment: apps/v1) or, for the old extensions group, where the kind moved. NULL: a
+ * kind the table does not know (a custom resource). */
+static const char *builtin_api(const json_t *obj, char *buf, size_t size)
+{
+	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	if (!api || !kind)
+		return NULL;
+	if (gt_mergekey_kind_known(api, kind))
+		return api;
+	const char *slash = strchr(api, '/');
+	if (!slash)
+		return NULL;
+	static const char *const moved[] = { "apps/v1", "networking.k8s.io/v1", "policy/v1" };
+	snprintf(buf, size, "%.*s/v1", (int)(slash - api), api);
+	if (gt_mergekey_kind_known(buf, kind))
+		return buf;
+	for (size_t i = 0; !strncmp(api, "extensions/", 11) && i < sizeof(moved) / sizeof(*moved); i++)
+		if (gt_mergekey_kind_known(moved[i], kind))
+			return snprintf(buf, size, "%s", moved[i]), buf;
+	return NULL;
+}
+
+/* Built-in kinds: an empty list and null are no value. Argo CD decodes them into the Go types,
+ * where omitempty drops both (and it reads a Role's empty rules as none), so `[]`, null and a
+ * missing field are the same; custom resources keep `[]`. */
+static void drop_empty_lists(json_t *v)
+{
+	const char *k;
+	json_t *c;
+	void *tmp;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach_safe(v, tmp, k, c) {
+			if (json_is_null(c) || (json_is_array(c) && json_array_size(c) == 0))
+				json_object_del(v, k);
+			else
+				drop_empty_lists(c);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) drop_empty_lists(c);
+	}
+}
+
+/* An empty map in last-applied claims nothing: kubectl writes "annotations": {} there, and Argo CD
+ * drops empty annotations before its three-way diff, so the controller's annotations stay unclaimed. */
+static void drop_empty_maps(json_t *v)
+{
+	const char *k;
+	json_t *c;
+	void *tmp;
+	json_object_foreach_safe(v, tmp, k, c) {
+		if (!json_is_object(c))
+			continue;
+		drop_empty_maps(c);
+		if (json_object_size(c) == 0)
+			json_object_del(v, k);
+	}
+}
+
+static bool is_role(const json_t *obj)
+{
+	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	return api && kind && !strncmp(api, "rbac.authorization.k8s.io/", 26) &&
+	       (!strcmp(kind, "ClusterRole") || !strcmp(kind, "Role"));
+}
+
+/* --ignore-aggregated-roles: a ClusterRole (or Role) with an aggregationRule has its rules filled in
+ * by the controller, so they are not compared (Argo CD's ignoreAggregatedRoles). */
+static void drop_aggregated_rules(json_t *obj)
+{
+	if (is_role(obj) && json_is_object(json_object_get(obj, "aggregationRule")))
+		json_object_del(obj, "rules");
+}
+
+/* A role's rules are always compared (the Go type has no omitempty there): missing, null and []
+ * are all "no rules" (Argo CD's normalizeRole), and against live rules they are a difference. */
+static void role_rules(json_t *obj)
+{
+	json_t *rules = json_object_get(obj, "rules");
+	if (is_role(obj) && (!rules || json_is_null(rules) || (json_is_array(rules) && !json_array_size(rules))))
+		json_object_set_new(obj, "rules", json_array());
+}
+
+/* A cluster-scoped object has no namespace: one a chart writes there is not compared. */
+static void drop_namespace(json_t *obj)
+{
+	json_t *meta = json_object_get(obj, "metadata");
+	if (json_is_object(meta))
+		json_object_del(meta, "namespace");
 }
 
 /* The parsed last-applied annotation of obj (new reference), or NULL. */
@@ -882,15 +1115,27 @@ static json_t *last_applied_new(const json_t *obj)
 
 /* ---- Secret masking (GE diff.HideSecretData) ------------------------------------------------------ */
 
-/* Mask the data of objs[0..n) in place, per key, first come first masked. */
-static void mask_data(json_t **objs, size_t n)
+static bool listed(const char *const *keys, const char *k)
+{
+	for (size_t i = 0; keys && keys[i]; i++)
+		if (!strcmp(keys[i], k))
+			return true;
+	return false;
+}
+
+/* Mask the values of objs[0..n) in place, per key, first come first masked: their data, or with
+ * annotations, the metadata.annotations listed there (last-applied aside: it is masked whole). */
+static void mask_values(json_t **objs, size_t n, const char *const *annotations)
 {
 	json_t *keys = json_object(); /* key -> {value -> mask} */
 	for (size_t i = 0; i < n; i++) {
-		json_t *data = json_object_get(objs[i], "data");
+		json_t *map = annotations ? json_object_get(json_object_get(objs[i], "metadata"), "annotations")
+					  : json_object_get(objs[i], "data");
 		const char *k;
 		json_t *v;
-		json_object_foreach(data, k, v) {
+		json_object_foreach(map, k, v) {
+			if (annotations && (!listed(annotations, k) || !strcmp(k, LAST_APPLIED)))
+				continue;
 			json_t *seen = json_object_get(keys, k);
 			if (!seen) {
 				seen = json_object();
@@ -909,14 +1154,15 @@ static void mask_data(json_t **objs, size_t n)
 				free(m);
 				json_object_set_new(seen, val, mask);
 			}
-			json_object_set(data, k, mask); /* replacing the value keeps the iteration valid */
+			json_object_set(map, k, mask); /* replacing the value keeps the iteration valid */
 		}
 	}
 	json_decref(keys);
 }
 
-/* Mask objs (Secrets among them; NULLs skipped) together with the last-applied state each embeds. */
-static void mask_secrets(json_t **objs, size_t n)
+/* Mask objs (Secrets among them; NULLs skipped) together with the last-applied state each embeds:
+ * data always, the annotations listed in annotations (NULL-terminated, may be NULL) too. */
+static void mask_secrets(json_t **objs, size_t n, const char *const *annotations)
 {
 	json_t *all[16];
 	json_t *la[8] = { NULL };
@@ -937,11 +1183,13 @@ static void mask_secrets(json_t **objs, size_t n)
 			all[m++] = la[i];
 		}
 	}
-	mask_data(all, m);
+	mask_values(all, m, NULL);
+	if (annotations)
+		mask_values(all, m, annotations);
 	for (size_t i = 0; i < n && i < 8; i++) {
 		if (!objs[i] || !is_core(objs[i], "Secret") || !gt_obj_annotation(objs[i], LAST_APPLIED))
 			continue;
-		char *s = la[i] ? json_dumps(la[i], JSON_COMPACT) : NULL;
+		char *s = la[i] && !listed(annotations, LAST_APPLIED) ? json_dumps(la[i], JSON_COMPACT) : NULL;
 		gt_obj_set_annotation(objs[i], LAST_APPLIED, s ? s : "++++++++");
 		free(s);
 		json_decref(la[i]);
@@ -951,7 +1199,7 @@ static void mask_secrets(json_t **objs, size_t n)
 void gt_secret_mask(json_t *desired, json_t *live)
 {
 	json_t *objs[2] = { desired, live };
-	mask_secrets(objs, 2);
+	mask_secrets(objs, 2, NULL);
 }
 
 /* ---- one object ------------------------------------------------------------------------------------ */
@@ -1012,27 +1260,46 @@ static void same_namespace(json_t *target, const json_t *base)
 		json_object_set(tm, "namespace", ns);
 }
 
+/* Argo CD's normalisation, the same on every side of the comparison (target, live, last-applied). */
+static void normalize_side(const struct gt_diff_opts *o, const struct gt_ref *ref, json_t *obj, bool builtin,
+			   bool cluster)
+{
+	if (!obj)
+		return;
+	secret_fold(obj);
+	if (cluster)
+		drop_namespace(obj);
+	if (o->ignore_aggregated_roles)
+		drop_aggregated_rules(obj);
+	if (builtin)
+		drop_empty_lists(obj);
+	role_rules(obj);
+	gt_ignore_apply(o->ignore, ref, obj);
+}
+
 /* Comparable copies of desired/predicted (target) and live; ignore rules applied, projection done. */
 static void comparable(const struct gt_diff_opts *o, const struct gt_ref *ref, const json_t *desired,
-		       const json_t *live, const json_t *predicted, json_t **target, json_t **base)
+		       const json_t *live, const json_t *predicted, bool cluster, json_t **target, json_t **base)
 {
 	json_t *t = gt_diff_normalize_new(predicted ? predicted : desired);
 	json_t *l = gt_diff_normalize_new(live);
+	char buf[GT_GROUP_MAX + 8];
+	struct walk w = { .api = builtin_api(predicted ? predicted : desired, buf, sizeof(buf)), .kind = ref->kind };
 	drop_nulls(t);
-	secret_fold(t);
-	secret_fold(l);
-	same_namespace(t, l);
-	gt_ignore_apply(o->ignore, ref, t);
-	gt_ignore_apply(o->ignore, ref, l);
+	if (!cluster)
+		same_namespace(t, l);
+	normalize_side(o, ref, t, w.api, cluster);
+	normalize_side(o, ref, l, w.api, cluster);
 	if (o->mode == GT_DIFF_LIVE && !predicted) {
 		drop_empty_absent(t, l);
 		json_t *la = last_applied_new(live);
 		if (la) {
 			drop_nulls(la);
-			secret_fold(la);
-			gt_ignore_apply(o->ignore, ref, la);
+			normalize_side(o, ref, la, w.api, cluster);
+			drop_empty_maps(la);
 		}
-		json_t *p = project(l, t, la);
+		json_t *p = project(l, t, la, &w);
+		gt_strbuf_release(&w.path);
 		json_decref(l);
 		json_decref(la);
 		l = p;
@@ -1065,7 +1332,31 @@ static json_t *whole_patch(const json_t *v)
 	return op ? json_pack("[o]", op) : NULL;
 }
 
+/* Is the object of ref cluster-scoped? A live object says so by having no namespace (the server
+ * gives every namespaced one its namespace); else the scope sources of o, then the built-in table. */
+static bool cluster_scoped(const struct gt_diff_opts *o, const struct gt_ref *ref, const json_t *live)
+{
+	if (live) {
+		const char *ns = json_string_value(json_object_get(json_object_get(live, "metadata"), "namespace"));
+		return !ns || !*ns;
+	}
+	int known = gt_scopes_lookup(o->scopes, ref->group, ref->kind);
+	return known >= 0 ? known == 1
+			  : gt_kind_is_cluster_scoped_builtin(ref->group, ref->kind) ||
+				    gt_kind_is_cluster_scoped_well_known(ref->group, ref->kind);
+}
+
+static json_t *change_new(const struct gt_diff_opts *o, const json_t *desired, const json_t *live,
+			  const json_t *predicted, int cluster);
+
 json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, const json_t *predicted)
+{
+	return change_new(o, desired, live, predicted, -1);
+}
+
+/* gt_change_new with the scope known from the pairing (cluster 0 or 1), or -1 to work it out. */
+static json_t *change_new(const struct gt_diff_opts *o, const json_t *desired, const json_t *live,
+			  const json_t *predicted, int cluster)
 {
 	struct gt_ref ref;
 	const char *why = NULL;
@@ -1073,10 +1364,12 @@ json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const
 		gt_error("cannot compare: %s", why ? why : "no object");
 		return NULL;
 	}
-	const char *ns = ref.namespace[0] ? ref.namespace : "";
-	if (!*ns && live)
+	if (cluster < 0)
+		cluster = cluster_scoped(o, &ref, live);
+	const char *ns = cluster ? "" : ref.namespace[0] ? ref.namespace : "";
+	if (!cluster && !*ns && live)
 		ns = json_string_value(json_object_get(json_object_get(live, "metadata"), "namespace"));
-	if ((!ns || !*ns) && !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind) && !live)
+	if (!cluster && (!ns || !*ns) && !live)
 		ns = default_ns(o);
 	if (!ns)
 		ns = "";
@@ -1089,10 +1382,10 @@ json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const
 	enum gt_action action = !live ? GT_ACTION_CREATE : !desired ? GT_ACTION_DELETE : GT_ACTION_UPDATE;
 	json_t *patch = NULL, *target = NULL, *base = NULL;
 	if (action == GT_ACTION_UPDATE)
-		comparable(o, &ref, desired, live, predicted, &target, &base);
+		comparable(o, &ref, desired, live, predicted, cluster, &target, &base);
 	if (masking) {
 		json_t *objs[4] = { target, d, l, base };
-		mask_secrets(objs, 4);
+		mask_secrets(objs, 4, o->mask_annotations);
 	}
 	if (action == GT_ACTION_UPDATE) {
 		patch = gt_patch_new(base, target);
@@ -1242,15 +1535,42 @@ static int pairs_push(struct gt_pairs *p, size_t *cap, const json_t *desired, co
 {
 	if (GT_GROW(p->items, *cap, p->n + 1) < 0)
 		return gt_error("out of memory"), -1;
-	p->items[p->n++] = (struct gt_pair){ json_incref((json_t *)desired), json_incref((json_t *)live), NULL };
+	bool cluster = false;
+	struct gt_ref ref;
+	if (!desired && gt_obj_ref(live, &ref, NULL) == 0)
+		cluster = !*ref.namespace;
+	p->items[p->n++] = (struct gt_pair){ json_incref((json_t *)desired), json_incref((json_t *)live), NULL, cluster };
 	return 0;
 }
 
-/* The live position matching desired, or -1; scopes decide whether a missing namespace means the default. */
-static long find_live(const struct gt_diff_opts *o, const struct gt_scopes *scopes, const json_t *index,
-		      const struct gt_ref *ref, char **key_out)
+/* Scope by the sources in order: what the pairing learned (CRDs in desired, live objects), o->scopes,
+ * the tables of obj.h. */
+static bool pair_cluster(const struct gt_diff_opts *o, const struct gt_scopes *scopes, const struct gt_ref *ref)
 {
-	bool cluster = gt_scopes_is_cluster(scopes, ref->group, ref->kind);
+	int known = gt_scopes_lookup(scopes, ref->group, ref->kind);
+	if (known < 0)
+		known = gt_scopes_lookup(o->scopes, ref->group, ref->kind);
+	return known >= 0 ? known == 1
+			  : gt_kind_is_cluster_scoped_builtin(ref->group, ref->kind) ||
+				    gt_kind_is_cluster_scoped_well_known(ref->group, ref->kind);
+}
+
+/* A live object from a cluster has a namespace exactly when its kind is namespaced: what discovery says. */
+static void learn_live_scopes(struct gt_scopes *scopes, const json_t *live)
+{
+	size_t i;
+	json_t *obj;
+	json_array_foreach(live, i, obj) {
+		struct gt_ref ref;
+		if (!gt_is_record(obj) && gt_obj_ref(obj, &ref, NULL) == 0)
+			gt_scopes_set(scopes, ref.group, ref.kind, !*ref.namespace);
+	}
+}
+
+/* The live position matching desired, or -1; scopes decide whether a missing namespace means the default. */
+static long find_live(const struct gt_diff_opts *o, bool cluster, const json_t *index, const struct gt_ref *ref,
+		      char **key_out)
+{
 	const char *ns = cluster ? "" : *ref->namespace ? ref->namespace : default_ns(o);
 	char *key = key_new(ref, ns);
 	json_t *at = key ? json_object_get(index, key) : NULL;
@@ -1273,6 +1593,8 @@ enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, 
 	enum gt_exit rc = !index || !seen || !matched || !scopes ? GT_EXIT_INPUT : index_live(live, index);
 	out->items = NULL;
 	out->n = 0;
+	if (o->mode == GT_DIFF_LIVE)
+		learn_live_scopes(scopes, live);
 	json_array_foreach(desired, i, obj) gt_scopes_learn(scopes, obj);
 	json_array_foreach(desired, i, obj) {
 		struct gt_ref ref;
@@ -1285,9 +1607,10 @@ enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, 
 			break;
 		}
 		long at = -1;
+		bool cluster = pair_cluster(o, scopes, &ref);
 		if (*ref.name) { /* generateName alone: a new object each time, never a match */
 			char *key = NULL;
-			at = find_live(o, scopes, index, &ref, &key);
+			at = find_live(o, cluster, index, &ref, &key);
 			if (key && json_object_get(seen, key)) {
 				gt_error("desired: %s appears twice", key);
 				rc = GT_EXIT_INPUT;
@@ -1304,6 +1627,8 @@ enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, 
 			matched[at] = true;
 		if (rc == GT_EXIT_OK && pairs_push(out, &cap, obj, at >= 0 ? json_array_get(live, (size_t)at) : NULL) < 0)
 			rc = GT_EXIT_INPUT;
+		if (rc == GT_EXIT_OK)
+			out->items[out->n - 1].cluster = cluster;
 	}
 	for (i = 0; rc == GT_EXIT_OK && i < nl; i++) {
 		obj = json_array_get(live, i);
@@ -1370,7 +1695,7 @@ enum gt_exit gt_diff_pairs(const struct gt_diff_opts *o, const struct gt_pairs *
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct gt_pair *pr = &p->items[i];
-		json_t *c = gt_change_new(o, pr->desired, pr->live, pr->predicted);
+		json_t *c = change_new(o, pr->desired, pr->live, pr->predicted, pr->cluster);
 		if (!c)
 			return GT_EXIT_INPUT;
 		if (st)

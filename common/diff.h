@@ -56,6 +56,9 @@ struct gt_diff_opts {
 	const char *default_namespace; /* for namespaced desired objects without one; NULL: "default" */
 	bool show_secrets;             /* false: Secret data masked Argo CD style in desired, live and patch */
 	enum gt_tracking tracking;     /* how o->app's objects are recognised; 0: the annotation */
+	bool ignore_aggregated_roles;  /* Argo CD's ignoreAggregatedRoles: no rules compared on a role with aggregationRule */
+	const char *const *mask_annotations; /* NULL-terminated: Secret annotations masked like data (resource.sensitive.mask.annotations) */
+	const struct gt_scopes *scopes;      /* scopes from the cluster or --api-resources (may be NULL); CRDs in desired come first */
 };
 
 /*
@@ -66,7 +69,11 @@ struct gt_diff_opts {
  * a Secret without show_secrets has stringData folded into data and every
  * value masked, in both and in live's last-applied annotation. predicted (may be NULL) is the server's dry-run
  * answer for desired: then the patch goes from live to it and every field
- * counts. patch is RFC 6902 from normalised live to desired: [] when
+ * counts. Compared as Argo CD does: lists of built-in kinds that Kubernetes merges by key
+ * (mergekeys.h) element by element in any order, live elements the manifest never
+ * set (in desired or last-applied) kept; `[]` and null the same as missing in
+ * built-in kinds; empty maps in last-applied claim nothing; no namespace on a
+ * cluster-scoped object. patch is RFC 6902 from normalised live to desired: [] when
  * unchanged, [{"op":"add","path":"","value":desired}] for a create,
  * [{"op":"remove","path":""}] for a delete. New reference, or NULL after
  * printing (no memory, no identity).
@@ -96,6 +103,7 @@ typedef int (*gt_change_fn)(void *ctx, const json_t *change);
 /* One desired object and the live object of the same identity (either may be NULL). References held. */
 struct gt_pair {
 	json_t *desired, *live, *predicted;
+	bool cluster; /* cluster-scoped: paired, compared and reported without a namespace */
 };
 struct gt_pairs {
 	struct gt_pair *items;
@@ -109,7 +117,10 @@ void gt_pairs_free(struct gt_pairs *p); /* frees the items, not p; NULL and empt
  * order first, then the deletes in live order (every unmatched live object in
  * GT_DIFF_REVISIONS; with o->app, those carrying its tracking id and no
  * ownerReferences in GT_DIFF_LIVE). A desired object without a namespace
- * matches live in o->default_namespace, else a cluster-scoped one. GT_EXIT_OK,
+ * matches live in o->default_namespace, else a cluster-scoped one. Cluster-scoped
+ * kinds (by the CRDs in desired, then, in GT_DIFF_LIVE, a live object without a
+ * namespace, then o->scopes, then the tables of obj.h) match whatever namespace
+ * desired gives them. GT_EXIT_OK,
  * or GT_EXIT_INPUT after printing (a duplicate or invalid object, naming its side).
  */
 enum gt_exit gt_diff_match(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, struct gt_pairs *out);

@@ -303,6 +303,99 @@ bool gt_scopes_is_cluster(const struct gt_scopes *s, const char *group, const ch
 	return gt_kind_is_cluster_scoped_builtin(group, kind);
 }
 
+void gt_scopes_set(struct gt_scopes *s, const char *group, const char *kind, bool cluster)
+{
+	if (s && group && kind && *kind)
+		remember_kind(s, group, kind, cluster);
+}
+
+int gt_scopes_lookup(const struct gt_scopes *s, const char *group, const char *kind)
+{
+	const struct learned_kind *learned = group && kind ? find_learned(s, group, kind) : NULL;
+	return learned ? learned->cluster : -1;
+}
+
+/* Cluster-scoped kinds of popular CRDs (their CRDs say scope: Cluster). */
+static const struct group_kind cluster_scoped_well_known[] = {
+	{ "apiextensions.crossplane.io", "Composition" },
+	{ "apiextensions.crossplane.io", "CompositeResourceDefinition" },
+	{ "argoproj.io", "ClusterWorkflowTemplate" },
+	{ "cert-manager.io", "ClusterIssuer" },
+	{ "external-secrets.io", "ClusterExternalSecret" },
+	{ "external-secrets.io", "ClusterSecretStore" },
+	{ "gateway.networking.k8s.io", "GatewayClass" },
+	{ "karpenter.sh", "NodePool" },
+	{ "kyverno.io", "ClusterPolicy" },
+	{ "pkg.crossplane.io", "Configuration" },
+	{ "pkg.crossplane.io", "Provider" },
+	{ "snapshot.storage.k8s.io", "VolumeSnapshotClass" },
+	{ "snapshot.storage.k8s.io", "VolumeSnapshotContent" },
+};
+
+bool gt_kind_is_cluster_scoped_well_known(const char *group, const char *kind)
+{
+	for (size_t i = 0; group && kind && i < COUNT(cluster_scoped_well_known); i++)
+		if (!strcmp(cluster_scoped_well_known[i].kind, kind) && !strcmp(cluster_scoped_well_known[i].group, group))
+			return true;
+	return false;
+}
+
+/* The whitespace-free token of line that starts at column col ("" when the column is blank there). */
+static void column_token(const char *line, size_t len, long col, char *out, size_t size)
+{
+	size_t n = 0;
+	if (col >= 0 && (size_t)col < len && line[col] != ' ' && (col == 0 || line[col - 1] == ' '))
+		while ((size_t)col + n < len && line[col + n] != ' ' && line[col + n] != '\t' && n + 1 < size)
+			n++;
+	if (n)
+		memcpy(out, line + col, n);
+	out[n] = '\0';
+}
+
+/* Where header's column name starts, or -1. */
+static long column_of(const char *header, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncmp(header + i, name, n) && (i == 0 || header[i - 1] == ' ') &&
+		    (i + n == len || header[i + n] == ' '))
+			return (long)i;
+	return -1;
+}
+
+int gt_scopes_parse_api_resources(struct gt_scopes *s, const char *text, const char **why)
+{
+	long c_api = -1, c_group = -1, c_ns = -1, c_kind = -1;
+	bool header = false;
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len && line[len - 1] == '\r')
+			len--;
+		if (!header) {
+			c_api = column_of(line, len, "APIVERSION");
+			c_group = column_of(line, len, "APIGROUP");
+			c_ns = column_of(line, len, "NAMESPACED");
+			c_kind = column_of(line, len, "KIND");
+			header = c_ns >= 0 && c_kind >= 0 && (c_api >= 0 || c_group >= 0);
+		} else {
+			char api[GT_GROUP_MAX + 32], ns[16], kind[256];
+			column_token(line, len, c_api >= 0 ? c_api : c_group, api, sizeof(api));
+			column_token(line, len, c_ns, ns, sizeof(ns));
+			column_token(line, len, c_kind, kind, sizeof(kind));
+			char *slash = c_api >= 0 ? strrchr(api, '/') : NULL;
+			if (c_api >= 0)
+				slash ? (void)(*slash = '\0') : (void)(api[0] = '\0'); /* "v1": the core group */
+			if (*kind && (!strcmp(ns, "true") || !strcmp(ns, "false")))
+				remember_kind(s, api, kind, !strcmp(ns, "false"));
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	if (!header)
+		return *why = "no NAMESPACED and KIND columns: not the output of kubectl api-resources", -1;
+	return 0;
+}
+
 /* ---- sync order ---- */
 
 struct hook_name {

@@ -48,8 +48,22 @@ struct gt_scopes *gt_scopes_new(void);
 void gt_scopes_free(struct gt_scopes *s);
 /* If obj is a CRD (apiextensions.k8s.io), remember spec.group/spec.names.kind and spec.scope. */
 void gt_scopes_learn(struct gt_scopes *s, const json_t *obj);
-/* Cluster-scoped by the table or a learned CRD (scope: Cluster). Unknown kinds: false. */
+/* Cluster-scoped by a learned kind (a CRD, discovery, --api-resources), else the built-in table.
+ * Unknown kinds: false. */
 bool gt_scopes_is_cluster(const struct gt_scopes *s, const char *group, const char *kind);
+/* Remember group/kind's scope (a later call for the same kind replaces it). */
+void gt_scopes_set(struct gt_scopes *s, const char *group, const char *kind, bool cluster);
+/* A learned kind's scope: 1 cluster, 0 namespaced, -1 not learned (s may be NULL). */
+int gt_scopes_lookup(const struct gt_scopes *s, const char *group, const char *kind);
+/* Well-known custom kinds that are cluster-scoped (cert-manager's ClusterIssuer, Gateway API's
+ * GatewayClass, ...): the last resort when neither a CRD, the cluster nor a file says. */
+bool gt_kind_is_cluster_scoped_well_known(const char *group, const char *kind);
+/*
+ * Learn every kind in text, the output of `kubectl api-resources` (any kubectl since 1.11: the
+ * APIVERSION or APIGROUP, NAMESPACED and KIND columns, found by the header; -o wide is fine).
+ * 0, or -1 with *why (static text) when text has no such header.
+ */
+int gt_scopes_parse_api_resources(struct gt_scopes *s, const char *text, const char **why);
 
 /* Argo CD sync phases, in order; GT_PHASE_SKIP: hook Skip or no valid hook type (not applied). */
 enum gt_phase { GT_PHASE_PRESYNC = -1, GT_PHASE_SYNC = 0, GT_PHASE_POSTSYNC = 1, GT_PHASE_SYNCFAIL = 2,

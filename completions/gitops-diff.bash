@@ -40,12 +40,17 @@ _gitops_diff()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--api-resources)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json yaml text' -- "$cur")
 		return
 		;;
 	# free text: nothing to offer
-	--app | -n | --namespace | --ignore | --timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
+	--app | -n | --namespace | --ignore | --mask-annotation | --timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -55,7 +60,7 @@ _gitops_diff()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app --tracking -n --namespace --ignore --ignore-file --show-secrets --no-server-dry-run --timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app --tracking -n --namespace --ignore --ignore-file --ignore-aggregated-roles --api-resources --show-secrets --mask-annotation --no-server-dry-run --timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

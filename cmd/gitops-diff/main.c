@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "diff.h"
+#include "file.h"
 #include "difftext.h"
 #include "kube.h"
 #include "obj.h"
@@ -18,8 +19,10 @@ struct diff_opts {
 	const char *other;                   /* the one of them given */
 	bool cluster;
 	struct gt_diff_opts d;
-	struct gt_strvec ignore_rules, ignore_files;
+	struct gt_strvec ignore_rules, ignore_files, mask_annotations;
 	struct gt_ignore *ignore;
+	const char *api_resources; /* kubectl api-resources output: scopes of kinds without a CRD in desired */
+	struct gt_scopes *scopes;
 	struct gt_limits lim;
 	struct gt_kube_opts kube;
 	bool server_dry_run, exit_code, allow_empty, stat;
@@ -51,7 +54,13 @@ static const struct gt_option options[] = {
 	GT_OPT_LIST(0, "ignore", "RULE", &opts.ignore_rules, NULL,
 		    "ignore differences at GROUP/KIND[/NAMESPACE/NAME]:POINTER (repeatable)"),
 	GT_OPT_LIST(0, "ignore-file", "FILE", &opts.ignore_files, NULL, "ignore rules, one per line (# comments; repeatable)"),
+	GT_OPT_FLAG(0, "ignore-aggregated-roles", &opts.d.ignore_aggregated_roles,
+		    "do not compare the rules of a ClusterRole with an aggregationRule (Argo CD's ignoreAggregatedRoles)"),
+	GT_OPT_STRING(0, "api-resources", "FILE", &opts.api_resources,
+		      "output of kubectl api-resources: which kinds are cluster-scoped, offline"),
 	GT_OPT_FLAG(0, "show-secrets", &opts.d.show_secrets, "show Secret values instead of Argo CD's masks"),
+	GT_OPT_LIST(0, "mask-annotation", "KEY", &opts.mask_annotations, NULL,
+		    "mask this annotation of Secrets like their data (repeatable; Argo CD's resource.sensitive.mask.annotations)"),
 	GT_OPT_FLAG_OFF(0, "no-server-dry-run", &opts.server_dry_run,
 			"with --cluster: compare offline instead of asking the server for a dry-run apply"),
 	GT_OPT_SECONDS(0, "timeout", &opts.kube.timeout, GT_SECONDS(1), GT_MAX_DURATION,
@@ -112,6 +121,27 @@ static int load_ignore(struct diff_opts *o)
 		if (gt_ignore_load(o->ignore, o->ignore_files.v[i], &o->lim) < 0)
 			return -1;
 	return 0;
+}
+
+/* The scopes --api-resources names. -1 after printing. */
+static int load_scopes(struct diff_opts *o)
+{
+	char *text = NULL;
+	size_t len;
+	const char *why = NULL;
+	if (!o->api_resources)
+		return 0;
+	if (!(o->scopes = gt_scopes_new()))
+		return gt_error("out of memory"), -1;
+	int r = gt_file_read(o->api_resources, o->lim.max_doc_bytes, &text, &len);
+	if (r != 0)
+		return r > 0 ? gt_error("--api-resources: %s: no such file", o->api_resources), -1 : -1;
+	r = gt_scopes_parse_api_resources(o->scopes, text, &why);
+	if (r < 0)
+		gt_error("--api-resources: %s: %s", o->api_resources, why);
+	free(text);
+	o->d.scopes = o->scopes;
+	return r;
 }
 
 /* What was read from one stream: objects in order, where each came from, and the records to pass on. */
@@ -283,6 +313,8 @@ static enum gt_exit run(struct diff_opts *o)
 static void opts_release(struct diff_opts *o)
 {
 	gt_ignore_free(o->ignore);
+	gt_scopes_free(o->scopes);
+	gt_strvec_release(&o->mask_annotations);
 	gt_strvec_release(&o->ignore_rules);
 	gt_strvec_release(&o->ignore_files);
 	gt_strvec_release(&o->files);
@@ -296,7 +328,7 @@ int main(int argc, char **argv)
 	int first;
 	o->format = gt_default_format(stdout);
 	int p = gt_parse(&command, argc, argv, &first);
-	if (p == 0 && (check_source(o) < 0 || load_ignore(o) < 0))
+	if (p == 0 && (check_source(o) < 0 || load_ignore(o) < 0 || load_scopes(o) < 0))
 		p = -1;
 	if (p != 0) {
 		opts_release(o);
@@ -305,6 +337,7 @@ int main(int argc, char **argv)
 	o->d.mode = o->against.n ? GT_DIFF_REVISIONS : GT_DIFF_LIVE;
 	o->d.default_namespace = o->kube.namespace;
 	o->d.ignore = o->ignore;
+	o->d.mask_annotations = o->mask_annotations.n ? o->mask_annotations.v : NULL;
 	enum gt_exit rc = run(o);
 	opts_release(o);
 	return rc;

@@ -113,6 +113,38 @@ is "$(field ConfigMap demo my-app-config .data.mode)" turbo "and landed"
 run gitops-apply -f "$TMP/app-v3.yaml" -o json
 is "$(field ConfigMap demo my-app-config .data.mode)" fast "(back to the manifests)"
 
+# ---- a webhook's env entry and sidecar: no update, as in Argo CD (issue 25: lists merge by key) ----
+cat >"$TMP/worker.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: demo}
+spec:
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+      - name: worker
+        image: registry.example.com/worker:1
+        env:
+        - {name: QUEUE, value: jobs}
+EOF
+run gitops-apply -f "$TMP/worker.yaml" -o json
+is "$(results '.action + " " + .status')" "create ok" "a worker Deployment with one env entry is created"
+kube_get Deployment demo worker | jq -c '.spec.template.spec.containers[0].env = [{name: "POD_NAME",
+		valueFrom: {fieldRef: {apiVersion: "v1", fieldPath: "metadata.name"}}}] + .spec.template.spec.containers[0].env
+	| .spec.template.spec.containers = [{name: "istio-proxy", image: "istio/proxyv2:1.24"}] + .spec.template.spec.containers' |
+	kube_seed - 'manager=istio-sidecar-injector'
+kube_log_clear
+run gitops-apply -f "$TMP/worker.yaml" -o json
+is "$RC:$(results '.action')" "0:unchanged" "an env entry and a sidecar a webhook put first: unchanged (matched by name, kept)"
+is "$(writes)" "" "  nothing sent"
+sed 's/value: jobs/value: urgent/' "$TMP/worker.yaml" >"$TMP/worker-2.yaml"
+run gitops-apply -f "$TMP/worker-2.yaml" -o json
+is "$(results '.action + " " + .status')" "update ok" "the manifest's own env value changed: update"
+is "$(field Deployment demo worker '[.spec.template.spec.containers[] | .name + "=" + ([.env[]?.name] | sort | join(","))] | sort | join(" ")')" \
+	"istio-proxy= worker=POD_NAME,QUEUE" "  applied; the injected entries are still there"
+
 # ---- waves and kind order ----
 kube_log_clear
 run gitops-apply -f "$FIX/waves.yaml" -o json

@@ -166,6 +166,20 @@ like "$ERR" "warning: kubectl: .*forbidden" "the refusal relayed as a warning"
 is "$(actions)" "$offline" "the same changes as --no-server-dry-run reports"
 like "$(actions | head -n 1)" "^update Deployment/web" "(among them the Deployment's update)"
 
+# ---- cluster-scoped objects a chart gives a namespace; a webhook's env entry (issue 25) ----
+printf 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: web-reader}\nrules: []\n' |
+	kubectl apply --server-side --field-manager=gitops-apply -f - >/dev/null
+printf 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: web-reader, namespace: prod}\nrules: []\n' >"$TMP/role.yaml"
+for dry in "" --no-server-dry-run; do
+	run gitops-diff -f "$TMP/role.yaml" --cluster $dry -o json
+	is "$RC:$(jq -r '.action + " " + .ref.namespace' <<<"$OUT")" "0:unchanged " \
+		"a ClusterRole with the chart's namespace: unchanged, reported without one${dry:+ ($dry)}"
+done
+kube_get Deployment prod web | jq -c '.spec.template.spec.containers[0].env = [{name: "INJECTED", value: "1"}] + (.spec.template.spec.containers[0].env // [])' |
+	kube_seed - 'manager=webhook' >/dev/null
+run gitops-diff -f "$V1" --cluster --no-server-dry-run -o json
+is "$(change Deployment web | jq -r .action)" "unchanged" "--no-server-dry-run: an env entry a webhook added is no difference"
+
 # ---- the cluster fails ----
 kube_fault '{"path": "/api/v1/namespaces/prod/configmaps/web-config$", "method": "GET", "status": 403, "reason": "Forbidden", "message": "configmaps \"web-config\" is forbidden: User \"ci\" cannot get resource \"configmaps\""}' >/dev/null
 run gitops-diff -f "$V1" --cluster -o json

@@ -629,6 +629,41 @@ static void test_set_and_get(void)
 	ok(gt_obj_annotation(NULL, "k") == NULL, "annotation: NULL object reads NULL");
 }
 
+/* kubectl api-resources output (the default table and -o wide, old APIGROUP columns), the
+ * well-known table of cluster-scoped custom kinds. */
+static void test_api_resources_scope(void)
+{
+	struct gt_scopes *s = gt_scopes_new();
+	const char *why = NULL;
+	const char *table =
+		"NAME                SHORTNAMES   APIVERSION                 NAMESPACED   KIND               VERBS\n"
+		"configmaps          cm           v1                         true         ConfigMap          [get list]\n"
+		"nodes               no           v1                         false        Node               [get list]\n"
+		"clusterissuers                   cert-manager.io/v1         false        ClusterIssuer      [get list]\n"
+		"certificates        cert,certs   cert-manager.io/v1         true         Certificate        [get list]\n";
+	is_int(gt_scopes_parse_api_resources(s, table, &why), 0, "api-resources: parsed");
+	is_int(gt_scopes_lookup(s, "cert-manager.io", "ClusterIssuer"), 1, "api-resources: no SHORTNAMES, cluster-scoped");
+	is_int(gt_scopes_lookup(s, "cert-manager.io", "Certificate"), 0, "api-resources: two short names, namespaced");
+	is_int(gt_scopes_lookup(s, "", "Node"), 1, "api-resources: v1 is the core group");
+	is_int(gt_scopes_lookup(s, "", "Pod"), -1, "api-resources: a kind it does not list is not learned");
+	const char *old = "NAME        SHORTNAMES   APIGROUP          NAMESPACED   KIND\n"
+			  "gateways                 networking.x.io   true         Gateway\n"
+			  "classes                  networking.x.io   false        GatewayClassX\r\n";
+	is_int(gt_scopes_parse_api_resources(s, old, &why), 0, "api-resources: kubectl before 1.20 (APIGROUP)");
+	is_int(gt_scopes_lookup(s, "networking.x.io", "GatewayClassX"), 1, "api-resources: APIGROUP, CRLF line");
+	ok(gt_scopes_parse_api_resources(s, "NAME KIND\nfoo Foo\n", &why) < 0 && strstr(why, "NAMESPACED"),
+	   "api-resources: no NAMESPACED column is refused");
+	gt_scopes_set(s, "x.io", "Y", true);
+	is_int(gt_scopes_lookup(s, "x.io", "Y"), 1, "scopes: set");
+	is_int(gt_scopes_lookup(NULL, "x.io", "Y"), -1, "scopes: NULL looks nothing up");
+	gt_scopes_free(s);
+	ok(gt_kind_is_cluster_scoped_well_known("cert-manager.io", "ClusterIssuer") &&
+		   gt_kind_is_cluster_scoped_well_known("gateway.networking.k8s.io", "GatewayClass") &&
+		   !gt_kind_is_cluster_scoped_well_known("cert-manager.io", "Issuer") &&
+		   !gt_kind_is_cluster_scoped_well_known("gateway.networking.k8s.io", "Gateway"),
+	   "well-known: ClusterIssuer and GatewayClass are cluster-scoped, Issuer and Gateway not");
+}
+
 int main(void)
 {
 	test_ref();
@@ -636,6 +671,7 @@ int main(void)
 	test_ref_key();
 	test_builtin_scope();
 	test_learned_scope();
+	test_api_resources_scope();
 	test_phase_and_hook();
 	test_wave();
 	test_kind_order();
