@@ -55,4 +55,4 @@ complete -c gitops-render -s q -l quiet -d 'print errors only'
 complete -c gitops-render -s v -l verbose -d 'say more (repeatable)'
 complete -c gitops-render -s h -l help -d 'show this help and exit'
 complete -c gitops-render -l version -d 'show the version and exit'
-complete -c gitops-render -a '(__fish_complete_directories (commandline -ct))'
+complete -c gitops-render -F
