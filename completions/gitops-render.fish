@@ -7,7 +7,7 @@ complete -c gitops-render -f
 complete -c gitops-render -l repo -x -d 'render from this remote (https URL or path to a repo) instead of DIR'
 complete -c gitops-render -l revision -x -d 'with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)'
 complete -c gitops-render -l path -x -d 'with --repo: the directory inside the repo (default: its root)'
-complete -c gitops-render -l type -x -a 'directory helm kustomize' -d 'directory, helm or kustomize (default: Chart.yaml is helm, a kustomization kustomize)'
+complete -c gitops-render -l type -x -a 'directory helm kustomize' -d 'directory, helm or kustomize (default as Argo CD: Chart.yaml is helm, a kustomization kustomize and wins)'
 complete -c gitops-render -l engine -x -a 'auto native exec' -d 'auto, native or exec (default auto: native where it supports everything the source uses)'
 complete -c gitops-render -l deterministic -d 'native helm engine: the same rand*, uuidv4 and bcrypt salts on every run (tests)'
 complete -c gitops-render -l recurse -d 'read subdirectories too (default off, as in Argo CD)'

@@ -43,7 +43,7 @@ static const struct gt_option options[] = {
 		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
 	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),
 	GT_OPT_CHOICE(0, "type", "TYPE", &opts.type, source_types,
-		      "(default: Chart.yaml is helm, a kustomization kustomize)"),
+		      "(default as Argo CD: Chart.yaml is helm, a kustomization kustomize and wins)"),
 	GT_OPT_CHOICE(0, "engine", "ENGINE", &opts.engine, engines,
 		      "(default auto: native where it supports everything the source uses)"),
 	GT_OPT_FLAG(0, "deterministic", &opts.deterministic,
