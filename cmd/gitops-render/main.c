@@ -602,6 +602,7 @@ static int helm_native_bounded(const struct render_opts *o, const char *dir, cha
 		code = -1;
 	}
 	if (code == 0) {
+		engine_relay_warnings("helm", p.err, NULL); /* (masked above) */
 		*out = p.out;
 		p.out = NULL;
 	}
