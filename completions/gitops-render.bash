@@ -81,6 +81,6 @@ _gitops_render()
 		return
 	fi
 	compopt -o filenames 2>/dev/null
-	mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 } &&
 	complete -F _gitops_render gitops-render

@@ -173,6 +173,38 @@ static void say_stopped(const struct render_opts *o, const char *what, const str
 		check_interrupted();
 }
 
+/* Is line among the first n of lines? */
+static bool seen_before(char *const *lines, size_t n, const char *line)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(lines[i], line))
+			return true;
+	return false;
+}
+
+void engine_relay_warnings(const char *name, const char *err, const char *secret)
+{
+	if (!err || !*err || gt_verbosity() < 1)
+		return;
+	char *copy = strdup(err), **lines = NULL;
+	size_t n = 0, cap = 0;
+	if (!copy)
+		return;
+	gt_redact_tokens(copy, secret);
+	for (char *line = copy, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line || seen_before(lines, n, line))
+			continue;
+		gt_warn("%s: %s", name, line);
+		if (GT_GROW(lines, cap, n + 1) == 0)
+			lines[n++] = line;
+	}
+	free(lines);
+	free(copy);
+}
+
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len)
 {
@@ -193,8 +225,8 @@ int engine_exec(const struct render_opts *o, const struct engine *e, const char 
 		const char *base = strrchr(argv[0], '/');
 		gt_proc_relay_stderr(&p, base ? base + 1 : argv[0], true, o->git.password);
 		r = -1;
-	} else if (gt_verbosity() >= 2) {
-		gt_proc_relay_stderr(&p, what, false, o->git.password);
+	} else {
+		engine_relay_warnings(e->ops ? e->ops->name : what, p.err, o->git.password);
 	}
 	if (r < 0) {
 		gt_proc_free(&p);

@@ -44,7 +44,7 @@ static const struct gt_option options[] = {
 		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
 	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),
 	GT_OPT_CHOICE(0, "type", "TYPE", &opts.type, source_types,
-		      "(default: Chart.yaml is helm, a kustomization kustomize)"),
+		      "(default as Argo CD: Chart.yaml is helm, a kustomization kustomize and wins)"),
 	GT_OPT_CHOICE(0, "engine", "ENGINE", &opts.engine, engines,
 		      "(default auto: native where it supports everything the source uses)"),
 	GT_OPT_FLAG(0, "deterministic", &opts.deterministic,
@@ -99,12 +99,12 @@ static const struct gt_option options[] = {
 
 static const struct gt_command command = {
 	.name = "gitops-render",
-	.synopsis = "[OPTIONS] DIR | --repo URL [--revision REV] [--path PATH] [OPTIONS] | --cmp",
-	.summary = "Render a manifest directory, Helm chart or Kustomize overlay (from DIR, or from a remote at any\n"
-		   "revision) as a stream of objects on standard output.",
+	.synopsis = "[OPTIONS] FILE... | DIR | --repo URL [--revision REV] [--path PATH] [OPTIONS] | --cmp",
+	.summary = "Render a manifest directory, manifest files, a Helm chart or a Kustomize overlay (from DIR or\n"
+		   "FILEs, or from a remote at any revision) as a stream of objects on standard output.",
 	.options = options,
 	.min_args = 0,
-	.max_args = 1,
+	.max_args = -1,
 };
 
 /* Everything read, in file then document order; written only when all of it is valid. */
@@ -624,6 +624,7 @@ static int helm_native_bounded(const struct render_opts *o, const char *dir, cha
 		code = -1;
 	}
 	if (code == 0) {
+		engine_relay_warnings("helm", p.err, NULL); /* (masked above) */
 		*out = p.out;
 		p.out = NULL;
 	}
@@ -903,6 +904,34 @@ static bool is_directory(const char *dir)
 	return true;
 }
 
+/*
+ * Manifest files named on the command line, as `kubectl apply -f FILE -f FILE` reads them: each
+ * whole, whatever its suffix (suffixes only pick files out of a directory), in the order given.
+ */
+static int read_named_files(const struct render_opts *o, char *const *files, int n, struct objects *objs)
+{
+	if (o->type == TYPE_HELM || o->type == TYPE_KUSTOMIZE)
+		return gt_error("--type %s: needs a directory, not a file", type_name(o->type)), GT_EXIT_USAGE;
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(files[i], &st) < 0)
+			return gt_error("%s: %s", files[i], strerror(errno)), GT_EXIT_INPUT;
+		if (S_ISDIR(st.st_mode))
+			return gt_error("%s: a directory among several sources: give one DIR, or files", files[i]),
+			       GT_EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++)
+		if (read_file(o, files[i], objs) < 0)
+			return GT_EXIT_INPUT;
+	return GT_EXIT_OK;
+}
+
+static bool is_regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 /* Source, type, engine or files: the objects. A GT_EXIT_* code, printed. */
 static int render(struct render_opts *o, const char *dir, struct run *r, struct objects *objs)
 {
@@ -981,6 +1010,7 @@ int main(int argc, char **argv)
 	struct objects objs = { 0 };
 	int first, st = gt_parse(&command, argc, argv, &first);
 	const char *dir = st == 0 && first < argc ? argv[first] : NULL;
+	int n_args = st == 0 ? argc - first : 0;
 	if (st == 0 && (o->cmp || (!dir && !o->repo && getenv("ARGOCD_APP_NAME")))) {
 		o->cmp = true;
 		if (!dir && !o->repo)
@@ -997,12 +1027,15 @@ int main(int argc, char **argv)
 	if (o->format == GT_FORMAT_UNSET)
 		o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
 	gt_signals_catch();
-	st = render(o, dir, &run, &objs);
+	if (n_args > 1 || (dir && !o->cmp && is_regular_file(dir)))
+		st = read_named_files(o, argv + first, n_args, &objs);
+	else
+		st = render(o, dir, &run, &objs);
 	if (st == GT_EXIT_OK && check_interrupted() < 0)
 		st = GT_EXIT_INPUT; /* a signal during a fetch or a cache read: write nothing */
 	if (st == GT_EXIT_OK && objs.n == 0 && !o->allow_empty) {
 		/* An empty stream makes a sync with prune delete everything: say so instead. */
-		gt_error("%s: no objects to render (--allow-empty accepts that)", dir ? dir : o->repo);
+		gt_error("%s: no objects to render (--allow-empty accepts that)", n_args > 1 ? "the files" : dir ? dir : o->repo);
 		st = GT_EXIT_INPUT;
 	}
 	if (st == GT_EXIT_OK && (finish_objects(o, &objs) < 0 || write_all(o, &objs) < 0))

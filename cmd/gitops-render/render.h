@@ -128,12 +128,16 @@ int engine_version(struct engine *e, const char *cache_root);
 /* e->home and e->env: a private empty home for every run of the engine (none with --user-engine-config). -1 after printing. */
 int engine_home_new(const struct render_opts *o, struct engine *e);
 void engine_free(struct engine *e);
+/* An engine's stderr after a render that succeeded: each line once, as a warning prefixed with
+ * name (the engine's), redacted; nothing with -q. */
+void engine_relay_warnings(const char *name, const char *err, const char *secret);
 
 /*
  * Run argv (argv[0] a path; no shell) in cwd with stdin from /dev/null, without the git token in
  * its environment, in a private empty home (unless --user-engine-config), within --timeout (then
  * it and everything it started are stopped). Its stdout (up to max bytes) in *out (malloc'd,
- * NUL-terminated), its stderr relayed (redacted) on failure and with -v. 0, or -1 after printing.
+ * NUL-terminated), its stderr relayed (redacted): as errors on failure, else as warnings, each line
+ * once (engine_relay_warnings). 0, or -1 after printing.
  */
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len);

@@ -10,6 +10,7 @@
 #include "render.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,23 +25,46 @@
 
 static const char *const kustomization_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
 
-/* Chart.yaml first (a chart may carry a kustomization for other tools), then a kustomization. */
+/*
+ * Argo CD's repo-server rule (util/app/discovery Discover, after an explicit type and a plugin
+ * whose discovery matches): the entries of the directory that are not directories, in byte
+ * order; a name ending in "Chart.yaml" says helm, a kustomization name says kustomize, and the
+ * last one to say anything wins. So a kustomization beside Chart.yaml wins (C < K < k), but
+ * "values.Chart.yaml" after "kustomization.yaml" says helm again; "MyChart.yaml" is a chart.
+ */
+static enum source_type detect_by_name(enum source_type so_far, const char *name)
+{
+	size_t n = strlen(name), c = strlen("Chart.yaml");
+	enum source_type t = so_far;
+	if (n >= c && !strcmp(name + n - c, "Chart.yaml"))
+		t = TYPE_HELM;
+	for (size_t i = 0; i < sizeof(kustomization_names) / sizeof(*kustomization_names); i++)
+		if (!strcmp(name, kustomization_names[i]))
+			t = TYPE_KUSTOMIZE;
+	return t;
+}
+
+static int by_byte_order(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
 enum source_type detect_dir(const char *dir)
 {
-	struct stat st;
-	char *p = path_join(dir, "Chart.yaml");
-	bool helm = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-	free(p);
-	if (helm)
-		return TYPE_HELM;
-	for (size_t i = 0; i < sizeof(kustomization_names) / sizeof(*kustomization_names); i++) {
-		p = path_join(dir, kustomization_names[i]);
-		bool k = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, NULL, by_byte_order);
+	enum source_type type = TYPE_DIRECTORY;
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		char *p = path_join(dir, ents[i]->d_name);
+		/* filepath.Walk's lstat: a link is not a directory, whatever it leads to */
+		if (p && lstat(p, &st) == 0 && !S_ISDIR(st.st_mode))
+			type = detect_by_name(type, ents[i]->d_name);
 		free(p);
-		if (k)
-			return TYPE_KUSTOMIZE;
+		free(ents[i]);
 	}
-	return TYPE_DIRECTORY;
+	free(ents);
+	return type;
 }
 
 static int git_fail(const struct repo_source *s, const char *what)
@@ -133,23 +157,19 @@ void repo_source_close(struct repo_source *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static bool tree_has_blob(git_tree *t, const char *name)
-{
-	const git_tree_entry *e = git_tree_entry_byname(t, name);
-	return e && git_tree_entry_type(e) == GIT_OBJECT_BLOB;
-}
-
+/* detect_dir's rule on a tree: git keeps the entries that are not trees in byte order. */
 enum source_type repo_source_detect(struct repo_source *s)
 {
 	git_tree *t = NULL;
 	enum source_type type = TYPE_DIRECTORY;
 	if (git_tree_lookup(&t, gt_repo_git(s->repo), &s->path_tree) < 0)
 		return type;
-	if (tree_has_blob(t, "Chart.yaml"))
-		type = TYPE_HELM;
-	for (size_t i = 0; type == TYPE_DIRECTORY && i < sizeof(kustomization_names) / sizeof(*kustomization_names); i++)
-		if (tree_has_blob(t, kustomization_names[i]))
-			type = TYPE_KUSTOMIZE;
+	for (size_t i = 0, n = git_tree_entrycount(t); i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		/* a submodule (a commit) is checked out as a directory */
+		if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
+			type = detect_by_name(type, git_tree_entry_name(e));
+	}
 	git_tree_free(t);
 	return type;
 }

@@ -270,8 +270,8 @@ check_render_bash() {
 		"bash: 'gitops-render --output=<TAB>' gives json yaml"
 	is "$(bash_complete gitops-render gitops-render --tracking '')" "$(lines annotation label annotation+label)" \
 		"bash: 'gitops-render --tracking <TAB>' gives annotation label annotation+label"
-	is "$(bash_complete gitops-render gitops-render -n my-app '')" "manifests" \
-		"bash: the DIR operand completes directories only"
+	is "$(bash_complete gitops-render gitops-render -n my-app '')" "$(lines manifests x.yaml)" \
+		"bash: the FILE... | DIR operand completes files and directories"
 	is "$(bash_complete gitops-render gitops-render --include '')" "" "bash: --include takes free text"
 	is "$(bash_complete gitops-render gitops-render -- -)" "" "bash: no options after --"
 
@@ -295,7 +295,8 @@ check_render_fish() {
 	is "$(fish_complete gitops-render 'gitops-render -o ')" "$(lines json yaml)" "fish: 'gitops-render -o <TAB>' gives json yaml"
 	is "$(fish_complete gitops-render 'gitops-render --tracking ')" "$(lines annotation label annotation+label)" \
 		"fish: 'gitops-render --tracking <TAB>' gives annotation label annotation+label"
-	is "$(fish_complete gitops-render 'gitops-render -n my-app ')" "manifests/" "fish: the DIR operand completes directories only"
+	is "$(fish_complete gitops-render 'gitops-render -n my-app ')" "$(lines manifests/ x.yaml)" \
+		"fish: the FILE... | DIR operand completes files and directories"
 	is "$(fish_complete gitops-render 'gitops-render --include ')" "" "fish: --include takes free text"
 }
 
@@ -306,7 +307,8 @@ check_render_zsh() {
 		"zsh: 'gitops-render --output=<TAB>' gives json yaml"
 	is "$(zsh_complete gitops-render 'gitops-render --tracking ')" "$(lines annotation label annotation+label)" \
 		"zsh: 'gitops-render --tracking <TAB>' gives annotation label annotation+label"
-	is "$(zsh_complete gitops-render 'gitops-render -n my-app ')" "manifests" "zsh: the DIR operand completes directories only"
+	is "$(zsh_complete gitops-render 'gitops-render -n my-app ')" "$(lines manifests x.yaml)" \
+		"zsh: the FILE... | DIR operand completes files and directories"
 	is "$(zsh_complete gitops-render 'gitops-render --include ')" "" "zsh: --include takes free text"
 }
 

@@ -128,11 +128,11 @@ out=$(kubectl __complete gitops render --output= 2>/dev/null)
 is "$(candidates <<<"$out")" "--output=json
 --output=yaml" "kubectl __complete gitops render --output=: the values after --output="
 out=$(kubectl __complete gitops render -n demo '' 2>/dev/null)
-is "$out" ":16" "kubectl __complete gitops render -n demo '': directories (the DIR operand)"
+is "$out" ":0" "kubectl __complete gitops render -n demo '': files and directories (the FILE... | DIR operand)"
 out=$(kubectl __complete gitops render -n '' 2>/dev/null)
 is "$out" ":4" "kubectl __complete gitops render -n '': free text, no files"
 out=$(kubectl __complete gitops render -- -o '' 2>/dev/null)
-is "$out" ":16" "kubectl __complete gitops render -- -o '': after --, operands only"
+is "$out" ":0" "kubectl __complete gitops render -- -o '': after --, operands only"
 out=$(kubectl __complete gitops history --file '' 2>/dev/null)
 is "$out" ":0" "kubectl __complete gitops history --file '': files"
 out=$(kubectl __complete gitops repo-add --type '' 2>/dev/null)
