@@ -21,6 +21,10 @@ _gitops_apply()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--tracking)
+		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
+		return
+		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json text' -- "$cur")
 		return
@@ -36,7 +40,7 @@ _gitops_apply()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --app --prune --max-prune --allow-empty --dry-run --wait --timeout --degraded-grace --field-manager --force-conflicts --create-namespace --server-side-diff -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --app --tracking --prune --max-prune --allow-empty --dry-run --wait --timeout --degraded-grace --field-manager --force-conflicts --create-namespace --server-side-diff -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

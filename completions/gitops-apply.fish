@@ -6,6 +6,7 @@
 complete -c gitops-apply -f
 complete -c gitops-apply -s f -l file -r -F -d 'objects or gitops-diff Change records, not both (repeatable; default: standard input)'
 complete -c gitops-apply -l app -x -d 'the Argo CD application whose tracking id marks what --prune may delete'
+complete -c gitops-apply -l tracking -x -a 'annotation label annotation+label' -d 'annotation, label or annotation+label: how --app\'s objects are marked (default annotation)'
 complete -c gitops-apply -l prune -d 'delete live objects of --app that are no longer desired'
 complete -c gitops-apply -l max-prune -x -d 'refuse to prune more than N objects (default 20)'
 complete -c gitops-apply -l allow-empty -d 'accept an empty desired stream (else refused: a failed render is not an empty app)'

@@ -21,6 +21,7 @@
 struct apply_opts {
 	struct gt_strvec files;    /* -f, each (repeatable, read in order as one input); none given: "-" */
 	const char *app;           /* --app: tracking id owner, needed for --prune */
+	enum gt_tracking tracking; /* --tracking: how --app's objects are marked */
 	bool prune, allow_empty, dry_run, wait, force_conflicts, create_namespace, server_side_diff;
 	unsigned long max_prune;
 	double timeout;            /* --timeout, seconds */

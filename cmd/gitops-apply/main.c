@@ -20,6 +20,8 @@ static const struct gt_option options[] = {
 		    "objects or gitops-diff Change records, not both (repeatable; default: standard input)"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app,
 				  "the Argo CD application whose tracking id marks what --prune may delete"),
+	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices,
+		      "how --app's objects are marked (default annotation)"),
 	GT_OPT_FLAG(0, "prune", &opts.prune, "delete live objects of --app that are no longer desired"),
 	GT_OPT_UINT(0, "max-prune", "N", &opts.max_prune, 0, 1000000, "refuse to prune more than N objects (default 20)"),
 	GT_OPT_FLAG(0, "allow-empty", &opts.allow_empty,

@@ -30,7 +30,8 @@ static void finish(struct tally *t, struct item *it, enum item_status st)
 	if (st == ST_FAILED) {
 		t->failed++;
 		t->step_failed = true;
-		if (gt_kube_message_unreachable(it->message) || gt_kube_message_forbidden(it->message))
+		enum gt_kube_error e = gt_kube_classify(it->message);
+		if (e == GT_KUBE_UNREACHABLE || e == GT_KUBE_FORBIDDEN)
 			t->remote++;
 	}
 }
@@ -164,7 +165,7 @@ static void delete_old_hooks(const struct apply_opts *o, const struct gt_kube_op
 		for (size_t i = 0; i < m; i++)
 			if (ok[i])
 				objs[n++] = its[i]->obj;
-		if (n == 0 || gt_kube_get_batch(ko, objs, n, budget(o, start), live, NULL) < 0)
+		if (n == 0 || gt_kube_read(ko, objs, n, 0, budget(o, start), live, NULL) < 0)
 			break;
 		any = false;
 		for (size_t i = 0; i < n; i++)
