@@ -1484,6 +1484,81 @@ static void live_add(json_t *live, json_t *index, json_t *obj)
 	free(key);
 }
 
+const struct gt_choice gt_prune_scopes[] = { { "namespaces", GT_PRUNE_SCOPE_NAMESPACES },
+					     { "cluster", GT_PRUNE_SCOPE_CLUSTER }, GT_CHOICES_END };
+
+/* Where an app's live objects are looked for: the scope, and the strings it points to (owned). */
+struct app_scope {
+	struct gt_kube_scope scope;
+	struct gt_strvec namespaces, kinds, cluster_kinds;
+};
+
+static void strings_release(struct gt_strvec *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free((char *)v->v[i]);
+	gt_strvec_release(v);
+}
+
+static void app_scope_clear(struct app_scope *sc)
+{
+	strings_release(&sc->namespaces);
+	strings_release(&sc->kinds);
+	strings_release(&sc->cluster_kinds);
+}
+
+/* A copy of name in v, once. 0, or -1 when out of memory. */
+static int scope_add(struct gt_strvec *v, const char *name)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], name))
+			return 0;
+	char *copy = strdup(name);
+	if (!copy || gt_strvec_push(v, copy) < 0)
+		return free(copy), -1;
+	return 0;
+}
+
+/*
+ * Least privilege: the app's objects are looked for where the sync itself works: every listable
+ * namespaced kind in the namespaces it renders into (a refusal to list a kind it renders is a
+ * warning, of any other kind a debug message: a Role need not cover what the app never had), and
+ * the cluster-scoped kinds it renders cluster-wide. Nothing else without whole (--prune-scope
+ * cluster): an app that leaves a namespace, or stops rendering a cluster-scoped kind, leaves them.
+ */
+static int app_scope_of(const struct gt_diff_opts *o, const json_t *desired, bool whole, struct app_scope *sc)
+{
+	struct gt_scopes *scopes = gt_scopes_new();
+	size_t i;
+	const json_t *obj;
+	int r = scopes ? 0 : -1;
+	sc->scope.whole_cluster = whole;
+	json_array_foreach(desired, i, obj)
+		if (scopes)
+			gt_scopes_learn(scopes, obj);
+	json_array_foreach(desired, i, obj) {
+		struct gt_ref ref;
+		const char *why;
+		if (r < 0 || whole || gt_obj_ref(obj, &ref, &why) < 0)
+			continue;
+		char *type = gt_kube_type_name_new(ref.group, ref.kind);
+		if (!type)
+			r = -1;
+		else if (gt_scopes_is_cluster(scopes, ref.group, ref.kind))
+			r = scope_add(&sc->cluster_kinds, type);
+		else if ((r = scope_add(&sc->kinds, type)) == 0)
+			r = scope_add(&sc->namespaces, *ref.namespace ? ref.namespace : o->default_namespace ? o->default_namespace : "default");
+		free(type);
+	}
+	gt_scopes_free(scopes);
+	if (r < 0)
+		return gt_error("out of memory"), -1;
+	sc->scope.namespaces = sc->namespaces.v, sc->scope.n_namespaces = sc->namespaces.n;
+	sc->scope.kinds = sc->kinds.v, sc->scope.n_kinds = sc->kinds.n;
+	sc->scope.cluster_kinds = sc->cluster_kinds.v, sc->scope.n_cluster_kinds = sc->cluster_kinds.n;
+	return 0;
+}
+
 /* The live objects named in desired (one read), with o->app every object it tracks too; one array, no repeats. */
 static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kube_opts *k, unsigned flags,
 			       unsigned budget_s, const json_t *desired, json_t **live)
@@ -1499,7 +1574,10 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 	for (size_t i = 0; r == 0 && i < n; i++)
 		objs[i] = json_array_get(desired, i);
 	if (r == 0)
-		r = gt_kube_read(k, objs, n, read_flags | (flags & GT_DIFF_BY_NAME ? GT_KUBE_BY_NAME : 0), budget_s, got, NULL);
+		r = gt_kube_read(k, objs, n,
+				 read_flags | (flags & GT_DIFF_BY_NAME ? GT_KUBE_BY_NAME : 0) |
+					 (flags & GT_DIFF_FORBIDDEN_OK ? GT_KUBE_FORBIDDEN_OK : 0),
+				 budget_s, got, NULL);
 	for (size_t i = 0; got && i < n; i++) {
 		if (got[i] && r == 0)
 			live_add(*live, index, got[i]);
@@ -1507,11 +1585,14 @@ static enum gt_exit fetch_live(const struct gt_diff_opts *o, const struct gt_kub
 	}
 	if (r == 0 && o->app) {
 		struct gt_strbuf selector = { 0 };
-		struct gt_kube_scope scope = { .whole_cluster = true };
+		struct app_scope sc = { 0 };
 		if (o->tracking == GT_TRACKING_LABEL)
 			r = gt_strbuf_addf(&selector, "%s=%s", INSTANCE_LABEL, o->app);
 		if (r == 0)
-			r = gt_kube_list(k, &scope, selector.s, read_flags, &tracked);
+			r = app_scope_of(o, desired, flags & GT_DIFF_WHOLE_CLUSTER, &sc);
+		if (r == 0)
+			r = gt_kube_list(k, &sc.scope, selector.s, read_flags | GT_KUBE_FORBIDDEN_OK, &tracked);
+		app_scope_clear(&sc);
 		gt_strbuf_release(&selector);
 	}
 	size_t i;
@@ -1588,11 +1669,11 @@ enum gt_exit gt_diff_cluster_pairs(const struct gt_diff_opts *opts, const struct
 	return rc;
 }
 
-enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, bool dry_run,
+enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, unsigned flags,
 			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st)
 {
 	struct gt_pairs p;
-	enum gt_exit rc = gt_diff_cluster_pairs(o, k, GT_DIFF_BY_NAME | (dry_run ? GT_DIFF_DRY_RUN : 0), 0, desired, &p);
+	enum gt_exit rc = gt_diff_cluster_pairs(o, k, flags, 0, desired, &p);
 	if (rc == GT_EXIT_OK)
 		rc = gt_diff_pairs(o, &p, fn, ctx, st);
 	gt_pairs_free(&p);

@@ -258,10 +258,73 @@ static void relay(const struct answer *a, bool as_errors)
 	}
 }
 
+/*
+ * A server-side apply conflict, readable: which fields, which manager owns each, and the switch.
+ * kubectl passes on the API server's words ("Apply failed with 2 conflicts: conflicts with
+ * "kubectl-patch" using v1 at TIME:" then "- .data.a" lines; one conflict on one line: "...
+ * conflict with "kubectl" with subresource "scale" using apps/v1 at TIME: .spec.replicas").
+ * NULL when text holds no conflict (or no memory).
+ */
+/* `"M" with subresource "S"` at m: append ` owned by "M" (subresource S)`. */
+static void add_owner(struct gt_strbuf *sb, const char *m)
+{
+	size_t end = strcspn(m, "\n");
+	const char *sub = strstr(m, "with subresource \"");
+	gt_strbuf_addf(sb, " owned by \"%.*s\"", (int)strcspn(m, "\"\n"), m);
+	if (sub && sub < m + end)
+		gt_strbuf_addf(sb, " (subresource %.*s)", (int)strcspn(sub + 18, "\"\n"), sub + 18);
+}
+
+static char *conflict_text_new(const char *text)
+{
+	struct gt_strbuf sb = { 0 };
+	const char *m = NULL; /* the manager whose "- FIELD" lines follow */
+	bool first = true;
+	if (!text || !strstr(text, "Apply failed with"))
+		return NULL;
+	gt_strbuf_adds(&sb, "conflict: ");
+	for (const char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		int n = (int)strcspn(l, "\n");
+		const char *with = strstr(l, "conflict with \""), *withs = strstr(l, "conflicts with \"");
+		const char *at = withs && withs < l + n ? withs + 16 : with && with < l + n ? with + 15 : NULL;
+		if (at) {
+			const char *colon = NULL; /* one conflict: the field follows the line's last ": " */
+			for (const char *c = at; c + 1 < l + n; c++)
+				if (c[0] == ':' && c[1] == ' ')
+					colon = c;
+			m = at;
+			if (colon) {
+				gt_strbuf_addf(&sb, "%s%.*s", first ? "" : "; ", (int)(l + n - colon - 2), colon + 2);
+				add_owner(&sb, m);
+				first = false;
+				m = NULL;
+			} else {
+				gt_strbuf_adds(&sb, first ? "" : "; ");
+				first = false;
+			}
+			continue;
+		}
+		if (m && l[0] == '-' && l[1] == ' ') {
+			const char *next = l + n + (l[n] == '\n');
+			bool last = !(next[0] == '-' && next[1] == ' ');
+			bool opening = sb.len >= 2 && !strcmp(sb.s + sb.len - 2, "; ");
+			gt_strbuf_addf(&sb, "%s%.*s", opening || sb.len == strlen("conflict: ") ? "" : ", ", n - 2, l + 2);
+			if (last)
+				add_owner(&sb, m), m = NULL;
+		}
+	}
+	gt_strbuf_adds(&sb, ": changed in the cluster since the last sync; --force-conflicts takes them (the self-heal "
+			    "switch: Argo CD's selfHeal forces its own fields)");
+	return gt_strbuf_detach(&sb);
+}
+
 /* The answer's text on one line ("; " between kubectl's lines), for a Result's message. */
 static char *one_line_new(const struct answer *a)
 {
 	struct gt_strbuf sb = { 0 };
+	char *conflict = conflict_text_new(a->text);
+	if (conflict)
+		return conflict;
 	const char *t = a->text && *a->text ? a->text : "kubectl failed without saying why";
 	for (const char *l = t; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n'))
 		gt_strbuf_addf(&sb, "%s%.*s", sb.len ? "; " : "", (int)strcspn(l, "\n"), l);
@@ -379,15 +442,19 @@ json_t *gt_kube_identity_new(const json_t *obj)
 	return id;
 }
 
-/* "deployment.apps" / "configmap": how kubectl -o name spells a type, and what kubectl get accepts. */
-static char *type_name_new(const struct gt_ref *ref)
+char *gt_kube_type_name_new(const char *group, const char *kind)
 {
 	struct gt_strbuf sb = { 0 };
-	for (const char *k = ref->kind; *k; k++)
+	for (const char *k = kind; *k; k++)
 		gt_strbuf_addf(&sb, "%c", tolower((unsigned char)*k));
-	if (*ref->group)
-		gt_strbuf_addf(&sb, ".%s", ref->group);
+	if (*group)
+		gt_strbuf_addf(&sb, ".%s", group);
 	return gt_strbuf_detach(&sb);
+}
+
+static char *type_name_new(const struct gt_ref *ref)
+{
+	return gt_kube_type_name_new(ref->group, ref->kind);
 }
 
 /* Does live (from kubectl get) have the identity of obj? Namespace "" on obj matches any (the context's). */
@@ -466,29 +533,130 @@ static void warn_forbidden(const char *line)
 			verb, res, *group ? "." : "", group, group, res, verb);
 }
 
-/* Each forbidden line of the answer as a warning naming its rule; the other lines relayed as warnings too. */
-static void warn_refusals(const struct answer *a)
+struct refusals;
+static bool refusal_matters(const struct refusals *rf, const char *line);
+
+/* Each forbidden line of text as a warning naming its rule (a debug message when it does not matter);
+ * the other lines relayed as warnings too. */
+static void warn_refusals(const char *text, const struct refusals *rf)
 {
-	const char *t = a->text ? a->text : "";
-	for (const char *l = t; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+	for (const char *l = text ? text : ""; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
 		char line[1024];
 		size_t n = strcspn(l, "\n");
 		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), l);
-		if (classify_line(line) == GT_KUBE_FORBIDDEN)
+		if (!n)
+			continue;
+		if (classify_line(line) != GT_KUBE_FORBIDDEN)
+			gt_warn("kubectl: %s", line);
+		else if (refusal_matters(rf, line))
 			warn_forbidden(line);
 		else
-			gt_warn("kubectl: %s", line);
+			gt_debug("kubectl: %s (not a kind this app renders)", line);
 	}
+}
+
+/* The forbidden lines of text. */
+static size_t count_refusals(const char *text)
+{
+	size_t refused = 0;
+	for (const char *l = text ? text : ""; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		char line[1024];
+		size_t n = strcspn(l, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), l);
+		refused += classify_line(line) == GT_KUBE_FORBIDDEN;
+	}
+	return refused;
+}
+
+/* Every read refused: one line, the first refusal and how many more, not one per kind. */
+static void forbidden_error(const char *text)
+{
+	const char *t = text ? text : "";
+	size_t lines = count_refusals(t);
+	if (lines > 1)
+		gt_error("kubectl: %.*s (and %zu more refusals: the token lacks the RBAC rules to read them)",
+			 (int)strcspn(t, "\n"), t, lines - 1);
+	else
+		gt_error("kubectl: %.*s", (int)strcspn(t, "\n"), t);
+}
+
+/*
+ * The refusals of one read or list under GT_KUBE_FORBIDDEN_OK, told once it is over: warnings
+ * naming the rules when something could be read, one error when nothing could (a token without
+ * any right there: exit 3 with one clear line, not a warning per kind).
+ */
+struct refusals {
+	size_t asked, refused;  /* kinds asked for, refusals met */
+	struct gt_strbuf text;  /* kubectl's lines */
+	/* with quiet_others, only a refusal of these kinds (kubectl's type names) is a warning */
+	const char *const *loud, *const *loud2;
+	size_t n_loud, n_loud2;
+	bool quiet_others;
+};
+
+/* Does the refused resource ("deployments", group "apps") name the type ("deployment.apps")? The
+ * plural is the kind lower-cased with English's regular endings: -s, -es, -y to -ies. */
+static bool resource_is(const char *res, const char *group, const char *type)
+{
+	const char *dot = strchr(type, '.');
+	size_t kl = dot ? (size_t)(dot - type) : strlen(type);
+	if (strcmp(dot ? dot + 1 : "", group) || strncmp(res, type, kl > 0 && type[kl - 1] == 'y' ? kl - 1 : kl))
+		return false;
+	const char *end = res + kl;
+	if (kl > 0 && type[kl - 1] == 'y' && !strcmp(res + kl - 1, "ies"))
+		return true;
+	return !strcmp(end, "") || !strcmp(end, "s") || !strcmp(end, "es");
+}
+
+static bool refusal_matters(const struct refusals *rf, const char *line)
+{
+	char res[256] = "", group[256] = "";
+	const char *p = strstr(line, "\" cannot ");
+	if (!rf || !rf->quiet_others || !p)
+		return true;
+	if (sscanf(p, "\" cannot %*s resource \"%255[^\"]\" in API group \"%255[^\"]\"", res, group) < 1)
+		return true;
+	for (size_t i = 0; i < rf->n_loud; i++)
+		if (resource_is(res, group, rf->loud[i]))
+			return true;
+	for (size_t i = 0; i < rf->n_loud2; i++)
+		if (resource_is(res, group, rf->loud2[i]))
+			return true;
+	return false;
+}
+
+static void refusals_add(struct refusals *rf, size_t asked, const struct answer *a)
+{
+	rf->asked += asked;
+	if (a->error != GT_KUBE_FORBIDDEN)
+		return;
+	rf->refused += count_refusals(a->text);
+	gt_strbuf_addf(&rf->text, "%s\n", a->text ? a->text : "");
+}
+
+/* 0, or -1 when everything asked was refused (printed). */
+static int refusals_end(struct refusals *rf)
+{
+	int r = 0;
+	if (rf->refused && rf->refused >= rf->asked) {
+		forbidden_error(rf->text.s);
+		r = -1;
+	} else if (rf->refused) {
+		warn_refusals(rf->text.s, rf);
+	}
+	gt_strbuf_release(&rf->text);
+	memset(rf, 0, sizeof(*rf));
+	return r;
 }
 
 /*
  * One `kubectl get TYPE,... -o json` in namespace ns (NULL: the context's; "*": all), the types
  * the server does not serve dropped and asked again. On success *items holds what was found (with
- * GT_KUBE_FORBIDDEN_OK, what kubectl could list: it goes on past a refused kind). 0, or -1 after
- * printing (*why: the message when why is not NULL and *why is NULL).
+ * GT_KUBE_FORBIDDEN_OK, what kubectl could list: it goes on past a refused kind, and rf collects
+ * the refusals). 0, or -1 after printing (*why: the message when why is not NULL and *why is NULL).
  */
 static int get_types(const struct gt_kube_opts *o, json_t *types, const char *ns, const char *selector, unsigned flags,
-		     unsigned budget_s, json_t **items, char **why)
+		     unsigned budget_s, json_t **items, char **why, struct refusals *rf)
 {
 	int r = 0;
 	*items = NULL;
@@ -514,12 +682,13 @@ static int get_types(const struct gt_kube_opts *o, json_t *types, const char *ns
 			gt_error("out of memory");
 			r = -1;
 		} else if (e == GT_KUBE_OK || (e == GT_KUBE_FORBIDDEN && (flags & GT_KUBE_FORBIDDEN_OK))) {
-			if (e != GT_KUBE_OK)
-				warn_refusals(&a);
+			refusals_add(rf, json_object_size(types), &a);
 			if (!(*items = items_new("get", &a)))
 				r = -1;
 		} else if (!unknown || !drop_type(types, unknown)) {
-			if (a.ran)
+			if (e == GT_KUBE_FORBIDDEN)
+				forbidden_error(a.text);
+			else if (a.ran)
 				relay(&a, true);
 			if (why && !*why)
 				*why = one_line_new(&a);
@@ -537,7 +706,7 @@ static int get_types(const struct gt_kube_opts *o, json_t *types, const char *ns
 
 /* The objects of objs[idx[0..m)], all in namespace ns ("": the default), read with one get of their types. */
 static int read_namespace(const struct gt_kube_opts *o, json_t *const *objs, const size_t *idx, size_t m, const char *ns,
-			  unsigned flags, unsigned budget_s, json_t **live, char **why)
+			  unsigned flags, unsigned budget_s, json_t **live, char **why, struct refusals *rf)
 {
 	json_t *types = json_object(), *items = NULL, *one;
 	int r = types ? 0 : -1;
@@ -550,7 +719,7 @@ static int read_namespace(const struct gt_kube_opts *o, json_t *const *objs, con
 	if (r < 0)
 		gt_error("out of memory");
 	if (r == 0)
-		r = get_types(o, types, *ns ? ns : o->namespace, NULL, flags, budget_s, &items, why);
+		r = get_types(o, types, *ns ? ns : o->namespace, NULL, flags, budget_s, &items, why, rf);
 	size_t j;
 	json_array_foreach(items, j, one)
 		for (size_t i = 0; i < m; i++)
@@ -591,14 +760,19 @@ static int read_by_name(const struct gt_kube_opts *o, json_t *const *objs, size_
 			       flags & GT_KUBE_MANAGED_FIELDS ? "--show-managed-fields" : NULL, NULL };
 	struct answer a;
 	enum gt_kube_error e = call(o, args, body, strlen(body), budget_s, &a);
+	struct refusals rf = { 0 };
 	if (e == GT_KUBE_NOT_SERVED)
 		gt_debug("kubectl get: %s", a.text);
 	else if (e == GT_KUBE_FORBIDDEN && (flags & GT_KUBE_FORBIDDEN_OK))
-		warn_refusals(&a);
+		refusals_add(&rf, n, &a);
 	if (e == GT_KUBE_OK || e == GT_KUBE_NOT_SERVED || (e == GT_KUBE_FORBIDDEN && (flags & GT_KUBE_FORBIDDEN_OK))) {
 		r = (items = items_new("get", &a)) ? 0 : -1;
+		if (refusals_end(&rf) < 0)
+			r = -1;
 	} else {
-		if (a.ran)
+		if (e == GT_KUBE_FORBIDDEN)
+			forbidden_error(a.text);
+		else if (a.ran)
 			relay(&a, true);
 		if (why)
 			*why = one_line_new(&a);
@@ -629,6 +803,7 @@ int gt_kube_read(const struct gt_kube_opts *o, json_t *const *objs, size_t n, un
 	}
 	bool *done = calloc(n ? n : 1, sizeof(*done));
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	struct refusals rf = { 0 };
 	int r = done && idx ? 0 : -1;
 	if (why)
 		*why = NULL;
@@ -648,8 +823,10 @@ int gt_kube_read(const struct gt_kube_opts *o, json_t *const *objs, size_t n, un
 			if (!done[j] && gt_obj_ref(objs[j], &rj, NULL) == 0 && *rj.name && !strcmp(rj.namespace, ref.namespace))
 				idx[m++] = j, done[j] = true;
 		}
-		r = read_namespace(o, objs, idx, m, ref.namespace, flags, budget_s, live, why);
+		r = read_namespace(o, objs, idx, m, ref.namespace, flags, budget_s, live, why, &rf);
 	}
+	if (refusals_end(&rf) < 0 && r == 0)
+		r = -1;
 	free(done);
 	free(idx);
 	return r;
@@ -685,25 +862,33 @@ int gt_kube_list(const struct gt_kube_opts *o, const struct gt_kube_scope *scope
 		 json_t **out)
 {
 	json_t *types = json_object(), *items = NULL;
+	struct refusals rf = { 0 };
 	int r = types && (*out = json_array()) ? 0 : -1;
 	if (r < 0)
 		gt_error("out of memory");
 	if (r == 0 && scope->whole_cluster) {
 		r = listable_kinds(o, -1, types);
-		if (r == 0 && (r = get_types(o, types, "*", selector, flags, 0, &items, NULL)) == 0)
+		if (r == 0 && (r = get_types(o, types, "*", selector, flags, 0, &items, NULL, &rf)) == 0)
 			take_all(*out, items);
 	} else if (r == 0) {
+		for (size_t i = 0; i < scope->n_kinds; i++)
+			json_object_set_new(types, scope->kinds[i], json_true());
+		rf.loud = scope->kinds, rf.n_loud = scope->n_kinds;
+		rf.loud2 = scope->cluster_kinds, rf.n_loud2 = scope->n_cluster_kinds;
+		rf.quiet_others = true;
 		if (scope->n_namespaces)
 			r = listable_kinds(o, 1, types);
 		for (size_t i = 0; r == 0 && i < scope->n_namespaces; i++)
-			if ((r = get_types(o, types, scope->namespaces[i], selector, flags, 0, &items, NULL)) == 0)
+			if ((r = get_types(o, types, scope->namespaces[i], selector, flags, 0, &items, NULL, &rf)) == 0)
 				take_all(*out, items);
 		json_object_clear(types);
 		for (size_t i = 0; r == 0 && i < scope->n_cluster_kinds; i++)
 			json_object_set_new(types, scope->cluster_kinds[i], json_true());
-		if (r == 0 && (r = get_types(o, types, NULL, selector, flags, 0, &items, NULL)) == 0)
+		if (r == 0 && (r = get_types(o, types, NULL, selector, flags, 0, &items, NULL, &rf)) == 0)
 			take_all(*out, items);
 	}
+	if (refusals_end(&rf) < 0 && r == 0)
+		r = -1;
 	json_decref(types);
 	if (r < 0) {
 		json_decref(*out);
@@ -718,9 +903,10 @@ int gt_kube_apply(const struct gt_kube_opts *o, const json_t *obj)
 {
 	struct gt_strbuf manager = { 0 }, nsbuf = { 0 };
 	gt_strbuf_addf(&manager, "--field-manager=%s", o->field_manager ? o->field_manager : gt_program());
+	const char *ns = namespace_arg(o->namespace, &nsbuf);
 	const char *args[8] = { "apply", "--server-side", manager.s, "--filename=-", "--output=name",
-				o->force_conflicts ? "--force-conflicts" : namespace_arg(o->namespace, &nsbuf),
-				o->force_conflicts ? namespace_arg(o->namespace, &nsbuf) : NULL };
+				ns ? ns : o->force_conflicts ? "--force-conflicts" : NULL,
+				ns && o->force_conflicts ? "--force-conflicts" : NULL, NULL };
 	char *body = json_dumps(obj, JSON_COMPACT);
 	int r = -1;
 	if (!body || !manager.s) {
@@ -789,7 +975,8 @@ static void batch_run(const struct gt_kube_opts *o, enum batch_verb verb, json_t
 		args[n++] = "delete", args[n++] = "--wait=false", args[n++] = "--ignore-not-found";
 	}
 	args[n++] = "--filename=-", args[n++] = "--output=name";
-	args[n++] = namespace_arg(o->namespace, &nsbuf);
+	/* -n as kubectl apply -n for what is applied; what is deleted was read live and names its namespace */
+	args[n++] = verb == BATCH_APPLY ? namespace_arg(o->namespace, &nsbuf) : NULL;
 	args[n] = NULL;
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < m; i++)

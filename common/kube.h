@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "cli.h"
+
 #define GT_KUBE_DEFAULT_TIMEOUT 60 /* seconds per request: kubectl has no timeout of its own */
 /* The field manager gitops-apply applies with; a dry run must use it to predict what apply removes. */
 #define GT_APPLY_FIELD_MANAGER "gitops-apply"
@@ -28,6 +30,25 @@ struct gt_kube_opts {
 	const char *secret;        /* masked in kubectl's messages before they are relayed; may be NULL */
 	struct timespec deadline;  /* CLOCK_MONOTONIC: every kubectl call ends by then ({ 0, 0 }: none) */
 };
+
+/*
+ * kubectl's connection flags, with kubectl's names and meaning, bound to *k: put
+ * GT_KUBE_OPTIONS(&o.kube) in the table of every tool that talks to a cluster, and
+ * GT_KUBE_CLUSTER_OPTION(&o.kube) too where --cluster is not already the tool's own flag
+ * (gitops-diff and gitops-health use it for "read the live side from the cluster"). -n/--namespace
+ * is each tool's own: its help says what it means there. KUBECONFIG keeps working.
+ */
+#define GT_KUBE_OPTIONS(k)                                                                                 \
+	GT_OPT_STRING_EMPTY_UNSET(0, "kubeconfig", "FILE", &(k)->kubeconfig,                               \
+				  "kubeconfig file to use (default: KUBECONFIG, else ~/.kube/config)"),      \
+	GT_OPT_STRING_EMPTY_UNSET(0, "context", "CONTEXT", &(k)->context,                                  \
+				  "kubeconfig context to use (default: the current context)"),               \
+	GT_OPT_STRING_EMPTY_UNSET(0, "user", "USER", &(k)->user, "kubeconfig user to use (default: the context's)"), \
+	GT_OPT_SECONDS(0, "request-timeout", &(k)->timeout, GT_SECONDS(1), GT_MAX_DURATION,              \
+		       "limit for each cluster request (default 60s)")
+#define GT_KUBE_CLUSTER_OPTION(k)                                                                          \
+	GT_OPT_STRING_EMPTY_UNSET(0, "cluster", "CLUSTER", &(k)->cluster,                                  \
+				  "kubeconfig cluster to use (default: the context's)")
 
 /* ---- what went wrong ------------------------------------------------------------------------------ */
 
@@ -77,18 +98,27 @@ int gt_kube_read(const struct gt_kube_opts *o, json_t *const *objs, size_t n, un
 
 /* Where gt_kube_list looks. */
 struct gt_kube_scope {
-	bool whole_cluster;             /* every listable kind in every namespace (the rest is then ignored) */
-	const char *const *namespaces;  /* every listable namespaced kind in each of these */
+	bool whole_cluster;               /* every listable kind in every namespace (the rest is then ignored) */
+	const char *const *namespaces;    /* else every listable namespaced kind in these namespaces, */
 	size_t n_namespaces;
-	const char *const *cluster_kinds; /* and these cluster-scoped kinds, as kubectl names them ("namespaces",
-					   * "customresourcedefinitions.apiextensions.k8s.io") */
+	const char *const *cluster_kinds; /* and these cluster-scoped kinds. Kinds as kubectl names them
+					   * (gt_kube_type_name_new: "deployment.apps", "namespace") */
 	size_t n_cluster_kinds;
+	const char *const *kinds;         /* the namespaced kinds that matter (the app renders them): a refusal
+					   * to list one is a warning; of any other kind, a debug message */
+	size_t n_kinds;
 };
 
+/* "deployment.apps", "configmap": a kind as kubectl get and -o name spell it; NULL when out of memory. */
+char *gt_kube_type_name_new(const char *group, const char *kind);
+
 /*
- * Every object in scope matching the label selector (NULL: all), events left out: one
- * `kubectl api-resources`, then one `kubectl get` per namespace (and one for the cluster-scoped
- * kinds). 0 with *out a new array, -1 after printing.
+ * Every object in scope matching the label selector (NULL: all), events left out: the listable
+ * kinds from `kubectl api-resources` when the scope does not name them, then one `kubectl get`
+ * per namespace (and one for the cluster-scoped kinds; one with --all-namespaces for the whole
+ * cluster). Kinds the server does not serve are skipped; with GT_KUBE_FORBIDDEN_OK a kind or
+ * namespace the token may not list is a warning naming the RBAC rule that would allow it.
+ * 0 with *out a new array, -1 after printing.
  */
 int gt_kube_list(const struct gt_kube_opts *o, const struct gt_kube_scope *scope, const char *selector, unsigned flags,
 		 json_t **out);

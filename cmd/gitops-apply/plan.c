@@ -190,6 +190,8 @@ static bool owned_field_dropped(const json_t *live, const json_t *desired, const
 	return false;
 }
 
+static bool is_namespace(const struct gt_ref *r);
+
 /* ---- input ---- */
 
 struct input {
@@ -326,7 +328,7 @@ static enum gt_exit read_input(const struct apply_opts *o, struct input *in, str
 }
 
 /* --create-namespace: a Namespace for every namespace the objects go to that the stream does not declare. */
-static void add_namespaces(json_t *desired, const json_t *changes)
+static void add_namespaces(json_t *desired, const json_t *changes, json_t *added)
 {
 	struct gt_scopes *scopes = gt_scopes_new();
 	json_t *declared = json_object(), *wanted = json_object(), *all = json_array();
@@ -350,9 +352,11 @@ static void add_namespaces(json_t *desired, const json_t *changes)
 	const char *ns;
 	json_t *v;
 	json_object_foreach(wanted, ns, v)
-		if (!json_object_get(declared, ns))
+		if (!json_object_get(declared, ns)) {
 			json_array_append_new(desired, json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
 								 "metadata", "name", ns));
+			json_object_set_new(added, ns, json_true());
+		}
 	gt_scopes_free(scopes);
 	json_decref(declared);
 	json_decref(wanted);
@@ -533,19 +537,24 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 			 shown(o->files.v[o->files.n - 1]));
 		rc = GT_EXIT_INPUT;
 	}
+	json_t *added = json_object();
 	if (rc == GT_EXIT_OK && o->create_namespace)
-		add_namespaces(in.desired, in.changes);
+		add_namespaces(in.desired, in.changes, added);
 	/* From Change records, the records' deletes are the only prunes: the live objects of the app that
 	 * no record names are not ours to judge (gitops-diff --app made the deletes it meant). */
 	p->from_changes = json_array_size(in.changes) > 0;
 	bool compute_deletes = o->app && !p->from_changes;
 	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = compute_deletes ? o->app : NULL, .show_secrets = true,
 				      .tracking = o->tracking };
-	unsigned flags = GT_DIFF_MANAGED_FIELDS | (o->server_side_diff ? GT_DIFF_DRY_RUN : 0);
+	unsigned flags = GT_DIFF_MANAGED_FIELDS | GT_DIFF_FORBIDDEN_OK | (o->server_side_diff ? GT_DIFF_DRY_RUN : 0) |
+			 (o->prune_scope == GT_PRUNE_SCOPE_CLUSTER ? GT_DIFF_WHOLE_CLUSTER : 0);
 	if (rc == GT_EXIT_OK && (json_array_size(in.desired) || compute_deletes))
 		rc = gt_diff_cluster_pairs(&dopts, ko, flags, (unsigned)apply_left(o, start) + 1, in.desired, &pairs);
 	if (rc == GT_EXIT_OK)
 		rc = items_from_pairs(o, &dopts, &pairs, p);
+	for (size_t k = 0; rc == GT_EXIT_OK && k < p->n; k++)
+		p->items[k].added_namespace = is_namespace(&p->items[k].ref) && json_object_get(added, p->items[k].ref.name);
+	json_decref(added);
 	if (rc == GT_EXIT_OK)
 		rc = items_from_changes(in.changes, p);
 	if (rc == GT_EXIT_OK && p->from_changes && o->prune && p->n_prune)

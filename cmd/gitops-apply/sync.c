@@ -180,6 +180,41 @@ static void delete_old_hooks(const struct apply_opts *o, const struct gt_kube_op
 	free(live);
 }
 
+/*
+ * --create-namespace with a namespace-scoped deployer (a Role, no right to create namespaces):
+ * the namespace it may not create is skipped with a warning rather than failing the sync. If it
+ * exists, the objects in it land; if not, they fail with kubectl's "namespaces "X" not found",
+ * which fail_missing_namespace makes say why.
+ */
+static bool namespace_not_ours(struct item *it)
+{
+	if (!it->added_namespace || gt_kube_classify(it->message) != GT_KUBE_FORBIDDEN)
+		return false;
+	gt_warn("--create-namespace: may not create namespace %s (the token's rights are namespaced): skipped; it must "
+		"exist already", it->ref.name);
+	item_set_message(it, "not created: the token may not create namespaces (--create-namespace needs a ClusterRole "
+			     "allowing create on namespaces); it must exist already");
+	return true;
+}
+
+/* An object that failed because its namespace is missing, where --create-namespace could not create it. */
+static void fail_missing_namespace(const struct plan *p, struct item *it)
+{
+	char want[512];
+	snprintf(want, sizeof(want), "namespaces \"%s\" not found", it->ref.namespace);
+	if (!*it->ref.namespace || !it->message || !strstr(it->message, want))
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].added_namespace && p->items[i].status == ST_SKIPPED &&
+		    !strcmp(p->items[i].ref.name, it->ref.namespace)) {
+			item_set_message(it, "namespace %s does not exist, and the token may not create it "
+					     "(--create-namespace needs a ClusterRole allowing create on namespaces)",
+					 it->ref.namespace);
+			gt_error("%s %s/%s: %s", it->ref.kind, it->ref.namespace, it->ref.name, it->message);
+			return;
+		}
+}
+
 /* Items [b, e) of the plan: one (phase, wave). */
 static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, const struct timespec *start,
 		     struct plan *p, size_t b, size_t e, struct report *r, struct tally *t)
@@ -230,8 +265,10 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 	t->attempted += n_apply;
 	apply_wave(o, ko, start, apply, n_apply, ok);
 	for (size_t i = 0; i < n_apply; i++) {
-		if (!ok[i])
-			finish(t, apply[i], ST_FAILED);
+		if (!ok[i] && namespace_not_ours(apply[i]))
+			finish(t, apply[i], ST_SKIPPED);
+		else if (!ok[i])
+			fail_missing_namespace(p, apply[i]), finish(t, apply[i], ST_FAILED);
 		else if (apply[i]->hook)
 			hooks[n_hooks++] = apply[i];
 		else

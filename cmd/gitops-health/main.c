@@ -39,6 +39,7 @@ static const struct gt_option options[] = {
 			"stop waiting once an object has been Degraded this long (default 0s)"),
 	GT_OPT_STRING('n', "namespace", "NS", &opts.kube.namespace,
 		      "namespace of the named objects that have none (default: kubeconfig's)"),
+	GT_KUBE_OPTIONS(&opts.kube),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
 	GT_LIMIT_OPTIONS(&opts.lim),
 	GT_OPTIONS_END

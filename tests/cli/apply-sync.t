@@ -88,6 +88,9 @@ is "$RC" 2 "an empty desired stream: exit 2"
 like "$ERR" 'no objects to apply: refusing an empty desired state' "says why"
 is "$(writes)" "" "nothing was deleted"
 run gitops-apply --app my-app --prune --allow-empty --max-prune 2 -o json </dev/null
+is "$RC" 0 "--allow-empty: an empty render renders into no namespace, so its objects are looked for nowhere (least privilege)"
+is "$(writes)" "" "nothing was deleted"
+run gitops-apply --app my-app --prune --allow-empty --max-prune 2 --prune-scope cluster -o json </dev/null
 is "$RC" 1 "--allow-empty, but more than --max-prune would go: exit 1"
 like "$ERR" 'refusing to prune 6 objects, more than --max-prune 2' "says how many"
 like "$ERR" '  ConfigMap demo/stale-1' "and lists them"
