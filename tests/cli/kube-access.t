@@ -52,7 +52,7 @@ is "$(requests admin 'select(.method != "GET" or (.path | startswith("/api")))')
 cp "$KUBECONFIG" "$TMP/other.kubeconfig"
 run env KUBECONFIG="$TMP/nowhere" gitops-health --cluster -f "$TMP/app.jsonl" --kubeconfig "$TMP/other.kubeconfig" -o json
 is "$RC" 0 "gitops-health --kubeconfig FILE (KUBECONFIG pointing nowhere): exit 0"
-is "$(jq -r .status <<<"$OUT" | sort -u)" Healthy "the objects were read through FILE"
+is "$(jq -r .health <<<"$OUT" | sort -u)" Healthy "the objects were read through FILE"
 run env KUBECONFIG="$TMP/nowhere" gitops-health --cluster -f "$TMP/app.jsonl" -o json
 is "$RC" 3 "without it the same run cannot reach a cluster: exit 3"
 run gitops-health --cluster -f "$TMP/app.jsonl" -o json
