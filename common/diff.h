@@ -140,14 +140,33 @@ enum gt_exit gt_diff_pairs(const struct gt_diff_opts *o, const struct gt_pairs *
 enum gt_exit gt_diff_sets(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, gt_change_fn fn,
 			  void *ctx, struct gt_diff_stats *st);
 
+/* --prune-scope: where an app's live objects are looked for (gitops-diff --app, gitops-apply --prune). */
+enum gt_prune_scope { GT_PRUNE_SCOPE_NAMESPACES, GT_PRUNE_SCOPE_CLUSTER };
+extern const struct gt_choice gt_prune_scopes[]; /* "namespaces", "cluster" */
+
+/* gt_diff_cluster_pairs's flags */
+#define GT_DIFF_DRY_RUN 1u        /* each existing object's predicted state from a server-side dry-run apply */
+#define GT_DIFF_MANAGED_FIELDS 2u /* live objects keep metadata.managedFields (what each manager set last) */
+#define GT_DIFF_WHOLE_CLUSTER 8u  /* look for o->app's objects in every namespace and kind (--prune-scope cluster),
+				   * not only in the kinds and namespaces desired renders */
+#define GT_DIFF_FORBIDDEN_OK 16u  /* a desired kind the token may not read: a warning, its live state unknown (apply:
+				   * the write then says whether it is allowed), rather than GT_EXIT_REMOTE */
+#define GT_DIFF_BY_NAME 4u        /* read the desired objects one request each (GT_KUBE_BY_NAME), not by listing kinds */
+
 /*
- * Cluster mode in one call: fetch live through kubectl (the objects named in
- * desired, plus with o->app every tracked object; objects without a namespace
- * in o->default_namespace, else kubectl's context namespace), ask the server for a
- * dry-run server-side apply of the desired objects that exist (if dry_run),
- * then diff. GT_EXIT_OK, GT_EXIT_INPUT, or GT_EXIT_REMOTE after printing.
+ * Compare desired with the cluster: what gitops-diff --cluster and gitops-apply's plan both do.
+ * Read the live objects named in desired (one gt_kube_read; objects without a namespace in
+ * o->default_namespace, else kubectl's -n or context namespace) and, with o->app, every object
+ * it tracks (o->tracking: annotation or label); pair them (gt_diff_match); with GT_DIFF_DRY_RUN
+ * ask the server for a dry-run apply of the desired objects that exist (a refusal is a warning:
+ * then compared offline). kubectl runs end within budget_s (0: k's own bounds). GT_EXIT_OK with
+ * *out to free, GT_EXIT_INPUT, or GT_EXIT_REMOTE after printing.
  */
-enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, bool dry_run,
+enum gt_exit gt_diff_cluster_pairs(const struct gt_diff_opts *o, const struct gt_kube_opts *k, unsigned flags,
+				   unsigned budget_s, const json_t *desired, struct gt_pairs *out);
+
+/* gt_diff_cluster_pairs then gt_diff_pairs: gitops-diff --cluster in one call. */
+enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, unsigned flags,
 			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st);
 
 /* ---- RFC 6902 and value equality ----------------------------------------------------------- */

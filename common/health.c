@@ -747,6 +747,29 @@ static json_t *look_new(const json_t *want, const json_t *live, const struct gt_
 	return records;
 }
 
+/* The live objects of those named in want that exist (a new array, no promised order). 0, or -1 after printing. */
+static int read_live(const struct gt_kube_opts *ko, const json_t *want, json_t **live)
+{
+	*live = NULL;
+	size_t n = json_array_size(want);
+	json_t **objs = calloc(n ? n : 1, sizeof(*objs)), **got = calloc(n ? n : 1, sizeof(*got));
+	int r = objs && got && (*live = json_array()) ? 0 : -1;
+	if (r < 0)
+		gt_error("out of memory");
+	for (size_t i = 0; r == 0 && i < n; i++)
+		objs[i] = json_array_get(want, i);
+	if (r == 0)
+		r = gt_kube_read(ko, objs, n, GT_KUBE_BY_NAME, 0, got, NULL);
+	for (size_t i = 0; got && *live && i < n; i++)
+		if (got[i])
+			json_array_append_new(*live, got[i]);
+	free(objs);
+	free(got);
+	if (r < 0)
+		json_decref(*live), *live = NULL;
+	return r;
+}
+
 int gt_health_wait(const struct gt_kube_opts *ko, const json_t *objs, const struct gt_health_wait_opts *wo,
 		   json_t **records)
 {
@@ -766,7 +789,7 @@ int gt_health_wait(const struct gt_kube_opts *ko, const json_t *objs, const stru
 		struct look l;
 		json_t *live = NULL;
 		k.timeout = request_timeout(ko, wo, seconds_since(&t0));
-		if (gt_kube_get_present(&k, objs, &live) < 0)
+		if (read_live(&k, objs, &live) < 0)
 			break;
 		double now = seconds_since(&t0);
 		json_t *recs = look_new(objs, live, ko, wo, now, degraded_since, &l);

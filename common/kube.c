@@ -1,430 +1,437 @@
-/* kube: run kubectl with the object on its standard input, capture what it
- * says, relay its errors as our own one-line messages. */
+/* kube: one internal kubectl call (call()) that every operation goes through; its answer comes
+ * back as output, a tidied message and a class. Then the operations: read, list, write. */
 #include "kube.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "limits.h"
+#include "obj.h"
 #include "proc.h"
-#include "redact.h"
+#include "vec.h"
 
 #define KUBE_MAX_STDERR ((size_t)64 << 10) /* beyond this kubectl's messages are cut */
-/* kubectl makes a few requests per call (discovery, OpenAPI, the write), each
- * bounded by --request-timeout; the call as a whole gets this many of them. */
+/* kubectl makes a few requests per call (discovery, OpenAPI, the write), each bounded by
+ * --request-timeout; the call as a whole gets this many of them. */
 #define KUBE_CALL_TIMEOUTS 4
+/* Slack between kubectl's own --request-timeout and our deadline on a call with a budget: time
+ * for it to print what happened (which objects it applied). */
+#define KUBE_BUDGET_SLACK 2
 
-struct out_buf {
-	char *data;
-	size_t len, cap, max;
-	bool truncated;
+/* ---- the one call ---------------------------------------------------------------------------------- */
+
+/* What one kubectl run said. */
+struct answer {
+	char *out;      /* stdout, NUL-terminated (may hold Secret data: wiped when freed) */
+	size_t out_len;
+	char *text;     /* its messages, one per line: warnings (relayed at once), client-go's klog noise and
+			 * the conflict help dropped, each line once, secrets masked. Never NULL after call() */
+	enum gt_kube_error error;
+	bool timed_out; /* stopped at its deadline */
+	bool ran;       /* it ran to its end (false: not started, stopped, interrupted; text says so) */
 };
 
-static void out_free(struct out_buf *b)
+static void answer_free(struct answer *a)
 {
-	if (b->data)
-		memset(b->data, 0, b->cap); /* may hold what kubectl read back: Secret data */
-	free(b->data);
+	if (a->out)
+		memset(a->out, 0, a->out_len);
+	free(a->out);
+	free(a->text);
+	memset(a, 0, sizeof(*a));
 }
 
-/* One kubectl run: argv, what goes to its stdin, what came back. */
-struct kube_run {
-	char *const *argv;
-	const char *in;
-	size_t in_len;
-	unsigned timeout;
-	struct out_buf out, err;
-	int status; /* from waitpid */
-	bool timed_out;
-};
-
-/* Run kubectl (common/proc: its own process group, no token, a deadline); 0 when it ran to the end
- * (k->status says how), -1 after printing. The call ends by o->deadline whatever k->timeout says. */
-static int run(const struct gt_kube_opts *o, struct kube_run *k)
+static bool starts_with(const char *s, const char *prefix)
 {
-	struct gt_proc p = { .argv = k->argv, .in = k->in, .in_len = k->in_len,
-			     .max_out = GT_DEFAULT_MAX_DOC_BYTES, .max_err = KUBE_MAX_STDERR };
-	p.deadline = gt_deadline_min(gt_deadline_in((double)k->timeout * KUBE_CALL_TIMEOUTS), o->deadline);
-	int r = gt_proc_run(&p, "kubectl");
-	k->status = p.status;
-	k->timed_out = p.end == GT_PROC_TIMED_OUT;
-	k->out = (struct out_buf){ p.out, p.out_len, p.out_len + 1, GT_DEFAULT_MAX_DOC_BYTES, false };
-	k->err = (struct out_buf){ p.err, p.err_len, p.err_len + 1, KUBE_MAX_STDERR, false };
-	if (r == 0)
-		return 0;
-	if (p.end == GT_PROC_TIMED_OUT && gt_deadline_set(&o->deadline) &&
-	    gt_seconds_left(&o->deadline) <= 0)
-		gt_error("kubectl did not finish within the time left of --timeout");
-	else if (p.end == GT_PROC_TIMED_OUT)
-		gt_error("kubectl did not finish within %u s (--timeout)", k->timeout * KUBE_CALL_TIMEOUTS);
-	else if (p.end == GT_PROC_TOO_LARGE)
-		gt_error("kubectl: its answer is larger than %zu bytes", (size_t)GT_DEFAULT_MAX_DOC_BYTES);
-	else if (p.end == GT_PROC_INTERRUPTED)
-		gt_error("kubectl: interrupted (signal %d)", gt_interrupted());
-	return -1;
+	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* kubectl's stderr, one message per line, secrets masked. */
-static void relay(const struct gt_kube_opts *o, struct out_buf *err, bool failed)
+/* A klog line ("E1203 07:29:30.387562   22853 memcache.go:265] ..."): client-go's logging. */
+static bool is_klog_line(const char *l)
 {
-	char *save = NULL;
-	if (!err->data)
-		return;
-	for (char *line = strtok_r(err->data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		gt_redact_secret(line, o->secret);
-		if (failed)
-			gt_error("kubectl: %s", line);
-		else
-			gt_warn("kubectl: %s", line);
-	}
+	return l[0] && strchr("IWEF", l[0]) && isdigit((unsigned char)l[1]) && isdigit((unsigned char)l[2]) &&
+	       isdigit((unsigned char)l[3]) && isdigit((unsigned char)l[4]) && l[5] == ' ';
 }
 
-static bool succeeded(const struct gt_kube_opts *o, struct kube_run *k)
+static bool has(const char *m, const char *const *needles)
 {
-	bool ok = WIFEXITED(k->status) && WEXITSTATUS(k->status) == 0;
-	relay(o, &k->err, !ok);
-	if (!ok && k->err.len == 0)
-		gt_error("kubectl failed (%s %d)", WIFEXITED(k->status) ? "exit status" : "signal",
-			 WIFEXITED(k->status) ? WEXITSTATUS(k->status) : WTERMSIG(k->status));
-	return ok;
+	for (; *needles; needles++)
+		if (strstr(m, *needles))
+			return true;
+	return false;
 }
 
-/* The flags every call has: namespace and request timeout. buf holds their text. */
-static size_t common_args(const struct gt_kube_opts *o, char **argv, size_t n, char buf[2][300])
+static const char *const unreachable_words[] = { "Unable to connect to the server", "was refused - did you specify",
+						 "You must be logged in to the server", "no such host",
+						 "did not finish within", NULL };
+static const char *const forbidden_words[] = { "(Forbidden)", "is forbidden: User", NULL };
+static const char *const not_served_words[] = { "doesn't have a resource type", "no matches for kind",
+						"resource mapping not found", "ensure CRDs are installed first", NULL };
+
+static enum gt_kube_error classify_line(const char *l)
 {
-	unsigned t = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	snprintf(buf[0], sizeof(buf[0]), "--request-timeout=%us", t);
-	argv[n++] = buf[0];
-	if (o->namespace) {
-		snprintf(buf[1], sizeof(buf[1]), "--namespace=%s", o->namespace);
-		argv[n++] = buf[1];
-	}
-	return n;
+	if (has(l, unreachable_words))
+		return GT_KUBE_UNREACHABLE;
+	if (has(l, forbidden_words))
+		return GT_KUBE_FORBIDDEN;
+	if (has(l, not_served_words))
+		return GT_KUBE_NOT_SERVED;
+	return GT_KUBE_OTHER;
 }
 
-int gt_kube_apply(const struct gt_kube_opts *o, const json_t *obj)
+/* The class of a whole answer: unreachable wins (nothing else is known), then anything unexplained,
+ * then a refusal; only "not served" throughout is not served. */
+static enum gt_kube_error classify_text(const char *text)
 {
-	char manager[300], common[2][300];
-	char *argv[16] = { "kubectl", "apply", "--server-side", manager };
-	size_t n = 4;
-	snprintf(manager, sizeof(manager), "--field-manager=%s", o->field_manager ? o->field_manager : gt_program());
-	if (o->force_conflicts)
-		argv[n++] = "--force-conflicts";
-	n = common_args(o, argv, n, common);
-	argv[n++] = "--filename=-";
-	argv[n++] = "--output=name";
-	char *body = json_dumps(obj, JSON_COMPACT);
-	if (!body)
-		return gt_error("out of memory"), -1;
-	struct kube_run k = { .argv = argv, .in = body, .in_len = strlen(body) };
-	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	int r = run(o, &k) < 0 || !succeeded(o, &k) ? -1 : 0;
-	memset(body, 0, k.in_len); /* it may be a Secret */
-	free(body);
-	out_free(&k.out);
-	out_free(&k.err);
-	return r;
-}
-
-int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *name, json_t **out)
-{
-	char common[2][300];
-	char *argv[16] = { "kubectl", "get", (char *)resource };
-	size_t n = 3;
-	*out = NULL;
-	if (name) {
-		argv[n++] = (char *)name;
-		argv[n++] = "--ignore-not-found";
-	}
-	n = common_args(o, argv, n, common);
-	argv[n++] = "--output=json";
-	struct kube_run k = { .argv = argv };
-	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	int r = run(o, &k) < 0 || !succeeded(o, &k) ? -1 : 0;
-	if (r == 0 && k.out.truncated) {
-		gt_error("kubectl get %s: the answer is larger than %zu bytes", resource, k.out.max);
-		r = -1;
-	}
-	if (r == 0 && k.out.len > 0) {
-		json_error_t e;
-		*out = json_loadb(k.out.data, k.out.len, 0, &e);
-		if (!*out) {
-			gt_error("kubectl get %s: unreadable answer: %s", resource, e.text);
-			r = -1;
+	bool unreachable = false, other = false, forbidden = false, not_served = false;
+	for (const char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		char line[1024];
+		size_t n = strcspn(l, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), l);
+		switch (classify_line(line)) {
+		case GT_KUBE_UNREACHABLE: unreachable = true; break;
+		case GT_KUBE_FORBIDDEN: forbidden = true; break;
+		case GT_KUBE_NOT_SERVED: not_served = true; break;
+		default: other = true;
 		}
 	}
-	out_free(&k.out);
-	out_free(&k.err);
-	return r;
+	return unreachable ? GT_KUBE_UNREACHABLE
+	       : other	   ? GT_KUBE_OTHER
+	       : forbidden ? GT_KUBE_FORBIDDEN
+	       : not_served ? GT_KUBE_NOT_SERVED
+			    : GT_KUBE_OTHER;
 }
 
-/* ---- gitops-health: the live state of many named objects, one kubectl call ------------------ */
-
-/* {apiVersion, kind, metadata: {name, namespace}} of obj, the namespace defaulted to ns. */
-static json_t *name_only_new(const json_t *obj, const char *ns)
+enum gt_kube_error gt_kube_classify(const char *message)
 {
-	const json_t *meta = json_object_get(obj, "metadata");
-	const char *obj_ns = json_string_value(json_object_get(meta, "namespace"));
-	json_t *m = json_pack("{s:O?}", "name", json_object_get(meta, "name"));
-	if (m && (obj_ns || ns))
-		json_object_set_new(m, "namespace", json_string(obj_ns ? obj_ns : ns));
-	return json_pack("{s:O?, s:O?, s:o?}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
-			 json_object_get(obj, "kind"), "metadata", m);
-}
-
-/* The names as JSON Lines for kubectl's stdin; NULL when out of memory. */
-static char *names_new(const struct gt_kube_opts *o, const json_t *want)
-{
-	size_t i, len = 0;
-	const json_t *obj;
-	char *all = NULL;
-	json_array_foreach(want, i, obj) {
-		json_t *n = name_only_new(obj, o->namespace);
-		char *line = n ? json_dumps(n, JSON_COMPACT) : NULL, *grown;
-		json_decref(n);
-		if (!line || !(grown = realloc(all, len + strlen(line) + 2)))
-			return free(line), free(all), NULL;
-		all = grown;
-		len += (size_t)sprintf(all + len, "%s\n", line);
-		free(line);
-	}
-	return all;
-}
-
-/* kubectl names a kind it cannot map on two lines; both mean "absent", not a failure. */
-static bool only_unmapped_kinds(const struct out_buf *err)
-{
-	const char *p = err->data ? err->data : "";
-	if (!*p)
-		return false;
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		if (strncmp(p, "error: resource mapping not found for name:", 43) &&
-		    strncmp(p, "ensure CRDs are installed first", 31))
-			return false;
-		p += n + (p[n] == '\n');
-	}
-	return true;
-}
-
-/* A klog line ("E1203 07:29:30.387562   22853 memcache.go:265] ..."): kubectl's client-go logging. */
-static bool is_klog_line(const char *p)
-{
-	unsigned mmdd, hh, mm, ss;
-	char lvl, end;
-	return sscanf(p, "%c%4u %2u:%2u:%2u.%*u %*u %*[^:]:%*u%c", &lvl, &mmdd, &hh, &mm, &ss, &end) == 6 &&
-	       strchr("IWEF", lvl) && end == ']';
+	return message && *message ? classify_line(message) : GT_KUBE_OK;
 }
 
 /*
- * kubectl get -f repeats "connection refused" once per object it could not
- * map, after client-go's klog lines saying the same: keep each line once, and
- * the klog lines only when nothing else explains the failure.
+ * kubectl's stderr as our text: Warning lines relayed at once (they are not why it failed),
+ * secrets masked, the ten-line help kubectl appends to every 409 dropped (the conflict line
+ * names field and manager), each line once (kubectl get -f repeats "connection refused" per
+ * object), and client-go's klog lines only when nothing else explains the failure.
  */
-static void tidy_messages(struct out_buf *err)
+static char *tidy_new(const struct gt_kube_opts *o, const char *err)
 {
-	char *r = err->data, *w = err->data;
-	bool plain = false;
-	if (!r)
-		return;
-	for (char *p = r; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n'))
-		plain |= !is_klog_line(p);
-	while (*r) {
-		size_t n = strcspn(r, "\n") + (r[strcspn(r, "\n")] == '\n'); /* with its newline */
-		bool drop = plain && is_klog_line(r);
-		for (char *p = err->data; p < w && !drop; p += strcspn(p, "\n") + 1)
-			drop = strcspn(p, "\n") + 1 == n && !memcmp(p, r, n);
-		if (!drop) {
-			memmove(w, r, n);
-			w += n;
+	struct gt_strbuf sb = { 0 }, klog = { 0 };
+	char *copy = strdup(err ? err : ""), *save = NULL;
+	bool in_help = false;
+	if (!copy)
+		return NULL;
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		gt_redact_tokens(l, o->secret);
+		if (in_help) {
+			in_help = !starts_with(l, "See https://kubernetes.io/docs/reference/using-api/server-side-apply");
+			continue;
 		}
-		r += n;
+		if (starts_with(l, "Please review the fields above")) {
+			in_help = true;
+			continue;
+		}
+		if (starts_with(l, "Warning: ")) {
+			gt_warn("kubectl: %s", l);
+			continue;
+		}
+		struct gt_strbuf *to = is_klog_line(l) ? &klog : &sb;
+		bool seen = false;
+		for (const char *p = to->s; p && *p && !seen; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n'))
+			seen = strcspn(p, "\n") == strlen(l) && !strncmp(p, l, strlen(l));
+		if (*l && !seen && gt_strbuf_addf(to, "%s\n", l) < 0)
+			break;
 	}
-	*w = '\0';
-	err->len = (size_t)(w - err->data);
+	size_t n = strlen(err ? err : "");
+	memset(copy, 0, n);
+	free(copy);
+	struct gt_strbuf *keep = sb.len ? &sb : &klog;
+	if (keep->len)
+		gt_strbuf_setlen(keep, keep->len - 1); /* the last newline */
+	char *text = gt_strbuf_detach(keep);
+	gt_strbuf_release(&sb);
+	gt_strbuf_release(&klog);
+	return text;
 }
 
-/* kubectl get -f prints a List; one object alone, or nothing when none exist, are read too. */
-static int found_objects(const char *data, size_t len, json_t **out)
+/* The connection flags every call carries, then --request-timeout. Borrowed into argv; buf owns the text. */
+static int push_common(struct gt_strvec *argv, const struct gt_kube_opts *o, unsigned request_timeout,
+		       struct gt_strbuf buf[5])
 {
-	json_error_t e;
-	json_t *v = len ? json_loadb(data, len, 0, &e) : json_array();
-	if (!v)
-		return gt_error("kubectl get: unreadable answer: %s", e.text), -1;
-	if (json_is_array(json_object_get(v, "items"))) {
-		*out = json_incref(json_object_get(v, "items"));
-		json_decref(v);
-	} else if (json_is_object(v)) {
-		*out = json_array();
-		json_array_append_new(*out, v);
-	} else {
-		*out = v;
-	}
+	const char *const names[4] = { "kubeconfig", "context", "cluster", "user" };
+	const char *const values[4] = { o->kubeconfig, o->context, o->cluster, o->user };
+	for (size_t i = 0; i < 4; i++)
+		if (values[i] && *values[i] && gt_strbuf_addf(&buf[i], "--%s=%s", names[i], values[i]) < 0)
+			return -1;
+	if (gt_strbuf_addf(&buf[4], "--request-timeout=%us", request_timeout ? request_timeout : 1) < 0)
+		return -1;
+	for (size_t i = 0; i < 5; i++)
+		if (buf[i].len && gt_strvec_push(argv, buf[i].s) < 0)
+			return -1;
 	return 0;
 }
 
-int gt_kube_get_present(const struct gt_kube_opts *o, const json_t *want, json_t **out)
+/*
+ * Run `kubectl ARGS... CONNECTION-FLAGS --request-timeout=T` with in on its standard input. A
+ * hung request must not outlive the budget (kubectl has no timeout of its own), and kubectl must
+ * time out before we stop it, so that it says which objects it applied: with budget_s, T is
+ * under it and the process ends at budget_s plus a little; without, T is o->timeout and the
+ * process gets a few of them. Either way it ends by o->deadline. Returns a->error.
+ */
+static enum gt_kube_error call(const struct gt_kube_opts *o, const char *const *args, const char *in, size_t in_len,
+			       unsigned budget_s, struct answer *a)
 {
-	char timeout[64];
 	unsigned t = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	/* No --namespace: kubectl refuses an object whose namespace differs from it. */
-	char *argv[] = { "kubectl", "get", "--filename=-", "--ignore-not-found", "--output=json", timeout, NULL };
-	*out = NULL;
-	if (json_array_size(want) == 0)
-		return (*out = json_array()) ? 0 : -1;
-	snprintf(timeout, sizeof(timeout), "--request-timeout=%us", t);
-	char *names = names_new(o, want);
-	if (!names)
-		return gt_error("out of memory"), -1;
-	struct kube_run k = { .argv = argv, .in = names, .in_len = strlen(names), .timeout = t };
-	int r = run(o, &k);
-	if (r == 0) {
-		bool exited = WIFEXITED(k.status);
-		if (exited && WEXITSTATUS(k.status) != 0 && only_unmapped_kinds(&k.err))
-			gt_debug("kubectl: %s", k.err.data);
-		else if (tidy_messages(&k.err), !succeeded(o, &k))
-			r = -1;
+	double limit = (double)t * KUBE_CALL_TIMEOUTS;
+	if (budget_s) {
+		if (budget_s < t + 1)
+			t = budget_s > 1 ? budget_s - 1 : 1;
+		limit = budget_s + KUBE_BUDGET_SLACK;
 	}
-	if (r == 0 && k.out.truncated)
-		r = -1, gt_error("kubectl get: the answer is larger than %zu bytes", k.out.max);
+	struct gt_strvec argv = { 0 };
+	struct gt_strbuf buf[5] = { { 0 } };
+	memset(a, 0, sizeof(*a));
+	a->error = GT_KUBE_OTHER;
+	int r = gt_strvec_push(&argv, "kubectl");
+	for (size_t i = 0; r == 0 && args[i]; i++)
+		r = gt_strvec_push(&argv, args[i]);
 	if (r == 0)
-		r = found_objects(k.out.data, k.out.len, out);
-	free(names);
-	out_free(&k.out);
-	out_free(&k.err);
-	return r;
+		r = push_common(&argv, o, t, buf);
+	struct gt_proc p = { .argv = (char *const *)argv.v, .in = in, .in_len = in_len,
+			     .max_out = GT_DEFAULT_MAX_DOC_BYTES, .max_err = KUBE_MAX_STDERR };
+	p.deadline = gt_deadline_min(gt_deadline_in(limit), o->deadline);
+	if (r < 0)
+		gt_error("out of memory");
+	else
+		r = gt_proc_run(&p, "kubectl");
+	a->out = p.out, a->out_len = p.out_len;
+	p.out = NULL, p.out_len = 0;
+	a->ran = r == 0;
+	a->timed_out = p.end == GT_PROC_TIMED_OUT;
+	if (r == 0) {
+		a->text = tidy_new(o, p.err);
+		bool ok = WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0;
+		a->error = ok ? GT_KUBE_OK : a->text && *a->text ? classify_text(a->text) : GT_KUBE_OTHER;
+		if (!ok && a->text && !*a->text) {
+			struct gt_strbuf m = { 0 };
+			free(a->text);
+			gt_strbuf_addf(&m, "kubectl failed (%s %d)", WIFEXITED(p.status) ? "exit status" : "signal",
+				       WIFEXITED(p.status) ? WEXITSTATUS(p.status) : WTERMSIG(p.status));
+			a->text = gt_strbuf_detach(&m);
+		}
+	} else if (a->timed_out) {
+		struct gt_strbuf m = { 0 };
+		if (gt_deadline_set(&o->deadline) && gt_seconds_left(&o->deadline) <= 0)
+			gt_strbuf_adds(&m, "kubectl did not finish within the time left of --timeout");
+		else
+			gt_strbuf_addf(&m, "kubectl did not finish within %.0f s (--timeout)", limit);
+		a->text = gt_strbuf_detach(&m);
+		a->error = GT_KUBE_UNREACHABLE;
+		gt_error("%s", a->text ? a->text : "kubectl did not finish in time");
+	} else if (p.end == GT_PROC_TOO_LARGE) {
+		gt_error("kubectl: its answer is larger than %zu bytes", (size_t)GT_DEFAULT_MAX_DOC_BYTES);
+	} else if (p.end == GT_PROC_INTERRUPTED) {
+		gt_error("kubectl: interrupted (signal %d)", gt_interrupted());
+	}
+	if (!a->text)
+		a->text = strdup(a->timed_out ? "kubectl did not finish within the timeout" : "kubectl could not be run");
+	gt_proc_free(&p);
+	for (size_t i = 0; i < 5; i++)
+		gt_strbuf_release(&buf[i]);
+	gt_strvec_release(&argv);
+	return a->error;
 }
 
-/* ---- gitops-diff: batch reads and the server-side dry run -------------------------------------- */
-
-/* kubectl's -o json answer as an array: a List's items, or the one object. NULL after printing. */
-static json_t *answer_items(const char *what, struct out_buf *out)
+/* Each line of the answer's text as one message: an error, or a warning. */
+static void relay(const struct answer *a, bool as_errors)
 {
-	if (out->truncated) {
-		gt_error("kubectl %s: the answer is larger than %zu bytes", what, out->max);
-		return NULL;
+	const char *t = a->text ? a->text : "";
+	for (const char *l = t; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		int n = (int)strcspn(l, "\n");
+		if (as_errors)
+			gt_error("kubectl: %.*s", n, l);
+		else
+			gt_warn("kubectl: %.*s", n, l);
 	}
-	if (out->len == 0 || strspn(out->data, " \t\r\n") == out->len)
+}
+
+/*
+ * A server-side apply conflict, readable: which fields, which manager owns each, and the switch.
+ * kubectl passes on the API server's words ("Apply failed with 2 conflicts: conflicts with
+ * "kubectl-patch" using v1 at TIME:" then "- .data.a" lines; one conflict on one line: "...
+ * conflict with "kubectl" with subresource "scale" using apps/v1 at TIME: .spec.replicas").
+ * NULL when text holds no conflict (or no memory).
+ */
+/* `"M" with subresource "S"` at m: append ` owned by "M" (subresource S)`. */
+static void add_owner(struct gt_strbuf *sb, const char *m)
+{
+	size_t end = strcspn(m, "\n");
+	const char *sub = strstr(m, "with subresource \"");
+	gt_strbuf_addf(sb, " owned by \"%.*s\"", (int)strcspn(m, "\"\n"), m);
+	if (sub && sub < m + end)
+		gt_strbuf_addf(sb, " (subresource %.*s)", (int)strcspn(sub + 18, "\"\n"), sub + 18);
+}
+
+static char *conflict_text_new(const char *text)
+{
+	struct gt_strbuf sb = { 0 };
+	const char *m = NULL; /* the manager whose "- FIELD" lines follow */
+	bool first = true;
+	if (!text || !strstr(text, "Apply failed with"))
+		return NULL;
+	gt_strbuf_adds(&sb, "conflict: ");
+	for (const char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		int n = (int)strcspn(l, "\n");
+		const char *with = strstr(l, "conflict with \""), *withs = strstr(l, "conflicts with \"");
+		const char *at = withs && withs < l + n ? withs + 16 : with && with < l + n ? with + 15 : NULL;
+		if (at) {
+			const char *colon = NULL; /* one conflict: the field follows the line's last ": " */
+			for (const char *c = at; c + 1 < l + n; c++)
+				if (c[0] == ':' && c[1] == ' ')
+					colon = c;
+			m = at;
+			if (colon) {
+				gt_strbuf_addf(&sb, "%s%.*s", first ? "" : "; ", (int)(l + n - colon - 2), colon + 2);
+				add_owner(&sb, m);
+				first = false;
+				m = NULL;
+			} else {
+				gt_strbuf_adds(&sb, first ? "" : "; ");
+				first = false;
+			}
+			continue;
+		}
+		if (m && l[0] == '-' && l[1] == ' ') {
+			const char *next = l + n + (l[n] == '\n');
+			bool last = !(next[0] == '-' && next[1] == ' ');
+			bool opening = sb.len >= 2 && !strcmp(sb.s + sb.len - 2, "; ");
+			gt_strbuf_addf(&sb, "%s%.*s", opening || sb.len == strlen("conflict: ") ? "" : ", ", n - 2, l + 2);
+			if (last)
+				add_owner(&sb, m), m = NULL;
+		}
+	}
+	gt_strbuf_adds(&sb, ": changed in the cluster since the last sync; --force-conflicts takes them (the self-heal "
+			    "switch: Argo CD's selfHeal forces its own fields)");
+	return gt_strbuf_detach(&sb);
+}
+
+/* The answer's text on one line ("; " between kubectl's lines), for a Result's message. */
+static char *one_line_new(const struct answer *a)
+{
+	struct gt_strbuf sb = { 0 };
+	char *conflict = conflict_text_new(a->text);
+	if (conflict)
+		return conflict;
+	const char *t = a->text && *a->text ? a->text : "kubectl failed without saying why";
+	for (const char *l = t; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n'))
+		gt_strbuf_addf(&sb, "%s%.*s", sb.len ? "; " : "", (int)strcspn(l, "\n"), l);
+	return gt_strbuf_detach(&sb);
+}
+
+/* kubectl's -o json answer as an array: a List's items, one object alone, nothing at all as []. NULL after printing. */
+static json_t *items_new(const char *what, const struct answer *a)
+{
+	if (!a->out || a->out_len == 0 || strspn(a->out, " \t\r\n") == a->out_len)
 		return json_array();
 	json_error_t e;
-	json_t *v = json_loadb(out->data, out->len, 0, &e);
+	json_t *v = json_loadb(a->out, a->out_len, 0, &e);
 	if (!json_is_object(v)) {
 		gt_error("kubectl %s: unreadable answer: %s", what, v ? "not an object" : e.text);
 		json_decref(v);
 		return NULL;
 	}
-	const char *kind = json_string_value(json_object_get(v, "kind"));
 	json_t *items = json_object_get(v, "items");
-	if (kind && strlen(kind) >= 4 && !strcmp(kind + strlen(kind) - 4, "List") && json_is_array(items)) {
+	const char *kind = json_string_value(json_object_get(v, "kind"));
+	if (json_is_array(items) && kind && strlen(kind) >= 4 && !strcmp(kind + strlen(kind) - 4, "List")) {
 		json_incref(items);
 		json_decref(v);
 		return items;
 	}
-	json_t *a = json_array();
-	json_array_append_new(a, v);
-	return a;
+	json_t *one = json_array();
+	json_array_append_new(one, v);
+	return one;
 }
 
-/* objs as one kubectl input document: {"apiVersion":"v1","kind":"List","items":objs}; caller frees (and wipes). */
-static char *list_body_new(const json_t *objs)
+/* objs as one kubectl input document, a v1 List; caller wipes (a Secret may be in it) and frees. */
+static char *list_body_new(json_t *items)
 {
-	json_t *list = json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "List", "items", objs);
+	json_t *list = items ? json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "List", "items", items) : NULL;
 	char *body = list ? json_dumps(list, JSON_COMPACT) : NULL;
 	json_decref(list);
 	return body;
 }
 
-/* kubectl's "no matches for kind" (a CRD not installed yet): its objects cannot exist, nothing failed. */
-static bool only_unknown_kinds(const struct out_buf *err)
+static void body_free(char *body)
 {
-	if (!err->data)
-		return false;
-	bool any = false;
-	for (const char *line = err->data; *line;) {
-		size_t n = strcspn(line, "\n");
-		if (n) {
-			char buf[1024];
-			snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) - 1 ? n : sizeof(buf) - 1), line);
-			if (!strstr(buf, "no matches for kind") && !strstr(buf, "resource mapping not found"))
-				return false;
-			any = true;
-		}
-		line += n + (line[n] == '\n');
-	}
-	return any;
-}
-
-/* The server answered, and said no: the request was invalid or not allowed (not: unreachable, failing). */
-static bool only_refusals(const struct out_buf *err)
-{
-	static const char *const refusals[] = { "is invalid", "(Invalid)", "(BadRequest)", "is forbidden",
-						"(Forbidden)", "no matches for kind", "resource mapping not found",
-						"ensure CRDs are installed" };
-	if (!err->data)
-		return false;
-	bool any = false;
-	for (const char *line = err->data; *line;) {
-		size_t n = strcspn(line, "\n");
-		bool known = n == 0;
-		for (size_t i = 0; !known && i < sizeof(refusals) / sizeof(refusals[0]); i++) {
-			const char *hit = strstr(line, refusals[i]);
-			known = hit && hit < line + n;
-		}
-		if (!known)
-			return false;
-		any = any || n > 0;
-		line += n + (line[n] == '\n');
-	}
-	return any;
-}
-
-enum tolerate { TOLERATE_NOTHING = 0, TOLERATE_UNKNOWN_KINDS = 1, TOLERATE_REFUSALS = 2 };
-
-/* Run argv with body on stdin; 0 with *out the answer's items, 1 (with *out NULL) when refusals are
- * tolerated and that is all kubectl reported (relayed as warnings), -1 after relaying. */
-static int run_for_items(const struct gt_kube_opts *o, char **argv, const char *what, char *body, json_t **out,
-			 enum tolerate tolerate)
-{
-	struct kube_run k = { .argv = argv, .in = body, .in_len = body ? strlen(body) : 0 };
-	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	*out = NULL;
-	int r = run(o, &k);
-	if (r == 0) {
-		bool ok = WIFEXITED(k.status) && WEXITSTATUS(k.status) == 0;
-		if (!ok && (tolerate & TOLERATE_UNKNOWN_KINDS) && only_unknown_kinds(&k.err)) {
-			gt_debug("kubectl %s: some kinds are not known to the cluster (yet): no live objects for them", what);
-		} else if (!ok && (tolerate & TOLERATE_REFUSALS) && only_refusals(&k.err)) {
-			relay(o, &k.err, false);
-			r = 1;
-		} else if (!succeeded(o, &k)) {
-			r = -1;
-		}
-	}
-	if (r == 0 && !(*out = answer_items(what, &k.out)))
-		r = -1;
 	if (body)
-		memset(body, 0, k.in_len); /* it may hold Secrets */
-	out_free(&k.out);
-	out_free(&k.err);
+		memset(body, 0, strlen(body));
+	free(body);
+}
+
+/* "--namespace=NS" into buf, or NULL for none. */
+static const char *namespace_arg(const char *ns, struct gt_strbuf *buf)
+{
+	if (!ns || !*ns)
+		return NULL;
+	return gt_strbuf_addf(buf, "--namespace=%s", ns) < 0 ? NULL : buf->s;
+}
+
+/* ---- reading ---------------------------------------------------------------------------------------- */
+
+int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns)
+{
+	*ns = NULL;
+	if (o->namespace && *o->namespace)
+		return (*ns = strdup(o->namespace)) ? 0 : (gt_error("out of memory"), -1);
+	const char *args[] = { "config", "view", "--minify", "--output=jsonpath={..namespace}", NULL };
+	struct answer a;
+	int r = call(o, args, NULL, 0, 0, &a) == GT_KUBE_OK ? 0 : -1;
+	if (r < 0 && a.ran)
+		relay(&a, true);
+	if (r == 0) {
+		size_t n = a.out ? strcspn(a.out, " \t\r\n") : 0;
+		*ns = n ? strndup(a.out, n) : strdup("default");
+		if (!*ns)
+			r = -1, gt_error("out of memory");
+	}
+	answer_free(&a);
 	return r;
 }
 
-/* Only what kubectl get needs to find an object: no data, no Secret values on a pipe. */
-static json_t *identity_new(const json_t *obj)
+int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *name, json_t **out)
+{
+	struct gt_strbuf nsbuf = { 0 };
+	const char *args[8] = { "get", resource };
+	size_t n = 2;
+	*out = NULL;
+	if (name)
+		args[n++] = name, args[n++] = "--ignore-not-found";
+	args[n++] = "--output=json";
+	args[n++] = namespace_arg(o->namespace, &nsbuf);
+	struct answer a;
+	int r = call(o, args, NULL, 0, 0, &a) == GT_KUBE_OK ? 0 : -1;
+	if (r < 0 && a.ran)
+		relay(&a, true);
+	if (r == 0 && a.out_len > 0 && strspn(a.out, " \t\r\n") < a.out_len) {
+		json_error_t e;
+		if (!(*out = json_loadb(a.out, a.out_len, 0, &e)))
+			r = -1, gt_error("kubectl get %s: unreadable answer: %s", resource, e.text);
+	}
+	answer_free(&a);
+	gt_strbuf_release(&nsbuf);
+	return r;
+}
+
+json_t *gt_kube_identity_new(const json_t *obj)
 {
 	const json_t *meta = json_object_get(obj, "metadata");
 	json_t *m = json_object();
-	json_t *id = json_pack("{s:O?, s:O?, s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
-			       json_object_get(obj, "kind"), "metadata", m);
+	json_t *id = m ? json_pack("{s:O?, s:O?, s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
+				   json_object_get(obj, "kind"), "metadata", m)
+		       : NULL;
 	if (!id)
 		return NULL;
 	json_t *name = json_object_get(meta, "name"), *ns = json_object_get(meta, "namespace");
@@ -435,143 +442,487 @@ static json_t *identity_new(const json_t *obj)
 	return id;
 }
 
-int gt_kube_get_objects(const struct gt_kube_opts *o, const json_t *want, json_t **out)
+char *gt_kube_type_name_new(const char *group, const char *kind)
 {
-	json_t *ids = json_array(), *obj;
-	size_t i;
-	json_array_foreach(want, i, obj) json_array_append_new(ids, identity_new(obj));
-	char *body = list_body_new(ids);
+	struct gt_strbuf sb = { 0 };
+	for (const char *k = kind; *k; k++)
+		gt_strbuf_addf(&sb, "%c", tolower((unsigned char)*k));
+	if (*group)
+		gt_strbuf_addf(&sb, ".%s", group);
+	return gt_strbuf_detach(&sb);
+}
+
+static char *type_name_new(const struct gt_ref *ref)
+{
+	return gt_kube_type_name_new(ref->group, ref->kind);
+}
+
+/* Does live (from kubectl get) have the identity of obj? Namespace "" on obj matches any (the context's). */
+static bool same_identity(const json_t *obj, const json_t *live)
+{
+	struct gt_ref a, b;
+	if (gt_obj_ref(obj, &a, NULL) < 0 || gt_obj_ref(live, &b, NULL) < 0)
+		return false;
+	return !strcmp(a.group, b.group) && !strcmp(a.kind, b.kind) && !strcmp(a.name, b.name) &&
+	       (!*a.namespace || !strcmp(a.namespace, b.namespace));
+}
+
+/* kubectl's `the server doesn't have a resource type "X"`: X (the part before the group), or NULL. */
+static char *unknown_type_new(const char *text)
+{
+	const char *p = text ? strstr(text, "doesn't have a resource type \"") : NULL;
+	if (!p)
+		return NULL;
+	p += strlen("doesn't have a resource type \"");
+	const char *e = strchr(p, '"');
+	return e ? strndup(p, (size_t)(e - p)) : NULL;
+}
+
+/* Drop from types (a JSON object used as a set of "kind.group") those kubectl said the server lacks. */
+static bool drop_type(json_t *types, const char *unknown)
+{
+	const char *t;
+	json_t *v;
+	void *tmp;
+	bool dropped = false;
+	size_t n = strlen(unknown);
+	json_object_foreach_safe(types, tmp, t, v) {
+		if (!strncasecmp(t, unknown, n) && (t[n] == '.' || !t[n])) {
+			json_object_del(types, t);
+			dropped = true;
+		}
+	}
+	return dropped;
+}
+
+/* types as "a,b,c"; NULL when out of memory. */
+static char *types_csv_new(const json_t *types)
+{
+	struct gt_strbuf sb = { 0 };
+	const char *t;
+	json_t *v;
+	json_object_foreach((json_t *)types, t, v)
+		if (gt_strbuf_addf(&sb, "%s%s", sb.len ? "," : "", t) < 0)
+			return gt_strbuf_release(&sb), NULL;
+	return gt_strbuf_detach(&sb);
+}
+
+/*
+ * One RBAC refusal of a list, as a warning that says what is unknown and which rule would allow
+ * it, from the API server's words: `User "U" cannot list resource "R" in API group "G" in the
+ * namespace "NS"` (or "at the cluster scope").
+ */
+static void warn_forbidden(const char *line)
+{
+	char verb[64] = "", res[256] = "", group[256] = "", ns[256] = "";
+	const char *p = strstr(line, "\" cannot ");
+	if (!p || sscanf(p, "\" cannot %63s resource \"%255[^\"]\" in API group \"%255[^\"]\"", verb, res, group) < 2) {
+		gt_warn("kubectl: %s", line);
+		return;
+	}
+	const char *in = strstr(p, "in the namespace \"");
+	if (in)
+		sscanf(in, "in the namespace \"%255[^\"]\"", ns);
+	if (*ns)
+		gt_warn("may not %s %s%s%s in namespace %s: their live objects are unknown here (a Role in %s with "
+			"apiGroups [\"%s\"], resources [\"%s\"], verbs [\"%s\"] allows it)",
+			verb, res, *group ? "." : "", group, ns, ns, group, res, verb);
+	else
+		gt_warn("may not %s %s%s%s at the cluster scope: their live objects are unknown (a ClusterRole with "
+			"apiGroups [\"%s\"], resources [\"%s\"], verbs [\"%s\"] allows it)",
+			verb, res, *group ? "." : "", group, group, res, verb);
+}
+
+struct refusals;
+static bool refusal_matters(const struct refusals *rf, const char *line);
+
+/* Each forbidden line of text as a warning naming its rule (a debug message when it does not matter);
+ * the other lines relayed as warnings too. */
+static void warn_refusals(const char *text, const struct refusals *rf)
+{
+	for (const char *l = text ? text : ""; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		char line[1024];
+		size_t n = strcspn(l, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), l);
+		if (!n)
+			continue;
+		if (classify_line(line) != GT_KUBE_FORBIDDEN)
+			gt_warn("kubectl: %s", line);
+		else if (refusal_matters(rf, line))
+			warn_forbidden(line);
+		else
+			gt_debug("kubectl: %s (not a kind this app renders)", line);
+	}
+}
+
+/* The forbidden lines of text. */
+static size_t count_refusals(const char *text)
+{
+	size_t refused = 0;
+	for (const char *l = text ? text : ""; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		char line[1024];
+		size_t n = strcspn(l, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), l);
+		refused += classify_line(line) == GT_KUBE_FORBIDDEN;
+	}
+	return refused;
+}
+
+/* Every read refused: one line, the first refusal and how many more, not one per kind. */
+static void forbidden_error(const char *text)
+{
+	const char *t = text ? text : "";
+	size_t lines = count_refusals(t);
+	if (lines > 1)
+		gt_error("kubectl: %.*s (and %zu more refusals: the token lacks the RBAC rules to read them)",
+			 (int)strcspn(t, "\n"), t, lines - 1);
+	else
+		gt_error("kubectl: %.*s", (int)strcspn(t, "\n"), t);
+}
+
+/*
+ * The refusals of one read or list under GT_KUBE_FORBIDDEN_OK, told once it is over: warnings
+ * naming the rules when something could be read, one error when nothing could (a token without
+ * any right there: exit 3 with one clear line, not a warning per kind).
+ */
+struct refusals {
+	size_t asked, refused;  /* kinds asked for, refusals met */
+	struct gt_strbuf text;  /* kubectl's lines */
+	/* with quiet_others, only a refusal of these kinds (kubectl's type names) is a warning */
+	const char *const *loud, *const *loud2;
+	size_t n_loud, n_loud2;
+	bool quiet_others;
+};
+
+/* Does the refused resource ("deployments", group "apps") name the type ("deployment.apps")? The
+ * plural is the kind lower-cased with English's regular endings: -s, -es, -y to -ies. */
+static bool resource_is(const char *res, const char *group, const char *type)
+{
+	const char *dot = strchr(type, '.');
+	size_t kl = dot ? (size_t)(dot - type) : strlen(type);
+	if (strcmp(dot ? dot + 1 : "", group) || strncmp(res, type, kl > 0 && type[kl - 1] == 'y' ? kl - 1 : kl))
+		return false;
+	const char *end = res + kl;
+	if (kl > 0 && type[kl - 1] == 'y' && !strcmp(res + kl - 1, "ies"))
+		return true;
+	return !strcmp(end, "") || !strcmp(end, "s") || !strcmp(end, "es");
+}
+
+static bool refusal_matters(const struct refusals *rf, const char *line)
+{
+	char res[256] = "", group[256] = "";
+	const char *p = strstr(line, "\" cannot ");
+	if (!rf || !rf->quiet_others || !p)
+		return true;
+	if (sscanf(p, "\" cannot %*s resource \"%255[^\"]\" in API group \"%255[^\"]\"", res, group) < 1)
+		return true;
+	for (size_t i = 0; i < rf->n_loud; i++)
+		if (resource_is(res, group, rf->loud[i]))
+			return true;
+	for (size_t i = 0; i < rf->n_loud2; i++)
+		if (resource_is(res, group, rf->loud2[i]))
+			return true;
+	return false;
+}
+
+static void refusals_add(struct refusals *rf, size_t asked, const struct answer *a)
+{
+	rf->asked += asked;
+	if (a->error != GT_KUBE_FORBIDDEN)
+		return;
+	rf->refused += count_refusals(a->text);
+	gt_strbuf_addf(&rf->text, "%s\n", a->text ? a->text : "");
+}
+
+/* 0, or -1 when everything asked was refused (printed). */
+static int refusals_end(struct refusals *rf)
+{
+	int r = 0;
+	if (rf->refused && rf->refused >= rf->asked) {
+		forbidden_error(rf->text.s);
+		r = -1;
+	} else if (rf->refused) {
+		warn_refusals(rf->text.s, rf);
+	}
+	gt_strbuf_release(&rf->text);
+	memset(rf, 0, sizeof(*rf));
+	return r;
+}
+
+/*
+ * One `kubectl get TYPE,... -o json` in namespace ns (NULL: the context's; "*": all), the types
+ * the server does not serve dropped and asked again. On success *items holds what was found (with
+ * GT_KUBE_FORBIDDEN_OK, what kubectl could list: it goes on past a refused kind, and rf collects
+ * the refusals). 0, or -1 after printing (*why: the message when why is not NULL and *why is NULL).
+ */
+static int get_types(const struct gt_kube_opts *o, json_t *types, const char *ns, const char *selector, unsigned flags,
+		     unsigned budget_s, json_t **items, char **why, struct refusals *rf)
+{
+	int r = 0;
+	*items = NULL;
+	while (r == 0 && !*items) {
+		if (json_object_size(types) == 0)
+			return (*items = json_array()) ? 0 : -1;
+		struct gt_strbuf nsbuf = { 0 }, selbuf = { 0 };
+		char *csv = types_csv_new(types);
+		const char *args[10] = { "get", csv, "--output=json" };
+		size_t n = 3;
+		if (flags & GT_KUBE_MANAGED_FIELDS)
+			args[n++] = "--show-managed-fields";
+		if (selector && gt_strbuf_addf(&selbuf, "--selector=%s", selector) == 0)
+			args[n++] = selbuf.s;
+		if (ns && !strcmp(ns, "*"))
+			args[n++] = "--all-namespaces";
+		else if (ns && *ns)
+			args[n++] = namespace_arg(ns, &nsbuf);
+		struct answer a;
+		enum gt_kube_error e = csv ? call(o, args, NULL, 0, budget_s, &a) : GT_KUBE_OTHER;
+		char *unknown = csv && e == GT_KUBE_NOT_SERVED ? unknown_type_new(a.text) : NULL;
+		if (!csv) {
+			gt_error("out of memory");
+			r = -1;
+		} else if (e == GT_KUBE_OK || (e == GT_KUBE_FORBIDDEN && (flags & GT_KUBE_FORBIDDEN_OK))) {
+			refusals_add(rf, json_object_size(types), &a);
+			if (!(*items = items_new("get", &a)))
+				r = -1;
+		} else if (!unknown || !drop_type(types, unknown)) {
+			if (e == GT_KUBE_FORBIDDEN)
+				forbidden_error(a.text);
+			else if (a.ran)
+				relay(&a, true);
+			if (why && !*why)
+				*why = one_line_new(&a);
+			r = -1;
+		}
+		free(unknown);
+		free(csv);
+		if (csv)
+			answer_free(&a);
+		gt_strbuf_release(&nsbuf);
+		gt_strbuf_release(&selbuf);
+	}
+	return r;
+}
+
+/* The objects of objs[idx[0..m)], all in namespace ns ("": the default), read with one get of their types. */
+static int read_namespace(const struct gt_kube_opts *o, json_t *const *objs, const size_t *idx, size_t m, const char *ns,
+			  unsigned flags, unsigned budget_s, json_t **live, char **why, struct refusals *rf)
+{
+	json_t *types = json_object(), *items = NULL, *one;
+	int r = types ? 0 : -1;
+	for (size_t i = 0; r == 0 && i < m; i++) {
+		struct gt_ref ref;
+		char *type = gt_obj_ref(objs[idx[i]], &ref, NULL) == 0 ? type_name_new(&ref) : NULL;
+		r = type ? json_object_set_new(types, type, json_true()) : -1;
+		free(type);
+	}
+	if (r < 0)
+		gt_error("out of memory");
+	if (r == 0)
+		r = get_types(o, types, *ns ? ns : o->namespace, NULL, flags, budget_s, &items, why, rf);
+	size_t j;
+	json_array_foreach(items, j, one)
+		for (size_t i = 0; i < m; i++)
+			if (!live[idx[i]] && same_identity(objs[idx[i]], one)) {
+				live[idx[i]] = json_incref(one);
+				break;
+			}
+	json_decref(items);
+	json_decref(types);
+	return r;
+}
+
+/*
+ * GT_KUBE_BY_NAME: one `kubectl get -f - --ignore-not-found` of the identities, a request per object.
+ * No --namespace: kubectl refuses an object whose namespace differs from it; the identities carry
+ * o->namespace instead. kubectl goes on past a kind it cannot map (not served: absent).
+ */
+static int read_by_name(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned flags, unsigned budget_s,
+			json_t **live, char **why)
+{
+	json_t *ids = json_array(), *items = NULL, *one;
+	int r = ids ? 0 : -1;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		json_t *id = gt_kube_identity_new(objs[i]);
+		struct gt_ref ref;
+		if (id && o->namespace && *o->namespace && gt_obj_ref(id, &ref, NULL) == 0 && !*ref.namespace && *ref.name)
+			json_object_set_new(json_object_get(id, "metadata"), "namespace", json_string(o->namespace));
+		const char *name = json_string_value(json_object_get(json_object_get(id, "metadata"), "name"));
+		if (!id || (name && *name && json_array_append(ids, id) < 0)) /* generateName alone: always new */
+			r = -1;
+		json_decref(id);
+	}
+	char *body = r == 0 ? list_body_new(ids) : NULL;
 	json_decref(ids);
 	if (!body)
 		return gt_error("out of memory"), -1;
-	char common[2][300];
-	char *argv[16] = { "kubectl", "get", "--filename=-", "--ignore-not-found" };
-	size_t n = common_args(o, argv, 4, common);
-	argv[n++] = "--output=json";
-	int r = run_for_items(o, argv, "get", body, out, TOLERATE_UNKNOWN_KINDS);
-	free(body);
-	return r;
-}
-
-/* Listable kinds as kubectl names them ("deployments.apps"), comma-joined; events left out (never tracked). */
-static char *listable_kinds_new(const struct gt_kube_opts *o)
-{
-	char common[2][300];
-	char *argv[16] = { "kubectl", "api-resources", "--verbs=list", "--output=name" };
-	size_t n = common_args(o, argv, 4, common);
-	(void)n;
-	struct kube_run k = { .argv = argv };
-	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	char *kinds = NULL;
-	if (run(o, &k) == 0 && succeeded(o, &k)) {
-		kinds = calloc(1, k.out.len + 1);
-		char *save = NULL, *w = kinds;
-		for (char *l = k.out.data ? strtok_r(k.out.data, "\n", &save) : NULL; kinds && l;
-		     l = strtok_r(NULL, "\n", &save)) {
-			if (!strcmp(l, "events") || !strcmp(l, "events.events.k8s.io"))
-				continue;
-			w += sprintf(w, "%s%s", w == kinds ? "" : ",", l);
-		}
-	}
-	out_free(&k.out);
-	out_free(&k.err);
-	return kinds;
-}
-
-/* Every object of every listable kind in all namespaces (matching selector when not NULL): two kubectl calls. */
-static int list_everything(const struct gt_kube_opts *o, const char *selector, json_t **items)
-{
-	*items = NULL;
-	char *kinds = listable_kinds_new(o);
-	if (!kinds)
-		return -1;
-	if (!*kinds) {
-		free(kinds);
-		return *items = json_array(), 0;
-	}
-	char common[2][300], sel[1024];
-	char *argv[16] = { "kubectl", "get", kinds, "--all-namespaces" };
-	struct gt_kube_opts all = *o;
-	all.namespace = NULL; /* --all-namespaces and --namespace together would narrow it again */
-	size_t n = common_args(&all, argv, 4, common);
-	if (selector) {
-		snprintf(sel, sizeof(sel), "--selector=%s", selector);
-		argv[n++] = sel;
-	}
-	argv[n++] = "--output=json";
-	int r = run_for_items(o, argv, "get", NULL, items, TOLERATE_NOTHING);
-	free(kinds);
-	return r < 0 ? -1 : 0;
-}
-
-int gt_kube_list_labelled(const struct gt_kube_opts *o, const char *selector, json_t **out)
-{
-	return list_everything(o, selector, out);
-}
-
-int gt_kube_list_annotated(const struct gt_kube_opts *o, const char *key, json_t **out)
-{
-	*out = NULL;
-	json_t *items = NULL;
-	if (list_everything(o, NULL, &items) < 0)
-		return -1;
-	json_t *keep = json_array(), *obj;
-	size_t i;
-	json_array_foreach(items, i, obj) {
-		json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
-		if (json_object_get(ann, key))
-			json_array_append(keep, obj);
-	}
-	json_decref(items);
-	*out = keep;
-	return 0;
-}
-
-int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out)
-{
-	char *body = list_body_new(objs);
-	if (!body)
-		return gt_error("out of memory"), -1;
-	char manager[300], common[2][300];
-	char *argv[16] = { "kubectl", "apply", "--server-side", "--dry-run=server", "--force-conflicts", manager };
-	snprintf(manager, sizeof(manager), "--field-manager=%s",
-		 o->field_manager ? o->field_manager : GT_APPLY_FIELD_MANAGER);
-	size_t n = common_args(o, argv, 6, common);
-	argv[n++] = "--filename=-";
-	argv[n++] = "--output=json";
-	int r = run_for_items(o, argv, "apply --dry-run=server", body, out, TOLERATE_REFUSALS);
-	free(body);
-	return r;
-}
-
-int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns)
-{
-	*ns = NULL;
-	if (o->namespace && *o->namespace)
-		return (*ns = strdup(o->namespace)) ? 0 : -1;
-	char *argv[] = { "kubectl", "config", "view", "--minify", "--output=jsonpath={..namespace}", NULL };
-	struct kube_run k = { .argv = argv };
-	k.timeout = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	int r = run(o, &k) == 0 && succeeded(o, &k) ? 0 : -1;
-	if (r == 0) {
-		size_t n = k.out.data ? strcspn(k.out.data, " \t\r\n") : 0;
-		*ns = n ? strndup(k.out.data, n) : strdup("default");
-		if (!*ns)
+	const char *args[] = { "get", "--filename=-", "--ignore-not-found", "--output=json",
+			       flags & GT_KUBE_MANAGED_FIELDS ? "--show-managed-fields" : NULL, NULL };
+	struct answer a;
+	enum gt_kube_error e = call(o, args, body, strlen(body), budget_s, &a);
+	struct refusals rf = { 0 };
+	if (e == GT_KUBE_NOT_SERVED)
+		gt_debug("kubectl get: %s", a.text);
+	else if (e == GT_KUBE_FORBIDDEN && (flags & GT_KUBE_FORBIDDEN_OK))
+		refusals_add(&rf, n, &a);
+	if (e == GT_KUBE_OK || e == GT_KUBE_NOT_SERVED || (e == GT_KUBE_FORBIDDEN && (flags & GT_KUBE_FORBIDDEN_OK))) {
+		r = (items = items_new("get", &a)) ? 0 : -1;
+		if (refusals_end(&rf) < 0)
 			r = -1;
+	} else {
+		if (e == GT_KUBE_FORBIDDEN)
+			forbidden_error(a.text);
+		else if (a.ran)
+			relay(&a, true);
+		if (why)
+			*why = one_line_new(&a);
+		r = -1;
 	}
-	out_free(&k.out);
-	out_free(&k.err);
+	size_t j;
+	json_array_foreach(items, j, one)
+		for (size_t i = 0; i < n; i++)
+			if (!live[i] && same_identity(objs[i], one)) {
+				live[i] = json_incref(one);
+				break;
+			}
+	json_decref(items);
+	answer_free(&a);
+	body_free(body);
 	return r;
 }
 
-/* ==== gitops-apply: batched apply and delete, CRD wait, live reads (owned by gitops-apply) ==== */
+int gt_kube_read(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned flags, unsigned budget_s,
+		 json_t **live, char **why)
+{
+	if (flags & GT_KUBE_BY_NAME) {
+		if (why)
+			*why = NULL;
+		for (size_t i = 0; i < n; i++)
+			live[i] = NULL;
+		return n ? read_by_name(o, objs, n, flags, budget_s, live, why) : 0;
+	}
+	bool *done = calloc(n ? n : 1, sizeof(*done));
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	struct refusals rf = { 0 };
+	int r = done && idx ? 0 : -1;
+	if (why)
+		*why = NULL;
+	if (r < 0)
+		gt_error("out of memory");
+	for (size_t i = 0; i < n; i++)
+		live[i] = NULL;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct gt_ref ref;
+		if (done[i] || gt_obj_ref(objs[i], &ref, NULL) < 0 || !*ref.name) { /* generateName: always new */
+			done[i] = true;
+			continue;
+		}
+		size_t m = 0;
+		for (size_t j = i; j < n; j++) { /* everything in this namespace, in one call */
+			struct gt_ref rj;
+			if (!done[j] && gt_obj_ref(objs[j], &rj, NULL) == 0 && *rj.name && !strcmp(rj.namespace, ref.namespace))
+				idx[m++] = j, done[j] = true;
+		}
+		r = read_namespace(o, objs, idx, m, ref.namespace, flags, budget_s, live, why, &rf);
+	}
+	if (refusals_end(&rf) < 0 && r == 0)
+		r = -1;
+	free(done);
+	free(idx);
+	return r;
+}
 
-#include <ctype.h>
-#include <strings.h>
+/* The listable kinds as kubectl names them ("deployments.apps"), events left out (never tracked), into
+ * types; namespaced says which scope (-1: both). 0, or -1 after printing. */
+static int listable_kinds(const struct gt_kube_opts *o, int namespaced, json_t *types)
+{
+	const char *args[6] = { "api-resources", "--verbs=list", "--output=name" };
+	if (namespaced >= 0)
+		args[3] = namespaced ? "--namespaced=true" : "--namespaced=false";
+	struct answer a;
+	int r = call(o, args, NULL, 0, 0, &a) == GT_KUBE_OK ? 0 : -1;
+	if (r < 0 && a.ran)
+		relay(&a, true);
+	char *save = NULL;
+	for (char *l = r == 0 && a.out ? strtok_r(a.out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+		if (strcmp(l, "events") && strcmp(l, "events.events.k8s.io"))
+			json_object_set_new(types, l, json_true());
+	answer_free(&a);
+	return r;
+}
 
-#include "obj.h"
+/* Append items to out (both arrays); items is released. */
+static void take_all(json_t *out, json_t *items)
+{
+	json_array_extend(out, items);
+	json_decref(items);
+}
 
-#define AP_MAX_ARGS 16
+int gt_kube_list(const struct gt_kube_opts *o, const struct gt_kube_scope *scope, const char *selector, unsigned flags,
+		 json_t **out)
+{
+	json_t *types = json_object(), *items = NULL;
+	struct refusals rf = { 0 };
+	int r = types && (*out = json_array()) ? 0 : -1;
+	if (r < 0)
+		gt_error("out of memory");
+	if (r == 0 && scope->whole_cluster) {
+		r = listable_kinds(o, -1, types);
+		if (r == 0 && (r = get_types(o, types, "*", selector, flags, 0, &items, NULL, &rf)) == 0)
+			take_all(*out, items);
+	} else if (r == 0) {
+		for (size_t i = 0; i < scope->n_kinds; i++)
+			json_object_set_new(types, scope->kinds[i], json_true());
+		rf.loud = scope->kinds, rf.n_loud = scope->n_kinds;
+		rf.loud2 = scope->cluster_kinds, rf.n_loud2 = scope->n_cluster_kinds;
+		rf.quiet_others = true;
+		if (scope->n_namespaces)
+			r = listable_kinds(o, 1, types);
+		for (size_t i = 0; r == 0 && i < scope->n_namespaces; i++)
+			if ((r = get_types(o, types, scope->namespaces[i], selector, flags, 0, &items, NULL, &rf)) == 0)
+				take_all(*out, items);
+		json_object_clear(types);
+		for (size_t i = 0; r == 0 && i < scope->n_cluster_kinds; i++)
+			json_object_set_new(types, scope->cluster_kinds[i], json_true());
+		if (r == 0 && (r = get_types(o, types, NULL, selector, flags, 0, &items, NULL, &rf)) == 0)
+			take_all(*out, items);
+	}
+	if (refusals_end(&rf) < 0 && r == 0)
+		r = -1;
+	json_decref(types);
+	if (r < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* ---- writing ---------------------------------------------------------------------------------------- */
+
+int gt_kube_apply(const struct gt_kube_opts *o, const json_t *obj)
+{
+	struct gt_strbuf manager = { 0 }, nsbuf = { 0 };
+	gt_strbuf_addf(&manager, "--field-manager=%s", o->field_manager ? o->field_manager : gt_program());
+	const char *ns = namespace_arg(o->namespace, &nsbuf);
+	const char *args[8] = { "apply", "--server-side", manager.s, "--filename=-", "--output=name",
+				ns ? ns : o->force_conflicts ? "--force-conflicts" : NULL,
+				ns && o->force_conflicts ? "--force-conflicts" : NULL, NULL };
+	char *body = json_dumps(obj, JSON_COMPACT);
+	int r = -1;
+	if (!body || !manager.s) {
+		gt_error("out of memory");
+	} else {
+		struct answer a;
+		r = call(o, args, body, strlen(body), 0, &a) == GT_KUBE_OK ? 0 : -1;
+		if (r < 0 && a.ran)
+			relay(&a, true);
+		answer_free(&a);
+	}
+	body_free(body);
+	gt_strbuf_release(&manager);
+	gt_strbuf_release(&nsbuf);
+	return r;
+}
 
 void gt_kube_outcomes_clear(struct gt_kube_outcome *out, size_t n)
 {
@@ -581,231 +932,82 @@ void gt_kube_outcomes_clear(struct gt_kube_outcome *out, size_t n)
 	}
 }
 
-/* Slack between kubectl's own --request-timeout and our deadline on the process: time for it to print what happened. */
-#define AP_BUDGET_SLACK 2
-
-/* Every kubectl run of a batch ends within about budget_s: run() allows KUBE_CALL_TIMEOUTS request timeouts. */
-static void ap_set_budget(struct kube_run *k, const struct gt_kube_opts *o, unsigned budget_s)
+/* Worth one more try: the write may not have landed, or the server may answer next time. */
+static bool transient(const char *m)
 {
-	unsigned t = budget_s ? budget_s + AP_BUDGET_SLACK
-			      : (o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT) * KUBE_CALL_TIMEOUTS;
-	k->timeout = (t + KUBE_CALL_TIMEOUTS - 1) / KUBE_CALL_TIMEOUTS;
-	if (k->timeout == 0)
-		k->timeout = 1;
+	static const char *const words[] = { "Unable to connect to the server", "connection reset", "(InternalError)",
+					     "(ServiceUnavailable)", "(TooManyRequests)", "(Timeout)", "unexpected EOF",
+					     "deadline exceeded", "did not finish within", NULL };
+	return m && has(m, words);
 }
 
-/* --request-timeout: a hung request must not outlive the budget (kubectl has no timeout of its own), and
- * kubectl must time out before we stop it, so that it says which objects it applied. */
-static void ap_request_timeout_arg(const struct gt_kube_opts *o, unsigned budget_s, char buf[64])
-{
-	unsigned t = o->timeout ? o->timeout : GT_KUBE_DEFAULT_TIMEOUT;
-	if (budget_s && budget_s < t + 1)
-		t = budget_s > 1 ? budget_s - 1 : 1;
-	snprintf(buf, 64, "--request-timeout=%us", t ? t : 1);
-}
-
-/* "deployment.apps" / "configmap": how kubectl -o name spells a type, and what kubectl get accepts. */
-static char *ap_type_name_new(const struct gt_ref *ref)
-{
-	size_t kl = strlen(ref->kind), gl = strlen(ref->group);
-	char *s = malloc(kl + gl + 2);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < kl; i++)
-		s[i] = (char)tolower((unsigned char)ref->kind[i]);
-	s[kl] = '\0';
-	if (gl)
-		s[kl] = '.', memcpy(s + kl + 1, ref->group, gl + 1);
-	return s;
-}
+/* The verb of a batch: what argv kubectl gets, and what goes to its standard input. */
+enum batch_verb { BATCH_APPLY, BATCH_DELETE };
 
 /* "deployment.apps/my-app": one line of kubectl's -o name output. */
-static char *ap_name_key_new(const json_t *obj)
+static char *name_key_new(const json_t *obj)
 {
 	struct gt_ref ref;
 	if (gt_obj_ref(obj, &ref, NULL) < 0)
 		return NULL;
-	char *type = ap_type_name_new(&ref);
-	if (!type)
-		return NULL;
-	size_t n = strlen(type) + strlen(ref.name) + 2;
-	char *key = malloc(n);
-	if (key)
-		snprintf(key, n, "%s/%s", type, ref.name);
+	char *type = type_name_new(&ref);
+	struct gt_strbuf sb = { 0 };
+	if (type)
+		gt_strbuf_addf(&sb, "%s/%s", type, ref.name);
 	free(type);
-	return key;
+	return type ? gt_strbuf_detach(&sb) : NULL;
 }
 
-static bool ap_starts_with(const char *s, const char *prefix)
+/* Run one kubectl for objs[idx[0..m)] (only identities for a delete: nothing else, such as a Secret's
+ * data, needs to leave the process). a holds what came back. */
+static void batch_run(const struct gt_kube_opts *o, enum batch_verb verb, json_t *const *objs, const size_t *idx,
+		      size_t m, unsigned budget_s, struct answer *a)
 {
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* klog's "E1128 11:14:51.032721 8931 memcache.go:265] ...": noise in front of the real error. */
-static bool ap_is_klog_line(const char *l)
-{
-	return strchr("IWEF", l[0]) && l[0] && isdigit((unsigned char)l[1]) && isdigit((unsigned char)l[2]) &&
-	       isdigit((unsigned char)l[3]) && isdigit((unsigned char)l[4]) && l[5] == ' ';
-}
-
-/*
- * kubectl's stderr as one line: errors joined with "; ", secrets masked; warnings
- * relayed on our stderr, klog noise and the 10-line help kubectl appends to every
- * 409 dropped (the conflict line itself names the field and the manager).
- */
-static char *ap_error_text_new(const struct gt_kube_opts *o, const struct out_buf *err, bool relay_warnings)
-{
-	size_t cap = err->len + 1, len = 0;
-	char *copy = malloc(cap), *text = malloc(cap), *save = NULL;
-	bool in_help = false;
-	if (!copy || !text)
-		return free(copy), free(text), NULL;
-	memcpy(copy, err->data ? err->data : "", err->len);
-	copy[err->len] = '\0';
-	text[0] = '\0';
-	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		gt_redact_secret(l, o->secret);
-		if (in_help) {
-			in_help = !ap_starts_with(l, "See https://kubernetes.io/docs/reference/using-api/server-side-apply");
-			continue;
-		}
-		if (ap_starts_with(l, "Please review the fields above")) {
-			in_help = true;
-			continue;
-		}
-		if (ap_starts_with(l, "Warning: ")) {
-			if (relay_warnings)
-				gt_warn("kubectl: %s", l);
-			continue;
-		}
-		if (ap_is_klog_line(l) || !*l)
-			continue;
-		size_t n = strlen(l);
-		if (len)
-			memcpy(text + len, "; ", 2), len += 2;
-		if (len + n + 1 > cap)
-			n = cap - len - 1;
-		memcpy(text + len, l, n);
-		len += n;
-		text[len] = '\0';
-	}
-	memset(copy, 0, err->len);
-	free(copy);
-	return text;
-}
-
-bool gt_kube_message_unreachable(const char *m)
-{
-	return m && (strstr(m, "Unable to connect to the server") || strstr(m, "was refused - did you specify") ||
-		     strstr(m, "You must be logged in to the server") || strstr(m, "no such host") ||
-		     strstr(m, "did not finish within"));
-}
-
-bool gt_kube_message_forbidden(const char *m)
-{
-	return m && (strstr(m, "(Forbidden)") || strstr(m, "is forbidden: User"));
-}
-
-/* Worth one more try: the write may not have landed, or the server may answer next time. */
-static bool ap_message_transient(const char *m)
-{
-	return m && (strstr(m, "Unable to connect to the server") || strstr(m, "connection reset") ||
-		     strstr(m, "(InternalError)") || strstr(m, "(ServiceUnavailable)") || strstr(m, "(TooManyRequests)") ||
-		     strstr(m, "(Timeout)") || strstr(m, "unexpected EOF") || strstr(m, "deadline exceeded") ||
-		     strstr(m, "did not finish within"));
-}
-
-/* The verb of a batch: what argv kubectl gets, and what goes to its standard input. */
-enum ap_batch_verb { AP_BATCH_APPLY, AP_BATCH_DELETE };
-
-/* Only identity for delete: nothing else (a Secret's data) needs to leave the process. */
-static json_t *ap_identity_of(const json_t *obj)
-{
-	json_t *meta = json_object_get(obj, "metadata"), *m = json_object();
-	json_t *id = json_pack("{s:O,s:O,s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
-			       json_object_get(obj, "kind"), "metadata", m);
-	if (!id)
-		return NULL;
-	json_object_set(m, "name", json_object_get(meta, "name"));
-	if (json_is_string(json_object_get(meta, "namespace")))
-		json_object_set(m, "namespace", json_object_get(meta, "namespace"));
-	return id;
-}
-
-/* A v1 List of objs[idx[0..m)] as compact JSON; caller wipes and frees (a Secret may be in it). */
-static char *ap_list_body_new(enum ap_batch_verb verb, json_t *const *objs, const size_t *idx, size_t m)
-{
-	json_t *items = json_array();
-	for (size_t i = 0; items && i < m; i++) {
-		if (verb == AP_BATCH_DELETE)
-			json_array_append_new(items, ap_identity_of(objs[idx[i]]));
-		else
-			json_array_append(items, objs[idx[i]]);
-	}
-	json_t *list = items ? json_pack("{s:s,s:s,s:o}", "apiVersion", "v1", "kind", "List", "items", items) : NULL;
-	char *body = list ? json_dumps(list, JSON_COMPACT) : NULL;
-	json_decref(list);
-	return body;
-}
-
-/* Run one kubectl for objs[idx[0..m)]; k holds what came back. 0 when kubectl ran, -1 after printing. */
-static int ap_batch_run(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_t *const *objs, const size_t *idx,
-		     size_t m, unsigned budget_s, struct kube_run *k)
-{
-	char manager[300], rt[64], ns[300];
-	char *argv[AP_MAX_ARGS] = { "kubectl" };
-	size_t n = 1;
-	ap_request_timeout_arg(o, budget_s, rt);
-	if (verb == AP_BATCH_APPLY) {
-		snprintf(manager, sizeof(manager), "--field-manager=%s", o->field_manager ? o->field_manager : gt_program());
-		argv[n++] = "apply", argv[n++] = "--server-side", argv[n++] = manager;
+	struct gt_strbuf manager = { 0 }, nsbuf = { 0 };
+	const char *args[10];
+	size_t n = 0;
+	if (verb == BATCH_APPLY) {
+		gt_strbuf_addf(&manager, "--field-manager=%s", o->field_manager ? o->field_manager : gt_program());
+		args[n++] = "apply", args[n++] = "--server-side", args[n++] = manager.s ? manager.s : "--field-manager=gitops";
 		if (o->force_conflicts)
-			argv[n++] = "--force-conflicts";
+			args[n++] = "--force-conflicts";
 	} else {
-		argv[n++] = "delete", argv[n++] = "--wait=false", argv[n++] = "--ignore-not-found";
+		args[n++] = "delete", args[n++] = "--wait=false", args[n++] = "--ignore-not-found";
 	}
-	argv[n++] = rt;
-	if (o->namespace) {
-		snprintf(ns, sizeof(ns), "--namespace=%s", o->namespace);
-		argv[n++] = ns;
+	args[n++] = "--filename=-", args[n++] = "--output=name";
+	/* -n as kubectl apply -n for what is applied; what is deleted was read live and names its namespace */
+	args[n++] = verb == BATCH_APPLY ? namespace_arg(o->namespace, &nsbuf) : NULL;
+	args[n] = NULL;
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < m; i++)
+		json_array_append_new(items, verb == BATCH_DELETE ? gt_kube_identity_new(objs[idx[i]]) : json_incref(objs[idx[i]]));
+	char *body = list_body_new(items);
+	json_decref(items);
+	if (!body) {
+		memset(a, 0, sizeof(*a));
+		a->error = GT_KUBE_OTHER;
+		a->text = strdup("out of memory");
+	} else {
+		call(o, args, body, strlen(body), budget_s, a);
 	}
-	argv[n++] = "--filename=-";
-	argv[n++] = "--output=name";
-	char *body = ap_list_body_new(verb, objs, idx, m);
-	if (!body)
-		return gt_error("out of memory"), -1;
-	memset(k, 0, sizeof(*k));
-	k->argv = argv;
-	k->in = body;
-	k->in_len = strlen(body);
-	ap_set_budget(k, o, budget_s);
-	int r = run(o, k);
-	memset(body, 0, k->in_len);
-	free(body);
-	return r;
-}
-
-static bool ap_exited_ok(const struct kube_run *k)
-{
-	return WIFEXITED(k->status) && WEXITSTATUS(k->status) == 0;
+	body_free(body);
+	gt_strbuf_release(&manager);
+	gt_strbuf_release(&nsbuf);
 }
 
 /*
- * Which of objs[idx[0..m)] kubectl confirmed: a name printed at least as often as
- * objects of that name were sent. Same-named objects in two namespaces that were
- * confirmed fewer times are ambiguous and count as not confirmed. confirmed[i] per idx.
+ * Which of objs[idx[0..m)] kubectl confirmed: a name printed at least as often as objects of that
+ * name were sent. Same-named objects in two namespaces that were confirmed fewer times are
+ * ambiguous and count as not confirmed. confirmed[i] per idx.
  */
-static int ap_match_confirmed(json_t *const *objs, const size_t *idx, size_t m, const struct out_buf *out,
-			   bool *confirmed)
+static int match_confirmed(json_t *const *objs, const size_t *idx, size_t m, const struct answer *a, bool *confirmed)
 {
 	json_t *sent = json_object(), *seen = json_object();
-	char *copy = out->data ? strdup(out->data) : strdup(""), *save = NULL;
-	int r = sent && seen && copy ? 0 : -1;
+	char *copy = strdup(a->out ? a->out : ""), *save = NULL;
 	char **keys = calloc(m ? m : 1, sizeof(*keys));
-	if (!keys)
-		r = -1;
+	int r = sent && seen && copy && keys ? 0 : -1;
 	for (size_t i = 0; r == 0 && i < m; i++) {
-		keys[i] = ap_name_key_new(objs[idx[i]]);
+		keys[i] = name_key_new(objs[idx[i]]);
 		if (!keys[i])
 			r = -1;
 		else
@@ -827,52 +1029,49 @@ static int ap_match_confirmed(json_t *const *objs, const size_t *idx, size_t m, 
 	return r;
 }
 
-/* One object alone: its own error, and the second try of a transient one. */
-static void ap_batch_one(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_t *const *objs, size_t i,
-		      unsigned budget_s, struct gt_kube_outcome *out)
+static void outcome_set(struct gt_kube_outcome *out, bool ok, enum gt_kube_error e, char *message)
 {
-	struct kube_run k;
-	if (ap_batch_run(o, verb, objs, &i, 1, budget_s, &k) < 0) {
-		out->ok = false;
-		free(out->message);
-		out->message = strdup(k.timed_out ? "kubectl did not finish within the timeout" : "kubectl could not be run");
-	} else if (ap_exited_ok(&k)) {
-		out->ok = true;
-		free(out->message);
-		out->message = NULL;
-	} else {
-		out->ok = false;
-		free(out->message);
-		out->message = ap_error_text_new(o, &k.err, true);
-	}
-	out_free(&k.out);
-	out_free(&k.err);
+	free(out->message);
+	out->ok = ok;
+	out->error = ok ? GT_KUBE_OK : e;
+	out->message = ok ? (free(message), NULL) : message;
 }
 
-static int ap_batch(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_t *const *objs, size_t n, unsigned budget_s,
+/* One object alone: its own error, and the second try of a transient one. */
+static void batch_one(const struct gt_kube_opts *o, enum batch_verb verb, json_t *const *objs, size_t i,
+		      unsigned budget_s, struct gt_kube_outcome *out)
+{
+	struct answer a;
+	batch_run(o, verb, objs, &i, 1, budget_s, &a);
+	outcome_set(out, a.error == GT_KUBE_OK, a.error, one_line_new(&a));
+	answer_free(&a);
+}
+
+static int batch(const struct gt_kube_opts *o, enum batch_verb verb, json_t *const *objs, size_t n, unsigned budget_s,
 		 struct gt_kube_outcome *out)
 {
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
 	bool *confirmed = calloc(n ? n : 1, sizeof(*confirmed));
-	struct kube_run k;
+	struct answer a;
 	int failed = 0;
 	time_t t0 = time(NULL);
 	if (!idx || !confirmed)
 		return free(idx), free(confirmed), gt_error("out of memory"), -1;
 	for (size_t i = 0; i < n; i++)
-		idx[i] = i, out[i].ok = false, out[i].message = NULL;
+		idx[i] = i, out[i].ok = false, out[i].error = GT_KUBE_OK, out[i].message = NULL;
 	if (n == 0)
 		return free(idx), free(confirmed), 0;
-	if (ap_batch_run(o, verb, objs, idx, n, budget_s, &k) < 0) {
+	batch_run(o, verb, objs, idx, n, budget_s, &a);
+	if (!a.ran) {
 		for (size_t i = 0; i < n; i++)
-			out[i].message = strdup(k.timed_out ? "kubectl did not finish within the timeout" : "kubectl could not be run");
-		out_free(&k.out), out_free(&k.err), free(idx), free(confirmed);
-		return k.timed_out ? (int)n : -1;
+			outcome_set(&out[i], false, a.error, strdup(a.text ? a.text : "kubectl could not be run"));
+		bool timed_out = a.timed_out;
+		answer_free(&a), free(idx), free(confirmed);
+		return timed_out ? (int)n : -1;
 	}
-	char *text = ap_error_text_new(o, &k.err, true);
-	bool all_ok = ap_exited_ok(&k);
-	if (!all_ok && ap_match_confirmed(objs, idx, n, &k.out, confirmed) < 0) {
-		out_free(&k.out), out_free(&k.err), free(idx), free(confirmed), free(text);
+	bool all_ok = a.error == GT_KUBE_OK;
+	if (!all_ok && match_confirmed(objs, idx, n, &a, confirmed) < 0) {
+		answer_free(&a), free(idx), free(confirmed);
 		return -1;
 	}
 	size_t n_failed = 0;
@@ -880,22 +1079,23 @@ static int ap_batch(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_
 		out[i].ok = all_ok || confirmed[i];
 		n_failed += !out[i].ok;
 	}
-	bool unreachable = n_failed == n && gt_kube_message_unreachable(text) && !strstr(text, "EOF");
-	bool alone = n_failed == 1 && !ap_message_transient(text);
-	unsigned left = budget_s ? budget_s - (unsigned)(time(NULL) - t0 < budget_s ? time(NULL) - t0 : budget_s) : 0;
+	char *text = all_ok ? NULL : one_line_new(&a);
+	bool unreachable = n_failed == n && a.error == GT_KUBE_UNREACHABLE && !strstr(text, "EOF");
+	bool alone = n_failed == 1 && !transient(text);
+	unsigned spent = (unsigned)(time(NULL) - t0);
+	unsigned left = budget_s ? (spent < budget_s ? budget_s - spent : 0) : 0;
 	bool no_time = budget_s && left < 1; /* the re-runs would outlive the budget */
 	for (size_t i = 0; i < n; i++) {
 		if (out[i].ok)
 			continue;
 		if (unreachable || alone || no_time)
-			out[i].message = strdup(text && *text ? text : "kubectl failed without saying why");
+			outcome_set(&out[i], false, a.error == GT_KUBE_OK ? GT_KUBE_OTHER : classify_text(a.text), strdup(text));
 		else
-			ap_batch_one(o, verb, objs, i, left, &out[i]);
+			batch_one(o, verb, objs, i, left, &out[i]);
 		failed += !out[i].ok;
 	}
 	free(text);
-	out_free(&k.out);
-	out_free(&k.err);
+	answer_free(&a);
 	free(idx);
 	free(confirmed);
 	return failed;
@@ -904,214 +1104,91 @@ static int ap_batch(const struct gt_kube_opts *o, enum ap_batch_verb verb, json_
 int gt_kube_apply_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s,
 			struct gt_kube_outcome *out)
 {
-	return ap_batch(o, AP_BATCH_APPLY, objs, n, budget_s, out);
+	return batch(o, BATCH_APPLY, objs, n, budget_s, out);
 }
 
 int gt_kube_delete_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s,
 			 struct gt_kube_outcome *out)
 {
-	return ap_batch(o, AP_BATCH_DELETE, objs, n, budget_s, out);
+	return batch(o, BATCH_DELETE, objs, n, budget_s, out);
 }
 
-/* Run argv (no stdin) within budget_s; 0 with k filled, -1 after printing (k freed). */
-static int ap_run_plain(const struct gt_kube_opts *o, char **argv, unsigned budget_s, struct kube_run *k)
+/* The server answered, and said no: the request was invalid or not allowed (not: unreachable, failing). */
+static bool only_refusals(const char *text)
 {
-	memset(k, 0, sizeof(*k));
-	k->argv = argv;
-	ap_set_budget(k, o, budget_s);
-	if (run(o, k) < 0)
-		return out_free(&k->out), out_free(&k->err), -1;
-	return 0;
+	static const char *const refusals[] = { "is invalid", "(Invalid)", "(BadRequest)", "is forbidden", "(Forbidden)",
+						"no matches for kind", "resource mapping not found",
+						"ensure CRDs are installed", NULL };
+	bool any = false;
+	for (const char *l = text ? text : ""; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		char line[1024];
+		size_t n = strcspn(l, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1), l);
+		if (n && !has(line, refusals))
+			return false;
+		any = any || n > 0;
+	}
+	return any;
+}
+
+int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json_t **out)
+{
+	struct gt_strbuf manager = { 0 }, nsbuf = { 0 };
+	*out = NULL;
+	gt_strbuf_addf(&manager, "--field-manager=%s", o->field_manager ? o->field_manager : GT_APPLY_FIELD_MANAGER);
+	const char *args[] = { "apply", "--server-side", "--dry-run=server", "--force-conflicts", manager.s,
+			       "--filename=-", "--output=json", namespace_arg(o->namespace, &nsbuf), NULL };
+	char *body = manager.s ? list_body_new((json_t *)objs) : NULL;
+	int r = -1;
+	if (!body) {
+		gt_error("out of memory");
+	} else {
+		struct answer a;
+		enum gt_kube_error e = call(o, args, body, strlen(body), 0, &a);
+		if (e == GT_KUBE_OK) {
+			r = (*out = items_new("apply --dry-run=server", &a)) ? 0 : -1;
+		} else if (a.ran && e != GT_KUBE_UNREACHABLE && only_refusals(a.text)) {
+			relay(&a, false);
+			r = 1;
+		} else if (a.ran) {
+			relay(&a, true);
+		}
+		answer_free(&a);
+	}
+	body_free(body);
+	gt_strbuf_release(&manager);
+	gt_strbuf_release(&nsbuf);
+	return r;
 }
 
 int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *names, size_t n, unsigned budget_s)
 {
-	char rt[64], to[64];
-	char **argv = calloc(n + 8, sizeof(*argv)), **owned = calloc(n + 1, sizeof(*owned));
-	int r = argv && owned ? 0 : -1;
-	size_t a = 0;
-	if (r < 0)
-		return free(argv), free(owned), gt_error("out of memory"), -1;
-	ap_request_timeout_arg(o, budget_s, rt);
-	snprintf(to, sizeof(to), "--timeout=%us", budget_s ? budget_s : GT_KUBE_DEFAULT_TIMEOUT);
-	argv[a++] = "kubectl", argv[a++] = "wait", argv[a++] = "--for=condition=Established", argv[a++] = rt;
-	argv[a++] = to;
+	struct gt_strvec args = { 0 };
+	struct gt_strbuf to = { 0 };
+	char **owned = calloc(n + 1, sizeof(*owned));
+	int r = owned && gt_strbuf_addf(&to, "--timeout=%us", budget_s ? budget_s : GT_KUBE_DEFAULT_TIMEOUT) == 0 ? 0 : -1;
+	const char *fixed[] = { "wait", "--for=condition=Established", to.s };
+	for (size_t i = 0; r == 0 && i < 3; i++)
+		r = gt_strvec_push(&args, fixed[i]);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		size_t len = strlen(names[i]) + 64;
-		owned[i] = malloc(len);
-		if (!owned[i])
-			r = -1;
-		else
-			snprintf(owned[i], len, "customresourcedefinitions.apiextensions.k8s.io/%s", names[i]), argv[a++] = owned[i];
+		struct gt_strbuf sb = { 0 };
+		r = gt_strbuf_addf(&sb, "customresourcedefinitions.apiextensions.k8s.io/%s", names[i]);
+		owned[i] = gt_strbuf_detach(&sb);
+		r = r == 0 && owned[i] ? gt_strvec_push(&args, owned[i]) : -1;
 	}
-	struct kube_run k;
-	if (r == 0 && n > 0)
-		r = ap_run_plain(o, argv, budget_s, &k) < 0 || !succeeded(o, &k) ? -1 : 0;
-	if (r == 0 && n > 0)
-		out_free(&k.out), out_free(&k.err);
-	for (size_t i = 0; i < n; i++)
+	if (r < 0) {
+		gt_error("out of memory");
+	} else if (n > 0) {
+		struct answer a;
+		r = call(o, args.v, NULL, 0, budget_s, &a) == GT_KUBE_OK ? 0 : -1;
+		if (r < 0 && a.ran)
+			relay(&a, true);
+		answer_free(&a);
+	}
+	for (size_t i = 0; owned && i < n; i++)
 		free(owned[i]);
 	free(owned);
-	free(argv);
+	gt_strvec_release(&args);
+	gt_strbuf_release(&to);
 	return r;
 }
-
-/* Does live (from kubectl get) have the identity of obj? Namespace "" on obj matches any (the context's). */
-static bool ap_same_identity(const json_t *obj, const json_t *live)
-{
-	struct gt_ref a, b;
-	if (gt_obj_ref(obj, &a, NULL) < 0 || gt_obj_ref(live, &b, NULL) < 0)
-		return false;
-	return !strcmp(a.group, b.group) && !strcmp(a.kind, b.kind) && !strcmp(a.name, b.name) &&
-	       (!*a.namespace || !strcmp(a.namespace, b.namespace));
-}
-
-/* The items of kubectl get -o json's answer (an object or a List) matched back to objs[idx[..]]. */
-static void ap_take_items(json_t *answer, json_t *const *objs, const size_t *idx, size_t m, json_t **live)
-{
-	json_t *items = json_object_get(answer, "items"), *one = NULL;
-	size_t count = json_is_array(items) ? json_array_size(items) : 1;
-	for (size_t j = 0; j < count; j++) {
-		one = json_is_array(items) ? json_array_get(items, j) : answer;
-		for (size_t i = 0; i < m; i++)
-			if (!live[idx[i]] && ap_same_identity(objs[idx[i]], one)) {
-				live[idx[i]] = json_incref(one);
-				break;
-			}
-	}
-}
-
-/* kubectl's `the server doesn't have a resource type "X"`: X (the part before the group), or NULL. */
-static char *ap_unknown_type_new(const char *text)
-{
-	const char *p = text ? strstr(text, "doesn't have a resource type \"") : NULL;
-	if (!p)
-		return NULL;
-	p += strlen("doesn't have a resource type \"");
-	const char *e = strchr(p, '"');
-	return e ? strndup(p, (size_t)(e - p)) : NULL;
-}
-
-/* types (a JSON object used as a set of "kind.group") as "a,b,c"; NULL when out of memory. */
-static char *ap_types_csv_new(const json_t *types)
-{
-	size_t len = 1;
-	const char *t;
-	json_t *v;
-	json_object_foreach((json_t *)types, t, v)
-		len += strlen(t) + 1;
-	char *csv = malloc(len), *p = csv;
-	if (!csv)
-		return NULL;
-	*p = '\0';
-	json_object_foreach((json_t *)types, t, v)
-		p += sprintf(p, "%s%s", p == csv ? "" : ",", t);
-	return csv;
-}
-
-/* Drop from types those kubectl said the server lacks (matched on the part before the group). */
-static bool ap_drop_type(json_t *types, const char *unknown)
-{
-	const char *t;
-	json_t *v;
-	void *tmp;
-	bool dropped = false;
-	size_t n = strlen(unknown);
-	json_object_foreach_safe(types, tmp, t, v) {
-		if (!strncasecmp(t, unknown, n) && (t[n] == '.' || !t[n])) {
-			json_object_del(types, t);
-			dropped = true;
-		}
-	}
-	return dropped;
-}
-
-/*
- * One `kubectl get TYPE,TYPE... -o json` in namespace ns ("" : the context's, and
- * cluster-scoped kinds) for objs[idx[0..m)]: a list per kind, not a request per
- * object. Kinds the server does not serve (a CRD not applied yet) have no live objects.
- */
-static int ap_get_namespace(const struct gt_kube_opts *o, json_t *const *objs, const size_t *idx, size_t m,
-			 const char *ns, unsigned budget_s, json_t **live, char **why)
-{
-	char rt[64], nsarg[300];
-	json_t *types = json_object();
-	int r = types ? 0 : -1;
-	for (size_t i = 0; r == 0 && i < m; i++) {
-		struct gt_ref ref;
-		char *type = gt_obj_ref(objs[idx[i]], &ref, NULL) == 0 ? ap_type_name_new(&ref) : NULL;
-		r = type ? json_object_set_new(types, type, json_true()) : -1;
-		free(type);
-	}
-	if (r < 0)
-		gt_error("out of memory");
-	while (r == 0 && json_object_size(types) > 0) {
-		char *csv = ap_types_csv_new(types);
-		char *argv[AP_MAX_ARGS] = { "kubectl", "get", csv, "--show-managed-fields", "--output=json", rt, NULL };
-		ap_request_timeout_arg(o, budget_s, rt);
-		if (*ns) {
-			snprintf(nsarg, sizeof(nsarg), "--namespace=%s", ns);
-			argv[6] = nsarg;
-		}
-		struct kube_run k;
-		if (!csv || ap_run_plain(o, argv, budget_s, &k) < 0) {
-			free(csv);
-			r = -1;
-			break;
-		}
-		free(csv);
-		char *text = ap_exited_ok(&k) ? NULL : ap_error_text_new(o, &k.err, false);
-		char *unknown = ap_unknown_type_new(text);
-		if (ap_exited_ok(&k)) {
-			json_error_t e;
-			json_t *answer = k.out.len ? json_loadb(k.out.data, k.out.len, 0, &e) : NULL;
-			if (k.out.len && !answer)
-				r = -1, gt_error("kubectl get: unreadable answer: %s", e.text);
-			ap_take_items(answer, objs, idx, m, live);
-			json_decref(answer);
-			json_object_clear(types);
-		} else if (!unknown || !ap_drop_type(types, unknown)) {
-			gt_error("kubectl get: %s", text && *text ? text : "failed");
-			if (why && !*why)
-				*why = text, text = NULL;
-			r = -1;
-		}
-		free(unknown);
-		free(text);
-		out_free(&k.out), out_free(&k.err);
-	}
-	json_decref(types);
-	return r;
-}
-
-int gt_kube_get_batch(const struct gt_kube_opts *o, json_t *const *objs, size_t n, unsigned budget_s, json_t **live,
-		      char **why)
-{
-	bool *done = calloc(n ? n : 1, sizeof(*done));
-	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-	int r = done && idx ? 0 : -1;
-	if (why)
-		*why = NULL;
-	if (r < 0)
-		gt_error("out of memory");
-	for (size_t i = 0; i < n; i++)
-		live[i] = NULL;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct gt_ref ref;
-		if (done[i] || gt_obj_ref(objs[i], &ref, NULL) < 0 || !*ref.name) { /* generateName: always new */
-			done[i] = true;
-			continue;
-		}
-		size_t m = 0;
-		for (size_t j = i; j < n; j++) { /* everything in this namespace, in one call */
-			struct gt_ref rj;
-			if (!done[j] && gt_obj_ref(objs[j], &rj, NULL) == 0 && *rj.name && !strcmp(rj.namespace, ref.namespace))
-				idx[m++] = j, done[j] = true;
-		}
-		r = ap_get_namespace(o, objs, idx, m, ref.namespace, budget_s, live, why);
-	}
-	free(done);
-	free(idx);
-	return r;
-}
-

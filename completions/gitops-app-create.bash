@@ -16,8 +16,29 @@ _gitops_app_create()
 	COMPREPLY=()
 
 	case $prev in
+	--dest-namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
+	--argocd-namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
+	-n | --namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
 	--sync-policy)
 		mapfile -t COMPREPLY < <(compgen -W 'automated none' -- "$cur")
+		return
+		;;
+	--kubeconfig)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--context)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
 		return
 		;;
 	-o | --output)
@@ -25,7 +46,7 @@ _gitops_app_create()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --revision | --path | --dest-server | --dest-name | --dest-namespace | --project | --argocd-namespace | --sync-option | --retry-limit | --retry-backoff-duration | --values | --helm-set | --release-name | --kustomize-image | --name-prefix | -l | --label | --annotation | --timeout)
+	--repo | --revision | --path | --dest-server | --dest-name | --project | --sync-option | --retry-limit | --retry-backoff-duration | --values | --helm-set | --release-name | --kustomize-image | --name-prefix | -l | --label | --annotation | --user | --request-timeout | --cluster | --timeout)
 		return
 		;;
 	esac
@@ -35,7 +56,7 @@ _gitops_app_create()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --dest-server --dest-name --dest-namespace --project --argocd-namespace --sync-policy --auto-prune --self-heal --allow-empty --sync-option --retry-limit --retry-backoff-duration --values --helm-set --release-name --kustomize-image --name-prefix --directory-recurse -l --label --annotation --finalizer --apply --upsert --timeout -o --output -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --dest-server --dest-name --dest-namespace --project --argocd-namespace -n --namespace --sync-policy --auto-prune --self-heal --allow-empty --sync-option --retry-limit --retry-backoff-duration --values --helm-set --release-name --kustomize-image --name-prefix --directory-recurse -l --label --annotation --finalizer --apply --kubeconfig --context --user --request-timeout --cluster --upsert --timeout -o --output -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

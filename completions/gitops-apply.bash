@@ -21,12 +21,33 @@ _gitops_apply()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--tracking)
+		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
+		return
+		;;
+	--prune-scope)
+		mapfile -t COMPREPLY < <(compgen -W 'namespaces cluster' -- "$cur")
+		return
+		;;
+	-n | --namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
+	--kubeconfig)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--context)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
+		return
+		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json text' -- "$cur")
 		return
 		;;
 	# free text: nothing to offer
-	--app | --max-prune | --timeout | --degraded-grace | --field-manager | --max-document-size | --max-alias-nodes | --max-depth)
+	--app | --max-prune | --timeout | --degraded-grace | --field-manager | --user | --request-timeout | --cluster | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -36,7 +57,7 @@ _gitops_apply()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --app --prune --max-prune --allow-empty --dry-run --wait --timeout --degraded-grace --field-manager --force-conflicts --create-namespace --server-side-diff -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --app --tracking --prune --prune-scope --max-prune --allow-empty --dry-run --wait --timeout --degraded-grace --field-manager --force-conflicts --create-namespace --server-side-diff -n --namespace --kubeconfig --context --user --request-timeout --cluster -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

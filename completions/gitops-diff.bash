@@ -35,6 +35,14 @@ _gitops_diff()
 		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
 		return
 		;;
+	--prune-scope)
+		mapfile -t COMPREPLY < <(compgen -W 'namespaces cluster' -- "$cur")
+		return
+		;;
+	-n | --namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
 	--ignore-file)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -45,12 +53,21 @@ _gitops_diff()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--kubeconfig)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--context)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
+		return
+		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json yaml text' -- "$cur")
 		return
 		;;
 	# free text: nothing to offer
-	--app | -n | --namespace | --ignore | --mask-annotation | --timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
+	--app | --ignore | --mask-annotation | --timeout | --user | --request-timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -60,7 +77,7 @@ _gitops_diff()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app --tracking -n --namespace --ignore --ignore-file --ignore-aggregated-roles --api-resources --show-secrets --mask-annotation --no-server-dry-run --timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app --tracking --prune-scope -n --namespace --ignore --ignore-file --ignore-aggregated-roles --api-resources --show-secrets --mask-annotation --no-server-dry-run --timeout --kubeconfig --context --user --request-timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

@@ -21,12 +21,25 @@ _gitops_health()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	-n | --namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
+	--kubeconfig)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--context)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
+		return
+		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json yaml text' -- "$cur")
 		return
 		;;
 	# free text: nothing to offer
-	--timeout | --interval | --degraded-grace | -n | --namespace | --max-document-size | --max-alias-nodes | --max-depth)
+	--timeout | --interval | --degraded-grace | --user | --request-timeout | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -36,7 +49,7 @@ _gitops_health()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --cluster --wait --timeout --interval --degraded-grace -n --namespace -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --cluster --wait --timeout --interval --degraded-grace -n --namespace --kubeconfig --context --user --request-timeout -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

@@ -24,6 +24,10 @@ _gitops_render()
 		mapfile -t COMPREPLY < <(compgen -W 'auto native exec' -- "$cur")
 		return
 		;;
+	-n | --namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
 	--tracking)
 		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
 		return
@@ -67,7 +71,7 @@ _gitops_render()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --revision | --path | --include | --exclude | -n | --namespace | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --revision | --path | --include | --exclude | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac

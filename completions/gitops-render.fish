@@ -13,7 +13,7 @@ complete -c gitops-render -l deterministic -d 'native helm engine: the same rand
 complete -c gitops-render -l recurse -d 'read subdirectories too (default off, as in Argo CD)'
 complete -c gitops-render -l include -x -d 'only files whose path below DIR matches (repeatable; * crosses /, {a,b})'
 complete -c gitops-render -l exclude -x -d 'skip files whose path below DIR matches (repeatable; wins over --include)'
-complete -c gitops-render -s n -l namespace -x -d 'namespace for namespaced objects that have none (and helm\'s --namespace)'
+complete -c gitops-render -s n -l namespace -x -a '(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")' -d 'namespace for namespaced objects that have none (and helm\'s --namespace)'
 complete -c gitops-render -l app -x -d 'mark every object as owned by Argo CD application NAME'
 complete -c gitops-render -l tracking -x -a 'annotation label annotation+label' -d 'annotation, label or annotation+label (default annotation)'
 complete -c gitops-render -l release-name -x -d 'helm release name (default: the --app name, else the directory\'s name)'

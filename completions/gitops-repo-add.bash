@@ -25,6 +25,14 @@ _gitops_repo_add()
 		mapfile -t COMPREPLY < <(compgen -W 'git helm' -- "$cur")
 		return
 		;;
+	--argocd-namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
+	-n | --namespace)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
+		return
+		;;
 	--ssh-private-key-path)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -49,12 +57,21 @@ _gitops_repo_add()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--kubeconfig)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--context)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
+		return
+		;;
 	-o | --output)
 		mapfile -t COMPREPLY < <(compgen -W 'json yaml text' -- "$cur")
 		return
 		;;
 	# free text: nothing to offer
-	--username | --password | --name | --project | --argocd-namespace | --proxy | --no-proxy | --depth | --timeout)
+	--username | --password | --name | --project | --proxy | --no-proxy | --depth | --timeout | --user | --request-timeout | --cluster)
 		return
 		;;
 	esac
@@ -64,7 +81,7 @@ _gitops_repo_add()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--username --password-stdin --password-file --password --type --name --project --creds --argocd-namespace --insecure-skip-server-verification --force-http-basic-auth --enable-lfs --proxy --no-proxy --ssh-private-key-path --tls-client-cert-path --tls-client-cert-key-path --depth --verify --no-verify --timeout --ca-file --apply --upsert --show-secrets -o --output -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--username --password-stdin --password-file --password --type --name --project --creds --argocd-namespace -n --namespace --insecure-skip-server-verification --force-http-basic-auth --enable-lfs --proxy --no-proxy --ssh-private-key-path --tls-client-cert-path --tls-client-cert-key-path --depth --verify --no-verify --timeout --ca-file --apply --kubeconfig --context --user --request-timeout --cluster --upsert --show-secrets -o --output -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 } &&

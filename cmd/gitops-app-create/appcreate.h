@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "kube.h"
 
 #define DEFAULT_DEST_SERVER "https://kubernetes.default.svc"
 #define RESOURCES_FINALIZER "resources-finalizer.argocd.argoproj.io"
@@ -28,6 +29,7 @@ struct app_opts {
 	const char *release_name, *name_prefix;
 	bool directory_recurse, finalizer, apply, upsert;
 	unsigned timeout;
+	struct gt_kube_opts kube; /* --apply: kubectl's connection flags */
 	enum gt_format format;
 };
 

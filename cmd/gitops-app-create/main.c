@@ -27,6 +27,7 @@ static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "project", "PROJECT", &opts.project, "the AppProject (default default)"),
 	GT_OPT_STRING(0, "argocd-namespace", "NS", &opts.namespace,
 		      "the namespace of the Application: where Argo CD runs (default argocd)"),
+	GT_OPT_STRING('n', "namespace", "NS", &opts.namespace, "the same as --argocd-namespace, as kubectl's -n"),
 	GT_OPT_CHOICE(0, "sync-policy", "POLICY", &opts.automated, sync_policies, "(default none)"),
 	GT_OPT_FLAG(0, "auto-prune", &opts.auto_prune, "with automated sync: delete objects that left the repository"),
 	GT_OPT_FLAG(0, "self-heal", &opts.self_heal, "with automated sync: undo changes made in the cluster"),
@@ -50,6 +51,8 @@ static const struct gt_option options[] = {
 		    "annotation on the Application (repeatable)"),
 	GT_OPT_FLAG(0, "finalizer", &opts.finalizer, "deleting the Application deletes its objects (resources-finalizer)"),
 	GT_OPT_FLAG(0, "apply", &opts.apply, "apply the Application with kubectl apply --server-side"),
+	GT_KUBE_OPTIONS(&opts.kube),
+	GT_KUBE_CLUSTER_OPTION(&opts.kube),
 	GT_OPT_FLAG(0, "upsert", &opts.upsert, "with --apply: replace an Application whose spec differs"),
 	GT_OPT_SECONDS(0, "timeout", &opts.timeout, GT_SECONDS(1), GT_MAX_DURATION,
 		       "limit for each cluster request with --apply (default 60s)"),
@@ -217,7 +220,9 @@ static char *app_differences(const json_t *live, const json_t *app)
 /* argocd app create's rule: an existing Application with another spec needs --upsert. */
 static int apply_app(const struct app_opts *o, const json_t *app)
 {
-	struct gt_kube_opts ko = { .namespace = o->namespace, .timeout = o->timeout };
+	struct gt_kube_opts ko = o->kube;
+	ko.namespace = o->namespace;
+	ko.timeout = ko.timeout ? ko.timeout : o->timeout;
 	json_t *live = NULL;
 	const char *what = "created";
 	if (gt_kube_get(&ko, "applications.argoproj.io", o->name, &live) < 0)

@@ -21,6 +21,8 @@
 struct apply_opts {
 	struct gt_strvec files;    /* -f, each (repeatable, read in order as one input); none given: "-" */
 	const char *app;           /* --app: tracking id owner, needed for --prune */
+	enum gt_tracking tracking; /* --tracking: how --app's objects are marked */
+	int prune_scope;           /* --prune-scope: enum gt_prune_scope */
 	bool prune, allow_empty, dry_run, wait, force_conflicts, create_namespace, server_side_diff;
 	unsigned long max_prune;
 	double timeout;            /* --timeout, seconds */
@@ -28,6 +30,7 @@ struct apply_opts {
 	const char *field_manager; /* --field-manager; NULL: GT_APPLY_FIELD_MANAGER */
 	enum gt_format format;
 	struct gt_limits lim;
+	struct gt_kube_opts kube;  /* connection flags, -n, --request-timeout */
 };
 
 enum item_status { ST_PENDING, ST_OK, ST_FAILED, ST_SKIPPED, ST_PLANNED };
@@ -50,6 +53,7 @@ struct item {
 	char *message;         /* why it failed or was skipped; owned */
 	char *health;          /* health status name after a wait, or NULL; owned */
 	bool printed;          /* its Result has been written */
+	bool added_namespace;  /* a Namespace --create-namespace added (not in the input) */
 };
 
 struct plan {

@@ -20,7 +20,11 @@ static const struct gt_option options[] = {
 		    "objects or gitops-diff Change records, not both (repeatable; default: standard input)"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app,
 				  "the Argo CD application whose tracking id marks what --prune may delete"),
+	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices,
+		      "how --app's objects are marked (default annotation)"),
 	GT_OPT_FLAG(0, "prune", &opts.prune, "delete live objects of --app that are no longer desired"),
+	GT_OPT_CHOICE(0, "prune-scope", "SCOPE", &opts.prune_scope, gt_prune_scopes,
+		      "where --app's objects are looked for (default: the kinds and namespaces the objects have)"),
 	GT_OPT_UINT(0, "max-prune", "N", &opts.max_prune, 0, 1000000, "refuse to prune more than N objects (default 20)"),
 	GT_OPT_FLAG(0, "allow-empty", &opts.allow_empty,
 		    "accept an empty desired stream (else refused: a failed render is not an empty app)"),
@@ -36,6 +40,10 @@ static const struct gt_option options[] = {
 		    "take fields other managers own (kubectl edit, scale): self-heal"),
 	GT_OPT_FLAG(0, "create-namespace", &opts.create_namespace, "create the namespaces the objects go to when missing"),
 	GT_OPT_FLAG(0, "server-side-diff", &opts.server_side_diff, "decide what changed with a server-side dry-run apply"),
+	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.kube.namespace,
+				  "namespace of namespaced objects that have none, as kubectl apply -n (default: the context's)"),
+	GT_KUBE_OPTIONS(&opts.kube),
+	GT_KUBE_CLUSTER_OPTION(&opts.kube),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_text,
 		      "(json: Result records; default: text on a terminal, else json)"),
 	GT_LIMIT_OPTIONS(&opts.lim),
@@ -59,13 +67,15 @@ double apply_left(const struct apply_opts *o, const struct timespec *start)
 	return spent < o->timeout ? o->timeout - spent : 0;
 }
 
-/* The request timeout of each kubectl call: what is left of --timeout, at most kubectl's usual bound. */
+/* The connection flags as given; the request timeout of each kubectl call: --request-timeout, else
+ * what is left of --timeout, at most kubectl's usual bound. */
 static void kube_opts_init(const struct apply_opts *o, struct gt_kube_opts *ko)
 {
-	memset(ko, 0, sizeof(*ko));
+	*ko = o->kube;
 	ko->field_manager = o->field_manager ? o->field_manager : GT_APPLY_FIELD_MANAGER;
 	ko->force_conflicts = o->force_conflicts;
-	ko->timeout = o->timeout < GT_KUBE_DEFAULT_TIMEOUT ? seconds_up(o->timeout) : GT_KUBE_DEFAULT_TIMEOUT;
+	if (!ko->timeout)
+		ko->timeout = o->timeout < GT_KUBE_DEFAULT_TIMEOUT ? seconds_up(o->timeout) : GT_KUBE_DEFAULT_TIMEOUT;
 	if (ko->timeout == 0)
 		ko->timeout = 1;
 }

@@ -8,7 +8,6 @@
 #include "apply.h"
 #include "stream.h"
 
-#define TRACKING_ID "argocd.argoproj.io/tracking-id"
 #define SYNC_OPTIONS "argocd.argoproj.io/sync-options"
 #define HOOK_DELETE_POLICY "argocd.argoproj.io/hook-delete-policy"
 #define HELM_HOOK_DELETE_POLICY "helm.sh/hook-delete-policy"
@@ -191,6 +190,8 @@ static bool owned_field_dropped(const json_t *live, const json_t *desired, const
 	return false;
 }
 
+static bool is_namespace(const struct gt_ref *r);
+
 /* ---- input ---- */
 
 struct input {
@@ -323,7 +324,7 @@ static enum gt_exit read_input(const struct apply_opts *o, struct input *in, str
 }
 
 /* --create-namespace: a Namespace for every namespace the objects go to that the stream does not declare. */
-static void add_namespaces(json_t *desired, const json_t *changes)
+static void add_namespaces(json_t *desired, const json_t *changes, json_t *added)
 {
 	struct gt_scopes *scopes = gt_scopes_new();
 	json_t *declared = json_object(), *wanted = json_object(), *all = json_array();
@@ -347,72 +348,15 @@ static void add_namespaces(json_t *desired, const json_t *changes)
 	const char *ns;
 	json_t *v;
 	json_object_foreach(wanted, ns, v)
-		if (!json_object_get(declared, ns))
+		if (!json_object_get(declared, ns)) {
 			json_array_append_new(desired, json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
 								 "metadata", "name", ns));
+			json_object_set_new(added, ns, json_true());
+		}
 	gt_scopes_free(scopes);
 	json_decref(declared);
 	json_decref(wanted);
 	json_decref(all);
-}
-
-/* Live objects for desired, plus with tracked every object that carries a tracking id. */
-static enum gt_exit fetch_live(bool tracked, const struct gt_kube_opts *ko, unsigned budget, const json_t *desired,
-			       json_t **live)
-{
-	size_t n = json_array_size(desired);
-	json_t **objs = calloc(n ? n : 1, sizeof(*objs)), **got = calloc(n ? n : 1, sizeof(*got));
-	char *why = NULL;
-	*live = json_array();
-	if (!objs || !got || !*live)
-		return free(objs), free(got), gt_error("out of memory"), GT_EXIT_REMOTE;
-	for (size_t i = 0; i < n; i++)
-		objs[i] = json_array_get(desired, i);
-	int r = gt_kube_get_batch(ko, objs, n, budget, got, &why);
-	json_t *seen = json_object();
-	for (size_t i = 0; i < n; i++) {
-		struct gt_ref ref;
-		char *key = got[i] && gt_obj_ref(got[i], &ref, NULL) == 0 ? gt_ref_key_new(&ref) : NULL;
-		if (key && !json_object_get(seen, key)) {
-			json_object_set_new(seen, key, json_true());
-			json_array_append(*live, got[i]);
-		}
-		free(key);
-		json_decref(got[i]);
-	}
-	free(objs);
-	free(got);
-	free(why);
-	json_t *tracked_objs = NULL;
-	if (r == 0 && tracked && gt_kube_list_annotated(ko, TRACKING_ID, &tracked_objs) < 0)
-		r = -1;
-	size_t i;
-	json_t *t;
-	json_array_foreach(tracked_objs, i, t) {
-		struct gt_ref ref;
-		char *key = gt_obj_ref(t, &ref, NULL) == 0 ? gt_ref_key_new(&ref) : NULL;
-		if (key && !json_object_get(seen, key))
-			json_array_append(*live, t);
-		free(key);
-	}
-	json_decref(tracked_objs);
-	json_decref(seen);
-	return r < 0 ? GT_EXIT_REMOTE : GT_EXIT_OK;
-}
-
-/* The desired objects that exist, asked of the server as a dry-run apply (--server-side-diff). */
-static enum gt_exit predict(const struct gt_kube_opts *ko, struct gt_pairs *pairs, const struct gt_diff_opts *dopts)
-{
-	json_t *existing = json_array(), *answer = NULL;
-	for (size_t i = 0; i < pairs->n; i++)
-		if (pairs->items[i].desired && pairs->items[i].live)
-			json_array_append(existing, pairs->items[i].desired);
-	int r = json_array_size(existing) ? gt_kube_dry_run_apply(ko, existing, &answer) : 0;
-	if (r == 0 && answer)
-		gt_pairs_set_predicted(pairs, dopts, answer);
-	json_decref(existing);
-	json_decref(answer);
-	return r < 0 ? GT_EXIT_REMOTE : GT_EXIT_OK;
 }
 
 /* One item per pair, its action from the diff engine's Change record. */
@@ -491,8 +435,8 @@ static enum gt_exit check_prunes_tracked(const struct apply_opts *o, const struc
 		return free(objs), free(got), gt_error("out of memory"), GT_EXIT_REMOTE;
 	for (size_t i = 0; i < p->n_prune; i++)
 		objs[i] = p->prune[i].obj;
-	int r = gt_kube_get_batch(ko, objs, p->n_prune, budget, got, NULL);
-	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = o->app };
+	int r = gt_kube_read(ko, objs, p->n_prune, 0, budget, got, NULL);
+	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = o->app, .tracking = o->tracking };
 	for (size_t i = 0; r == 0 && i < p->n_prune; i++) {
 		struct item *it = &p->prune[i];
 		if (!got[i]) {
@@ -574,26 +518,11 @@ static void sort_items(struct item *items, size_t n)
 
 /* ---- the whole plan ---- */
 
-/* A namespaced object without a namespace (kubectl will use the context's). */
-static bool some_without_namespace(const json_t *desired)
-{
-	size_t i;
-	const json_t *obj;
-	json_array_foreach(desired, i, obj) {
-		struct gt_ref ref;
-		if (gt_obj_ref(obj, &ref, NULL) == 0 && !*ref.namespace &&
-		    !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind))
-			return true;
-	}
-	return false;
-}
-
 enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *ko, const struct timespec *start,
 			struct plan *p)
 {
 	struct input in = { json_array(), json_array(), json_object(), { 0 }, { 0 } };
 	struct gt_pairs pairs = { 0 };
-	json_t *live = NULL;
 	memset(p, 0, sizeof(*p));
 	p->passthrough = json_array();
 	enum gt_exit rc = in.desired && in.changes && in.records && p->passthrough ? read_input(o, &in, p) : GT_EXIT_INPUT;
@@ -608,29 +537,24 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 			 shown(o->files.v[o->files.n - 1]));
 		rc = GT_EXIT_INPUT;
 	}
+	json_t *added = json_object();
 	if (rc == GT_EXIT_OK && o->create_namespace)
-		add_namespaces(in.desired, in.changes);
+		add_namespaces(in.desired, in.changes, added);
 	/* From Change records, the records' deletes are the only prunes: the live objects of the app that
 	 * no record names are not ours to judge (gitops-diff --app made the deletes it meant). */
 	p->from_changes = json_array_size(in.changes) > 0;
 	bool compute_deletes = o->app && !p->from_changes;
-	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = compute_deletes ? o->app : NULL, .show_secrets = true };
-	char *context_ns = NULL;
-	if (rc == GT_EXIT_OK && some_without_namespace(in.desired)) {
-		/* kubectl puts them in the context's namespace: pair them with live objects there, or a live
-		 * object would look extra (and prunable) and its desired twin new */
-		if (gt_kube_context_namespace(ko, &context_ns) < 0)
-			rc = GT_EXIT_REMOTE;
-		dopts.default_namespace = context_ns;
-	}
+	struct gt_diff_opts dopts = { .mode = GT_DIFF_LIVE, .app = compute_deletes ? o->app : NULL, .show_secrets = true,
+				      .tracking = o->tracking };
+	unsigned flags = GT_DIFF_MANAGED_FIELDS | GT_DIFF_FORBIDDEN_OK | (o->server_side_diff ? GT_DIFF_DRY_RUN : 0) |
+			 (o->prune_scope == GT_PRUNE_SCOPE_CLUSTER ? GT_DIFF_WHOLE_CLUSTER : 0);
 	if (rc == GT_EXIT_OK && (json_array_size(in.desired) || compute_deletes))
-		rc = fetch_live(compute_deletes, ko, (unsigned)apply_left(o, start) + 1, in.desired, &live);
-	if (rc == GT_EXIT_OK && live)
-		rc = gt_diff_match(&dopts, in.desired, live, &pairs);
-	if (rc == GT_EXIT_OK && o->server_side_diff)
-		rc = predict(ko, &pairs, &dopts);
+		rc = gt_diff_cluster_pairs(&dopts, ko, flags, (unsigned)apply_left(o, start) + 1, in.desired, &pairs);
 	if (rc == GT_EXIT_OK)
 		rc = items_from_pairs(o, &dopts, &pairs, p);
+	for (size_t k = 0; rc == GT_EXIT_OK && k < p->n; k++)
+		p->items[k].added_namespace = is_namespace(&p->items[k].ref) && json_object_get(added, p->items[k].ref.name);
+	json_decref(added);
 	if (rc == GT_EXIT_OK)
 		rc = items_from_changes(in.changes, p);
 	if (rc == GT_EXIT_OK && p->from_changes && o->prune && p->n_prune)
@@ -641,8 +565,6 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 		sort_items(p->prune, p->n_prune);
 	}
 	gt_pairs_free(&pairs);
-	free(context_ns);
-	json_decref(live);
 	json_decref(in.desired);
 	json_decref(in.changes);
 	json_decref(in.records);

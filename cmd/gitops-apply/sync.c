@@ -30,7 +30,8 @@ static void finish(struct tally *t, struct item *it, enum item_status st)
 	if (st == ST_FAILED) {
 		t->failed++;
 		t->step_failed = true;
-		if (gt_kube_message_unreachable(it->message) || gt_kube_message_forbidden(it->message))
+		enum gt_kube_error e = gt_kube_classify(it->message);
+		if (e == GT_KUBE_UNREACHABLE || e == GT_KUBE_FORBIDDEN)
 			t->remote++;
 	}
 }
@@ -164,7 +165,7 @@ static void delete_old_hooks(const struct apply_opts *o, const struct gt_kube_op
 		for (size_t i = 0; i < m; i++)
 			if (ok[i])
 				objs[n++] = its[i]->obj;
-		if (n == 0 || gt_kube_get_batch(ko, objs, n, budget(o, start), live, NULL) < 0)
+		if (n == 0 || gt_kube_read(ko, objs, n, 0, budget(o, start), live, NULL) < 0)
 			break;
 		any = false;
 		for (size_t i = 0; i < n; i++)
@@ -177,6 +178,41 @@ static void delete_old_hooks(const struct apply_opts *o, const struct gt_kube_op
 			ok[i] = false, item_set_message(its[i], "the previous hook was not deleted in time");
 	free(objs);
 	free(live);
+}
+
+/*
+ * --create-namespace with a namespace-scoped deployer (a Role, no right to create namespaces):
+ * the namespace it may not create is skipped with a warning rather than failing the sync. If it
+ * exists, the objects in it land; if not, they fail with kubectl's "namespaces "X" not found",
+ * which fail_missing_namespace makes say why.
+ */
+static bool namespace_not_ours(struct item *it)
+{
+	if (!it->added_namespace || gt_kube_classify(it->message) != GT_KUBE_FORBIDDEN)
+		return false;
+	gt_warn("--create-namespace: may not create namespace %s (the token's rights are namespaced): skipped; it must "
+		"exist already", it->ref.name);
+	item_set_message(it, "not created: the token may not create namespaces (--create-namespace needs a ClusterRole "
+			     "allowing create on namespaces); it must exist already");
+	return true;
+}
+
+/* An object that failed because its namespace is missing, where --create-namespace could not create it. */
+static void fail_missing_namespace(const struct plan *p, struct item *it)
+{
+	char want[512];
+	snprintf(want, sizeof(want), "namespaces \"%s\" not found", it->ref.namespace);
+	if (!*it->ref.namespace || !it->message || !strstr(it->message, want))
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].added_namespace && p->items[i].status == ST_SKIPPED &&
+		    !strcmp(p->items[i].ref.name, it->ref.namespace)) {
+			item_set_message(it, "namespace %s does not exist, and the token may not create it "
+					     "(--create-namespace needs a ClusterRole allowing create on namespaces)",
+					 it->ref.namespace);
+			gt_error("%s %s/%s: %s", it->ref.kind, it->ref.namespace, it->ref.name, it->message);
+			return;
+		}
 }
 
 /* Items [b, e) of the plan: one (phase, wave). */
@@ -229,8 +265,10 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 	t->attempted += n_apply;
 	apply_wave(o, ko, start, apply, n_apply, ok);
 	for (size_t i = 0; i < n_apply; i++) {
-		if (!ok[i])
-			finish(t, apply[i], ST_FAILED);
+		if (!ok[i] && namespace_not_ours(apply[i]))
+			finish(t, apply[i], ST_SKIPPED);
+		else if (!ok[i])
+			fail_missing_namespace(p, apply[i]), finish(t, apply[i], ST_FAILED);
 		else if (apply[i]->hook)
 			hooks[n_hooks++] = apply[i];
 		else

@@ -26,6 +26,7 @@ struct diff_opts {
 	struct gt_limits lim;
 	struct gt_kube_opts kube;
 	bool server_dry_run, exit_code, allow_empty, stat;
+	int prune_scope; /* enum gt_prune_scope */
 	enum gt_format format;
 	unsigned long context;
 };
@@ -49,8 +50,10 @@ static const struct gt_option options[] = {
 				  "live objects with this Argo CD app's tracking id that are not desired become deletes"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.d.tracking, gt_tracking_choices,
 		      "how --app's objects are marked (default annotation)"),
+	GT_OPT_CHOICE(0, "prune-scope", "SCOPE", &opts.prune_scope, gt_prune_scopes,
+		      "where --app's objects are looked for (default: the kinds and namespaces desired has)"),
 	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.kube.namespace,
-				  "namespace of namespaced objects that have none (default: default)"),
+				  "namespace of namespaced objects that have none, as kubectl -n (default: the context's)"),
 	GT_OPT_LIST(0, "ignore", "RULE", &opts.ignore_rules, NULL,
 		    "ignore differences at GROUP/KIND[/NAMESPACE/NAME]:POINTER (repeatable)"),
 	GT_OPT_LIST(0, "ignore-file", "FILE", &opts.ignore_files, NULL, "ignore rules, one per line (# comments; repeatable)"),
@@ -65,6 +68,7 @@ static const struct gt_option options[] = {
 			"with --cluster: compare offline instead of asking the server for a dry-run apply"),
 	GT_OPT_SECONDS(0, "timeout", &opts.kube.timeout, GT_SECONDS(1), GT_MAX_DURATION,
 		       "limit for each cluster request (default 60s)"),
+	GT_KUBE_OPTIONS(&opts.kube),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all,
 		      "(json: Change records; default: text on a terminal, else json)"),
 	GT_OPT_UINT('U', "unified", "N", &opts.context, 0, MAX_CONTEXT, "lines of context in text output (default 3)"),
@@ -263,7 +267,10 @@ static enum gt_exit compare(const struct diff_opts *o, const struct input *desir
 			    struct gt_diff_stats *st)
 {
 	if (o->cluster)
-		return gt_diff_cluster(&o->d, &o->kube, o->server_dry_run, desired->objects, put_change, sink, st);
+		return gt_diff_cluster(&o->d, &o->kube,
+				       GT_DIFF_BY_NAME | (o->server_dry_run ? GT_DIFF_DRY_RUN : 0) |
+					       (o->prune_scope == GT_PRUNE_SCOPE_CLUSTER ? GT_DIFF_WHOLE_CLUSTER : 0),
+				       desired->objects, put_change, sink, st);
 	struct input live = { 0 };
 	enum gt_exit rc = read_input(o, o->other, true, &live) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
 	if (rc == GT_EXIT_OK)

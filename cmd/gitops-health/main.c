@@ -39,6 +39,7 @@ static const struct gt_option options[] = {
 			"stop waiting once an object has been Degraded this long (default 0s)"),
 	GT_OPT_STRING('n', "namespace", "NS", &opts.kube.namespace,
 		      "namespace of the named objects that have none (default: kubeconfig's)"),
+	GT_KUBE_OPTIONS(&opts.kube),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
 	GT_LIMIT_OPTIONS(&opts.lim),
 	GT_OPTIONS_END
@@ -79,18 +80,7 @@ static json_t *judge_given_new(const json_t *obj)
 	return rec;
 }
 
-/* Just what kubectl get -f needs of obj, so that the whole object is not held while waiting. */
-static json_t *named_by_object_new(const json_t *obj)
-{
-	const json_t *meta = json_object_get(obj, "metadata");
-	json_t *m = json_pack("{s:O}", "name", json_object_get(meta, "name"));
-	if (m && json_string_value(json_object_get(meta, "namespace")))
-		json_object_set(m, "namespace", json_object_get(meta, "namespace"));
-	return json_pack("{s:O, s:O, s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
-			 json_object_get(obj, "kind"), "metadata", m);
-}
-
-/* An object naming ref, for kubectl get -f: apiVersion, kind, metadata name and namespace. NULL when ref names none. */
+/* An object naming ref, for gt_kube_read: apiVersion, kind, metadata name and namespace. NULL when ref names none. */
 static json_t *named_by_ref_new(const struct gt_ref *ref)
 {
 	char api[GT_GROUP_MAX + 64];
@@ -145,7 +135,7 @@ static int take(const struct health_opts *o, struct input *in, json_t *item, con
 		return gt_error("%s:%lu: invalid object: no metadata.name (generateName objects have no health yet)", w->file,
 				w->line),
 		       -1;
-	json_t *kept = o->cluster ? named_by_object_new(item) : judge_given_new(item);
+	json_t *kept = o->cluster ? gt_kube_identity_new(item) : judge_given_new(item);
 	return !kept || json_array_append_new(in->objects, kept) < 0 ? (gt_error("out of memory"), -1) : 0;
 }
 

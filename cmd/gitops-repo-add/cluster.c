@@ -107,7 +107,10 @@ static int check_existing(const struct repoadd_opts *o, json_t *secret, const js
 
 int cluster_apply(const struct repoadd_opts *o, json_t *secret, const char **what)
 {
-	struct gt_kube_opts ko = { .namespace = o->namespace, .timeout = o->git.timeout, .secret = o->git.password };
+	struct gt_kube_opts ko = o->kube;
+	ko.namespace = o->namespace;
+	ko.timeout = ko.timeout ? ko.timeout : o->git.timeout;
+	ko.secret = o->git.password;
 	json_t *list = NULL;
 	*what = "created";
 	if (gt_kube_get(&ko, "secrets", NULL, &list) < 0)

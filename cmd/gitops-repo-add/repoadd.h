@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "git.h"
+#include "kube.h"
 
 #define SECRET_TYPE_LABEL "argocd.argoproj.io/secret-type"
 #define MANAGED_BY_ANNOTATION "managed-by"
@@ -32,6 +33,7 @@ struct repoadd_opts {
 	bool verify_given; /* --verify on the command line, not the default */
 	enum gt_format format;
 	struct gt_git_opts git; /* username, password, CA file, timeout for the verification */
+	struct gt_kube_opts kube; /* --apply: kubectl's connection flags */
 	const char *username;   /* for the Secret: only with a password */
 	char *url_user;         /* the user in an https URL (Azure DevOps: the organisation) */
 	char *ssh_key, *cert, *key; /* file contents, secret */

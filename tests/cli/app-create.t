@@ -165,7 +165,7 @@ is "$(kube_get Application argocd my-app | jq -cS .spec)" "$(jq -cS .spec <<<"$O
 is "$(kube_get Application argocd my-app | jq -r '.metadata.managedFields[0] | .manager + " " + .operation')" \
 	"gitops-app-create Apply" "applied server-side as gitops-app-create"
 is "$(sed -n 2p "$TMP/kubectl.log")" \
-	"apply --server-side --field-manager=gitops-app-create --request-timeout=60s --namespace=argocd --filename=- --output=name" \
+	"apply --server-side --field-manager=gitops-app-create --filename=- --output=name --namespace=argocd --request-timeout=60s" \
 	"kubectl apply --server-side, the object on stdin"
 run app --path charts/my-app --dest-namespace prod --sync-policy automated --auto-prune --self-heal --apply -o json
 is "$RC" 0 "the same again: exit 0"

@@ -104,8 +104,8 @@ kube_faults_clear
 # ---- a server that pages forever: the whole sync, reads included, stays within --timeout ----
 fresh paging
 PAGE='{"apiVersion":"v1","kind":"List","metadata":{"continue":"again","resourceVersion":"1"},"items":[]}'
-# (the lists across all namespaces, which --app reads after the namespace's own objects)
-kube_fault "$(jq -cn --arg b "$PAGE" '{method: "GET", path: "^/api(s/[^/]+)?/v[0-9a-z]+/(?!namespaces$)[a-z]+$", query: "limit=",
+# (every list of a kind: in the app's namespace, where its objects are read and --app's looked for, and cluster-wide)
+kube_fault "$(jq -cn --arg b "$PAGE" '{method: "GET", path: "^/api(s/[^/]+)?/v[0-9a-z]+/(namespaces/paging/)?(?!namespaces$)[a-z]+$", query: "limit=",
 	status: 200, body: $b, contentType: "application/json"}')" >/dev/null
 t0=$(date +%s)
 run gitops-apply -f "$TMP/paging.yaml" --app paging --timeout 4s -o json

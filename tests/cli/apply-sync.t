@@ -64,6 +64,20 @@ run gitops-apply -f "$TMP/no-ns.json" --app ctx-app --prune -o json
 is "$(results '.action + " " + .status')" "unchanged ok" "the next run pairs it with its live self: unchanged, nothing to prune"
 kubectl config set-context --current --namespace=default >/dev/null
 
+# --tracking label: apply finds the app's objects as gitops-diff does, by app.kubernetes.io/instance
+# (it used to look for the annotation alone, so a label-tracked app was never pruned).
+lab() { jq -cn --arg n "$1" '{apiVersion: "v1", kind: "ConfigMap", metadata: {name: $n, namespace: "demo", labels: {"app.kubernetes.io/instance": "lab-app"}}, data: {k: "v"}}'; }
+lab lab-keep >"$TMP/lab.json"
+lab lab-old | kube_seed -
+run gitops-diff -f "$TMP/lab.json" --cluster --app lab-app --tracking label -o json
+is "$(jq -r 'select(.kind == "Change") | .action + " " + .ref.name' <<<"$OUT" | sort | tr '\n' ,)" "create lab-keep,delete lab-old," \
+	"gitops-diff --tracking label: the labelled object is a delete"
+run gitops-apply -f "$TMP/lab.json" --app lab-app --tracking label --prune -o json
+is "$RC" 0 "gitops-apply --tracking label --prune: exit 0"
+is "$(results '.action + " " + .ref.name + " " + .status' | sort | tr '\n' ,)" "create lab-keep ok,delete lab-old ok," \
+	"the same plan as gitops-diff's: the labelled object no longer desired is pruned"
+is "$(exists ConfigMap demo lab-old)" no "it is gone"
+
 # ---- the refusals ----
 cm stale-1 "$(track my-app:/ConfigMap:demo/stale-1)"
 cm stale-2 "$(track my-app:/ConfigMap:demo/stale-2)"
@@ -73,6 +87,9 @@ is "$RC" 2 "an empty desired stream: exit 2"
 like "$ERR" 'no objects to apply: refusing an empty desired state' "says why"
 is "$(writes)" "" "nothing was deleted"
 run gitops-apply --app my-app --prune --allow-empty --max-prune 2 -o json </dev/null
+is "$RC" 0 "--allow-empty: an empty render renders into no namespace, so its objects are looked for nowhere (least privilege)"
+is "$(writes)" "" "nothing was deleted"
+run gitops-apply --app my-app --prune --allow-empty --max-prune 2 --prune-scope cluster -o json </dev/null
 is "$RC" 1 "--allow-empty, but more than --max-prune would go: exit 1"
 like "$ERR" 'refusing to prune 6 objects, more than --max-prune 2' "says how many"
 like "$ERR" '  ConfigMap demo/stale-1' "and lists them"

@@ -86,10 +86,17 @@ kube_get ConfigMap demo my-app-config | jq '.data.mode = "debug"' | kube_seed - 
 run gitops-apply -f "$TMP/app-v3.yaml" -o json
 is "$RC" 1 "a field another manager owns: exit 1"
 is "$(results 'select(.status == "failed") | .ref.name')" my-app-config "that object failed"
-like "$(results 'select(.status == "failed") | .message')" 'conflict with "kubectl-edit".*\.data\.mode' \
-	"the message names the manager and the field"
+is "$(results 'select(.status == "failed") | .message')" \
+	'conflict: .data.mode owned by "kubectl-edit": changed in the cluster since the last sync; --force-conflicts takes them (the self-heal switch: Argo CD'"'"'s selfHeal forces its own fields)' \
+	"the message names the field, the manager that owns it, and the switch that takes it back"
 unlike "$(results 'select(.status == "failed") | .message')" 'Please review the fields above' "without kubectl's ten lines of help"
 is "$(field ConfigMap demo my-app-config .data.mode)" debug "nothing was forced"
+kubectl scale deployment my-app -n demo --replicas 7 >/dev/null
+sed 's/^  replicas: 2$/  replicas: 4/' "$TMP/app-v3.yaml" >"$TMP/app-v3-scaled.yaml"
+run gitops-apply -f "$TMP/app-v3-scaled.yaml" -o json
+like "$(results 'select(.ref.kind == "Deployment") | .message')" \
+	'^conflict: .spec.replicas owned by "kubectl" \(subresource scale\): .*--force-conflicts' \
+	"a field kubectl scale took: its manager and subresource named"
 run gitops-apply -f "$TMP/app-v3.yaml" --force-conflicts -o json
 is "$RC" 0 "--force-conflicts: exit 0"
 is "$(field ConfigMap demo my-app-config .data.mode)" fast "the drift is repaired (self-heal)"

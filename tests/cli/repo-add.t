@@ -255,7 +255,7 @@ is "$(secret_data "$NAME")" "{\"password\":\"$PW\",\"type\":\"git\",\"url\":\"$H
 	"the Secret in the cluster holds url, type, username and password"
 is "$(kube_get Secret argocd "$NAME" | jq -r '[.metadata.labels["argocd.argoproj.io/secret-type"], .metadata.annotations["managed-by"]] | join(" ")')" \
 	"repository argocd.argoproj.io" "with Argo CD's label and annotation"
-like "$(grep '^argv:' "$KUBECTL_LOG")" 'argv: apply --server-side --field-manager=gitops-repo-add --request-timeout=60s --namespace=argocd --filename=- --output=name' \
+like "$(grep '^argv:' "$KUBECTL_LOG")" 'argv: apply --server-side --field-manager=gitops-repo-add --filename=- --output=name --namespace=argocd --request-timeout=60s' \
 	"kubectl apply --server-side in the Argo CD namespace, the Secret on stdin"
 run gitops-repo-add --apply "$HTTP_URL" -o json
 is "$RC" 0 "applying the same again: exit 0"

@@ -1919,20 +1919,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def authorize(self, user, verb, t, ns, name, sub):
         res = t.resource + ('/' + sub if sub else '')
-        for rule in user.get('forbid') or []:
+
+        def matches(rule):
             def m(key, val, alt=None):
                 want = rule.get(key)
                 if want is None or want == '*':
                     return True
                 wants = want if isinstance(want, list) else [want]
                 return val in wants or (alt is not None and alt in wants)
-            if (m('verb', verb) and m('group', t.group) and m('namespace', ns or '')
+            return (m('verb', verb) and m('group', t.group) and m('namespace', ns or '')
                     and m('name', name or '') and (m('resource', res, t.resource) if 'resource' in rule
-                                                   else m('kind', t.kind))):
-                where = f'in the namespace "{ns}"' if ns else 'at the cluster scope'
-                why = f'User "{user["user"]}" cannot {verb} resource "{res}" in API group "{t.group}" {where}'
-                msg = f'{t.qualified} "{name}" is forbidden: {why}' if name else f'{t.qualified} is forbidden: {why}'
-                raise ApiError(403, 'Forbidden', msg, details(t, name))
+                                                   else m('kind', t.kind)))
+        # RBAC as the API server has it: with an allow list (Roles and ClusterRoles: a rule with a
+        # namespace is a Role there, without one a ClusterRole, which also covers the cluster scope),
+        # only what a rule allows; then the forbid rules (a fault: refuse what would be allowed).
+        allow = user.get('allow')
+        if (allow is not None and not any(matches(r) and (r.get('namespace') is None or ns) for r in allow)) \
+                or any(matches(r) for r in user.get('forbid') or []):
+            where = f'in the namespace "{ns}"' if ns else 'at the cluster scope'
+            why = f'User "{user["user"]}" cannot {verb} resource "{res}" in API group "{t.group}" {where}'
+            msg = f'{t.qualified} "{name}" is forbidden: {why}' if name else f'{t.qualified} is forbidden: {why}'
+            raise ApiError(403, 'Forbidden', msg, details(t, name))
 
     def app(self, path, body, entry):
         S = self.S
@@ -2555,7 +2562,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         rules = spec.get('forbid') or []
                         if isinstance(rules, dict):
                             rules = [rules]
-                        S.tokens[tok] = {'token': tok, 'user': spec.get('user') or 'user', 'forbid': rules}
+                        allow = spec.get('allow')
+                        if isinstance(allow, dict):
+                            allow = [allow]
+                        S.tokens[tok] = {'token': tok, 'user': spec.get('user') or 'user', 'forbid': rules,
+                                         'allow': allow}
                 return json_response(200, {'items': list(S.tokens.values())})
         if rest == 'state':
             if m == 'GET':

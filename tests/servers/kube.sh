@@ -22,9 +22,11 @@
 #   kube_log_clear
 #   kube_config JSON                 change settings (readyDelay, nsDeleteDelay, crdEstablishDelay,
 #                                    discovery, version, hangMax, watchMax, logBodies)
-#   kube_user CONTEXT USER [FORBID]  a new token for USER, with FORBID a JSON list of rules
-#                                    ({verb, group, resource|kind, namespace, name}), and a
-#                                    kubeconfig context CONTEXT that uses it: kubectl --context CONTEXT
+#   kube_user CONTEXT USER [FORBID [ALLOW]]  a new token for USER, with FORBID a JSON list of rules
+#                                    ({verb, group, resource|kind, namespace, name}) it is refused,
+#                                    and ALLOW (RBAC: when given, only what a rule allows; a rule
+#                                    with a namespace is a Role there, without one a ClusterRole),
+#                                    and a kubeconfig context CONTEXT that uses it: --context CONTEXT
 #   kube_reset                       back to the start state (no objects, faults, log or users)
 #
 # Exported: KUBECONFIG, KUBECACHEDIR (fresh per kube_start), KUBE_URL (https://127.0.0.1:PORT),
@@ -163,10 +165,10 @@ kube_reset() {
 }
 
 kube_user() {
-	local ctx=$1 user=$2 forbid=${3:-[]} token
+	local ctx=$1 user=$2 forbid=${3:-[]} allow=${4:-null} token
 	token=$(_kube_token)
-	kube_admin POST /_sim/tokens "$(jq -cn --arg t "$token" --arg u "$user" --argjson f "$forbid" \
-		'{token: $t, user: $u, forbid: $f}')" >/dev/null || return 1
+	kube_admin POST /_sim/tokens "$(jq -cn --arg t "$token" --arg u "$user" --argjson f "$forbid" --argjson a "$allow" \
+		'{token: $t, user: $u, forbid: $f} + (if $a == null then {} else {allow: $a} end)')" >/dev/null || return 1
 	KUBE_USERS+=("$ctx $token")
 	_kube_write_config
 }
