@@ -463,8 +463,10 @@ static bool same_identity(const json_t *obj, const json_t *live)
 	struct gt_ref a, b;
 	if (gt_obj_ref(obj, &a, NULL) < 0 || gt_obj_ref(live, &b, NULL) < 0)
 		return false;
+	/* a live object without a namespace is cluster-scoped: a namespace the manifest gave it (as
+	 * charts do) is not part of its name, and the server answered for it without one */
 	return !strcmp(a.group, b.group) && !strcmp(a.kind, b.kind) && !strcmp(a.name, b.name) &&
-	       (!*a.namespace || !strcmp(a.namespace, b.namespace));
+	       (!*a.namespace || !*b.namespace || !strcmp(a.namespace, b.namespace));
 }
 
 /* kubectl's `the server doesn't have a resource type "X"`: X (the part before the group), or NULL. */

@@ -92,13 +92,14 @@ kube_admin DELETE '/_sim/state?apiVersion=v1&kind=ConfigMap&namespace=prod&name=
 
 # What --app may delete: an object whose tracking id names the app and the object itself. A
 # copied id (kubectl get -o yaml | rename | apply keeps the annotation) names another object;
-# a cluster-scoped object's id carries the app's destination namespace, and its own name.
+# a cluster-scoped object's id carries the app's destination namespace, and its own name. The app
+# no longer renders ClusterRoles, so only --prune-scope cluster looks for them (least privilege).
 kube_seed - <<'EOF' >/dev/null
 {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"shop-old-reader","annotations":{"argocd.argoproj.io/tracking-id":"shop:rbac.authorization.k8s.io/ClusterRole:prod/shop-old-reader"}},"rules":[]}
 {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"copied-reader","annotations":{"argocd.argoproj.io/tracking-id":"shop:rbac.authorization.k8s.io/ClusterRole:prod/shop-old-reader"}},"rules":[]}
 {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web-config-copy","namespace":"prod","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:prod/web-config"}},"data":{"x":"1"}}
 EOF
-run gitops-diff -f "$V2" --cluster --app shop -o json
+run gitops-diff -f "$V2" --cluster --app shop --prune-scope cluster -o json
 is "$(actions | grep '^delete' | sort)" "delete ClusterRole/shop-old-reader
 delete ConfigMap/web-generated
 delete ConfigMap/web-legacy" \

@@ -49,6 +49,11 @@ is "$(results '.status' | sort -u)" ok "every object applied"
 ok "$([ -n "$(requests "$DEPLOYER" 'select(.method == "PATCH")')" ]; echo $?)" "as the deployer: its token was used"
 is "$(requests admin 'select(.method != "GET" or (.path | startswith("/api")))')" "" "and never the current context's"
 
+# The stand-in reports the Deployment ready --ready-delay after the apply: read health after that.
+for ((i = 0; i < 100; i++)); do
+	[ "$(kube_get Deployment prod web | jq '.status.availableReplicas // 0')" = 1 ] && break
+	sleep 0.1
+done
 cp "$KUBECONFIG" "$TMP/other.kubeconfig"
 run env KUBECONFIG="$TMP/nowhere" gitops-health --cluster -f "$TMP/app.jsonl" --kubeconfig "$TMP/other.kubeconfig" -o json
 is "$RC" 0 "gitops-health --kubeconfig FILE (KUBECONFIG pointing nowhere): exit 0"
