@@ -120,6 +120,23 @@ int gt_yamledit_set_kustomize_image(struct gt_yamledit *e, const char *name, con
  */
 int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, const char *ref, char **old);
 
+/*
+ * --image on any file but a kustomization: the containers' images as gt_yamledit_set_container_images
+ * sets them, and, in documents that are not Kubernetes objects (no apiVersion and kind: Helm values
+ * files), the image a chart's values name by repository, at any depth (image:, web.image:, ...):
+ *   IMAGE.repository (+ IMAGE.tag)                    the new tag goes to IMAGE.tag (added if missing)
+ *   IMAGE.registry + IMAGE.repository (+ .tag, .digest)   bitnami's: registry/repository is the name
+ *   IMAGE: repo:tag (keys image, *Image, *image)      the whole string becomes ref
+ * Docker Hub's short names match their long form (nginx, docker.io/library/nginx). A digest goes to
+ * IMAGE.digest where the map has one, else with the tag as IMAGE.tag: TAG@DIGEST; a new tag empties
+ * an old IMAGE.digest (charts prefer the digest). A ref naming another repository writes
+ * IMAGE.repository (and IMAGE.registry). Tags are written as strings (1.10 stays 1.10).
+ * More than one values image of that repository is an error naming two of their key paths. No image
+ * at all is an error. 1 or more changed, 0 unchanged, -1 after printing; all or nothing. *old: the
+ * first match's previous NAME[:TAG][@DIGEST] (a string value as it was), malloc'd, or NULL.
+ */
+int gt_yamledit_set_image(struct gt_yamledit *e, const char *repo, const char *ref, char **old);
+
 /* The current bytes (owned by e, valid until the next edit or free). */
 const char *gt_yamledit_bytes(const struct gt_yamledit *e, size_t *len);
 
