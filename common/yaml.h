@@ -27,6 +27,20 @@ json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why);
  */
 json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag, const char **why);
 
+/* A scalar's tag as the reader types it: the standard tags by name (!!timestamp and the
+ * non-specific "!" read as strings), anything else GT_YAML_TAG_OTHER (its text kept). */
+enum gt_yaml_tag {
+	GT_YAML_TAG_NONE,
+	GT_YAML_TAG_STR,
+	GT_YAML_TAG_BINARY,
+	GT_YAML_TAG_INT,
+	GT_YAML_TAG_FLOAT,
+	GT_YAML_TAG_BOOL,
+	GT_YAML_TAG_NULL,
+	GT_YAML_TAG_OTHER
+};
+enum gt_yaml_tag gt_yaml_tag_kind(const char *tag);
+
 /* True when a YAML 1.1 reader would not read s, written plain, back as this string. */
 bool gt_yaml_string_needs_quotes(const char *s, size_t len);
 
