@@ -75,6 +75,15 @@ build/COMMIT: FORCE
 build/common/version.o: build/COMMIT
 build/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 
+# gitops-render's libgit2 stand-ins (cmd/gitops-render/git2lazy.c), generated from the libgit2 calls in
+# common/ and the render's sources and the prototypes in libgit2's headers, so they follow the code.
+GIT2LAZY_SRC := $(filter-out cmd/gitops-render/git2lazy.c,$(COMMON_SRC) $(wildcard cmd/gitops-render/*.c))
+build/gen/git2lazy.inc: cmd/gitops-render/git2lazy-gen $(GIT2LAZY_SRC) build/FLAGS
+	@mkdir -p $(dir $@)
+	cmd/gitops-render/git2lazy-gen $(CC) $(PKG_CFLAGS) -- $(GIT2LAZY_SRC) >$@.tmp && mv -f $@.tmp $@
+build/cmd/gitops-render/git2lazy.o: build/gen/git2lazy.inc
+build/cmd/gitops-render/git2lazy.o: BASE_CFLAGS += -iquote build/gen
+
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -210,6 +219,8 @@ $(REL)/FLAGS: FORCE $(if $(CROSS),cross-sysroot)
 .PHONY: cross-sysroot
 cross-sysroot:
 	dist/cross-sysroot $(CROSS) $(CROSS_ROOT)
+$(REL)/cmd/gitops-render/git2lazy.o: build/gen/git2lazy.inc
+$(REL)/cmd/gitops-render/git2lazy.o: BASE_CFLAGS += -iquote build/gen
 $(REL)/common/version.o: build/COMMIT
 $(REL)/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 $(REL)/%.o: %.c $(REL)/FLAGS $(wildcard common/*.h)
