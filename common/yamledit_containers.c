@@ -131,14 +131,10 @@ int yedit_find_container_images(const char *name, const struct ytree *t, const c
 	return 0;
 }
 
-int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, const char *ref, char **old)
+int yedit_image_args_ok(const struct gt_yamledit *e, const char *repo, const char *ref)
 {
 	struct gt_image_ref check;
 	const char *why;
-	struct ytree t;
-	struct image_hits h = { .first = NO_NODE };
-	if (old)
-		*old = NULL;
 	if (!repo || !*repo) {
 		ytree_report(e->name, NULL, 0, "no repository given to look for");
 		return -1;
@@ -148,6 +144,17 @@ int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, co
 		return -1;
 	}
 	gt_image_ref_clear(&check);
+	return 0;
+}
+
+int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, const char *ref, char **old)
+{
+	struct ytree t;
+	struct image_hits h = { .first = NO_NODE };
+	if (old)
+		*old = NULL;
+	if (yedit_image_args_ok(e, repo, ref) < 0)
+		return -1;
 	if (ytree_parse(&t, e->buf, e->len, e->name, &e->lim) < 0)
 		return -1;
 	int ret = yedit_find_container_images(e->name, &t, repo, ref, &h);

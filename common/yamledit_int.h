@@ -58,6 +58,8 @@ int yedit_commit_insert(struct gt_yamledit *e, const struct ytree *t, struct spl
 int yedit_set_path(struct gt_yamledit *e, const struct gt_keypath *p, const char *value, unsigned flags, char **old);
 
 /* common/yamledit_containers.c: the containers' images of a file (for the Helm values editor too). */
+/* --image's NAME and REF: 0, or -1 after printing (no repository, a bad reference). */
+int yedit_image_args_ok(const struct gt_yamledit *e, const char *repo, const char *ref);
 size_t yedit_key_of(const struct ytree *t, size_t v);
 bool yedit_is_container_image(const struct ytree *t, size_t v);
 int yedit_find_container_images(const char *name, const struct ytree *t, const char *repo, const char *ref,

@@ -361,21 +361,12 @@ static int containers_match(const char *name, const struct ytree *t, const char 
 
 int gt_yamledit_set_image(struct gt_yamledit *e, const char *repo, const char *ref, char **old)
 {
-	struct gt_image_ref check;
-	const char *why;
 	struct ytree t;
 	struct values_hits vh = { 0 };
 	if (old)
 		*old = NULL;
-	if (!repo || !*repo) {
-		ytree_report(e->name, NULL, 0, "no repository given to look for");
+	if (yedit_image_args_ok(e, repo, ref) < 0)
 		return -1;
-	}
-	if (gt_image_ref_parse(ref, &check, &why) < 0) {
-		ytree_report(e->name, NULL, 0, "bad image '%s': %s", ref ? ref : "", why);
-		return -1;
-	}
-	gt_image_ref_clear(&check);
 	if (ytree_parse(&t, e->buf, e->len, e->name, &e->lim) < 0)
 		return -1;
 	int containers = containers_match(e->name, &t, repo, ref);
