@@ -59,11 +59,17 @@ EOF
 done
 export PATH="$TMP/shim:$PATH"
 
-# /proc/*/cmdline of every process, sampled while the tools run (ps reads exactly that); the
-# API stand-in is given its token on its command line by the test's own kube_start: not a tool.
+# /proc/*/cmdline of the tools and the programs they run, sampled while they run (ps reads
+# exactly that). Only this test's session, and only processes that are those programs: the
+# test's own sed/printf lines carry the secrets on purpose, as do concurrent runs of this test
+# elsewhere on the machine; the API stand-in gets its token on its command line from kube_start.
 : >"$TMP/logs/proc"
 touch "$TMP/sampling"
-(while [ -e "$TMP/sampling" ]; do ps -eww -o args= | grep -E 'gitops-|kubectl|git|helm' | grep -v kube-standin.py >>"$TMP/logs/proc"; sleep 0.02; done) &
+SID=$(ps -o sid= -p $$ | tr -d ' ')
+(while [ -e "$TMP/sampling" ]; do
+	ps -ww -s "$SID" -o comm=,args= | awk '$1 ~ /^(gitops-|kubectl|git|helm|kustomize)/' >>"$TMP/logs/proc"
+	sleep 0.02
+done) &
 SAMPLER=$!
 at_exit "rm -f '$TMP/sampling'; kill $SAMPLER 2>/dev/null; wait $SAMPLER 2>/dev/null"
 
