@@ -75,15 +75,6 @@ build/COMMIT: FORCE
 build/common/version.o: build/COMMIT
 build/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 
-# gitops-render's libgit2 stand-ins (cmd/gitops-render/git2lazy.c), generated from the libgit2 calls in
-# common/ and the render's sources and the prototypes in libgit2's headers, so they follow the code.
-GIT2LAZY_SRC := $(filter-out cmd/gitops-render/git2lazy.c,$(COMMON_SRC) $(wildcard cmd/gitops-render/*.c))
-build/gen/git2lazy.inc: cmd/gitops-render/git2lazy-gen $(GIT2LAZY_SRC) build/FLAGS
-	@mkdir -p $(dir $@)
-	cmd/gitops-render/git2lazy-gen $(CC) $(PKG_CFLAGS) -- $(GIT2LAZY_SRC) >$@.tmp && mv -f $@.tmp $@
-build/cmd/gitops-render/git2lazy.o: build/gen/git2lazy.inc
-build/cmd/gitops-render/git2lazy.o: BASE_CFLAGS += -iquote build/gen
-
 build/libgitops.a: $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -95,6 +86,15 @@ bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)) buil
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o,$$^) build/libgitops.a $$(ALL_LDFLAGS) $$(PKG_LIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# gitops-render's libgit2 stand-ins (cmd/gitops-render/git2lazy.c), generated from the libgit2 calls in
+# common/ and the render's sources and the prototypes in libgit2's headers, so they follow the code.
+GIT2LAZY_SRC := $(filter-out cmd/gitops-render/git2lazy.c,$(COMMON_SRC) $(wildcard cmd/gitops-render/*.c))
+build/gen/git2lazy.inc: cmd/gitops-render/git2lazy-gen $(GIT2LAZY_SRC) build/FLAGS
+	@mkdir -p $(dir $@)
+	cmd/gitops-render/git2lazy-gen $(CC) $(PKG_CFLAGS) -- $(GIT2LAZY_SRC) >$@.tmp && mv -f $@.tmp $@
+build/cmd/gitops-render/git2lazy.o: build/gen/git2lazy.inc
+build/cmd/gitops-render/git2lazy.o: BASE_CFLAGS += -iquote build/gen
 
 build/tests/%: build/tests/unit/%.o build/libgitops.a
 	@mkdir -p $(dir $@)

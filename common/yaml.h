@@ -18,15 +18,6 @@
  */
 json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why);
 
-/*
- * A scalar's value by the reader's rules: quoted and !!str stay strings,
- * standard tags (!!int, !!float, !!bool, !!null) type it, other tags leave the
- * text as it is (as goyaml.v2 does), plain scalars are typed as above. !!binary
- * is left undecoded here. NULL with *why when it has no value (.inf, a value
- * its tag refuses).
- */
-json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag, const char **why);
-
 /* A scalar's tag as the reader types it: the standard tags by name (!!timestamp and the
  * non-specific "!" read as strings), anything else GT_YAML_TAG_OTHER (its text kept). */
 enum gt_yaml_tag {
@@ -40,6 +31,15 @@ enum gt_yaml_tag {
 	GT_YAML_TAG_OTHER
 };
 enum gt_yaml_tag gt_yaml_tag_kind(const char *tag);
+
+/*
+ * A scalar's value by the reader's rules: quoted and !!str stay strings,
+ * standard tags (!!int, !!float, !!bool, !!null) type it, other tags leave the
+ * text as it is (as goyaml.v2 does), plain scalars are typed as above. !!binary
+ * is left undecoded here. NULL with *why when it has no value (.inf, a value
+ * its tag refuses).
+ */
+json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag, const char **why);
 
 /* True when a YAML 1.1 reader would not read s, written plain, back as this string. */
 bool gt_yaml_string_needs_quotes(const char *s, size_t len);
