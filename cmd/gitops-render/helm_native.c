@@ -77,7 +77,8 @@ static void print_error(const char *msg)
 	}
 }
 
-int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why)
+int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, struct helm_docs *docs,
+		char **why)
 {
 	struct herr e = { 0 };
 	*why = NULL;
@@ -104,7 +105,7 @@ int helm_native(const struct render_opts *o, const char *dir, char **out, size_t
 		.skip_tests = true,
 		.deterministic = o->deterministic,
 	};
-	int r = helm_render(dir, &ho, out, len, &e);
+	int r = helm_render(dir, &ho, out, len, docs, &e);
 	free(ns);
 	if (r == 0)
 		return 0;

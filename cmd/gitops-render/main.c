@@ -13,6 +13,7 @@
 #include "obj.h"
 #include "proc.h"
 #include "render.h"
+#include "helm/helm.h"
 #include "stream.h"
 
 static const struct gt_choice source_types[] = {
@@ -319,10 +320,12 @@ struct run {
 	char *root;         /* a local source: the directory its links and paths stay below */
 	char *root_rel;     /* the source directory below root */
 	struct file_list files;
+	struct helm_docs docs; /* the native Helm engine's parsed documents of out (usable or not) */
 };
 
 static void run_free(struct run *r)
 {
+	helm_docs_free(&r->docs);
 	free(r->out);
 	engine_free(&r->engine);
 	free(r->cache_root);
@@ -480,30 +483,106 @@ struct native_job {
 	const char *dir;
 };
 
+/*
+ * The documents the engine parsed (helm_docs) cross the pipe too, so that they are not parsed
+ * again: after the output, one line per document, "LINE JSON", then a footer of fixed length
+ * that says where the output ends. JSON keeps what the trees hold (key order, integers apart from
+ * reals, every double's exact value); a tree jansson cannot write (an infinite float) sends the
+ * whole text to the reader instead.
+ */
+#define DOCS_FOOTER_FMT "\ngitops-docs %d %020zu %020zu %020zu\n"
+#define DOCS_FOOTER_LEN 78 /* with the numbers at their width */
+
+static int write_docs(const struct helm_docs *d, size_t len)
+{
+	bool usable = d->usable;
+	size_t n = 0, written = 0;
+	for (; usable && n < d->n; n++) {
+		char *js = json_dumps(d->v[n], JSON_COMPACT | JSON_ENCODE_ANY);
+		/* (no more than the output's size: the parent's cap is twice its limit) */
+		if (!js || strchr(js, '\n') || (written += strlen(js) + 22) > len) {
+			free(js);
+			usable = false; /* what was written is ignored: the footer says so */
+			break;
+		}
+		int w = printf("%lu %s\n", d->line[n], js);
+		free(js);
+		if (w < 0)
+			return -1;
+	}
+	return printf(DOCS_FOOTER_FMT, usable, len, usable ? d->prefix : 0, usable ? n : 0) < 0 ? -1 : 0;
+}
+
 static int native_child(void *arg)
 {
 	const struct native_job *j = arg;
 	char *out = NULL, *why = NULL;
 	size_t len = 0;
-	int st = helm_native(j->o, j->dir, &out, &len, &why);
-	if (st == 0 && fwrite(out, 1, len, stdout) != len)
+	struct helm_docs docs = { 0 };
+	int st = helm_native(j->o, j->dir, &out, &len, &docs, &why);
+	if (st == 0 && (fwrite(out, 1, len, stdout) != len || write_docs(&docs, len) < 0 || fflush(stdout) != 0))
 		st = -1;
 	if (st == 1)
 		fputs(why ? why : "?", stderr);
+	helm_docs_free(&docs);
 	free(out);
 	free(why);
 	return st == 0 ? 0 : st == 1 ? NATIVE_UNSUPPORTED : GT_EXIT_INPUT;
 }
 
+/* The child's output, its documents and footer taken off; 0, or -1 when they do not read back. */
+static int read_docs(char *all, size_t all_len, size_t *len, struct helm_docs *d)
+{
+	int usable;
+	size_t n, prefix, out_len;
+	char footer[DOCS_FOOTER_LEN + 1];
+	if (all_len < DOCS_FOOTER_LEN)
+		return -1;
+	memcpy(footer, all + all_len - DOCS_FOOTER_LEN, DOCS_FOOTER_LEN);
+	footer[DOCS_FOOTER_LEN] = '\0';
+	if (sscanf(footer, "\ngitops-docs %d %zu %zu %zu", &usable, &out_len, &prefix, &n) != 4 ||
+	    out_len > all_len - DOCS_FOOTER_LEN || prefix > out_len)
+		return -1;
+	*len = out_len;
+	if (!usable)
+		return all[out_len] = '\0', 0;
+	if (!(d->v = calloc(n ? n : 1, sizeof(*d->v))) || !(d->line = calloc(n ? n : 1, sizeof(*d->line))))
+		return -1;
+	const char *p = all + out_len, *end = all + all_len - DOCS_FOOTER_LEN;
+	for (d->n = 0; d->n < n; d->n++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp = memchr(p, ' ', (size_t)(end - p));
+		char *e = NULL;
+		if (!nl || !sp || sp > nl)
+			return -1;
+		d->line[d->n] = strtoul(p, &e, 10);
+		if (e != sp || !(d->v[d->n] = json_loadb(sp + 1, (size_t)(nl - sp - 1),
+							  JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)))
+			return -1;
+		p = nl + 1;
+	}
+	if (p != end)
+		return -1;
+	d->prefix = prefix;
+	d->usable = true;
+	all[out_len] = '\0';
+	return 0;
+}
+
 /* helm_native under a deadline: as helm_native (0, 1 with *why, -1 printed). */
-static int helm_native_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why)
+static int helm_native_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len,
+			       struct helm_docs *docs, char **why)
 {
 	struct native_job job = { o, dir };
 	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
-	struct gt_proc p = { .fn = native_child, .fn_arg = &job, .max_out = o->max_output,
+	/* the documents beside the output are at most as large as it (else left out) */
+	size_t cap = o->max_output > (SIZE_MAX - DOCS_FOOTER_LEN) / 2 ? SIZE_MAX : 2 * o->max_output + DOCS_FOOTER_LEN;
+	struct gt_proc p = { .fn = native_child, .fn_arg = &job, .max_out = cap,
 			     .deadline = gt_deadline_in(timeout) };
 	int r = gt_proc_run(&p, "helm template (native engine)");
 	int code = r == 0 && WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
+	/* a template can print what it was given (fail, required): masked as helm's stderr is */
+	if (p.err)
+		gt_redact_tokens(p.err, o->git.password);
 	if (p.end == GT_PROC_TIMED_OUT)
 		gt_error("helm template (native engine): did not finish within %u s (--timeout); stopped", timeout);
 	else if (p.end == GT_PROC_TOO_LARGE)
@@ -513,13 +592,17 @@ static int helm_native_bounded(const struct render_opts *o, const char *dir, cha
 	else if (code == NATIVE_UNSUPPORTED)
 		*why = strdup(p.err);
 	else if (code != 0 && p.err_len)
-		fwrite(p.err, 1, p.err_len, stderr); /* its own messages, as they were printed */
+		fputs(p.err, stderr); /* its own messages, as they were printed (masking shortened them) */
 	else if (code != 0 && r == 0)
 		gt_error("helm template (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
 			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
+	if (code == 0 && read_docs(p.out, p.out_len, len, docs) < 0) {
+		helm_docs_free(docs);
+		gt_error("helm template (native engine): its output does not read back");
+		code = -1;
+	}
 	if (code == 0) {
 		*out = p.out;
-		*len = p.out_len;
 		p.out = NULL;
 	}
 	gt_proc_free(&p);
@@ -551,7 +634,7 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	if (check_source_paths(o, r) < 0 || helm_check_release_name(o->release_name) < 0)
 		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
-	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &why);
+	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &r->docs, &why);
 	if (need > 0)
 		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
 	if (st == 0 && r->out_len > o->max_output) {
@@ -619,11 +702,31 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 
 static int read_engine_output(const struct render_opts *o, struct run *r, struct objects *objs)
 {
-	struct gt_stream *s = gt_stream_open_mem(r->out, r->out_len, r->shown, &o->lim);
+	/* the native Helm engine parsed its template documents already: only the text before them
+	 * (crds/ files) is read here, the rest taken as parsed */
+	/* the engine read them with the default limits: other limits, the text is read whole */
+	static const struct gt_limits def = GT_LIMITS_DEFAULT;
+	bool pre = r->docs.usable && o->lim.max_doc_bytes == def.max_doc_bytes &&
+		   o->lim.max_alias_nodes == def.max_alias_nodes && o->lim.max_depth == def.max_depth;
+	struct gt_stream *s = gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
 	if (!s)
 		return -1;
 	int st = read_stream(o, s, r->shown, objs);
 	gt_stream_close(s);
+	for (size_t i = 0; pre && st >= 0 && i < r->docs.n; i++) {
+		const char *why;
+		json_t *obj = json_incref(r->docs.v[i]);
+		struct gt_where w = { r->shown, r->docs.line[i], 0 };
+		if (gt_obj_validate(obj, &why) < 0) {
+			gt_error("%s:%lu: invalid object: %s", r->shown, w.line, why);
+			json_decref(obj);
+			return -1;
+		}
+		if (objects_push(objs, obj, &w) < 0) {
+			json_decref(obj);
+			return -1;
+		}
+	}
 	return st;
 }
 

@@ -139,7 +139,10 @@ int engine_exec(const struct render_opts *o, const struct engine *e, const char 
 
 /* Render the chart in dir as `helm template` would: 0 with *out (malloc'd); 1 when the engine does
  * not support something the chart uses (*why says what, malloc'd); -1 after printing a render error. */
-int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why);
+struct helm_docs;
+/* docs: where the engine leaves the documents it parsed already (helm/helm.h), or NULL */
+int helm_native(const struct render_opts *o, const char *dir, char **out, size_t *len, struct helm_docs *docs,
+		char **why);
 /* The engine's identity in the render cache. */
 #define HELM_NATIVE_VERSION "gitops-render native helm engine " GT_VERSION " (helm v3.17.3)"
 /* Is name a release name helm takes (DNS-1123, at most 53 characters)? Else -1 after printing. */

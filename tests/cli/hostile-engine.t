@@ -60,9 +60,26 @@ cp "$CHART/Chart.yaml" "$TMP/loop-chart/"
 printf '{{- range until 2000 }}{{- range until 2000 }}{{- range until 2000 }}{{- end }}{{- end }}{{- end }}\n' \
 	>"$TMP/loop-chart/templates/cm.yaml"
 cat "$CHART/templates/cm.yaml" >>"$TMP/loop-chart/templates/cm.yaml"
-run timeout -k 5 60 "$BIN/gitops-render" --engine native --timeout 2 -o json "$TMP/loop-chart"
-is "$RC:$OUT" "2:" "the native engine, a template that loops, --timeout 2: exit 2, nothing on stdout"
-like "$ERR" "helm template \(native engine\): did not finish within 2 s \(--timeout\)" "said"
+# (auto renders it natively too: it uses nothing the engine leaves to helm)
+for engine in native auto; do
+	run timeout -k 5 60 "$BIN/gitops-render" --engine $engine --helm "$HELM" --timeout 2 -o json "$TMP/loop-chart"
+	is "$RC:$OUT" "2:" "--engine $engine, a template that loops, --timeout 2: exit 2, nothing on stdout"
+	like "$ERR" "helm template \(native engine\): did not finish within 2 s \(--timeout\)" "--engine $engine: said"
+	is "$(tmp_left)" 0 "--engine $engine: no temporary file left"
+done
+
+# A template's error (fail, required) that prints the token: masked with every engine, as helm's
+# stderr is
+mkdir -p "$TMP/fail-chart/templates"
+cp "$CHART/Chart.yaml" "$TMP/fail-chart/"
+printf '{{ fail (printf "no access with %%s" .Values.t) }}\n' >"$TMP/fail-chart/templates/cm.yaml"
+for engine in native auto exec; do
+	run env GITOPS_GIT_TOKEN=tok-secret-9876 "$BIN/gitops-render" --engine $engine --helm "$HELM" -o json \
+		--set t=tok-secret-9876 "$TMP/fail-chart"
+	like "$RC:$ERR" "^2:.*no access with \*\*\*" "--engine $engine: a template's error naming the token: exit 2, masked"
+	unlike "$ERR" "tok-secret-9876" "--engine $engine: the token is not shown"
+	is "$(tr -cd '\0' <"$TMP/.err" | wc -c)" 0 "--engine $engine: the messages are whole lines of text (no NUL)"
+done
 
 git_server_hung
 mkdir -p "$TMP/remote-overlay"

@@ -175,6 +175,17 @@ run gitops-render --helm "$HELM" -o json "$TMP/local-chart"
 is "$RC:$OUT" "2:" "local chart, a template linked outside: exit 2"
 like "$ERR" "templates/secret.yaml: the symbolic link leads outside the source" "local chart: the link is named"
 rm "$TMP/local-chart/templates/secret.yaml"
+# a file linked outside that a template reads with .Files.Get, whichever engine renders it
+mkdir -p "$TMP/local-chart/files"
+ln -s "$TMP/stolen.yaml" "$TMP/local-chart/files/s.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: f\ndata:\n  s: {{ .Files.Get "files/s.yaml" | quote }}\n' \
+	>"$TMP/local-chart/templates/cm.yaml"
+for engine in native auto exec; do
+	run gitops-render --engine $engine --helm "$HELM" -o json "$TMP/local-chart"
+	is "$RC:$OUT" "2:" "local chart, --engine $engine, .Files.Get of a file linked outside: exit 2"
+	like "$ERR" "files/s.yaml: the symbolic link leads outside the source" "--engine $engine: the link is named"
+done
+rm -r "$TMP/local-chart/files" "$TMP/local-chart/templates/cm.yaml"
 
 # ---------------------------------------------------------------------------------------------
 # 5. Values and set-file paths from a repository or an Application stay inside the source

@@ -15,7 +15,9 @@ export HELM_CONFIG_HOME=$TMP/helm/config HELM_CACHE_HOME=$TMP/helm/cache HELM_DA
 unset HELM_NAMESPACE GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN
 mkdir -p "$HOME"
 
-errors() { grep -o 'Error: .*' "$1" | grep -v '^Error: $' ; }
+# helm's error as gitops-render passes it on: every line of it (Error: ..., and the --debug hint helm adds
+# to an error of the render)
+errors() { grep -o 'helm: .*' "$1" | grep -v '^helm: Error: $' ; }
 # the shape of an object stream: kinds, names and key paths, not values
 shape() { jq -c '[.kind, .metadata.name, ([paths(scalars)] | map(map(tostring) | join(".")))]' "$1"; }
 
@@ -50,15 +52,21 @@ ok "$([ "$n_native" -ge 100 ] && [ "$(ls "$CORPUS" | wc -l)" -gt 50 ]; echo $?)"
 	"the corpus: more than 50 charts, $n_native cases rendered natively, $n_fallback left to helm"
 
 # --engine native refuses what it cannot do: exit 2, naming the construct, the file and the line
-run gitops-render --engine native --helm "$HELM" "$CORPUS/unsupported-date"
+run gitops-render --engine native --helm "$HELM" "$CORPUS/unsupported-toml"
 is "$RC:$OUT" "2:" "--engine native on an unsupported function: exit 2, nothing on stdout"
-like "$ERR" "does not support this chart: unsupported-date/templates/cm.yaml:6:[0-9]+: the function now" \
+like "$ERR" "does not support this chart: unsupported-toml/templates/cm.yaml:6:[0-9]+: the function toToml" \
 	"--engine native: the construct, the file and the line"
 # a render error the native engine words as helm does: exit 2 without helm
 run env PATH=/nonexistent "$BIN/gitops-render" --engine native "$CORPUS/fail-required"
 is "$RC" 2 "a required value, native engine, no helm: exit 2"
 like "$ERR" "Error: execution error at \(fail-required/templates/cm.yaml:7:15\): A valid .Values.db.password entry required!" \
 	"a required value: helm's message, with its location"
+# --cmp (the Argo CD sidecar): a chart the engine supports needs no helm on PATH; one it does not, does
+run env -C "$CORPUS/guestbook" PATH=/nonexistent ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE=web "$BIN/gitops-render" --cmp
+is "$RC:$ERR" "0:" "--cmp, no helm on PATH: a supported chart renders natively"
+like "$OUT" "name: app-guestbook" "--cmp, no helm: the objects, as YAML"
+run env -C "$CORPUS/unsupported-toml" PATH=/nonexistent ARGOCD_APP_NAME=app ARGOCD_APP_NAMESPACE=web "$BIN/gitops-render" --cmp
+like "$RC:$ERR" "^2:.*helm not found on PATH" "--cmp, no helm on PATH: a chart the engine leaves to helm needs helm"
 # --deterministic: the same random strings on every run
 run gitops-render --deterministic -o json "$CORPUS/random"
 first=$(jq -r '.data.pass' <<<"$OUT")

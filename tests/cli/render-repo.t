@@ -169,6 +169,16 @@ is "$(tmp_left)" 0 "no temporary directory left"
 run gitops-render "${H[@]}" --revision "$V1"
 is "$(calls helm)" 5 "v1 by its full SHA: from the cache"
 
+# The key holds the engine: a native render is not what --engine exec reuses, nor the other way
+N=(--helm "$TMP/logging-helm" -o json --repo "$URL" --path apps/guestbook --cache-dir "$TMP/cache3" --revision "$V1")
+run gitops-render --engine native "${N[@]}"
+is "$(canon <<<"$OUT"):$(calls helm)" "$WANT_GB:5" "--engine native: rendered without helm"
+run gitops-render --engine exec "${N[@]}"
+is "$(canon <<<"$OUT"):$(calls helm)" "$WANT_GB:6" "--engine exec after a native render of the same tree: helm runs"
+run gitops-render --engine native "${N[@]}"
+is "$(canon <<<"$OUT"):$(calls helm)" "$WANT_GB:6" "--engine native again: its own render, from the cache"
+ok "$(ls "$TMP/cache3"/render/out/*/* | wc -l | grep -qx 2; echo $?)" "two renders in the cache, one per engine"
+
 # ---------------------------------------------------------------------------------------------
 # SIGTERM while the engine runs: the temporary copy goes
 

@@ -60,6 +60,180 @@ static void flist_free(struct flist *l)
 
 /* ---- .helmignore (pkg/ignore) ---- */
 
+/* Go's path/filepath.Match on Unix: '*' and '?' stop at '/', [classes] with '^' negation and
+ * ranges, backslash escapes; 1 match, 0 none, -1 a pattern Go calls malformed. */
+static int go_rune(const char *s, size_t n, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k = u[0] < 0x80 ? 1 : u[0] >= 0xc2 && u[0] < 0xe0 ? 2 : u[0] >= 0xe0 && u[0] < 0xf0 ? 3 : u[0] >= 0xf0 && u[0] <= 0xf4 ? 4 : 0;
+	bool ok = k && k <= n;
+	for (size_t i = 1; ok && i < k; i++)
+		ok = (u[i] & 0xc0) == 0x80;
+	if (!ok) {
+		*len = 1;
+		return 0xfffd;
+	}
+	*len = k;
+	if (k == 1)
+		return u[0];
+	int r = u[0] & (0x7f >> k);
+	for (size_t i = 1; i < k; i++)
+		r = r << 6 | (u[i] & 0x3f);
+	return r;
+}
+
+/* getEsc: a class character, maybe escaped; -1 malformed */
+static int get_esc(const char **c, size_t *cn, int *r)
+{
+	if (!*cn || **c == '-' || **c == ']')
+		return -1;
+	if (**c == '\\') {
+		(*c)++, (*cn)--;
+		if (!*cn)
+			return -1;
+	}
+	size_t k;
+	const unsigned char first = (unsigned char)**c;
+	*r = go_rune(*c, *cn, &k);
+	if (*r == 0xfffd && k == 1 && first >= 0x80)
+		return -1;
+	*c += k, *cn -= k;
+	return *cn ? 0 : -1;
+}
+
+/* matchChunk: 1 with *rest, 0 no match, -1 malformed */
+static int match_chunk(const char *c, size_t cn, const char *s, size_t sn, size_t *rest)
+{
+	bool failed = false;
+	while (cn) {
+		failed = failed || !sn;
+		if (*c == '[') {
+			int r = 0;
+			if (!failed) {
+				size_t k;
+				r = go_rune(s, sn, &k);
+				s += k, sn -= k;
+			}
+			c++, cn--;
+			bool negated = false, match = false;
+			if (cn && *c == '^')
+				negated = true, c++, cn--;
+			for (int nrange = 0;; nrange++) {
+				if (cn && *c == ']' && nrange > 0) {
+					c++, cn--;
+					break;
+				}
+				int lo, hi;
+				if (get_esc(&c, &cn, &lo) < 0)
+					return -1;
+				hi = lo;
+				if (*c == '-') {
+					c++, cn--;
+					if (get_esc(&c, &cn, &hi) < 0)
+						return -1;
+				}
+				match = match || (lo <= r && r <= hi);
+			}
+			failed = failed || match == negated;
+		} else if (*c == '?') {
+			if (!failed) {
+				failed = *s == '/';
+				size_t k;
+				go_rune(s, sn, &k);
+				s += k, sn -= k;
+			}
+			c++, cn--;
+		} else {
+			if (*c == '\\') {
+				c++, cn--;
+				if (!cn)
+					return -1;
+			}
+			if (!failed) {
+				failed = *c != *s;
+				s++, sn--;
+			}
+			c++, cn--;
+		}
+	}
+	if (failed)
+		return 0;
+	*rest = sn;
+	return 1;
+}
+
+/* scanChunk: leading stars, then the chunk up to the next star outside a class */
+static size_t scan_chunk(const char **p, size_t *pn, bool *star)
+{
+	*star = false;
+	while (*pn && **p == '*')
+		(*p)++, (*pn)--, *star = true;
+	bool inrange = false;
+	size_t i;
+	for (i = 0; i < *pn; i++) {
+		char ch = (*p)[i];
+		if (ch == '\\') {
+			if (i + 1 < *pn)
+				i++;
+		} else if (ch == '[') {
+			inrange = true;
+		} else if (ch == ']') {
+			inrange = false;
+		} else if (ch == '*' && !inrange) {
+			break;
+		}
+	}
+	return i;
+}
+
+static int go_match(const char *pattern, const char *name)
+{
+	const char *p = pattern;
+	size_t pn = strlen(p), nn = strlen(name);
+	while (pn) {
+		bool star;
+		size_t cl = scan_chunk(&p, &pn, &star);
+		const char *chunk = p;
+		p += cl, pn -= cl;
+		if (star && !cl)
+			return !memchr(name, '/', nn);
+		size_t rest;
+		int m = match_chunk(chunk, cl, name, nn, &rest);
+		if (m == 1 && (rest == 0 || pn > 0)) {
+			name += nn - rest, nn = rest;
+			continue;
+		}
+		if (m < 0)
+			return -1;
+		bool next = false;
+		if (star) {
+			for (size_t i = 0; i < nn && name[i] != '/'; i++) {
+				m = match_chunk(chunk, cl, name + i + 1, nn - i - 1, &rest);
+				if (m == 1) {
+					if (pn == 0 && rest > 0)
+						continue;
+					name += nn - rest, nn = rest;
+					next = true;
+					break;
+				}
+				if (m < 0)
+					return -1;
+			}
+		}
+		if (next)
+			continue;
+		/* the rest of the pattern must still be well formed */
+		while (pn) {
+			cl = scan_chunk(&p, &pn, &star);
+			if (match_chunk(p, cl, "", 0, &rest) < 0)
+				return -1;
+			p += cl, pn -= cl;
+		}
+		return 0;
+	}
+	return nn == 0;
+}
+
 struct rule {
 	char *pat;
 	bool negate, must_dir, rooted, has_slash;
@@ -92,9 +266,10 @@ static int rules_add(struct rules *r, const char *line, struct herr *e)
 		free(s);
 		return 0;
 	}
-	if (strstr(p, "**") || strchr(p, '\\') || strchr(p, '[')) {
+	if (strstr(p, "**") || go_match(p, "abc") < 0) {
+		/* helm refuses to load the chart: its error is its own */
 		free(s);
-		herr_set(e, HERR_UNSUPPORTED, false, ".helmignore: a pattern with ** or [ or \\ (%s)", line);
+		herr_set(e, HERR_UNSUPPORTED, false, ".helmignore: a pattern helm refuses (%s)", line);
 		return -1;
 	}
 	struct rule rl = { 0 };
@@ -126,7 +301,7 @@ static bool rule_match(const struct rule *rl, const char *path)
 		const char *slash = strrchr(path, '/');
 		subject = slash ? slash + 1 : path;
 	}
-	return fnmatch(rl->pat, subject, FNM_PATHNAME | FNM_PERIOD * 0) == 0;
+	return go_match(rl->pat, subject) == 1;
 }
 
 static bool rules_ignore(const struct rules *r, const char *path, bool dir)
@@ -455,9 +630,19 @@ static bool check_deps(json_t *deps)
 		json_t *en = json_object_get(d, "enabled");
 		if (en && !json_is_null(en) && !json_is_boolean(en))
 			return false;
-		json_t *iv = json_object_get(d, "import-values");
-		if (iv && !json_is_null(iv) && (!json_is_array(iv) || json_array_size(iv)))
-			return false; /* import-values: left to helm */
+		/* import-values: names (exports.NAME) or {child, parent} maps of strings; helm panics on
+		 * a map without them */
+		json_t *iv = json_object_get(d, "import-values"), *item;
+		size_t k2;
+		if (iv && !json_is_null(iv) && !json_is_array(iv))
+			return false;
+		json_array_foreach(iv, k2, item) {
+			if (json_is_object(item) && (!json_is_string(json_object_get(item, "child")) ||
+						     !json_is_string(json_object_get(item, "parent"))))
+				return false;
+			if (!json_is_object(item) && !json_is_string(item))
+				return false;
+		}
 	}
 	return true;
 }
@@ -475,6 +660,44 @@ static bool needs_sanitize(const char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return true;
 	return false;
+}
+
+/* metadata.Validate's sanitizeString: a space for whitespace, nothing for what is not printable.
+ * Done here for ASCII; the Unicode spaces and format characters are left to helm. */
+static int sanitize_one(json_t *str, const char *where, const char *field, struct herr *e)
+{
+	const char *s = json_string_value(str);
+	size_t n = json_string_length(str);
+	static const char *const odd[] = { "\xc2\x85", "\xc2\xa0", "\xc2\xad", "\xe1\x9a\x80", "\xe2\x80", "\xe2\x81",
+					   "\xe3\x80\x80", "\xef\xbb\xbf" };
+	for (size_t i = 0; i < sizeof(odd) / sizeof(*odd); i++)
+		if (memmem(s, n, odd[i], strlen(odd[i]))) {
+			herr_set(e, HERR_UNSUPPORTED, false, "%s/Chart.yaml: %s with Unicode spaces or format characters",
+				 where, field);
+			return -1;
+		}
+	if (!needs_sanitize(s) && !memchr(s, '\0', n))
+		return 0;
+	char *t = malloc(n + 1);
+	size_t k = 0;
+	if (!t)
+		return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || (c >= '\t' && c <= '\r'))
+			t[k++] = ' ';
+		else if (c >= 0x20 && c != 0x7f)
+			t[k++] = (char)c;
+	}
+	int r = json_string_setn(str, t, k);
+	free(t);
+	return r < 0 ? (herr_set(e, HERR_NOMEM, false, "out of memory"), -1) : 0;
+}
+
+static int sanitize_field(json_t *meta, const char *key, const char *where, struct herr *e)
+{
+	json_t *v = json_object_get(meta, key);
+	return json_is_string(v) ? sanitize_one(v, where, key, e) : 0;
 }
 
 static struct chart *chart_from_files(struct flist *files, const char *where, struct herr *e);
@@ -659,10 +882,17 @@ static struct chart *chart_from_files(struct flist *files, const char *where, st
 	static const char *const texts[] = { "description", "home", "icon", "condition", "tags", "appVersion",
 					      "kubeVersion" };
 	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++)
-		if (needs_sanitize(jstr(c->meta, texts[i]))) {
-			herr_set(e, HERR_UNSUPPORTED, false, "%s/Chart.yaml: %s with control characters", where, texts[i]);
+		if (sanitize_field(c->meta, texts[i], where, e) < 0)
 			goto fail;
+	static const char *const lists[] = { "sources", "keywords" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *l = json_object_get(c->meta, lists[i]), *item;
+		size_t k;
+		json_array_foreach(l, k, item) {
+			if (json_is_string(item) && sanitize_one(item, where, lists[i], e) < 0)
+				goto fail;
 		}
+	}
 	c->deps = json_incref(json_object_get(c->meta, "dependencies"));
 	if (!check_deps(c->deps)) {
 		herr_set(e, HERR_UNSUPPORTED, false, "%s: dependencies helm reads differently (import-values?)", where);

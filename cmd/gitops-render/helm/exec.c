@@ -120,6 +120,37 @@ static void location(const struct node *n, char *out, size_t size)
 	snprintf(out, size, "%s:%u:%zu", src->name, line, col);
 }
 
+/* The execution errors this engine words as text/template and sprig do, checked against helm
+ * 3.17.3 one by one (tests/fixtures/helm-corpus/errors-*): those are final; any other is helm's to
+ * say (a field on a value from a map is "in type interface {}" there, for one). */
+static bool exec_error_known(const char *msg)
+{
+	static const char *const prefixes[] = { "wrong type for value; ", "invalid value; expected ", "nil pointer evaluating ",
+		"can't handle ", "wrong number of args for ", "template \"", "expected string; found ",
+		"expected integer; found ", "expected bool; found ", "expected float; found ", "nil is not a command",
+		"error calling index: ", "error calling eq: ", "error calling ne: ",
+		"error calling lt: ", "error calling le: ", "error calling gt: ", "error calling ge: ",
+		"error calling len: ", "error calling div: ", "error calling mod: ", "error calling repeat: ",
+		"error calling first: ", "error calling mustFirst: ", "error calling append: ",
+		"error calling mustAppend: ", "error calling uniq: " };
+	static const char inc[] = "error calling include: ";
+	if (!strncmp(msg, inc, sizeof(inc) - 1)) {
+		/* the included template's own error, whatever wraps it, decides */
+		const char *in = msg + sizeof(inc) - 1, *at = NULL;
+		static const char none[] = "template: no template \"";
+		if (!strncmp(in, none, sizeof(none) - 1))
+			return true;
+		for (const char *p = in; (p = strstr(p, "\" at <")); p++)
+			at = p;
+		const char *tail = at ? strstr(at, ">: ") : NULL;
+		return tail && exec_error_known(tail + 3);
+	}
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		if (!strncmp(msg, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return strstr(msg, " is not a method but has arguments") != NULL;
+}
+
 int exec_errorf(struct exec *x, const char *fmt, ...)
 {
 	char msg[sizeof(x->err->msg)];
@@ -136,7 +167,8 @@ int exec_errorf(struct exec *x, const char *fmt, ...)
 	struct buf ctx = { 0 };
 	location(x->node, loc, sizeof(loc));
 	node_string(&ctx, x->node);
-	herr_set(x->err, HERR_TEMPLATE, false, "template: %s: executing \"%s\" at <%s>: %s", loc, name,
+	bool sure = exec_error_known(msg) && !(ctx.p && !strncmp(ctx.p, "{{(", 3));
+	herr_set(x->err, HERR_TEMPLATE, sure, "template: %s: executing \"%s\" at <%s>: %s", loc, name,
 		 ctx.p ? ctx.p : "", msg);
 	buf_free(&ctx);
 	return -1;
@@ -342,7 +374,7 @@ static int eval_arg(struct exec *x, struct hv dot, enum ptype t, struct node *n,
 		struct hv base;
 		if (eval_arg(x, dot, P_ANY, n->chain_of, &base) < 0)
 			return -1;
-		x->node = n;
+		/* evalFieldChain says where the receiver's evaluation left off, as Go does */
 		int r = eval_field_chain(x, dot, base, n, n->u.field.ident, n->u.field.n, NULL, 0, NULL, &v);
 		hv_unref(base);
 		if (r < 0)
@@ -583,7 +615,6 @@ static int eval_command(struct exec *x, struct node *cmd, struct hv dot, struct 
 		struct hv base;
 		if (eval_arg(x, dot, P_ANY, first->chain_of, &base) < 0)
 			return -1;
-		x->node = first;
 		int r = eval_field_chain(x, dot, base, first, first->u.field.ident, first->u.field.n, cmd->u.list.v,
 					 cmd->u.list.n, final, out);
 		hv_unref(base);

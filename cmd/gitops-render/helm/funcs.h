@@ -60,6 +60,7 @@ FN(fn_must_deepcopy);
 FN(fn_int); FN(fn_int64); FN(fn_float64); FN(fn_atoi); FN(fn_add); FN(fn_add1); FN(fn_sub); FN(fn_div);
 FN(fn_mod); FN(fn_mul); FN(fn_max); FN(fn_min); FN(fn_maxf); FN(fn_minf); FN(fn_floor); FN(fn_ceil);
 FN(fn_round); FN(fn_until); FN(fn_untilstep); FN(fn_seq); FN(fn_todecimal); FN(fn_randint);
+FN(fn_addf); FN(fn_add1f); FN(fn_subf); FN(fn_mulf); FN(fn_divf);
 
 /* funcs_crypto.c */
 FN(fn_sha1sum); FN(fn_sha256sum); FN(fn_sha512sum); FN(fn_adler32sum); FN(fn_randalphanum);
@@ -71,7 +72,13 @@ FN(fn_derivepassword); FN(fn_buildcustomcert); FN(fn_randbytes);
 FN(fn_regexmatch); FN(fn_mustregexmatch); FN(fn_regexfind); FN(fn_regexfindall); FN(fn_regexreplaceall);
 FN(fn_regexreplaceallliteral); FN(fn_regexsplit); FN(fn_regexquotemeta); FN(fn_urlparse); FN(fn_urljoin);
 
+/* funcs_time.c */
+FN(fn_now); FN(fn_date); FN(fn_dateinzone); FN(fn_htmldate); FN(fn_htmldateinzone); FN(fn_datemodify);
+FN(fn_mustdatemodify); FN(fn_ago); FN(fn_duration); FN(fn_durationround); FN(fn_todate); FN(fn_musttodate);
+FN(fn_unixepoch);
+
 /* funcs_semver.c */
-FN(fn_semvercompare); FN(fn_semver);
+FN(fn_semvercompare); FN(fn_semver); FN(m_semver_major); FN(m_semver_minor); FN(m_semver_patch);
+FN(m_semver_prerelease); FN(m_semver_metadata); FN(m_semver_original); FN(m_semver_string);
 
 #endif

@@ -119,11 +119,54 @@ FN(fn_randbytes)
 	return ret(x, out, s);
 }
 
+/* xstrings.Shuffle: the runes in a random order (math/rand there: no two runs agree anyway) */
 FN(fn_shuffle)
 {
-	(void)a, (void)n, (void)out;
-	exec_unsupported(x, "shuffle");
-	return -2;
+	(void)n;
+	const unsigned char *s = (const unsigned char *)a[0].u.s->s;
+	size_t len = a[0].u.s->len, nr = 0;
+	size_t *start = malloc((len + 1) * sizeof(*start));
+	if (!start)
+		return oom(x);
+	for (size_t i = 0; i < len;) {
+		size_t k = s[i] < 0x80 ? 1 : s[i] >= 0xc2 && s[i] < 0xe0 ? 2 : s[i] >= 0xe0 && s[i] < 0xf0 ? 3 : s[i] >= 0xf0 && s[i] <= 0xf4 ? 4 : 0;
+		bool ok = k && i + k <= len;
+		for (size_t j = 1; ok && j < k; j++)
+			ok = (s[i + j] & 0xc0) == 0x80;
+		if (!ok) {
+			free(start);
+			exec_unsupported(x, "shuffle of text that is not UTF-8 (Go writes U+FFFD)");
+			return -2;
+		}
+		start[nr++] = i;
+		i += k;
+	}
+	start[nr] = len;
+	size_t *order = malloc((nr + 1) * sizeof(*order));
+	struct buf b = { 0 };
+	if (!order) {
+		free(start);
+		return oom(x);
+	}
+	for (size_t i = 0; i < nr; i++)
+		order[i] = i;
+	for (size_t i = nr; i-- > 1;) {
+		size_t j = (size_t)(rng_next(x->rc) % (i + 1)), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < nr; i++)
+		buf_add(&b, (const char *)s + start[order[i]], start[order[i] + 1] - start[order[i]]);
+	free(order);
+	free(start);
+	if (b.oom) {
+		buf_free(&b);
+		return oom(x);
+	}
+	struct hv v = hv_strn(b.p, b.n);
+	buf_free(&b);
+	return ret(x, out, v);
 }
 
 FN(fn_derivepassword)

@@ -52,7 +52,15 @@ FN(fn_dict)
 	if (m.k != HV_MAP)
 		return oom(x);
 	for (size_t i = 0; i < n; i += 2) {
+		/* a key that is a struct with pointers in it (a chart passing $ as a key by mistake) holds
+		 * addresses in Go, different on every run: any stands in */
 		struct hv k = strval(a[i]);
+		if (k.k != HV_STRING) {
+			struct buf kb = { 0 };
+			if (fmt_value_any_address(&kb, a[i], false) == 0 && !kb.oom)
+				k = hv_strn(kb.p ? kb.p : "", kb.n);
+			buf_free(&kb);
+		}
 		if (k.k != HV_STRING) {
 			hv_unref(m);
 			exec_unsupported(x, "a dict key fmt would show as an address");

@@ -260,3 +260,178 @@ FN(fn_randint)
 	*out = hv_int(lo + (int64_t)(rng_next(x->rc) % (uint64_t)(hi - lo)));
 	return 0;
 }
+
+/* ---- addf, add1f, subf, mulf, divf: shopspring/decimal on the floats' shortest forms ----
+ * sprig turns each argument into a float64 (cast), that into the decimal its shortest form
+ * reads (NewFromFloat: 0.1 is exactly 0.1), computes exactly (Div: 16 digits after the point,
+ * half away from zero) and returns the nearest float64. So mulf 0.1 3 is 0.3, not
+ * 0.30000000000000004. The big integers are OpenSSL's. */
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+
+struct dec {
+	BIGNUM *v;
+	long e; /* value = v * 10^e */
+};
+
+/* NewFromFloat: the shortest digits that read back as f */
+static bool dec_from_float(struct dec *d, double f)
+{
+	char tmp[40], digits[40];
+	int prec;
+	d->v = NULL;
+	d->e = 0;
+	if (!isfinite(f))
+		return false;
+	if (f == 0)
+		return BN_dec2bn(&d->v, "0") > 0;
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, f);
+		if (strtod(tmp, NULL) == f)
+			break;
+	}
+	const char *p = tmp;
+	size_t k = 0;
+	if (*p == '-')
+		digits[k++] = *p++;
+	for (; *p && *p != 'e'; p++)
+		if (*p != '.')
+			digits[k++] = *p;
+	digits[k] = 0;
+	int nd = (int)(k - (digits[0] == '-'));
+	d->e = atol(p + 1) - (nd - 1);
+	return BN_dec2bn(&d->v, digits) > 0;
+}
+
+static bool pow10_mul(BIGNUM *v, long k)
+{
+	for (; k >= 9; k -= 9)
+		if (!BN_mul_word(v, 1000000000UL))
+			return false;
+	static const unsigned long p[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000 };
+	return k <= 0 || BN_mul_word(v, p[k]);
+}
+
+/* both at the smaller exponent */
+static bool dec_align(struct dec *a, struct dec *b)
+{
+	if (a->e > b->e) {
+		if (a->e - b->e > 100000 || !pow10_mul(a->v, a->e - b->e))
+			return false;
+		a->e = b->e;
+	} else if (b->e > a->e) {
+		if (b->e - a->e > 100000 || !pow10_mul(b->v, b->e - a->e))
+			return false;
+		b->e = a->e;
+	}
+	return true;
+}
+
+enum dec_op { DEC_ADD, DEC_SUB, DEC_MUL, DEC_DIV };
+
+/* a = a op b; false on division by zero (sprig panics) or no memory */
+static bool dec_apply(struct dec *a, struct dec *b, enum dec_op op, BN_CTX *ctx)
+{
+	BIGNUM *r = BN_new();
+	bool ok = r != NULL;
+	switch (op) {
+	case DEC_ADD:
+	case DEC_SUB:
+		ok = ok && dec_align(a, b) && (op == DEC_ADD ? BN_add(r, a->v, b->v) : BN_sub(r, a->v, b->v));
+		break;
+	case DEC_MUL:
+		ok = ok && BN_mul(r, a->v, b->v, ctx);
+		a->e += b->e;
+		break;
+	case DEC_DIV: {
+		/* QuoRem to 16 places, then DivRound's half-away-from-zero */
+		long e = a->e - b->e + 16;
+		BIGNUM *num = BN_new(), *den = BN_new(), *rem = BN_new();
+		ok = ok && num && den && rem && !BN_is_zero(b->v) && labs(e) < 100000 && BN_copy(num, a->v) &&
+		     BN_copy(den, b->v) && (e >= 0 ? pow10_mul(num, e) : pow10_mul(den, -e)) &&
+		     BN_div(r, rem, num, den, ctx) && BN_lshift1(rem, rem);
+		if (ok && BN_ucmp(rem, den) >= 0) {
+			bool neg = BN_is_negative(a->v) != BN_is_negative(b->v);
+			BIGNUM *one = BN_new();
+			ok = one && BN_dec2bn(&one, neg ? "-1" : "1") > 0 && BN_add(r, r, one);
+			BN_free(one);
+		}
+		a->e = -16;
+		BN_free(num);
+		BN_free(den);
+		BN_free(rem);
+		break;
+	}
+	}
+	if (ok) {
+		BN_free(a->v);
+		a->v = r;
+	} else {
+		BN_free(r);
+	}
+	return ok;
+}
+
+/* Decimal.Float64: the nearest float64 (strtod rounds correctly) */
+static bool dec_float(const struct dec *d, double *f)
+{
+	char *s = BN_bn2dec(d->v);
+	if (!s)
+		return false;
+	char *t = NULL;
+	bool ok = asprintf(&t, "%se%ld", s, d->e) >= 0;
+	OPENSSL_free(s);
+	if (ok)
+		*f = strtod(t, NULL);
+	free(t);
+	return ok;
+}
+
+static int decimal_op(struct exec *x, struct hv first, const struct hv *rest, size_t n, enum dec_op op, struct hv *out)
+{
+	BN_CTX *ctx = BN_CTX_new();
+	struct dec acc = { 0 }, d = { 0 };
+	double f = 0;
+	bool ok = ctx && dec_from_float(&acc, cast_float64(first));
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = dec_from_float(&d, cast_float64(rest[i])) && dec_apply(&acc, &d, op, ctx);
+		BN_free(d.v);
+		d.v = NULL;
+	}
+	ok = ok && dec_float(&acc, &f);
+	BN_free(acc.v);
+	BN_CTX_free(ctx);
+	if (!ok) {
+		exec_unsupported(x, "%s of these numbers (decimal panics: division by zero, NaN or Inf)", x->fname ? x->fname : "a decimal function");
+		return -2;
+	}
+	*out = hv_float(f);
+	return 0;
+}
+
+FN(fn_addf)
+{
+	return decimal_op(x, hv_float(0), a, n, DEC_ADD, out);
+}
+
+FN(fn_add1f)
+{
+	(void)n;
+	struct hv one = hv_int(1);
+	return decimal_op(x, a[0], &one, 1, DEC_ADD, out);
+}
+
+FN(fn_subf)
+{
+	return decimal_op(x, a[0], a + 1, n - 1, DEC_SUB, out);
+}
+
+FN(fn_mulf)
+{
+	return decimal_op(x, a[0], a + 1, n - 1, DEC_MUL, out);
+}
+
+FN(fn_divf)
+{
+	return decimal_op(x, a[0], a + 1, n - 1, DEC_DIV, out);
+}

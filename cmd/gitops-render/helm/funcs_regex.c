@@ -43,6 +43,103 @@ static bool re2_refuses(const char *p, size_t n)
 	return false;
 }
 
+/* The length of a class escape or POSIX class at p (\w, \pL, \p{Greek}, [:alpha:]), 0 if none. */
+static size_t class_item(const char *p, size_t n)
+{
+	if (n >= 2 && p[0] == '\\' && strchr("wWdDsS", p[1]))
+		return 2;
+	if (n >= 3 && p[0] == '\\' && (p[1] == 'p' || p[1] == 'P')) {
+		if (p[2] != '{')
+			return 3;
+		const char *e = memchr(p, '}', n);
+		return e ? (size_t)(e - p) + 1 : 0;
+	}
+	if (n >= 2 && p[0] == '[' && p[1] == ':') {
+		for (size_t i = 2; i + 1 < n; i++)
+			if (p[i] == ':' && p[i + 1] == ']')
+				return i + 2;
+	}
+	return 0;
+}
+
+/* RE2 (Perl flags) reads a '-' next to a class escape or after a range as a literal: [\w-.],
+ * [a-c-e]; PCRE2 refuses those, so they are escaped for it. NULL: no change needed. */
+static char *pcre2_form(const char *p, size_t n, size_t *out_len)
+{
+	struct buf b = { 0 };
+	bool changed = false, in_class = false;
+	int last = 0; /* in a class: 0 nothing yet, 1 a char, 2 a range's end or a class item */
+	for (size_t i = 0; i < n;) {
+		if (!in_class) {
+			if (p[i] == '\\' && i + 1 < n) {
+				if (p[i + 1] == 'Q')
+					goto unchanged;
+				buf_add(&b, p + i, 2);
+				i += 2;
+				continue;
+			}
+			if (p[i] == '[') {
+				in_class = true;
+				last = 0;
+				buf_addc(&b, '[');
+				i++;
+				if (i < n && p[i] == '^')
+					buf_addc(&b, p[i++]);
+				if (i < n && p[i] == ']') { /* a leading ] is a literal */
+					buf_addc(&b, p[i++]);
+					last = 1;
+				}
+				continue;
+			}
+			buf_addc(&b, p[i++]);
+			continue;
+		}
+		if (p[i] == ']') {
+			in_class = false;
+			buf_addc(&b, p[i++]);
+			continue;
+		}
+		size_t k = class_item(p + i, n - i);
+		if (k) {
+			buf_add(&b, p + i, k);
+			i += k;
+			last = 2;
+			continue;
+		}
+		if (p[i] == '-' && last && i + 1 < n && p[i + 1] != ']') {
+			if (last == 2 || class_item(p + i + 1, n - i - 1)) {
+				buf_adds(&b, "\\-");
+				changed = true;
+				i++;
+				last = 1;
+				continue;
+			}
+			/* a range: '-' and its end */
+			buf_addc(&b, p[i++]);
+			size_t e = p[i] == '\\' && i + 1 < n ? 2 : 1;
+			buf_add(&b, p + i, e);
+			i += e;
+			last = 2;
+			continue;
+		}
+		if (p[i] == '\\' && i + 1 < n) {
+			if (p[i + 1] == 'Q')
+				goto unchanged;
+			buf_add(&b, p + i, 2);
+			i += 2;
+		} else {
+			buf_addc(&b, p[i++]);
+		}
+		last = 1;
+	}
+	if (!changed || b.oom)
+		goto unchanged;
+	return buf_take(&b, out_len);
+unchanged:
+	buf_free(&b);
+	return NULL;
+}
+
 struct re *re_compile(const char *pat, size_t len)
 {
 	if (re2_refuses(pat, len))
@@ -52,8 +149,11 @@ struct re *re_compile(const char *pat, size_t len)
 	struct re *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	r->code = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off,
-				NULL);
+	size_t flen = 0;
+	char *form = pcre2_form(pat, len, &flen);
+	r->code = pcre2_compile((PCRE2_SPTR)(form ? form : pat), form ? flen : len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY,
+				&err, &off, NULL);
+	free(form);
 	if (!r->code || !(r->md = pcre2_match_data_create_from_pattern(r->code, NULL))) {
 		re_free(r);
 		return NULL;

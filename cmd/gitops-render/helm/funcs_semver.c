@@ -5,6 +5,7 @@
 #include "regex.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 struct version {
 	uint64_t major, minor, patch;
 	char pre[128];
+	char meta[128];
 };
 
 static bool all_in(const char *s, size_t n, const char *set)
@@ -66,8 +68,12 @@ static int version_parse(const char *s, struct version *v)
 		i++;
 	const char *plus = memchr(s + i, '+', n - i);
 	size_t end = plus ? (size_t)(plus - s) : n;
-	if (plus && !ids_ok(plus + 1, n - end - 1, false))
+	if (plus && (!ids_ok(plus + 1, n - end - 1, false) || n - end - 1 >= sizeof(v->meta)))
 		return -1;
+	if (plus) {
+		memcpy(v->meta, plus + 1, n - end - 1);
+		v->meta[n - end - 1] = '\0';
+	}
 	const char *dash = memchr(s + i, '-', end - i);
 	size_t core = dash ? (size_t)(dash - s) : end;
 	if (dash) {
@@ -378,9 +384,64 @@ FN(fn_semvercompare)
 	return 0;
 }
 
+/* semver: a *semver.Version; templates read its Major, Minor, Patch, Prerelease, Metadata,
+ * Original and String (bitnami's common.images.version does); it prints and marshals as String(). */
 FN(fn_semver)
 {
-	(void)a, (void)n, (void)out;
-	exec_unsupported(x, "semver objects");
-	return -2;
+	(void)n;
+	struct version v;
+	if (compile_all() < 0)
+		return oom(x);
+	if (version_parse(a[0].u.s->s, &v) < 0)
+		return fn_error(x, "Invalid Semantic Version");
+	struct buf str = { 0 };
+	buf_printf(&str, "%llu.%llu.%llu", (unsigned long long)v.major, (unsigned long long)v.minor,
+		   (unsigned long long)v.patch);
+	if (*v.pre)
+		buf_printf(&str, "-%s", v.pre);
+	if (*v.meta)
+		buf_printf(&str, "+%s", v.meta);
+	struct hobj *o = hobj_new("*semver.Version", "ptr", true, 7);
+	if (!o || str.oom || v.major > INT64_MAX || v.minor > INT64_MAX || v.patch > INT64_MAX) {
+		if (o)
+			hv_unref(hv_obj(o));
+		buf_free(&str);
+		if (o && !str.oom) {
+			exec_unsupported(x, "a semver part beyond int64");
+			return -2;
+		}
+		return oom(x);
+	}
+	o->f[0] = (struct hfield){ " major", NULL, false, hv_int64((int64_t)v.major) };
+	o->f[1] = (struct hfield){ " minor", NULL, false, hv_int64((int64_t)v.minor) };
+	o->f[2] = (struct hfield){ " patch", NULL, false, hv_int64((int64_t)v.patch) };
+	o->f[3] = (struct hfield){ " pre", NULL, false, hv_str(v.pre) };
+	o->f[4] = (struct hfield){ " metadata", NULL, false, hv_str(v.meta) };
+	o->f[5] = (struct hfield){ " original", NULL, false, hv_ref(a[0]) };
+	o->f[6] = (struct hfield){ " string", NULL, false, hv_strn(str.p ? str.p : "", str.n) };
+	buf_free(&str);
+	for (int i = 3; i < 7; i++)
+		if (o->f[i].val.k != HV_STRING) {
+			hv_unref(hv_obj(o));
+			return oom(x);
+		}
+	o->stringer = hv_s(o->f[6].val);
+	o->json_str = o->stringer;
+	*out = hv_obj(o);
+	return 0;
 }
+
+/* its methods: the field at the position the table gives */
+static int semver_field(struct exec *x, struct hv *out, size_t i)
+{
+	if (x->recv.k != HV_OBJ || x->recv.u.o->n < 7)
+		return oom(x);
+	return ret(x, out, hv_ref(x->recv.u.o->f[i].val));
+}
+FN(m_semver_major) { (void)a, (void)n; return semver_field(x, out, 0); }
+FN(m_semver_minor) { (void)a, (void)n; return semver_field(x, out, 1); }
+FN(m_semver_patch) { (void)a, (void)n; return semver_field(x, out, 2); }
+FN(m_semver_prerelease) { (void)a, (void)n; return semver_field(x, out, 3); }
+FN(m_semver_metadata) { (void)a, (void)n; return semver_field(x, out, 4); }
+FN(m_semver_original) { (void)a, (void)n; return semver_field(x, out, 5); }
+FN(m_semver_string) { (void)a, (void)n; return semver_field(x, out, 6); }

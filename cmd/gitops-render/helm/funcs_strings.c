@@ -3,8 +3,10 @@
 #define _GNU_SOURCE
 #include "funcs.h"
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 static int str_out(struct exec *x, struct hv *out, struct buf *b)
 {
@@ -306,6 +308,129 @@ FN(fn_trimsuffix)
 	return ret(x, out, hv_ref(s));
 }
 
+
+/* ---- case on non-ASCII text: Go's unicode.ToUpper/ToLower/ToTitle are the simple case mappings
+ * of UnicodeData, the same that glibc's C.UTF-8 towupper/towlower give (Unicode 14 there, 15 in
+ * Go 1.23: no case pair differs). Where title case is not upper case (the DŽ digraphs, Georgian)
+ * or the text is not valid UTF-8 (Go writes U+FFFD), helm decides. */
+
+static locale_t utf8_locale(void)
+{
+	static locale_t l;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		l = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return l;
+}
+
+/* one rune of valid UTF-8 at s (n bytes left): its length, 0 if invalid */
+static size_t utf8_rune(const unsigned char *s, size_t n, uint32_t *r)
+{
+	if (s[0] < 0x80) {
+		*r = s[0];
+		return 1;
+	}
+	size_t k = s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	if (!k || k > n)
+		return 0;
+	uint32_t v = s[0] & (0x7f >> k);
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) || (k == 4 && (v < 0x10000 || v > 0x10ffff)))
+		return 0;
+	*r = v;
+	return k;
+}
+
+static void utf8_put(struct buf *b, uint32_t r)
+{
+	char t[4];
+	if (r < 0x80) {
+		buf_addc(b, (char)r);
+	} else if (r < 0x800) {
+		t[0] = (char)(0xc0 | r >> 6), t[1] = (char)(0x80 | (r & 0x3f));
+		buf_add(b, t, 2);
+	} else if (r < 0x10000) {
+		t[0] = (char)(0xe0 | r >> 12), t[1] = (char)(0x80 | (r >> 6 & 0x3f)), t[2] = (char)(0x80 | (r & 0x3f));
+		buf_add(b, t, 3);
+	} else {
+		t[0] = (char)(0xf0 | r >> 18), t[1] = (char)(0x80 | (r >> 12 & 0x3f));
+		t[2] = (char)(0x80 | (r >> 6 & 0x3f)), t[3] = (char)(0x80 | (r & 0x3f));
+		buf_add(b, t, 4);
+	}
+}
+
+/* unicode.IsSpace */
+static bool go_is_space(uint32_t r)
+{
+	if (r < 0x80)
+		return r == ' ' || (r >= '\t' && r <= '\r');
+	return r == 0x85 || r == 0xa0 || r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 ||
+	       r == 0x202f || r == 0x205f || r == 0x3000;
+}
+
+/* strings.Title's isSeparator */
+static bool go_title_sep(uint32_t r)
+{
+	if (r < 0x80)
+		return !((r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || r == '_');
+	return go_is_space(r); /* a letter or digit is not one, nor anything else but a space */
+}
+
+enum ucase { UC_UPPER, UC_LOWER, UC_TITLE, UC_UNTITLE };
+
+static int unicode_case(struct exec *x, struct hv *out, struct hv s, enum ucase mode, const char *what)
+{
+	locale_t l = utf8_locale();
+	const unsigned char *p = (const unsigned char *)s.u.s->s;
+	size_t n = s.u.s->len;
+	struct buf b = { 0 };
+	uint32_t prev = ' ';
+	bool start = true;
+	for (size_t i = 0; i < n;) {
+		uint32_t r, m;
+		size_t k = utf8_rune(p + i, n - i, &r);
+		if (!k || !l) {
+			buf_free(&b);
+			exec_unsupported(x, "%s of text that is not UTF-8 (Go writes U+FFFD)", what);
+			return -2;
+		}
+		switch (mode) {
+		case UC_UPPER: m = (uint32_t)towupper_l((wint_t)r, l); break;
+		case UC_LOWER: m = (uint32_t)towlower_l((wint_t)r, l); break;
+		case UC_TITLE:
+			m = r;
+			if (go_title_sep(prev)) {
+				if ((r >= 0x1c4 && r <= 0x1cc) || (r >= 0x1f1 && r <= 0x1f3) || (r >= 0x10d0 && r <= 0x10ff)) {
+					buf_free(&b);
+					exec_unsupported(x, "title of a letter whose title case is not its upper case");
+					return -2;
+				}
+				m = (uint32_t)towupper_l((wint_t)r, l);
+			}
+			prev = r;
+			break;
+		default: /* goutils.Uncapitalize: the first letter after a space */
+			m = r;
+			if (go_is_space(r))
+				start = true;
+			else if (start) {
+				m = (uint32_t)towlower_l((wint_t)r, l);
+				start = false;
+			}
+			break;
+		}
+		utf8_put(&b, m);
+		i += k;
+	}
+	return str_out(x, out, &b);
+}
+
 static int map_case(struct exec *x, struct hv *out, struct hv s, int mode)
 {
 	struct hv r = hv_strn(s.u.s->s, s.u.s->len);
@@ -328,14 +453,16 @@ static int map_case(struct exec *x, struct hv *out, struct hv s, int mode)
 FN(fn_upper)
 {
 	(void)n;
-	NEED_ASCII(a[0], "upper");
+	if (has_non_ascii(a[0]))
+		return unicode_case(x, out, a[0], UC_UPPER, "upper");
 	return map_case(x, out, a[0], 0);
 }
 
 FN(fn_lower)
 {
 	(void)n;
-	NEED_ASCII(a[0], "lower");
+	if (has_non_ascii(a[0]))
+		return unicode_case(x, out, a[0], UC_LOWER, "lower");
 	return map_case(x, out, a[0], 1);
 }
 
@@ -355,7 +482,8 @@ static bool is_letter_digit(char c)
 FN(fn_title)
 {
 	(void)n;
-	NEED_ASCII(a[0], "title");
+	if (has_non_ascii(a[0]))
+		return unicode_case(x, out, a[0], UC_TITLE, "title");
 	struct hv r = hv_strn(a[0].u.s->s, a[0].u.s->len);
 	if (r.k != HV_STRING)
 		return oom(x);
@@ -374,7 +502,8 @@ FN(fn_title)
 FN(fn_untitle)
 {
 	(void)n;
-	NEED_ASCII(a[0], "untitle");
+	if (has_non_ascii(a[0]))
+		return unicode_case(x, out, a[0], UC_UNTITLE, "untitle");
 	struct hv r = hv_strn(a[0].u.s->s, a[0].u.s->len);
 	if (r.k != HV_STRING)
 		return oom(x);
@@ -639,14 +768,376 @@ FN(fn_tostring)
 	return 0;
 }
 
-FN(fn_snakecase) { (void)a, (void)n, (void)out; exec_unsupported(x, "snakecase (xstrings' word rules)"); return -2; }
-FN(fn_camelcase) { (void)a, (void)n, (void)out; exec_unsupported(x, "camelcase (xstrings' word rules)"); return -2; }
-FN(fn_kebabcase) { (void)a, (void)n, (void)out; exec_unsupported(x, "kebabcase (xstrings' word rules)"); return -2; }
-FN(fn_initials) { (void)a, (void)n, (void)out; exec_unsupported(x, "initials"); return -2; }
-FN(fn_wrap) { (void)a, (void)n, (void)out; exec_unsupported(x, "wrap"); return -2; }
-FN(fn_wrapwith) { (void)a, (void)n, (void)out; exec_unsupported(x, "wrapWith"); return -2; }
-FN(fn_abbrev) { (void)a, (void)n, (void)out; exec_unsupported(x, "abbrev"); return -2; }
-FN(fn_abbrevboth) { (void)a, (void)n, (void)out; exec_unsupported(x, "abbrevboth"); return -2; }
+/* ---- huandu/xstrings' word functions (snakecase, kebabcase, camelcase) on ASCII text; its
+ * word classes come from Unicode categories, so other text goes to helm ---- */
+
+enum word { W_INVALID, W_NUMBER, W_UPPER, W_ALPHA, W_CONNECTOR, W_PUNCT, W_OTHER };
+
+static bool x_connector(char c)
+{
+	return c == '-' || c == '_' || c == ' ' || (c >= '\t' && c <= '\r');
+}
+static bool x_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool x_alpha(char c) { return x_upper(c) || (c >= 'a' && c <= 'z'); }
+static bool x_number(char c) { return c >= '0' && c <= '9'; }
+/* unicode.IsPunct on ASCII: category P (not the symbols $+<=>^`|~) */
+static bool x_punct(char c) { return c && strchr("!\"#%&'()*,-./:;?@[\\]_{}", c); }
+
+/* xstrings.nextWord: the type and length of the word at s */
+static enum word next_word(const char *s, size_t n, size_t *len)
+{
+	size_t off = 1, i = 1;
+	enum word wt;
+	*len = 0;
+	if (!n)
+		return W_INVALID;
+	char r = s[0];
+	if (x_connector(r)) {
+		wt = W_CONNECTOR;
+		while (i < n && x_connector(s[i]))
+			i++;
+		off = i;
+	} else if (x_punct(r)) {
+		wt = W_PUNCT;
+		while (i < n && x_punct(s[i]))
+			i++;
+		off = i;
+	} else if (x_upper(r)) {
+		wt = W_UPPER;
+		if (i < n && x_upper(s[i])) {
+			while (i < n && x_upper(s[i]))
+				i++;
+			off = i;
+			/* "HTTPStatus": the S starts the next word */
+			if (i < n && x_alpha(s[i]))
+				off = i - 1;
+		} else if (i < n && x_alpha(s[i])) {
+			while (i < n && x_alpha(s[i]) && !x_upper(s[i]))
+				i++;
+			off = i;
+		}
+	} else if (x_alpha(r)) {
+		wt = W_ALPHA;
+		while (i < n && x_alpha(s[i]) && !x_upper(s[i]))
+			i++;
+		off = i;
+	} else if (x_number(r)) {
+		wt = W_NUMBER;
+		while (i < n && x_number(s[i]))
+			i++;
+		off = i;
+	} else {
+		wt = W_OTHER;
+		while (i < n && !x_connector(s[i]) && !x_alpha(s[i]) && !x_number(s[i]) && !x_punct(s[i]))
+			i++;
+		off = i;
+	}
+	*len = off;
+	return wt;
+}
+
+static void x_lower(struct buf *b, enum word wt, const char *s, size_t n, char connector)
+{
+	if (wt != W_UPPER && wt != W_CONNECTOR) {
+		buf_add(b, s, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_addc(b, x_connector(s[i]) ? connector : x_upper(s[i]) ? (char)(s[i] + 32) : s[i]);
+}
+
+/* xstrings.camelCaseToLowerCase */
+static void to_lower_words(struct buf *b, const char *s, size_t n, char connector)
+{
+	size_t wl;
+	const char *word = s;
+	enum word wt = next_word(s, n, &wl);
+	const char *rem = s + wl;
+	size_t rn = n - wl;
+#define NEXT() (word = rem, wt = next_word(rem, rn, &wl), rem += wl, rn -= wl)
+	while (rn) {
+		if (wt != W_CONNECTOR)
+			x_lower(b, wt, word, wl, connector);
+		enum word prev = wt;
+		const char *last = word;
+		size_t last_len = wl;
+		NEXT();
+		switch (prev) {
+		case W_NUMBER:
+			while (wt == W_ALPHA || wt == W_NUMBER) {
+				x_lower(b, wt, word, wl, connector);
+				NEXT();
+			}
+			if (wt != W_INVALID && wt != W_PUNCT && wt != W_CONNECTOR)
+				buf_addc(b, connector);
+			break;
+		case W_CONNECTOR:
+			x_lower(b, prev, last, last_len, connector);
+			break;
+		case W_PUNCT:
+			break;
+		default:
+			if (wt != W_NUMBER) {
+				if (wt != W_CONNECTOR && wt != W_PUNCT)
+					buf_addc(b, connector);
+				break;
+			}
+			if (!rn)
+				break;
+			{
+				const char *num = word;
+				size_t num_len = wl;
+				NEXT();
+				/* a number followed by anything but letters belongs to the word before: Bld4Floor */
+				if (wt != W_ALPHA) {
+					x_lower(b, W_NUMBER, num, num_len, connector);
+					if (wt != W_CONNECTOR && wt != W_PUNCT)
+						buf_addc(b, connector);
+					break;
+				}
+				/* letters after a number: HTTP2xx is http_2xx */
+				buf_addc(b, connector);
+				x_lower(b, W_NUMBER, num, num_len, connector);
+				while (wt == W_ALPHA || wt == W_NUMBER) {
+					x_lower(b, wt, word, wl, connector);
+					NEXT();
+				}
+				if (wt != W_INVALID && wt != W_CONNECTOR && wt != W_PUNCT)
+					buf_addc(b, connector);
+			}
+		}
+	}
+#undef NEXT
+	x_lower(b, wt, word, wl, connector);
+}
+
+static int word_case(struct exec *x, struct hv *out, struct hv s, const char *what, char connector)
+{
+	if (has_non_ascii(s)) {
+		exec_unsupported(x, "%s of non-ASCII text (xstrings' Unicode word rules)", what);
+		return -2;
+	}
+	struct buf b = { 0 };
+	buf_add(&b, "", 0);
+	to_lower_words(&b, s.u.s->s, s.u.s->len, connector);
+	return str_out(x, out, &b);
+}
+
+FN(fn_snakecase)
+{
+	(void)n;
+	return word_case(x, out, a[0], "snakecase", '_');
+}
+
+FN(fn_kebabcase)
+{
+	(void)n;
+	return word_case(x, out, a[0], "kebabcase", '-');
+}
+
+/* xstrings.ToPascalCase (v1.5): words split at connectors, each capitalised, a word's run of
+ * capitals after its first letter lowered ("GOLANG_IS_GREAT" is GolangIsGreat); leading
+ * connectors kept */
+FN(fn_camelcase)
+{
+	(void)n;
+	struct hv s = a[0];
+	if (has_non_ascii(s)) {
+		exec_unsupported(x, "camelcase of non-ASCII text (xstrings' Unicode word rules)");
+		return -2;
+	}
+	const char *p = s.u.s->s;
+	size_t len = s.u.s->len, i = 0;
+	struct buf b = { 0 };
+	buf_add(&b, "", 0);
+	char r0 = 0, r1;
+	bool first_upper = false;
+	for (; i < len; i++) {
+		r0 = p[i];
+		if (!x_connector(r0)) {
+			first_upper = x_upper(r0);
+			r0 = r0 >= 'a' && r0 <= 'z' ? (char)(r0 - 32) : r0;
+			i++;
+			break;
+		}
+		buf_addc(&b, r0);
+	}
+	if (i >= len) {
+		/* the last rune again, as Go writes it, even a connector: "_" is "__" */
+		if (len)
+			buf_addc(&b, r0);
+		return str_out(x, out, &b);
+	}
+	for (; i < len; i++) {
+		r1 = r0;
+		r0 = p[i];
+		if (x_connector(r0) && x_connector(r1)) {
+			buf_addc(&b, r1);
+			continue;
+		}
+		if (x_connector(r1)) {
+			first_upper = x_upper(r0);
+			r0 = r0 >= 'a' && r0 <= 'z' ? (char)(r0 - 32) : r0;
+		} else {
+			if (first_upper) {
+				if (x_upper(r0))
+					r0 = (char)(r0 + 32);
+				else
+					first_upper = false;
+			}
+			buf_addc(&b, r1);
+		}
+	}
+	buf_addc(&b, r0);
+	return str_out(x, out, &b);
+}
+
+/* ---- Masterminds/goutils: initials, wrap, abbreviate (byte by byte, as they are written) ---- */
+
+/* unicode.IsSpace of a byte taken as a rune: Latin-1's NEL and NBSP count */
+static bool byte_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xa0;
+}
+
+FN(fn_initials)
+{
+	(void)n;
+	const unsigned char *p = (const unsigned char *)a[0].u.s->s;
+	struct buf b = { 0 };
+	buf_add(&b, "", 0);
+	bool gap = true;
+	for (size_t i = 0; i < a[0].u.s->len; i++) {
+		if (byte_space(p[i])) {
+			gap = true;
+		} else if (gap) {
+			/* WriteRune(rune(byte)): a byte above 0x7f becomes that Latin-1 letter */
+			if (p[i] < 0x80) {
+				buf_addc(&b, (char)p[i]);
+			} else {
+				char t[2] = { (char)(0xc0 | p[i] >> 6), (char)(0x80 | (p[i] & 0x3f)) };
+				buf_add(&b, t, 2);
+			}
+			gap = false;
+		}
+	}
+	return str_out(x, out, &b);
+}
+
+/* goutils.WrapCustom */
+static int wrap_custom(struct exec *x, struct hv *out, const char *s, size_t len, int64_t wl, const char *nl,
+		       size_t nll, bool long_words)
+{
+	struct buf b = { 0 };
+	buf_add(&b, "", 0);
+	if (!len)
+		return str_out(x, out, &b);
+	if (!nll)
+		nl = "\n", nll = 1;
+	if (wl < 1)
+		wl = 1;
+	size_t w = (size_t)wl, off = 0;
+	while (len - off > w) {
+		if (s[off] == ' ') {
+			off++;
+			continue;
+		}
+		size_t end = w + off + 1;
+		const char *sp = NULL;
+		for (size_t i = end; i-- > off;)
+			if (s[i] == ' ') {
+				sp = s + i;
+				break;
+			}
+		if (sp) {
+			size_t at = (size_t)(sp - s);
+			buf_add(&b, s + off, at - off);
+			buf_add(&b, nl, nll);
+			off = at + 1;
+		} else if (long_words) {
+			buf_add(&b, s + off, w);
+			buf_add(&b, nl, nll);
+			off += w;
+		} else {
+			end = w + off;
+			const char *nx = memchr(s + end, ' ', len - end);
+			if (!nx) {
+				buf_add(&b, s + off, len - off);
+				off = len;
+			} else {
+				size_t at = (size_t)(nx - s);
+				buf_add(&b, s + off, at - off);
+				buf_add(&b, nl, nll);
+				off = at + 1;
+			}
+		}
+	}
+	buf_add(&b, s + off, len - off);
+	return str_out(x, out, &b);
+}
+
+FN(fn_wrap)
+{
+	(void)n;
+	return wrap_custom(x, out, a[1].u.s->s, a[1].u.s->len, a[0].u.i, "", 0, false);
+}
+
+FN(fn_wrapwith)
+{
+	(void)n;
+	return wrap_custom(x, out, a[2].u.s->s, a[2].u.s->len, a[0].u.i, a[1].u.s->s, a[1].u.s->len, true);
+}
+
+/* goutils.AbbreviateFull; its errors give "" */
+static void abbreviate(struct buf *b, const char *s, size_t len, int64_t off, int64_t max)
+{
+	int64_t n = (int64_t)len;
+	if (!len || max < 4)
+		return;
+	if (n <= max) {
+		buf_add(b, s, len);
+		return;
+	}
+	if (off > n)
+		off = n;
+	if (n - off < max - 3)
+		off = n - (max - 3);
+	if (off <= 4) {
+		buf_add(b, s, (size_t)(max - 3));
+		buf_adds(b, "...");
+		return;
+	}
+	if (max < 7)
+		return;
+	buf_adds(b, "...");
+	if (off + max - 3 < n)
+		abbreviate(b, s + off, (size_t)(n - off), 0, max - 3);
+	else
+		buf_add(b, s + n - (max - 3), (size_t)(max - 3));
+}
+
+FN(fn_abbrev)
+{
+	(void)n;
+	if (a[0].u.i < 4)
+		return ret(x, out, hv_ref(a[1]));
+	struct buf b = { 0 };
+	buf_add(&b, "", 0);
+	abbreviate(&b, a[1].u.s->s, a[1].u.s->len, 0, a[0].u.i);
+	return str_out(x, out, &b);
+}
+
+FN(fn_abbrevboth)
+{
+	(void)n;
+	int64_t left = a[0].u.i, right = a[1].u.i;
+	if (right < 4 || (left > 0 && right < 7))
+		return ret(x, out, hv_ref(a[2]));
+	struct buf b = { 0 };
+	buf_add(&b, "", 0);
+	abbreviate(&b, a[2].u.s->s, a[2].u.s->len, left, right);
+	return str_out(x, out, &b);
+}
 
 /* ---- base64, base32 ---- */
 

@@ -101,6 +101,7 @@ struct hobj {
 	size_t n;
 	struct hfield *f;
 	const char *stringer; /* a String() result for %v, or NULL */
+	const char *json_str; /* MarshalJSON gives this string (time.Time), or NULL */
 };
 
 #define HV_NIL_V ((struct hv){ .k = HV_NIL })
@@ -171,6 +172,8 @@ void buf_free(struct buf *b);
 /* fmt %v of v into b (top: a template's {{ }} printing, where nil is "<no value>"). 0, or -1 when
  * the value has no faithful form here (an address). */
 int fmt_value(struct buf *b, struct hv v, bool top);
+/* fmt_value where a pointer may print as some address (Go's differs from run to run): for dict keys */
+int fmt_value_any_address(struct buf *b, struct hv v, bool top);
 /* strconv.FormatFloat(f, 'g', -1, 64) */
 void fmt_float_g(char *out, size_t size, double f);
 /* fmt.Sprint(args...) and Sprintln; -1 as fmt_value. */
@@ -409,8 +412,25 @@ int values_process_deps(struct chart *c, struct hv vals, struct herr *e);
  * -1 with e set (unsupported schema: exec does it). */
 int schema_validate(const struct chart *c, struct hv values, struct buf *msg, struct herr *e);
 
-/* render.c: the whole `helm template`: 0 with *out (malloc'd), -1 with e set. */
-int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *len, struct herr *e);
+/* The documents of the output that the engine already parsed (each template document, to sort it
+ * by kind as helm does), so that gitops-render need not parse them again: the output's first
+ * `prefix` bytes (crds/ files, as they are) are still text to read; then come v[0..n), parsed as the
+ * output's reader would parse them, the first line of each (its "---") in line[]. usable is false
+ * when the text must be read whole (a document the stream reader might split or join
+ * differently, a List, a document that is not an object). */
+struct helm_docs {
+	bool usable;
+	size_t prefix;
+	size_t n, cap;
+	json_t **v;
+	unsigned long *line;
+};
+void helm_docs_free(struct helm_docs *d);
+
+/* render.c: the whole `helm template`: 0 with *out (malloc'd), -1 with e set. docs: NULL, or what
+ * to hand gitops-render's reader. */
+int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *len, struct helm_docs *docs,
+		struct herr *e);
 
 /* semver (funcs_semver.c), used by chart.c and values.c too: does version satisfy constraint?
  * 1 yes, 0 no, -1 the constraint or version does not parse. */

@@ -145,6 +145,10 @@ static int marshal(struct buf *b, struct hv v, bool html, const char *indent, in
 		buf_addc(b, ']');
 		return 0;
 	case HV_OBJ: {
+		if (v.u.o->json_str) {
+			jstring(b, v.u.o->json_str, strlen(v.u.o->json_str), html);
+			return 0;
+		}
 		buf_addc(b, '{');
 		bool first = true;
 		for (size_t i = 0; i < v.u.o->n; i++) {

@@ -109,6 +109,26 @@ BIO *BIO_new_mem_buf(const void *buf, int len) { return LAZY(C, BIO_new_mem_buf)
 BIGNUM *BN_new(void) { return LAZY(C, BN_new)(); }
 int BN_rand(BIGNUM *rnd, int bits, int top, int bottom) { return LAZY(C, BN_rand)(rnd, bits, top, bottom); }
 void BN_free(BIGNUM *a) { LAZY(C, BN_free)(a); }
+BN_CTX *BN_CTX_new(void) { return LAZY(C, BN_CTX_new)(); }
+void BN_CTX_free(BN_CTX *c) { LAZY(C, BN_CTX_free)(c); }
+int BN_dec2bn(BIGNUM **a, const char *str) { return LAZY(C, BN_dec2bn)(a, str); }
+char *BN_bn2dec(const BIGNUM *a) { return LAZY(C, BN_bn2dec)(a); }
+int BN_add(BIGNUM *r, const BIGNUM *a, const BIGNUM *b) { return LAZY(C, BN_add)(r, a, b); }
+int BN_sub(BIGNUM *r, const BIGNUM *a, const BIGNUM *b) { return LAZY(C, BN_sub)(r, a, b); }
+int BN_mul(BIGNUM *r, const BIGNUM *a, const BIGNUM *b, BN_CTX *ctx) { return LAZY(C, BN_mul)(r, a, b, ctx); }
+int BN_div(BIGNUM *dv, BIGNUM *rem, const BIGNUM *m, const BIGNUM *d, BN_CTX *ctx)
+{
+	return LAZY(C, BN_div)(dv, rem, m, d, ctx);
+}
+int BN_mul_word(BIGNUM *a, BN_ULONG w) { return LAZY(C, BN_mul_word)(a, w); }
+int BN_add_word(BIGNUM *a, BN_ULONG w) { return LAZY(C, BN_add_word)(a, w); }
+int BN_sub_word(BIGNUM *a, BN_ULONG w) { return LAZY(C, BN_sub_word)(a, w); }
+int BN_ucmp(const BIGNUM *a, const BIGNUM *b) { return LAZY(C, BN_ucmp)(a, b); }
+int BN_lshift1(BIGNUM *r, const BIGNUM *a) { return LAZY(C, BN_lshift1)(r, a); }
+BIGNUM *BN_copy(BIGNUM *a, const BIGNUM *b) { return LAZY(C, BN_copy)(a, b); }
+int BN_is_zero(const BIGNUM *a) { return LAZY(C, BN_is_zero)(a); }
+int BN_is_negative(const BIGNUM *b) { return LAZY(C, BN_is_negative)(b); }
+void CRYPTO_free(void *ptr, const char *file, int line) { LAZY(C, CRYPTO_free)(ptr, file, line); }
 ASN1_INTEGER *BN_to_ASN1_INTEGER(const BIGNUM *bn, ASN1_INTEGER *ai) { return LAZY(C, BN_to_ASN1_INTEGER)(bn, ai); }
 X509 *X509_new(void) { return LAZY(C, X509_new)(); }
 void X509_free(X509 *a) { LAZY(C, X509_free)(a); }

@@ -35,6 +35,7 @@ static int lex_error(struct lexer *l, size_t pos, const char *msg)
 {
 	l->err = msg;
 	l->err_pos = pos;
+	l->err_in_action = l->in_action;
 	return -1;
 }
 
@@ -242,7 +243,10 @@ int lex_all(struct lexer *l)
 		}
 		if (push(l, T_LEFT, tend, a) < 0)
 			return lex_error(l, tend, "out of memory");
+		l->action_pos = tend;
+		l->in_action = true;
 		size_t after = lex_action(l, a, &trim_next);
+		l->in_action = false;
 		if (!after)
 			return -1;
 		i = after;

@@ -24,6 +24,8 @@ struct lexer {
 	size_t n, cap;
 	const char *err; /* set when lex_all fails */
 	size_t err_pos;
+	size_t action_pos; /* the {{ of the action being lexed */
+	bool in_action, err_in_action;
 };
 
 /* Split l->text into l->tok (ending with T_EOF); -1 with l->err set. */

@@ -204,6 +204,7 @@ struct parser {
 	size_t n_vars, cap_vars;
 	int range_depth;
 	bool failed;
+	size_t fail_pos; /* where the first error was found */
 };
 
 static uint32_t line_of(const struct parser *p, size_t pos)
@@ -222,8 +223,11 @@ static void *perr(struct parser *p, size_t pos, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* text/template names the file (its ParseName) even inside a define */
 	if (!p->failed)
-		herr_set(p->e, HERR_TEMPLATE, false, "template: %s:%u: %s", p->name, line_of(p, pos), msg);
+		herr_set(p->e, HERR_TEMPLATE, false, "template: %s:%u: %s", p->src->name, line_of(p, pos), msg);
+	if (!p->failed)
+		p->fail_pos = pos;
 	p->failed = true;
 	return NULL;
 }
@@ -561,7 +565,8 @@ static struct node *term(struct parser *p)
 			return NULL;
 		return n;
 	default:
-		p->i--;
+		if (t->t != T_EOF) /* next() stays on the end */
+			p->i--;
 		return NULL;
 	}
 }
@@ -787,19 +792,23 @@ static struct node *action(struct parser *p)
 		size_t pos = t->pos;
 		struct token *k = peek_non_space(p);
 		if (k->t != T_IF && k->t != T_WITH) {
-			if (next_non_space(p)->t != T_RIGHT)
-				return perr(p, pos, "unexpected token in else");
+			struct token *r = next_non_space(p);
+			if (r->t != T_RIGHT)
+				return perr(p, r->pos, "unexpected token in else");
 		}
 		return new_node(p, N_ELSE_MARK, pos);
 	}
-	case T_END:
-		if (next_non_space(p)->t != T_RIGHT)
-			return perr(p, t->pos, "unexpected token in end");
+	case T_END: {
+		struct token *r = next_non_space(p);
+		if (r->t != T_RIGHT)
+			return perr(p, r->pos, "unexpected token in end");
+	}
 		return new_node(p, N_END_MARK, t->pos);
 	case T_BREAK:
 	case T_CONTINUE:
 		if (next_non_space(p)->t != T_RIGHT)
-			return perr(p, t->pos, "unexpected token in {{%s}}", t->t == T_BREAK ? "break" : "continue");
+			return perr(p, p->lx.tok[p->i ? p->i - 1 : 0].pos, "unexpected token in {{%s}}",
+				    t->t == T_BREAK ? "break" : "continue");
 		if (!p->range_depth)
 			return perr(p, t->pos, "{{%s}} outside {{range}}", t->t == T_BREAK ? "break" : "continue");
 		return new_node(p, t->t == T_BREAK ? N_BREAK : N_CONTINUE, t->pos);
@@ -876,6 +885,23 @@ static struct node *item_list(struct parser *p, struct node **end_node)
 	return perr(p, peek(p)->pos, "unexpected EOF");
 }
 
+/* The parser got to where the lexer failed (no error of its own before): Tree.unexpected words
+ * the lexer's error, adding where the action began when that is another line. */
+static void lex_error_reached(struct parser *p)
+{
+	if (p->failed && p->fail_pos < p->lx.err_pos && p->e->kind == HERR_TEMPLATE)
+		return; /* a parse error before it: Go reports that one */
+	char extra[600] = "";
+	uint32_t eline = line_of(p, p->lx.err_pos), aline = line_of(p, p->lx.action_pos);
+	size_t ml = strlen(p->lx.err);
+	if (p->lx.err_in_action && aline != eline)
+		snprintf(extra, sizeof(extra), "%s started at %s:%u",
+			 ml > 7 && !strcmp(p->lx.err + ml - 7, " action") ? "" : " in action", p->src->name, aline);
+	p->failed = false;
+	p->e->kind = HERR_NONE;
+	perr(p, p->lx.err_pos, "%s%s", p->lx.err, extra);
+}
+
 int tset_parse(struct tmpl_set *s, const char *name, const char *text, size_t len, struct herr *e)
 {
 	struct tmpl_src *src = calloc(1, sizeof(*src));
@@ -894,10 +920,21 @@ int tset_parse(struct tmpl_set *s, const char *name, const char *text, size_t le
 	struct parser p = { .set = s, .pool = s->pool, .src = src, .e = e, .name = name };
 	p.lx.text = src->text;
 	p.lx.len = len;
-	if (lex_all(&p.lx) < 0) {
-		perr(&p, p.lx.err_pos, "%s", p.lx.err);
-		lex_free(&p.lx);
-		return -1;
+	/* Go lexes as it parses: a parse error before the lexer's error is the one it reports. So
+	 * the tokens before it are parsed, up to an end put where the lexer stopped. */
+	bool lex_failed = lex_all(&p.lx) < 0;
+	if (lex_failed) {
+		struct token eof = { T_EOF, (uint32_t)p.lx.err_pos, 0 };
+		struct token *v = p.lx.n < p.lx.cap ? p.lx.tok : realloc(p.lx.tok, (p.lx.n + 1) * sizeof(*v));
+		if (!v) {
+			herr_set(e, HERR_NOMEM, false, "out of memory");
+			lex_free(&p.lx);
+			return -1;
+		}
+		p.lx.tok = v;
+		if (p.lx.cap < p.lx.n + 1)
+			p.lx.cap = p.lx.n + 1;
+		p.lx.tok[p.lx.n++] = eof;
 	}
 	struct node *root = new_node(&p, N_LIST, 0);
 	struct hstr *tname = pool_str(s->pool, name, strlen(name));
@@ -934,12 +971,18 @@ int tset_parse(struct tmpl_set *s, const char *name, const char *text, size_t le
 		if (!list_add(&p, root, n))
 			goto fail;
 	}
+	if (lex_failed) {
+		lex_error_reached(&p);
+		goto fail;
+	}
 	if (p.failed || tset_add(s, tname, root, src) < 0)
 		goto fail;
 	lex_free(&p.lx);
 	free(p.vars);
 	return 0;
 fail:
+	if (lex_failed)
+		lex_error_reached(&p);
 	if (!p.failed)
 		herr_set(e, HERR_NOMEM, false, "out of memory");
 	lex_free(&p.lx);

@@ -388,6 +388,36 @@ static void helm_exec_error(struct herr *e)
 	e->confident = true;
 }
 
+/* helm's cleanupParseError: "parse error at (NAME:LINE): MSG", MSG the text after the last ": ".
+ * Confident for the parse errors whose wording and line this parser shares with text/template
+ * (checked against helm 3.17.3 case by case); the others stay helm's to word. */
+static void helm_parse_error(struct herr *e)
+{
+	static const char *const known[] = { "function \"", "undefined variable \"", "unexpected EOF",
+		"unexpected {{end}}", "unexpected {{else}}", "unclosed action", "missing value for ",
+		"unterminated quoted string", "unterminated raw quoted string", "unclosed left paren",
+		"unexpected right paren", "unclosed comment", "comment ends before closing delimiter" };
+	const char *m = e->msg;
+	if (strncmp(m, "template: ", 10))
+		return;
+	const char *loc = m + 10, *colon = strstr(loc, ": ");
+	if (!colon)
+		return;
+	const char *last = colon + 2;
+	for (const char *p = last; (p = strstr(p, ": ")); p += 2)
+		last = p + 2;
+	bool sure = false;
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		sure = sure || !strncmp(colon + 2, known[i], strlen(known[i]));
+	char buf[sizeof(e->msg)];
+	snprintf(buf, sizeof(buf), "parse error at (%.*s): %s", (int)(colon - loc), loc, last);
+	snprintf(e->msg, sizeof(e->msg), "%s", buf);
+	if (!sure)
+		e->kind = HERR_UNSUPPORTED;
+	else
+		e->confident = true;
+}
+
 static int render_templates(struct jobs *jobs, struct render_ctx *rc, struct herr *e)
 {
 	struct tmpl_set *set = tset_new();
@@ -399,10 +429,8 @@ static int render_templates(struct jobs *jobs, struct render_ctx *rc, struct her
 	for (size_t i = 0; r == 0 && i < jobs->n; i++)
 		if (tset_parse(set, jobs->v[i].name, jobs->v[i].f->data, jobs->v[i].f->len, e) < 0) {
 			r = -1;
-			if (e->kind == HERR_TEMPLATE) {
-				/* parse errors: helm's message wording differs; helm says it */
-				e->kind = HERR_UNSUPPORTED;
-			}
+			if (e->kind == HERR_TEMPLATE)
+				helm_parse_error(e);
 		}
 	struct exec x = { .set = set, .rc = rc, .err = e };
 	for (size_t i = 0; r == 0 && i < jobs->n; i++) {
@@ -447,6 +475,7 @@ struct manifest {
 	int order;
 	size_t seq;
 	bool hook;
+	json_t *doc; /* the parsed document (NULL: empty or comments only) */
 };
 
 static bool is_space(char c)
@@ -486,13 +515,15 @@ static int manifest_cmp(const void *a, const void *b)
 }
 
 /* The head of one document (SimpleHead): kind, and the hook annotation. 0, or -1 (left to helm). */
-static int read_head(const char *doc, size_t n, const char *name, char **kind, char **hook, struct herr *e)
+static int read_head(const char *doc, size_t n, const char *name, char **kind, char **hook, json_t **tree,
+		     struct herr *e)
 {
 	static const struct gt_limits lim = GT_LIMITS_DEFAULT;
 	struct gt_yaml_reader *r = gt_yaml_reader_new_string(doc, n, name, &lim);
 	json_t *d = NULL;
 	unsigned long line;
 	*kind = *hook = NULL;
+	*tree = NULL;
 	if (!r)
 		return nomem(e);
 	gt_yaml_reader_set_quiet(r, true);
@@ -530,7 +561,10 @@ static int read_head(const char *doc, size_t n, const char *name, char **kind, c
 	} else if (!(*kind = strdup(""))) {
 		ret = nomem(e);
 	}
-	json_decref(d);
+	if (ret == 0 && d && !json_is_null(d))
+		*tree = d; /* kept: gitops-render reads it from here */
+	else
+		json_decref(d);
 	return ret;
 }
 
@@ -599,6 +633,7 @@ static void mlist_free(struct mlist *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].content);
 		free(l->v[i].kind_owned);
+		json_decref(l->v[i].doc);
 	}
 	free(l->v);
 }
@@ -607,27 +642,36 @@ static int add_piece(struct job *j, const struct helm_opts *o, const char *piece
 		     struct mlist *hooks, struct herr *e)
 {
 	trim(&piece, &pl);
-	char *content = strndup(piece, pl);
+	/* read as the output holds it: followed by a newline (a block scalar at the end keeps it) */
+	char *content = malloc(pl + 2);
 	char *kind = NULL, *hook = NULL;
+	json_t *tree = NULL;
 	if (!content)
 		return nomem(e);
-	if (read_head(content, pl, j->name, &kind, &hook, e) < 0) {
+	memcpy(content, piece, pl);
+	content[pl] = '\n';
+	content[pl + 1] = '\0';
+	int rh = read_head(content, pl + 1, j->name, &kind, &hook, &tree, e);
+	content[pl] = '\0';
+	if (rh < 0) {
 		free(content);
 		return -1;
 	}
-	struct manifest m = { j->name, content, kind, kind, kind_rank(kind), 0, hook != NULL };
+	struct manifest m = { j->name, content, kind, kind, kind_rank(kind), 0, hook != NULL, tree };
 	bool test = false;
 	int known = hook ? hook_events(hook, &test) : 1;
 	free(hook);
 	if (known < 0 || (known && !(test && o->skip_tests) && mlist_add(m.hook ? hooks : gen, m) < 0)) {
 		free(content);
 		free(kind);
+		json_decref(tree);
 		return nomem(e);
 	}
 	if (!known || (test && o->skip_tests)) {
 		/* unknown hooks and, with --skip-tests, tests: not printed */
 		free(content);
 		free(kind);
+		json_decref(tree);
 	}
 	return 0;
 }
@@ -685,8 +729,77 @@ static void add_crds(struct buf *b, const struct chart *c)
 		add_crds(b, c->sub[i]);
 }
 
+/* the stream reader's List: a kind ending in List with items, spliced into its items */
+static bool is_list_kind(const json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	size_t n = kind ? strlen(kind) : 0;
+	return n >= 4 && !strcmp(kind + n - 4, "List") && json_is_array(json_object_get(obj, "items"));
+}
+
+/* May the reader take this document's tree instead of its text? Not when the text could read
+ * differently inside the whole stream: a line the YAML reader takes for a document end ("...") or
+ * a directive, a carriage return (a line break to it, not to helm's splitter), a byte-order mark. */
+static bool tree_ok(const struct manifest *m)
+{
+	if (m->doc && (!json_is_object(m->doc) || is_list_kind(m->doc)))
+		return false;
+	const char *c = m->content;
+	if (strchr(c, '\r') || strstr(c, "\xef\xbb\xbf") || !strncmp(c, "...", 3) || *c == '%')
+		return false;
+	return !strstr(c, "\n...") && !strstr(c, "\n%");
+}
+
+/* docs->line from byte offsets of each document's "---" in the final output */
+static int docs_lines(struct helm_docs *d, const size_t *off, const char *text, size_t len)
+{
+	unsigned long line = 1;
+	size_t at = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		size_t end = off[i] < len ? off[i] : len;
+		const char *nl;
+		while (at < end && (nl = memchr(text + at, '\n', end - at))) {
+			line++;
+			at = (size_t)(nl - text) + 1;
+		}
+		at = end;
+		d->line[i] = line;
+	}
+	return 0;
+}
+
+static int docs_add(struct helm_docs *d, size_t **off, json_t *doc, size_t at)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		json_t **v = realloc(d->v, cap * sizeof(*v));
+		if (v)
+			d->v = v;
+		unsigned long *l = v ? realloc(d->line, cap * sizeof(*l)) : NULL;
+		if (l)
+			d->line = l;
+		size_t *o = l ? realloc(*off, cap * sizeof(*o)) : NULL;
+		if (!o)
+			return -1;
+		*off = o;
+		d->cap = cap;
+	}
+	(*off)[d->n] = at;
+	d->v[d->n++] = json_incref(doc);
+	return 0;
+}
+
+void helm_docs_free(struct helm_docs *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		json_decref(d->v[i]);
+	free(d->v);
+	free(d->line);
+	memset(d, 0, sizeof(*d));
+}
+
 static int assemble(struct jobs *jobs, const struct chart *root, const struct helm_opts *o, struct buf *out,
-		    struct herr *e)
+		    struct helm_docs *docs, struct herr *e)
 {
 	struct mlist gen = { 0 }, hooks = { 0 };
 	if (jobs->n)
@@ -713,18 +826,48 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 	if (hooks.n)
 		qsort(hooks.v, hooks.n, sizeof(*hooks.v), manifest_cmp);
 	struct buf manifest = { 0 };
+	size_t *off = NULL;
+	bool usable = docs != NULL;
 	if (o->include_crds)
 		add_crds(&manifest, root);
-	for (size_t i = 0; i < gen.n; i++)
-		buf_printf(&manifest, "---\n# Source: %s\n%s\n", gen.v[i].name, gen.v[i].content);
-	const char *s = manifest.p ? manifest.p : "";
+	size_t prefix = manifest.n; /* the output starts with "---" (or is empty): trim keeps offsets */
+	for (size_t i = 0; i < gen.n; i++) {
+		usable = usable && tree_ok(&gen.v[i]) &&
+			 (!gen.v[i].doc || docs_add(docs, &off, gen.v[i].doc, manifest.n) == 0);
+		buf_adds(&manifest, "---\n# Source: ");
+		buf_adds(&manifest, gen.v[i].name);
+		buf_addc(&manifest, '\n');
+		buf_adds(&manifest, gen.v[i].content);
+		buf_addc(&manifest, '\n');
+	}
+	const char *base = manifest.p ? manifest.p : "", *s = base;
 	size_t n = manifest.n;
 	trim(&s, &n);
+	if (s != base)
+		usable = false;
 	buf_add(out, s, n);
 	buf_addc(out, '\n');
 	buf_free(&manifest);
-	for (size_t i = 0; i < hooks.n; i++)
-		buf_printf(out, "---\n# Source: %s\n%s\n", hooks.v[i].name, hooks.v[i].content);
+	if (!gen.n)
+		prefix = out->n;
+	for (size_t i = 0; i < hooks.n; i++) {
+		usable = usable && tree_ok(&hooks.v[i]) &&
+			 (!hooks.v[i].doc || docs_add(docs, &off, hooks.v[i].doc, out->n) == 0);
+		buf_adds(out, "---\n# Source: ");
+		buf_adds(out, hooks.v[i].name);
+		buf_addc(out, '\n');
+		buf_adds(out, hooks.v[i].content);
+		buf_addc(out, '\n');
+	}
+	if (docs) {
+		if (usable && !out->oom && prefix <= out->n) {
+			docs->prefix = prefix;
+			docs->usable = docs_lines(docs, off, out->p, out->n) == 0;
+		}
+		if (!docs->usable)
+			helm_docs_free(docs);
+	}
+	free(off);
 	mlist_free(&gen);
 	mlist_free(&hooks);
 	return out->oom ? nomem(e) : 0;
@@ -750,6 +893,16 @@ static bool deps_present(const struct chart *c, struct herr *e)
 	return true;
 }
 
+/* helm template adds this to an error of the render (rel != nil in cmd/helm/template.go): the
+ * templates, the manifests' YAML, the kubeVersion check; not to a values or schema error */
+static void render_phase_error(struct herr *e)
+{
+	static const char hint[] = "\n\nUse --debug flag to render out invalid YAML";
+	size_t n = strlen(e->msg);
+	if (e->kind == HERR_TEMPLATE && n + sizeof(hint) <= sizeof(e->msg))
+		memcpy(e->msg + n, hint, sizeof(hint));
+}
+
 static int validate_schemas(const struct chart *c, struct hv values, struct buf *msg, struct herr *e)
 {
 	int bad = 0;
@@ -771,7 +924,8 @@ static int validate_schemas(const struct chart *c, struct hv values, struct buf 
 	return bad;
 }
 
-int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *len, struct herr *e)
+int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *len, struct helm_docs *docs,
+		struct herr *e)
 {
 	struct render_ctx rc = { .o = o };
 	struct jobs jobs = { 0 };
@@ -782,6 +936,12 @@ int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *
 	struct chart *c = chart_load_dir(dir, e);
 	if (!c)
 		return -1;
+	/* cmd/helm's checkIfInstallable, before anything else */
+	const char *ctype = json_string_value(json_object_get(c->meta, "type"));
+	if (ctype && *ctype && strcmp(ctype, "application")) {
+		herr_set(e, HERR_TEMPLATE, true, "%s charts are not installable", ctype);
+		goto out;
+	}
 	if (!deps_present(c, e))
 		goto out;
 	if (kube_version(o->kube_version, kv, sizeof(kv), major, minor) < 0) {
@@ -822,12 +982,15 @@ int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *
 		if (!ok) {
 			herr_set(e, HERR_TEMPLATE, true, "chart requires kubeVersion: %s which is incompatible with Kubernetes %s",
 				 want, kv);
+			render_phase_error(e);
 			goto out;
 		}
 	}
 	root_ctx = collect(c, vals, &rc, &jobs, e);
-	if (root_ctx.k != HV_MAP || render_templates(&jobs, &rc, e) < 0 || assemble(&jobs, c, o, &b, e) < 0)
+	if (root_ctx.k != HV_MAP || render_templates(&jobs, &rc, e) < 0 || assemble(&jobs, c, o, &b, docs, e) < 0) {
+		render_phase_error(e);
 		goto out;
+	}
 	*out = buf_take(&b, len);
 	r = *out ? 0 : nomem(e);
 out:

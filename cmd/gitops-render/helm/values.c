@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "helm.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,89 +106,280 @@ static struct hv typed_val(const char *s, size_t n, bool as_string)
 	return hv_strn(s, n);
 }
 
-/* One KEY=VALUE of --set: a.b.c=v, a={x,y}; brackets and other strvals syntax go to helm. */
-static int set_one(struct hv base, const char *kv, size_t n, int mode, const char *dir, struct herr *e)
+/* --set, --set-string and --set-file as helm's strvals parser reads them (pkg/strvals/parser.go):
+ * KEY[=VALUE], a.b.c, list[3], list[0].name, a={x,y}, backslash escapes, several separated by
+ * commas. Every way it fails is left to helm, which words the error. */
+struct setp {
+	const char *s;
+	size_t n, i;
+	int mode; /* 0 --set, 1 --set-string, 2 --set-file */
+	const char *dir;
+	struct herr *e;
+};
+
+enum { SP_OK = 0, SP_EOF = 1, SP_NOTLIST = 2, SP_FAIL = -1 };
+
+static int sp_fail(struct setp *p, const char *why)
 {
-	const char *eq = memchr(kv, '=', n);
-	if (!eq)
-		return herr_set(e, HERR_UNSUPPORTED, false, "--set %.*s: no '=' (helm words that)", (int)n, kv), -1;
-	size_t kl = (size_t)(eq - kv);
-	const char *val = eq + 1;
-	size_t vl = n - kl - 1;
-	for (size_t i = 0; i < kl; i++)
-		if (kv[i] == '[' || kv[i] == ']' || kv[i] == '\\' || kv[i] == '{')
-			return herr_set(e, HERR_UNSUPPORTED, false, "--set with list indexes or escapes"), -1;
-	if (!kl || kv[0] == '.' || kv[kl - 1] == '.' || memmem(kv, kl, "..", 2))
-		return herr_set(e, HERR_UNSUPPORTED, false, "--set with an empty key part"), -1;
-	struct hv v;
-	if (mode == 2) {
-		char *path = NULL, *data = NULL;
-		size_t len;
-		if (asprintf(&path, "%s/%.*s", dir, (int)vl, val) < 0)
-			return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
-		int rd = gt_file_read(path, (size_t)64 << 20, &data, &len);
-		free(path);
-		if (rd != 0)
-			return herr_set(e, HERR_UNSUPPORTED, false, "--set-file %.*s: cannot read", (int)vl, val), -1;
-		v = hv_strn(data, len);
-		free(data);
-	} else if (vl && val[0] == '{') {
-		if (mode == 1 || val[vl - 1] != '}' || memchr(val, '\\', vl) || memchr(val + 1, '{', vl - 1))
-			return herr_set(e, HERR_UNSUPPORTED, false, "--set list values of this form"), -1;
-		v = hv_list();
-		for (size_t i = 1; v.k == HV_LIST && i < vl - 1;) {
-			const char *c = memchr(val + i, ',', vl - 1 - i);
-			size_t end = c ? (size_t)(c - val) : vl - 1;
-			hlist_push(v.u.l, typed_val(val + i, end - i, false));
-			i = end + 1;
+	herr_set(p->e, HERR_UNSUPPORTED, false, "--set %s: %s (helm words that)", p->s, why);
+	return SP_FAIL;
+}
+
+/* runesUntil: text up to one of stop (escapes taken), the stop in *last; SP_EOF at the end */
+static int runes_until(struct setp *p, const char *stop, struct buf *out, char *last)
+{
+	while (p->i < p->n) {
+		char c = p->s[p->i++];
+		if (strchr(stop, c)) {
+			*last = c;
+			return SP_OK;
 		}
-	} else {
-		if (memchr(val, '\\', vl) || memchr(val, ',', vl))
-			return herr_set(e, HERR_UNSUPPORTED, false, "--set values with escapes"), -1;
-		v = typed_val(val, vl, mode == 1);
+		if (c == '\\') {
+			if (p->i >= p->n)
+				return SP_EOF;
+			c = p->s[p->i++];
+		}
+		buf_addc(out, c);
 	}
-	/* walk a.b.c, making maps */
-	struct hv cur = base;
-	for (const char *p = kv;;) {
-		const char *dot = memchr(p, '.', (size_t)(eq - p));
-		size_t pl = dot ? (size_t)(dot - p) : (size_t)(eq - p);
-		if (!dot)
-			return hmap_set(cur.u.m, p, pl, v) < 0 ? (herr_set(e, HERR_NOMEM, false, "out of memory"), -1) : 0;
-		struct hv *next = hmap_find(cur.u.m, p, pl);
-		if (next && next->k != HV_MAP) {
+	*last = 0;
+	return SP_EOF;
+}
+
+static int sp_reader(struct setp *p, const struct buf *rs, struct hv *out)
+{
+	const char *s = rs->p ? rs->p : "";
+	if (p->mode != 2) {
+		*out = typed_val(s, rs->n, p->mode == 1);
+		return SP_OK;
+	}
+	char *path = NULL, *data = NULL;
+	size_t len;
+	if (asprintf(&path, "%s/%.*s", p->dir, (int)rs->n, s) < 0)
+		return sp_fail(p, "out of memory");
+	int rd = gt_file_read(path, (size_t)64 << 20, &data, &len);
+	free(path);
+	if (rd != 0)
+		return sp_fail(p, "cannot read the file");
+	*out = hv_strn(data, len);
+	free(data);
+	return SP_OK;
+}
+
+static void sp_set(struct hmap *data, const struct buf *k, struct hv v)
+{
+	if (!k->n) {
+		hv_unref(v);
+		return;
+	}
+	hmap_set(data, k->p, k->n, v);
+}
+
+/* valList: {a,b} */
+static int val_list(struct setp *p, struct hv *out)
+{
+	if (p->i >= p->n)
+		return SP_EOF;
+	if (p->s[p->i] != '{')
+		return SP_NOTLIST;
+	p->i++;
+	struct hv l = hv_list();
+	for (;;) {
+		struct buf rs = { 0 };
+		char last;
+		struct hv v;
+		if (runes_until(p, ",}", &rs, &last) != SP_OK) {
+			buf_free(&rs);
+			hv_unref(l);
+			return sp_fail(p, "a list without its '}'");
+		}
+		int r = sp_reader(p, &rs, &v);
+		buf_free(&rs);
+		if (r != SP_OK) {
+			hv_unref(l);
+			return r;
+		}
+		hlist_push(l.u.l, v);
+		if (last == '}') {
+			if (p->i < p->n && p->s[p->i] == ',')
+				p->i++;
+			*out = l;
+			return SP_OK;
+		}
+	}
+}
+
+/* the value after '=': a list, "" at the end, or a scalar up to the next ',' */
+static int sp_value(struct setp *p, struct hv *out)
+{
+	int r = val_list(p, out);
+	if (r == SP_EOF) {
+		*out = hv_str("");
+		return SP_EOF;
+	}
+	if (r != SP_NOTLIST)
+		return r;
+	struct buf rs = { 0 };
+	char last;
+	runes_until(p, ",", &rs, &last);
+	r = sp_reader(p, &rs, out);
+	buf_free(&rs);
+	return r;
+}
+
+static int key_index(struct setp *p, long *idx)
+{
+	struct buf b = { 0 };
+	char last;
+	int r = runes_until(p, "]", &b, &last);
+	char *end = NULL;
+	const char *s = b.p ? b.p : "";
+	errno = 0;
+	long v = b.n && (isdigit((unsigned char)s[0]) || ((s[0] == '+' || s[0] == '-') && b.n > 1)) ? strtol(s, &end, 10) : 0;
+	bool ok = r == SP_OK && end && !*end && !errno;
+	buf_free(&b);
+	if (!ok)
+		return sp_fail(p, "a list index that is not a number");
+	*idx = v;
+	return SP_OK;
+}
+
+static int set_index(struct setp *p, struct hlist *l, long i, struct hv v)
+{
+	if (i < 0 || i > 65536) {
+		hv_unref(v);
+		return sp_fail(p, "a list index out of range");
+	}
+	while (l->n <= (size_t)i)
+		if (hlist_push(l, HV_NIL_V) < 0) {
 			hv_unref(v);
-			return herr_set(e, HERR_UNSUPPORTED, false, "--set through a value that is not a map"), -1;
+			return sp_fail(p, "out of memory");
 		}
-		if (!next) {
-			if (hmap_set(cur.u.m, p, pl, hv_map()) < 0) {
-				hv_unref(v);
-				return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
-			}
-			next = hmap_find(cur.u.m, p, pl);
-		}
-		cur = *next;
-		p = dot + 1;
+	hv_unref(l->v[i]);
+	l->v[i] = v;
+	return SP_OK;
+}
+
+static int sp_key(struct setp *p, struct hmap *data, int level);
+
+/* listItem: what follows NAME[i] */
+static int list_item(struct setp *p, struct hlist *l, long i, int level)
+{
+	struct buf k = { 0 };
+	char last;
+	if (i < 0)
+		return sp_fail(p, "a negative list index");
+	int r = runes_until(p, "[.=", &k, &last);
+	size_t kn = k.n;
+	buf_free(&k);
+	if (kn)
+		return sp_fail(p, "unexpected data after a list index");
+	if (r != SP_OK)
+		return sp_fail(p, "a list index with no value");
+	if (last == '=') {
+		struct hv v;
+		r = sp_value(p, &v);
+		if (r == SP_FAIL)
+			return r;
+		return set_index(p, l, i, v);
 	}
+	if (last == '[') {
+		long next;
+		if (key_index(p, &next) < 0)
+			return SP_FAIL;
+		struct hv inner;
+		if ((size_t)i < l->n && l->v[i].k == HV_LIST)
+			inner = hv_ref(l->v[i]);
+		else if ((size_t)i < l->n && l->v[i].k != HV_NIL)
+			return sp_fail(p, "an index into a value that is not a list");
+		else
+			inner = hv_list();
+		r = list_item(p, inner.u.l, next, level);
+		if (r != SP_OK) {
+			hv_unref(inner);
+			return r;
+		}
+		return set_index(p, l, i, inner);
+	}
+	/* '.' */
+	struct hv inner;
+	if ((size_t)i < l->n && l->v[i].k == HV_MAP) {
+		inner = hv_ref(l->v[i]);
+	} else {
+		inner = hv_map();
+		if ((size_t)i < l->n) {
+			hv_unref(l->v[i]);
+			l->v[i] = hv_ref(inner);
+		}
+	}
+	r = sp_key(p, inner.u.m, level);
+	if (r != SP_OK) {
+		hv_unref(inner);
+		return r == SP_EOF ? sp_fail(p, "a key with no value") : r;
+	}
+	return set_index(p, l, i, inner);
+}
+
+static int sp_key(struct setp *p, struct hmap *data, int level)
+{
+	struct buf k = { 0 };
+	char last;
+	int r = runes_until(p, "=[,.", &k, &last), out;
+	if (r == SP_EOF) {
+		out = k.n ? sp_fail(p, "a key with no value") : SP_EOF;
+	} else if (last == '[') {
+		long i;
+		struct hv *cur = k.n ? hmap_find(data, k.p, k.n) : NULL;
+		struct hv l;
+		if (key_index(p, &i) < 0)
+			out = SP_FAIL;
+		else if (cur && cur->k != HV_LIST)
+			out = sp_fail(p, "an index into a value that is not a list");
+		else if ((l = cur ? hv_ref(*cur) : hv_list()), (out = list_item(p, l.u.l, i, level)) == SP_OK)
+			sp_set(data, &k, l);
+		else
+			hv_unref(l);
+	} else if (last == '=') {
+		struct hv v;
+		out = sp_value(p, &v);
+		if (out != SP_FAIL)
+			sp_set(data, &k, v);
+	} else if (last == ',') {
+		out = sp_fail(p, "a key with no value");
+	} else { /* '.' */
+		struct hv *cur = k.n ? hmap_find(data, k.p, k.n) : NULL;
+		if (++level > 30) {
+			out = sp_fail(p, "names nested too deep");
+		} else if (cur && cur->k != HV_MAP) {
+			out = sp_fail(p, "a key into a value that is not a map");
+		} else {
+			struct hv inner = cur ? hv_ref(*cur) : hv_map();
+			out = sp_key(p, inner.u.m, level);
+			if (out == SP_OK && !inner.u.m->n)
+				out = sp_fail(p, "a key map with no value");
+			if (out != SP_FAIL && inner.u.m->n)
+				sp_set(data, &k, inner);
+			else
+				hv_unref(inner);
+		}
+	}
+	buf_free(&k);
+	return out;
 }
 
 static int set_all(struct hv base, const char *arg, int mode, const char *dir, struct herr *e)
 {
-	/* several assignments separated by commas (outside {...}) */
-	size_t n = strlen(arg);
-	int depth = 0;
-	size_t st = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && arg[i] == '{')
-			depth++;
-		else if (i < n && arg[i] == '}')
-			depth--;
-		if (i == n || (arg[i] == ',' && depth == 0 && mode != 2)) {
-			if (set_one(base, arg + st, i - st, mode, dir, e) < 0)
-				return -1;
-			st = i + 1;
-		}
+	struct setp p = { arg, strlen(arg), 0, mode, dir, e };
+	/* Go reads runes: invalid UTF-8 would become U+FFFD there */
+	for (size_t i = 0; i < p.n; i++)
+		if ((unsigned char)arg[i] >= 0x80)
+			return herr_set(e, HERR_UNSUPPORTED, false, "--set with bytes beyond ASCII"), -1;
+	for (;;) {
+		int r = sp_key(&p, base.u.m, 0);
+		if (r == SP_EOF)
+			return 0;
+		if (r == SP_FAIL)
+			return -1;
 	}
-	return 0;
 }
 
 int values_user(const struct helm_opts *o, const char *dir, struct hv *out, struct herr *e)
@@ -606,7 +798,54 @@ static int process_enabled(struct chart *c, struct hv v, const char *path, struc
 	return 0;
 }
 
-/* processImportValues with merge: a chart with dependencies gets its defaults merged with theirs */
+/* Values.Table: the map at a dotted path of maps, or NULL */
+static struct hv *table_at(struct hv *v, const char *path)
+{
+	char *dup = strdup(path);
+	struct hv *cur = v;
+	if (!dup)
+		return NULL;
+	/* strings.Split keeps empty parts: "a..b" looks up "" */
+	for (char *part = dup, *dot;; part = dot + 1) {
+		dot = strchr(part, '.');
+		if (dot)
+			*dot = '\0';
+		struct hv *next = cur->k == HV_MAP ? hmap_find(cur->u.m, part, strlen(part)) : NULL;
+		if (!next || next->k != HV_MAP) {
+			cur = NULL;
+			break;
+		}
+		cur = next;
+		if (!dot)
+			break;
+	}
+	free(dup);
+	return cur;
+}
+
+/* pathToMap: {a: {b: data}} for "a.b", data itself for "." (a new reference) */
+static struct hv path_to_map(const char *path, struct hv data)
+{
+	if (!strcmp(path, "."))
+		return hv_ref(data);
+	struct hv cur = hv_ref(data);
+	const char *end = path + strlen(path);
+	for (const char *p = end;;) {
+		const char *start = p;
+		while (start > path && start[-1] != '.')
+			start--;
+		struct hv m = hv_map();
+		hmap_set(m.u.m, start, (size_t)(p - start), cur);
+		cur = m;
+		if (start == path)
+			break;
+		p = start - 1;
+	}
+	return cur;
+}
+
+/* processImportValues with merge: a chart with dependencies gets its defaults merged with theirs,
+ * then what its import-values name is copied up from them under the chart's own values */
 static int process_import(struct chart *c, struct herr *e)
 {
 	for (size_t k = 0; k < c->n_sub; k++)
@@ -614,9 +853,43 @@ static int process_import(struct chart *c, struct herr *e)
 			return -1;
 	if (!c->deps)
 		return 0;
-	struct hv merged = coalesce_copy(c, HV_NIL_V, true, e);
-	if (merged.k != HV_MAP)
+	struct hv cvals = coalesce_copy(c, HV_NIL_V, true, e);
+	if (cvals.k != HV_MAP)
 		return -1;
+	struct hv b = hv_map();
+	json_t *r, *item;
+	size_t i, k;
+	json_array_foreach(c->deps, i, r) {
+		json_t *iv = json_object_get(r, "import-values");
+		json_array_foreach(iv, k, item) {
+			const char *child = json_is_object(item) ? json_string_value(json_object_get(item, "child")) : NULL;
+			const char *parent = json_is_object(item) ? json_string_value(json_object_get(item, "parent")) : ".";
+			char *full = NULL;
+			if (json_is_string(item) ? asprintf(&full, "%s.exports.%s", jstr(r, "name"), json_string_value(item)) < 0
+						 : asprintf(&full, "%s.%s", jstr(r, "name"), child) < 0) {
+				hv_unref(cvals);
+				hv_unref(b);
+				return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
+			}
+			struct hv *t = table_at(&cvals, full);
+			free(full);
+			if (!t)
+				continue; /* helm: "ImportValues missing table" (a warning) */
+			/* MergeTables(b, ...): b keeps what it has; the tables are shared, as in helm */
+			struct hv add = path_to_map(parent, *t);
+			if (add.k == HV_MAP)
+				coalesce_tables(b.u.m, add.u.m, true);
+			hv_unref(add);
+		}
+	}
+	struct hv merged = hv_deep_copy(cvals);
+	hv_unref(cvals);
+	if (merged.k != HV_MAP) {
+		hv_unref(b);
+		return herr_set(e, HERR_NOMEM, false, "out of memory"), -1;
+	}
+	coalesce_tables(merged.u.m, b.u.m, true);
+	hv_unref(b);
 	hv_unref(c->values);
 	c->values = merged;
 	return 0;

@@ -275,6 +275,12 @@ static int emit_map(struct emit *em, struct hv v)
 
 static int emit_obj(struct emit *em, struct hv v)
 {
+	if (v.u.o->json_str) { /* MarshalJSON: a string */
+		struct hv s = hv_str(v.u.o->json_str);
+		int r = s.k == HV_STRING ? emit_value(em, s) : -1;
+		hv_unref(s);
+		return r;
+	}
 	/* a struct marshals to a JSON object of its tagged fields: the same as that map */
 	struct hv m = hv_map();
 	if (m.k != HV_MAP)
