@@ -116,7 +116,7 @@ demo: deps
 	@$(if $(filter command line,$(origin KUBECONFIG)),GITOPS_DEMO_KUBECONFIG='$(KUBECONFIG)' )examples/demo
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/tests/yaml2json
 	@tests/bench/run
 
 SHAREDIR  ?= $(PREFIX)/share

@@ -268,22 +268,6 @@ void gt_secret_mask(json_t *desired, json_t *live)
 
 /* ---- one object ------------------------------------------------------------------------------------ */
 
-const char *gt_action_name(enum gt_action a)
-{
-	switch (a) {
-	case GT_ACTION_UNCHANGED:
-		return "unchanged";
-	case GT_ACTION_CREATE:
-		return "create";
-	case GT_ACTION_UPDATE:
-		return "update";
-	case GT_ACTION_DELETE:
-		return "delete";
-	default:
-		return "invalid";
-	}
-}
-
 /* compare-options lists IgnoreExtraneous (a comma list, as Argo CD reads it). */
 static bool ignore_extraneous(const json_t *live)
 {
@@ -300,12 +284,6 @@ static bool ignore_extraneous(const json_t *live)
 		v += n;
 	}
 	return false;
-}
-
-static json_t *ref_json(const struct gt_ref *ref, const char *ns)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "group", ref->group, "version", ref->version, "kind",
-			 ref->kind, "namespace", ns, "name", ref->name);
 }
 
 static const char *default_ns(const struct gt_diff_opts *o)
@@ -438,68 +416,15 @@ json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const
 	json_decref(target);
 	json_decref(base);
 
-	json_t *c = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "apiVersion", "gitops/v1", "kind", "Change",
-			      "action", gt_action_name(action), "ref", ref_json(&ref, ns), "desired",
-			      d ? d : json_null(), "live", l ? l : json_null(), "patch", patch ? patch : json_null());
-	if (c && action == GT_ACTION_DELETE && ignore_extraneous(live))
-		json_object_set_new(c, "ignored", json_true());
-	if (!c || !patch) {
+	bool made = patch != NULL;
+	ref.namespace = ns;
+	json_t *c = gt_change_record_new(action, &ref, d, l, patch, action == GT_ACTION_DELETE && ignore_extraneous(live));
+	if (!c || !made) {
 		json_decref(c);
 		gt_error("out of memory");
 		return NULL;
 	}
 	return c;
-}
-
-/* ---- reading Change records --------------------------------------------------------------------------- */
-
-bool gt_is_change(const json_t *rec)
-{
-	const char *kind = json_string_value(json_object_get(rec, "kind"));
-	return gt_is_record(rec) && kind && !strcmp(kind, "Change");
-}
-
-enum gt_action gt_change_action(const json_t *change)
-{
-	const char *a = json_string_value(json_object_get(change, "action"));
-	static const enum gt_action all[] = { GT_ACTION_UNCHANGED, GT_ACTION_CREATE, GT_ACTION_UPDATE, GT_ACTION_DELETE };
-	for (size_t i = 0; a && i < sizeof(all) / sizeof(all[0]); i++)
-		if (!strcmp(a, gt_action_name(all[i])))
-			return all[i];
-	return GT_ACTION_INVALID;
-}
-
-const json_t *gt_change_desired(const json_t *change)
-{
-	const json_t *d = json_object_get(change, "desired");
-	return json_is_object(d) ? d : NULL;
-}
-
-const json_t *gt_change_live(const json_t *change)
-{
-	const json_t *l = json_object_get(change, "live");
-	return json_is_object(l) ? l : NULL;
-}
-
-int gt_change_check(const json_t *change, const char **why)
-{
-	if (!gt_is_change(change))
-		return *why = "not a Change record (apiVersion gitops/v1, kind Change)", -1;
-	enum gt_action a = gt_change_action(change);
-	if (a == GT_ACTION_INVALID)
-		return *why = "action is not create, update, delete or unchanged", -1;
-	const json_t *ref = json_object_get(change, "ref");
-	static const char *const fields[] = { "group", "version", "kind", "namespace", "name" };
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (!json_is_string(json_object_get(ref, fields[i])))
-			return *why = "ref needs group, version, kind, namespace and name as strings", -1;
-	if (a != GT_ACTION_DELETE && !gt_change_desired(change))
-		return *why = "a create, update or unchanged record needs the desired object", -1;
-	if (a != GT_ACTION_CREATE && !gt_change_live(change))
-		return *why = "an update, delete or unchanged record needs the live object", -1;
-	if (!json_is_array(json_object_get(change, "patch")))
-		return *why = "patch is not an array", -1;
-	return 0;
 }
 
 /* A mask is a run of 8, 12, 16 ... '+' (no base64 value looks like that: '+' runs end in '=' or letters). */
@@ -744,7 +669,7 @@ static void count(struct gt_diff_stats *st, const json_t *change)
 		break;
 	case GT_ACTION_DELETE:
 		st->delete++;
-		if (json_is_true(json_object_get(change, "ignored")))
+		if (gt_change_ignored(change))
 			st->ignored++;
 		break;
 	default:

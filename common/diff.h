@@ -1,7 +1,8 @@
 /* diff: what applying desired objects would change in live ones, object by object.
  * Normalisation, matching by identity, ignore rules, RFC 6902 patches, Argo CD
- * style Secret masking, and the Change records gitops-diff writes and
- * gitops-apply reads: both programs compute changes with this one engine. */
+ * style Secret masking, and the Change of each object (a record, record.h) that
+ * gitops-diff writes and gitops-apply reads: both programs compute changes with
+ * this one engine. */
 #ifndef GT_DIFF_H
 #define GT_DIFF_H
 
@@ -13,6 +14,7 @@
 #include "kube.h"
 #include "limits.h"
 #include "obj.h"
+#include "record.h"
 
 /* Ignore rules (ignore.h), value equality and RFC 6902 patches (jsonpatch.h), and what differs in a message
  * (diff_summary.h) are modules of their own; the engine below uses them. */
@@ -37,11 +39,6 @@ struct gt_diff_opts {
 	bool show_secrets;             /* false: Secret data masked Argo CD style in desired, live and patch */
 	enum gt_tracking tracking;     /* how o->app's objects are recognised; 0: the annotation */
 };
-
-enum gt_action { GT_ACTION_INVALID = -1, GT_ACTION_UNCHANGED, GT_ACTION_CREATE, GT_ACTION_UPDATE, GT_ACTION_DELETE };
-
-/* "unchanged", "create", "update", "delete" ("invalid" for GT_ACTION_INVALID). */
-const char *gt_action_name(enum gt_action a);
 
 /*
  * The Change record for one object: {apiVersion gitops/v1, kind Change, action,
@@ -130,17 +127,8 @@ enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_
  * same value to the same mask per key ("++++++++", then 4 more + per distinct value), last-applied too. */
 void gt_secret_mask(json_t *desired, json_t *live);
 
-/* ---- Reading Change records back --------------------------------------------------------------- */
+/* ---- Change records (written and read by record.h) -------------------------------------------- */
 
-/* apiVersion gitops/v1, kind Change. */
-bool gt_is_change(const json_t *rec);
-/* The record's action, or GT_ACTION_INVALID. */
-enum gt_action gt_change_action(const json_t *change);
-/* 0 when change is a well-formed Change (action, ref, desired for create/update, live for delete, patch array); else -1 and *why. */
-int gt_change_check(const json_t *change, const char **why);
-/* Borrowed desired / live object, or NULL. */
-const json_t *gt_change_desired(const json_t *change);
-const json_t *gt_change_live(const json_t *change);
 /* True when a Secret's values in the record are masks (it was written without --show-secrets): not appliable. */
 bool gt_change_masked(const json_t *change);
 

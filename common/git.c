@@ -134,34 +134,6 @@ int gt_git_credentials_finish(struct gt_git_opts *o)
 	return 0;
 }
 
-int gt_ident_resolve(const char *arg, struct gt_ident *out, char **owned)
-{
-	*owned = NULL;
-	if (arg) {
-		const char *lt = strchr(arg, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-		if (!lt || !gt || gt[1] != '\0' || lt == arg || gt == lt + 1) {
-			gt_error("--author %s: use \"Name <email>\"", arg);
-			return -1;
-		}
-		char *copy = strdup(arg);
-		if (!copy)
-			return gt_error("out of memory"), -1;
-		size_t name_len = (size_t)(lt - arg);
-		while (name_len > 0 && copy[name_len - 1] == ' ')
-			name_len--;
-		copy[name_len] = '\0';
-		copy[gt - arg] = '\0';
-		out->name = copy;
-		out->email = copy + (lt - arg) + 1;
-		*owned = copy;
-		return 0;
-	}
-	const char *name = getenv("GIT_AUTHOR_NAME"), *email = getenv("GIT_AUTHOR_EMAIL");
-	out->name = name && *name ? name : gt_program();
-	out->email = email && *email ? email : "gitops-tools@users.noreply.invalid";
-	return 0;
-}
-
 /* ---- network limits: libgit2 1.5 has none; common/net's sockets give every step a deadline,
  * a cap on what the server sends, and an end on SIGINT/SIGTERM. ---- */
 
@@ -1056,6 +1028,36 @@ int gt_tree_changes_path(git_repository *g, const git_oid *a, const git_oid *b, 
 	return ret;
 }
 
+int gt_repo_commit_files(struct gt_repo *r, const char *commit, gt_file_diff_fn fn, void *ctx)
+{
+	git_oid id;
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *old = NULL, *new = NULL;
+	git_diff *diff = NULL;
+	int ret = -1;
+	if (git_oid_fromstr(&id, commit) == 0 && git_commit_lookup(&c, r->git, &id) == 0 && git_commit_tree(&new, c) == 0 &&
+	    (git_commit_parentcount(c) == 0 || (git_commit_parent(&parent, c, 0) == 0 && git_commit_tree(&old, parent) == 0)) &&
+	    git_diff_tree_to_tree(&diff, r->git, old, new, NULL) == 0)
+		ret = 0;
+	if (ret < 0)
+		gt_error("%s: cannot read what %.12s changed: %s", r->url_shown, commit,
+			 git_error_last() ? git_error_last()->message : "unknown error");
+	for (size_t i = 0; ret == 0 && i < git_diff_num_deltas(diff); i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(before, sizeof(before), &d->old_file.id);
+		git_oid_tostr(after, sizeof(after), &d->new_file.id);
+		ret = fn(ctx, d->new_file.path ? d->new_file.path : d->old_file.path,
+			 d->status == GIT_DELTA_ADDED ? NULL : before, d->status == GIT_DELTA_DELETED ? NULL : after);
+	}
+	git_diff_free(diff);
+	git_tree_free(old);
+	git_tree_free(new);
+	git_commit_free(parent);
+	git_commit_free(c);
+	return ret;
+}
+
 /*
  * The ids along PATH in one commit: id[0] its root tree, id[i] the entry of the i-th component;
  * n of them are known, found when all components are. Two commits whose ids agree at some level
@@ -1308,11 +1310,11 @@ static int start_tree(struct gt_repo *r, const struct gt_plan *plan, git_tree *t
 
 /* 1 with *out the new commit, 0 when the tree would not change, -1 on error (printed). */
 static int build_commit(struct gt_repo *r, const git_oid *tip, const struct gt_plan *plan,
-			const struct gt_ident *who, git_oid *out)
+			const struct gt_ident *who, const struct gt_ident *committer, git_oid *out)
 {
 	git_commit *parent = NULL;
 	git_tree *tree = NULL, *base = NULL, *new_tree = NULL;
-	git_signature *sig = NULL;
+	git_signature *sig = NULL, *csig = NULL;
 	git_oid tree_id;
 	git_tree_update *ups = calloc(plan->n_changes ? plan->n_changes : 1, sizeof(*ups));
 	int ret = -1;
@@ -1324,10 +1326,12 @@ static int build_commit(struct gt_repo *r, const git_oid *tip, const struct gt_p
 		ret = 0;
 		goto out;
 	}
-	if (git_tree_lookup(&new_tree, r->git, &tree_id) < 0 || git_signature_now(&sig, who->name, who->email) < 0)
+	const struct gt_ident *by = committer->name ? committer : who;
+	if (git_tree_lookup(&new_tree, r->git, &tree_id) < 0 || git_signature_now(&sig, who->name, who->email) < 0 ||
+	    git_signature_now(&csig, by->name, by->email) < 0)
 		goto out;
 	const git_commit *parents[] = { parent };
-	if (git_commit_create(out, r->git, NULL, sig, sig, NULL, plan->message, new_tree, 1, parents) < 0)
+	if (git_commit_create(out, r->git, NULL, sig, csig, NULL, plan->message, new_tree, 1, parents) < 0)
 		goto out;
 	ret = 1;
 out:
@@ -1336,6 +1340,7 @@ out:
 		gt_error("%s: cannot build the commit: %s", r->url_shown, e ? e->message : "out of memory");
 	}
 	git_signature_free(sig);
+	git_signature_free(csig);
 	git_tree_free(new_tree);
 	git_tree_free(base);
 	git_tree_free(tree);
@@ -1458,7 +1463,7 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 		return 10 + GT_EXIT_INPUT;
 	if (p == GT_PLAN_REFUSE)
 		return 10 + GT_EXIT_DIFFERS;
-	int built = p == 0 ? 0 : build_commit(r, &tip, &plan, &o->author, &commit);
+	int built = p == 0 ? 0 : build_commit(r, &tip, &plan, &o->author, &o->committer, &commit);
 	if (built < 0)
 		return 10 + GT_EXIT_INPUT;
 	if (built == 0)

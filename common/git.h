@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "file.h"
+#include "ident.h"
 #include "proc.h" /* gt_interrupted */
 
 #define GT_GIT_DEFAULT_TIMEOUT 60      /* seconds per network step (libgit2 1.5 has none) */
@@ -133,6 +134,11 @@ struct gt_path_walk *gt_path_walk_new(git_repository *g, const char *path, const
 int gt_path_walk_changed(struct gt_path_walk *w, const git_commit *c);
 void gt_path_walk_free(struct gt_path_walk *w);
 
+/* One file a commit changed: its blob ids before and after (hex; NULL when added / deleted). 0 to go on, -1 to stop (printed). */
+typedef int (*gt_file_diff_fn)(void *ctx, const char *path, const char *old_id, const char *new_id);
+/* fn for each file commit (hex id) changed against its first parent, in path order. 0, or -1 after printing. */
+int gt_repo_commit_files(struct gt_repo *r, const char *commit, gt_file_diff_fn fn, void *ctx);
+
 /* PATH as a tree path: "./a/b/" is "a/b", "." and NULL are "" (the whole tree). Caller frees. */
 char *gt_tree_path_dup(const char *path);
 
@@ -146,14 +152,6 @@ struct gt_file_change {
 	size_t len;
 };
 
-/* "Name <email>". */
-struct gt_ident {
-	const char *name;
-	const char *email;
-};
-
-/* Author from --author ("Name <email>"), else GIT_AUTHOR_NAME/EMAIL, else the tool as a bot. -1 if malformed. */
-int gt_ident_resolve(const char *author_arg, struct gt_ident *out, char **owned);
 
 /*
  * What one attempt wants to commit on top of tip. The callback fills plan
@@ -173,6 +171,7 @@ typedef int (*gt_plan_fn)(struct gt_repo *r, const git_oid *tip, void *ctx, stru
 struct gt_update_opts {
 	const char *branch;       /* NULL: the remote's default branch */
 	struct gt_ident author;
+	struct gt_ident committer;  /* name NULL: the author */
 	unsigned max_attempts;    /* 0: no limit but the deadline */
 	bool dry_run;             /* build the commit, do not push */
 	unsigned timeout;         /* seconds for the whole update, retries included; 0: GT_GIT_DEFAULT_UPDATE_TIMEOUT */

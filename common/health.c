@@ -634,19 +634,10 @@ enum gt_health gt_health_of(const json_t *obj, char **message)
 
 /* ---- the Health record ---- */
 
-json_t *gt_health_record_new(const struct gt_ref *ref, enum gt_health h, const char *message)
-{
-	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s}", "apiVersion", "gitops/v1", "kind", "Health",
-			 "ref", "group", ref->group, "version", ref->version ? ref->version : "", "kind",
-			 ref->kind ? ref->kind : "", "namespace", ref->namespace ? ref->namespace : "", "name",
-			 ref->name ? ref->name : "", "status", gt_health_name(h), "message", message ? message : "");
-}
-
 int gt_health_record_status(const json_t *rec, enum gt_health *out)
 {
-	if (strcmp(str_at(rec, "apiVersion"), "gitops/v1") || strcmp(str_at(rec, "kind"), "Health"))
-		return -1;
-	return gt_health_parse(str_at(rec, "status"), out);
+	struct gt_health_record h;
+	return gt_health_record_read(rec, &h, NULL) < 0 ? -1 : gt_health_parse(h.health, out);
 }
 
 /* ---- waiting for health ---- */
@@ -690,7 +681,7 @@ static json_t *assess_one(const json_t *want, const json_t *live, const char *de
 	if (gt_obj_ref(want, &ref, &why) < 0) {
 		memset(&ref, 0, sizeof(ref));
 		*h = GT_HEALTH_UNKNOWN;
-		return gt_health_record_new(&ref, *h, why ? why : "not a Kubernetes object");
+		return gt_health_record_new(&ref, gt_health_name(*h), why ? why : "not a Kubernetes object");
 	}
 	bool named_ns = *ref.namespace;
 	if (!named_ns && default_ns && !gt_kind_is_cluster_scoped_builtin(ref.group, ref.kind))
@@ -698,14 +689,14 @@ static json_t *assess_one(const json_t *want, const json_t *live, const char *de
 	const json_t *obj = live_match(&ref, live);
 	if (!obj) {
 		*h = GT_HEALTH_MISSING;
-		return gt_health_record_new(&ref, *h, "not found");
+		return gt_health_record_new(&ref, gt_health_name(*h), "not found");
 	}
 	if (!named_ns) { /* where the cluster found it; "" for a cluster-scoped kind */
 		const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
 		ref.namespace = ns ? ns : "";
 	}
 	*h = gt_health_of(obj, &msg);
-	json_t *rec = gt_health_record_new(&ref, *h, msg);
+	json_t *rec = gt_health_record_new(&ref, gt_health_name(*h), msg);
 	free(msg);
 	return rec;
 }

@@ -1,4 +1,4 @@
-/* health: Argo CD's built-in health rules for live objects, the Health record, waiting for health. */
+/* health: Argo CD's built-in health rules for live objects, Health records of them, waiting for health. */
 #ifndef GT_HEALTH_H
 #define GT_HEALTH_H
 
@@ -7,6 +7,7 @@
 
 #include "kube.h"
 #include "obj.h"
+#include "record.h"
 
 /*
  * Argo CD's statuses. The values are in Argo CD's aggregation order, best to
@@ -43,14 +44,7 @@ enum gt_health gt_health_worst(enum gt_health a, enum gt_health b);
  */
 enum gt_health gt_health_of(const json_t *obj, char **message);
 
-/*
- * A Health record: {"apiVersion": "gitops/v1", "kind": "Health", "ref":
- * {group, version, kind, namespace, name}, "status", "message"}. A new
- * reference; NULL only when out of memory. message may be NULL (written as "").
- */
-json_t *gt_health_record_new(const struct gt_ref *ref, enum gt_health h, const char *message);
-
-/* The status of a Health record (a gitops/v1 Health); 0, or -1 when rec is not one. */
+/* The health of a Health record (record.h writes and reads them); 0, or -1 when rec is not one or names none. */
 int gt_health_record_status(const json_t *rec, enum gt_health *out);
 
 /* Bounds of gt_health_wait; times in seconds. */

@@ -501,27 +501,35 @@ int gt_kind_order(const char *kind)
 	return 0; /* after every listed kind, as Go's zero value for a missing map key */
 }
 
-static const char *kind_of(const json_t *obj)
+static const char *string_or_empty(const json_t *v)
 {
-	const char *kind = json_string_value(field(obj, "kind"));
-	return kind ? kind : "";
+	const char *s = json_string_value(v);
+	return s ? s : "";
 }
 
-static const char *name_of(const json_t *obj)
+struct gt_sync_key gt_sync_key_of(const json_t *obj)
 {
-	const char *name = json_string_value(field(field(obj, "metadata"), "name"));
-	return name ? name : "";
+	const json_t *meta = field(obj, "metadata");
+	return (struct gt_sync_key){
+		.phase = gt_obj_phase(obj),
+		.wave = gt_obj_wave(obj),
+		.kind_order = gt_kind_order(string_or_empty(field(obj, "kind"))),
+		.name = string_or_empty(field(meta, "name")),
+		.namespace = string_or_empty(field(meta, "namespace")),
+	};
 }
 
-int gt_obj_sync_compare(const json_t *a, const json_t *b)
+int gt_sync_key_compare(const struct gt_sync_key *a, const struct gt_sync_key *b)
 {
-	int d = compare_long(gt_obj_phase(a), gt_obj_phase(b));
+	int d = compare_long(a->phase, b->phase);
 	if (d == 0)
-		d = compare_long(gt_obj_wave(a), gt_obj_wave(b));
+		d = compare_long(a->wave, b->wave);
 	if (d == 0)
-		d = compare_long(gt_kind_order(kind_of(a)), gt_kind_order(kind_of(b)));
+		d = compare_long(a->kind_order, b->kind_order);
 	if (d == 0)
-		d = strcmp(name_of(a), name_of(b)); /* unsigned bytes, like Go's string < */
+		d = strcmp(a->name, b->name); /* unsigned bytes, like Go's string < */
+	if (d == 0)
+		d = strcmp(a->namespace, b->namespace);
 	return d;
 }
 

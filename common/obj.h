@@ -68,8 +68,23 @@ bool gt_obj_is_hook(const json_t *obj);
 long gt_obj_wave(const json_t *obj);
 /* Argo CD kind order: index in the 35-kind list minus 35 (Namespace -35 ... APIService -1); others 0. */
 int gt_kind_order(const char *kind);
-/* Argo CD's order: phase, wave, kind order, then metadata.name byte-wise. <0, 0, >0 like strcmp. */
-int gt_obj_sync_compare(const json_t *a, const json_t *b);
+/*
+ * Where an object goes in Argo CD's sync order: phase, wave, kind order, then metadata.name
+ * byte-wise, as gitops-engine's syncTasks sort does; the namespace last, so that the order never
+ * depends on the input's (Go's sort is not stable: Argo CD leaves that tie open). Strings borrowed
+ * from the object ("" when absent). A sync that moves a dependency (a Namespace, a CRD) into the
+ * phase and wave of its first dependent sets phase and wave after gt_sync_key_of.
+ */
+struct gt_sync_key {
+	enum gt_phase phase;
+	long wave;
+	int kind_order;        /* gt_kind_order */
+	const char *name;
+	const char *namespace;
+};
+struct gt_sync_key gt_sync_key_of(const json_t *obj);
+/* <0, 0, >0 like strcmp: a goes before, with, after b. */
+int gt_sync_key_compare(const struct gt_sync_key *a, const struct gt_sync_key *b);
 
 /* How Argo CD marks what an app owns (argocd-cm application.resourceTrackingMethod). */
 enum gt_tracking {

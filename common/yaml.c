@@ -7,12 +7,14 @@
 #include <limits.h>
 #include <math.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "cli.h"
 #include "json.h"
+#include "yaml_fast.h"
 
 /* ---- scalar typing (goyaml.v2 resolve.go) ---- */
 
@@ -243,6 +245,52 @@ struct anchor {
  * buffers a whole scalar before the event about it: read at most this much past the limit. */
 #define READ_AHEAD_SLACK ((size_t)1 << 20)
 
+/*
+ * The fast path reads documents from bytes it holds: the caller's string, or for a FILE
+ * or a handler a window it fills with reads of the sizes libyaml would ask for (16 KiB
+ * less an unfinished UTF-8 sequence), noting where each read ended. When it meets a
+ * document it is not sure of, libyaml takes over from that document's first line, fed
+ * the same bytes in reads that end where the reads of a libyaml-only reader would have
+ * ended, so that its read-ahead, the --max-document-size guard on reads, reader errors
+ * and every mark come out as without the fast path. After the first document libyaml
+ * first reads a "---\n...\n" prefix, which leaves it in the state it has between two
+ * documents; lines, byte offsets and the document-size index are shifted back.
+ */
+#define RAW_CHUNK ((size_t)16384) /* libyaml's raw buffer (YAML_RAW_BUFFER_SIZE) */
+#define HANDOVER_PREFIX "---\n...\n"
+#define HANDOVER_PREFIX_LEN 8
+
+enum src_state { SRC_MORE, SRC_EOF, SRC_ERROR };
+
+struct fast_state {
+	bool on;                /* documents still come from the fast path */
+	bool handed_over;       /* libyaml reads the rest */
+	const char *data;       /* string input, or the window's bytes */
+	size_t len;             /* bytes in data */
+	size_t base;            /* stream offset of data[0] (window) */
+	bool own;               /* data is our window */
+	size_t cap;
+	enum src_state state;   /* after data: more to read, the end, a read error */
+	size_t *ends;           /* window: stream offsets where reads ended, ascending */
+	size_t n_ends, cap_ends;
+	size_t pos;             /* stream offset of the next document's first line */
+	unsigned long pos_line; /* its 0-based line */
+	unsigned long docs;     /* documents read by the fast path */
+	size_t prev_d;          /* where the last document started (its first token) */
+	size_t prev_t;          /* where the token that ended it starts */
+	size_t checked;         /* bytes before this were scanned: */
+	size_t bad;             /* the first byte libyaml's reader refuses (or SIZE_MAX) */
+	size_t odd;             /* the first byte the fast path does not take (or SIZE_MAX) */
+	/* The hand-over: what libyaml reads before the live input. */
+	size_t prefix_left;
+	size_t replay;          /* stream offset of the next byte to hand to libyaml */
+	size_t first_end;       /* string input: the end of the first read */
+	size_t bounded_end;     /* fast_next found the document's end here, but not its content */
+	size_t bounded_d;       /* and its start */
+	unsigned long line_base; /* added to libyaml's lines (mod 2^N: may be "negative") */
+	size_t byte_base;       /* added to libyaml's byte offsets */
+};
+
 struct gt_yaml_reader {
 	yaml_parser_t parser;
 	const char *name;
@@ -263,7 +311,21 @@ struct gt_yaml_reader {
 	bool too_big;           /* guarded_read refused to read on */
 	bool quiet;             /* errors are kept, not printed */
 	char error[1200];       /* the last error, "NAME:LINE:COLUMN: why" */
+	struct fast_state fast; /* the fast path (yaml_fast.c) and the hand-over to libyaml */
 };
+
+static bool fast_path_enabled = true;
+static unsigned long fast_documents;
+
+void gt_yaml_set_fast_path(bool on)
+{
+	fast_path_enabled = on;
+}
+
+unsigned long gt_yaml_fast_documents(void)
+{
+	return fast_documents;
+}
 
 static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limits *lim)
 {
@@ -276,25 +338,35 @@ static struct gt_yaml_reader *reader_new(const char *name, const struct gt_limit
 	}
 	r->name = name;
 	r->lim = *lim;
+	r->fast.on = fast_path_enabled;
+	r->fast.bad = r->fast.odd = SIZE_MAX;
 	return r;
+}
+
+/* One read from the FILE or the handler, as libyaml's would be (no guard). */
+static int raw_read(struct gt_yaml_reader *r, unsigned char *buf, size_t size, size_t *size_read)
+{
+	*size_read = 0;
+	if (r->file) {
+		*size_read = fread(buf, 1, size, r->file);
+		return !ferror(r->file);
+	}
+	return r->read(r->read_data, buf, size, size_read);
 }
 
 static int guarded_read(void *data, unsigned char *buf, size_t size, size_t *size_read)
 {
 	struct gt_yaml_reader *r = data;
-	size_t used = r->bytes_read - r->doc_start_bytes;
-	if (used > READ_AHEAD_SLACK && used - READ_AHEAD_SLACK > r->lim.max_doc_bytes) {
-		r->too_big = true;
-		return 0;
+	/* bytes_read is below doc_start_bytes only while the hand-over replays bytes that a
+	 * libyaml-only reader read during an earlier document (and checked then). */
+	if (r->bytes_read >= r->doc_start_bytes) {
+		size_t used = r->bytes_read - r->doc_start_bytes;
+		if (used > READ_AHEAD_SLACK && used - READ_AHEAD_SLACK > r->lim.max_doc_bytes) {
+			r->too_big = true;
+			return 0;
+		}
 	}
-	int ok;
-	*size_read = 0;
-	if (r->file) {
-		*size_read = fread(buf, 1, size, r->file);
-		ok = !ferror(r->file);
-	} else {
-		ok = r->read(r->read_data, buf, size, size_read);
-	}
+	int ok = raw_read(r, buf, size, size_read);
 	if (ok)
 		r->bytes_read += *size_read;
 	return ok;
@@ -305,7 +377,9 @@ struct gt_yaml_reader *gt_yaml_reader_new_file(FILE *f, const char *name, const 
 	struct gt_yaml_reader *r = reader_new(name, lim);
 	if (r) {
 		r->file = f;
-		yaml_parser_set_input(&r->parser, guarded_read, r);
+		r->fast.own = true;
+		if (!r->fast.on)
+			yaml_parser_set_input(&r->parser, guarded_read, r);
 	}
 	return r;
 }
@@ -314,8 +388,15 @@ struct gt_yaml_reader *gt_yaml_reader_new_string(const char *buf, size_t len, co
 						  const struct gt_limits *lim)
 {
 	struct gt_yaml_reader *r = reader_new(name, lim);
-	if (r)
+	if (!r)
+		return NULL;
+	if (r->fast.on) {
+		r->fast.data = buf;
+		r->fast.len = len;
+		r->fast.state = SRC_EOF;
+	} else {
 		yaml_parser_set_input_string(&r->parser, (const unsigned char *)buf, len);
+	}
 	return r;
 }
 
@@ -327,7 +408,9 @@ struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsign
 	if (r) {
 		r->read = read;
 		r->read_data = data;
-		yaml_parser_set_input(&r->parser, guarded_read, r);
+		r->fast.own = true;
+		if (!r->fast.on)
+			yaml_parser_set_input(&r->parser, guarded_read, r);
 	}
 	return r;
 }
@@ -352,6 +435,9 @@ void gt_yaml_reader_free(struct gt_yaml_reader *r)
 		return;
 	forget_anchors(r);
 	free(r->anchors);
+	if (r->fast.own)
+		free((char *)r->fast.data);
+	free(r->fast.ends);
 	yaml_parser_delete(&r->parser);
 	free(r);
 }
@@ -360,7 +446,7 @@ static int error_at(struct gt_yaml_reader *r, yaml_mark_t mark, const char *fmt,
 {
 	char msg[512];
 	snprintf(msg, sizeof(msg), fmt, detail);
-	snprintf(r->error, sizeof(r->error), "%s:%lu:%lu: %s", r->name, (unsigned long)mark.line + 1 + r->line_offset,
+	snprintf(r->error, sizeof(r->error), "%s:%lu:%lu: %s", r->name, (unsigned long)mark.line + 1 + r->line_offset + r->fast.line_base,
 		 (unsigned long)mark.column + 1, msg);
 	if (!r->quiet)
 		gt_error("%s", r->error);
@@ -396,11 +482,11 @@ static int parser_error(struct gt_yaml_reader *r)
 	/* Reader errors (bad UTF-8, NUL bytes) carry only a byte offset; the line is where the
 	 * scanner stands plus the line breaks it has decoded but not yet consumed before the bad byte. */
 	if (p->error == YAML_READER_ERROR) {
-		unsigned long line = (unsigned long)p->mark.line + 1 + r->line_offset;
+		unsigned long line = (unsigned long)p->mark.line + 1 + r->line_offset + r->fast.line_base;
 		for (const yaml_char_t *c = p->buffer.pointer; c && c < p->buffer.last; c++)
 			line += *c == '\n';
 		snprintf(r->error, sizeof(r->error), "%s:%lu: %s (byte %lu)", r->name, line, detail,
-			 (unsigned long)p->problem_offset);
+			 (unsigned long)(p->problem_offset + r->fast.byte_base));
 		if (!r->quiet)
 			gt_error("%s", r->error);
 		return -1;
@@ -416,8 +502,9 @@ static int next_event(struct gt_yaml_reader *r, yaml_event_t *ev)
 	if (ev->start_mark.index - r->doc_start > r->lim.max_doc_bytes) {
 		char lim[32];
 		snprintf(lim, sizeof(lim), "%zu", r->lim.max_doc_bytes);
+		yaml_mark_t mark = ev->start_mark; /* yaml_event_delete clears the event, marks too */
 		yaml_event_delete(ev);
-		return error_at(r, ev->start_mark, "document larger than %s bytes (--max-document-size)", lim);
+		return error_at(r, mark, "document larger than %s bytes (--max-document-size)", lim);
 	}
 	return 0;
 }
@@ -692,47 +779,35 @@ static void format_float32_key(double d, char *buf, size_t size)
 /* sigs.k8s.io/yaml turns non-string keys into strings: ints in decimal, bools
  * as true/false, floats with Go's 'g' formatting at float32 precision. */
 /* Keys Go turns into text without a JSON number: FormatFloat's +Inf/-Inf/NaN, renamed as YAML writes them. */
-static const char *special_float_key(const yaml_event_t *ev)
+static const char *special_float_key(const char *s, size_t len, bool plain, const char *tag)
 {
-	const char *s = (const char *)ev->data.scalar.value;
-	size_t len = ev->data.scalar.length;
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ev->data.scalar.tag || len < 4 ||
-	    !in_words(s, len, special_floats))
+	if (!plain || tag || len < 4 || !in_words(s, len, special_floats))
 		return NULL;
 	return s[len - 1] == 'n' || s[len - 1] == 'N' ? ".nan" : s[0] == '-' ? "-.inf" : ".inf";
 }
 
 /* A plain key past INT64_MAX is a uint64 to goyaml.v2, which sigs.k8s.io/yaml refuses as a key. */
-static bool is_uint64_key(const yaml_event_t *ev)
+static bool is_uint64_key(const char *s, size_t len, bool plain, const char *tag)
 {
-	const char *s = (const char *)ev->data.scalar.value;
-	char plain[32];
+	char digits[32];
 	size_t n = 0;
 	bool is_unsigned = false;
 	long long iv;
 	unsigned long long uv;
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ev->data.scalar.tag || ev->data.scalar.length >= 64)
+	if (!plain || tag || len >= 64)
 		return false;
-	for (size_t i = 0; i < ev->data.scalar.length && n < sizeof(plain) - 1; i++)
+	for (size_t i = 0; i < len && n < sizeof(digits) - 1; i++)
 		if (s[i] != '_')
-			plain[n++] = s[i];
-	plain[n] = '\0';
-	return n && plain[0] != '.' && parse_go_int(plain, &is_unsigned, &iv, &uv) && is_unsigned;
+			digits[n++] = s[i];
+	digits[n] = '\0';
+	return n && digits[0] != '.' && parse_go_int(digits, &is_unsigned, &iv, &uv) && is_unsigned;
 }
 
-static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
+/* The key's text from its typed value v (consumed); NULL with *why for a null key. */
+static char *key_from_value(json_t *v, const char **why)
 {
-	const char *special = special_float_key(ev);
-	if (special)
-		return strdup(special);
-	if (is_uint64_key(ev)) {
-		error_at(r, ev->start_mark, "%s", "a map key past 9223372036854775807 cannot become JSON");
-		return NULL;
-	}
-	json_t *v = scalar_value(r, ev);
 	char buf[64], *out = NULL;
-	if (!v)
-		return NULL;
+	*why = NULL;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		out = strndup(json_string_value(v), json_string_length(v));
@@ -752,10 +827,50 @@ static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
 		out = strdup("false");
 		break;
 	default:
-		error_at(r, ev->start_mark, "%s", "a map key cannot be null");
+		*why = "a map key cannot be null";
 		break;
 	}
 	json_decref(v);
+	return out;
+}
+
+char *gt_yaml_key_text(const char *s, size_t len, bool plain, const char **why)
+{
+	const char *special = special_float_key(s, len, plain, NULL);
+	*why = NULL;
+	if (special)
+		return strdup(special);
+	if (is_uint64_key(s, len, plain, NULL)) {
+		*why = "a map key past 9223372036854775807 cannot become JSON";
+		return NULL;
+	}
+	json_t *v = gt_yaml_scalar_value(s, len, plain, NULL, why);
+	if (!v) {
+		if (!*why)
+			*why = "out of memory";
+		return NULL;
+	}
+	return key_from_value(v, why);
+}
+
+static char *key_string_dup(struct gt_yaml_reader *r, const yaml_event_t *ev)
+{
+	const char *s = (const char *)ev->data.scalar.value, *tag = (const char *)ev->data.scalar.tag, *why;
+	size_t len = ev->data.scalar.length;
+	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	const char *special = special_float_key(s, len, plain, tag);
+	if (special)
+		return strdup(special);
+	if (is_uint64_key(s, len, plain, tag)) {
+		error_at(r, ev->start_mark, "%s", "a map key past 9223372036854775807 cannot become JSON");
+		return NULL;
+	}
+	json_t *v = scalar_value(r, ev);
+	if (!v)
+		return NULL;
+	char *out = key_from_value(v, &why);
+	if (why)
+		error_at(r, ev->start_mark, "%s", why);
 	return out;
 }
 
@@ -932,12 +1047,563 @@ static int parse_document(struct gt_yaml_reader *r, json_t **doc)
 	return 1;
 }
 
+/* ---- the fast path's input, and the hand-over to libyaml ---- */
+
+#define HAND_OVER 2
+
+/* Bytes at the end of s[0..len) that start a UTF-8 sequence the data does not finish yet:
+ * libyaml keeps them for the next read, which asks for that much less. */
+static size_t utf8_tail(const unsigned char *s, size_t len)
+{
+	for (size_t k = 1; k <= 3 && k <= len; k++) {
+		unsigned char c = s[len - k];
+		if ((c & 0xC0) == 0x80)
+			continue;
+		size_t w = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+		return w > k ? k : 0;
+	}
+	return 0;
+}
+
+static size_t input_end(const struct fast_state *f)
+{
+	return f->base + f->len;
+}
+
+/* Drop window bytes that no hand-over can need: those before the last document's start. */
+static void window_compact(struct fast_state *f)
+{
+	size_t keep = f->docs ? (f->prev_d < f->pos ? f->prev_d : f->pos) : 0;
+	keep = keep > f->base + 4 ? keep - 4 : f->base;
+	while (f->n_ends >= 2 && f->ends[1] <= keep) {
+		memmove(f->ends, f->ends + 1, (f->n_ends - 1) * sizeof(*f->ends));
+		f->n_ends--;
+	}
+	size_t drop = keep - f->base;
+	if (drop < 65536 || drop < f->len / 2)
+		return;
+	memmove((char *)f->data, f->data + drop, f->len - drop);
+	f->len -= drop;
+	f->base += drop;
+}
+
+/* One read into the window, of the size libyaml would ask for; false at the end or on an error. */
+static bool window_fill(struct gt_yaml_reader *r)
+{
+	struct fast_state *f = &r->fast;
+	if (f->state != SRC_MORE)
+		return false;
+	size_t total = input_end(f);
+	/* libyaml first reads until it has 3 bytes to see the encoding, then 16 KiB less
+	 * what it keeps of an unfinished character. */
+	size_t req = total < 3 ? RAW_CHUNK - total : RAW_CHUNK - utf8_tail((const unsigned char *)f->data, f->len);
+	if (f->len + req > f->cap) {
+		size_t cap = f->cap ? f->cap : 4 * RAW_CHUNK;
+		while (cap < f->len + req)
+			cap *= 2;
+		char *d = realloc((char *)f->data, cap);
+		if (!d)
+			return false;
+		f->data = d;
+		f->cap = cap;
+	}
+	if (f->n_ends == f->cap_ends) {
+		size_t cap = f->cap_ends ? f->cap_ends * 2 : 16;
+		size_t *e = realloc(f->ends, cap * sizeof(*e));
+		if (!e)
+			return false;
+		f->ends = e;
+		f->cap_ends = cap;
+	}
+	size_t n = 0;
+	int ok = raw_read(r, (unsigned char *)f->data + f->len, req, &n);
+	if (!ok) {
+		f->state = SRC_ERROR;
+		return false;
+	}
+	if (n == 0) {
+		f->state = SRC_EOF;
+		return false;
+	}
+	f->len += n;
+	f->ends[f->n_ends++] = input_end(f);
+	return true;
+}
+
+/* The offset of the '\n' that ends the line at off, or the input's end; SIZE_MAX when the
+ * window may not grow that far or a read failed (libyaml then meets it as it would). */
+static size_t line_end(struct gt_yaml_reader *r, size_t off)
+{
+	struct fast_state *f = &r->fast;
+	for (;;) {
+		size_t end = input_end(f);
+		if (off < end) {
+			const char *nl = memchr(f->data + (off - f->base), '\n', end - off);
+			if (nl)
+				return f->base + (size_t)(nl - f->data);
+			off = end;
+		}
+		if (f->state == SRC_EOF)
+			return end;
+		if (f->state == SRC_ERROR || end - f->pos > r->lim.max_doc_bytes + READ_AHEAD_SLACK + 4 * RAW_CHUNK ||
+		    !window_fill(r)) {
+			if (f->state == SRC_EOF)
+				continue;
+			return SIZE_MAX;
+		}
+	}
+}
+
+/* The window holds bytes up to upto, or all there are; false as line_end's SIZE_MAX. */
+static bool need_bytes(struct gt_yaml_reader *r, size_t upto)
+{
+	struct fast_state *f = &r->fast;
+	while (input_end(f) < upto && f->state == SRC_MORE) {
+		if (input_end(f) - f->pos > r->lim.max_doc_bytes + READ_AHEAD_SLACK + 4 * RAW_CHUNK)
+			return false;
+		if (!window_fill(r) && f->state == SRC_ERROR)
+			return false;
+	}
+	return f->state != SRC_ERROR || input_end(f) >= upto;
+}
+
+/* Scan the bytes up to upto (or the input's end) for what libyaml's reader refuses and what
+ * the fast path does not take. */
+static void check_bytes(struct fast_state *f, size_t upto)
+{
+	size_t end = input_end(f);
+	if (upto > end)
+		upto = end;
+	if (f->bad != SIZE_MAX || f->checked >= upto)
+		return;
+	size_t odd;
+	size_t at = f->base + gt_yaml_fast_scan_bytes(f->data, f->checked - f->base, upto - f->base, &odd);
+	odd += f->base;
+	if (odd < upto && f->odd == SIZE_MAX)
+		f->odd = odd;
+	if (at < upto) {
+		/* A sequence cut by the window's end is not yet an error. */
+		if (upto == end && f->state == SRC_MORE && end - at < 4) {
+			f->checked = at;
+			return;
+		}
+		f->bad = at;
+	}
+	f->checked = at;
+}
+
+static bool has_marker(const struct fast_state *f, size_t l)
+{
+	size_t end = input_end(f);
+	if (l + 3 > end)
+		return false;
+	const char *s = f->data + (l - f->base);
+	if (!((s[0] == '-' && s[1] == '-' && s[2] == '-') || (s[0] == '.' && s[1] == '.' && s[2] == '.')))
+		return false;
+	return l + 3 == end || s[3] == ' ' || s[3] == '\t' || s[3] == '\n';
+}
+
+/* From the end of a marker's three characters: only spaces and a comment to the line's end. */
+static bool rest_is_blank(const struct fast_state *f, size_t off, size_t eol)
+{
+	while (off < eol && f->data[off - f->base] == ' ')
+		off++;
+	return off == eol || f->data[off - f->base] == '#';
+}
+
+static unsigned long count_lines(const struct fast_state *f, size_t from, size_t to)
+{
+	unsigned long n = 0;
+	if (f->odd < to) {
+		/* libyaml's line breaks: LF, CR LF, CR, NEL, LS, PS. */
+		const unsigned char *u = (const unsigned char *)f->data + (from - f->base);
+		to -= from;
+		for (size_t i = 0; i < to; i++) {
+			if (u[i] == '\n' || (u[i] == '\r' && !(i + 1 < to && u[i + 1] == '\n')))
+				n++;
+			else if (u[i] == 0xC2 && i + 1 < to && u[i + 1] == 0x85)
+				n++;
+			else if (u[i] == 0xE2 && i + 2 < to && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9))
+				n++;
+		}
+		return n;
+	}
+	const char *p = f->data + (from - f->base), *e = f->data + (to - f->base);
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/* The guard a libyaml-only reader puts on its reads (guarded_read): true when a read made
+ * with bytes_read bytes read so far would be refused. */
+static bool guard_refuses(struct gt_yaml_reader *r, size_t bytes_read)
+{
+	if (bytes_read < r->doc_start_bytes)
+		return false;
+	size_t used = bytes_read - r->doc_start_bytes;
+	return used > READ_AHEAD_SLACK && used - READ_AHEAD_SLACK > r->lim.max_doc_bytes;
+}
+
+/* libyaml's read handler after a hand-over: the prefix, then the bytes from the document's
+ * first line in reads that end where a libyaml-only reader's did, then the live input. */
+static int replay_read(void *data, unsigned char *buf, size_t size, size_t *size_read)
+{
+	struct gt_yaml_reader *r = data;
+	struct fast_state *f = &r->fast;
+	size_t n;
+	*size_read = 0;
+	if (f->prefix_left) {
+		n = size < f->prefix_left ? size : f->prefix_left;
+		memcpy(buf, HANDOVER_PREFIX + (HANDOVER_PREFIX_LEN - f->prefix_left), n);
+		f->prefix_left -= n;
+		*size_read = n;
+		return 1;
+	}
+	if (!f->own) {
+		n = f->len - f->replay < size ? f->len - f->replay : size;
+		if (f->first_end > f->replay && f->first_end - f->replay < n)
+			n = f->first_end - f->replay;
+		memcpy(buf, f->data + f->replay, n);
+		f->replay += n;
+		*size_read = n;
+		return 1;
+	}
+	size_t end = input_end(f);
+	if (f->replay < end) {
+		size_t j = 0;
+		while (j < f->n_ends && f->ends[j] <= f->replay)
+			j++;
+		size_t chunk_start = j ? f->ends[j - 1] : 0, chunk_end = j < f->n_ends ? f->ends[j] : end;
+		if (guard_refuses(r, chunk_start)) {
+			r->too_big = true;
+			return 0;
+		}
+		n = chunk_end - f->replay < size ? chunk_end - f->replay : size;
+		memcpy(buf, f->data + (f->replay - f->base), n);
+		f->replay += n;
+		r->bytes_read = f->replay;
+		*size_read = n;
+		return 1;
+	}
+	if (f->state == SRC_MORE)
+		return guarded_read(r, buf, size, size_read);
+	if (guard_refuses(r, r->bytes_read)) {
+		r->too_big = true;
+		return 0;
+	}
+	return f->state == SRC_EOF;
+}
+
+/* The end of libyaml's first read of a string that lies after off. */
+static size_t string_read_end_after(const struct fast_state *f, size_t off)
+{
+	size_t e = 0, tail = 0;
+	for (;;) {
+		e = e + (RAW_CHUNK - tail) < f->len ? e + (RAW_CHUNK - tail) : f->len;
+		if (e > off || e == f->len)
+			return e;
+		tail = utf8_tail((const unsigned char *)f->data, e);
+	}
+}
+
+/* libyaml reads the rest of the stream, from the first line of the document the fast path
+ * was not sure of. */
+static int hand_over(struct gt_yaml_reader *r)
+{
+	struct fast_state *f = &r->fast;
+	f->on = false;
+	f->handed_over = true;
+	f->replay = 0; /* bounded_next may have read some */
+	f->prefix_left = 0;
+	f->line_base = 0;
+	if (f->docs == 0) {
+		/* Nothing was read yet: exactly a libyaml-only reader. */
+		if (f->own)
+			yaml_parser_set_input(&r->parser, replay_read, r);
+		else
+			yaml_parser_set_input_string(&r->parser, (const unsigned char *)f->data, f->len);
+		return 0;
+	}
+	f->prefix_left = HANDOVER_PREFIX_LEN;
+	f->replay = f->pos;
+	f->line_base = f->pos_line - 2; /* the prefix's two lines */
+	f->byte_base = f->pos - HANDOVER_PREFIX_LEN;
+	/* The size check of the next document's start counts from the last one's. */
+	size_t chars = 0;
+	for (size_t i = f->prev_d; i < f->pos; i++)
+		chars += ((unsigned char)f->data[i - f->base] & 0xC0) != 0x80;
+	r->doc_start = HANDOVER_PREFIX_LEN - chars;
+	if (f->own) {
+		/* What a libyaml-only reader had read when it returned the last document: up to
+		 * the read that gave it the 4 characters at the token that ended it. */
+		size_t dsb = input_end(f);
+		for (size_t j = 0; j < f->n_ends; j++) {
+			if (f->ends[j] >= f->prev_t + 4) {
+				dsb = f->ends[j];
+				break;
+			}
+		}
+		r->doc_start_bytes = dsb;
+		r->bytes_read = f->pos;
+	} else {
+		f->first_end = string_read_end_after(f, f->pos);
+	}
+	yaml_parser_set_input(&r->parser, replay_read, r);
+	static const yaml_event_type_t prefix_events[] = { YAML_STREAM_START_EVENT, YAML_DOCUMENT_START_EVENT,
+							   YAML_SCALAR_EVENT, YAML_DOCUMENT_END_EVENT };
+	for (size_t i = 0; i < sizeof(prefix_events) / sizeof(prefix_events[0]); i++) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&r->parser, &ev))
+			return parser_error(r);
+		bool expected = ev.type == prefix_events[i];
+		yaml_event_delete(&ev);
+		if (!expected) {
+			yaml_mark_t m = { 0, 0, 0 };
+			return error_at(r, m, "%s", "internal error: the hand-over to libyaml failed");
+		}
+	}
+	return 0;
+}
+
+/* Skip blank and comment lines (and, after a document, extra "..." lines) from f->pos;
+ * *q: the first other line's start, or SIZE_MAX at the end. false: hand over. */
+static bool find_content_line(struct gt_yaml_reader *r, size_t *q, unsigned long *q_line)
+{
+	struct fast_state *f = &r->fast;
+	size_t p = f->pos;
+	unsigned long pl = f->pos_line;
+	for (;;) {
+		size_t e = line_end(r, p);
+		if (e == SIZE_MAX)
+			return false;
+		size_t i = p;
+		while (i < e && f->data[i - f->base] == ' ')
+			i++;
+		bool skip = i == e || f->data[i - f->base] == '#';
+		if (i < e && f->data[i - f->base] == '\t')
+			return false;
+		if (!skip && f->docs && i == p && has_marker(f, p) && f->data[p - f->base] == '.') {
+			if (!rest_is_blank(f, p + 3, e))
+				return false;
+			skip = true;
+		}
+		if (!skip) {
+			*q = p;
+			*q_line = pl;
+			return true;
+		}
+		if (e >= input_end(f)) {
+			*q = SIZE_MAX;
+			*q_line = pl;
+			return true;
+		}
+		p = e + 1;
+		pl++;
+	}
+}
+
+/* The start of the next line at column 0 with a document marker after the line at q, or the
+ * input's end; SIZE_MAX: hand over. */
+static size_t find_doc_end(struct gt_yaml_reader *r, size_t q)
+{
+	struct fast_state *f = &r->fast;
+	size_t e = line_end(r, q);
+	while (e != SIZE_MAX && e < input_end(f)) {
+		size_t l = e + 1;
+		if (!need_bytes(r, l + 4))
+			return SIZE_MAX;
+		if (has_marker(f, l))
+			return l;
+		e = line_end(r, l);
+	}
+	return e;
+}
+
+/* The next document by the fast path: 1, 0 at the end, HAND_OVER. */
+static int fast_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
+{
+	struct fast_state *f = &r->fast;
+	size_t q;
+	unsigned long q_line;
+	f->bounded_end = SIZE_MAX;
+	if (!find_content_line(r, &q, &q_line))
+		return HAND_OVER;
+	bool own = f->own;
+	if (q == SIZE_MAX) {
+		/* The stream's end: the checks libyaml makes at STREAM-END. */
+		size_t total = input_end(f);
+		check_bytes(f, total);
+		if (f->bad != SIZE_MAX || f->odd < total)
+			return HAND_OVER;
+		if (f->docs ? total - f->prev_d > r->lim.max_doc_bytes : total > r->lim.max_doc_bytes)
+			return HAND_OVER;
+		if (own && (f->docs ? total - f->prev_t : total + 4) > r->lim.max_doc_bytes + READ_AHEAD_SLACK)
+			return HAND_OVER;
+		r->stream_ended = true;
+		return 0;
+	}
+	/* The first bytes decide the encoding: not UTF-8, libyaml from the start. */
+	check_bytes(f, q + 1);
+	size_t qe = line_end(r, q);
+	if (qe == SIZE_MAX)
+		return HAND_OVER;
+	size_t d, start;
+	if (has_marker(f, q) && f->data[q - f->base] == '-') {
+		if (!rest_is_blank(f, q + 3, qe))
+			return HAND_OVER;
+		d = q;
+		start = qe < input_end(f) ? qe + 1 : qe;
+	} else {
+		if (f->docs || f->data[q - f->base] == '%' || has_marker(f, q))
+			return HAND_OVER;
+		d = q;
+		while (f->data[d - f->base] == ' ')
+			d++;
+		start = q;
+	}
+	size_t n = find_doc_end(r, q);
+	if (n == SIZE_MAX || !need_bytes(r, n + 4 + RAW_CHUNK))
+		return HAND_OVER;
+	check_bytes(f, n + 4 + RAW_CHUNK);
+	if (f->bad != SIZE_MAX && f->bad < n + 4 + RAW_CHUNK)
+		return HAND_OVER;
+	/* The document-size checks libyaml's events would make, and the guard on reads. */
+	if (d - f->prev_d > r->lim.max_doc_bytes || n - d > r->lim.max_doc_bytes)
+		return HAND_OVER;
+	if (own && (f->docs ? n - f->prev_t : n + 4) > r->lim.max_doc_bytes + READ_AHEAD_SLACK)
+		return HAND_OVER;
+	/* From here on libyaml may read this one document alone (bounded_next). */
+	f->bounded_end = n;
+	f->bounded_d = d;
+	if (f->odd < n)
+		return HAND_OVER;
+	bool unsure;
+	*doc = gt_yaml_fast_document(f->data, start - f->base, n - f->base, &r->lim, &unsure);
+	if (!*doc)
+		return HAND_OVER;
+	unsigned long d_line = q_line;
+	f->pos_line = q_line + count_lines(f, q, n);
+	f->pos = n;
+	f->prev_d = d;
+	f->prev_t = n;
+	f->docs++;
+	fast_documents++;
+	*line = d_line + 1 + r->line_offset;
+	if (own)
+		window_compact(f);
+	return 1;
+}
+
+static int slow_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line);
+
+/* libyaml's read handler for one document: the prefix, then its bytes alone. */
+static int bounded_read(void *data, unsigned char *buf, size_t size, size_t *size_read)
+{
+	struct gt_yaml_reader *r = data;
+	struct fast_state *f = &r->fast;
+	size_t n;
+	if (f->prefix_left) {
+		n = size < f->prefix_left ? size : f->prefix_left;
+		memcpy(buf, HANDOVER_PREFIX + (HANDOVER_PREFIX_LEN - f->prefix_left), n);
+		f->prefix_left -= n;
+	} else {
+		n = f->bounded_end - f->replay < size ? f->bounded_end - f->replay : size;
+		memcpy(buf, f->data + (f->replay - f->base), n);
+		f->replay += n;
+	}
+	*size_read = n;
+	return 1;
+}
+
+/*
+ * The document fast_next found the bounds of but not the content of, read by libyaml from
+ * those bytes alone, as after a hand-over. Taken only when libyaml gives exactly that one
+ * document and then the end: what it gives then is what it gives reading on (a document
+ * marker at column 0 ends everything that may be open, as the end does), and fast_next has
+ * checked the limits and the bytes up to where a libyaml-only reader would read. Otherwise
+ * (an error, another document) nothing is kept and the hand-over reads on from there.
+ * 1 with the document, 0 to hand over.
+ */
+static int bounded_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
+{
+	struct fast_state *f = &r->fast;
+	bool quiet = r->quiet;
+	char error[sizeof(r->error)];
+	memcpy(error, r->error, sizeof(error));
+	r->quiet = true;
+	f->replay = f->pos;
+	f->prefix_left = f->docs ? HANDOVER_PREFIX_LEN : 0;
+	f->line_base = f->docs ? f->pos_line - 2 : f->pos_line;
+	r->doc_start = 0;
+	if (f->docs) {
+		size_t chars = 0;
+		for (size_t i = f->prev_d; i < f->pos; i++)
+			chars += ((unsigned char)f->data[i - f->base] & 0xC0) != 0x80;
+		r->doc_start = HANDOVER_PREFIX_LEN - chars;
+	}
+	yaml_parser_set_input(&r->parser, bounded_read, r);
+	bool ok = true;
+	yaml_event_t ev;
+	for (int i = 0; ok && f->docs && i < 4; i++) { /* the prefix's events */
+		ok = yaml_parser_parse(&r->parser, &ev);
+		if (ok)
+			yaml_event_delete(&ev);
+	}
+	int st = ok ? slow_next(r, doc, line) : -1;
+	ok = st == 1 && yaml_parser_parse(&r->parser, &ev);
+	if (ok) {
+		ok = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	/* A new parser for whoever reads next. */
+	yaml_parser_delete(&r->parser);
+	ok = yaml_parser_initialize(&r->parser) && ok;
+	r->quiet = quiet;
+	r->stream_ended = false;
+	r->too_big = false;
+	f->line_base = 0;
+	if (!ok) {
+		memcpy(r->error, error, sizeof(error));
+		r->doc_start = 0; /* as new, for a hand-over from the stream's start */
+		r->doc_start_bytes = r->bytes_read = 0;
+		json_decref(*doc);
+		*doc = NULL;
+		return 0;
+	}
+	size_t n = f->bounded_end;
+	f->pos_line += count_lines(f, f->pos, n);
+	f->pos = n;
+	f->prev_d = f->bounded_d;
+	f->prev_t = n;
+	f->docs++;
+	if (f->own)
+		window_compact(f);
+	return 1;
+}
+
 int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
 {
-	yaml_event_t ev;
 	*doc = NULL;
 	if (r->stream_ended)
 		return 0;
+	if (r->fast.on) {
+		int st = fast_next(r, doc, line);
+		if (st != HAND_OVER)
+			return st;
+		if (r->fast.bounded_end != SIZE_MAX && bounded_next(r, doc, line) == 1)
+			return 1;
+		if (hand_over(r) < 0)
+			return -1;
+	}
+	return slow_next(r, doc, line);
+}
+
+/* The next document from libyaml. */
+static int slow_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
+{
+	yaml_event_t ev;
 	for (;;) {
 		if (next_event(r, &ev) < 0)
 			return -1;
@@ -956,7 +1622,7 @@ int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
 	forget_anchors(r);
 	r->alias_nodes = 0;
 	r->doc_start = ev.start_mark.index;
-	*line = ev.start_mark.line + 1 + r->line_offset;
+	*line = ev.start_mark.line + 1 + r->line_offset + r->fast.line_base;
 	yaml_event_delete(&ev);
 	return parse_document(r, doc);
 }

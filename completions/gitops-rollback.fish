@@ -13,7 +13,7 @@ complete -c gitops-rollback -l reason -x -d 'why, written into the hold and the 
 complete -c gitops-rollback -l no-hold -d 'revert without holding PATH'
 complete -c gitops-rollback -l release -d 'lift the hold on PATH (its own commit)'
 complete -c gitops-rollback -s m -l message -x -d 'commit message (default: git revert\'s)'
-complete -c gitops-rollback -l author -x -d 'commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)'
+complete -c gitops-rollback -l author -x -d 'commit and hold author (default: your git identity, else the CI\'s, else the tool)'
 complete -c gitops-rollback -l max-attempts -x -d 'stop after N pushes when the branch keeps moving (default: until --timeout)'
 complete -c gitops-rollback -l dry-run -d 'build the commit and report it; push nothing'
 complete -c gitops-rollback -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'

@@ -18,6 +18,7 @@ complete -c gitops-set-image -l max-attempts -x -d 'stop after N pushes when the
 complete -c gitops-set-image -l force -d 'write a version older than the current one'
 complete -c gitops-set-image -l allow-any-value -d 'write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given'
 complete -c gitops-set-image -l override-hold -d 'change a file that gitops-rollback holds'
+complete -c gitops-set-image -l if-held -x -a 'fail skip' -d 'fail or skip: what a file gitops-rollback holds gets (default: fail, exit 1; skip exits 0, the file not changed)'
 complete -c gitops-set-image -l dry-run -d 'build the commit (or the edit) and report it; push or write nothing'
 complete -c gitops-set-image -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'
 complete -c gitops-set-image -l username -x -d 'git user name sent with the token (default GITOPS_GIT_USERNAME, else the URL\'s, else gitops)'

@@ -43,6 +43,7 @@ struct item {
 	enum gt_action action; /* from the diff engine or the Change record */
 	enum gt_phase phase;
 	long wave;             /* after dependencies bubbled up (namespaces, CRDs) */
+	struct gt_sync_key key; /* its place in the sync, from phase and wave once they are final */
 	bool hook;
 	unsigned delete_policy;
 	enum item_status status;

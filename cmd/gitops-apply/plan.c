@@ -226,13 +226,9 @@ static int check_not_mixed(struct input *in, bool change, const char *file, cons
 /* Two records for one object (say an unchanged and a delete) would both be done: refused, naming both. */
 static int check_change_unique(struct input *in, const json_t *change, const char *file, const struct gt_where *w)
 {
-	const json_t *ref = json_object_get(change, "ref");
-	const char *f[4];
-	static const char *const names[4] = { "group", "kind", "namespace", "name" };
-	for (size_t i = 0; i < 4; i++)
-		f[i] = json_string_value(json_object_get(ref, names[i]));
-	for (size_t i = 0; i < 4; i++)
-		f[i] = f[i] ? f[i] : "";
+	struct gt_ref ref;
+	gt_record_ref(change, &ref, NULL); /* checked by gt_change_check */
+	const char *f[4] = { ref.group, ref.kind, ref.namespace, ref.name };
 	size_t n = strlen(f[0]) + strlen(f[1]) + strlen(f[2]) + strlen(f[3]) + 4;
 	char *key = malloc(n);
 	if (!key)
@@ -430,7 +426,7 @@ static enum gt_exit items_from_pairs(const struct apply_opts *o, const struct gt
 		if (!change)
 			return GT_EXIT_INPUT;
 		enum gt_action a = gt_change_action(change);
-		bool ignored = json_is_true(json_object_get(change, "ignored"));
+		bool ignored = gt_change_ignored(change);
 		json_decref(change);
 		if (a == GT_ACTION_DELETE) {
 			if (ignored || gt_obj_is_hook(pr->live))
@@ -462,7 +458,7 @@ static enum gt_exit items_from_changes(const json_t *changes, struct plan *p)
 		const json_t *desired = gt_change_desired(c), *live = gt_change_live(c);
 		struct item *it;
 		if (a == GT_ACTION_DELETE) {
-			if (json_is_true(json_object_get(c, "ignored")) || gt_obj_is_hook(live))
+			if (gt_change_ignored(c) || gt_obj_is_hook(live))
 				continue;
 			it = push_item(&p->prune, &p->n_prune, &p->cap_prune, (json_t *)live, (json_t *)live);
 		} else if (desired || live) { /* an unchanged record may carry only one side */
@@ -561,15 +557,19 @@ static void bubble_dependencies(struct plan *p)
 static int compare_items(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
-	if (a->phase != b->phase)
-		return a->phase < b->phase ? -1 : 1;
-	if (a->wave != b->wave)
-		return a->wave < b->wave ? -1 : 1;
-	int ka = gt_kind_order(a->ref.kind), kb = gt_kind_order(b->ref.kind);
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
-	int c = strcmp(a->ref.name, b->ref.name);
-	return c ? c : strcmp(a->ref.namespace, b->ref.namespace);
+	return gt_sync_key_compare(&a->key, &b->key);
+}
+
+/* Each item's place in the sync: Argo CD's key, with the phase and wave its dependents gave it. */
+static void sort_items(struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		items[i].key = gt_sync_key_of(items[i].obj);
+		items[i].key.phase = items[i].phase;
+		items[i].key.wave = items[i].wave;
+	}
+	if (n) /* qsort wants a non-NULL base even for 0 items */
+		qsort(items, n, sizeof(*items), compare_items);
 }
 
 /* ---- the whole plan ---- */
@@ -637,10 +637,8 @@ enum gt_exit plan_build(const struct apply_opts *o, const struct gt_kube_opts *k
 		rc = check_prunes_tracked(o, ko, (unsigned)apply_left(o, start) + 1, p);
 	if (rc == GT_EXIT_OK) {
 		bubble_dependencies(p);
-		if (p->n) /* qsort wants a non-NULL base even for 0 items */
-			qsort(p->items, p->n, sizeof(*p->items), compare_items);
-		if (p->n_prune)
-			qsort(p->prune, p->n_prune, sizeof(*p->prune), compare_items);
+		sort_items(p->items, p->n);
+		sort_items(p->prune, p->n_prune);
 	}
 	gt_pairs_free(&pairs);
 	free(context_ns);

@@ -40,17 +40,10 @@ struct report *report_new(const struct apply_opts *o)
 
 static json_t *result_new(const struct item *it)
 {
-	json_t *ref = json_pack("{s:s,s:s,s:s,s:s,s:s}", "group", it->ref.group, "version",
-				it->ref.version ? it->ref.version : "", "kind", it->ref.kind, "namespace", it->ref.namespace,
-				"name", it->ref.name);
-	json_t *rec = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:I,s:s}", "apiVersion", "gitops/v1", "kind", "Result", "ref", ref,
-				"action", gt_action_name(it->action), "status", status_name(it->status), "message",
-				it->message ? it->message : "", "wave", (json_int_t)it->wave, "phase", phase_name(it->phase));
-	if (rec && it->hook)
-		json_object_set_new(rec, "hook", json_true());
-	if (rec && it->health)
-		json_object_set_new(rec, "health", json_string(it->health));
-	return rec;
+	struct gt_result res = { .ref = it->ref, .action = it->action, .status = status_name(it->status),
+				 .message = it->message, .wave = it->wave, .phase = phase_name(it->phase),
+				 .hook = it->hook, .health = it->health };
+	return gt_result_record_new(&res);
 }
 
 int report_item(struct report *r, struct item *it)
@@ -89,11 +82,11 @@ void report_wait_progress(void *ctx, const json_t *records, double elapsed)
 	if (!r->progress)
 		return;
 	json_array_foreach(records, i, rec) {
-		const char *st = json_string_value(json_object_get(rec, "status"));
-		if (st && (!strcmp(st, "Healthy") || !strcmp(st, "Suspended")))
+		struct gt_health_record h;
+		if (gt_health_record_read(rec, &h, NULL) == 0 && (!strcmp(h.health, "Healthy") || !strcmp(h.health, "Suspended")))
 			healthy++;
 		else if (!worst)
-			worst = json_string_value(json_object_get(json_object_get(rec, "ref"), "name"));
+			worst = h.ref.name;
 	}
 	fprintf(stderr, "%s: waiting for health: %zu/%zu healthy after %.0fs%s%s\n", gt_program(), healthy,
 		json_array_size(records), elapsed, worst ? ", e.g. not yet: " : "", worst ? worst : "");

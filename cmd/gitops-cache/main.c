@@ -7,6 +7,7 @@
 #include "cache.h"
 #include "cli.h"
 #include "git.h"
+#include "record.h"
 #include "stream.h"
 
 #define MAX_AGE GT_SECONDS(100ULL * 365 * 86400) /* --older-than: beyond a century is a typo */
@@ -95,12 +96,9 @@ static json_t *entry_record_new(const struct gt_cache_entry *e, const char *stat
 {
 	char used[32];
 	utc_time(&e->used, used, sizeof(used));
-	json_t *rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "apiVersion", "gitops/v1", "kind", "CacheEntry", "type",
-				gt_cache_kind_name(e->kind), "name", e->name, "path", e->path, "bytes",
-				(json_int_t)e->bytes, "lastUsed", used);
-	if (rec && status)
-		json_object_set_new(rec, "status", json_string(status));
-	return rec;
+	struct gt_cache_entry_record rec = { .type = gt_cache_kind_name(e->kind), .name = e->name, .path = e->path,
+					     .bytes = e->bytes, .last_used = used, .status = status };
+	return gt_cache_entry_record_new(&rec);
 }
 
 static void text_header(bool with_status)
@@ -180,14 +178,13 @@ static int cache_du(struct out *out, const char *root, const struct gt_cache_ent
 		printf("%-10s %8zu %10s  %s\n", "total", all->n, size, root);
 		return GT_EXIT_OK;
 	}
-	json_t *types = json_object();
-	for (int k = 0; types && k < GT_CACHE_KINDS; k++)
+	struct gt_cache_usage_type types[GT_CACHE_KINDS];
+	size_t n = 0;
+	for (int k = 0; k < GT_CACHE_KINDS; k++)
 		if (out->o->kinds & (1u << k))
-			json_object_set_new(types, gt_cache_kind_name((enum gt_cache_kind)k),
-					    json_pack("{s:I,s:I}", "entries", (json_int_t)count[k], "bytes", (json_int_t)bytes[k]));
-	json_t *rec = types ? json_pack("{s:s,s:s,s:s,s:o,s:I,s:I}", "apiVersion", "gitops/v1", "kind", "CacheUsage", "root",
-					root, "types", types, "entries", (json_int_t)all->n, "bytes", (json_int_t)total)
-			    : NULL;
+			types[n++] = (struct gt_cache_usage_type){ .type = gt_cache_kind_name((enum gt_cache_kind)k),
+								   .entries = count[k], .bytes = bytes[k] };
+	json_t *rec = gt_cache_usage_record_new(root, types, n, all->n, total);
 	if (!rec || gt_writer_put(out->w, rec) < 0)
 		out->err = -1;
 	json_decref(rec);

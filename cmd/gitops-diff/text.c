@@ -226,14 +226,12 @@ static void print_hunks(struct text_out *t, const struct lines *A, const struct 
 /* "apps/Deployment prod/web", "Service default/web", "Namespace prod". */
 static void print_header(struct text_out *t, const json_t *change, char sym)
 {
-	const json_t *ref = json_object_get(change, "ref");
-	const char *g = json_string_value(json_object_get(ref, "group"));
-	const char *ns = json_string_value(json_object_get(ref, "namespace"));
+	struct gt_ref ref;
+	gt_record_ref(change, &ref, NULL); /* our own record: every field is there */
 	color_on(t, BOLD);
-	fprintf(t->out, "%c %s%s%s %s%s%s", sym, g ? g : "", g && *g ? "/" : "",
-		json_string_value(json_object_get(ref, "kind")), ns ? ns : "", ns && *ns ? "/" : "",
-		json_string_value(json_object_get(ref, "name")));
-	if (json_is_true(json_object_get(change, "ignored")))
+	fprintf(t->out, "%c %s%s%s %s%s%s", sym, ref.group, *ref.group ? "/" : "", ref.kind, ref.namespace,
+		*ref.namespace ? "/" : "", ref.name);
+	if (gt_change_ignored(change))
 		fputs(" (IgnoreExtraneous: not counted)", t->out);
 	color_off(t);
 }

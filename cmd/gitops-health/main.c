@@ -74,7 +74,7 @@ static json_t *judge_given_new(const json_t *obj)
 	char *msg = NULL;
 	enum gt_health h = gt_health_of(obj, &msg);
 	gt_obj_ref(obj, &ref, NULL); /* validated when read */
-	json_t *rec = gt_health_record_new(&ref, h, msg);
+	json_t *rec = gt_health_record_new(&ref, gt_health_name(h), msg);
 	free(msg);
 	return rec;
 }
@@ -90,39 +90,37 @@ static json_t *named_by_object_new(const json_t *obj)
 			 json_object_get(obj, "kind"), "metadata", m);
 }
 
-/* An object naming ref, for kubectl get -f: apiVersion, kind, metadata name and namespace. */
-static json_t *named_by_ref_new(const json_t *ref)
+/* An object naming ref, for kubectl get -f: apiVersion, kind, metadata name and namespace. NULL when ref names none. */
+static json_t *named_by_ref_new(const struct gt_ref *ref)
 {
-	const char *group = json_string_value(json_object_get(ref, "group"));
-	const char *version = json_string_value(json_object_get(ref, "version"));
-	const char *ns = json_string_value(json_object_get(ref, "namespace"));
 	char api[GT_GROUP_MAX + 64];
-	if (!version || !*version || !json_string_value(json_object_get(ref, "kind")))
+	if (!*ref->version || !*ref->kind)
 		return NULL;
-	snprintf(api, sizeof(api), "%s%s%s", group && *group ? group : "", group && *group ? "/" : "", version);
-	json_t *meta = json_pack("{s:O}", "name", json_object_get(ref, "name"));
-	if (meta && ns && *ns)
-		json_object_set_new(meta, "namespace", json_string(ns));
-	return json_pack("{s:s, s:O, s:o}", "apiVersion", api, "kind", json_object_get(ref, "kind"), "metadata", meta);
+	snprintf(api, sizeof(api), "%s%s%s", ref->group, *ref->group ? "/" : "", ref->version);
+	json_t *meta = json_pack("{s:s}", "name", ref->name);
+	if (meta && *ref->namespace)
+		json_object_set_new(meta, "namespace", json_string(ref->namespace));
+	return json_pack("{s:s, s:s, s:o}", "apiVersion", api, "kind", ref->kind, "metadata", meta);
 }
 
 /*
- * A Change or Result names an object that should now run; a deletion, a
- * skipped object, or a hook known only by its generateName does not.
+ * Does rec name an object that should now run? 1 when it is a Change or Result of one (*ref filled),
+ * 0 when not (another kind, a deletion, a skipped object, a hook known only by its generateName),
+ * -1 when its ref cannot be read.
  */
-static bool record_names_live_object(const json_t *rec)
+static int record_names_live_object(const json_t *rec, struct gt_ref *ref)
 {
-	const char *kind = json_string_value(json_object_get(rec, "kind"));
-	const char *name = json_string_value(json_object_get(json_object_get(rec, "ref"), "name"));
-	if (name && !*name)
-		return false;
-	const char *action = json_string_value(json_object_get(rec, "action"));
-	const char *status = json_string_value(json_object_get(rec, "status"));
+	const char *kind = gt_record_kind(rec);
+	struct gt_result res;
 	if (!kind || (strcmp(kind, "Change") && strcmp(kind, "Result")))
-		return false;
-	if (action && !strcmp(action, "delete"))
-		return false;
-	return !(status && !strcmp(kind, "Result") && !strcmp(status, "skipped"));
+		return 0;
+	if (!strcmp(kind, "Change") ? gt_change_action(rec) == GT_ACTION_DELETE
+				    : gt_result_record_read(rec, &res, NULL) == 0 &&
+					      (res.action == GT_ACTION_DELETE || (res.status && !strcmp(res.status, "skipped"))))
+		return 0;
+	if (gt_record_ref(rec, ref, NULL) < 0)
+		return -1;
+	return *ref->name ? 1 : 0;
 }
 
 /* One item of the stream into in; 0, or -1 after printing why it is bad input. */
@@ -130,12 +128,14 @@ static int take(const struct health_opts *o, struct input *in, json_t *item, con
 {
 	const char *why;
 	if (gt_is_record(item)) {
-		if (!o->cluster || !record_names_live_object(item))
+		struct gt_ref ref;
+		int names = o->cluster ? record_names_live_object(item, &ref) : 0;
+		if (names == 0)
 			return json_array_append(in->passthrough, item) < 0 ? (gt_error("out of memory"), -1) : 0;
-		json_t *named = named_by_ref_new(json_object_get(item, "ref"));
+		json_t *named = names > 0 ? named_by_ref_new(&ref) : NULL;
 		if (!named)
 			return gt_error("%s:%lu: invalid record: %s has no ref with version, kind and name", w->file, w->line,
-					json_string_value(json_object_get(item, "kind"))),
+					gt_record_kind(item) ? gt_record_kind(item) : "it"),
 			       -1;
 		return json_array_append_new(in->objects, named) < 0 ? (gt_error("out of memory"), -1) : 0;
 	}
@@ -169,12 +169,19 @@ static int read_input(const struct health_opts *o, struct input *in)
 
 /* ---- output ---- */
 
-/* A field of a Health record: status and message at the top, the rest in its ref. */
-static const char *rec_str(const json_t *rec, const char *key)
+/* A Health record's row, its strings in *h (the group is held there): group, kind, namespace, name, health, message. */
+struct row {
+	struct gt_health_record h;
+	const char *cells[6]; /* "" when absent */
+};
+
+static void row_of(const json_t *rec, struct row *r)
 {
-	bool top = !strcmp(key, "status") || !strcmp(key, "message");
-	const json_t *v = json_object_get(top ? rec : json_object_get(rec, "ref"), key);
-	return json_string_value(v) ? json_string_value(v) : "";
+	if (gt_health_record_read(rec, &r->h, NULL) < 0) /* ours: cannot fail, but a row is always whole */
+		r->h.health = "";
+	const char *v[6] = { r->h.ref.group, r->h.ref.kind, r->h.ref.namespace, r->h.ref.name, r->h.health, r->h.message };
+	for (int c = 0; c < 6; c++)
+		r->cells[c] = v[c] ? v[c] : "";
 }
 
 static const char *status_color(const char *status)
@@ -190,26 +197,28 @@ static const char *status_color(const char *status)
 static void print_table(const json_t *records)
 {
 	static const char *const heads[] = { "GROUP", "KIND", "NAMESPACE", "NAME", "HEALTH", "MESSAGE" };
-	static const char *const keys[] = { "group", "kind", "namespace", "name", "status", "message" };
 	int width[5];
 	size_t i;
 	const json_t *rec;
+	struct row r;
 	bool color = gt_color_enabled(stdout);
 	for (int c = 0; c < 5; c++)
 		width[c] = (int)strlen(heads[c]);
-	json_array_foreach(records, i, rec)
+	json_array_foreach(records, i, rec) {
+		row_of(rec, &r);
 		for (int c = 0; c < 5; c++)
-			if ((int)strlen(rec_str(rec, keys[c])) > width[c])
-				width[c] = (int)strlen(rec_str(rec, keys[c]));
+			if ((int)strlen(r.cells[c]) > width[c])
+				width[c] = (int)strlen(r.cells[c]);
+	}
 	for (int c = 0; c < 5; c++)
 		printf("%-*s  ", width[c], heads[c]);
 	printf("%s\n", heads[5]);
 	json_array_foreach(records, i, rec) {
+		row_of(rec, &r);
 		for (int c = 0; c < 4; c++)
-			printf("%-*s  ", width[c], *rec_str(rec, keys[c]) ? rec_str(rec, keys[c]) : "-");
-		const char *status = rec_str(rec, "status");
-		const char *msg = rec_str(rec, "message");
-		printf("%s%-*s%s%s%s\n", color ? status_color(status) : "", *msg ? width[4] : 0, status,
+			printf("%-*s  ", width[c], *r.cells[c] ? r.cells[c] : "-");
+		const char *health = r.cells[4], *msg = r.cells[5];
+		printf("%s%-*s%s%s%s\n", color ? status_color(health) : "", *msg ? width[4] : 0, health,
 		       color ? "\033[0m" : "", *msg ? "  " : "", msg);
 	}
 }
@@ -269,8 +278,11 @@ static void report_unhealthy(const struct health_opts *o, const json_t *records,
 {
 	size_t i, n = json_array_size(records), bad = n - count_healthy(records), unsettled = 0;
 	const json_t *rec;
-	json_array_foreach(records, i, rec)
-		unsettled += strcmp(rec_str(rec, "status"), "Healthy") && strcmp(rec_str(rec, "status"), "Suspended");
+	struct row r;
+	json_array_foreach(records, i, rec) {
+		row_of(rec, &r);
+		unsettled += strcmp(r.cells[4], "Healthy") && strcmp(r.cells[4], "Suspended");
+	}
 	if (!unsettled) /* a paused Deployment or a suspended Job: waiting longer changes nothing */
 		gt_error("%zu of %zu objects Suspended, not healthy", bad, n);
 	else if (elapsed < o->w.timeout) /* with objects still to settle, only a Degraded one ends the wait early */
@@ -279,11 +291,10 @@ static void report_unhealthy(const struct health_opts *o, const json_t *records,
 	else
 		gt_error("%zu of %zu objects not healthy after --timeout %gs", bad, n, o->w.timeout);
 	json_array_foreach(records, i, rec) {
-		const char *status = rec_str(rec, "status");
-		if (strcmp(status, "Healthy"))
-			gt_info("%s %s%s%s is %s%s%s", rec_str(rec, "kind"), rec_str(rec, "namespace"),
-				*rec_str(rec, "namespace") ? "/" : "", rec_str(rec, "name"), status,
-				*rec_str(rec, "message") ? ": " : "", rec_str(rec, "message"));
+		row_of(rec, &r);
+		if (strcmp(r.cells[4], "Healthy"))
+			gt_info("%s %s%s%s is %s%s%s", r.cells[1], r.cells[2], *r.cells[2] ? "/" : "", r.cells[3], r.cells[4],
+				*r.cells[5] ? ": " : "", r.cells[5]);
 	}
 }
 

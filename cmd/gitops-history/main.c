@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "git.h"
+#include "record.h"
 #include "redact.h"
 #include "stream.h"
 #include "yaml.h"
@@ -103,15 +104,16 @@ static json_t *revision_new(struct gt_repo *r, const git_commit *c, const struct
 		git_oid_tostr(parent, sizeof(parent), git_commit_parent_id(c, 0));
 	format_time(git_commit_time(c), when, sizeof(when));
 	snprintf(author, sizeof(author), "%s <%s>", a->name, a->email);
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s}", "apiVersion", "gitops/v1", "kind", "Revision",
-				"commit", id, "parent", parent[0] ? parent : NULL, "author", author, "time", when,
-				"message", git_commit_summary((git_commit *)c) ? git_commit_summary((git_commit *)c) : "");
-	if (rec && kv->n) {
-		json_object_set_new(rec, "file", json_string(o->file));
-		json_object_set_new(rec, "values", values_at(r, git_commit_id(c), o, kv));
-		json_object_set_new(rec, "previous",
-				    values_at(r, git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL, o, kv));
+	struct gt_revision rev = { .commit = id, .parent = parent, .author = author, .time = when,
+				   .message = git_commit_summary((git_commit *)c) };
+	if (kv->n) {
+		rev.file = o->file;
+		rev.values = values_at(r, git_commit_id(c), o, kv);
+		rev.previous = values_at(r, git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL, o, kv);
 	}
+	json_t *rec = gt_revision_record_new(&rev);
+	json_decref(rev.values);
+	json_decref(rev.previous);
 	return rec;
 }
 

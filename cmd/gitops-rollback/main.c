@@ -2,15 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "git.h"
+#include "hold.h"
+#include "record.h"
 #include "redact.h"
 #include "stream.h"
-#include "yaml.h"
-
-#define HOLD_FILE ".gitops-hold"
+#include "vec.h"
 
 struct rollback_opts {
 	struct gt_git_opts git;
@@ -34,7 +33,7 @@ static const struct gt_option options[] = {
 	GT_OPT_FLAG(0, "release", &opts.release, "lift the hold on PATH (its own commit)"),
 	GT_OPT_STRING('m', "message", "TEXT", &opts.message, "commit message (default: git revert's)"),
 	GT_OPT_STRING(0, "author", "NAME <EMAIL>", &opts.author,
-		      "commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)"),
+		      "commit and hold author (default: your git identity, else the CI's, else the tool)"),
 	GT_OPT_UINT(0, "max-attempts", "N", &opts.max_attempts, 1, 1000,
 		    "stop after N pushes when the branch keeps moving (default: until --timeout)"),
 	GT_OPT_FLAG(0, "dry-run", &opts.dry_run, "build the commit and report it; push nothing"),
@@ -196,7 +195,7 @@ static bool walk_done(const struct deploys *d)
 static int find_deploys(struct gt_repo *r, const git_oid *from, const char *path, struct deploys *d)
 {
 	git_repository *g = gt_repo_git(r);
-	struct gt_path_walk *pw = gt_path_walk_new(g, path, HOLD_FILE);
+	struct gt_path_walk *pw = gt_path_walk_new(g, path, GT_HOLD_FILE);
 	struct walk_state ws = { .skipping = false };
 	git_commit *c = NULL;
 	int ret = 0;
@@ -355,31 +354,16 @@ static char *message_new(const struct rollback *rb)
 	return msg;
 }
 
-/* The hold: YAML, so people and tools can read why and since when. */
+/* The hold: who held PATH, why, since when, and which deploy stays live. */
 static int hold_new(struct rollback *rb)
 {
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	char author[600];
+	char author[600], live[GIT_OID_HEXSZ + 1] = "";
 	snprintf(author, sizeof(author), "%s <%s>", rb->who.name, rb->who.email);
-	json_t *doc = json_pack("{s:s, s:s, s:s*, s:s, s:s}", "reason", rb->o->reason ? rb->o->reason : "rolled back",
-				"reverted", rb->target_hex, "live", rb->live_known ? git_oid_tostr_s(&rb->live) : NULL,
-				"author", author, "time", when);
-	FILE *f = open_memstream(&rb->hold_yaml, &rb->hold_len);
-	int rc = doc && f ? 0 : -1;
-	if (f) {
-		fprintf(f, "# Written by gitops-rollback: gitops-set-image leaves the files below this directory\n"
-			   "# alone until 'gitops-rollback --release --path %s' removes this file.\n",
-			*rb->path ? rb->path : ".");
-		if (rc == 0)
-			rc = gt_yaml_emit(f, doc);
-		fclose(f);
-	}
-	json_decref(doc);
-	return rc < 0 ? (gt_error("out of memory"), -1) : 0;
+	if (rb->live_known)
+		git_oid_tostr(live, sizeof(live), &rb->live);
+	struct gt_hold h = { .reason = rb->o->reason ? rb->o->reason : "rolled back", .reverted = rb->target_hex,
+			     .live = rb->live_known ? live : NULL, .author = author };
+	return gt_hold_write(&h, rb->path, &rb->hold_yaml, &rb->hold_len);
 }
 
 static void reset_attempt(struct rollback *rb)
@@ -412,7 +396,7 @@ static int plan_release(struct rollback *rb, struct gt_repo *r, const git_oid *t
  */
 static int already_there(struct rollback *rb, struct gt_repo *r, git_commit *head, const git_oid *tip)
 {
-	int differs = gt_tree_changes_path(gt_repo_git(r), git_commit_tree_id(head), &rb->new_tree, rb->path, HOLD_FILE);
+	int differs = gt_tree_changes_path(gt_repo_git(r), git_commit_tree_id(head), &rb->new_tree, rb->path, GT_HOLD_FILE);
 	if (differs < 0)
 		return gt_error("%s: cannot compare the trees: %s", gt_repo_url(r),
 				git_error_last() ? git_error_last()->message : "unknown error"),
@@ -473,10 +457,40 @@ static const char *status_of(const struct gt_update_result *res, const struct ro
 	return !res->commit[0] ? "unchanged" : o->dry_run ? "dry-run" : "pushed";
 }
 
-static int print_record(const struct rollback *rb, const struct gt_update_result *res, const char *url)
+/* What the commit changed, file by file, for the record: blob ids before and after. */
+struct files {
+	struct gt_commit_change *items; /* each path owns one allocation: the path, then the two ids */
+	size_t n, alloc;
+};
+
+static int add_file(void *ctx, const char *path, const char *old_id, const char *new_id)
+{
+	struct files *f = ctx;
+	size_t len = strlen(path) + 1;
+	char *s = GT_GROW(f->items, f->alloc, f->n + 1) == 0 ? malloc(len + 2 * (GIT_OID_HEXSZ + 1)) : NULL;
+	if (!s)
+		return gt_error("out of memory"), -1;
+	memcpy(s, path, len);
+	snprintf(s + len, GIT_OID_HEXSZ + 1, "%s", old_id ? old_id : "");
+	snprintf(s + len + GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ + 1, "%s", new_id ? new_id : "");
+	f->items[f->n++] = (struct gt_commit_change){ .path = s, .old = old_id ? s + len : NULL,
+						      .new_ = new_id ? s + len + GIT_OID_HEXSZ + 1 : NULL, .changed = true };
+	return 0;
+}
+
+static void files_clear(struct files *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free((char *)f->items[i].path);
+	free(f->items);
+	memset(f, 0, sizeof(*f));
+}
+
+static int print_record(const struct rollback *rb, const struct gt_update_result *res, const char *url,
+			const struct files *files)
 {
 	const struct rollback_opts *o = rb->o;
-	char live[GIT_OID_HEXSZ + 1] = "";
+	char live[GIT_OID_HEXSZ + 1] = "", author[600];
 	if (rb->live_known && !o->release)
 		git_oid_tostr(live, sizeof(live), &rb->live);
 	if (o->format == GT_FORMAT_TEXT) {
@@ -493,14 +507,14 @@ static int print_record(const struct rollback *rb, const struct gt_update_result
 			       rb->held ? rb->hold_path : "");
 		return 0;
 	}
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:b, s:i, s:b, s:s}",
-				"apiVersion", "gitops/v1", "kind", "Commit", "repo", url, "branch", res->branch,
-				"commit", res->commit[0] ? res->commit : NULL, "parent",
-				res->parent[0] ? res->parent : NULL, "file", rb->path, "reverted",
-				!o->release && !o->to && rb->pinned ? rb->target_hex : NULL, "to",
-				o->to && rb->pinned ? rb->target_hex : NULL, "live", *live ? live : NULL, "hold",
-				rb->held && res->commit[0] ? rb->hold_path : NULL, "released", rb->released,
-				"attempts", (json_int_t)res->attempts, "pushed", res->pushed, "status", status_of(res, o));
+	snprintf(author, sizeof(author), "%s <%s>", rb->who.name, rb->who.email);
+	struct gt_commit c = { .repo = url, .branch = res->branch, .commit = res->commit, .parent = res->parent,
+			       .author = author, .file = rb->path, .changes = files->items, .n_changes = files->n,
+			       .attempts = res->attempts, .pushed = res->pushed, .status = status_of(res, o),
+			       .reverted = !o->release && !o->to && rb->pinned ? rb->target_hex : NULL,
+			       .to = o->to && rb->pinned ? rb->target_hex : NULL, .live = *live ? live : NULL,
+			       .hold = rb->held && res->commit[0] ? rb->hold_path : NULL, .released = rb->released };
+	json_t *rec = gt_commit_record_new(&c);
 	struct gt_writer *w = gt_writer_new(stdout, o->format);
 	int r = rec && w && gt_writer_put(w, rec) == 0 ? 0 : -1;
 	json_decref(rec);
@@ -519,15 +533,22 @@ static int run(struct rollback_opts *o, struct rollback *rb)
 	char *url = gt_url_redact(o->git.url);
 	memset(&res, 0, sizeof(res));
 	struct gt_repo *r = gt_repo_open(&o->git);
+	struct files files = { 0 };
 	int st = GT_EXIT_REMOTE;
 	if (r) {
-		struct gt_update_opts uo = { .branch = o->branch, .author = rb->who, .max_attempts = (unsigned)o->max_attempts,
-					     .dry_run = o->dry_run, .timeout = o->git.timeout };
+		/* the person who asked authors it; the tool that made it commits it, as with git am */
+		struct gt_update_opts uo = { .branch = o->branch, .author = rb->who, .committer = gt_ident_tool(),
+					     .max_attempts = (unsigned)o->max_attempts, .dry_run = o->dry_run,
+					     .timeout = o->git.timeout };
 		st = gt_repo_update(r, &uo, plan_rollback, rb, &res);
+		if (res.commit[0] && o->format != GT_FORMAT_TEXT && gt_repo_commit_files(r, res.commit, add_file, &files) < 0 &&
+		    st == GT_EXIT_OK)
+			st = GT_EXIT_INPUT;
 		gt_repo_close(r);
 	}
-	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(rb, &res, url ? url : "") < 0)
+	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(rb, &res, url ? url : "", &files) < 0)
 		st = GT_EXIT_INPUT;
+	files_clear(&files);
 	free(url);
 	free(origin);
 	gt_interrupt_finish(&res);
@@ -538,14 +559,12 @@ static int rollback_init(struct rollback *rb, struct rollback_opts *o, char **wh
 {
 	memset(rb, 0, sizeof(*rb));
 	rb->o = o;
-	if (gt_ident_resolve(o->author, &rb->who, who_owned) < 0)
+	if (gt_ident_person(o->author, &rb->who, who_owned) < 0)
 		return -1;
 	rb->path = gt_tree_path_dup(o->path_arg);
-	size_t n = rb->path ? strlen(rb->path) : 0;
-	rb->hold_path = rb->path ? malloc(n + sizeof(HOLD_FILE) + 1) : NULL;
+	rb->hold_path = rb->path ? gt_hold_path_new(rb->path) : NULL;
 	if (!rb->hold_path)
 		return gt_error("out of memory"), -1;
-	snprintf(rb->hold_path, n + sizeof(HOLD_FILE) + 1, "%s%s%s", rb->path, n ? "/" : "", HOLD_FILE);
 	return 0;
 }
 

@@ -2,16 +2,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "file.h"
 #include "git.h"
 #include "json.h"
+#include "record.h"
 #include "redact.h"
 #include "setimage.h"
 #include "stream.h"
 
 static struct setimage_opts opts = { .lim = GT_LIMITS_DEFAULT };
+
+static const struct gt_choice if_held_choices[] = { { "fail", IF_HELD_FAIL }, { "skip", IF_HELD_SKIP }, GT_CHOICES_END };
 
 static int add_set(const struct gt_option *opt, const char *flag, const char *value);
 static int add_set_string(const struct gt_option *opt, const char *flag, const char *value);
@@ -38,6 +40,8 @@ static const struct gt_option options[] = {
 	GT_OPT_FLAG(0, "allow-any-value", &opts.allow_any_value,
 		    "write empty values, bad image tags and unexpanded $(VAR)/${VAR}/$VAR as given"),
 	GT_OPT_FLAG(0, "override-hold", &opts.override_hold, "change a file that gitops-rollback holds"),
+	GT_OPT_CHOICE(0, "if-held", "ACTION", &opts.if_held, if_held_choices,
+		      "what a file gitops-rollback holds gets (default: fail, exit 1; skip exits 0, the file not changed)"),
 	GT_OPT_FLAG(0, "dry-run", &opts.dry_run, "build the commit (or the edit) and report it; push or write nothing"),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all, "(default: text on a terminal, else json)"),
 	GT_GIT_OPTIONS(&opts.git),
@@ -100,6 +104,9 @@ static int check_usage(const struct setimage_opts *o)
 		return gt_error("nothing to set: give --set KEY=VALUE or --image NAME=REF"), -1;
 	if (o->repo && o->file[0] == '/')
 		return gt_error("--file %s: with --repo, give the path inside the repository", o->file), -1;
+	if (o->override_hold && o->if_held == IF_HELD_SKIP)
+		return gt_error("--override-hold and --if-held skip exclude each other: change a held file, or leave it alone"),
+		       -1;
 	return check_values(o);
 }
 
@@ -109,6 +116,7 @@ struct remote_ctx {
 	size_t len;
 	char *message;
 	struct gt_file_change change;
+	struct gt_hold held; /* --if-held skip: the hold the file was left alone under (file NULL: none) */
 };
 
 /* Holds are read at the tip being edited: a hold pushed a moment ago counts. */
@@ -121,17 +129,6 @@ static int read_at_tip(void *ctx, const char *path, char **buf, size_t *len)
 {
 	struct tip_reader *t = ctx;
 	return gt_repo_read_file(t->r, t->tip, path, buf, len);
-}
-
-/* A hold on disk is a file: a link would be followed to someone else's file, or (dangling) read as "not held". */
-static int read_on_disk(void *ctx, const char *path, char **buf, size_t *len)
-{
-	const struct setimage_opts *o = ctx;
-	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		return gt_error("%s: a hold must be a file, not a symbolic link; refusing to decide whether the file is held",
-				path), -1;
-	return gt_file_read(path, o->lim.max_doc_bytes, buf, len);
 }
 
 static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan)
@@ -148,12 +145,15 @@ static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct 
 	if (rd != 0)
 		return -1;
 	struct tip_reader at = { r, tip };
-	int held = c->o->override_hold ? 0 : check_hold(c->o->file, read_at_tip, &at);
-	int st = held ? (held < 0 ? -1 : GT_PLAN_REFUSE) : apply_edits(c->o, c->o->file, buf, len, &c->data, &c->len);
+	gt_hold_clear(&c->held); /* the branch moved: the hold may be gone, or new */
+	int held = hold_check(c->o, read_at_tip, &at, &c->held);
+	int st = held == HOLD_FREE ? apply_edits(c->o, c->o->file, buf, len, &c->data, &c->len)
+	       : held == HOLD_REFUSED ? EDIT_REFUSED
+	       : held == HOLD_SKIP ? 0 : -1;
 	free(buf);
 	if (st == EDIT_REFUSED)
 		return GT_PLAN_REFUSE;
-	if (st <= 0 || st == GT_PLAN_REFUSE)
+	if (st <= 0)
 		return st;
 	c->message = commit_message_new(c->o);
 	if (!c->message)
@@ -167,22 +167,23 @@ static int plan_remote(struct gt_repo *r, const git_oid *tip, void *ctx, struct 
 
 /* ---- the record ---- */
 
-static json_t *changes_json(const struct setimage_opts *o)
+/* Each --set, --set-string and --image as the Commit record lists it. Caller frees. */
+static struct gt_commit_change *changes_new(const struct setimage_opts *o)
 {
-	json_t *arr = json_array();
-	for (size_t i = 0; i < o->n_edits; i++) {
+	struct gt_commit_change *ch = calloc(o->n_edits ? o->n_edits : 1, sizeof(*ch));
+	for (size_t i = 0; ch && i < o->n_edits; i++) {
 		const struct edit *e = &o->edits[i];
-		json_array_append_new(arr, json_pack("{s:s, s:s?, s:s, s:b}", "path",
-						     e->kind == EDIT_IMAGE ? "image" : e->key, "old", e->old, "new",
-						     e->value, "changed", e->changed));
-		if (e->kind == EDIT_IMAGE)
-			json_object_set_new(json_array_get(arr, i), "name", json_string(e->key));
+		ch[i] = (struct gt_commit_change){ .path = e->kind == EDIT_IMAGE ? "image" : e->key,
+						   .name = e->kind == EDIT_IMAGE ? e->key : NULL,
+						   .old = e->old, .new_ = e->value, .changed = e->changed };
 	}
-	return arr;
+	return ch;
 }
 
-static const char *status_word(const struct setimage_opts *o, bool local, bool changed)
+static const char *status_word(const struct setimage_opts *o, bool local, bool changed, const struct gt_hold *held)
 {
+	if (held && held->file)
+		return "held";
 	if (!changed)
 		return "unchanged";
 	if (o->dry_run)
@@ -191,8 +192,14 @@ static const char *status_word(const struct setimage_opts *o, bool local, bool c
 }
 
 static void print_text(const struct setimage_opts *o, const struct gt_update_result *res, const char *status,
-		       const char *url)
+		       const char *url, const struct gt_hold *held)
 {
+	if (!strcmp(status, "held")) {
+		char why[2048];
+		gt_hold_describe(held, why, sizeof(why));
+		printf("%s: held%s (%s), not changed\n", o->file, why, held->file);
+		return;
+	}
 	if (!strcmp(status, "unchanged")) {
 		printf("%s: already set, nothing to do\n", o->file);
 		return;
@@ -211,23 +218,28 @@ static void print_text(const struct setimage_opts *o, const struct gt_update_res
 	putchar('\n');
 }
 
-static int print_record(const struct setimage_opts *o, const struct gt_update_result *res, bool local, bool changed)
+static int print_record(const struct setimage_opts *o, const struct gt_update_result *res, bool local, bool changed,
+			const struct gt_ident *who, const struct gt_hold *held)
 {
-	const char *status = status_word(o, local, changed);
+	const char *status = status_word(o, local, changed, held);
 	char *url = local ? NULL : gt_url_redact(o->repo);
+	char author[600];
 	int r = 0;
+	snprintf(author, sizeof(author), "%s <%s>", who ? who->name : "", who ? who->email : "");
 	if (o->format == GT_FORMAT_TEXT) {
-		print_text(o, res, status, url);
+		print_text(o, res, status, url, held);
 	} else {
-		json_t *rec = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:o, s:i, s:b, s:s}", "apiVersion",
-					"gitops/v1", "kind", "Commit", "repo", url, "branch", local ? NULL : res->branch,
-					"commit", res->commit[0] ? res->commit : NULL, "parent",
-					res->parent[0] ? res->parent : NULL, "file", o->file, "changes", changes_json(o),
-					"attempts", (json_int_t)res->attempts, "pushed", res->pushed && !local, "status",
-					status);
+		struct gt_commit_change *changes = changes_new(o);
+		struct gt_commit c = { .repo = url, .branch = local ? NULL : res->branch, .commit = res->commit,
+				       .parent = res->parent, .author = who ? author : NULL, .file = o->file,
+				       .changes = changes, .n_changes = o->n_edits, .attempts = res->attempts,
+				       .pushed = res->pushed && !local, .status = status,
+				       .held_by = held && held->file ? held : NULL };
+		json_t *rec = changes ? gt_commit_record_new(&c) : NULL;
 		struct gt_writer *w = gt_writer_new(stdout, o->format);
 		r = !rec || !w || gt_writer_put(w, rec) < 0 ? -1 : 0;
 		json_decref(rec);
+		free(changes);
 		if (gt_writer_close(w) < 0)
 			r = -1;
 	}
@@ -256,8 +268,10 @@ static int run_remote(struct setimage_opts *o, const struct gt_ident *who)
 	free(ctx.data);
 	free(ctx.message);
 	/* Interrupted once the push landed: the record of what is on the branch now, then say so. */
-	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) && print_record(o, &res, false, res.commit[0] != '\0') < 0)
+	if ((st == GT_EXIT_OK || (gt_interrupted() && res.pushed)) &&
+	    print_record(o, &res, false, res.commit[0] != '\0', who, &ctx.held) < 0)
 		st = GT_EXIT_INPUT;
+	gt_hold_clear(&ctx.held);
 	gt_interrupt_finish(&res);
 	return st;
 }
@@ -274,17 +288,19 @@ static int run_local(struct setimage_opts *o)
 		gt_error("%s: %s", o->file, strerror(ENOENT));
 	if (rd != 0)
 		return GT_EXIT_INPUT;
-	int held = o->override_hold ? 0 : check_hold(o->file, read_on_disk, o);
-	int st = held ? (held < 0 ? -1 : EDIT_REFUSED) : apply_edits(o, o->file, buf, len, &out, &out_len);
+	struct gt_hold held;
+	int hold = hold_check(o, gt_hold_read_disk, &o->lim.max_doc_bytes, &held);
+	int st = hold == HOLD_FREE ? apply_edits(o, o->file, buf, len, &out, &out_len)
+	       : hold == HOLD_REFUSED ? EDIT_REFUSED
+	       : hold == HOLD_SKIP ? 0 : -1;
 	free(buf);
 	if (st == 1 && !o->dry_run && gt_file_write_atomic(o->file, out, out_len) < 0)
 		st = -1;
 	free(out);
-	if (st < 0)
-		return GT_EXIT_INPUT;
-	if (st == EDIT_REFUSED)
-		return GT_EXIT_DIFFERS;
-	return print_record(o, &res, true, st == 1) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	if (st >= 0 && st != EDIT_REFUSED && print_record(o, &res, true, st == 1, NULL, &held) < 0)
+		st = -1;
+	gt_hold_clear(&held);
+	return st < 0 ? GT_EXIT_INPUT : st == EDIT_REFUSED ? GT_EXIT_DIFFERS : GT_EXIT_OK;
 }
 
 static void opts_free(struct setimage_opts *o)

@@ -7,9 +7,13 @@
 
 #include "cli.h"
 #include "git.h"
+#include "hold.h"
 #include "limits.h"
 
 enum edit_kind { EDIT_SET, EDIT_SET_STRING, EDIT_IMAGE };
+
+/* --if-held: what a file under a hold gets. */
+enum if_held { IF_HELD_FAIL, IF_HELD_SKIP };
 
 /* One --set, --set-string or --image, and what it found on the last attempt. */
 struct edit {
@@ -26,6 +30,7 @@ struct setimage_opts {
 	struct edit *edits; /* in command-line order */
 	size_t n_edits, alloc_edits;
 	bool skip_ci, create, force, override_hold, dry_run, allow_any_value;
+	enum if_held if_held;
 	unsigned long max_attempts; /* 0: no limit but --timeout */
 	enum gt_format format;
 	struct gt_limits lim;
@@ -45,10 +50,13 @@ int apply_edits(struct setimage_opts *o, const char *name, const char *buf, size
 /* The commit message: --message or "Update FILE: KEY OLD -> NEW, ...", plus [skip ci]. Caller frees. */
 char *commit_message_new(const struct setimage_opts *o);
 
-/* Read path: 0 with *buf (malloc'd) and *len, 1 when it does not exist, -1 after printing. */
-typedef int (*hold_read_fn)(void *ctx, const char *path, char **buf, size_t *len);
-/* Is file below a directory gitops-rollback holds? 1 held (reported), 0 not, -1 on error. */
-int check_hold(const char *file, hold_read_fn read, void *ctx);
+/*
+ * May o->file be changed, given the holds read through read (at the branch tip, or on disk)?
+ * HOLD_FREE (no hold over it, or --override-hold), HOLD_REFUSED (said; exit 1), HOLD_SKIP
+ * (--if-held skip: left alone, *held says by whom; gt_hold_clear it), or -1 after printing.
+ */
+enum { HOLD_FREE = 0, HOLD_REFUSED = 1, HOLD_SKIP = 2 };
+int hold_check(const struct setimage_opts *o, gt_hold_read_fn read, void *ctx, struct gt_hold *held);
 
 /* Refuse (-1, printed) an empty value, a bad image tag where the key is a tag, an unexpanded
  * $(VAR)/${VAR}/$[expr]/$VAR: each a CI variable gone wrong. 0 when fine or --allow-any-value. */

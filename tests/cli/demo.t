@@ -57,7 +57,7 @@ like "$OUT" '3 created, 0 updated, 0 unchanged, 0 pruned, 0 failed' "for real: t
 like "$OUT" 'reverted [0-9a-f]{12} \("Update charts/my-app/values.yaml: image.tag 1042 -> 1043"\), [0-9a-f]{12} is live, holding' \
 	"the rollback reverts the last deploy, names the live one and holds the chart"
 like "$OUT" 'tag: "1042"' "the repo holds 1042 again"
-like "$ERR" 'is held by gitops-rollback .*5xx after 1043' "the next CI bump is refused by the hold"
+like "$ERR" 'is held by .+ since .+: 5xx after 1043' "the next CI bump is refused by the hold"
 like "$OUT" 'Error: execution error at \(broken/templates/cm.yaml:4:[0-9]+\): name is required' \
 	"the broken chart's error is shown"
 unlike "$OUT$ERR" $'\033' "no colour when not on a terminal"

@@ -41,7 +41,7 @@ configmap() {
 	printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: demo\ndata: {mode: fast}\n' "$1"
 }
 # "Kind/name=Status" of each Health record on stdin.
-statuses() { jq -r 'select(.kind == "Health") | "\(.ref.kind)/\(.ref.name)=\(.status)"' | paste -sd' '; }
+statuses() { jq -r 'select(.kind == "Health") | "\(.ref.kind)/\(.ref.name)=\(.health)"' | paste -sd' '; }
 # How many looks a -v run made: one "N of M healthy after" line each.
 looks() { grep -cE '^gitops-health: [0-9]+ of [0-9]+ healthy after [0-9.]+s$' <<<"$ERR"; }
 # kubectl processes that reached the stand-in since the last kube_log_clear (one session each).
@@ -151,14 +151,14 @@ YAML
 kubectl apply --server-side --field-manager=ci -f "$TMP/job.yaml" >/dev/null
 run gitops-health --wait --timeout 10m -f "$TMP/job.yaml"
 is "$RC" 1 "a failed Job: exit 1"
-is "$(jq -r '"\(.status): \(.message)"' <<<"$OUT")" "Degraded: Job has reached the specified backoff limit" "Degraded with the Job's reason"
+is "$(jq -r '"\(.health): \(.message)"' <<<"$OUT")" "Degraded: Job has reached the specified backoff limit" "Degraded with the Job's reason"
 
 # A paused Deployment is Suspended: the wait ends at once (waiting changes nothing), exit 1
 deployment held 'kube-standin/ready-delay: "0"' | sed 's/^spec:$/spec:\n  paused: true/' >"$TMP/held.yaml"
 kubectl apply --server-side --field-manager=ci -f "$TMP/held.yaml" >/dev/null
 run gitops-health --wait --timeout 10m --interval 0.2s -v -f "$TMP/held.yaml"
 is "$RC" 1 "a paused Deployment: exit 1"
-is "$(jq -r '"\(.status): \(.message)"' <<<"$OUT")" "Suspended: Deployment is paused" "Suspended, as Argo CD says"
+is "$(jq -r '"\(.health): \(.message)"' <<<"$OUT")" "Suspended: Deployment is paused" "Suspended, as Argo CD says"
 like "$ERR" "gitops-health: 1 of 1 objects Suspended, not healthy" "the wait ended because it is Suspended, not on the 10m timeout"
 is "$(looks)" 1 "after one look"
 

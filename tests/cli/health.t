@@ -15,7 +15,7 @@
 FIX=$TOP/tests/fixtures/health
 
 # "Kind/name=Status" of each Health record on stdin, space-separated.
-statuses() { jq -r 'select(.kind == "Health") | "\(.ref.kind)/\(.ref.name)=\(.status)"' | paste -sd' '; }
+statuses() { jq -r 'select(.kind == "Health") | "\(.ref.kind)/\(.ref.name)=\(.health)"' | paste -sd' '; }
 
 # ---------------------------------------------------------------------------------------------
 # Usage

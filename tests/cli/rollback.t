@@ -109,12 +109,28 @@ hold=$(G show main:charts/my-app/.gitops-hold)
 like "$hold" 'reason: error rate up after 1.2.6' "the hold says why"
 like "$hold" "reverted: $(G rev-parse main~2)" "and what was reverted"
 is "$(G diff --name-only main^ main | sort | tr '\n' ' ')" "charts/my-app/.gitops-hold $VALUES " "one commit: the revert and the hold"
+# Who rolled back: the person's git identity (git_cli_env's user.name), not a bot; the tool commits it.
+is "$(G log -1 --format='%an <%ae>|%cn <%ce>' main)" \
+	"Test User <test@example.invalid>|gitops-rollback <gitops-tools@users.noreply.invalid>" \
+	"the author is the person's git identity, the committer the tool"
+like "$hold" 'author: Test User <test@example.invalid>' "the hold names the person too"
+is "$(jq -r .author <<<"$OUT")" "Test User <test@example.invalid>" "and so does the Commit record"
+is "$(jq -r '.changes[] | .path + " " + (.old // "none") + " " + (.new // "none")' <<<"$OUT")" \
+	"$(printf 'charts/my-app/.gitops-hold none %s\n%s %s %s' "$(G rev-parse main:charts/my-app/.gitops-hold)" "$VALUES" \
+		"$(G rev-parse main^:$VALUES)" "$(G rev-parse main:$VALUES)")" \
+	"the Commit record lists the files the commit changed, with their blobs before and after"
+run gitops-history --repo "$URL" --path charts/my-app -n 1 -o json
+is "$(jq -r .author <<<"$OUT")" "Test User <test@example.invalid>" "gitops-history says who rolled back"
 is "$(G show main:overlays/prod/kustomization.yaml)" "$(G show "$before":overlays/prod/kustomization.yaml)" "other paths untouched"
 
 # ---- the hold sticks ----
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 -o json
 is "$RC" 1 "the next CI bump is refused while held"
-like "$ERR" 'held by gitops-rollback' "and says so"
+like "$ERR" 'held by Test User <test@example.invalid> since [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z: error rate up after 1.2.6 \(charts/my-app/.gitops-hold\)' \
+	"and says by whom, since when and why"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 --if-held skip -o json
+is "$RC:$(jq -r '.status + " " + .heldBy.author + " " + .heldBy.reverted' <<<"$OUT")" \
+	"0:held Test User <test@example.invalid> $(G rev-parse main~2)" "--if-held skip: exit 0, the record names the hold"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.7 --override-hold -o json
 is "$RC" 0 "--override-hold lets it through"
 like "$(G show main:$VALUES)" 'tag: "1.2.7"' "landed"
@@ -123,9 +139,13 @@ is "$RC" 0 "a second rollback, --no-hold"
 is "$(G show main:$VALUES)" "$(G show main~2:$VALUES)" "reverted 1.2.7 (the rollback skipped nothing but hold-only commits)"
 is "$(G diff --name-only main^ main)" "$VALUES" "--no-hold writes no hold"
 
+export GIT_AUTHOR_NAME="Rel Easer" GIT_AUTHOR_EMAIL=rel@example.com
 run gitops-rollback --repo "$URL" --path charts/my-app --release -o json
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
 is "$RC" 0 "--release"
 is "$(jq -r '.released' <<<"$OUT")" true "record says released"
+is "$(G log -1 --format='%an <%ae>|%cn' main)" "Rel Easer <rel@example.com>|gitops-rollback" \
+	"the release is by GIT_AUTHOR_NAME/EMAIL, which git puts before user.name; committed by the tool"
 G cat-file -e main:charts/my-app/.gitops-hold 2>/dev/null
 ok $((! $?)) "the hold file is gone"
 is "$(G log -1 --format=%s main)" "Release the hold on charts/my-app" "in its own commit"
@@ -158,8 +178,38 @@ run gitops-rollback --repo "$URL" --path no/such/dir -o json
 is "$RC" 2 "a path no commit changed"
 
 # ---- inside a clone: origin is the remote ----
+git -C "$TMP/work" config user.name "Clone Owner" && git -C "$TMP/work" config user.email owner@example.com
 (cd "$TMP/work" && git pull -q && gitops-rollback --path charts/my-app --no-hold -o json) >"$TMP/clone.out" 2>"$TMP/clone.err"
 is "$?:$(jq -r .status "$TMP/clone.out")" "0:pushed" "without --repo, origin of the repository here"
+is "$(G log -1 --format='%an <%ae>' main)" "Clone Owner <owner@example.com>" "by the identity of the repository here, as git commit would be"
+
+# ---- who, when git names nobody: the CI's person, else the tool ----
+WHO_URL=$(git_repo_create who --from "$FIX")
+gitops-set-image --repo "$WHO_URL" --file "$VALUES" --set image.tag=2.0.0 -o json >/dev/null
+ok $? "a deploy to roll back"
+: >"$TMP/empty.gitconfig"
+who() { # [VAR=VALUE...] [-- ROLLBACK-OPTIONS...]: the author of a dry-run rollback with no git identity, outside any repository
+	local vars=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	(cd "$TMP" && env GIT_CONFIG_GLOBAL="$TMP/empty.gitconfig" GIT_CONFIG_NOSYSTEM=1 "${vars[@]}" \
+		gitops-rollback --repo "$WHO_URL" --path charts/my-app --dry-run "$@" -o json | jq -r .author)
+}
+is "$(who)" "gitops-rollback <gitops-tools@users.noreply.invalid>" "no identity anywhere: the tool"
+is "$(who BUILD_REQUESTEDFOR="Ann Example" BUILD_REQUESTEDFOREMAIL=ann@example.com)" "Ann Example <ann@example.com>" \
+	"Azure Pipelines: the person the build runs for"
+is "$(who BUILD_REQUESTEDFOR="Microsoft.VisualStudio.Services.TFS" BUILD_REQUESTEDFOREMAIL=)" \
+	"gitops-rollback <gitops-tools@users.noreply.invalid>" "a scheduled build's service identity (no email) is nobody"
+is "$(who GITHUB_ACTOR=octocat GITHUB_ACTOR_ID=583231)" "octocat <583231+octocat@users.noreply.github.com>" \
+	"GitHub Actions: the actor at its noreply address"
+is "$(who GITHUB_ACTOR=octocat GIT_AUTHOR_NAME="Oct O. Cat")" "Oct O. Cat <gitops-tools@users.noreply.invalid>" \
+	"the person's own git name comes before the CI's"
+printf '[user]\n\tname = Global Person\n\temail = global@example.com\n' >"$TMP/person.gitconfig"
+is "$(who GIT_CONFIG_GLOBAL="$TMP/person.gitconfig" BUILD_REQUESTEDFOR=Ann BUILD_REQUESTEDFOREMAIL=ann@example.com)" \
+	"Global Person <global@example.com>" "GIT_CONFIG_GLOBAL's user.name, before the CI's"
+is "$(who GITHUB_ACTOR=octocat -- --author "Named Here <here@example.com>")" "Named Here <here@example.com>" \
+	"--author before all of them"
+is "$(git --git-dir="$ROOT/who.git" log -1 --format=%s main)" "Update $VALUES: image.tag 1.2.3 -> 2.0.0" "dry runs, nothing pushed"
 
 # ---- a rollback racing with CI: nothing lost ----
 race_url=$(git_repo_create race --from "$FIX")

@@ -63,11 +63,12 @@ export PATH="$TMP/shim:$PATH"
 # exactly that). Only this test's session, and only processes that are those programs: the
 # test's own sed/printf lines carry the secrets on purpose, as do concurrent runs of this test
 # elsewhere on the machine; the API stand-in gets its token on its command line from kube_start.
+# (Under tests/tools/valgrind a tool's process is valgrind's, named memcheck-ARCH.)
 : >"$TMP/logs/proc"
 touch "$TMP/sampling"
 SID=$(ps -o sid= -p $$ | tr -d ' ')
 (while [ -e "$TMP/sampling" ]; do
-	ps -ww -s "$SID" -o comm=,args= | awk '$1 ~ /^(gitops-|kubectl|git|helm|kustomize)/' >>"$TMP/logs/proc"
+	ps -ww -s "$SID" -o comm=,args= | awk '$1 ~ /^(gitops-|kubectl|git|helm|kustomize|memcheck|valgrind)/' >>"$TMP/logs/proc"
 	sleep 0.02
 done) &
 SAMPLER=$!

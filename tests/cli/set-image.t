@@ -125,8 +125,41 @@ ok $? "a hold is committed by hand"
 before=$(head_of)
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1045 -o json
 is "$RC" 1 "a held file is refused (exit 1)"
-like "$ERR" 'held by gitops-rollback' "and says so"
+like "$ERR" "values.yaml is held: bad release \\(charts/my-app/.gitops-hold\\); lift it with 'gitops-rollback --release --path charts/my-app'" \
+	"and says why, where and how to lift it"
+like "$ERR" '--if-held skip' "and names --if-held skip"
 is "$(head_of)" "$before" "nothing pushed under a hold"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1045 --if-held fail -o json
+is "$RC:$OUT" "1:" "--if-held fail is the default: exit 1, no record"
+# --if-held skip: a CI build during a hold stays green, and the record says the file was left alone
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1045 --if-held skip -o json
+is "$RC" 0 "--if-held skip: exit 0"
+is "$(jq -r '.status + " " + (.pushed|tostring) + " " + (.commit|tostring)' <<<"$OUT")" "held false null" \
+	"record: held, not pushed, no commit"
+is "$(jq -r '.heldBy.file + ": " + .heldBy.reason' <<<"$OUT")" "charts/my-app/.gitops-hold: bad release" "record: held by which hold, and why"
+is "$(jq -r '.changes[0] | .path + " " + .new + " " + (.changed|tostring)' <<<"$OUT")" "image.tag 1045 false" \
+	"record: the change asked for, not made"
+like "$ERR" '^gitops-set-image: warning: charts/my-app/values.yaml is held: bad release \(charts/my-app/.gitops-hold\), not changed \(--if-held skip\)$' \
+	"a warning on stderr says so"
+is "$(head_of)" "$before" "nothing pushed"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1045 --if-held skip -o text
+is "$RC:$OUT" "0:$VALUES: held: bad release (charts/my-app/.gitops-hold), not changed" "-o text: one line says held, not changed"
+is "$ERR" "" "and no warning besides it"
+# examples/azure-pipelines.yml's step, as Azure runs it (macros expanded first, then bash): a warning, exit 0.
+step=$("$BUILD/tests/yaml2json" <"$TOP/examples/azure-pipelines.yml" |
+	jq -r '.steps[] | select(.displayName == "Set the image tag in the manifest repo") | .script')
+step=${step//'$(manifestRepo)'/$URL} step=${step//'$(tag)'/1045} step=${step//'$(imageRepository)'/my-app}
+step=${step//'$(Build.BuildNumber)'/20260101.1}
+run bash -c "$step"
+is "$RC" 0 "the Azure Pipelines example's step: exit 0 during a hold"
+like "$OUT" $'\n##vso\\[task.logissue type=warning\\]charts/my-app/values.yaml is held by a rollback \\(bad release\\): not deployed$' \
+	"and a build warning saying why"
+is "$(head_of)" "$before" "nothing pushed by it"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1045 --if-held skip --override-hold -o json
+is "$RC" 2 "--if-held skip with --override-hold is a usage error"
+run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1045 --if-held maybe -o json
+is "$RC" 2 "--if-held takes fail or skip"
+like "$ERR" 'use fail or skip' "and says so"
 run gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1045 --override-hold -o json
 is "$RC" 0 "--override-hold"
 run gitops-set-image --repo "$URL" --file overlays/prod/kustomization.yaml --image myregistry.azurecr.io/my-app=myregistry.azurecr.io/my-app:1045 -o json
@@ -208,6 +241,15 @@ cp "$TMP/values.yaml" "$TMP/before.yaml"
 run gitops-set-image --file "$TMP/values.yaml" --set image.tag=1.2.9 --dry-run -o json
 cmp -s "$TMP/values.yaml" "$TMP/before.yaml"
 ok $? "--dry-run leaves the file alone"
+mkdir -p "$TMP/held/charts/app" && cp "$FIX/$VALUES" "$TMP/held/charts/app/values.yaml" &&
+	printf 'reason: canary failed\nauthor: Ann Example <ann@example.com>\ntime: "2026-01-02T03:04:05Z"\n' >"$TMP/held/charts/.gitops-hold"
+run gitops-set-image --file "$TMP/held/charts/app/values.yaml" --set image.tag=1.2.9 -o json
+is "$RC" 1 "a file on disk below a held directory (a level up) is refused"
+like "$ERR" 'is held by Ann Example <ann@example.com> since 2026-01-02T03:04:05Z: canary failed' "by whom, since when, why"
+run gitops-set-image --file "$TMP/held/charts/app/values.yaml" --set image.tag=1.2.9 --if-held skip -o json
+is "$RC:$(jq -r '.status + " " + .heldBy.author' <<<"$OUT")" "0:held Ann Example <ann@example.com>" "--if-held skip on disk: exit 0, record held"
+cmp -s "$TMP/held/charts/app/values.yaml" "$FIX/$VALUES"
+ok $? "and the file is untouched"
 printf 'a: [1, 2\n' >"$TMP/broken.yaml"
 run gitops-set-image --file "$TMP/broken.yaml" --set a=1 -o json
 is "$RC" 2 "a YAML error is bad input"

@@ -518,14 +518,17 @@ static void test_names_order_record(void)
 	json_t *obj = J("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','namespace':'prod'}}");
 	struct gt_ref ref;
 	gt_obj_ref(obj, &ref, NULL);
-	json_t *rec = gt_health_record_new(&ref, GT_HEALTH_PROGRESSING, "Waiting");
+	json_t *rec = gt_health_record_new(&ref, gt_health_name(GT_HEALTH_PROGRESSING), "Waiting");
 	char *text = json_dumps(rec, JSON_COMPACT);
 	is_str(text,
 	       "{\"apiVersion\":\"gitops/v1\",\"kind\":\"Health\",\"ref\":{\"group\":\"apps\",\"version\":\"v1\",\"kind\":"
-	       "\"Deployment\",\"namespace\":\"prod\",\"name\":\"web\"},\"status\":\"Progressing\",\"message\":\"Waiting\"}",
-	       "Health record");
-	ok(gt_health_record_status(rec, &h) == 0 && h == GT_HEALTH_PROGRESSING, "status read back from the record");
+	       "\"Deployment\",\"namespace\":\"prod\",\"name\":\"web\"},\"health\":\"Progressing\",\"message\":\"Waiting\"}",
+	       "Health record: health, as in Result and Status records");
+	ok(gt_health_record_status(rec, &h) == 0 && h == GT_HEALTH_PROGRESSING, "health read back from the record");
 	ok(gt_health_record_status(obj, &h) < 0, "an object is not a Health record");
+	json_t *old = J("{'apiVersion':'gitops/v1','kind':'Health','ref':{'kind':'Pod','name':'p'},'status':'Degraded'}");
+	ok(gt_health_record_status(old, &h) == 0 && h == GT_HEALTH_DEGRADED, "an older Health record's status is its health");
+	json_decref(old);
 	free(text);
 	json_decref(rec);
 	json_decref(obj);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "json.h"
 #include "yaml.h"
+#include "yaml_fast.h"
 #include "capture.h"
 #include "jlit.h"
 #include "tap.h"
@@ -789,6 +790,38 @@ static void test_round_trip(void)
 	json_decref(doc);
 }
 
+/* ---- the fast path ---- */
+
+/* Documents of text the fast path read (it hands over to libyaml when unsure). */
+static unsigned long fast_docs(const char *text, size_t *n_docs)
+{
+	unsigned long before = gt_yaml_fast_documents();
+	struct read_result rr = read_yaml(text);
+	*n_docs = json_array_size(rr.docs);
+	read_result_free(&rr);
+	return gt_yaml_fast_documents() - before;
+}
+
+static void test_fast_path(void)
+{
+	size_t n;
+	unsigned long fast = fast_docs("---\n# Source: a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+				       "data:\n  k: |\n    x\n  q: 'it''s'\nspec:\n  ports:\n  - port: 80\n    name: \"http\"\n"
+				       "  args: []\n---\nb: 2\n", &n);
+	ok(fast == 2 && n == 2, "fast path: block style read without libyaml (%lu of %zu)", fast, n);
+	fast = fast_docs("a: 1\n---\nb: &x 2\nc: *x\n---\nd: 3\n", &n);
+	ok(fast == 2 && n == 3, "fast path: libyaml reads the document with an anchor, not the others (%lu of %zu fast)",
+	   fast, n);
+	fast = fast_docs("a: 1\n---\nb: [1,\n---\nd: 3\n", &n);
+	ok(fast == 1 && n == 1, "fast path: after an error in a document libyaml reads on (%lu of %zu)", fast, n);
+	check_docs("a: 1\n---\nb: &x 2\nc: *x\n---\nd: 3\n", "[{\"a\": 1}, {\"b\": 2, \"c\": 2}, {\"d\": 3}]",
+		   "fast path: the documents are the same after the hand-over");
+	struct read_result rr = read_yaml("a: 1\n---\nb: 1\n  c: 2\n");
+	ok(rr.status == -1 && strstr(rr.err, "t.yaml:4:4: "), "fast path: an error after the hand-over has its line: %s",
+	   rr.err);
+	read_result_free(&rr);
+}
+
 int main(void)
 {
 	gt_set_program("test_yaml");
@@ -803,5 +836,6 @@ int main(void)
 	test_limits();
 	test_emit();
 	test_round_trip();
+	test_fast_path();
 	return tap_done();
 }
