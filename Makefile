@@ -99,6 +99,15 @@ bin/$(1): $(patsubst %.c,build/%.o,$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)) buil
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
+# gitops-render's libgit2 stand-ins (cmd/gitops-render/git2lazy.c), generated from the libgit2 calls in
+# common/ and the render's sources and the prototypes in libgit2's headers, so they follow the code.
+GIT2LAZY_SRC := $(filter-out cmd/gitops-render/git2lazy.c,$(COMMON_SRC) $(wildcard cmd/gitops-render/*.c))
+build/gen/git2lazy.inc: cmd/gitops-render/git2lazy-gen $(GIT2LAZY_SRC) build/FLAGS
+	@mkdir -p $(dir $@)
+	cmd/gitops-render/git2lazy-gen $(CC) $(PKG_CFLAGS) -- $(GIT2LAZY_SRC) >$@.tmp && mv -f $@.tmp $@
+build/cmd/gitops-render/git2lazy.o: build/gen/git2lazy.inc
+build/cmd/gitops-render/git2lazy.o: BASE_CFLAGS += -iquote build/gen
+
 build/tests/%: build/tests/unit/%.o build/libgitops.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libgitops.a $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -227,6 +236,8 @@ $(REL)/FLAGS: FORCE $(if $(CROSS),cross-sysroot)
 .PHONY: cross-sysroot
 cross-sysroot:
 	dist/cross-sysroot $(CROSS) $(CROSS_ROOT)
+$(REL)/cmd/gitops-render/git2lazy.o: build/gen/git2lazy.inc
+$(REL)/cmd/gitops-render/git2lazy.o: BASE_CFLAGS += -iquote build/gen
 $(REL)/common/version.o: build/COMMIT
 $(REL)/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 $(REL)/%.o: %.c $(REL)/FLAGS $(wildcard common/*.h)

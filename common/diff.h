@@ -16,29 +16,11 @@
 #include "obj.h"
 #include "record.h"
 
-/* ---- Ignore rules: GROUP/KIND[/NAMESPACE/NAME]:POINTER ---------------------------------- */
-
-/*
- * A set of rules. GROUP and KIND are globs ("*", "apps", "" for the core group),
- * NAMESPACE and NAME match exactly when not empty; POINTER is an RFC 6901 JSON
- * pointer ("/spec/replicas") whose segments may be "*" (any key or index).
- * Example: "apps/Deployment:/spec/replicas", "/ConfigMap/prod/app:/data/stamp".
- */
-struct gt_ignore;
-struct gt_ignore *gt_ignore_new(void);
-void gt_ignore_free(struct gt_ignore *ig); /* NULL is fine */
-
-/* Add one rule; where ("--ignore", "FILE:LINE") starts the message. 0, or -1 after printing "where: RULE: why". */
-int gt_ignore_add(struct gt_ignore *ig, const char *rule, const char *where);
-
-/* Add the rules in path, one per line; blank lines and lines starting with # are skipped. 0, or -1 after printing. */
-int gt_ignore_load(struct gt_ignore *ig, const char *path, const struct gt_limits *lim);
-
-/* Number of rules held. */
-size_t gt_ignore_count(const struct gt_ignore *ig);
-
-/* Remove from obj (in place) every path a rule matching ref names; missing paths are skipped, as Argo CD does. */
-void gt_ignore_apply(const struct gt_ignore *ig, const struct gt_ref *ref, json_t *obj);
+/* Ignore rules (ignore.h), value equality and RFC 6902 patches (jsonpatch.h), and what differs in a message
+ * (diff_summary.h) are modules of their own; the engine below uses them. */
+#include "diff_summary.h"
+#include "ignore.h"
+#include "jsonpatch.h"
 
 /* ---- Comparing one object ---------------------------------------------------------------- */
 
@@ -168,43 +150,6 @@ enum gt_exit gt_diff_cluster_pairs(const struct gt_diff_opts *o, const struct gt
 /* gt_diff_cluster_pairs then gt_diff_pairs: gitops-diff --cluster in one call. */
 enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, unsigned flags,
 			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st);
-
-/* ---- RFC 6902 and value equality ----------------------------------------------------------- */
-
-/* Equal as JSON values, numbers by value (1 == 1.0), object keys in any order. */
-bool gt_json_equal_value(const json_t *a, const json_t *b);
-
-/* RFC 6902 patch (new array) turning from into to; arrays index by index, extra elements added or
- * removed from the end; pointers escape ~ and / as ~0 and ~1. */
-json_t *gt_patch_new(const json_t *from, const json_t *to);
-
-/* Apply an RFC 6902 patch (add, remove, replace, move, copy, test) to *doc in place
- * (*doc may be replaced for path ""). 0, or -1 with *why (static text). */
-int gt_patch_apply(json_t **doc, const json_t *patch, const char **why);
-
-/* Append "/" and pointer segment seg (escaped: ~0, ~1) to path. 0, or -1 (no memory, printed). */
-int gt_pointer_append(struct gt_strbuf *path, const char *seg);
-
-/* ---- What differs, in a message ----------------------------------------------------------------- */
-
-#define GT_DIFF_SUMMARY_VALUE_MAX 40 /* bytes of a value shown before "..." */
-
-struct gt_diff_summary_opts {
-	bool values;                    /* "PATH: OLD -> NEW; ..." (false: "PATH, PATH", for fields that may hold secrets) */
-	const char *const *secret_keys; /* keys whose values, and everything below, are never shown; NULL-terminated */
-	size_t max;                     /* fields listed; the rest counted ("and N more"); 0: all */
-};
-
-/*
- * The fields where from and to differ, on one line for a message: paths as
- * kubectl and jq write them (spec.source.targetRevision,
- * metadata.labels["app.kubernetes.io/name"], spec.sources[1].path), values as
- * compact JSON ("unset" on the side that lacks the field; "changed", "added"
- * or "removed" under a secret key). Objects are compared key by key, arrays of
- * one length element by element, anything else as a whole; numbers by value.
- * New string ("" when equal), or NULL when out of memory.
- */
-char *gt_diff_summary_new(const json_t *from, const json_t *to, const struct gt_diff_summary_opts *o);
 
 /* ---- Secret masking -------------------------------------------------------------------------- */
 

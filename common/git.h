@@ -218,4 +218,19 @@ void gt_interrupt_release(void);
  */
 int gt_git_ls_remote(const struct gt_git_opts *o, char **default_branch, git_oid *head);
 
+/* ---- new trees from commits (common/gittree.c) ---- */
+
+/*
+ * git revert in memory: tip's tree with target undone (mainline 1 for a merge), in *out. 0; 1 when
+ * it conflicts with later changes, files (size bytes) then naming the conflicting paths, comma
+ * separated; -1 after printing (label names target in the message, e.g. its short hash).
+ */
+int gt_tree_revert(git_repository *g, git_commit *target, git_commit *tip, const char *label, git_oid *out,
+		   char *files, size_t size);
+
+/* tip's tree with path as it was at target (removed where target did not have it; "" is target's whole
+ * tree), in *out. 0, or -1 after printing (label names target). */
+int gt_tree_path_as_at(git_repository *g, git_commit *target, git_commit *tip, const char *path, const char *label,
+		       git_oid *out);
+
 #endif

@@ -839,31 +839,34 @@ static json_t *expand_alias(struct gt_yaml_reader *r, const yaml_event_t *ev, si
 	return NULL;
 }
 
-enum tag_kind { TAG_NONE, TAG_STR, TAG_BINARY, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_NULL, TAG_OTHER };
-
-static enum tag_kind classify_tag(const yaml_char_t *tag)
+enum gt_yaml_tag gt_yaml_tag_kind(const char *tag)
 {
-	static const struct { const char *name; enum tag_kind kind; } tags[] = {
-		{ "tag:yaml.org,2002:str", TAG_STR },	{ "tag:yaml.org,2002:binary", TAG_BINARY },
-		{ "tag:yaml.org,2002:timestamp", TAG_STR }, { "!", TAG_STR },
-		{ "tag:yaml.org,2002:int", TAG_INT },	{ "tag:yaml.org,2002:float", TAG_FLOAT },
-		{ "tag:yaml.org,2002:bool", TAG_BOOL },	{ "tag:yaml.org,2002:null", TAG_NULL },
+	static const struct { const char *name; enum gt_yaml_tag kind; } tags[] = {
+		{ "tag:yaml.org,2002:str", GT_YAML_TAG_STR },	{ "tag:yaml.org,2002:binary", GT_YAML_TAG_BINARY },
+		{ "tag:yaml.org,2002:timestamp", GT_YAML_TAG_STR }, { "!", GT_YAML_TAG_STR },
+		{ "tag:yaml.org,2002:int", GT_YAML_TAG_INT },	{ "tag:yaml.org,2002:float", GT_YAML_TAG_FLOAT },
+		{ "tag:yaml.org,2002:bool", GT_YAML_TAG_BOOL },	{ "tag:yaml.org,2002:null", GT_YAML_TAG_NULL },
 	};
 	if (!tag)
-		return TAG_NONE;
+		return GT_YAML_TAG_NONE;
 	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
-		if (!strcmp((const char *)tag, tags[i].name))
+		if (!strcmp(tag, tags[i].name))
 			return tags[i].kind;
-	return TAG_OTHER;
+	return GT_YAML_TAG_OTHER;
 }
 
-static bool type_matches_tag(const json_t *v, enum tag_kind k)
+static enum gt_yaml_tag classify_tag(const yaml_char_t *tag)
+{
+	return gt_yaml_tag_kind((const char *)tag);
+}
+
+static bool type_matches_tag(const json_t *v, enum gt_yaml_tag k)
 {
 	switch (k) {
-	case TAG_INT: return json_is_integer(v);
-	case TAG_FLOAT: return json_is_number(v);
-	case TAG_BOOL: return json_is_boolean(v);
-	case TAG_NULL: return json_is_null(v);
+	case GT_YAML_TAG_INT: return json_is_integer(v);
+	case GT_YAML_TAG_FLOAT: return json_is_number(v);
+	case GT_YAML_TAG_BOOL: return json_is_boolean(v);
+	case GT_YAML_TAG_NULL: return json_is_null(v);
 	default: return true;
 	}
 }
@@ -956,10 +959,10 @@ fail:
 
 json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *tag_name, const char **why)
 {
-	enum tag_kind tag = classify_tag((const yaml_char_t *)tag_name);
+	enum gt_yaml_tag tag = classify_tag((const yaml_char_t *)tag_name);
 	*why = NULL;
 	/* goyaml.v2 resolves only the standard tags: any other tag leaves the text as it is. */
-	if (tag == TAG_STR || tag == TAG_BINARY || tag == TAG_OTHER || (!plain && tag == TAG_NONE))
+	if (tag == GT_YAML_TAG_STR || tag == GT_YAML_TAG_BINARY || tag == GT_YAML_TAG_OTHER || (!plain && tag == GT_YAML_TAG_NONE))
 		return json_stringn(s, len);
 	json_t *v = gt_yaml_resolve_plain(s, len, why);
 	if (v && !type_matches_tag(v, tag)) {
@@ -967,7 +970,7 @@ json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *
 		*why = "value does not match its tag";
 		return NULL;
 	}
-	if (v && tag == TAG_FLOAT && json_is_integer(v)) {
+	if (v && tag == GT_YAML_TAG_FLOAT && json_is_integer(v)) {
 		json_t *d = json_real((double)json_integer_value(v));
 		json_decref(v);
 		v = d;
@@ -980,9 +983,9 @@ json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *
 static json_t *kyaml_scalar_value(const char *s, size_t len, bool plain, const char *tag_name, const char **why)
 {
 	bool timestamp = tag_name && !strcmp(tag_name, "tag:yaml.org,2002:timestamp");
-	enum tag_kind tag = timestamp ? TAG_NONE : classify_tag((const yaml_char_t *)tag_name);
+	enum gt_yaml_tag tag = timestamp ? GT_YAML_TAG_NONE : classify_tag((const yaml_char_t *)tag_name);
 	*why = NULL;
-	if (tag == TAG_STR || tag == TAG_BINARY || tag == TAG_OTHER || (!plain && !tag_name))
+	if (tag == GT_YAML_TAG_STR || tag == GT_YAML_TAG_BINARY || tag == GT_YAML_TAG_OTHER || (!plain && !tag_name))
 		return json_stringn(s, len);
 	if (timestamp) {
 		char buf[64];
@@ -1002,7 +1005,7 @@ static json_t *kyaml_scalar_value(const char *s, size_t len, bool plain, const c
 		*why = "value does not match its tag";
 		return NULL;
 	}
-	if (v && tag == TAG_FLOAT && json_is_integer(v)) {
+	if (v && tag == GT_YAML_TAG_FLOAT && json_is_integer(v)) {
 		json_t *d = json_real((double)json_integer_value(v));
 		json_decref(v);
 		v = d;
@@ -1013,7 +1016,7 @@ static json_t *kyaml_scalar_value(const char *s, size_t len, bool plain, const c
 static json_t *scalar_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
 {
 	const char *t = (const char *)ev->data.scalar.tag, *why;
-	if (classify_tag(ev->data.scalar.tag) == TAG_BINARY)
+	if (classify_tag(ev->data.scalar.tag) == GT_YAML_TAG_BINARY)
 		return binary_value(r, ev);
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	if (r->typing == GT_YAML_TEXT)

@@ -18,6 +18,20 @@
  */
 json_t *gt_yaml_resolve_plain(const char *s, size_t len, const char **why);
 
+/* A scalar's tag as the reader types it: the standard tags by name (!!timestamp and the
+ * non-specific "!" read as strings), anything else GT_YAML_TAG_OTHER (its text kept). */
+enum gt_yaml_tag {
+	GT_YAML_TAG_NONE,
+	GT_YAML_TAG_STR,
+	GT_YAML_TAG_BINARY,
+	GT_YAML_TAG_INT,
+	GT_YAML_TAG_FLOAT,
+	GT_YAML_TAG_BOOL,
+	GT_YAML_TAG_NULL,
+	GT_YAML_TAG_OTHER
+};
+enum gt_yaml_tag gt_yaml_tag_kind(const char *tag);
+
 /*
  * A scalar's value by the reader's rules: quoted and !!str stay strings,
  * standard tags (!!int, !!float, !!bool, !!null) type it, other tags leave the

@@ -17,39 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "imageref.h"
+#include "keypath.h"
 #include "limits.h"
-
-/*
- * Key paths (--set KEY=VALUE): dotted map keys, "image.tag", "apps.web.image.tag";
- * "\." is a literal dot inside a key; "[N]" indexes a list (0-based);
- * "[name=web]" picks the list item (a map) whose "name" is web (more than one
- * such item is an error). "\[", "\]", "\=" and "\\" escape those characters.
- * Keys match a map key's text exactly ("8080" matches 8080:). Examples:
- *   spec.template.spec.containers[name=web].image     a\.b.c     items[0].value
- */
-struct gt_keypath;
-/* Parse key; NULL with *why (static text) on a syntax error ("a..b", "a[", "[x=]", ...). */
-struct gt_keypath *gt_keypath_parse(const char *key, const char **why);
-void gt_keypath_free(struct gt_keypath *p);
-/* The value at p in doc (borrowed), or NULL when the path does not lead anywhere. */
-json_t *gt_keypath_lookup(const struct gt_keypath *p, json_t *doc);
-
-/* A container image reference repo[:tag][@digest]; "registry:5000/app:1" has repo "registry:5000/app". */
-struct gt_image_ref {
-	char *repo;   /* never NULL */
-	char *tag;    /* NULL when absent */
-	char *digest; /* "sha256:...", NULL when absent */
-};
-/*
- * 0, or -1 with *why (static text) for an empty or malformed reference: no
- * repository (":tag"), an empty tag ("repo:"), a tag that is not 1-128 of
- * [A-Za-z0-9_.-] starting with a word character, a digest that is not
- * ALGORITHM:HEX (sha256 needs 64 lowercase hex digits), path components that
- * are not lowercase. "nginx" has repo "nginx" and no tag; "localhost:5000" is
- * repo "localhost" with tag "5000", as Docker reads it. Free with gt_image_ref_clear.
- */
-int gt_image_ref_parse(const char *s, struct gt_image_ref *out, const char **why);
-void gt_image_ref_clear(struct gt_image_ref *r);
 
 /* One file being edited: its current bytes; each edit re-reads them (limits apply to every read). */
 struct gt_yamledit;
@@ -119,6 +89,23 @@ int gt_yamledit_set_kustomize_image(struct gt_yamledit *e, const char *name, con
  * image. All or nothing.
  */
 int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, const char *ref, char **old);
+
+/*
+ * --image on any file but a kustomization: the containers' images as gt_yamledit_set_container_images
+ * sets them, and, in documents that are not Kubernetes objects (no apiVersion and kind: Helm values
+ * files), the image a chart's values name by repository, at any depth (image:, web.image:, ...):
+ *   IMAGE.repository (+ IMAGE.tag)                    the new tag goes to IMAGE.tag (added if missing)
+ *   IMAGE.registry + IMAGE.repository (+ .tag, .digest)   bitnami's: registry/repository is the name
+ *   IMAGE: repo:tag (keys image, *Image, *image)      the whole string becomes ref
+ * Docker Hub's short names match their long form (nginx, docker.io/library/nginx). A digest goes to
+ * IMAGE.digest where the map has one, else with the tag as IMAGE.tag: TAG@DIGEST; a new tag empties
+ * an old IMAGE.digest (charts prefer the digest). A ref naming another repository writes
+ * IMAGE.repository (and IMAGE.registry). Tags are written as strings (1.10 stays 1.10).
+ * More than one values image of that repository is an error naming two of their key paths. No image
+ * at all is an error. 1 or more changed, 0 unchanged, -1 after printing; all or nothing. *old: the
+ * first match's previous NAME[:TAG][@DIGEST] (a string value as it was), malloc'd, or NULL.
+ */
+int gt_yamledit_set_image(struct gt_yamledit *e, const char *repo, const char *ref, char **old);
 
 /* The current bytes (owned by e, valid until the next edit or free). */
 const char *gt_yamledit_bytes(const struct gt_yamledit *e, size_t *len);

@@ -9,7 +9,7 @@ complete -c gitops-set-image -l branch -x -d 'branch to commit to (default: the 
 complete -c gitops-set-image -s f -l file -x -d 'the YAML file to edit (path inside the repo with --repo)'
 complete -c gitops-set-image -l set -x -d 'set the value at KEY (a.b.c, a\\.b, list[0], list[name=web]); repeatable'
 complete -c gitops-set-image -l set-string -x -d 'like --set, always writing a string; repeatable'
-complete -c gitops-set-image -l image -x -d 'set image NAME to REF (repo[:tag][@digest]) in a kustomization or manifest; repeatable'
+complete -c gitops-set-image -l image -x -d 'set image NAME to REF (repo[:tag][@digest]) in a kustomization, manifest or Helm values file; repeatable'
 complete -c gitops-set-image -l create -d 'add keys that do not exist yet'
 complete -c gitops-set-image -s m -l message -x -d 'commit message (default: Update FILE: KEY OLD -> NEW)'
 complete -c gitops-set-image -l author -x -d 'commit author (default: GIT_AUTHOR_NAME/EMAIL, else the tool)'

@@ -307,61 +307,23 @@ static int pin_target(struct rollback *rb, struct gt_repo *r, const git_oid *tip
 /* git revert in memory: the target's inverse applied to the tip, or the conflicting files. */
 static int revert_tree(struct rollback *rb, git_repository *g, git_commit *target, git_commit *tip)
 {
-	git_index *index = NULL;
-	unsigned mainline = git_commit_parentcount(target) > 1 ? 1 : 0;
-	if (git_revert_commit(&index, g, target, tip, mainline, NULL) < 0)
-		return gt_error("cannot revert %.12s: %s", rb->target_hex, git_error_last()->message), -1;
-	if (git_index_has_conflicts(index)) {
-		const git_index_entry *anc, *ours, *theirs;
-		git_index_conflict_iterator *it = NULL;
-		char files[1024] = "";
-		git_index_conflict_iterator_new(&it, index);
-		while (it && git_index_conflict_next(&anc, &ours, &theirs, it) == 0) {
-			const char *p = ours ? ours->path : theirs ? theirs->path : anc->path;
-			size_t n = strlen(files);
-			snprintf(files + n, sizeof(files) - n, "%s%s", n ? ", " : "", p);
-		}
-		git_index_conflict_iterator_free(it);
-		git_index_free(index);
-		gt_error("reverting %.12s conflicts with later changes in: %s; nothing was pushed "
-			 "(use --to SHA to go back to a known state)", rb->target_hex, files);
+	char files[1024] = "", label[16];
+	snprintf(label, sizeof(label), "%.12s", rb->target_hex);
+	int rc = gt_tree_revert(g, target, tip, label, &rb->new_tree, files, sizeof(files));
+	if (rc == 1) {
+		gt_error("reverting %s conflicts with later changes in: %s; nothing was pushed "
+			 "(use --to SHA to go back to a known state)", label, files);
 		return GT_PLAN_REFUSE;
 	}
-	int rc = git_index_write_tree_to(&rb->new_tree, index, g);
-	git_index_free(index);
-	return rc < 0 ? (gt_error("cannot write the reverted tree"), -1) : 0;
+	return rc;
 }
 
 /* --to: the tip's tree with PATH as it was at the target (or without it, if it was not there). */
 static int back_to_tree(struct rollback *rb, git_repository *g, git_commit *target, git_commit *tip)
 {
-	git_tree *then = NULL, *now = NULL;
-	git_tree_entry *e = NULL;
-	int rc = git_commit_tree(&then, target);
-	if (rc == 0 && !*rb->path) {
-		git_oid_cpy(&rb->new_tree, git_tree_id(then));
-		git_tree_free(then);
-		return 0;
-	}
-	if (rc == 0)
-		rc = git_commit_tree(&now, tip);
-	git_tree_update up;
-	memset(&up, 0, sizeof(up));
-	up.path = rb->path;
-	int found = rc == 0 ? git_tree_entry_bypath(&e, then, rb->path) : rc;
-	if (found == 0) {
-		up.action = GIT_TREE_UPDATE_UPSERT;
-		git_oid_cpy(&up.id, git_tree_entry_id(e));
-		up.filemode = git_tree_entry_filemode(e);
-	} else {
-		up.action = GIT_TREE_UPDATE_REMOVE;
-	}
-	if (rc == 0)
-		rc = git_tree_create_updated(&rb->new_tree, g, now, 1, &up);
-	git_tree_entry_free(e);
-	git_tree_free(then);
-	git_tree_free(now);
-	return rc < 0 ? (gt_error("cannot build the tree of %s at %.12s", rb->path, rb->target_hex), -1) : 0;
+	char label[16];
+	snprintf(label, sizeof(label), "%.12s", rb->target_hex);
+	return gt_tree_path_as_at(g, target, tip, rb->path, label, &rb->new_tree);
 }
 
 static char *message_new(const struct rollback *rb)

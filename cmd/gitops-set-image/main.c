@@ -28,7 +28,7 @@ static const struct gt_option options[] = {
 			"set the value at KEY (a.b.c, a\\.b, list[0], list[name=web]); repeatable"),
 	GT_OPT_CALLBACK(0, "set-string", "KEY=VALUE", &opts, add_set_string, "like --set, always writing a string; repeatable"),
 	GT_OPT_CALLBACK(0, "image", "NAME=REF", &opts, add_image,
-			"set image NAME to REF (repo[:tag][@digest]) in a kustomization or manifest; repeatable"),
+			"set image NAME to REF (repo[:tag][@digest]) in a kustomization, manifest or Helm values file; repeatable"),
 	GT_OPT_FLAG(0, "create", &opts.create, "add keys that do not exist yet"),
 	GT_OPT_STRING('m', "message", "TEXT", &opts.message, "commit message (default: Update FILE: KEY OLD -> NEW)"),
 	GT_OPT_STRING(0, "author", "NAME <EMAIL>", &opts.author,

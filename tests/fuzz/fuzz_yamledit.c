@@ -317,7 +317,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = 0;
 	if (op < 2)
 		check_set(e, yaml, len, pi, value, flags);
-	else if (op == 2) {
+	else if (op == 2 && (data[1] & 2)) {
+		/* Helm values layouts too: all or nothing, a failed edit leaves every byte as it was. */
+		rc = gt_yamledit_set_image(e, "a", data[1] & 1 ? "a:2" : "a:3@sha256:"
+			"2222222222222222222222222222222222222222222222222222222222222222", &old);
+		size_t nl;
+		const char *now = gt_yamledit_bytes(e, &nl);
+		if (rc < 0 && (nl != len || memcmp(now, yaml, len)))
+			abort();
+	} else if (op == 2) {
 		rc = gt_yamledit_set_container_images(e, "a", data[1] & 1 ? "a:2" : "b@sha256:"
 			"2222222222222222222222222222222222222222222222222222222222222222", &old);
 		struct region r[256];
