@@ -135,6 +135,17 @@ static bool has(const char *s, const char *needle)
 	return s && strstr(s, needle);
 }
 
+/* The classes the tools act on, as gt_kube_classify gives them. */
+static bool unreachable(const char *message)
+{
+	return gt_kube_classify(message) == GT_KUBE_UNREACHABLE;
+}
+
+static bool forbidden(const char *message)
+{
+	return gt_kube_classify(message) == GT_KUBE_FORBIDDEN;
+}
+
 static void test_batch_apply(void)
 {
 	struct gt_kube_opts o = { .field_manager = "gitops-apply", .timeout = 30 };
@@ -202,7 +213,7 @@ static void test_batch_apply(void)
 	is_int(calls(), 1, "unreachable: not re-run object by object");
 	is_str(out[2].message, "Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused",
 	       "unreachable: kubectl's message, klog noise dropped");
-	ok(gt_kube_message_unreachable(out[2].message), "and it reads as unreachable");
+	ok(unreachable(out[2].message), "and it reads as unreachable");
 	gt_kube_outcomes_clear(out, 3);
 
 	for (int i = 0; i < 3; i++)
@@ -264,7 +275,7 @@ static void test_reads(void)
 		  "\"namespace\":\"prod\"}}]}",
 	       "", 0);
 	answer(2, "{\"kind\":\"List\",\"items\":[]}", "", 0);
-	int r = gt_kube_get_batch(&o, objs, 3, 0, live, &why);
+	int r = gt_kube_read(&o, objs, 3, 0, 0, live, &why);
 	char *a1 = got("argv", 1), *a2 = got("argv", 2);
 	is_int(r, 0, "get batch: read");
 	is_int(calls(), 2, "get batch over two namespaces: two kubectl calls");
@@ -282,7 +293,7 @@ static void test_reads(void)
 	reset();
 	answer(1, "", "error: the server doesn't have a resource type \"widget\"\n", 1);
 	answer(2, "{\"kind\":\"List\",\"items\":[]}", "", 0);
-	r = gt_kube_get_batch(&o, mixed, 2, 0, live, &why);
+	r = gt_kube_read(&o, mixed, 2, 0, 0, live, &why);
 	a2 = got("argv", 2);
 	is_int(r, 0, "a kind not served: no error");
 	is_int(calls(), 2, "a kind not served: asked again without it");
@@ -297,24 +308,23 @@ static void test_reads(void)
 	       "error: resource mapping not found for name: \"w\" namespace: \"prod\" from \"STDIN\": no matches for kind "
 	       "\"Widget\" in version \"example.com/v1\"\nensure CRDs are installed first\n",
 	       1);
-	json_t *want = json_array(), *found = NULL;
-	json_array_append_new(want, cm("a", "prod"));
-	r = gt_kube_get_present(&o, want, &found);
-	is_int(r, 0, "get present, a kind not installed: not an error");
-	is_int(json_array_size(found), 0, "and nothing found");
-	json_decref(found);
+	json_t *want[1] = { cm("a", "prod") }, *found[1] = { NULL };
+	r = gt_kube_read(&o, want, 1, GT_KUBE_BY_NAME, 0, found, NULL);
+	is_int(r, 0, "read by name, a kind not installed: not an error");
+	ok(!found[0], "and nothing found");
+	json_decref(found[0]);
 	reset();
 	answer(1, "", "Error from server (Forbidden): configmaps \"a\" is forbidden: User \"ci\" cannot get resource\n", 1);
 	struct capture cap;
 	capture_start(&cap);
-	r = gt_kube_get_present(&o, want, &found);
+	r = gt_kube_read(&o, want, 1, GT_KUBE_BY_NAME, 0, found, NULL);
 	char *said = capture_end(&cap);
-	is_int(r, -1, "get present, forbidden: an error");
+	is_int(r, -1, "read by name, forbidden: an error");
 	ok(has(said, "is forbidden"), "kubectl's reason relayed");
-	ok(gt_kube_message_forbidden(said), "and it reads as forbidden");
-	ok(!gt_kube_message_unreachable(said), "not as unreachable");
+	ok(forbidden(said), "and it reads as forbidden");
+	ok(!unreachable(said), "not as unreachable");
 	free(said);
-	json_decref(want);
+	json_decref(want[0]);
 	for (int i = 0; i < 3; i++)
 		json_decref(objs[i]);
 }
@@ -365,7 +375,7 @@ static void test_hang(void)
 	char *said = capture_end(&cap);
 	is_int(failed, 1, "a kubectl that hangs: stopped, the object failed");
 	ok(has(out[0].message, "did not finish within"), "its message says kubectl did not finish");
-	ok(gt_kube_message_unreachable(out[0].message), "which reads as unreachable (nothing to blame on the object)");
+	ok(unreachable(out[0].message), "which reads as unreachable (nothing to blame on the object)");
 	free(said);
 	gt_kube_outcomes_clear(out, 1);
 	json_decref(objs[0]);
@@ -373,19 +383,19 @@ static void test_hang(void)
 
 static void test_messages(void)
 {
-	ok(gt_kube_message_unreachable("Unable to connect to the server: dial tcp: lookup nowhere: no such host"),
+	ok(unreachable("Unable to connect to the server: dial tcp: lookup nowhere: no such host"),
 	   "unreachable: no such host");
-	ok(gt_kube_message_unreachable("The connection to the server 127.0.0.1:6443 was refused - did you specify the "
+	ok(unreachable("The connection to the server 127.0.0.1:6443 was refused - did you specify the "
 				       "right host or port?"),
 	   "unreachable: refused");
-	ok(gt_kube_message_unreachable("error: You must be logged in to the server (Unauthorized)"),
+	ok(unreachable("error: You must be logged in to the server (Unauthorized)"),
 	   "unreachable: not logged in");
-	ok(!gt_kube_message_unreachable("Error from server (NotFound): namespaces \"x\" not found"),
+	ok(!unreachable("Error from server (NotFound): namespaces \"x\" not found"),
 	   "a missing namespace is the object's problem");
-	ok(gt_kube_message_forbidden("Error from server (Forbidden): deployments.apps \"web\" is forbidden: User \"ci\" "
+	ok(forbidden("Error from server (Forbidden): deployments.apps \"web\" is forbidden: User \"ci\" "
 				     "cannot patch resource"),
 	   "forbidden");
-	ok(!gt_kube_message_forbidden("Error from server (Invalid): Deployment \"web\" is invalid"),
+	ok(!forbidden("Error from server (Invalid): Deployment \"web\" is invalid"),
 	   "invalid is not forbidden");
 }
 
