@@ -56,7 +56,7 @@ kube_seed - <<'EOF' >/dev/null
 EOF
 pipe "$(declare -f render); render | gitops-apply --app my-app --prune --wait -o json | gitops-health --wait --timeout 2m -o json"
 is "$RC:$ST" "0:0 0 0" "render | apply --prune --wait | health --wait: every stage exits 0"
-is "$(kinds Health status)" "ConfigMap/my-app-config=Healthy Deployment/my-app=Healthy Service/my-app=Healthy" \
+is "$(kinds Health health)" "ConfigMap/my-app-config=Healthy Deployment/my-app=Healthy Service/my-app=Healthy" \
 	"health: a Health record for each object apply applied, from its Result records"
 is "$(kinds Result action)" "ConfigMap/old-flags=delete" "the prune's Result passes through health (nothing to wait for)"
 is "$(kube_get ConfigMap prod old-flags)" "" "the leftover was pruned"
@@ -94,7 +94,7 @@ render -o json | gitops-apply --app my-app --prune -o json >/dev/null
 ok $? "the bump is applied (without waiting)"
 pipe "$(declare -f render); render | gitops-health --wait --timeout 5m --degraded-grace 30s -o json"
 is "$RC:$ST" "0:0 0" "render | health --wait --timeout 5m --degraded-grace 30s: healthy, exit 0"
-is "$(kinds Health status)" "ConfigMap/my-app-config=Healthy Deployment/my-app=Healthy Service/my-app=Healthy" \
+is "$(kinds Health health)" "ConfigMap/my-app-config=Healthy Deployment/my-app=Healthy Service/my-app=Healthy" \
 	"health names what render rendered"
 
 # ---- kubectl get -o json | health -o text -------------------------------------------------------
