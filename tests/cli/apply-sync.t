@@ -128,12 +128,14 @@ PATCH /apis/batch/v1/namespaces/default/jobs/smoke-test" "BeforeHookCreation: de
 isnt_uid=$(kube_get Job default smoke-test | jq -r .metadata.uid)
 ok "$([ "$uid" != "$isnt_uid" ]; echo $?)" "a new Job, not the old one updated"
 # The kept hook carries the app's tracking id (gitops-render --app marks every object): a sync
-# of the app that no longer has it leaves it to its delete policy, it is never pruned.
-kube_get Job default smoke-test | jq -c '.metadata.annotations["argocd.argoproj.io/tracking-id"] = "my-app:batch/Job:default/smoke-test"' |
+# of the app that no longer has it leaves it to its delete policy, it is never pruned. It sits in
+# the app's namespace, where the sync looks for what to prune (least privilege: nowhere else).
+kube_get Job default smoke-test | jq -c '.metadata.namespace = "demo" | del(.metadata.uid, .metadata.resourceVersion)
+	| .metadata.annotations["argocd.argoproj.io/tracking-id"] = "my-app:batch/Job:demo/smoke-test"' |
 	kube_seed - >/dev/null
 run gitops-apply -f "$TMP/app-next.yaml" --app my-app --prune -o json
 is "$RC:$(results 'select(.action == "delete" and .ref.kind == "Job") | .ref.name')" "0:" "a tracked hook left from the last sync is not pruned"
-is "$(exists Job default smoke-test)" yes "it is still there"
+is "$(exists Job demo smoke-test)" yes "it is still there"
 
 # A hook with only generateName is named as Argo CD names it, and goes after it succeeded.
 cat >"$TMP/gen-hook.yaml" <<'EOF'
