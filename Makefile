@@ -238,6 +238,8 @@ cross-sysroot:
 	dist/cross-sysroot $(CROSS) $(CROSS_ROOT)
 $(REL)/cmd/gitops-render/git2lazy.o: build/gen/git2lazy.inc
 $(REL)/cmd/gitops-render/git2lazy.o: BASE_CFLAGS += -iquote build/gen
+$(REL)/common/mergekeys.o: build/gen/mergekeys.inc
+$(REL)/common/mergekeys.o: BASE_CFLAGS += -iquote build/gen
 $(REL)/common/version.o: build/COMMIT
 $(REL)/common/version.o: BASE_CFLAGS += -DGT_COMMIT='"$(COMMIT)"'
 $(REL)/%.o: %.c $(REL)/FLAGS $(wildcard common/*.h)
