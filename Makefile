@@ -335,7 +335,7 @@ completions: all
 	tests/tools/gen-completions
 
 # The header dependencies the compiler found (absent before the first build: then all is built).
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
 
 clean:
 	rm -rf build bin
