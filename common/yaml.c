@@ -879,7 +879,7 @@ static int base64_digit(unsigned char c)
 
 /* Length of the valid UTF-8 sequence at p (Go's rules: no overlongs, surrogates or
  * values past U+10FFFF), or 0 if there is none. */
-static size_t utf8_sequence(const unsigned char *p, size_t avail)
+size_t gt_utf8_sequence(const unsigned char *p, size_t avail)
 {
 	if (p[0] < 0x80)
 		return 1;
@@ -936,7 +936,7 @@ static json_t *binary_value(struct gt_yaml_reader *r, const yaml_event_t *ev)
 	if (!text)
 		goto fail;
 	for (size_t i = 0; i < out_len;) {
-		size_t k = utf8_sequence(bytes + i, out_len - i);
+		size_t k = gt_utf8_sequence(bytes + i, out_len - i);
 		if (k) {
 			memcpy(text + t, bytes + i, k);
 			t += k;

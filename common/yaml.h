@@ -50,6 +50,10 @@ json_t *gt_yaml_scalar_value(const char *s, size_t len, bool plain, const char *
  */
 json_t *gt_yaml_resolve_plain_kyaml(const char *s, size_t len, const char **why);
 
+/* Length of the valid UTF-8 sequence at p (Go's rules: no overlongs, surrogates or values past
+ * U+10FFFF; avail bytes left), or 0 if there is none. */
+size_t gt_utf8_sequence(const unsigned char *p, size_t avail);
+
 /* True when a YAML 1.1 reader would not read s, written plain, back as this string. */
 bool gt_yaml_string_needs_quotes(const char *s, size_t len);
 

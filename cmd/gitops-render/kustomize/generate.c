@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "sha256.h"
+#include "yaml.h"
 
 /* ---- base64, as kyaml writes generated data: lines of 70, each ended by \n when more than one ---- */
 
@@ -79,23 +80,6 @@ static void puts_(struct buf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-/* The length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p, size_t avail)
-{
-	if (p[0] < 0x80)
-		return 1;
-	size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-	if (!n || n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
-	    (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 static void go_string(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -120,7 +104,7 @@ static void go_string(struct buf *b, const char *s, size_t len)
 			p++;
 			continue;
 		}
-		size_t n = utf8_len(p, (size_t)(end - p));
+		size_t n = gt_utf8_sequence(p, (size_t)(end - p));
 		if (!n) {
 			puts_(b, "\\ufffd");
 			p++;
@@ -432,7 +416,7 @@ static bool utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
-		size_t n = utf8_len(p, (size_t)(end - p));
+		size_t n = gt_utf8_sequence(p, (size_t)(end - p));
 		if (!n)
 			return false;
 		p += n;
