@@ -99,8 +99,17 @@ printf '%s\n' "$TOKEN" >"$TMP/in/token"
 audit "set-image --password-file" env -u GITOPS_GIT_TOKEN gitops-set-image --repo "$URL" --file "$VALUES" \
 	--set image.tag=1.2.5 --password-file "$TMP/in/token" -o json
 is "$RC" 0 "set-image --password-file: pushed"
-STDIN=$TMP/in/token audit "set-image --password-stdin" env -u GITOPS_GIT_TOKEN gitops-set-image --repo "$URL" \
+# --password-stdin from a pipe the test holds open until the sampler has recorded the waiting
+# run: that makes "the sampler saw the tools' command lines" below certain rather than lucky
+# (an idle machine runs set-image faster than one sampling interval).
+mkfifo "$TMP/in/token-fifo"
+(exec 9>"$TMP/in/token-fifo"
+	for _ in $(seq 400); do grep -q "gitops-set-image --repo" "$TMP/logs/proc" && break; sleep 0.05; done
+	printf '%s\n' "$TOKEN" >&9) &
+FEEDER=$!
+STDIN=$TMP/in/token-fifo audit "set-image --password-stdin" env -u GITOPS_GIT_TOKEN gitops-set-image --repo "$URL" \
 	--file "$VALUES" --set image.tag=1.2.6 --password-stdin -o text
+wait $FEEDER
 is "$RC" 0 "set-image --password-stdin: pushed"
 GITOPS_GIT_TOKEN=$BAD audit "set-image wrong token" gitops-set-image --repo "$URL" --file "$VALUES" \
 	--set image.tag=1.2.7 -o json -v
