@@ -8,15 +8,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *program = "gitops";
 static int verbosity = 1;
+static bool debug_given; /* --debug: -vv, and helm's own --debug where helm runs */
+
+static int debug_option(const struct gt_option *opt, const char *flag, const char *value);
 
 /* The options every tool has; listed after the tool's own in --help. */
 static const struct gt_option common_options[] = {
 	GT_OPT_SET_INT('q', "quiet", &verbosity, 0, "print errors only"),
-	GT_OPT_COUNT('v', "verbose", &verbosity, "say more (repeatable)"),
+	GT_OPT_COUNT('v', "verbose", &verbosity, "say more, repeatable: -v the steps, -vv timings and sizes, -vvv raw exchanges"),
+	GT_OPT_CALLBACK(0, "debug", NULL, &verbosity, debug_option, "as -vv, and passes --debug to helm when it runs"),
 	{ .name = "help", .short_name = 'h', .help = "show this help and exit", .type = GT_OPT_T_HELP },
 	{ .name = "version", .help = "show the version and exit", .type = GT_OPT_T_VERSION },
 	GT_OPTIONS_END
@@ -25,6 +30,97 @@ static const struct gt_option common_options[] = {
 void gt_set_program(const char *name) { program = name; }
 const char *gt_program(void) { return program; }
 int gt_verbosity(void) { return verbosity; }
+bool gt_verbose(int level) { return verbosity >= level; }
+bool gt_debug_given(void) { return debug_given; }
+
+static int debug_option(const struct gt_option *opt, const char *flag, const char *value)
+{
+	(void)opt, (void)flag, (void)value;
+	debug_given = true;
+	if (verbosity < GT_V_TIMES)
+		verbosity = GT_V_TIMES;
+	return 0;
+}
+
+/* ---- secrets masked in every message ---- */
+
+#define MAX_LOG_SECRETS 8
+static char *log_secrets[MAX_LOG_SECRETS];
+
+static void forget_log_secrets(void)
+{
+	for (size_t i = 0; i < MAX_LOG_SECRETS && log_secrets[i]; i++) {
+		memset(log_secrets[i], 0, strlen(log_secrets[i]));
+		free(log_secrets[i]);
+		log_secrets[i] = NULL;
+	}
+}
+
+/* RFC 4648 base64 of s: what a Basic Authorization header or a Secret's data carries. */
+static char *base64_dup(const char *s)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(s), o = 0;
+	char *out = malloc((n + 2) / 3 * 4 + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0) |
+			     (i + 2 < n ? (unsigned char)s[i + 2] : 0);
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void keep_log_secret(char *s)
+{
+	static bool registered;
+	size_t i = 0;
+	while (i < MAX_LOG_SECRETS && log_secrets[i] && strcmp(log_secrets[i], s))
+		i++;
+	if (i == MAX_LOG_SECRETS || log_secrets[i]) { /* full, or known already */
+		memset(s, 0, strlen(s));
+		free(s);
+		return;
+	}
+	log_secrets[i] = s;
+	if (!registered)
+		registered = true, atexit(forget_log_secrets);
+}
+
+void gt_log_secret(const char *secret)
+{
+	char *copy, *b64;
+	if (!secret || strlen(secret) < 4)
+		return;
+	if ((copy = strdup(secret)))
+		keep_log_secret(copy);
+	/* its base64 too, should an exchange shown at -vvv carry it encoded: without the padding and
+	 * the last character of a partial group, which depend on what follows it there */
+	if ((b64 = base64_dup(secret))) {
+		size_t n = strlen(b64);
+		while (n && b64[n - 1] == '=')
+			n--;
+		b64[n - (strlen(secret) % 3 != 0)] = '\0';
+		keep_log_secret(b64);
+	}
+}
+
+/* Every registered secret in s (NUL-terminated) as "***", in place. */
+static void mask_log_secrets(char *s)
+{
+	for (size_t i = 0; i < MAX_LOG_SECRETS && log_secrets[i]; i++) {
+		size_t n = strlen(log_secrets[i]);
+		for (char *p = strstr(s, log_secrets[i]); p; p = strstr(p + 3, log_secrets[i])) {
+			memcpy(p, "***", 3);
+			memmove(p + 3, p + n, strlen(p + n) + 1);
+		}
+	}
+}
 
 /*
  * Control characters (a newline, an escape sequence) shown as \n, \t, \xHH: names come from
@@ -58,6 +154,9 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap)
 		len = sizeof(buf) - 1;
 	while (len > (size_t)n && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--; /* a message that ends a line itself (a relayed one) */
+	buf[len] = '\0';
+	mask_log_secrets(buf); /* the token, whatever path a message took to get here */
+	len = strlen(buf);
 	len = escape_controls(buf, len, shown, sizeof(shown) - 1);
 	shown[len++] = '\n';
 	fwrite(shown, 1, len, stderr);
@@ -92,12 +191,70 @@ void gt_info(const char *fmt, ...)
 
 void gt_debug(const char *fmt, ...)
 {
-	if (verbosity < 2)
+	if (verbosity < GT_V_STEPS)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vmessage("", fmt, ap);
 	va_end(ap);
+}
+
+void gt_step(const char *fmt, ...)
+{
+	if (verbosity < GT_V_STEPS)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage("", fmt, ap);
+	va_end(ap);
+}
+
+void gt_detail(const char *fmt, ...)
+{
+	if (verbosity < GT_V_TIMES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage("", fmt, ap);
+	va_end(ap);
+}
+
+void gt_raw(const char *fmt, ...)
+{
+	if (verbosity < GT_V_RAW)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage("", fmt, ap);
+	va_end(ap);
+}
+
+uint64_t gt_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * GT_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+const char *gt_took(uint64_t start_ns, char *buf, size_t size)
+{
+	uint64_t now = gt_now_ns(), ns = now > start_ns ? now - start_ns : 0;
+	/* to the millisecond: a step's duration, not a benchmark */
+	if (ns >= 1000000)
+		ns -= ns % 1000000;
+	gt_duration_format(ns, buf, size);
+	return buf;
+}
+
+const char *gt_size_str(size_t bytes, char *buf, size_t size)
+{
+	if (bytes >= (size_t)1 << 20)
+		snprintf(buf, size, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+	else if (bytes >= 1024)
+		snprintf(buf, size, "%.1f KiB", (double)bytes / 1024.0);
+	else
+		snprintf(buf, size, "%zu bytes", bytes);
+	return buf;
 }
 
 bool gt_color_enabled(FILE *f)
@@ -579,6 +736,7 @@ int gt_parse(const struct gt_command *cmd, int argc, char **argv, int *first_arg
 	bool options_done = false;
 	gt_set_program(cmd->name);
 	verbosity = 1;
+	debug_given = false;
 	if (!operands)
 		return gt_error("out of memory"), -1;
 	/* GNU order: options may follow operands; "--" ends the options; "-" alone is an operand. */

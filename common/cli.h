@@ -189,11 +189,41 @@ const char *gt_program(void);
 /* 0 quiet (-q), 1 normal, 2 verbose (-v), 3+ more verbose. */
 int gt_verbosity(void);
 
+/*
+ * The levels of -v (docs/options.md, Verbosity): every line on stderr, "gitops-TOOL: ...", never
+ * on stdout, and never with a secret in it. --debug is GT_V_TIMES (and helm's --debug).
+ */
+#define GT_V_STEPS 2 /* -v: each step: the URL (redacted), the user, the branch tip read, each push
+		      * attempt and why it was refused, each command line run (no secrets) */
+#define GT_V_TIMES 3 /* -vv: and how long each step took, how much it moved */
+#define GT_V_RAW 4   /* -vvv: and the raw exchanges: git transport progress and the server's
+		      * messages, kubectl's stdout and stderr (Secret data masked) */
+bool gt_verbose(int level);
+/* --debug was given (the tools that run helm pass it --debug). */
+bool gt_debug_given(void);
+
 /* "gitops-TOOL: message" on stderr, one line. gt_info only without -q, gt_debug only with -v. */
 void gt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The three levels' lines: gt_step at -v (as gt_debug), gt_detail at -vv, gt_raw at -vvv. */
+void gt_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void gt_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void gt_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Mask secret (a token; copied) as "***" in every message printed from now on, errors included,
+ * and its base64 form (as a Basic Authorization header or a Secret would carry it). Shorter than 4
+ * bytes: ignored. At most 8 are kept.
+ */
+void gt_log_secret(const char *secret);
+
+/* CLOCK_MONOTONIC in nanoseconds, and the time since start_ns as "1.234s" / "56ms" in buf. */
+uint64_t gt_now_ns(void);
+const char *gt_took(uint64_t start_ns, char *buf, size_t size);
+/* bytes as "512 bytes", "4.2 KiB", "1.5 MiB" in buf. */
+const char *gt_size_str(size_t bytes, char *buf, size_t size);
 
 /* Colour on f: NO_COLOR (non-empty) disables, FORCE_COLOR (non-empty, not "0") forces, else a TTY. */
 bool gt_color_enabled(FILE *f);

@@ -32,6 +32,7 @@ struct gt_repo {
 	bool fresh; /* created by this open and not yet fetched into: removed again at close */
 	char default_branch[256];
 	struct timespec deadline; /* of the whole update (gt_repo_update); zero: none */
+	unsigned attempt;         /* the update's attempt now running, for -v's lines */
 };
 
 /* What one clone, fetch or push has shown of its progress (see "progress on a terminal"). */
@@ -54,6 +55,9 @@ struct net_op {
 	char user[128]; /* the user name sent (never the token): named when the server refuses it */
 	char *push_status; /* first rejection reported by the server for our ref */
 	struct progress progress;
+	git_indexer_progress stats; /* the last transfer progress: -vv's sizes */
+	size_t pushed_bytes;
+	int raw_percent; /* -vvv: the last quarter of the transfer shown */
 };
 
 /* ---- options and credentials ---- */
@@ -97,6 +101,32 @@ static int take_token(struct gt_git_opts *o, const char *path)
 
 static bool token_owned; /* o->password came from a file or stdin and is ours to free */
 
+static const char *user_of(const struct gt_git_opts *o, const char *user_from_url);
+
+/* The token is masked in every message from now on, alone and as the Basic credentials it is
+ * sent in; -v says where it came from (never what it is). */
+static void log_token(const struct gt_git_opts *o)
+{
+	if (!o->password) {
+		gt_step("git: no token given (GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN, --password-file, --password-stdin)");
+		return;
+	}
+	const char *user = user_of(o, NULL);
+	size_t n = strlen(user) + strlen(o->password) + 2;
+	char *basic = malloc(n);
+	gt_log_secret(o->password);
+	if (basic) {
+		snprintf(basic, n, "%s:%s", user, o->password);
+		gt_log_secret(basic);
+		memset(basic, 0, n);
+		free(basic);
+	}
+	const char *from = token_owned ? "--password-file or --password-stdin"
+			 : getenv("GITOPS_GIT_TOKEN") && !strcmp(getenv("GITOPS_GIT_TOKEN"), o->password) ? "GITOPS_GIT_TOKEN"
+			 : "SYSTEM_ACCESSTOKEN";
+	gt_step("git: token from %s, sent as user %s", from, user);
+}
+
 int gt_git_token_option(const struct gt_option *opt, const char *flag, const char *value)
 {
 	(void)flag;
@@ -131,6 +161,7 @@ int gt_git_credentials_finish(struct gt_git_opts *o)
 			tok = getenv("SYSTEM_ACCESSTOKEN");
 		o->password = tok && *tok ? tok : NULL;
 	}
+	log_token(o);
 	return 0;
 }
 
@@ -349,9 +380,21 @@ static void progress_fetch(struct progress *p, const git_indexer_progress *s)
 		progress_show(p, PHASE_RESOLVING, s->indexed_deltas, s->total_deltas, 0);
 }
 
+/* -vvv: the transfer's progress at each quarter, as libgit2 reports it. */
+static void raw_transfer(struct net_op *op, const char *what, size_t cur, size_t total, size_t bytes)
+{
+	int quarter = total ? (int)(cur * 4 / total) : 4;
+	if (!gt_verbose(GT_V_RAW) || quarter == op->raw_percent)
+		return;
+	op->raw_percent = quarter;
+	gt_raw("git: %s %zu/%zu, %zu bytes", what, cur, total, bytes);
+}
+
 static int on_push_transfer(unsigned int current, unsigned int total, size_t bytes, void *payload)
 {
 	struct net_op *op = payload;
+	op->pushed_bytes = bytes;
+	raw_transfer(op, "sent objects", current, total, bytes);
 	progress_show(&op->progress, PHASE_WRITING, current, total, bytes);
 	return gt_net_should_stop() ? -1 : 0;
 }
@@ -401,6 +444,7 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 	}
 	const char *user = user_of(o, user_from_url);
 	snprintf(op->user, sizeof(op->user), "%s", user);
+	gt_step("%s: the server asks for credentials: user %s with the token", op->r->url_shown, user);
 	return git_credential_userpass_plaintext_new(out, user, o->password);
 }
 
@@ -417,6 +461,8 @@ static int on_certificate(git_cert *cert, int valid, const char *host, void *pay
 static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
 	struct net_op *op = payload;
+	op->stats = *stats;
+	raw_transfer(op, "received objects", stats->received_objects, stats->total_objects, stats->received_bytes);
 	progress_fetch(&op->progress, stats);
 	return gt_net_should_stop() ? -1 : 0;
 }
@@ -424,15 +470,22 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 static int on_sideband(const char *str, int len, void *payload)
 {
 	(void)payload;
-	if (gt_verbosity() >= 3) /* -vv: the server's own progress text, as git shows it */
-		fprintf(stderr, "remote: %.*s", len, str);
+	/* -vvv: the server's own progress text, as git shows it ("remote: ..."), a line each */
+	for (int i = 0; gt_verbose(GT_V_RAW) && i < len;) {
+		int n = 0;
+		while (i + n < len && str[i + n] != '\n' && str[i + n] != '\r')
+			n++;
+		if (n)
+			gt_raw("remote: %.*s", n, str + i);
+		i += n + 1;
+	}
 	return gt_net_should_stop() ? -1 : 0;
 }
 
 static int on_push_update(const char *refname, const char *status, void *payload)
 {
 	struct net_op *op = payload;
-	(void)refname;
+	gt_raw("git: the server's report: %s %s", refname, status ? status : "ok");
 	if (status && !op->push_status)
 		op->push_status = strdup(status);
 	return 0;
@@ -655,6 +708,7 @@ struct gt_repo *gt_repo_open(const struct gt_git_opts *o)
 		gt_repo_close(r);
 		return NULL;
 	}
+	gt_step("%s: cached clone %s%s", r->url_shown, r->path, r->fresh ? " (new)" : "");
 	return r;
 oom:
 	gt_error("out of memory");
@@ -797,6 +851,9 @@ int gt_repo_fetch(struct gt_repo *r)
 	fo.prune = GIT_FETCH_PRUNE;
 	fo.update_fetchhead = 0;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	gt_step("%s: fetch (user %s, %s)", r->url_shown, user_of(&r->opts, NULL),
+		r->opts.password ? "with the token" : "no token");
+	uint64_t t0 = gt_now_ns();
 	gt_net_begin(timeout_of(r), max_refs_of(r), "--max-refs-size");
 	progress_begin(&op.progress);
 	rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co); /* the ref advertisement */
@@ -812,6 +869,12 @@ int gt_repo_fetch(struct gt_repo *r)
 		remote_error(r, &op, "fetch", rc);
 	else
 		record_default_branch(r), r->fresh = false;
+	if (rc == 0 && gt_verbose(GT_V_TIMES)) {
+		char took[32], size[32];
+		gt_detail("%s: fetched in %s: %u new objects, %s received%s%s", r->url_shown, gt_took(t0, took, sizeof(took)),
+			  op.stats.received_objects, gt_size_str(op.stats.received_bytes, size, sizeof(size)),
+			  r->default_branch[0] ? "; default branch " : "", r->default_branch);
+	}
 	free(op.other_origin);
 	git_remote_free(remote);
 	return rc < 0 ? -1 : 0;
@@ -1384,6 +1447,10 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 	po.proxy_opts.type = GIT_PROXY_AUTO;
 	po.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* the token and the pack go to the URL given only */
 	sigset_t saved;
+	char id[GIT_OID_HEXSZ + 1], took[32], size[32];
+	git_oid_tostr(id, sizeof(id), commit);
+	gt_step("%s: push attempt %u: %.12s to %s", r->url_shown, r->attempt, id, branch);
+	uint64_t t0 = gt_now_ns();
 	interrupts_hold(true, &saved);
 	/* A push receives the ref advertisement and the server's report: both within the refs' cap. */
 	gt_net_begin(timeout_of(r), max_refs_of(r), "--max-refs-size");
@@ -1393,15 +1460,19 @@ static enum push_outcome push_once(struct gt_repo *r, const char *branch, const 
 	gt_net_end();
 	interrupts_hold(false, &saved);
 	git_remote_free(remote);
+	gt_detail("%s: push attempt %u took %s, %s sent", r->url_shown, r->attempt, gt_took(t0, took, sizeof(took)),
+		  gt_size_str(op.pushed_bytes, size, sizeof(size)));
 	enum push_outcome out;
 	if (rc == GIT_ENONFASTFORWARD)
-		out = PUSH_MOVED; /* the tip moved before the server advertised its refs */
+		out = PUSH_MOVED, /* the tip moved before the server advertised its refs */
+		gt_step("%s: push attempt %u refused: %s moved on the server before our push (not a fast-forward)",
+			r->url_shown, r->attempt, branch);
 	else if (rc < 0)
 		out = (remote_error(r, &op, "push", rc), PUSH_ERROR);
 	else if (op.push_status)
 		out = PUSH_REJECTED; /* the caller tells a lost race from a refusal */
 	else
-		out = PUSH_OK;
+		out = PUSH_OK, gt_step("%s: push attempt %u accepted: %s is at %.12s", r->url_shown, r->attempt, branch, id);
 	free(op.other_origin);
 	*status = op.push_status;
 	return out;
@@ -1445,6 +1516,12 @@ static int classify_refusal(struct gt_repo *r, const char *branch, const git_oid
 	*moved = !git_oid_equal(&now, tip);
 	if (!*moved)
 		gt_error("%s: push to %s rejected: %s", r->url_shown, branch, status);
+	else if (gt_verbose(GT_V_STEPS)) {
+		char id[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(id, sizeof(id), &now);
+		gt_step("%s: push attempt %u refused (%s): %s moved to %.12s meanwhile", r->url_shown, r->attempt, status,
+			branch, id);
+	}
 	return 0;
 }
 
@@ -1457,6 +1534,8 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 	if (gt_repo_branch_tip(r, branch, &tip) < 0)
 		return 10 + GT_EXIT_INPUT;
 	git_oid_tostr(res->parent, sizeof(res->parent), &tip);
+	r->attempt = res->attempts;
+	gt_step("%s: branch %s is at %.12s (attempt %u)", r->url_shown, branch, res->parent, res->attempts);
 	res->commit[0] = '\0';
 	int p = plan_fn(r, &tip, ctx, &plan);
 	if (p < 0)
@@ -1467,8 +1546,10 @@ static int attempt_update(struct gt_repo *r, const char *branch, const struct gt
 	if (built < 0)
 		return 10 + GT_EXIT_INPUT;
 	if (built == 0)
-		return 0; /* nothing to change: a no-op, not an error */
+		return gt_step("%s: nothing to change on %s", r->url_shown, branch), 0; /* a no-op, not an error */
 	git_oid_tostr(res->commit, sizeof(res->commit), &commit);
+	gt_step("%s: commit %.12s on %.12s, author %s <%s>%s", r->url_shown, res->commit, res->parent, o->author.name,
+		o->author.email, o->dry_run ? " (--dry-run: not pushed)" : "");
 	if (o->dry_run)
 		return 0;
 	if (gt_interrupted()) /* the last moment to stop with nothing pushed */
@@ -1565,9 +1646,13 @@ int gt_git_ls_remote(const struct gt_git_opts *o, char **default_branch, git_oid
 		set_callbacks(&co.callbacks, &op);
 		co.proxy_opts.type = GIT_PROXY_AUTO;
 		co.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* Argo CD follows none either */
+		gt_step("%s: ls-remote (user %s, %s)", shown.url_shown, user_of(o, NULL), o->password ? "with the token" : "no token");
+		uint64_t t0 = gt_now_ns();
 		gt_net_begin(timeout_of(&shown), max_refs_of(&shown), "--max-refs-size");
 		rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co);
 		gt_net_end();
+		char took[32];
+		gt_detail("%s: ls-remote took %s", shown.url_shown, gt_took(t0, took, sizeof(took)));
 	}
 	if (rc == 0)
 		rc = ls_remote_heads(remote, default_branch, head);

@@ -203,6 +203,8 @@ static enum gt_kube_error call(const struct gt_kube_opts *o, const char *const *
 	struct gt_proc p = { .argv = (char *const *)argv.v, .in = in, .in_len = in_len,
 			     .max_out = GT_DEFAULT_MAX_DOC_BYTES, .max_err = KUBE_MAX_STDERR };
 	p.deadline = gt_deadline_min(gt_deadline_in(limit), o->deadline);
+	for (size_t i = 0; args[i]; i++) /* names only: -vvv may show them as they are */
+		p.out_plain |= !strcmp(args[i], "--output=name") || (!strcmp(args[i], "-o") && args[i + 1] && !strcmp(args[i + 1], "name"));
 	if (r < 0)
 		gt_error("out of memory");
 	else

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* execvpe, pipe2 */
 #include "proc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 #include "redact.h"
@@ -436,6 +439,171 @@ static pid_t start(const struct gt_proc *p, char **env, int in[2], int out[2], i
 	return pid;
 }
 
+/* ---- -v: what runs, -vv: how long and how much, -vvv: what it said ---- */
+
+/* An argument whose value is a secret (helm's --password, kubectl's --token, --set=db.password=...):
+ * its value is not shown. */
+static bool secret_arg(const char *a)
+{
+	const char *const words[] = { "password", "passwd", "token", "secret", "passphrase", NULL };
+	if (strstr(a, "-file"))
+		return false; /* a path to the secret, not the secret */
+	for (size_t i = 0; words[i]; i++)
+		if (strcasestr(a, words[i]))
+			return true;
+	return false;
+}
+
+/* One argument as shown: a URL without credentials, a secret's value masked, quoted when it has blanks. */
+static void add_shown_arg(char *line, size_t size, const char *a, bool masked)
+{
+	size_t len = strlen(line);
+	char *shown = NULL;
+	const char *colon = strstr(a, "://"), *eq = strrchr(a, '=');
+	if (masked) {
+		shown = strdup("***");
+	} else if (eq && secret_arg(a)) {
+		size_t n = (size_t)(eq - a) + 1;
+		if ((shown = malloc(n + 4)))
+			snprintf(shown, n + 4, "%.*s***", (int)n, a);
+	} else if (colon) {
+		const char *start = colon;
+		while (start > a && (isalnum((unsigned char)start[-1]) || strchr("+.-", start[-1])))
+			start--;
+		char *url = gt_url_redact(start);
+		size_t n = (size_t)(start - a) + (url ? strlen(url) : 0) + 1;
+		if (url && (shown = malloc(n)))
+			snprintf(shown, n, "%.*s%s", (int)(start - a), a, url);
+		free(url);
+	} else {
+		shown = strdup(a);
+	}
+	if (!shown)
+		return;
+	gt_redact_tokens(shown, NULL);
+	bool quote = !*shown || strpbrk(shown, " \t'\"$");
+	snprintf(line + len, size - len, "%s%s%s%s", len ? " " : "", quote ? "'" : "", shown, quote ? "'" : "");
+	free(shown);
+}
+
+static void log_start(const struct gt_proc *p, const char *what)
+{
+	char line[3000] = "";
+	if (!gt_verbose(GT_V_STEPS))
+		return;
+	if (!p->argv) {
+		gt_step("run: %s (in a child process)", what);
+		return;
+	}
+	for (size_t i = 0; p->argv[i]; i++)
+		add_shown_arg(line, sizeof(line), p->argv[i],
+			      i > 0 && p->argv[i - 1][0] == '-' && secret_arg(p->argv[i - 1]) && !strchr(p->argv[i - 1], '='));
+	gt_step("run: %s", line);
+}
+
+/* Secret data out of an answer shown at -vvv: every Secret's data, stringData and last-applied, at any depth. */
+static void mask_secrets(json_t *j)
+{
+	size_t i;
+	const char *k;
+	json_t *v;
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			mask_secrets(v);
+		return;
+	}
+	if (!json_is_object(j))
+		return;
+	const char *kind = json_string_value(json_object_get(j, "kind"));
+	if (kind && !strcmp(kind, "Secret")) {
+		const char *const fields[] = { "data", "stringData" };
+		for (size_t f = 0; f < 2; f++)
+			json_object_foreach(json_object_get(j, fields[f]), k, v)
+				json_object_set_new(json_object_get(j, fields[f]), k, json_string("***"));
+		json_t *ann = json_object_get(json_object_get(j, "metadata"), "annotations");
+		if (json_object_get(ann, "kubectl.kubernetes.io/last-applied-configuration"))
+			json_object_set_new(ann, "kubectl.kubernetes.io/last-applied-configuration", json_string("***"));
+	}
+	json_object_foreach(j, k, v)
+		mask_secrets(v);
+}
+
+#define RAW_CHUNK 3000          /* bytes of an answer per line at -vvv */
+#define RAW_MAX ((size_t)64 << 10) /* and no more of it */
+
+static void log_raw_text(const char *what, const char *stream, const char *text, size_t len)
+{
+	size_t shown = 0;
+	for (size_t off = 0; off < len && shown < RAW_MAX;) {
+		size_t line = strcspn(text + off, "\n"), n = line < RAW_CHUNK ? line : RAW_CHUNK;
+		if (n)
+			gt_raw("%s %s: %.*s", what, stream, (int)n, text + off);
+		shown += n;
+		off += n + (n == line); /* a long line goes on in the next message */
+	}
+	if (shown >= RAW_MAX)
+		gt_raw("%s %s: ... (%zu bytes in all)", what, stream, len);
+}
+
+static void log_raw_out(const struct gt_proc *p, const char *what)
+{
+	json_error_t e;
+	if (p->out_plain && p->out_len) {
+		char *copy = strdup(p->out);
+		if (copy) {
+			gt_redact_tokens(copy, NULL);
+			log_raw_text(what, "stdout", copy, strlen(copy));
+			free(copy);
+		}
+		return;
+	}
+	json_t *j = p->out_len ? json_loadb(p->out, p->out_len, 0, &e) : NULL;
+	if (!j) {
+		if (p->out_len) /* rendered manifests: Secret values in plain text, which nothing here can mask */
+			gt_raw("%s stdout: %zu bytes, not shown: not JSON, and it may hold Secret data", what, p->out_len);
+		return;
+	}
+	mask_secrets(j);
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (text) {
+		gt_redact_tokens(text, NULL);
+		log_raw_text(what, "stdout", text, strlen(text));
+		free(text);
+	}
+}
+
+static void log_end(const struct gt_proc *p, const char *what, uint64_t t0)
+{
+	char took[32], in[32], out[32], err[32];
+	if (!gt_verbose(GT_V_TIMES))
+		return;
+	if (p->end == GT_PROC_EXITED && WIFEXITED(p->status))
+		gt_detail("%s: exit %d after %s; stdin %s, stdout %s, stderr %s", what, WEXITSTATUS(p->status),
+			  gt_took(t0, took, sizeof(took)), gt_size_str(p->in_len, in, sizeof(in)),
+			  gt_size_str(p->out_len, out, sizeof(out)), gt_size_str(p->err_len, err, sizeof(err)));
+	else
+		gt_detail("%s: stopped after %s (%s)", what, gt_took(t0, took, sizeof(took)),
+			  p->end == GT_PROC_TIMED_OUT ? "deadline" : p->end == GT_PROC_TOO_LARGE ? "output too large"
+			  : p->end == GT_PROC_INTERRUPTED ? "interrupted" : p->end == GT_PROC_EXITED ? "signal" : "failed");
+	if (!gt_verbose(GT_V_RAW))
+		return;
+	log_raw_out(p, what);
+	if (p->err && p->err_len) {
+		char *copy = strdup(p->err);
+		if (!copy)
+			return;
+		gt_redact_tokens(copy, NULL);
+		for (char *line = copy, *next; line && *line; line = next) {
+			if ((next = strchr(line, '\n')))
+				*next++ = '\0';
+			if (*line)
+				gt_raw("%s stderr: %s", what, line);
+		}
+		wipe_free(copy, p->err_len);
+	}
+}
+
 int gt_proc_run(struct gt_proc *p, const char *what)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
@@ -457,6 +625,8 @@ int gt_proc_run(struct gt_proc *p, const char *what)
 		return -1;
 	}
 	catch_for_run(saved, installed);
+	log_start(p, what);
+	uint64_t t0 = gt_now_ns();
 	u.pid = start(p, env, in, out, err);
 	int fork_errno = errno;
 	free(env);
@@ -495,6 +665,8 @@ int gt_proc_run(struct gt_proc *p, const char *what)
 		gt_error("%s: out of memory", what);
 		p->end = GT_PROC_FAILED;
 	}
+	if (u.pid > 0)
+		log_end(p, what, t0);
 	return p->end == GT_PROC_EXITED ? 0 : -1;
 }
 

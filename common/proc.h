@@ -37,6 +37,8 @@ struct gt_proc {
 	size_t max_out;           /* 0: GT_PROC_DEFAULT_MAX_OUT */
 	size_t max_err;           /* 0: GT_PROC_DEFAULT_MAX_ERR */
 	struct timespec deadline; /* CLOCK_MONOTONIC; { 0, 0 }: none */
+	bool out_plain;           /* its stdout holds no Secret data (kubectl -o name): -vvv shows it as it is,
+				   * where other stdout is shown only as JSON with Secrets masked */
 	/* what happened (owned: gt_proc_free) */
 	char *out, *err;          /* NUL-terminated, never NULL after gt_proc_run returned 0 */
 	size_t out_len, err_len;

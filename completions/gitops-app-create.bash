@@ -56,7 +56,7 @@ _gitops_app_create()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --dest-server --dest-name --dest-namespace --project --argocd-namespace -n --namespace --sync-policy --auto-prune --self-heal --allow-empty --sync-option --retry-limit --retry-backoff-duration --values --helm-set --release-name --kustomize-image --name-prefix --directory-recurse -l --label --annotation --finalizer --apply --kubeconfig --context --user --request-timeout --cluster --upsert --timeout -o --output -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --dest-server --dest-name --dest-namespace --project --argocd-namespace -n --namespace --sync-policy --auto-prune --self-heal --allow-empty --sync-option --retry-limit --retry-backoff-duration --values --helm-set --release-name --kustomize-image --name-prefix --directory-recurse -l --label --annotation --finalizer --apply --kubeconfig --context --user --request-timeout --cluster --upsert --timeout -o --output -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

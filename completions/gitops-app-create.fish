@@ -39,6 +39,7 @@ complete -c gitops-app-create -l upsert -d 'with --apply: replace an Application
 complete -c gitops-app-create -l timeout -x -d 'limit for each cluster request with --apply (default 60s)'
 complete -c gitops-app-create -s o -l output -x -a 'json yaml' -d 'json or yaml (default: yaml on a terminal, else json)'
 complete -c gitops-app-create -s q -l quiet -d 'print errors only'
-complete -c gitops-app-create -s v -l verbose -d 'say more (repeatable)'
+complete -c gitops-app-create -s v -l verbose -d 'say more, repeatable: -v the steps, -vv timings and sizes, -vvv raw exchanges'
+complete -c gitops-app-create -l debug -d 'as -vv, and passes --debug to helm when it runs'
 complete -c gitops-app-create -s h -l help -d 'show this help and exit'
 complete -c gitops-app-create -l version -d 'show the version and exit'

@@ -30,6 +30,7 @@ complete -c gitops-apply -l max-document-size -x -d 'largest YAML/JSON document 
 complete -c gitops-apply -l max-alias-nodes -x -d 'nodes YAML aliases may expand to per document (default 1000000)'
 complete -c gitops-apply -l max-depth -x -d 'deepest nesting of maps and lists (default 512)'
 complete -c gitops-apply -s q -l quiet -d 'print errors only'
-complete -c gitops-apply -s v -l verbose -d 'say more (repeatable)'
+complete -c gitops-apply -s v -l verbose -d 'say more, repeatable: -v the steps, -vv timings and sizes, -vvv raw exchanges'
+complete -c gitops-apply -l debug -d 'as -vv, and passes --debug to helm when it runs'
 complete -c gitops-apply -s h -l help -d 'show this help and exit'
 complete -c gitops-apply -l version -d 'show the version and exit'

@@ -40,8 +40,15 @@ _gitops_cache()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--cache-dir -t --type --older-than --dry-run -o --output -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--cache-dir -t --type --older-than --dry-run -o --output -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
+	# the verb, once: the first word that is not an option or an option's value
+	local verbs='ls du prune clear' w
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		[[ $w != -* && " $verbs " == *" $w "* ]] && return
+	done
+	mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur")
 } &&
 	complete -F _gitops_cache gitops-cache

@@ -34,6 +34,7 @@ complete -c gitops-diff -l max-document-size -x -d 'largest YAML/JSON document (
 complete -c gitops-diff -l max-alias-nodes -x -d 'nodes YAML aliases may expand to per document (default 1000000)'
 complete -c gitops-diff -l max-depth -x -d 'deepest nesting of maps and lists (default 512)'
 complete -c gitops-diff -s q -l quiet -d 'print errors only'
-complete -c gitops-diff -s v -l verbose -d 'say more (repeatable)'
+complete -c gitops-diff -s v -l verbose -d 'say more, repeatable: -v the steps, -vv timings and sizes, -vvv raw exchanges'
+complete -c gitops-diff -l debug -d 'as -vv, and passes --debug to helm when it runs'
 complete -c gitops-diff -s h -l help -d 'show this help and exit'
 complete -c gitops-diff -l version -d 'show the version and exit'

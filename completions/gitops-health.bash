@@ -49,7 +49,7 @@ _gitops_health()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --cluster --wait --timeout --interval --degraded-grace -n --namespace --kubeconfig --context --user --request-timeout -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --cluster --wait --timeout --interval --degraded-grace -n --namespace --kubeconfig --context --user --request-timeout -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

@@ -52,7 +52,8 @@ complete -c gitops-render -l max-document-size -x -d 'largest YAML/JSON document
 complete -c gitops-render -l max-alias-nodes -x -d 'nodes YAML aliases may expand to per document (default 1000000)'
 complete -c gitops-render -l max-depth -x -d 'deepest nesting of maps and lists (default 512)'
 complete -c gitops-render -s q -l quiet -d 'print errors only'
-complete -c gitops-render -s v -l verbose -d 'say more (repeatable)'
+complete -c gitops-render -s v -l verbose -d 'say more, repeatable: -v the steps, -vv timings and sizes, -vvv raw exchanges'
+complete -c gitops-render -l debug -d 'as -vv, and passes --debug to helm when it runs'
 complete -c gitops-render -s h -l help -d 'show this help and exit'
 complete -c gitops-render -l version -d 'show the version and exit'
 complete -c gitops-render -F

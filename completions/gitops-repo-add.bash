@@ -81,7 +81,7 @@ _gitops_repo_add()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--username --password-stdin --password-file --password --type --name --project --creds --argocd-namespace -n --namespace --insecure-skip-server-verification --force-http-basic-auth --enable-lfs --proxy --no-proxy --ssh-private-key-path --tls-client-cert-path --tls-client-cert-key-path --depth --verify --no-verify --timeout --ca-file --apply --kubeconfig --context --user --request-timeout --cluster --upsert --show-secrets -o --output -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--username --password-stdin --password-file --password --type --name --project --creds --argocd-namespace -n --namespace --insecure-skip-server-verification --force-http-basic-auth --enable-lfs --proxy --no-proxy --ssh-private-key-path --tls-client-cert-path --tls-client-cert-key-path --depth --verify --no-verify --timeout --ca-file --apply --kubeconfig --context --user --request-timeout --cluster --upsert --show-secrets -o --output -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

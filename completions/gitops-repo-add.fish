@@ -37,6 +37,7 @@ complete -c gitops-repo-add -l upsert -d 'with --apply: replace a registration w
 complete -c gitops-repo-add -l show-secrets -d 'print the password and keys in the Secret (for kubectl apply -f - or kubeseal); else masked'
 complete -c gitops-repo-add -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'
 complete -c gitops-repo-add -s q -l quiet -d 'print errors only'
-complete -c gitops-repo-add -s v -l verbose -d 'say more (repeatable)'
+complete -c gitops-repo-add -s v -l verbose -d 'say more, repeatable: -v the steps, -vv timings and sizes, -vvv raw exchanges'
+complete -c gitops-repo-add -l debug -d 'as -vv, and passes --debug to helm when it runs'
 complete -c gitops-repo-add -s h -l help -d 'show this help and exit'
 complete -c gitops-repo-add -l version -d 'show the version and exit'

@@ -46,7 +46,7 @@ _gitops_rollback()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --branch --path --commit --to --reason --no-hold --release -m --message --author --max-attempts --dry-run -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --branch --path --commit --to --reason --no-hold --release -m --message --author --max-attempts --dry-run -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

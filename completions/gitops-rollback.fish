@@ -27,6 +27,7 @@ complete -c gitops-rollback -l max-fetch-size -x -d 'most a fetch may receive (d
 complete -c gitops-rollback -l ca-file -r -F -d 'trust the certificates in FILE for https remotes'
 complete -c gitops-rollback -l insecure-skip-tls-verify -d 'do not verify the server\'s certificate (testing only)'
 complete -c gitops-rollback -s q -l quiet -d 'print errors only'
-complete -c gitops-rollback -s v -l verbose -d 'say more (repeatable)'
+complete -c gitops-rollback -s v -l verbose -d 'say more, repeatable: -v the steps, -vv timings and sizes, -vvv raw exchanges'
+complete -c gitops-rollback -l debug -d 'as -vv, and passes --debug to helm when it runs'
 complete -c gitops-rollback -s h -l help -d 'show this help and exit'
 complete -c gitops-rollback -l version -d 'show the version and exit'

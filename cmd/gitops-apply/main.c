@@ -92,6 +92,22 @@ static int write_passthrough(const struct apply_opts *o, const json_t *records)
 	return 0;
 }
 
+/* -v: what the sync will do, before it does it. */
+static void say_plan(const struct apply_opts *o, const struct plan *p, uint64_t t0)
+{
+	size_t by_action[8] = { 0 }, hooks = 0;
+	char took[32];
+	for (size_t i = 0; i < p->n; i++) {
+		hooks += p->items[i].hook;
+		if ((unsigned)p->items[i].action < 8)
+			by_action[p->items[i].action]++;
+	}
+	gt_step("plan: %zu objects read; %zu to create, %zu to update, %zu unchanged, %zu hooks; %zu to prune%s",
+		p->n_desired, by_action[GT_ACTION_CREATE], by_action[GT_ACTION_UPDATE], by_action[GT_ACTION_UNCHANGED],
+		hooks, p->n_prune, o->prune ? "" : " (no --prune)");
+	gt_detail("plan: built in %s", gt_took(t0, took, sizeof(took)));
+}
+
 /* Nothing is applied when the plan is refused: every object says so. */
 static void refuse_all(struct plan *p)
 {
@@ -123,9 +139,12 @@ int main(int argc, char **argv)
 	 * forever must not stretch --timeout to the sum of the calls' own bounds. */
 	ko.deadline = gt_deadline_in(o->timeout + APPLY_KUBECTL_GRACE);
 
+	uint64_t t0 = gt_now_ns();
 	enum gt_exit rc = plan_build(o, &ko, &start, &p);
 	if (rc == GT_EXIT_OK)
 		rc = plan_check_prune(o, &p);
+	if (rc == GT_EXIT_OK)
+		say_plan(o, &p, t0);
 	struct report *r = rc != GT_EXIT_INPUT && rc != GT_EXIT_REMOTE ? report_new(o) : NULL;
 	if (r && write_passthrough(o, p.passthrough) < 0)
 		rc = gt_exit_output_failed(rc);

@@ -229,6 +229,9 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 		goto out;
 	}
 	report_progress(r, "%s wave %ld: %zu objects", phase_name(p->items[b].phase), p->items[b].wave, m);
+	gt_step("%s wave %ld: %zu objects%s", phase_name(p->items[b].phase), p->items[b].wave, m,
+		o->dry_run ? " (--dry-run: nothing applied)" : "");
+	uint64_t t0 = gt_now_ns();
 	for (size_t i = b; i < e; i++) {
 		struct item *it = &p->items[i];
 		if (it->status == ST_FAILED) /* failed before the sync (a masked Secret): this wave fails */
@@ -300,6 +303,8 @@ static void run_step(const struct apply_opts *o, const struct gt_kube_opts *ko, 
 	}
 	for (size_t i = 0; i < n_wait; i++)
 		finish(t, waits[i], ok[i] ? ST_OK : ST_FAILED);
+	char took[32];
+	gt_detail("%s wave %ld: done in %s", phase_name(p->items[b].phase), p->items[b].wave, gt_took(t0, took, sizeof(took)));
 out:
 	for (size_t i = b; i < e; i++)
 		if (p->items[i].status != ST_PENDING)

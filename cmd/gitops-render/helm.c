@@ -343,6 +343,8 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 		return -1;
 	argv_add(a, e->bin);
 	argv_add(a, "template");
+	if (gt_debug_given()) /* helm's own hint names it: helm's debug lines are relayed, invalid YAML shown */
+		argv_add(a, "--debug");
 	if (o->namespace)
 		argv_addf(a, "--namespace=%s", o->namespace);
 	if (!o->skip_crds)

@@ -6,7 +6,8 @@
 #     also after --opt= and after the short option, and narrowed by a typed prefix;
 #   - FILE offers files, DIR directories only, any other argument (NAME, N, URL) nothing at all,
 #     not even file names;
-#   - the operands: DIR directories, FILE files, none nothing.
+#   - the operands: DIR directories, FILE files, none nothing; a tool with verbs (gitops-cache ls |
+#     du | ...) offers its verbs, narrowed by a prefix, and nothing once one is given.
 # The expectations are read from --help here, independently of tests/tools/gen-completions.
 # (tests/cli/options.t checks that every option is offered; this checks what its value gets.)
 . "$(dirname "$0")/../lib.sh"
@@ -69,9 +70,11 @@ kubectl_complete() {
 parse_help() {
 	local line re='^ +(-([A-Za-z0-9]), )?--([a-z0-9][a-z0-9-]*) ([A-Z][A-Z0-9_=-]*( <[A-Z]+>)?) +(.*)$'
 	local usage_re='^usage: [^ ]+ (.*)$'
-	O_SHORT=() O_LONG=() O_ARG=() O_HELP=() OPERAND=
+	O_SHORT=() O_LONG=() O_ARG=() O_HELP=() OPERAND= VERBS=
 	while IFS= read -r line; do
 		if [[ $line =~ $usage_re ]]; then
+			# verbs: the words of the usage line in lowercase ("ls | du | prune --older-than D")
+			VERBS=$(tr ' |[]()' '\n' <<<"${BASH_REMATCH[1]}" | grep -xE '[a-z][a-z0-9-]*' | sort -u)
 			# an operand is DIR or FILE standing alone, not right after an option
 			OPERAND=$(sed -E 's/(-[-a-z]+) [A-Z]+/\1/g' <<<"${BASH_REMATCH[1]}" | grep -oE '(^|[ [(|])(DIR|FILE)\b' |
 				head -n1 | tr -dc 'A-Z')
@@ -154,6 +157,11 @@ check_operand() {
 	FILE) want=$WORK_FILES kind=files directive=:0 ;;
 	*) want='' kind=nothing directive=:4 ;;
 	esac
+	if [ -n "$VERBS" ]; then
+		want=$VERBS kind="its verbs" directive="$VERBS
+:4"
+		check_verbs "$name"
+	fi
 	for sh in "${SHELLS[@]}"; do
 		case $sh in
 		bash) got=$(bash_complete_bc "$name" "$name" '') ;;
@@ -163,7 +171,29 @@ check_operand() {
 		got=$(sed 's|/$||' <<<"$got" | sort -u)
 		is "$got" "$want" "$sh: '$name <TAB>' (an operand) offers $kind"
 	done
-	is "$(kubectl_complete "$name" '')" "$directive" "kubectl: '$name <TAB>' (an operand): $directive"
+	is "$(kubectl_complete "$name" '')" "$directive" "kubectl: '$name <TAB>' (an operand): $(tr '\n' ' ' <<<"$directive" | sed 's/ $//')"
+}
+
+# check_verbs TOOL: a verb's prefix narrows to it; after a verb, no verb is offered again.
+check_verbs() {
+	local name=$1 sh got first prefix
+	first=$(head -n1 <<<"$VERBS")
+	prefix=${first:0:1}
+	local narrowed
+	narrowed=$(grep "^$prefix" <<<"$VERBS")
+	for sh in "${SHELLS[@]}"; do
+		case $sh in
+		bash) got=$(bash_complete_bc "$name" "$name" "$prefix") ;;
+		zsh) got=$(zsh_complete "$name" "$name $prefix") ;;
+		fish) got=$(fish_complete "$name" "$name $prefix") ;;
+		esac
+		is "$got" "$narrowed" "$sh: '$name $prefix<TAB>' offers the verbs starting with $prefix"
+	done
+	is "$(kubectl_complete "$name" "$prefix")" "$narrowed
+:4" "kubectl: '$name $prefix<TAB>' offers the verbs starting with $prefix"
+	is "$(bash_complete_bc "$name" "$name" "$first" '')" "" "bash: '$name $first <TAB>' offers no second verb"
+	is "$(fish_complete "$name" "$name $first ")" "" "fish: '$name $first <TAB>' offers no second verb"
+	is "$(kubectl_complete "$name" "$first" '')" ":4" "kubectl: '$name $first <TAB>' offers no second verb"
 }
 
 # --- run ----------------------------------------------------------------------------------------

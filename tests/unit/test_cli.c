@@ -390,6 +390,13 @@ static void test_help_version(void)
 	is_int(gt_verbosity(), 4, "verbosity: -vvv is 4");
 	is_int(run(&first, &err, &out, "-v", "-q", "dir", NULL), 0, "parse: -v -q");
 	is_int(gt_verbosity(), 0, "verbosity: -q after -v is quiet");
+	is_int(run(&first, &err, &out, "--debug", "dir", NULL), 0, "parse: --debug");
+	is_int(gt_verbosity(), GT_V_TIMES, "verbosity: --debug is -vv");
+	ok(gt_debug_given(), "verbosity: --debug is remembered (for helm)");
+	is_int(run(&first, &err, &out, "-vvv", "--debug", "dir", NULL), 0, "parse: -vvv --debug");
+	is_int(gt_verbosity(), 4, "verbosity: --debug does not lower -vvv");
+	is_int(run(&first, &err, &out, "dir", NULL), 0, "parse: nothing");
+	ok(!gt_debug_given(), "verbosity: each parse starts without --debug");
 	is_str(gt_program(), "gitops-test", "program: gt_parse sets the name used in messages");
 }
 
@@ -436,6 +443,22 @@ static void test_messages(void)
 	const char *t = capture_end(&c);
 	ok(strlen(t) > 1000 && t[strlen(t) - 1] == '\n' && strchr(t, '\n') == t + strlen(t) - 1,
 	   "gt_error: a long message is cut but still one line");
+
+	/* the levels, and the token masked in every message */
+	int first;
+	const char *err, *out;
+	is_int(run(&first, &err, &out, "-vv", "dir", NULL), 0, "levels: -vv");
+	gt_set_program("gitops-x");
+	capture_start(&c, 2);
+	gt_step("a step");
+	gt_detail("a time");
+	gt_raw("a raw line");
+	is_str(capture_end(&c), "gitops-x: a step\ngitops-x: a time\n", "levels: -vv prints steps and details, not raw lines");
+	gt_log_secret("s3cr3t-t0ken-value");
+	capture_start(&c, 2);
+	gt_error("sent s3cr3t-t0ken-value and czNjcjN0LXQwa2VuLXZhbHVl twice: s3cr3t-t0ken-value");
+	is_str(capture_end(&c), "gitops-x: sent *** and *** twice: ***\n",
+	       "gt_log_secret: the token and its base64 masked in every message");
 	free(c.text);
 }
 
