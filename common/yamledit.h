@@ -106,6 +106,13 @@ int gt_yamledit_set_container_images(struct gt_yamledit *e, const char *repo, co
  * first match's previous NAME[:TAG][@DIGEST] (a string value as it was), malloc'd, or NULL.
  */
 int gt_yamledit_set_image(struct gt_yamledit *e, const char *repo, const char *ref, char **old);
+/*
+ * The same, and *path (malloc'd; NULL when only containers matched) the key path of the values
+ * image set, as --set reads it: IMAGE.tag where a tag was given, else IMAGE.digest (or
+ * IMAGE.repository when only the repository changes), IMAGE itself for the one-string layout.
+ * For the Commit record's changes[].path: "web.image.tag", not "image".
+ */
+int gt_yamledit_set_image_at(struct gt_yamledit *e, const char *repo, const char *ref, char **old, char **path);
 
 /* The current bytes (owned by e, valid until the next edit or free). */
 const char *gt_yamledit_bytes(const struct gt_yamledit *e, size_t *len);

@@ -359,12 +359,38 @@ static int containers_match(const char *name, const struct ytree *t, const char 
 	return r < 0 ? -1 : h.matched > 0;
 }
 
+/* The key path a values image's edit names: IMAGE.tag, IMAGE.digest, IMAGE.repository or IMAGE. */
+static char *values_changed_path(const struct values_image *v, const char *ref_text)
+{
+	struct gt_image_ref ref;
+	const char *why, *leaf = NULL;
+	if (v->layout == VALUES_STRING)
+		return strdup(v->path);
+	if (gt_image_ref_parse(ref_text, &ref, &why) < 0)
+		return NULL;
+	leaf = ref.tag || !ref.digest ? (ref.tag ? "tag" : "repository") : v->has_digest ? "digest" : "tag";
+	gt_image_ref_clear(&ref);
+	struct text p = { 0 };
+	ytext_adds(&p, v->path);
+	if (*v->path)
+		ytext_addc(&p, '.');
+	ytext_adds(&p, leaf);
+	return ytext_take(&p, NULL);
+}
+
 int gt_yamledit_set_image(struct gt_yamledit *e, const char *repo, const char *ref, char **old)
+{
+	return gt_yamledit_set_image_at(e, repo, ref, old, NULL);
+}
+
+int gt_yamledit_set_image_at(struct gt_yamledit *e, const char *repo, const char *ref, char **old, char **path)
 {
 	struct ytree t;
 	struct values_hits vh = { 0 };
 	if (old)
 		*old = NULL;
+	if (path)
+		*path = NULL;
 	if (yedit_image_args_ok(e, repo, ref) < 0)
 		return -1;
 	if (ytree_parse(&t, e->buf, e->len, e->name, &e->lim) < 0)
@@ -401,6 +427,10 @@ int gt_yamledit_set_image(struct gt_yamledit *e, const char *repo, const char *r
 			ytree_report(e->name, NULL, 0, "out of memory");
 		else
 			changed = values_edit(e, &vh.v[0], ref);
+	}
+	if (changed >= 0 && path && !(*path = values_changed_path(&vh.v[0], ref))) {
+		ytree_report(e->name, NULL, 0, "out of memory");
+		changed = -1;
 	}
 	if (changed < 0 && saved) { /* all or nothing */
 		yedit_commit(e, saved, saved_len);

@@ -30,8 +30,10 @@ static char *tag_of(const char *ref)
 
 static int apply_image(struct gt_yamledit *e, const char *file, struct edit *ed, char **old)
 {
+	free(ed->path);
+	ed->path = NULL;
 	if (!is_kustomization(file))
-		return gt_yamledit_set_image(e, ed->key, ed->value, old);
+		return gt_yamledit_set_image_at(e, ed->key, ed->value, old, &ed->path);
 	struct gt_image_ref img;
 	const char *why;
 	if (gt_image_ref_parse(ed->value, &img, &why) < 0) {

@@ -173,7 +173,8 @@ static struct gt_commit_change *changes_new(const struct setimage_opts *o)
 	struct gt_commit_change *ch = calloc(o->n_edits ? o->n_edits : 1, sizeof(*ch));
 	for (size_t i = 0; ch && i < o->n_edits; i++) {
 		const struct edit *e = &o->edits[i];
-		ch[i] = (struct gt_commit_change){ .path = e->kind == EDIT_IMAGE ? "image" : e->key,
+		/* --image: the key it set where it can name one (a values file's web.image.tag) */
+		ch[i] = (struct gt_commit_change){ .path = e->kind != EDIT_IMAGE ? e->key : e->path ? e->path : "image",
 						   .name = e->kind == EDIT_IMAGE ? e->key : NULL,
 						   .old = e->old, .new_ = e->value, .changed = e->changed };
 	}
@@ -309,6 +310,7 @@ static void opts_free(struct setimage_opts *o)
 		free(o->edits[i].key);
 		free(o->edits[i].value);
 		free(o->edits[i].old);
+		free(o->edits[i].path);
 	}
 	free(o->edits);
 	gt_git_opts_clear(&o->git);

@@ -21,6 +21,7 @@ struct edit {
 	char *key;   /* key path, or the image name for --image */
 	char *value; /* new value, or the image reference for --image */
 	char *old;   /* value before, NULL when created or not yet applied */
+	char *path;  /* --image: the key path it set (a Helm values file's image.tag), NULL: none to name */
 	bool changed;
 };
 

@@ -42,6 +42,7 @@ is "$RC" 0 "image.repository + image.tag: exit 0"
 is "$(jq -r '.changes[0] | .name + " " + .old + " -> " + .new' <<<"$OUT")" \
 	"registry.example.com/shop/web registry.example.com/shop/web -> registry.example.com/shop/web:1.4.2" \
 	"record: the empty tag read as none, the new reference"
+is "$(jq -r '.changes[0].path' <<<"$OUT")" "image.tag" "record: path is the key set, image.tag"
 is "$(git --git-dir="$ROOT/manifests.git" rev-parse main^)" "$before" "one commit on the old tip"
 is "$(changed_lines "$VALUES")" $'-  tag: ""\n+  tag: "1.4.2"' "only image.tag changed, its quoting kept"
 like "$(rendered_images)" "registry.example.com/shop/web:1.4.2" "helm renders the new tag"
@@ -53,6 +54,8 @@ is "$RC" 0 "worker.image and migrations.image: exit 0"
 is "$(changed_lines "$VALUES")" \
 	$'-    tag: "1.4.1"\n+    tag: "1.4.2"\n-  image: registry.example.com/shop/migrate:1.4.1   # one string: repository:tag\n+  image: registry.example.com/shop/migrate:1.4.2   # one string: repository:tag' \
 	"worker.image.tag and the string changed, comment kept"
+is "$(jq -r '[.changes[].path] | join(" ")' <<<"$OUT")" "worker.image.tag migrations.image" \
+	"record: each change's path is the key set (nested tag, the string itself)"
 is "$(git --git-dir="$ROOT/manifests.git" log -1 --format=%s main)" \
 	"Update $VALUES: registry.example.com/shop/worker registry.example.com/shop/worker:1.4.1 -> registry.example.com/shop/worker:1.4.2, registry.example.com/shop/migrate registry.example.com/shop/migrate:1.4.1 -> registry.example.com/shop/migrate:1.4.2" \
 	"one commit, both in its message"
@@ -63,6 +66,7 @@ is "$(rendered_images)" "$(printf '%s\n' docker.io/bitnami/redis:7.2.4-debian-12
 run gitops-set-image --repo "$URL" --file "$VALUES" --image "docker.io/bitnami/redis=docker.io/bitnami/redis:7.2.5-debian-12-r0@$SHA_A" -o json
 is "$RC" 0 "bitnami layout by registry/repository: exit 0"
 is "$(jq -r '.changes[0].old' <<<"$OUT")" "docker.io/bitnami/redis:7.2.4-debian-12-r9" "record: old is registry/repository:tag"
+is "$(jq -r '.changes[0].path' <<<"$OUT")" "redis.image.tag" "record: path redis.image.tag"
 is "$(changed_lines "$VALUES")" "$(printf -- '-    tag: 7.2.4-debian-12-r9\n-    digest: ""\n+    tag: 7.2.5-debian-12-r0\n+    digest: "%s"' "$SHA_A")" \
 	"redis.image.tag and .digest set; the exporter's image (another repository) untouched"
 like "$(rendered_images)" "docker.io/bitnami/redis@$SHA_A" "helm renders the digest"
