@@ -111,20 +111,25 @@ static void log_token(const struct gt_git_opts *o)
 		gt_step("git: no token given (GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN, --password-file, --password-stdin)");
 		return;
 	}
-	const char *user = user_of(o, NULL);
-	size_t n = strlen(user) + strlen(o->password) + 2;
-	char *basic = malloc(n);
 	gt_log_secret(o->password);
-	if (basic) {
-		snprintf(basic, n, "%s:%s", user, o->password);
-		gt_log_secret(basic);
-		memset(basic, 0, n);
-		free(basic);
-	}
 	const char *from = token_owned ? "--password-file or --password-stdin"
 			 : getenv("GITOPS_GIT_TOKEN") && !strcmp(getenv("GITOPS_GIT_TOKEN"), o->password) ? "GITOPS_GIT_TOKEN"
 			 : "SYSTEM_ACCESSTOKEN";
-	gt_step("git: token from %s, sent as user %s", from, user);
+	gt_step("git: token from %s", from);
+}
+
+/* The Basic credentials user:token as they go over the wire (base64 in the Authorization header):
+ * masked in every message too, whatever -vvv shows. */
+static void log_basic_credentials(const char *user, const char *password)
+{
+	size_t n = strlen(user) + strlen(password) + 2;
+	char *basic = malloc(n);
+	if (!basic)
+		return;
+	snprintf(basic, n, "%s:%s", user, password);
+	gt_log_secret(basic);
+	memset(basic, 0, n);
+	free(basic);
 }
 
 int gt_git_token_option(const struct gt_option *opt, const char *flag, const char *value)
@@ -444,6 +449,7 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 	}
 	const char *user = user_of(o, user_from_url);
 	snprintf(op->user, sizeof(op->user), "%s", user);
+	log_basic_credentials(user, o->password);
 	gt_step("%s: the server asks for credentials: user %s with the token", op->r->url_shown, user);
 	return git_credential_userpass_plaintext_new(out, user, o->password);
 }
@@ -1511,6 +1517,8 @@ static int classify_refusal(struct gt_repo *r, const char *branch, const git_oid
 			    bool *moved)
 {
 	git_oid now;
+	gt_step("%s: push attempt %u refused by the server: %s; reading %s again to tell a lost race from a refusal",
+		r->url_shown, r->attempt, status, branch);
 	if (gt_repo_fetch(r) < 0 || gt_repo_branch_tip(r, branch, &now) < 0)
 		return -1;
 	*moved = !git_oid_equal(&now, tip);
@@ -1519,8 +1527,7 @@ static int classify_refusal(struct gt_repo *r, const char *branch, const git_oid
 	else if (gt_verbose(GT_V_STEPS)) {
 		char id[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(id, sizeof(id), &now);
-		gt_step("%s: push attempt %u refused (%s): %s moved to %.12s meanwhile", r->url_shown, r->attempt, status,
-			branch, id);
+		gt_step("%s: push attempt %u lost a race: %s moved to %.12s meanwhile", r->url_shown, r->attempt, branch, id);
 	}
 	return 0;
 }

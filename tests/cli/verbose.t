@@ -10,6 +10,7 @@
 
 require jq kubectl
 unset GITOPS_GIT_TOKEN SYSTEM_ACCESSTOKEN GITOPS_GIT_USERNAME GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL
+HELM=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} || { echo "Bail out! no reference helm"; exit 1; }
 export XDG_CACHE_HOME=$TMP/cache
 
 git_server_start
@@ -36,7 +37,8 @@ keep
 is "$RC" 0 "set-image -v"
 is "$(jq -r .commit <<<"$OUT")" "$(G rev-parse main)" "stdout is the Commit record alone"
 ok "$(prefixed gitops-set-image; echo $?)" "-v: every stderr line starts 'gitops-set-image: '"
-like "$ERR" "gitops-set-image: git: token from GITOPS_GIT_TOKEN, sent as user gitops" "-v: where the token came from and the user"
+like "$ERR" "gitops-set-image: git: token from GITOPS_GIT_TOKEN" "-v: where the token came from"
+like "$ERR" "the server asks for credentials: user gitops with the token" "-v: the user it is sent as"
 like "$ERR" "gitops-set-image: $URL: fetch \\(user gitops, with the token\\)" "-v: the URL fetched (no credentials) and as whom"
 like "$ERR" "branch main is at [0-9a-f]{12} \\(attempt 1\\)" "-v: the branch tip read"
 like "$ERR" "push attempt 1: [0-9a-f]{12} to main" "-v: the push attempt"
@@ -80,7 +82,8 @@ keep
 is "$RC" 0 "set-image -v wins after losing a race"
 is "$(jq .attempts <<<"$OUT")" 2 "in two attempts"
 like "$(G show main:values.yaml)" "other: b" "the other writer's commit stays"
-like "$ERR" "push attempt 1 refused \\([^)]+\\): main moved to [0-9a-f]{12} meanwhile" "-v: the refused attempt, with the server's reason"
+like "$ERR" "push attempt 1 refused by the server: failed to update ref;" "-v: the refused attempt, with the server's reason"
+like "$ERR" "push attempt 1 lost a race: main moved to [0-9a-f]{12} meanwhile" "-v: and why: the branch moved"
 like "$ERR" "push attempt 2 accepted" "-v: the retry that landed"
 rm -f "$GIT_SERVER_ROOT/manifests.git/hooks/pre-receive"
 
@@ -129,6 +132,22 @@ keep
 like "$ERR" "gitops-apply: kubectl stdout: \\{.*\"kind\":\"Secret\"" "-vvv: kubectl's stdout, the live Secret in it"
 like "$ERR" "gitops-apply: kubectl stdout: configmap/cfg" "-vvv: what kubectl apply answered"
 unlike "$ERR" "hunter2-secret-value|$(printf %s hunter2-secret-value | base64)" "-vvv: Secret data masked in it"
+
+# ---- gitops-render: which engine ran, with which arguments; --debug reaches helm ----
+export HELM_CONFIG_HOME=$TMP/helm/config HELM_CACHE_HOME=$TMP/helm/cache HELM_DATA_HOME=$TMP/helm/data
+CHART=$TOP/tests/fixtures/render-helm/guestbook
+run gitops-render -v --engine exec --helm "$HELM" "$CHART"
+keep
+is "$RC" 0 "render -v with the exec engine"
+like "$ERR" "gitops-render: run: [^ ]*helm template --include-crds --skip-tests -- " "-v: helm's command line"
+run gitops-render --debug --engine exec --helm "$HELM" "$CHART"
+keep
+is "$RC" 0 "render --debug"
+like "$ERR" "gitops-render: run: [^ ]*helm template --debug " "--debug: passed on to helm"
+like "$ERR" "gitops-render: helm template: exit 0 after [0-9.]+(ms|s|µs)" "--debug: -vv's durations"
+run gitops-render -v --engine native "$CHART"
+keep
+like "$ERR" "gitops-render: helm: the native engine rendered " "-v: which engine ran"
 
 # ---- the token, at no level, in no form ----
 b64() { printf %s "$1" | base64 -w0 | tr -d =; }
