@@ -199,6 +199,26 @@ static int net_connect(git_stream *stream)
 	return -1;
 }
 
+/*
+ * -vvv: the smart-HTTP exchange as it goes, the request and status lines only (never a header:
+ * the Authorization header carries the token). Over https the bytes here are TLS: nothing to show.
+ */
+static void raw_http(const char *dir, const char *data, size_t len, const char *start)
+{
+	size_t n = strlen(start);
+	if (!gt_verbose(GT_V_RAW) || len < n || memcmp(data, start, n))
+		return;
+	size_t line = 0;
+	while (line < len && line < 512 && data[line] != '\r' && data[line] != '\n')
+		line++;
+	gt_raw("http %s %.*s", dir, (int)line, data);
+}
+
+static bool is_request(const char *data, size_t len)
+{
+	return (len > 4 && !memcmp(data, "GET ", 4)) || (len > 5 && !memcmp(data, "POST ", 5));
+}
+
 static ssize_t net_read(git_stream *stream, void *data, size_t len)
 {
 	struct net_stream *s = (struct net_stream *)stream;
@@ -212,6 +232,7 @@ static ssize_t net_read(git_stream *stream, void *data, size_t len)
 			set_error(GIT_ERROR_NET, "error receiving socket data: %s%s", strerror(errno), "");
 			return -1;
 		}
+		raw_http("<", data, (size_t)n, "HTTP/1.");
 		op.received += (size_t)n;
 		if (op.received > op.max) {
 			op.stop = GT_NET_TOO_LARGE;
@@ -226,6 +247,8 @@ static ssize_t net_write(git_stream *stream, const char *data, size_t len, int f
 {
 	struct net_stream *s = (struct net_stream *)stream;
 	(void)flags;
+	if (is_request(data, len))
+		raw_http(">", data, len, data[0] == 'G' ? "GET " : "POST ");
 	for (;;) {
 		if (wait_for(s->fd, POLLOUT) < 0)
 			return -1;

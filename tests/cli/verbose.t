@@ -57,6 +57,10 @@ keep
 is "$RC" 0 "set-image -vvv"
 like "$ERR" "git: the server's report: refs/heads/main ok" "-vvv: the server's report on the ref"
 like "$ERR" "git: sent objects [0-9]+/[0-9]+" "-vvv: libgit2's transport progress"
+like "$ERR" "gitops-set-image: http > GET /git/manifests.git/info/refs\\?service=git-upload-pack HTTP/1.1" "-vvv: the smart-HTTP requests"
+like "$ERR" "gitops-set-image: http < HTTP/1.1 401 " "-vvv: and the server's answers: the challenge"
+like "$ERR" "gitops-set-image: http > POST /git/manifests.git/git-receive-pack HTTP/1.1" "-vvv: the push's request"
+unlike "$ERR" "Authorization" "-vvv: no header, the Authorization one least of all"
 ok "$(prefixed gitops-set-image; echo $?)" "-vvv: every line still carries the prefix"
 
 run gitops-set-image --debug --repo "$URL" --file values.yaml --set image.tag=1.0.5 -o json
