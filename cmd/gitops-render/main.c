@@ -720,7 +720,7 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	if (st == 0)
-		gt_step("helm: the native engine rendered %s (release %s%s%s)", r->shown, o->release_name,
+		gt_step("native helm engine: rendered %s (release %s%s%s)", r->shown, o->release_name,
 			o->namespace ? ", namespace " : "", o->namespace ? o->namespace : "");
 	if (st == 1 && o->engine == ENGINE_NATIVE) {
 		gt_error("%s: the native helm engine does not support this chart: %s", r->shown, why ? why : "?");

@@ -151,7 +151,7 @@ like "$ERR" "gitops-render: run: [^ ]*helm template --debug " "--debug: passed o
 like "$ERR" "gitops-render: helm template: exit 0 after [0-9.]+(ms|s|µs)" "--debug: -vv's durations"
 run gitops-render -v --engine native "$CHART"
 keep
-like "$ERR" "gitops-render: helm: the native engine rendered " "-v: which engine ran"
+like "$ERR" "gitops-render: native helm engine: rendered " "-v: which engine ran"
 
 # ---- the token, at no level, in no form ----
 b64() { printf %s "$1" | base64 -w0 | tr -d =; }
