@@ -91,6 +91,17 @@ like "$ERR" "push attempt 1 lost a race: main moved to [0-9a-f]{12} meanwhile" "
 like "$ERR" "push attempt 2 accepted" "-v: the retry that landed"
 rm -f "$GIT_SERVER_ROOT/manifests.git/hooks/pre-receive"
 
+# ---- the other git tools say the same steps: one implementation ----
+run gitops-history -v --repo "$URL" --path values.yaml -n 1 -o json
+keep
+is "$RC" 0 "history -v"
+like "$ERR" "gitops-history: $URL: fetch \\(user gitops, with the token\\)" "history -v: the fetch"
+run gitops-rollback -vv --repo "$URL" --reason "verbose.t" -o json
+keep
+is "$RC" 0 "rollback -vv"
+like "$ERR" "gitops-rollback: $URL: push attempt 1 accepted" "rollback -v: the push attempt"
+like "$ERR" "gitops-rollback: $URL: push attempt 1 took [0-9.]+(ms|s|µs)" "rollback -vv: its duration"
+
 # ---- gitops-apply against the stand-in ----
 kube_start
 # objs N: a ConfigMap that changes with N (so every run applies) and a Secret
