@@ -364,7 +364,9 @@ struct file {
 	char *name; /* relative to its chart */
 	char *data;
 	size_t len;
+	struct hstr *h; /* NULL, or data is h->s and the file holds a reference: .Files shares it */
 };
+void file_release(struct file *f); /* frees data (or drops h) and name */
 
 struct chart {
 	char *name;        /* metadata.name (the alias once aliased) */
