@@ -69,6 +69,7 @@ FN(fn_sha1sum); FN(fn_sha256sum); FN(fn_sha512sum); FN(fn_adler32sum); FN(fn_ran
 FN(fn_randalpha); FN(fn_randascii); FN(fn_randnumeric); FN(fn_uuidv4); FN(fn_genprivatekey); FN(fn_genca);
 FN(fn_genselfsignedcert); FN(fn_gensignedcert); FN(fn_htpasswd); FN(fn_bcrypt); FN(fn_shuffle);
 FN(fn_derivepassword); FN(fn_buildcustomcert); FN(fn_randbytes); FN(fn_encryptaes); FN(fn_decryptaes);
+FN(fn_gencawithkey); FN(fn_genselfsignedcertwithkey); FN(fn_gensignedcertwithkey);
 
 /* funcs_regex.c */
 FN(fn_regexmatch); FN(fn_mustregexmatch); FN(fn_regexfind); FN(fn_regexfindall); FN(fn_regexreplaceall);

@@ -532,6 +532,12 @@ static X509 *make_cert(const char *cn, struct hv ips, struct hv dns, int64_t day
 	    add_ext(c, iss, NID_ext_key_usage, "serverAuth,clientAuth") < 0 ||
 	    add_ext(c, iss, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE") < 0)
 		goto fail;
+	if (is_ca && add_ext(c, c, NID_subject_key_identifier, "hash") < 0)
+		goto fail;
+	/* Go copies the parent's subject key id into the authority key id (a CA made here has one);
+	 * both come before the SANs, in Go's order of extensions */
+	if (issuer && X509_get0_subject_key_id(issuer) && add_ext(c, issuer, NID_authority_key_identifier, "keyid") < 0)
+		goto fail;
 	for (size_t i = 0; dns.k == HV_LIST && i < dns.u.l->n; i++) {
 		if (!hv_is_str(dns.u.l->v[i])) {
 			*why = "alternate DNS names that are not strings";
@@ -550,8 +556,6 @@ static X509 *make_cert(const char *cn, struct hv ips, struct hv dns, int64_t day
 		*why = "an IP address or DNS name OpenSSL refuses";
 		goto fail;
 	}
-	if (is_ca && add_ext(c, c, NID_subject_key_identifier, "hash") < 0)
-		goto fail;
 	if (!X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()))
 		goto fail;
 	BN_free(sn);
@@ -638,6 +642,82 @@ FN(fn_gensignedcert)
 	const char *why = "out of memory";
 	EVP_PKEY *k = rsa_key(2048);
 	X509 *c = k ? make_cert(a[0].u.s->s, a[1], a[2], a[3].u.i, false, k, issuer, ik, &why) : NULL;
+	X509_free(issuer);
+	EVP_PKEY_free(ik);
+	return cert_result(x, out, c, k, why);
+}
+
+/* sprig's parsePrivateKeyPEM for the *WithKey functions: the text's first PEM block, an RSA key
+ * (PKCS#1 or PKCS#8) or a P-256 EC key (SEC 1 or PKCS#8), the keys Go signs with SHA-256 as
+ * make_cert does. Other keys (DSA, Ed25519, other curves) and text Go refuses: NULL, left to helm. */
+static EVP_PKEY *key_from_pem(const char *pem)
+{
+	const char *begin = strstr(pem, "-----BEGIN ");
+	static const char *const ok_types[] = { "RSA PRIVATE KEY-----", "EC PRIVATE KEY-----", "PRIVATE KEY-----" };
+	bool known = false;
+	for (size_t i = 0; begin && i < 3 && !known; i++)
+		known = !strncmp(begin + 11, ok_types[i], strlen(ok_types[i]));
+	if (!known)
+		return NULL;
+	BIO *b = BIO_new_mem_buf(begin, -1);
+	EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	int id = k ? EVP_PKEY_get_base_id(k) : 0;
+	char curve[32] = "";
+	if (id == EVP_PKEY_EC)
+		EVP_PKEY_get_utf8_string_param(k, "group", curve, sizeof(curve), NULL);
+	if (id == EVP_PKEY_RSA || (id == EVP_PKEY_EC && !strcmp(curve, "prime256v1")))
+		return k;
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+static int key_unsupported(struct exec *x, const char *fn)
+{
+	return exec_unsupported(x, "%s with a key other than RSA or P-256, or one Go refuses", fn), -2;
+}
+
+FN(fn_gencawithkey)
+{
+	(void)n;
+	const char *why = "out of memory";
+	EVP_PKEY *k = key_from_pem(a[2].u.s->s);
+	if (!k)
+		return key_unsupported(x, "genCAWithKey");
+	X509 *c = make_cert(a[0].u.s->s, HV_NIL_V, HV_NIL_V, a[1].u.i, true, k, NULL, NULL, &why);
+	return cert_result(x, out, c, k, why);
+}
+
+FN(fn_genselfsignedcertwithkey)
+{
+	(void)n;
+	const char *why = "out of memory";
+	EVP_PKEY *k = key_from_pem(a[4].u.s->s);
+	if (!k)
+		return key_unsupported(x, "genSelfSignedCertWithKey");
+	X509 *c = make_cert(a[0].u.s->s, a[1], a[2], a[3].u.i, false, k, NULL, NULL, &why);
+	return cert_result(x, out, c, k, why);
+}
+
+FN(fn_gensignedcertwithkey)
+{
+	(void)n;
+	struct hobj *ca = a[4].u.o;
+	const char *cert = ca->f[0].val.k == HV_STRING ? ca->f[0].val.u.s->s : "";
+	const char *key = ca->f[1].val.k == HV_STRING ? ca->f[1].val.u.s->s : "";
+	BIO *cb = BIO_new_mem_buf(cert, -1);
+	X509 *issuer = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+	BIO_free(cb);
+	if (!issuer)
+		return fn_error(x, "unable to decode certificate");
+	EVP_PKEY *ik = key_from_pem(key), *k = ik ? key_from_pem(a[5].u.s->s) : NULL;
+	if (!k) {
+		X509_free(issuer);
+		EVP_PKEY_free(ik);
+		return key_unsupported(x, "genSignedCertWithKey");
+	}
+	const char *why = "out of memory";
+	X509 *c = make_cert(a[0].u.s->s, a[1], a[2], a[3].u.i, false, k, issuer, ik, &why);
 	X509_free(issuer);
 	EVP_PKEY_free(ik);
 	return cert_result(x, out, c, k, why);
