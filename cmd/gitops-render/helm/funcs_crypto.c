@@ -723,9 +723,48 @@ FN(fn_gensignedcertwithkey)
 	return cert_result(x, out, c, k, why);
 }
 
+/* The first PEM block of s is of this type (pem.Decode takes the first block, whatever it is). */
+static bool first_pem_is(const char *s, size_t n, const char *type)
+{
+	const char *b = memmem(s, n, "-----BEGIN ", 11);
+	size_t tl = strlen(type);
+	return b && (size_t)(s + n - b) > 11 + tl + 5 && !memcmp(b + 11, type, tl) && !memcmp(b + 11 + tl, "-----", 5);
+}
+
+/* buildCustomCert: the certificate and key as given (base64 of their PEM), once Go would have
+ * parsed both; what it would refuse, or a key type read differently here, is left to helm */
 FN(fn_buildcustomcert)
 {
-	(void)a, (void)n, (void)out;
-	exec_unsupported(x, "buildCustomCert");
-	return -2;
+	(void)n;
+	struct buf cert = { 0 }, key = { 0 };
+	const char *why = NULL;
+	if (base64_decode(&cert, hv_s(a[0]), hv_len_s(a[0])) >= 0)
+		why = "unable to decode base64 certificate";
+	else if (base64_decode(&key, hv_s(a[1]), hv_len_s(a[1])) >= 0)
+		why = "unable to decode base64 private key";
+	if (why) {
+		buf_free(&cert);
+		buf_free(&key);
+		return fn_error(x, "%s", why);
+	}
+	bool ok = !cert.oom && !key.oom && cert.p && key.p && strlen(cert.p) == cert.n && strlen(key.p) == key.n &&
+		  first_pem_is(cert.p, cert.n, "CERTIFICATE");
+	if (ok) {
+		BIO *cb = BIO_new_mem_buf(cert.p, (int)cert.n);
+		X509 *c = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+		EVP_PKEY *k = key_from_pem(key.p);
+		ok = c && k;
+		X509_free(c);
+		EVP_PKEY_free(k);
+		BIO_free(cb);
+	}
+	struct hv v = ok ? cert_obj(cert.p, key.p) : HV_NIL_V;
+	buf_free(&cert);
+	buf_free(&key);
+	if (!ok)
+		return exec_unsupported(x, "buildCustomCert of a certificate or key that is not RSA or P-256 PEM"), -2;
+	if (v.k == HV_NIL)
+		return oom(x);
+	*out = v;
+	return 0;
 }
