@@ -590,12 +590,12 @@ static bool url_port_ok(const char *p, size_t n)
 	return true;
 }
 
-/* url.Parse of a plain URL: 1 parsed, 0 Go would refuse it or it is not plain */
+/* url.Parse of a plain URL: 1 parsed, 0 Go would refuse it, -1 not plain (not known here) */
 static int url_parse(const char *s, size_t n, struct url *u)
 {
 	memset(u, 0, sizeof(*u));
 	if (!url_plain(s, n))
-		return 0;
+		return -1;
 	const char *hash = memchr(s, '#', n);
 	if (hash) {
 		u->frag = hash + 1;
@@ -684,6 +684,14 @@ static int url_parse(const char *s, size_t n, struct url *u)
 	return 1;
 }
 
+int go_url_check(const char *s, size_t n, bool *has_scheme)
+{
+	struct url u;
+	int r = url_parse(s, n, &u);
+	*has_scheme = r > 0 && u.scheme_n > 0;
+	return r;
+}
+
 static int hexval(char c)
 {
 	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
@@ -728,7 +736,7 @@ FN(fn_urlparse)
 {
 	(void)n;
 	struct url u;
-	if (!url_parse(hv_s(a[0]), hv_len_s(a[0]), &u))
+	if (url_parse(hv_s(a[0]), hv_len_s(a[0]), &u) <= 0)
 		return exec_unsupported(x, "urlParse of a URL that needs Go's url parser (escapes, IPv6, or one it refuses)"), -2;
 	struct hv m = hv_map();
 	if (m.k != HV_MAP)

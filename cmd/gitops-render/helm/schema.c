@@ -11,7 +11,8 @@
  * Go visits "properties", "patternProperties" and an object's keys in random order, so when several
  * of those fail helm prints them in any order; here they come sorted by key (one order helm may
  * print). Not done here, left to helm: "dependencies", a "$ref" that leaves the file or an "$id",
- * the formats that need Go's url, mail and time parsers (uri, email, date-time, time, regex), a
+ * the formats that need Go's mail, time and regexp parsers (email, date-time, time, regex), "iri"
+ * and "uri-template", "uri"/"uri-reference" of a URL with escapes, spaces or an IPv6 host, a
  * schema gojsonschema itself refuses (helm words that error), numbers JSON cannot carry. */
 #define _GNU_SOURCE
 #include "helm.h"
@@ -910,6 +911,27 @@ static bool go_ip(const char *s, size_t n, bool want_v6)
 	return inet_pton(AF_INET6, t, a) == 1;
 }
 
+/* what -v says of a format left to helm: the keyword and its value */
+static const char *format_why(const char *format)
+{
+	static const struct { const char *f, *why; } w[] = {
+		{ "time", "the keyword \"format\": \"time\" (Go's time parser)" },
+		{ "date-time", "the keyword \"format\": \"date-time\" (Go's time parser)" },
+		{ "email", "the keyword \"format\": \"email\" (Go's mail address parser)" },
+		{ "idn-email", "the keyword \"format\": \"idn-email\" (Go's mail address parser)" },
+		{ "iri", "the keyword \"format\": \"iri\" (Go's url parser)" },
+		{ "iri-reference", "the keyword \"format\": \"iri-reference\" (Go's url parser)" },
+		{ "uri-template", "the keyword \"format\": \"uri-template\" (Go's url parser)" },
+		{ "regex", "the keyword \"format\": \"regex\" (Go's regexp compiler)" },
+		{ "uri", "the keyword \"format\": \"uri\" with a URL of escapes, spaces or an IPv6 host (Go's url parser)" },
+		{ "uri-reference", "the keyword \"format\": \"uri-reference\" with a URL of escapes, spaces or an IPv6 host (Go's url parser)" },
+	};
+	for (size_t i = 0; i < sizeof(w) / sizeof(*w); i++)
+		if (!strcmp(w[i].f, format))
+			return w[i].why;
+	return "the keyword \"format\"";
+}
+
 /* 1 matches, 0 does not, -1 a format this engine leaves to helm */
 static int format_ok(const char *format, const char *s, size_t n)
 {
@@ -927,7 +949,15 @@ static int format_ok(const char *format, const char *s, size_t n)
 		return go_ip(s, n, false);
 	if (!strcmp(format, "ipv6"))
 		return go_ip(s, n, true);
-	static const char *const helm_only[] = { "time", "date-time", "email", "idn-email", "uri", "uri-reference",
+	if (!strcmp(format, "uri") || !strcmp(format, "uri-reference")) {
+		/* url.Parse succeeds (and a scheme for "uri"), no backslash anywhere */
+		bool scheme;
+		if (memchr(s, '\\', n))
+			return 0;
+		int r = go_url_check(s, n, &scheme);
+		return r < 0 ? -1 : r && (scheme || !strcmp(format, "uri-reference"));
+	}
+	static const char *const helm_only[] = { "time", "date-time", "email", "idn-email",
 		"iri", "iri-reference", "uri-template", "regex" };
 	for (size_t i = 0; i < sizeof(helm_only) / sizeof(*helm_only); i++)
 		if (!strcmp(format, helm_only[i]))
@@ -957,7 +987,7 @@ static void validate_string(struct vctx *v, const struct sch *s, struct hv node,
 		int ok = format_ok(s->format, str, n);
 		if (ok < 0) {
 			v->unsupported = true;
-			v->why = "a \"format\" whose check needs Go's parsers";
+			v->why = format_why(s->format);
 		} else if (!ok) {
 			add_error(r, p, "Does not match format '%s'", s->format);
 		}
