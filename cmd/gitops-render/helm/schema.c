@@ -11,7 +11,8 @@
  * Go visits "properties", "patternProperties" and an object's keys in random order, so when several
  * of those fail helm prints them in any order; here they come sorted by key (one order helm may
  * print). Not done here, left to helm: "dependencies", a "$ref" that leaves the file or an "$id",
- * the formats that need Go's mail, time and regexp parsers (email, date-time, time, regex), "iri"
+ * the formats that need Go's mail and regexp parsers (email, regex), "time" and "date-time" of
+ * anything but the plain forms (HH:MM:SS[.frac][zone], a date, RFC 3339), "iri"
  * and "uri-template", "uri"/"uri-reference" of a URL with escapes, spaces or an IPv6 host, a
  * schema gojsonschema itself refuses (helm words that error), numbers JSON cannot carry. */
 #define _GNU_SOURCE
@@ -893,6 +894,64 @@ static bool go_date(const char *s, size_t n)
 	return d <= max;
 }
 
+/* two digits at s, their value, no more than max: else -1 */
+static int two_digits(const char *s, int max)
+{
+	if (!digits(s, 2))
+		return -1;
+	int v = (s[0] - '0') * 10 + s[1] - '0';
+	return v <= max ? v : -1;
+}
+
+/* Go's time.Parse of "15:04:05" (zone false) or "15:04:05Z07:00" (zone true) at s, for the plain
+ * forms only: HH:MM:SS, a fraction of 1 to 9 digits after a '.', then Z or +hh:mm / -hh:mm.
+ * 1 Go takes it, 0 it would not parse here either way (the caller decides), *used the length. */
+static int go_clock(const char *s, size_t n, bool zone, size_t *used)
+{
+	if (n < 8 || two_digits(s, 23) < 0 || s[2] != ':' || two_digits(s + 3, 59) < 0 || s[5] != ':' ||
+	    two_digits(s + 6, 59) < 0)
+		return 0;
+	size_t i = 8;
+	if (i < n && s[i] == '.') {
+		size_t d = 0;
+		while (i + 1 + d < n && digits(s + i + 1 + d, 1))
+			d++;
+		if (d < 1 || d > 9)
+			return 0;
+		i += 1 + d;
+	}
+	if (zone) {
+		if (i < n && s[i] == 'Z')
+			i++;
+		else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && two_digits(s + i + 1, 23) >= 0 && s[i + 3] == ':' &&
+			 two_digits(s + i + 4, 59) >= 0)
+			i += 6;
+		else
+			return 0;
+	}
+	*used = i;
+	return 1;
+}
+
+/* gojsonschema's "time" (layouts 15:04:05Z07:00, 15:04:05) and "date-time" (also 2006-01-02 and
+ * RFC 3339 with or without fractions): 1 valid, 0 invalid (nothing Go's layouts could take: empty,
+ * or not starting with a digit), -1 anything else that is not one of the plain forms (left to helm:
+ * Go takes one-digit hours, ',' fractions, and more) */
+static int go_time_format(const char *s, size_t n, bool date_time)
+{
+	size_t used;
+	if (!n || !digits(s, 1))
+		return 0;
+	if ((go_clock(s, n, true, &used) && used == n) || (go_clock(s, n, false, &used) && used == n))
+		return 1;
+	if (date_time && n == 10 && go_date(s, n))
+		return 1;
+	if (date_time && n > 11 && go_date(s, 10) && s[10] == 'T' && go_clock(s + 11, n - 11, true, &used) &&
+	    used == n - 11)
+		return 1;
+	return -1;
+}
+
 /* net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 without a zone */
 static bool go_ip(const char *s, size_t n, bool want_v6)
 {
@@ -915,8 +974,8 @@ static bool go_ip(const char *s, size_t n, bool want_v6)
 static const char *format_why(const char *format)
 {
 	static const struct { const char *f, *why; } w[] = {
-		{ "time", "the keyword \"format\": \"time\" (Go's time parser)" },
-		{ "date-time", "the keyword \"format\": \"date-time\" (Go's time parser)" },
+		{ "time", "the keyword \"format\": \"time\" with a time not in the plain HH:MM:SS form (Go's time parser)" },
+		{ "date-time", "the keyword \"format\": \"date-time\" with a time not in the plain RFC 3339 forms (Go's time parser)" },
 		{ "email", "the keyword \"format\": \"email\" (Go's mail address parser)" },
 		{ "idn-email", "the keyword \"format\": \"idn-email\" (Go's mail address parser)" },
 		{ "iri", "the keyword \"format\": \"iri\" (Go's url parser)" },
@@ -957,7 +1016,9 @@ static int format_ok(const char *format, const char *s, size_t n)
 		int r = go_url_check(s, n, &scheme);
 		return r < 0 ? -1 : r && (scheme || !strcmp(format, "uri-reference"));
 	}
-	static const char *const helm_only[] = { "time", "date-time", "email", "idn-email",
+	if (!strcmp(format, "time") || !strcmp(format, "date-time"))
+		return go_time_format(s, n, format[0] == 'd');
+	static const char *const helm_only[] = { "email", "idn-email",
 		"iri", "iri-reference", "uri-template", "regex" };
 	for (size_t i = 0; i < sizeof(helm_only) / sizeof(*helm_only); i++)
 		if (!strcmp(format, helm_only[i]))
