@@ -34,6 +34,7 @@ static struct render_opts opts = {
 	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
 	.cache_max = RENDER_DEFAULT_CACHE_MAX,
 	.namespace_objects = true,
+	.discovery_ttl = RENDER_DEFAULT_DISCOVERY_TTL,
 	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
 	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
 };
@@ -56,6 +57,16 @@ static const struct gt_option options[] = {
 		    "skip files whose path below DIR matches (repeatable; wins over --include)"),
 	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.namespace,
 				  "namespace for namespaced objects that have none (and helm's --namespace)"),
+	GT_OPT_STRING(0, "api-resources", "FILE", &opts.api_resources,
+		      "output of kubectl api-resources: which kinds are cluster-scoped, offline"),
+	GT_OPT_FLAG(0, "discovery", &opts.discovery,
+		    "ask the cluster which kinds are cluster-scoped (also with --context/--kubeconfig; cached)"),
+	GT_OPT_SECONDS(0, "discovery-ttl", &opts.discovery_ttl, GT_SECONDS(0), GT_MAX_DURATION,
+		       "use a cached discovery answer this long (default 6h, as kubectl)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "kubeconfig", "FILE", &opts.kube.kubeconfig,
+				  "kubeconfig of the cluster discovery asks (default: KUBECONFIG, else ~/.kube/config)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "context", "CONTEXT", &opts.kube.context,
+				  "kubeconfig context discovery asks (default: the current context)"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app, "mark every object as owned by Argo CD application NAME"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices, "(default annotation)"),
 	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
@@ -258,7 +269,7 @@ static int check_unique(json_t *seen, const struct objects *objs, size_t i, cons
 	return r;
 }
 
-static int finish_object(const struct render_opts *o, const struct gt_scopes *scopes, struct objects *objs,
+static int finish_object(const struct render_opts *o, struct render_scopes *scopes, struct objects *objs,
 			 size_t i, json_t *seen)
 {
 	json_t *obj = objs->items[i];
@@ -266,7 +277,7 @@ static int finish_object(const struct render_opts *o, const struct gt_scopes *sc
 	const char *why;
 	if (gt_obj_ref(obj, &ref, &why) < 0)
 		return gt_error("%s:%lu: invalid object: %s", objs->where[i].file, objs->where[i].line, why), -1;
-	if (o->namespace && o->namespace_objects && !gt_scopes_is_cluster(scopes, ref.group, ref.kind)) {
+	if (o->namespace && o->namespace_objects && !*ref.namespace && render_scope_of(scopes, &ref) == 0) {
 		if (default_namespace(obj, o->namespace) < 0 || gt_obj_ref(obj, &ref, &why) < 0)
 			return gt_error("out of memory"), -1;
 	}
@@ -281,14 +292,14 @@ static int finish_object(const struct render_opts *o, const struct gt_scopes *sc
 /* Scopes need every CRD first: a custom resource may come before its definition. */
 static int finish_objects(const struct render_opts *o, struct objects *objs)
 {
-	struct gt_scopes *scopes = gt_scopes_new();
+	struct render_scopes scopes;
 	json_t *seen = json_object();
-	int r = scopes && seen ? 0 : -1;
+	int r = render_scopes_init(o, &scopes, objs->items, objs->n);
+	if (r == 0 && !seen)
+		r = -1, gt_error("out of memory");
 	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		gt_scopes_learn(scopes, objs->items[i]);
-	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		r = finish_object(o, scopes, objs, i, seen);
-	gt_scopes_free(scopes);
+		r = finish_object(o, &scopes, objs, i, seen);
+	render_scopes_free(&scopes);
 	json_decref(seen);
 	return r;
 }
