@@ -71,10 +71,10 @@ static const struct gt_option options[] = {
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices, "(default annotation)"),
 	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
 		      "helm release name (default: the --app name, else the directory's name)"),
-	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file, a path inside the source (repeatable)"),
+	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file: the current directory's, else the chart's; - stdin (repeatable)"),
 	GT_OPT_LIST(0, "set", "KEY=VALUE", &opts.set, NULL, "helm --set (repeatable)"),
 	GT_OPT_LIST(0, "set-string", "KEY=VALUE", &opts.set_string, NULL, "helm --set-string (repeatable)"),
-	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE inside the source (repeatable)"),
+	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE found as for --values (repeatable)"),
 	GT_OPT_STRING(0, "kube-version", "VERSION", &opts.kube_version,
 		      "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)"),
 	GT_OPT_LIST(0, "api-versions", "LIST", &opts.api_versions, NULL,
@@ -422,7 +422,8 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "release", o->release_name ? o->release_name : "");
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
 	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
-	key_add_list(&k, "values", &o->values);
+	for (size_t i = 0; i < o->values.n; i++) /* standard input's file is a new temp path each run */
+		key_add(&k, "values", values_from_stdin(o, o->values.v[i]) ? o->values_stdin_sha : o->values.v[i]);
 	key_add_list(&k, "set", &o->set);
 	key_add_list(&k, "set-string", &o->set_string);
 	key_add_list(&k, "set-file", &o->set_file);
@@ -451,6 +452,8 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 			int st = items ? 0 : (gt_error("out of memory"), -1);
 			for (char *it = items ? strtok_r(items, ",", &save) : NULL; st == 0 && it; it = strtok_r(NULL, ",", &save)) {
 				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				if (l == 0 && values_from_stdin(o, lists[l]->v[i]))
+					break; /* standard input: the user's, not the source's */
 				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
 			}
 			free(items);
@@ -964,6 +967,8 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	gt_debug("source type: %s", type_name(type));
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	if (type == TYPE_HELM && !r->from_repo && !o->cmp && values_resolve_local(o, dir) < 0)
+		return GT_EXIT_INPUT;
 	if (!(r->cache_root = cache_root_new(o)))
 		return GT_EXIT_INPUT; /* (printed) */
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
@@ -999,8 +1004,20 @@ static int check_usage(const struct render_opts *o, const char *dir)
 	return 0;
 }
 
+/* Did --password-stdin read standard input while the options were parsed? */
+static bool password_from_stdin(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--password-stdin"))
+			return true;
+	return false;
+}
+
 static void opts_free(struct render_opts *o)
 {
+	if (o->values_stdin_dir)
+		remove_tree(o->values_stdin_dir);
+	free(o->values_stdin_dir);
 	for (size_t i = 0; i < o->owned.n; i++)
 		free((char *)o->owned.v[i]);
 	gt_strvec_release(&o->owned);
@@ -1030,6 +1047,8 @@ int main(int argc, char **argv)
 			st = -1;
 	}
 	if (st == 0 && check_usage(o, dir) < 0)
+		st = -1;
+	if (st == 0 && values_read_stdin(o, password_from_stdin(argc, argv)) < 0)
 		st = -1;
 	if (st != 0) {
 		opts_free(o);

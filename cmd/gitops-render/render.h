@@ -60,6 +60,9 @@ struct render_opts {
 	bool discovery;            /* ask the cluster for kinds' scopes (also with --context/--kubeconfig) */
 	unsigned discovery_ttl;    /* seconds a cached discovery answer is used */
 	struct gt_kube_opts kube;  /* the cluster discovery asks */
+	const char *values_stdin;  /* "--values -": the file standard input was saved in (an entry of values) */
+	char *values_stdin_dir;    /* its private temp dir, removed at the end */
+	char values_stdin_sha[65]; /* its content's digest, for the render cache's key */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
 	const char *source_root; /* the native kustomize engine reads nothing outside it on disk (NULL: no bound) */
 	/* strings made here (CMP environment), freed at the end */
@@ -186,6 +189,17 @@ int copy_tree(const char *src, const char *dst);
 char *path_join(const char *a, const char *b);
 /* The cache root (gt_cache_root_dup of --cache-dir), malloc'd; NULL after printing. */
 char *cache_root_new(const struct render_opts *o);
+
+/* ---- values files (values.c) ---- */
+
+/* "--values -": standard input saved to a private file, which replaces the "-". -1 after printing
+ * (two of them, or standard input already read for the token). */
+int values_read_stdin(struct render_opts *o, bool stdin_taken);
+/* Is path (an entry of o->values) standard input's file? */
+bool values_from_stdin(const struct render_opts *o, const char *path);
+/* A local chart's --values and --set-file paths made absolute: the current directory's file when it
+ * exists, else the chart's (helm's and Argo CD's readings). -1 after naming every place tried. */
+int values_resolve_local(struct render_opts *o, const char *chart);
 
 /* ---- scopes (scope.c) ---- */
 
