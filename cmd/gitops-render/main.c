@@ -689,6 +689,7 @@ static int kustomize_bounded(const struct render_opts *o, const char *dir, char 
 		gt_error("kustomize build (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
 			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
 	if (code == 0) {
+		engine_relay_warnings("kustomize", p.err, NULL); /* its deprecation notices, as kustomize's are */
 		*out = p.out;
 		*len = p.out_len;
 		p.out = NULL;
