@@ -169,6 +169,8 @@ is "$ERR" "" "--discovery: no warning"
 is "$(kube_log | jq -r .path | sort | paste -sd' ')" "/api /apis" "one discovery (kubectl api-resources: /api and /apis)"
 ls "$XDG_CACHE_HOME"/gitops-tools/discovery/* >/dev/null 2>&1
 ok $? "the answer is cached under the tool's cache directory"
+run gitops-cache ls --type discovery -o json
+is "$(jq -r .type <<<"$OUT" | sort | uniq -c | tr -s ' ')" " 1 discovery" "gitops-cache lists it: one entry for the one cluster"
 kube_log_clear
 run gitops-render -n shop --discovery "$TMP/app"
 is "$(ns_of Widget w1) $(ns_of Gadget g1)" "- shop" "again, from the cache"
