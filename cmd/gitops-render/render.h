@@ -206,13 +206,16 @@ int values_resolve_local(struct render_opts *o, const char *chart);
 #define RENDER_DEFAULT_DISCOVERY_TTL (6 * 3600) /* kubectl's own discovery cache keeps 6 hours */
 
 struct render_scopes {
-	struct gt_scopes *crds;  /* the CRDs of the render */
+	struct gt_scopes *crds;  /* the CRDs of the render (borrowed) */
 	struct gt_scopes *known; /* --api-resources, then the cluster's discovery over it */
 	json_t *warned;          /* kinds whose unknown scope was reported */
 };
 /* Learn the scopes objs[0..n) need (a cluster is asked only for kinds neither their CRDs nor
- * Kubernetes answer, and only when asked for). -1 after printing (a bad --api-resources). */
-int render_scopes_init(const struct render_opts *o, struct render_scopes *s, json_t *const *objs, size_t n);
+ * Kubernetes answer, and only when asked for). The CRDs among objs go into crds, which may hold
+ * others already (frozen ones) and stays the caller's; NULL items are skipped. -1 after printing
+ * (a bad --api-resources). */
+int render_scopes_init(const struct render_opts *o, struct render_scopes *s, struct gt_scopes *crds,
+		       json_t *const *objs, size_t n);
 /* 1 cluster-scoped, 0 namespaced, -1 unknown (warned once per kind). */
 int render_scope_of(struct render_scopes *s, const struct gt_ref *ref);
 void render_scopes_free(struct render_scopes *s);

@@ -124,7 +124,7 @@ static json_t *kinds_in_need_new(const struct render_scopes *s, json_t *const *o
 	json_t *need = json_object();
 	for (size_t i = 0; need && i < n; i++) {
 		struct gt_ref ref;
-		if (gt_obj_ref(objs[i], &ref, NULL) < 0 || *ref.namespace || scope_local(s, &ref) >= 0)
+		if (!objs[i] || gt_obj_ref(objs[i], &ref, NULL) < 0 || *ref.namespace || scope_local(s, &ref) >= 0)
 			continue;
 		char *key = NULL;
 		if (asprintf(&key, "%s.%s", ref.kind, ref.group) < 0)
@@ -150,13 +150,16 @@ static int learn_file(const struct render_opts *o, struct gt_scopes *known)
 	return r;
 }
 
-int render_scopes_init(const struct render_opts *o, struct render_scopes *s, json_t *const *objs, size_t n)
+int render_scopes_init(const struct render_opts *o, struct render_scopes *s, struct gt_scopes *crds,
+		       json_t *const *objs, size_t n)
 {
 	memset(s, 0, sizeof(*s));
-	if (!(s->crds = gt_scopes_new()) || !(s->known = gt_scopes_new()) || !(s->warned = json_object()))
+	s->crds = crds;
+	if (!(s->known = gt_scopes_new()) || !(s->warned = json_object()))
 		return gt_error("out of memory"), -1;
 	for (size_t i = 0; i < n; i++)
-		gt_scopes_learn(s->crds, objs[i]);
+		if (objs[i])
+			gt_scopes_learn(s->crds, objs[i]);
 	if (o->api_resources && learn_file(o, s->known) < 0)
 		return -1;
 	if (!o->namespace || !o->namespace_objects || !discovery_wanted(o))
@@ -197,7 +200,6 @@ int render_scope_of(struct render_scopes *s, const struct gt_ref *ref)
 
 void render_scopes_free(struct render_scopes *s)
 {
-	gt_scopes_free(s->crds);
 	gt_scopes_free(s->known);
 	json_decref(s->warned);
 	memset(s, 0, sizeof(*s));
