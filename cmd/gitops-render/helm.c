@@ -343,8 +343,8 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 		return -1;
 	argv_add(a, e->bin);
 	argv_add(a, "template");
-	if (o->namespace)
-		argv_addf(a, "--namespace=%s", o->namespace);
+	if (o->helm_namespace || o->namespace)
+		argv_addf(a, "--namespace=%s", o->helm_namespace ? o->helm_namespace : o->namespace);
 	if (!o->skip_crds)
 		argv_add(a, "--include-crds");
 	argv_add(a, "--skip-tests");

@@ -39,6 +39,10 @@ static struct render_opts opts = {
 };
 
 static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "application", "APP", &opts.application,
+		      "render what Argo CD Application APP says: a file, - or its name in the cluster; flags win"),
+	GT_OPT_STRING(0, "applications", "DIR", &opts.applications,
+		      "render every Application in DIR (- reads standard input; with --repo, DIR in the repo at --revision)"),
 	GT_OPT_STRING(0, "repo", "URL", &opts.repo, "render from this remote (https URL or path to a repo) instead of DIR"),
 	GT_OPT_STRING(0, "revision", "REV", &opts.revision,
 		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
@@ -93,6 +97,7 @@ static const struct gt_option options[] = {
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
 		      "(json: JSON Lines; default: yaml on a terminal, else json)"),
 	GT_GIT_OPTIONS(&opts.git),
+	GT_KUBE_OPTIONS(&opts.kube),
 	GT_LIMIT_OPTIONS(&opts.lim),
 	GT_OPTIONS_END
 };
@@ -322,6 +327,7 @@ struct run {
 	char *root_rel;     /* the source directory below root */
 	struct file_list files;
 	struct helm_docs docs; /* the native Helm engine's parsed documents of out (usable or not) */
+	bool app_edited;    /* the Application's kustomize settings are applied to the copy */
 };
 
 static void run_free(struct run *r)
@@ -411,7 +417,8 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "release", o->release_name ? o->release_name : "");
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
 	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
-	key_add_list(&k, "values", &o->values);
+	if (app_key_values(o, &k) < 0)
+		return key_finish(&k, hex), -1;
 	key_add_list(&k, "set", &o->set);
 	key_add_list(&k, "set-string", &o->set_string);
 	key_add_list(&k, "set-file", &o->set_file);
@@ -440,6 +447,8 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 			int st = items ? 0 : (gt_error("out of memory"), -1);
 			for (char *it = items ? strtok_r(items, ",", &save) : NULL; st == 0 && it; it = strtok_r(NULL, ",", &save)) {
 				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				if (l == 0 && app_values_trusted(o, it))
+					continue; /* written by us from the Application */
 				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
 			}
 			free(items);
@@ -491,6 +500,60 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 		r->dir = r->dir_owned = to;
 	}
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
+}
+
+/* The Application's kustomize settings, applied once to the copy the engines read. */
+static int app_edit_once(const struct render_opts *o, struct run *r)
+{
+	if (r->app_edited || !o->app_kustomize)
+		return 0;
+	const char *saved = o->strip;
+	((struct render_opts *)o)->strip = r->strip;
+	int st = app_kustomize_edit(o, r->dir);
+	((struct render_opts *)o)->strip = saved;
+	r->app_edited = st == 0;
+	return st;
+}
+
+/* A local overlay with the Application's kustomize settings: edited in a private copy of its
+ * root (the git work tree holding it), never in place. -1 after printing. */
+static int app_local_copy(const struct render_opts *o, struct run *r)
+{
+	char *to = NULL, *dir = NULL;
+	if (!(r->copy = temp_dir_new()))
+		return -1;
+	if (!(to = path_join(r->copy, "src")) || copy_tree(r->root, to) < 0 ||
+	    !(dir = *r->root_rel ? path_join(to, r->root_rel) : strdup(to))) {
+		free(to);
+		return gt_error("out of memory"), -1;
+	}
+	free(r->root);
+	r->root = to;
+	free(r->dir_owned);
+	r->dir = r->dir_owned = dir;
+	if (!r->strip && asprintf(&r->strip, "%s/", to) < 0)
+		return r->strip = NULL, gt_error("out of memory"), -1;
+	return app_edit_once(o, r);
+}
+
+static bool repo_has_values(void *arg, const char *path)
+{
+	struct repo_source *s = arg;
+	char *p = NULL;
+	if (asprintf(&p, "%s%s%s", s->path, *s->path ? "/" : "", path) < 0)
+		return true;
+	bool there = gt_repo_path_exists(s->repo, &s->commit, p);
+	free(p);
+	return there;
+}
+
+static bool dir_has_values(void *arg, const char *path)
+{
+	struct stat st;
+	char *p = path_join(arg, path);
+	bool there = !p || stat(p, &st) == 0;
+	free(p);
+	return there;
 }
 
 /* The native engines in a child of their own (common/proc), so that --timeout, --max-render-size
@@ -764,7 +827,8 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return -1;
 		r->dir = r->dir_owned;
 	}
-	if (prepare_source(o, r) < 0 || r->engine.ops->args(o, &r->engine, &a) < 0) {
+	if ((type == TYPE_KUSTOMIZE && app_edit_once(o, r) < 0) || prepare_source(o, r) < 0 ||
+	    r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
 		return -1;
 	}
@@ -809,6 +873,8 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 		if (!r->strip && asprintf(&r->strip, "%s/", r->src.tmp) < 0)
 			return r->strip = NULL, gt_error("out of memory"), -1;
 	}
+	if (app_edit_once(o, r) < 0)
+		return -1;
 	/* the same checks as for kustomize itself: the source's links stay inside its root */
 	if (check_source_paths(o, r) < 0)
 		return -1;
@@ -943,12 +1009,18 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 			return st;
 		if (type == TYPE_AUTO)
 			type = repo_source_detect(&r->src);
+		if (o->ignore_missing_values)
+			app_drop_missing_values(o, repo_has_values, &r->src);
 	} else {
 		r->dir = dir;
 		if (!is_directory(dir) || source_root_find(o, dir, &r->root, &r->root_rel) < 0)
 			return GT_EXIT_INPUT;
 		if (type == TYPE_AUTO)
 			type = detect_dir(dir);
+		if (o->ignore_missing_values)
+			app_drop_missing_values(o, dir_has_values, (void *)dir);
+		if (type == TYPE_KUSTOMIZE && o->app_kustomize && app_local_copy(o, r) < 0)
+			return GT_EXIT_INPUT;
 	}
 	gt_debug("source type: %s", type_name(type));
 	if (type == TYPE_DIRECTORY)
@@ -983,8 +1055,42 @@ static int check_usage(const struct render_opts *o, const char *dir)
 	if (!o->repo && o->cache == 1)
 		return gt_error("--cache needs --repo: a working directory has no tree id to key it"), -1;
 	for (size_t i = 0; o->repo && i < o->values.n; i++)
-		if (o->values.v[i][0] == '/')
+		if (o->values.v[i][0] == '/' && !app_values_trusted(o, o->values.v[i]))
 			return gt_error("--values %s: with --repo, give a path inside the source", o->values.v[i]), -1;
+	return 0;
+}
+
+/* One Application of --applications, in its own child: its source (the commits pinned), its
+ * settings, the objects as JSON Lines on stdout. A GT_EXIT_* code. */
+static int render_app_child(struct render_opts *o, const struct gt_application *app)
+{
+	const char *dir = NULL;
+	struct run run = { 0 };
+	struct objects objs = { 0 };
+	o->repo = o->revision = o->path = NULL; /* the app's own source; --repo/--revision pinned its commits */
+	o->application = NULL;
+	o->format = GT_FORMAT_JSON;
+	int st = app_apply_parsed(o, app, &dir);
+	if (st == GT_EXIT_OK && check_usage(o, dir) < 0)
+		st = GT_EXIT_USAGE;
+	if (st == GT_EXIT_OK)
+		st = render(o, dir, &run, &objs);
+	if (st == GT_EXIT_OK && check_interrupted() < 0)
+		st = GT_EXIT_INPUT;
+	if (st == GT_EXIT_OK && (finish_objects(o, &objs) < 0 || write_all(o, &objs) < 0))
+		st = GT_EXIT_INPUT;
+	objects_free(&objs);
+	run_free(&run);
+	app_release(o);
+	return st;
+}
+
+static int check_applications_usage(const struct render_opts *o, const char *dir)
+{
+	if (dir || o->application || o->path || o->cmp)
+		return gt_error("--applications renders each app's own source: no DIR, --application, --path or --cmp"), -1;
+	if (o->revision && !o->repo)
+		return gt_error("--revision needs --repo (with --applications: the repository DIR is read from)"), -1;
 	return 0;
 }
 
@@ -1001,6 +1107,7 @@ static void opts_free(struct render_opts *o)
 	gt_strvec_release(&o->include);
 	gt_strvec_release(&o->exclude);
 	gt_git_opts_clear(&o->git);
+	app_release(o);
 }
 
 int main(int argc, char **argv)
@@ -1017,6 +1124,26 @@ int main(int argc, char **argv)
 			dir = ".";
 		if (cmp_apply_env(o) < 0)
 			st = -1;
+	}
+	if (st == 0 && o->applications) {
+		if (check_applications_usage(o, dir) < 0) {
+			opts_free(o);
+			return GT_EXIT_USAGE;
+		}
+		if (o->format == GT_FORMAT_UNSET)
+			o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+		gt_signals_catch();
+		st = render_applications(o, render_app_child);
+		opts_free(o);
+		gt_signals_reraise();
+		return st;
+	}
+	if (st == 0 && o->application) {
+		int as = app_apply(o, &dir);
+		if (as != GT_EXIT_OK) {
+			opts_free(o);
+			return as;
+		}
 	}
 	if (st == 0 && check_usage(o, dir) < 0)
 		st = -1;
