@@ -954,3 +954,80 @@ bool gt_app_in_cluster(const struct gt_application *app)
 	return (app->dest_server && !strcmp(app->dest_server, "https://kubernetes.default.svc")) ||
 	       (app->dest_name && !strcmp(app->dest_name, "in-cluster"));
 }
+
+int gt_app_read_one(const char *what, struct gt_kube_opts *kube, const struct gt_limits *lim,
+		    struct gt_application **app)
+{
+	struct gt_app_list list = { 0 };
+	*app = NULL;
+	int st = gt_app_read(what, kube, lim, &list);
+	if (st == GT_EXIT_OK && list.n != 1) {
+		gt_error("%s: holds %zu Applications: give one", what, list.n);
+		st = GT_EXIT_USAGE;
+	}
+	if (st == GT_EXIT_OK) {
+		*app = list.v[0];
+		list.n = 0;
+	}
+	gt_app_list_release(&list);
+	return st;
+}
+
+/* The context whose cluster's server is server, from `kubectl config view`. */
+static int context_for_server(struct gt_kube_opts *kube, const char *server, const char **ctx)
+{
+	json_t *cfg = NULL, *it, *c;
+	size_t i, j;
+	*ctx = NULL;
+	if (gt_kube_config_view(kube, &cfg) < 0)
+		return GT_EXIT_REMOTE;
+	json_array_foreach(json_object_get(cfg, "clusters"), i, it) {
+		const char *srv = json_string_value(json_object_get(json_object_get(it, "cluster"), "server"));
+		const char *cl = json_string_value(json_object_get(it, "name"));
+		if (!srv || !cl || strcmp(srv, server))
+			continue;
+		json_array_foreach(json_object_get(cfg, "contexts"), j, c)
+			if (!strcmp(json_string_value(json_object_get(json_object_get(c, "context"), "cluster")) ?: "", cl)) {
+				*ctx = json_string_value(json_object_get(c, "name"));
+				break;
+			}
+		if (*ctx)
+			break;
+	}
+	/* the name outlives cfg: kept in a static buffer of its own (one destination per run) */
+	static char *kept;
+	free(kept);
+	kept = *ctx ? strdup(*ctx) : NULL;
+	*ctx = kept;
+	json_decref(cfg);
+	return GT_EXIT_OK;
+}
+
+int gt_app_destination_context(const struct gt_application *app, struct gt_kube_opts *kube)
+{
+	if (kube->context) {
+		gt_debug("--context %s given: used instead of the Application's destination", kube->context);
+		return GT_EXIT_OK;
+	}
+	if (gt_app_in_cluster(app)) {
+		gt_debug("application %s: in-cluster destination: the current context", app->name);
+		return GT_EXIT_OK;
+	}
+	if (app->dest_name) {
+		kube->context = app->dest_name;
+		gt_debug("application %s: destination name %s: that kubeconfig context", app->name, app->dest_name);
+		return GT_EXIT_OK;
+	}
+	const char *ctx = NULL;
+	int st = context_for_server(kube, app->dest_server ? app->dest_server : "", &ctx);
+	if (st != GT_EXIT_OK)
+		return st;
+	if (!ctx) {
+		gt_error("%s: application %s: destination.server %s: no kubeconfig context has a cluster with that "
+			 "server (give --context)", app->file, app->name, app->dest_server ? app->dest_server : "");
+		return GT_EXIT_USAGE;
+	}
+	gt_debug("application %s: destination %s: kubeconfig context %s", app->name, app->dest_server, ctx);
+	kube->context = ctx;
+	return GT_EXIT_OK;
+}

@@ -101,4 +101,15 @@ bool gt_app_same_repo(const char *a, const char *b);
 /* The in-cluster destination (the current context): server https://kubernetes.default.svc or name in-cluster. */
 bool gt_app_in_cluster(const struct gt_application *app);
 
+/*
+ * What gitops-diff, gitops-apply and gitops-health take from --application APP: exactly one
+ * Application read (as gt_app_read; *app new), and its destination as the kubeconfig context in
+ * kube->context unless one was given: the context whose cluster's server is destination.server,
+ * the context named destination.name, the current one for the in-cluster destination.
+ * GT_EXIT_*, printed.
+ */
+int gt_app_read_one(const char *what, struct gt_kube_opts *kube, const struct gt_limits *lim,
+		    struct gt_application **app);
+int gt_app_destination_context(const struct gt_application *app, struct gt_kube_opts *kube);
+
 #endif
