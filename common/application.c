@@ -896,8 +896,8 @@ const struct gt_app_source *gt_app_render_source(const struct gt_application *ap
 		if (!gt_app_source_renders(&app->sources[i]))
 			continue;
 		if (one) {
-			gt_error("%s: application %s: spec.sources: more than one source renders manifests: not supported yet "
-				 "(one source that renders, and ref sources for its values)", app->file, app->name);
+			gt_error("%s: application %s: spec.sources: more than one source renders manifests: give the one "
+				 "(a tool that renders one source)", app->file, app->name);
 			return NULL;
 		}
 		one = &app->sources[i];

@@ -264,14 +264,18 @@ int app_apply(struct render_opts *o, const char **dir)
 	}
 	o->app_obj = list.v[0];
 	free(list.v);
+	if (app_rendering_sources(o->app_obj) > 1)
+		return GT_EXIT_MULTI_SOURCE; /* one render per source (main) */
 	return app_apply_parsed(o, o->app_obj, dir);
 }
 
 int app_apply_parsed(struct render_opts *o, const struct gt_application *app, const char **dir)
 {
 	int st;
-	const struct gt_app_source *src = gt_app_render_source(app);
-	if (!src)
+	const struct gt_app_source *src = NULL;
+	if (o->app_source >= 0 && (size_t)o->app_source < app->n_sources)
+		src = &app->sources[o->app_source];
+	else if (!(src = gt_app_render_source(app)))
 		return GT_EXIT_INPUT;
 	const char *field = app->multi ? "spec.sources" : "spec.source";
 	if (src->chart)
@@ -292,7 +296,9 @@ int app_apply_parsed(struct render_opts *o, const struct gt_application *app, co
 		o->repo = pick(o->repo, src->repo_url, "--repo", "repoURL");
 		const char *pinned = app_pin_find(src->repo_url, src->target_revision);
 		o->revision = pick(o->revision, pinned ? pinned : src->target_revision, "--revision", "targetRevision");
-		o->path = pick(o->path, src->path, "--path", "path");
+		/* "." is the repository's root, as Argo CD reads it */
+		const char *path = src->path && strspn(src->path, "./") == strlen(src->path) ? NULL : src->path;
+		o->path = pick(o->path, path, "--path", "path");
 	}
 	o->namespace = pick(o->namespace, app->dest_namespace, "--namespace", "destination.namespace");
 	o->app = pick(o->app, app->instance, "--app", "name");
@@ -548,4 +554,12 @@ int app_key_values(const struct render_opts *o, struct key_b *k)
 	key_add(k, "helm-namespace", o->helm_namespace ? o->helm_namespace : "");
 	key_add(k, "application-kustomize", o->app_key ? o->app_key : "");
 	return 0;
+}
+
+size_t app_rendering_sources(const struct gt_application *app)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < app->n_sources; i++)
+		n += gt_app_source_renders(&app->sources[i]);
+	return n;
 }

@@ -16,6 +16,7 @@
 #include "render.h"
 #include "helm/helm.h"
 #include "stream.h"
+#include "application.h"
 
 static const struct gt_choice source_types[] = {
 	{ "directory", TYPE_DIRECTORY }, { "helm", TYPE_HELM }, { "kustomize", TYPE_KUSTOMIZE }, GT_CHOICES_END
@@ -36,6 +37,7 @@ static struct render_opts opts = {
 	.namespace_objects = true,
 	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
 	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
+	.app_source = -1,
 };
 
 static const struct gt_option options[] = {
@@ -1085,6 +1087,26 @@ static int render_app_child(struct render_opts *o, const struct gt_application *
 	return st;
 }
 
+/* --application with several sources that render: one child per source, as --applications does
+ * for each app; the options as the command line gave them (the app's are applied per source).
+ * GT_EXIT_MULTI_SOURCE when all went well (main then has nothing left to do). */
+static int render_multi_source(struct render_opts *o, const char *dir)
+{
+	struct gt_app_list one = { 0 };
+	struct gt_application *app = o->app_obj;
+	if (dir || o->path)
+		return gt_error("%s: application %s: several sources render: give no DIR or --path", app->file, app->name),
+		       GT_EXIT_USAGE;
+	if (o->format == GT_FORMAT_UNSET)
+		o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+	one.v = &app;
+	one.n = 1;
+	gt_signals_catch();
+	int st = render_app_list(o, &one, render_app_child);
+	gt_signals_reraise();
+	return st == GT_EXIT_OK ? GT_EXIT_MULTI_SOURCE : st;
+}
+
 static int check_applications_usage(const struct render_opts *o, const char *dir)
 {
 	if (dir || o->application || o->path || o->cmp)
@@ -1140,9 +1162,11 @@ int main(int argc, char **argv)
 	}
 	if (st == 0 && o->application) {
 		int as = app_apply(o, &dir);
+		if (as == GT_EXIT_MULTI_SOURCE)
+			as = render_multi_source(o, dir);
 		if (as != GT_EXIT_OK) {
 			opts_free(o);
-			return as;
+			return as == GT_EXIT_MULTI_SOURCE ? GT_EXIT_OK : as;
 		}
 	}
 	if (st == 0 && check_usage(o, dir) < 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "application.h"
+#include "obj.h"
 #include "proc.h"
 #include "stream.h"
 
@@ -131,6 +132,8 @@ static int pin_sources(struct render_opts *o, const struct gt_app_list *list)
 }
 
 struct child {
+	const struct gt_application *app;
+	int source; /* the source it renders, -1: the one that does */
 	pid_t pid;
 	int fd;
 	struct gt_strbuf out;
@@ -138,9 +141,10 @@ struct child {
 	bool done;
 };
 
-static int start_child(struct render_opts *o, const struct gt_application *app, struct child *c,
+static int start_child(struct render_opts *o, struct child *c,
 		       int (*render_one)(struct render_opts *o, const struct gt_application *app))
 {
+	const struct gt_application *app = c->app;
 	int p[2];
 	if (pipe(p) < 0)
 		return gt_error("pipe: %s", strerror(errno)), -1;
@@ -160,6 +164,7 @@ static int start_child(struct render_opts *o, const struct gt_application *app, 
 		char *prog = NULL;
 		if (asprintf(&prog, "gitops-render: application %s", app->name) >= 0)
 			gt_set_program(prog); /* every message of this app names it */
+		o->app_source = c->source;
 		int code = render_one(o, app);
 		fflush(stdout);
 		_exit(code);
@@ -214,22 +219,58 @@ static int wait_child(struct child *c)
 	return c->code;
 }
 
+/* One app's objects: of several sources, one object that two produce is the last one's (Argo CD
+ * keeps the last source's and warns). */
+static int collect_app(const struct render_opts *o, struct child *cs, size_t from, size_t to, json_t *objs)
+{
+	json_t *index = json_object();
+	int r = index ? 0 : -1;
+	for (size_t i = from; r == 0 && i < to; i++) {
+		struct gt_stream *s = gt_stream_open_mem(cs[i].out.s ? cs[i].out.s : "", cs[i].out.len, "render", &o->lim);
+		json_t *obj;
+		struct gt_where where;
+		if (!s) {
+			r = -1;
+			break;
+		}
+		while (r == 0 && gt_stream_next(s, &obj, &where) > 0) {
+			struct gt_ref ref;
+			const char *why;
+			char *key = gt_obj_ref(obj, &ref, &why) == 0 && *ref.name ? gt_ref_key_new(&ref) : NULL;
+			json_t *at = key ? json_object_get(index, key) : NULL;
+			if (at) {
+				gt_warn("application %s: %s is rendered by two sources: the last one's is kept", cs[i].app->name, key);
+				r = json_array_set(objs, (size_t)json_integer_value(at), obj);
+			} else {
+				if (key)
+					json_object_set_new(index, key, json_integer((json_int_t)json_array_size(objs)));
+				r = json_array_append(objs, obj);
+			}
+			free(key);
+			json_decref(obj);
+		}
+		gt_stream_close(s);
+	}
+	json_decref(index);
+	return r;
+}
+
 static int write_outputs(const struct render_opts *o, struct child *cs, size_t n)
 {
 	struct gt_writer *w = gt_writer_new(stdout, o->format);
 	int r = w ? 0 : -1;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct gt_stream *s = gt_stream_open_mem(cs[i].out.s ? cs[i].out.s : "", cs[i].out.len, "render", &o->lim);
-		json_t *obj;
-		struct gt_where where;
-		int k;
-		if (!s)
-			return gt_writer_close(w), -1;
-		while (r == 0 && (k = gt_stream_next(s, &obj, &where)) > 0) {
-			r = gt_writer_put(w, obj);
-			json_decref(obj);
-		}
-		gt_stream_close(s);
+	for (size_t i = 0; r == 0 && i < n;) {
+		size_t j = i + 1;
+		while (j < n && cs[j].app == cs[i].app)
+			j++;
+		json_t *objs = json_array(), *obj;
+		size_t k;
+		r = objs ? collect_app(o, cs, i, j, objs) : -1;
+		json_array_foreach(objs, k, obj)
+			if (r == 0)
+				r = gt_writer_put(w, obj);
+		json_decref(objs);
+		i = j;
 	}
 	return gt_writer_close(w) < 0 ? -1 : r;
 }
@@ -240,23 +281,43 @@ int render_applications(struct render_opts *o, int (*render_one)(struct render_o
 	int st = o->repo ? read_from_repo(o, &list) : gt_app_read(o->applications, &o->kube, &o->lim, &list);
 	if (st == GT_EXIT_OK)
 		st = pin_sources(o, &list);
-	if (st != GT_EXIT_OK) {
-		gt_app_list_release(&list);
-		return st;
+	if (st == GT_EXIT_OK)
+		st = render_app_list(o, &list, render_one);
+	gt_app_list_release(&list);
+	app_pins_clear();
+	return st;
+}
+
+int render_app_list(struct render_opts *o, const struct gt_app_list *list,
+		    int (*render_one)(struct render_opts *o, const struct gt_application *app))
+{
+	int st = GT_EXIT_OK;
+	size_t jobs = 0;
+	for (size_t a = 0; a < list->n; a++) {
+		size_t n = app_rendering_sources(list->v[a]);
+		jobs += n > 1 ? n : 1;
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t par = cores > 0 ? (size_t)cores : 1, next = 0, running = 0;
-	struct child *cs = calloc(list.n ? list.n : 1, sizeof(*cs));
+	struct child *cs = calloc(jobs ? jobs : 1, sizeof(*cs));
 	if (!cs)
-		return gt_app_list_release(&list), gt_error("out of memory"), GT_EXIT_INPUT;
-	for (size_t i = 0; i < list.n; i++)
-		cs[i].fd = -1;
-	gt_debug("%zu applications, %zu at a time", list.n, par);
+		return gt_error("out of memory"), GT_EXIT_INPUT;
+	/* one job per app, or per rendering source of a multi-source app */
+	for (size_t a = 0, j = 0; a < list->n; a++) {
+		const struct gt_application *app = list->v[a];
+		bool several = app_rendering_sources(app) > 1;
+		for (size_t s = 0; s < (several ? app->n_sources : 1); s++) {
+			if (several && !gt_app_source_renders(&app->sources[s]))
+				continue;
+			cs[j++] = (struct child){ .app = app, .source = several ? (int)s : -1, .fd = -1 };
+		}
+	}
+	gt_debug("%zu applications (%zu renders), %zu at a time", list->n, jobs, par);
 	/* a batch of up to par children, read until they end, then the next batch */
-	while (st == GT_EXIT_OK && next < list.n) {
+	while (st == GT_EXIT_OK && next < jobs) {
 		size_t first = next;
-		for (; next < list.n && running < par; next++, running++)
-			if (start_child(o, list.v[next], &cs[next], render_one) < 0) {
+		for (; next < jobs && running < par; next++, running++)
+			if (start_child(o, &cs[next], render_one) < 0) {
 				st = GT_EXIT_INPUT;
 				break;
 			}
@@ -275,15 +336,13 @@ int render_applications(struct render_opts *o, int (*render_one)(struct render_o
 	}
 	if (st == GT_EXIT_OK && check_interrupted() < 0)
 		st = GT_EXIT_INPUT;
-	if (st == GT_EXIT_OK && write_outputs(o, cs, list.n) < 0)
+	if (st == GT_EXIT_OK && write_outputs(o, cs, jobs) < 0)
 		st = GT_EXIT_OUTPUT;
-	for (size_t i = 0; i < list.n; i++) {
+	for (size_t i = 0; i < jobs; i++) {
 		if (cs[i].fd >= 0)
 			close(cs[i].fd);
 		gt_strbuf_release(&cs[i].out);
 	}
 	free(cs);
-	gt_app_list_release(&list);
-	app_pins_clear();
 	return st;
 }

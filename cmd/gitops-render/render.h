@@ -62,6 +62,7 @@ struct render_opts {
 	struct gt_strvec owned;
 	/* --application (application.c): the Application and what it adds to the options */
 	const char *application, *applications;
+	int app_source;                   /* which of spec.sources renders (-1: the one that does) */
 	struct gt_kube_opts kube;         /* where an Application named by NAME is read */
 	struct gt_application *app_obj;   /* owned; the options borrow its strings */
 	json_t *app_kustomize;            /* its kustomize settings (borrowed), applied as kustomize edit */
@@ -259,6 +260,8 @@ int cache_put(const char *cache_root, const char *key, const char *buf, size_t l
 void cache_put_file(const char *path, const char *buf, size_t len);
 
 /* ---- --application (application.c) ---- */
+/* app_apply's answer for an Application with several sources that render (not an exit code). */
+#define GT_EXIT_MULTI_SOURCE 100
 /* Fill the options the command line left unset from the Application o->application; *dir is set
  * when --path names a local directory. GT_EXIT_*, printed. */
 int app_apply(struct render_opts *o, const char **dir);
@@ -272,6 +275,13 @@ void app_pins_clear(void);
 /* --applications: each Application rendered by render_one in a child of its own, up to the core
  * count at once, one fetch per repository first; the objects of all, in the order read. GT_EXIT_*. */
 int render_applications(struct render_opts *o, int (*render_one)(struct render_opts *o, const struct gt_application *app));
+/* The same for Applications already read (borrowed): an app whose spec.sources has several that
+ * render is one job per source, their objects together (the last source's wins, as in Argo CD). */
+struct gt_app_list;
+int render_app_list(struct render_opts *o, const struct gt_app_list *list,
+		    int (*render_one)(struct render_opts *o, const struct gt_application *app));
+/* How many of the app's sources render. */
+size_t app_rendering_sources(const struct gt_application *app);
 void app_release(struct render_opts *o);
 /* Is path a values file the Application's settings made (trusted, outside the source)? */
 bool app_values_trusted(const struct render_opts *o, const char *path);

@@ -141,6 +141,14 @@ spec:
         - registry.example.com/shop/sidecar=mirror.example.com/sidecar:9
       commonLabels:
         tier: web
+      replicas:
+        - {name: shop, count: 4}
+      patches:
+        - target: {kind: Service, name: shop}
+          patch: |-
+            - op: add
+              path: /metadata/annotations
+              value: {example.com/owner: blue-team}
   destination: {name: in-cluster, namespace: shop-staging}
 YAML
 E=$TMP/edited
@@ -148,7 +156,11 @@ cp -r "$CO" "$E"
 cat >>"$E/apps/shop/overlays/staging/kustomization.yaml" <<'YAML'
 commonLabels:
   tier: web
+replicas:
+  - {name: shop, count: 4}
 YAML
+sed -i 's|^  - path: replicas.yaml$|  - path: replicas.yaml\n  - target: {kind: Service, name: shop}\n    patch: \|-\n      - op: add\n        path: /metadata/annotations\n        value: {example.com/owner: blue-team}|' \
+	"$E/apps/shop/overlays/staging/kustomization.yaml"
 sed -i 's/^namePrefix: staging-$/namePrefix: blue-/; s/newTag: 1.1.0-rc.2/newTag: 2.0.0\n  - name: registry.example.com\/shop\/sidecar\n    newName: mirror.example.com\/sidecar\n    newTag: "9"/' \
 	"$E/apps/shop/overlays/staging/kustomization.yaml"
 for engine in native exec; do
@@ -162,6 +174,8 @@ for engine in native exec; do
 done
 like "$(jq -r 'select(.kind == "Deployment") | .spec.template.spec.containers[0].image' <<<"$OUT")" \
 	'registry.example.com/shop/web:2.0.0' "images: the new tag"
+is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 4 "replicas"
+is "$(jq -r 'select(.kind == "Service") | .metadata.annotations["example.com/owner"]' <<<"$OUT")" blue-team "patches"
 # a local overlay is edited in a copy, never in place
 run gitops-render "${R[@]}" --application "$A/shop.yaml" --path "$CO/apps/shop/overlays/staging"
 is "$(canon <<<"$OUT")" "$WANT" "--path LOCALDIR overlay: the same objects"
@@ -193,6 +207,12 @@ run gitops-render "${R[@]}" --application "$A/plain.yaml"
 is "$RC" 0 "directory --application: exit 0" || echo "# $ERR"
 is "$(canon <<<"$OUT")" "$WANT" "directory --application: the objects of --recurse --include --exclude"
 WANT_PLAIN=$WANT
+# path "." is the repository's root
+sed 's|^    path: plain$|    path: .|; s|include: .*|include: "plain/api/*"|' "$A/plain.yaml" >"$TMP/root.yaml"
+run gitops-render "${R[@]}" -n shop --app plain --recurse --include 'plain/api/*' --exclude '*.yml' --repo "$URL"
+WANT=$(canon <<<"$OUT")
+run gitops-render "${R[@]}" --application "$TMP/root.yaml"
+is "$RC:$(canon <<<"$OUT")" "0:$WANT" "path: . is the repository's root" || echo "# $ERR"
 
 # ---------------------------------------------------------------------------------------------
 # Multi-source: the chart from the manifests repo, a values file from the config repo's `$values`
@@ -225,6 +245,24 @@ run gitops-render "${R[@]}" --application "$A/multi.yaml"
 is "$RC" 0 "multi-source with a \$values ref: exit 0" || echo "# $ERR"
 is "$(canon <<<"$OUT")" "$WANT" "multi-source: the objects of the values file from the ref source"
 is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 4 "the config repo's replicaCount"
+# two sources that render: the chart and a plain directory, together, tracked as one app
+cat >"$A/two.yaml" <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: shop-all, namespace: argocd}
+spec:
+  sources:
+    - {repoURL: $URL, targetRevision: v1, path: apps/guestbook, helm: {releaseName: gb}}
+    - {repoURL: $URL, targetRevision: v1, path: plain/api}
+  destination: {server: https://kubernetes.default.svc, namespace: shop}
+YAML
+run gitops-render "${R[@]}" -n shop --app shop-all --release-name gb "$CO/apps/guestbook"
+want_two=$OUT
+run gitops-render "${R[@]}" -n shop --app shop-all "$CO/plain/api"
+want_two+=$'\n'$OUT
+run gitops-render "${R[@]}" --application "$A/two.yaml"
+is "$RC" 0 "two sources that render: exit 0" || echo "# $ERR"
+is "$(canon <<<"$OUT")" "$(canon <<<"$want_two")" "two sources: the objects of both renders, one app"
 sed -i '/ignoreMissingValueFiles/d' "$A/multi.yaml"
 run gitops-render "${R[@]}" --application "$A/multi.yaml"
 is "$RC" 2 "a missing \$values file without ignoreMissingValueFiles: exit 2"
@@ -279,7 +317,7 @@ is "$RC" 0 "--applications DIR: exit 0" || echo "# $ERR"
 is "$(canon <<<"$OUT")" "$(canon <<<"$want_many")" "--applications: the objects of each --application, together"
 is "$(jq -r '.metadata.annotations["argocd.argoproj.io/tracking-id"] // "-" | split(":")[0]' <<<"$OUT" | sort -u | paste -sd' ')" \
 	"guestbook plain shop-staging" "each object tracked as its app"
-like "$ERR" "3 applications, [0-9]+ at a time" "-v: in parallel"
+like "$ERR" "3 applications \(3 renders\), [0-9]+ at a time" "-v: in parallel"
 run gitops-render "${R[@]}" --applications - < <(cat "$M/guestbook.yaml"; echo ---; cat "$M/plain.yaml")
 is "$RC" 0 "--applications -: exit 0" || echo "# $ERR"
 is "$(jq -r '.metadata.annotations["argocd.argoproj.io/tracking-id"] // "-" | split(":")[0]' <<<"$OUT" | sort -u | paste -sd' ')" \
