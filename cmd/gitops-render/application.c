@@ -305,6 +305,7 @@ int app_apply_parsed(struct render_opts *o, const struct gt_application *app, co
 	if (o->type == TYPE_AUTO)
 		o->type = src->type == GT_APP_TYPE_HELM ? TYPE_HELM : src->type == GT_APP_TYPE_KUSTOMIZE ? TYPE_KUSTOMIZE
 			  : src->type == GT_APP_TYPE_DIRECTORY ? TYPE_DIRECTORY : TYPE_AUTO;
+	o->app_settings = true;
 	st = map_helm(o, app, src);
 	if (st == GT_EXIT_OK)
 		st = map_directory(o, src);

@@ -440,8 +440,8 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
 	if (!r->from_repo && links_check_dir(root, rel) < 0)
 		return -1; /* (a repository's links were checked as they were written) */
-	if (!r->from_repo && !o->cmp)
-		return 0; /* paths the user typed on their own command line are theirs */
+	if (!r->from_repo && !o->cmp && !o->app_settings)
+		return 0; /* paths the user typed on their own command line are theirs (an Application's are not) */
 	const struct gt_strvec *lists[] = { &o->values, &o->set_file };
 	for (size_t l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->n; i++) {

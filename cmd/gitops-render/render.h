@@ -63,6 +63,7 @@ struct render_opts {
 	/* --application (application.c): the Application and what it adds to the options */
 	const char *application, *applications;
 	int app_source;                   /* which of spec.sources renders (-1: the one that does) */
+	bool app_settings;                /* values and set-file paths came from an Application: checked as a repo's */
 	struct gt_kube_opts kube;         /* where an Application named by NAME is read */
 	struct gt_application *app_obj;   /* owned; the options borrow its strings */
 	json_t *app_kustomize;            /* its kustomize settings (borrowed), applied as kustomize edit */

@@ -121,6 +121,14 @@ like "$ERR" "parameters are not used" "-v says the parameters were not used"
 run gitops-render "${R[@]}" --application "$A/guestbook.yaml" --path "$CO/apps/guestbook"
 is "$(canon <<<"$OUT")" "$WANT" "--path LOCALDIR: the local checkout with the Application's settings"
 
+# a values file of an Application must stay inside the source, a local one too
+sed 's|- values-production.yaml|- ../../../inline.yaml|' "$A/guestbook.yaml" >"$TMP/escape.yaml"
+run gitops-render "${R[@]}" --application "$TMP/escape.yaml" --path "$CO/apps/guestbook"
+is "$RC:$OUT" "2:" "an Application's values file outside a local source: exit 2, nothing on stdout"
+like "$ERR" "inline.yaml" "named"
+run gitops-render "${R[@]}" --application "$TMP/escape.yaml"
+is "$RC:$OUT" "2:" "outside the repository: exit 2, nothing on stdout"
+
 # ---------------------------------------------------------------------------------------------
 # Kustomize: images, namePrefix, commonLabels, replicas, as kustomize edit on a copy
 
