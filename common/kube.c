@@ -1231,3 +1231,22 @@ int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *na
 	gt_strbuf_release(&to);
 	return r;
 }
+
+int gt_kube_config_view(const struct gt_kube_opts *o, json_t **out)
+{
+	const char *args[] = { "config", "view", "--output=json", NULL };
+	struct gt_kube_opts k = *o;
+	struct answer a;
+	k.context = NULL; /* the whole kubeconfig, not one context's */
+	*out = NULL;
+	int r = call(&k, args, NULL, 0, 0, &a) == GT_KUBE_OK ? 0 : -1;
+	if (r < 0 && a.ran)
+		relay(&a, true);
+	if (r == 0) {
+		json_error_t e;
+		if (!(*out = json_loadb(a.out ? a.out : "", a.out_len, 0, &e)))
+			r = -1, gt_error("kubectl config view: unreadable answer: %s", e.text);
+	}
+	answer_free(&a);
+	return r;
+}

@@ -174,4 +174,8 @@ int gt_kube_dry_run_apply(const struct gt_kube_opts *o, const json_t *objs, json
 /* `kubectl wait --for=condition=Established` for the named CRDs, one call. 0, or -1 after printing. */
 int gt_kube_wait_established(const struct gt_kube_opts *o, const char *const *names, size_t n, unsigned budget_s);
 
+/* `kubectl config view -o json` (the kubeconfig kubectl would use, credentials redacted by kubectl).
+ * 0 with *out a new reference, -1 after printing. */
+int gt_kube_config_view(const struct gt_kube_opts *o, json_t **out);
+
 #endif

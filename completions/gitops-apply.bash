@@ -21,6 +21,10 @@ _gitops_apply()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--application)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")" -- "$cur")
+		return
+		;;
 	--tracking)
 		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
 		return
@@ -57,7 +61,7 @@ _gitops_apply()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --app --tracking --prune --prune-scope --max-prune --allow-empty --dry-run --wait --timeout --degraded-grace --field-manager --force-conflicts --create-namespace --server-side-diff -n --namespace --kubeconfig --context --user --request-timeout --cluster -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --application --app --tracking --prune --prune-scope --max-prune --allow-empty --dry-run --wait --timeout --degraded-grace --field-manager --force-conflicts --create-namespace --server-side-diff -n --namespace --kubeconfig --context --user --request-timeout --cluster -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

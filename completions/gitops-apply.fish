@@ -5,6 +5,7 @@
 
 complete -c gitops-apply -f
 complete -c gitops-apply -s f -l file -r -F -d 'objects or gitops-diff Change records, not both (repeatable; default: standard input)'
+complete -c gitops-apply -l application -x -a '(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")' -d 'Argo CD Application APP (file, - or name) gives --app, -n, its sync policy and options, its destination'
 complete -c gitops-apply -l app -x -d 'the Argo CD application whose tracking id marks what --prune may delete'
 complete -c gitops-apply -l tracking -x -a 'annotation label annotation+label' -d 'annotation, label or annotation+label: how --app\'s objects are marked (default annotation)'
 complete -c gitops-apply -l prune -d 'delete live objects of --app that are no longer desired'

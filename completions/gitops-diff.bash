@@ -31,6 +31,10 @@ _gitops_diff()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--application)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")" -- "$cur")
+		return
+		;;
 	--tracking)
 		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
 		return
@@ -77,7 +81,7 @@ _gitops_diff()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --app --tracking --prune-scope -n --namespace --ignore --ignore-file --ignore-aggregated-roles --api-resources --show-secrets --mask-annotation --no-server-dry-run --timeout --kubeconfig --context --user --request-timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --application --app --tracking --prune-scope -n --namespace --ignore --ignore-file --ignore-aggregated-roles --api-resources --show-secrets --mask-annotation --no-server-dry-run --timeout --kubeconfig --context --user --request-timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

@@ -8,6 +8,7 @@ complete -c gitops-diff -s f -l file -r -F -d 'desired objects (repeatable: all 
 complete -c gitops-diff -l live-file -r -F -d 'live objects: kubectl get -o json output, a List, JSON Lines or YAML'
 complete -c gitops-diff -l cluster -d 'fetch the live objects through kubectl'
 complete -c gitops-diff -l against -r -F -d 'compare with another object stream, e.g. the render of another revision'
+complete -c gitops-diff -l application -x -a '(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")' -d 'Argo CD Application APP (file, - or name) gives --app, -n, its ignoreDifferences, its destination\'s context'
 complete -c gitops-diff -l app -x -d 'live objects with this Argo CD app\'s tracking id that are not desired become deletes'
 complete -c gitops-diff -l tracking -x -a 'annotation label annotation+label' -d 'annotation, label or annotation+label: how --app\'s objects are marked (default annotation)'
 complete -c gitops-diff -l prune-scope -x -a 'namespaces cluster' -d 'namespaces or cluster: where --app\'s objects are looked for (default: the kinds and namespaces desired has)'

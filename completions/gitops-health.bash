@@ -21,6 +21,10 @@ _gitops_health()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--application)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")" -- "$cur")
+		return
+		;;
 	-n | --namespace)
 		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
 		return
@@ -49,7 +53,7 @@ _gitops_health()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --cluster --wait --timeout --interval --degraded-grace -n --namespace --kubeconfig --context --user --request-timeout -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --cluster --wait --timeout --interval --degraded-grace --application -n --namespace --kubeconfig --context --user --request-timeout -o --output --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

@@ -10,6 +10,7 @@ complete -c gitops-health -l wait -d 'poll the cluster until all are healthy or 
 complete -c gitops-health -l timeout -x -d 'give up waiting after DURATION, e.g. 90s, 5m (default 5m)'
 complete -c gitops-health -l interval -x -d 'time between two looks at the cluster (default 2s)'
 complete -c gitops-health -l degraded-grace -x -d 'stop waiting once an object has been Degraded this long (default 0s)'
+complete -c gitops-health -l application -x -a '(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")' -d 'Argo CD Application APP (file, - or name): its destination\'s context and namespace (implies --cluster)'
 complete -c gitops-health -s n -l namespace -x -a '(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")' -d 'namespace of the named objects that have none (default: kubeconfig\'s)'
 complete -c gitops-health -l kubeconfig -r -F -d 'kubeconfig file to use (default: KUBECONFIG, else ~/.kube/config)'
 complete -c gitops-health -l context -x -a '(kubectl config get-contexts -o name 2>/dev/null)' -d 'kubeconfig context to use (default: the current context)'

@@ -16,6 +16,15 @@ _gitops_render()
 	COMPREPLY=()
 
 	case $prev in
+	--application)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")" -- "$cur")
+		return
+		;;
+	--applications)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return
+		;;
 	--type)
 		mapfile -t COMPREPLY < <(compgen -W 'directory helm kustomize' -- "$cur")
 		return
@@ -31,15 +40,6 @@ _gitops_render()
 	--api-resources)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-		return
-		;;
-	--kubeconfig)
-		compopt -o filenames 2>/dev/null
-		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-		return
-		;;
-	--context)
-		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
 		return
 		;;
 	--tracking)
@@ -84,8 +84,17 @@ _gitops_render()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
+	--kubeconfig)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--context)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
+		return
+		;;
 	# free text: nothing to offer
-	--repo | --revision | --path | --include | --exclude | --discovery-ttl | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --revision | --path | --include | --exclude | --discovery-ttl | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --user | --request-timeout | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -95,7 +104,7 @@ _gitops_render()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --type --engine --deterministic --recurse --include --exclude -n --namespace --api-resources --discovery --discovery-ttl --kubeconfig --context --app --tracking --release-name -f --values --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --enable-helm --load-restrictor --helm --kustomize --user-engine-config --allow-empty --cache --no-cache --cache-max-size --cmp --max-render-size --max-tree-files --max-tree-size -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--application --applications --repo --revision --path --type --engine --deterministic --recurse --include --exclude -n --namespace --api-resources --discovery --discovery-ttl --app --tracking --release-name -f --values --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --enable-helm --load-restrictor --helm --kustomize --user-engine-config --allow-empty --cache --no-cache --cache-max-size --cmp --max-render-size --max-tree-files --max-tree-size -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify --kubeconfig --context --user --request-timeout --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 	compopt -o filenames 2>/dev/null

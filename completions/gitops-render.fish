@@ -4,6 +4,8 @@
 # $(pkg-config --variable=completionsdir fish)/gitops-render.fish.
 
 complete -c gitops-render -f
+complete -c gitops-render -l application -x -a '(kubectl get applications.argoproj.io -n argocd -o name --request-timeout=5s 2>/dev/null | sed "s|^application.argoproj.io/||")' -d 'render what Argo CD Application APP says: a file, - or its name in the cluster; flags win'
+complete -c gitops-render -l applications -x -a '(__fish_complete_directories (commandline -ct))' -d 'render every Application in DIR (- reads standard input; with --repo, DIR in the repo at --revision)'
 complete -c gitops-render -l repo -x -d 'render from this remote (https URL or path to a repo) instead of DIR'
 complete -c gitops-render -l revision -x -d 'with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)'
 complete -c gitops-render -l path -x -d 'with --repo: the directory inside the repo (default: its root)'
@@ -17,8 +19,6 @@ complete -c gitops-render -s n -l namespace -x -a '(kubectl get namespaces -o na
 complete -c gitops-render -l api-resources -r -F -d 'output of kubectl api-resources: which kinds are cluster-scoped, offline'
 complete -c gitops-render -l discovery -d 'ask the cluster which kinds are cluster-scoped (also with --context/--kubeconfig; cached)'
 complete -c gitops-render -l discovery-ttl -x -d 'use a cached discovery answer this long (default 6h, as kubectl)'
-complete -c gitops-render -l kubeconfig -r -F -d 'kubeconfig of the cluster discovery asks (default: KUBECONFIG, else ~/.kube/config)'
-complete -c gitops-render -l context -x -a '(kubectl config get-contexts -o name 2>/dev/null)' -d 'kubeconfig context discovery asks (default: the current context)'
 complete -c gitops-render -l app -x -d 'mark every object as owned by Argo CD application NAME'
 complete -c gitops-render -l tracking -x -a 'annotation label annotation+label' -d 'annotation, label or annotation+label (default annotation)'
 complete -c gitops-render -l release-name -x -d 'helm release name (default: the --app name, else the directory\'s name)'
@@ -53,6 +53,10 @@ complete -c gitops-render -l max-refs-size -x -d 'largest ref advertisement (or 
 complete -c gitops-render -l max-fetch-size -x -d 'most a fetch may receive (default 2G)'
 complete -c gitops-render -l ca-file -r -F -d 'trust the certificates in FILE for https remotes'
 complete -c gitops-render -l insecure-skip-tls-verify -d 'do not verify the server\'s certificate (testing only)'
+complete -c gitops-render -l kubeconfig -r -F -d 'kubeconfig file to use (default: KUBECONFIG, else ~/.kube/config)'
+complete -c gitops-render -l context -x -a '(kubectl config get-contexts -o name 2>/dev/null)' -d 'kubeconfig context to use (default: the current context)'
+complete -c gitops-render -l user -x -d 'kubeconfig user to use (default: the context\'s)'
+complete -c gitops-render -l request-timeout -x -d 'limit for each cluster request (default 60s)'
 complete -c gitops-render -l max-document-size -x -d 'largest YAML/JSON document (default 64M)'
 complete -c gitops-render -l max-alias-nodes -x -d 'nodes YAML aliases may expand to per document (default 1000000)'
 complete -c gitops-render -l max-depth -x -d 'deepest nesting of maps and lists (default 512)'

@@ -31,6 +31,7 @@ struct apply_opts {
 	enum gt_format format;
 	struct gt_limits lim;
 	struct gt_kube_opts kube;  /* connection flags, -n, --request-timeout */
+	const char *application;   /* --application: the Argo CD Application whose sync settings apply */
 };
 
 enum item_status { ST_PENDING, ST_OK, ST_FAILED, ST_SKIPPED, ST_PLANNED };

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "apply.h"
+#include "application.h"
 #include "json.h"
 #include "proc.h"
 #include "stream.h"
@@ -18,6 +19,8 @@ static struct apply_opts opts = {
 static const struct gt_option options[] = {
 	GT_OPT_LIST('f', "file", "FILE", &opts.files, NULL,
 		    "objects or gitops-diff Change records, not both (repeatable; default: standard input)"),
+	GT_OPT_STRING(0, "application", "APP", &opts.application,
+		      "Argo CD Application APP (file, - or name) gives --app, -n, its sync policy and options, its destination"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app,
 				  "the Argo CD application whose tracking id marks what --prune may delete"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices,
@@ -116,6 +119,63 @@ static void refuse_all(struct plan *p)
 			p->items[i].status = ST_SKIPPED, item_set_message(&p->items[i], "not applied: prune refused");
 }
 
+/* A sync option's value is Argo CD's default: nothing to honour. */
+static bool sync_option_default(const char *opt)
+{
+	static const char *const defaults[] = { "ServerSideApply=true", "ApplyOutOfSyncOnly=false", "Prune=true",
+						"PruneLast=false", "Replace=false", "Validate=true",
+						"PrunePropagationPolicy=foreground", "RespectIgnoreDifferences=false",
+						"FailOnSharedResource=false", "ClientSideApplyMigration=true", "Force=false",
+						"CreateNamespace=false", "SkipDryRunOnMissingResource=false", NULL };
+	for (size_t i = 0; defaults[i]; i++)
+		if (!strcasecmp(opt, defaults[i]))
+			return true;
+	return !strncmp(opt, "Delete=", 7); /* only when the Application itself is deleted */
+}
+
+/* --application: the Application's sync settings where gitops-apply has the equivalent; what it
+ * cannot honour is exit 2, named. GT_EXIT_*. */
+static int apply_application(struct apply_opts *o, struct gt_application **appp)
+{
+	int st = gt_app_read_one(o->application, &o->kube, &o->lim, appp);
+	if (st != GT_EXIT_OK)
+		return st;
+	const struct gt_application *app = *appp;
+	bool no_prune = false;
+	for (size_t i = 0; i < app->sync_options.n; i++) {
+		const char *opt = app->sync_options.v[i];
+		if (!strcasecmp(opt, "CreateNamespace=true")) {
+			json_t *mnm = json_object_get(json_object_get(json_object_get(app->obj, "spec"), "syncPolicy"),
+						      "managedNamespaceMetadata");
+			if (json_object_size(mnm))
+				return gt_error("%s: application %s: spec.syncPolicy.managedNamespaceMetadata: not supported by "
+						"gitops-apply (it creates the namespace bare)", app->file, app->name), GT_EXIT_INPUT;
+			o->create_namespace = true;
+		} else if (!strcasecmp(opt, "Prune=false")) {
+			no_prune = true;
+		} else if (!strcasecmp(opt, "ApplyOutOfSyncOnly=true")) {
+			/* a server-side apply of an object that is in sync changes nothing on the server */
+			gt_debug("application %s: ApplyOutOfSyncOnly=true: an in-sync object's apply is a no-op", app->name);
+		} else if (!sync_option_default(opt)) {
+			return gt_error("%s: application %s: spec.syncPolicy.syncOptions: %s: not supported by gitops-apply",
+					app->file, app->name, opt), GT_EXIT_INPUT;
+		}
+	}
+	if (!o->app)
+		o->app = app->instance;
+	if (!o->kube.namespace)
+		o->kube.namespace = app->dest_namespace;
+	if (app->automated && app->prune && !no_prune)
+		o->prune = true;
+	if (app->automated && app->allow_empty)
+		o->allow_empty = true;
+	if (app->automated && app->self_heal)
+		o->force_conflicts = true; /* self-heal takes back fields others changed */
+	gt_debug("application %s: prune %s, self-heal %s, create namespace %s", app->name, o->prune ? "yes" : "no",
+		 o->force_conflicts ? "yes" : "no", o->create_namespace ? "yes" : "no");
+	return gt_app_destination_context(app, &o->kube);
+}
+
 int main(int argc, char **argv)
 {
 	struct apply_opts *o = &opts;
@@ -124,12 +184,22 @@ int main(int argc, char **argv)
 	struct plan p;
 	int first;
 	o->format = gt_default_format(stdout);
+	struct gt_application *app = NULL;
 	int pr = gt_parse(&command, argc, argv, &first);
+	if (pr == 0 && o->application) {
+		int st = apply_application(o, &app);
+		if (st != GT_EXIT_OK) {
+			gt_app_free(app);
+			gt_strvec_release(&o->files);
+			return st;
+		}
+	}
 	if (pr == 0 && o->prune && !o->app)
 		pr = -1, gt_error("--prune needs --app: only objects carrying the app's tracking id are pruned");
 	if (pr == 0 && !o->files.n && gt_strvec_push(&o->files, "-") < 0)
 		pr = -1, gt_error("out of memory");
 	if (pr) {
+		gt_app_free(app);
 		gt_strvec_release(&o->files);
 		return pr > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
 	}
@@ -156,5 +226,6 @@ int main(int argc, char **argv)
 		rc = gt_exit_output_failed(rc);
 	plan_free(&p);
 	gt_strvec_release(&o->files);
+	gt_app_free(app);
 	return rc;
 }

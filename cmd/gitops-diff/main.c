@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "application.h"
 #include "cli.h"
 #include "diff.h"
 #include "file.h"
@@ -29,6 +30,8 @@ struct diff_opts {
 	int prune_scope; /* enum gt_prune_scope */
 	enum gt_format format;
 	unsigned long context;
+	const char *application;
+	struct gt_application *app; /* --application (owned) */
 };
 
 static struct diff_opts opts = {
@@ -46,6 +49,8 @@ static const struct gt_option options[] = {
 	GT_OPT_FLAG(0, "cluster", &opts.cluster, "fetch the live objects through kubectl"),
 	GT_OPT_LIST(0, "against", "FILE", &opts.against, NULL,
 		    "compare with another object stream, e.g. the render of another revision"),
+	GT_OPT_STRING(0, "application", "APP", &opts.application,
+		      "Argo CD Application APP (file, - or name) gives --app, -n, its ignoreDifferences, its destination's context"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.d.app,
 				  "live objects with this Argo CD app's tracking id that are not desired become deletes"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.d.tracking, gt_tracking_choices,
@@ -111,6 +116,30 @@ static int check_source(struct diff_opts *o)
 	if (o->other && !strcmp(o->other, "-") && stdin_desired)
 		return gt_error("desired and the other side cannot both be standard input: use -f FILE"), -1;
 	return 0;
+}
+
+/* --application: what the command line left unset, from the Application (flags win; -v says so). GT_EXIT_*. */
+static int apply_application(struct diff_opts *o)
+{
+	int st = gt_app_read_one(o->application, &o->kube, &o->lim, &o->app);
+	if (st != GT_EXIT_OK)
+		return st;
+	const struct gt_application *app = o->app;
+	if (app->managed_fields_managers)
+		return gt_error("%s: application %s: spec.ignoreDifferences: managedFieldsManagers: not supported by "
+				"gitops-diff", app->file, app->name), GT_EXIT_INPUT;
+	if (!o->d.app)
+		o->d.app = app->instance;
+	if (!o->kube.namespace)
+		o->kube.namespace = app->dest_namespace;
+	if (!o->live_file.n && !o->against.n && !o->cluster) {
+		o->cluster = true; /* the Application's destination is the live side */
+		gt_debug("application %s: comparing with its destination (--cluster)", app->name);
+	}
+	for (size_t i = 0; i < app->ignore_rules.n; i++)
+		if (gt_strvec_push(&o->ignore_rules, app->ignore_rules.v[i]) < 0)
+			return gt_error("out of memory"), GT_EXIT_INPUT;
+	return o->cluster ? gt_app_destination_context(app, &o->kube) : GT_EXIT_OK;
 }
 
 /* The ignore rules of --ignore and --ignore-file, read with the limits given. -1 after printing. */
@@ -327,6 +356,7 @@ static void opts_release(struct diff_opts *o)
 	gt_strvec_release(&o->files);
 	gt_strvec_release(&o->live_file);
 	gt_strvec_release(&o->against);
+	gt_app_free(o->app);
 }
 
 int main(int argc, char **argv)
@@ -335,6 +365,13 @@ int main(int argc, char **argv)
 	int first;
 	o->format = gt_default_format(stdout);
 	int p = gt_parse(&command, argc, argv, &first);
+	if (p == 0 && o->application) {
+		int st = apply_application(o);
+		if (st != GT_EXIT_OK) {
+			opts_release(o);
+			return st;
+		}
+	}
 	if (p == 0 && (check_source(o) < 0 || load_ignore(o) < 0 || load_scopes(o) < 0))
 		p = -1;
 	if (p != 0) {

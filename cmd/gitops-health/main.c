@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "application.h"
 #include "cli.h"
 #include "health.h"
 #include "kube.h"
@@ -18,6 +19,7 @@ struct health_opts {
 	struct gt_kube_opts kube;
 	enum gt_format format;
 	struct gt_limits lim;
+	const char *application;
 };
 
 static struct health_opts opts = {
@@ -37,6 +39,8 @@ static const struct gt_option options[] = {
 			"time between two looks at the cluster (default 2s)"),
 	GT_OPT_DURATION(0, "degraded-grace", &opts.w.degraded_grace, 0, GT_MAX_DURATION,
 			"stop waiting once an object has been Degraded this long (default 0s)"),
+	GT_OPT_STRING(0, "application", "APP", &opts.application,
+		      "Argo CD Application APP (file, - or name): its destination's context and namespace (implies --cluster)"),
 	GT_OPT_STRING('n', "namespace", "NS", &opts.kube.namespace,
 		      "namespace of the named objects that have none (default: kubeconfig's)"),
 	GT_KUBE_OPTIONS(&opts.kube),
@@ -337,6 +341,20 @@ int main(int argc, char **argv)
 	int st = gt_parse(&command, argc, argv, &first);
 	if (st != 0)
 		return st < 0 ? GT_EXIT_USAGE : GT_EXIT_OK;
+	struct gt_application *app = NULL;
+	if (opts.application) {
+		/* the objects' live state at the Application's destination */
+		st = gt_app_read_one(opts.application, &opts.kube, &opts.lim, &app);
+		if (st == GT_EXIT_OK && !opts.kube.namespace)
+			opts.kube.namespace = app->dest_namespace;
+		if (st == GT_EXIT_OK)
+			st = gt_app_destination_context(app, &opts.kube);
+		if (st != GT_EXIT_OK)
+			return gt_app_free(app), st;
+		opts.cluster = true;
+	}
 	opts.cluster = opts.cluster || opts.wait;
-	return run(&opts);
+	st = run(&opts);
+	gt_app_free(app);
+	return st;
 }

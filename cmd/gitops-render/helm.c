@@ -345,8 +345,8 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 	argv_add(a, "template");
 	if (gt_debug_given()) /* helm's own hint names it: helm's debug lines are relayed, invalid YAML shown */
 		argv_add(a, "--debug");
-	if (o->namespace)
-		argv_addf(a, "--namespace=%s", o->namespace);
+	if (o->helm_namespace || o->namespace)
+		argv_addf(a, "--namespace=%s", o->helm_namespace ? o->helm_namespace : o->namespace);
 	if (!o->skip_crds)
 		argv_add(a, "--include-crds");
 	argv_add(a, "--skip-tests");

@@ -83,7 +83,8 @@ int helm_native(const struct render_opts *o, const char *dir, char **out, size_t
 {
 	struct herr e = { 0 };
 	*why = NULL;
-	char *ns = o->namespace ? strdup(o->namespace) : default_namespace_dup();
+	const char *want = o->helm_namespace ? o->helm_namespace : o->namespace;
+	char *ns = want ? strdup(want) : default_namespace_dup();
 	if (!ns) {
 		*why = strdup("the namespace comes from a kubeconfig helm reads itself");
 		return *why ? 1 : (gt_error("out of memory"), -1);

@@ -16,6 +16,7 @@
 #include "render.h"
 #include "helm/helm.h"
 #include "stream.h"
+#include "application.h"
 
 static const struct gt_choice source_types[] = {
 	{ "directory", TYPE_DIRECTORY }, { "helm", TYPE_HELM }, { "kustomize", TYPE_KUSTOMIZE }, GT_CHOICES_END
@@ -37,9 +38,14 @@ static struct render_opts opts = {
 	.discovery_ttl = RENDER_DEFAULT_DISCOVERY_TTL,
 	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
 	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
+	.app_source = -1,
 };
 
 static const struct gt_option options[] = {
+	GT_OPT_STRING(0, "application", "APP", &opts.application,
+		      "render what Argo CD Application APP says: a file, - or its name in the cluster; flags win"),
+	GT_OPT_STRING(0, "applications", "DIR", &opts.applications,
+		      "render every Application in DIR (- reads standard input; with --repo, DIR in the repo at --revision)"),
 	GT_OPT_STRING(0, "repo", "URL", &opts.repo, "render from this remote (https URL or path to a repo) instead of DIR"),
 	GT_OPT_STRING(0, "revision", "REV", &opts.revision,
 		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
@@ -63,10 +69,6 @@ static const struct gt_option options[] = {
 		    "ask the cluster which kinds are cluster-scoped (also with --context/--kubeconfig; cached)"),
 	GT_OPT_SECONDS(0, "discovery-ttl", &opts.discovery_ttl, GT_SECONDS(0), GT_MAX_DURATION,
 		       "use a cached discovery answer this long (default 6h, as kubectl)"),
-	GT_OPT_STRING_EMPTY_UNSET(0, "kubeconfig", "FILE", &opts.kube.kubeconfig,
-				  "kubeconfig of the cluster discovery asks (default: KUBECONFIG, else ~/.kube/config)"),
-	GT_OPT_STRING_EMPTY_UNSET(0, "context", "CONTEXT", &opts.kube.context,
-				  "kubeconfig context discovery asks (default: the current context)"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app, "mark every object as owned by Argo CD application NAME"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices, "(default annotation)"),
 	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
@@ -104,6 +106,7 @@ static const struct gt_option options[] = {
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
 		      "(json: JSON Lines; default: yaml on a terminal, else json)"),
 	GT_GIT_OPTIONS(&opts.git),
+	GT_KUBE_OPTIONS(&opts.kube),
 	GT_LIMIT_OPTIONS(&opts.lim),
 	GT_OPTIONS_END
 };
@@ -428,6 +431,7 @@ struct run {
 	char *root_rel;     /* the source directory below root */
 	struct file_list files;
 	struct helm_docs docs; /* the native Helm engine's parsed documents of out (usable or not) */
+	bool app_edited;    /* the Application's kustomize settings are applied to the copy */
 };
 
 static void run_free(struct run *r)
@@ -517,8 +521,8 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "release", o->release_name ? o->release_name : "");
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
 	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
-	for (size_t i = 0; i < o->values.n; i++) /* standard input's file is a new temp path each run */
-		key_add(&k, "values", values_from_stdin(o, o->values.v[i]) ? o->values_stdin_sha : o->values.v[i]);
+	if (app_key_values(o, &k) < 0)
+		return key_finish(&k, hex), -1;
 	key_add_list(&k, "set", &o->set);
 	key_add_list(&k, "set-string", &o->set_string);
 	key_add_list(&k, "set-file", &o->set_file);
@@ -538,8 +542,8 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
 	if (!r->from_repo && links_check_dir(root, rel) < 0)
 		return -1; /* (a repository's links were checked as they were written) */
-	if (!r->from_repo && !o->cmp)
-		return 0; /* paths the user typed on their own command line are theirs */
+	if (!r->from_repo && !o->cmp && !o->app_settings)
+		return 0; /* paths the user typed on their own command line are theirs (an Application's are not) */
 	const struct gt_strvec *lists[] = { &o->values, &o->set_file };
 	for (size_t l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->n; i++) {
@@ -549,6 +553,8 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
 				if (l == 0 && values_from_stdin(o, lists[l]->v[i]))
 					break; /* standard input: the user's, not the source's */
+				if (l == 0 && app_values_trusted(o, it))
+					continue; /* written by us from the Application */
 				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
 			}
 			free(items);
@@ -600,6 +606,60 @@ static int prepare_source(const struct render_opts *o, struct run *r)
 		r->dir = r->dir_owned = to;
 	}
 	return ops->prepare(o, &r->engine, r->dir, o->cache == 0 ? NULL : r->cache_root);
+}
+
+/* The Application's kustomize settings, applied once to the copy the engines read. */
+static int app_edit_once(const struct render_opts *o, struct run *r)
+{
+	if (r->app_edited || !o->app_kustomize)
+		return 0;
+	const char *saved = o->strip;
+	((struct render_opts *)o)->strip = r->strip;
+	int st = app_kustomize_edit(o, r->dir);
+	((struct render_opts *)o)->strip = saved;
+	r->app_edited = st == 0;
+	return st;
+}
+
+/* A local overlay with the Application's kustomize settings: edited in a private copy of its
+ * root (the git work tree holding it), never in place. -1 after printing. */
+static int app_local_copy(const struct render_opts *o, struct run *r)
+{
+	char *to = NULL, *dir = NULL;
+	if (!(r->copy = temp_dir_new()))
+		return -1;
+	if (!(to = path_join(r->copy, "src")) || copy_tree(r->root, to) < 0 ||
+	    !(dir = *r->root_rel ? path_join(to, r->root_rel) : strdup(to))) {
+		free(to);
+		return gt_error("out of memory"), -1;
+	}
+	free(r->root);
+	r->root = to;
+	free(r->dir_owned);
+	r->dir = r->dir_owned = dir;
+	if (!r->strip && asprintf(&r->strip, "%s/", to) < 0)
+		return r->strip = NULL, gt_error("out of memory"), -1;
+	return app_edit_once(o, r);
+}
+
+static bool repo_has_values(void *arg, const char *path)
+{
+	struct repo_source *s = arg;
+	char *p = NULL;
+	if (asprintf(&p, "%s%s%s", s->path, *s->path ? "/" : "", path) < 0)
+		return true;
+	bool there = gt_repo_path_exists(s->repo, &s->commit, p);
+	free(p);
+	return there;
+}
+
+static bool dir_has_values(void *arg, const char *path)
+{
+	struct stat st;
+	char *p = path_join(arg, path);
+	bool there = !p || stat(p, &st) == 0;
+	free(p);
+	return there;
 }
 
 /* The native engines in a child of their own (common/proc), so that --timeout, --max-render-size
@@ -877,7 +937,8 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return -1;
 		r->dir = r->dir_owned;
 	}
-	if (prepare_source(o, r) < 0 || r->engine.ops->args(o, &r->engine, &a) < 0) {
+	if ((type == TYPE_KUSTOMIZE && app_edit_once(o, r) < 0) || prepare_source(o, r) < 0 ||
+	    r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
 		return -1;
 	}
@@ -922,6 +983,8 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 		if (!r->strip && asprintf(&r->strip, "%s/", r->src.tmp) < 0)
 			return r->strip = NULL, gt_error("out of memory"), -1;
 	}
+	if (app_edit_once(o, r) < 0)
+		return -1;
 	/* the same checks as for kustomize itself: the source's links stay inside its root */
 	if (check_source_paths(o, r) < 0)
 		return -1;
@@ -1056,12 +1119,18 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 			return st;
 		if (type == TYPE_AUTO)
 			type = repo_source_detect(&r->src);
+		if (o->ignore_missing_values)
+			app_drop_missing_values(o, repo_has_values, &r->src);
 	} else {
 		r->dir = dir;
 		if (!is_directory(dir) || source_root_find(o, dir, &r->root, &r->root_rel) < 0)
 			return GT_EXIT_INPUT;
 		if (type == TYPE_AUTO)
 			type = detect_dir(dir);
+		if (o->ignore_missing_values)
+			app_drop_missing_values(o, dir_has_values, (void *)dir);
+		if (type == TYPE_KUSTOMIZE && o->app_kustomize && app_local_copy(o, r) < 0)
+			return GT_EXIT_INPUT;
 	}
 	gt_debug("source type: %s", type_name(type));
 	if (type == TYPE_DIRECTORY)
@@ -1098,7 +1167,7 @@ static int check_usage(const struct render_opts *o, const char *dir)
 	if (!o->repo && o->cache == 1)
 		return gt_error("--cache needs --repo: a working directory has no tree id to key it"), -1;
 	for (size_t i = 0; o->repo && i < o->values.n; i++)
-		if (o->values.v[i][0] == '/')
+		if (o->values.v[i][0] == '/' && !app_values_trusted(o, o->values.v[i]))
 			return gt_error("--values %s: with --repo, give a path inside the source", o->values.v[i]), -1;
 	return 0;
 }
@@ -1110,6 +1179,60 @@ static bool password_from_stdin(int argc, char **argv)
 		if (!strcmp(argv[i], "--password-stdin"))
 			return true;
 	return false;
+}
+
+/* One Application of --applications, in its own child: its source (the commits pinned), its
+ * settings, the objects as JSON Lines on stdout. A GT_EXIT_* code. */
+static int render_app_child(struct render_opts *o, const struct gt_application *app)
+{
+	const char *dir = NULL;
+	struct run run = { 0 };
+	struct objects objs = { 0 };
+	o->repo = o->revision = o->path = NULL; /* the app's own source; --repo/--revision pinned its commits */
+	o->application = NULL;
+	o->format = GT_FORMAT_JSON;
+	int st = app_apply_parsed(o, app, &dir);
+	if (st == GT_EXIT_OK && check_usage(o, dir) < 0)
+		st = GT_EXIT_USAGE;
+	if (st == GT_EXIT_OK)
+		st = render(o, dir, &run, &objs);
+	if (st == GT_EXIT_OK && check_interrupted() < 0)
+		st = GT_EXIT_INPUT;
+	if (st == GT_EXIT_OK && (finish_objects(o, &objs) < 0 || write_all(o, &objs) < 0))
+		st = GT_EXIT_INPUT;
+	objects_free(&objs);
+	run_free(&run);
+	app_release(o);
+	return st;
+}
+
+/* --application with several sources that render: one child per source, as --applications does
+ * for each app; the options as the command line gave them (the app's are applied per source).
+ * GT_EXIT_MULTI_SOURCE when all went well (main then has nothing left to do). */
+static int render_multi_source(struct render_opts *o, const char *dir)
+{
+	struct gt_app_list one = { 0 };
+	struct gt_application *app = o->app_obj;
+	if (dir || o->path)
+		return gt_error("%s: application %s: several sources render: give no DIR or --path", app->file, app->name),
+		       GT_EXIT_USAGE;
+	if (o->format == GT_FORMAT_UNSET)
+		o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+	one.v = &app;
+	one.n = 1;
+	gt_signals_catch();
+	int st = render_app_list(o, &one, render_app_child);
+	gt_signals_reraise();
+	return st == GT_EXIT_OK ? GT_EXIT_MULTI_SOURCE : st;
+}
+
+static int check_applications_usage(const struct render_opts *o, const char *dir)
+{
+	if (dir || o->application || o->path || o->cmp)
+		return gt_error("--applications renders each app's own source: no DIR, --application, --path or --cmp"), -1;
+	if (o->revision && !o->repo)
+		return gt_error("--revision needs --repo (with --applications: the repository DIR is read from)"), -1;
+	return 0;
 }
 
 static void opts_free(struct render_opts *o)
@@ -1128,6 +1251,7 @@ static void opts_free(struct render_opts *o)
 	gt_strvec_release(&o->include);
 	gt_strvec_release(&o->exclude);
 	gt_git_opts_clear(&o->git);
+	app_release(o);
 }
 
 int main(int argc, char **argv)
@@ -1144,6 +1268,28 @@ int main(int argc, char **argv)
 			dir = ".";
 		if (cmp_apply_env(o) < 0)
 			st = -1;
+	}
+	if (st == 0 && o->applications) {
+		if (check_applications_usage(o, dir) < 0) {
+			opts_free(o);
+			return GT_EXIT_USAGE;
+		}
+		if (o->format == GT_FORMAT_UNSET)
+			o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
+		gt_signals_catch();
+		st = render_applications(o, render_app_child);
+		opts_free(o);
+		gt_signals_reraise();
+		return st;
+	}
+	if (st == 0 && o->application) {
+		int as = app_apply(o, &dir);
+		if (as == GT_EXIT_MULTI_SOURCE)
+			as = render_multi_source(o, dir);
+		if (as != GT_EXIT_OK) {
+			opts_free(o);
+			return as == GT_EXIT_MULTI_SOURCE ? GT_EXIT_OK : as;
+		}
 	}
 	if (st == 0 && check_usage(o, dir) < 0)
 		st = -1;

@@ -59,7 +59,7 @@ struct render_opts {
 	const char *api_resources; /* --api-resources FILE: kinds' scopes, offline */
 	bool discovery;            /* ask the cluster for kinds' scopes (also with --context/--kubeconfig) */
 	unsigned discovery_ttl;    /* seconds a cached discovery answer is used */
-	struct gt_kube_opts kube;  /* the cluster discovery asks */
+	struct gt_kube_opts kube;  /* the cluster discovery asks, and --application NAME is read from */
 	const char *values_stdin;  /* "--values -": the file standard input was saved in (an entry of values) */
 	char *values_stdin_dir;    /* its private temp dir, removed at the end */
 	char values_stdin_sha[65]; /* its content's digest, for the render cache's key */
@@ -67,6 +67,17 @@ struct render_opts {
 	const char *source_root; /* the native kustomize engine reads nothing outside it on disk (NULL: no bound) */
 	/* strings made here (CMP environment), freed at the end */
 	struct gt_strvec owned;
+	/* --application (application.c): the Application and what it adds to the options */
+	const char *application, *applications;
+	int app_source;                   /* which of spec.sources renders (-1: the one that does) */
+	bool app_settings;                /* values and set-file paths came from an Application: checked as a repo's */
+	struct gt_application *app_obj;   /* owned; the options borrow its strings */
+	json_t *app_kustomize;            /* its kustomize settings (borrowed), applied as kustomize edit */
+	const char *app_key;              /* those settings in the render cache's key */
+	const char *helm_namespace;       /* helm.namespace: helm's --namespace instead of --namespace */
+	bool ignore_missing_values;       /* helm.ignoreMissingValueFiles */
+	struct gt_strvec values_trusted;  /* values files we wrote (inline values, ref sources): outside the source */
+	char *app_tmp;                    /* where those are (owned) */
 };
 
 /* Keep s until the end of the run; NULL on no memory. */
@@ -222,6 +233,7 @@ void render_scopes_free(struct render_scopes *s);
 
 /* ---- repository sources (source.c) ---- */
 struct source_plan;
+struct gt_application;
 struct repo_source {
 	struct gt_repo *repo;
 	git_oid commit;
@@ -283,6 +295,39 @@ int cache_get(const char *cache_root, const char *key, size_t max, char **out, s
 int cache_put(const char *cache_root, const char *key, const char *buf, size_t len, size_t max);
 /* Write path atomically; a failure is only a warning (a cache is an optimisation). */
 void cache_put_file(const char *path, const char *buf, size_t len);
+
+/* ---- --application (application.c) ---- */
+/* app_apply's answer for an Application with several sources that render (not an exit code). */
+#define GT_EXIT_MULTI_SOURCE 100
+/* Fill the options the command line left unset from the Application o->application; *dir is set
+ * when --path names a local directory. GT_EXIT_*, printed. */
+int app_apply(struct render_opts *o, const char **dir);
+/* The same with an Application already read (borrowed; it outlives the render). */
+int app_apply_parsed(struct render_opts *o, const struct gt_application *app, const char **dir);
+/* (url, rev) is commit sha for this run (whole_repo: every revision of url is); -1 after printing. */
+int app_pin_add(const char *url, const char *rev, const char *sha, bool whole_repo);
+/* The commit pinned for (url, rev), or NULL. */
+const char *app_pin_find(const char *url, const char *rev);
+void app_pins_clear(void);
+/* --applications: each Application rendered by render_one in a child of its own, up to the core
+ * count at once, one fetch per repository first; the objects of all, in the order read. GT_EXIT_*. */
+int render_applications(struct render_opts *o, int (*render_one)(struct render_opts *o, const struct gt_application *app));
+/* The same for Applications already read (borrowed): an app whose spec.sources has several that
+ * render is one job per source, their objects together (the last source's wins, as in Argo CD). */
+struct gt_app_list;
+int render_app_list(struct render_opts *o, const struct gt_app_list *list,
+		    int (*render_one)(struct render_opts *o, const struct gt_application *app));
+/* How many of the app's sources render. */
+size_t app_rendering_sources(const struct gt_application *app);
+void app_release(struct render_opts *o);
+/* Is path a values file the Application's settings made (trusted, outside the source)? */
+bool app_values_trusted(const struct render_opts *o, const char *path);
+/* helm.ignoreMissingValueFiles: drop the values files exists() does not find. */
+int app_drop_missing_values(struct render_opts *o, bool (*exists)(void *arg, const char *path), void *arg);
+/* Apply the Application's kustomize settings to the kustomization in dir (a copy), as kustomize edit. -1 after printing. */
+int app_kustomize_edit(const struct render_opts *o, const char *dir);
+/* The values files (trusted ones by content) and the Application's settings, into the cache key. */
+int app_key_values(const struct render_opts *o, struct key_b *k);
 
 /* ---- Argo CD CMP (cmp.c) ---- */
 /* Fill options from the plugin environment where the command line left them. -1 after printing. */

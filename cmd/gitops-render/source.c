@@ -676,6 +676,8 @@ static int plan_values(struct planner *pl)
 			/* helm splits both at commas; --set-file items are KEY=PATH */
 			for (char *it = items ? strtok_r(items, ",", &save) : NULL; r == 0 && it; it = strtok_r(NULL, ",", &save)) {
 				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				if (l == 0 && app_values_trusted(pl->o, it))
+					continue; /* written by us from the Application, outside the source */
 				if (*path == '/' || strstr(path, "://"))
 					r = (gt_error("--%s %s: with --repo, give a path inside the source", l ? "set-file" : "values",
 						      path), -1);
@@ -705,6 +707,9 @@ int repo_source_plan(struct repo_source *s, const struct render_opts *o, enum so
 	}
 	if (r == 0 && type == TYPE_HELM)
 		r = plan_values(&pl);
+	/* what the Application's kustomize settings add to the kustomization (components, patches) */
+	if (r == 0 && type == TYPE_KUSTOMIZE && o->app_kustomize)
+		r = plan_strings(&pl, s->path, o->app_kustomize, "spec.source.kustomize");
 	/* Each item brings what it names; items added on the way are visited in turn. */
 	for (size_t i = 0; r == 0 && i < pl.plan->n; i++) {
 		git_tree_entry *e = NULL;

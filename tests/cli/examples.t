@@ -109,6 +109,23 @@ like "$OUT" "gitops-apply --app my-app --prune --wait\$" "make apply CREATE_NAME
 mk -n apply APP=my-app NS=my-app DIR=plain LOCAL=1
 like "$OUT" "git status --porcelain.*gitops-render plain --app my-app -n my-app \\| gitops-apply" \
 	"make apply LOCAL=1: the working tree, after checking it"
+# APP= alone: the Application says the rest (issue 19 item 6)
+mk -n render APP=argocd/application-production.yaml
+is "$OUT" "gitops-render --application 'argocd/application-production.yaml' -o json" \
+	"make render APP=FILE: gitops-render --application, nothing restated"
+mk -n diff APP=my-app-production
+is "$OUT" "gitops-render --application 'my-app-production' | gitops-diff --application 'my-app-production' -o json" \
+	"make diff APP=NAME: render and diff from the Application (its destination, its ignoreDifferences)"
+mk -n apply APP=my-app-production REV=main
+is "$OUT" "gitops-render --application 'my-app-production' --revision main | gitops-apply --application 'my-app-production' --wait" \
+	"make apply APP=NAME REV=main: its sync policy, at REV"
+mk -n diff APP=my-app-production AGAINST=v1
+like "$OUT" "gitops-render --application 'my-app-production' --revision 'v1' >\"\\\$old\"" "make diff APP= AGAINST=REV: the Application at REV"
+mk history APP=my-app-production
+is "$RC" 2 "make history APP= without DIR=: exit 2"
+like "$ERR" "history needs DIR=" "saying why"
+mk render APP=my-app-production LOCAL=1
+is "$RC" 2 "make render APP= LOCAL=1: exit 2"
 mk -n history REPO=https://git.example.com/shop/my-app-gitops DIR=charts/my-app
 is "$OUT" "gitops-history --repo https://git.example.com/shop/my-app-gitops --path charts/my-app" "make history REPO=… DIR=…"
 
@@ -206,6 +223,26 @@ is "$(git --git-dir="$TMP/remote.git" show main:charts/my-app/.gitops-hold | "$Y
 	mk apply DIR=overlays/staging APP=my-app-staging NS=my-app-staging
 	is "$RC" 0 "make apply creates the namespace by default, as the Application's CreateNamespace=true" || echo "# $ERR"
 	is "$(kube_get Namespace '' my-app-staging | jq -r .metadata.name)" my-app-staging "the namespace is there"
+
+	# APP=FILE: the Application's repository at its targetRevision, its namespace created
+	cat >"$TMP/app-web.yaml" <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: my-app-web, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: $TMP/remote.git, targetRevision: main, path: plain}
+  destination: {server: https://kubernetes.default.svc, namespace: my-app-web}
+  syncPolicy:
+    automated: {prune: true}
+    syncOptions: [CreateNamespace=true]
+YAML
+	mk apply APP="$TMP/app-web.yaml"
+	is "$RC" 0 "make apply APP=FILE syncs the Application's source" || echo "# $ERR"
+	is "$(kube_get Deployment my-app-web my-app | jq -r '.metadata.annotations["argocd.argoproj.io/tracking-id"]')" \
+		"my-app-web:apps/Deployment:my-app-web/my-app" "into its destination namespace, tracked as the app"
+	mk diff APP="$TMP/app-web.yaml"
+	is "$RC:$(jq -r .action <<<"$OUT" | sort -u)" "0:unchanged" "make diff APP=FILE after the sync: exit 0" || echo "# $ERR"
 
 	{
 		# AGAINST: the working tree's render against a commit's, no cluster involved.

@@ -222,7 +222,7 @@ check_grammar() {
 
 check_grammar_examples() {
 	run "$BIN/gitops-render" --ap x
-	is "$RC:$ERR" "2:gitops-render: option --ap is ambiguous: it could be --api-resources, --app or --api-versions" \
+	is "$RC:$ERR" "2:gitops-render: option --ap is ambiguous: it could be --application, --applications, --api-resources, --app or --api-versions" \
 		"gitops-render --ap: ambiguous, both named (GNU getopt_long)"
 	accepted "$BIN/gitops-render" --app x --api-v x --tr label
 	run "$BIN/gitops-apply" --max-prune abc
