@@ -169,8 +169,11 @@ struct kz_tconfig {
 		common_annotations, images, replicas, var_reference;
 	struct kz_nameref *nameref;
 	size_t n_nameref;
+	bool is_defaults; /* exactly the built-in tables: merging them in again changes nothing */
 };
 int kz_tconfig_defaults(struct kz_tconfig *tc, struct kz_err *e);
+/* The built-in tables themselves (made at the first call), NULL with e: to merge from, not to change. */
+const struct kz_tconfig *kz_tconfig_builtin(struct kz_err *e);
 /* Merge a configurations document (json) into tc, as kustomize's TransformerConfig.Merge. */
 int kz_tconfig_merge_doc(struct kz_tconfig *tc, const json_t *doc, const char *file, struct kz_err *e);
 int kz_tconfig_merge(struct kz_tconfig *tc, const struct kz_tconfig *other, struct kz_err *e);
