@@ -110,6 +110,8 @@ void kz_res_cur_id(const struct kz_res *r, struct kz_id *id);
 /* Previous ids, oldest first (the current one not included); the list owns the split strings. */
 int kz_res_prev_ids(const struct kz_res *r, struct kz_ids *ids);
 void kz_ids_free(struct kz_ids *ids);
+/* Is name among the previous ids' names (as kz_res_prev_ids, without splitting apiVersions)? */
+bool kz_res_had_name(const struct kz_res *r, const char *name);
 /* The original id: the oldest previous id, else the current one. */
 int kz_res_org_id(const struct kz_res *r, struct kz_id *id, struct kz_ids *hold);
 

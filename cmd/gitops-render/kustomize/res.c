@@ -402,6 +402,22 @@ static int parse_prev_ids(const struct kz_res *r, struct kz_ids *ids);
 
 /* Previous ids are read often (name references, selections) and change rarely: parsed once and
  * kept until a build annotation of them changes. The caller gets a borrowed view. */
+bool kz_res_had_name(const struct kz_res *r, const char *name)
+{
+	struct kz_res *w = (struct kz_res *)r;
+	if (!w->prev_valid) {
+		kz_ids_free(&w->prev);
+		if (parse_prev_ids(r, &w->prev) < 0)
+			return false;
+		w->prev_valid = true;
+		w->prev_api_at = NULL;
+	}
+	for (size_t i = 0; i < w->prev.n; i++)
+		if (!strcmp(w->prev.v[i].name, name))
+			return true;
+	return false;
+}
+
 int kz_res_prev_ids(const struct kz_res *r, struct kz_ids *ids)
 {
 	struct kz_res *w = (struct kz_res *)r;
