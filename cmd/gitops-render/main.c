@@ -668,12 +668,15 @@ static int docs_from_heap(struct shared_heap *heap, struct helm_docs *d)
 	}
 	if (!(d->v = calloc(n ? n : 1, sizeof(*d->v))) || !(d->line = calloc(n ? n : 1, sizeof(*d->line)))) {
 		helm_docs_free(d);
+		json_decref(objects);
 		return -1;
 	}
 	for (d->n = 0; d->n < n; d->n++) {
 		d->v[d->n] = json_incref(json_array_get(objects, d->n));
 		d->line[d->n] = d->n + 1; /* (the line it has in JSON Lines) */
 	}
+	/* (what the objects get here, a tracking label, is the parent's memory: freed with them) */
+	json_decref(objects);
 	d->usable = true;
 	return 0;
 }
