@@ -515,6 +515,7 @@ struct gt_yaml_reader {
 	size_t doc_start_bytes; /* bytes_read when the previous document ended */
 	bool too_big;           /* guarded_read refused to read on */
 	enum gt_yaml_typing typing;
+	bool typing_set;        /* gt_yaml_reader_set_typing was called: typed keys are counted */
 	size_t typed_keys; /* keys in this document that were no strings before becoming JSON */
 	bool quiet;             /* errors are kept, not printed */
 	char error[1200];       /* the last error, "NAME:LINE:COLUMN: why" */
@@ -622,26 +623,12 @@ struct gt_yaml_reader *gt_yaml_reader_new_handler(int (*read)(void *data, unsign
 	return r;
 }
 
-/*
- * The fast path types scalars as goyaml.v2 does and does not count typed keys: a reader whose
- * typing is set reads through libyaml alone, as if the fast path were off when it was made.
- * Before the first gt_yaml_next only.
- */
-static void fast_path_off(struct gt_yaml_reader *r)
-{
-	if (!r->fast.on || r->fast.docs || r->fast.handed_over)
-		return;
-	r->fast.on = false;
-	if (r->file || r->read)
-		yaml_parser_set_input(&r->parser, guarded_read, r);
-	else
-		yaml_parser_set_input_string(&r->parser, (const unsigned char *)r->fast.data, r->fast.len);
-}
-
+/* The fast path types scalars as the reader does (gt_yaml_fast_document_typed); a document it
+ * is unsure of goes to libyaml alone, as always. Before the first gt_yaml_next only. */
 void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typing)
 {
 	r->typing = typing;
-	fast_path_off(r);
+	r->typing_set = true; /* (the fast path then leaves keys that are no text to libyaml, which counts them) */
 }
 
 /* A null of its own, static like jansson's: never freed, copied as itself. */
@@ -1794,9 +1781,11 @@ static int fast_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line
 	if (f->odd < n)
 		return HAND_OVER;
 	bool unsure;
-	*doc = gt_yaml_fast_document(f->data, start - f->base, n - f->base, &r->lim, &unsure);
+	*doc = gt_yaml_fast_document_typed(f->data, start - f->base, n - f->base, &r->lim, r->typing, r->typing_set,
+					   &unsure);
 	if (!*doc)
 		return HAND_OVER;
+	r->typed_keys = 0; /* (a key that is no text made it unsure) */
 	unsigned long d_line = q_line;
 	f->pos_line = q_line + count_lines(f, q, n);
 	f->pos = n;

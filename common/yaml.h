@@ -73,7 +73,7 @@ void gt_yaml_reader_free(struct gt_yaml_reader *r);
  * kyaml does (goyaml.v3; map keys must then be strings), or not at all (every scalar the text
  * it was written as, as kyaml's node values are). */
 enum gt_yaml_typing { GT_YAML_V2, GT_YAML_KYAML, GT_YAML_TEXT };
-/* Before the first gt_yaml_next; such a reader reads through libyaml alone (no fast path). */
+/* Before the first gt_yaml_next (the fast path types as it says, or leaves the document to libyaml). */
 void gt_yaml_reader_set_typing(struct gt_yaml_reader *r, enum gt_yaml_typing typing);
 /* With goyaml.v2 typing set: the map keys of the document last read that were no strings (yes, 1)
  * and were turned into text, as sigs.k8s.io/yaml does (some of its users then fail on them).

@@ -19,6 +19,8 @@ struct fp {
 	char *buf;   /* scalar text being built */
 	size_t blen, bcap;
 	bool unsure, oom;
+	enum gt_yaml_typing typing;
+	bool strict_keys; /* a plain key that is not its own text is unsure (see the header) */
 };
 
 #define FLAG_MAP 1 /* a compact map may start here ("- a: 1", or a line's first node) */
@@ -534,14 +536,18 @@ static inline bool plainly_string(const char *t, size_t n)
  * error such as .inf) are unsure. */
 static json_t *plain_value(struct fp *f, const char *t, size_t n)
 {
-	if (plainly_string(t, n)) {
-		json_t *v = json_stringn_nocheck(t, n);
+	if (f->typing == GT_YAML_TEXT || plainly_string(t, n)) {
+		json_t *v = json_stringn_nocheck(t ? t : "", n);
 		if (!v)
 			f->oom = true;
 		return v;
 	}
 	const char *why;
-	json_t *v = gt_yaml_resolve_plain(t, n, &why);
+	json_t *v;
+	if (f->typing == GT_YAML_KYAML)
+		v = n ? gt_yaml_resolve_plain_kyaml(t, n, &why) : gt_yaml_empty_null();
+	else
+		v = gt_yaml_resolve_plain(t, n, &why);
 	if (!v && why)
 		return bail(f);
 	if (!v)
@@ -555,6 +561,17 @@ static json_t *string_value(struct fp *f, const char *t, size_t n)
 	if (!v)
 		f->oom = true;
 	return v;
+}
+
+/* Under kyaml typing, or where keys are counted: is the plain key t its own text (a string, as
+ * the reader's typing reads it)? Else the reader says what it is. */
+static bool key_is_text(const struct fp *f, const char *t, size_t n)
+{
+	const char *why;
+	json_t *v = f->typing == GT_YAML_KYAML ? gt_yaml_resolve_plain_kyaml(t, n, &why) : gt_yaml_resolve_plain(t, n, &why);
+	bool text = v && json_is_string(v);
+	json_decref(v);
+	return text;
 }
 
 /* ---- collections ---- */
@@ -607,7 +624,7 @@ static bool map_key(struct fp *f, const char **key, size_t *key_len, char **heap
 	if (f->pos - start > 1000)
 		return (void)bail(f), false;
 	f->pos++; /* ':' */
-	if (!plain || plainly_string(text, n)) {
+	if (!plain || f->typing == GT_YAML_TEXT || plainly_string(text, n)) {
 		if (!plain) {
 			/* f->buf is the value's next: keep the key apart. */
 			*heap = malloc(n + 1);
@@ -621,6 +638,13 @@ static bool map_key(struct fp *f, const char **key, size_t *key_len, char **heap
 		return true;
 	}
 	const char *why;
+	if (f->typing == GT_YAML_KYAML || f->strict_keys) {
+		if (!key_is_text(f, text, n))
+			return (void)bail(f), false; /* the reader says what such a key is (and counts it) */
+		*key = text;
+		*key_len = n;
+		return true;
+	}
 	*heap = gt_yaml_key_text(text, n, plain, &why);
 	if (!*heap) {
 		if (why)
@@ -651,13 +675,13 @@ static json_t *value_after(struct fp *f, long indent_ctx, size_t depth, bool in_
 	if (!finish_line(f))
 		return NULL;
 	if (at_end(f, f->pos))
-		return json_null();
+		return plain_value(f, NULL, 0);
 	long cl = (long)col(f);
 	if (cl > indent_ctx)
 		return node_inline(f, indent_ctx, depth, FLAG_MAP | FLAG_SEQ);
 	if (cl == indent_ctx && in_map && f->s[f->pos] == '-' && blankz(f, f->pos + 1))
 		return block_seq(f, depth, true);
-	return json_null();
+	return plain_value(f, NULL, 0); /* nothing written: libyaml's empty plain scalar */
 }
 
 /* Bytes of the plain scalars taken inside a flow collection: no indicator, no ':' or '#',
@@ -768,7 +792,16 @@ static json_t *flow_collection(struct fp *f, size_t depth)
 			f->pos += 2;
 			while (ch(f, f->pos) == ' ')
 				f->pos++;
-			if (!plain || plainly_string(t, n)) {
+			if (!plain || f->typing == GT_YAML_TEXT || plainly_string(t, n)) {
+				heap = malloc(n + 1);
+				if (!heap)
+					goto oom;
+				memcpy(heap, t, n);
+				heap[n] = '\0';
+				key_len = n;
+			} else if (f->typing == GT_YAML_KYAML || f->strict_keys) {
+				if (!key_is_text(f, t, n))
+					goto unsure; /* the reader says what such a key is (and counts it) */
 				heap = malloc(n + 1);
 				if (!heap)
 					goto oom;
@@ -969,7 +1002,14 @@ fail:
 
 json_t *gt_yaml_fast_document(const char *s, size_t start, size_t end, const struct gt_limits *lim, bool *unsure)
 {
-	struct fp f = { .s = (const unsigned char *)s, .end = end, .pos = start, .lim = lim };
+	return gt_yaml_fast_document_typed(s, start, end, lim, GT_YAML_V2, false, unsure);
+}
+
+json_t *gt_yaml_fast_document_typed(const char *s, size_t start, size_t end, const struct gt_limits *lim,
+				    enum gt_yaml_typing typing, bool strict_keys, bool *unsure)
+{
+	struct fp f = { .s = (const unsigned char *)s, .end = end, .pos = start, .lim = lim, .typing = typing,
+			.strict_keys = strict_keys };
 	/* ls: the start of start's line. */
 	size_t ls = start;
 	while (ls > 0 && s[ls - 1] != '\n')
@@ -979,7 +1019,7 @@ json_t *gt_yaml_fast_document(const char *s, size_t start, size_t end, const str
 	if (f.pos == f.ls && !skip_to_content(&f))
 		goto out;
 	if (at_end(&f, f.pos)) {
-		doc = json_null(); /* an empty document */
+		doc = plain_value(&f, NULL, 0); /* an empty document: libyaml's empty plain scalar */
 		goto out;
 	}
 	doc = node_inline(&f, -1, 0, FLAG_MAP | FLAG_SEQ);

@@ -22,6 +22,14 @@
  * fast path cannot promise libyaml's result, with *unsure false when out of memory.
  */
 json_t *gt_yaml_fast_document(const char *s, size_t start, size_t end, const struct gt_limits *lim, bool *unsure);
+/* The same with scalars typed as typing says (common/yaml.h), as a reader whose typing was set
+ * reads them: the words and numbers of goyaml.v3 for kyaml (a value written empty is
+ * gt_yaml_empty_null), the text as written for text. A plain map key that the typing would make
+ * something other than its text (1, true, .5; under kyaml an error) is unsure, so that libyaml
+ * says what the reader says of it, and counts it where keys are counted (strict_keys: every
+ * such key, also under goyaml.v2). */
+json_t *gt_yaml_fast_document_typed(const char *s, size_t start, size_t end, const struct gt_limits *lim,
+				    enum gt_yaml_typing typing, bool strict_keys, bool *unsure);
 
 /* Where the first byte at or after from that libyaml's reader refuses lies (invalid UTF-8,
  * a control character), or to if none: *odd is where the first byte the fast path does not

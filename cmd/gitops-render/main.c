@@ -672,6 +672,7 @@ static bool dir_has_values(void *arg, const char *path)
 struct native_job {
 	const struct render_opts *o;
 	const char *dir;
+	struct shared_heap *heap; /* where the Kustomize engine leaves its objects, or NULL */
 };
 
 /*
@@ -763,7 +764,7 @@ static int read_docs(char *all, size_t all_len, size_t *len, struct helm_docs *d
 static int helm_native_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len,
 			       struct helm_docs *docs, char **why)
 {
-	struct native_job job = { o, dir };
+	struct native_job job = { o, dir, NULL };
 	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
 	/* the documents beside the output are at most as large as it (else left out) */
 	size_t cap = o->max_output > (SIZE_MAX - DOCS_FOOTER_LEN) / 2 ? SIZE_MAX : 2 * o->max_output + DOCS_FOOTER_LEN;
@@ -801,14 +802,19 @@ static int helm_native_bounded(const struct render_opts *o, const char *dir, cha
 	return code == 0 ? 0 : code == NATIVE_UNSUPPORTED ? 1 : -1;
 }
 
-/* The native Kustomize engine's objects as JSON Lines, as the render cache keeps them. */
+/* The native Kustomize engine's objects, left in the shared heap when there is one and they are
+ * all in it, else as JSON Lines (as the render cache keeps them). */
 static int kustomize_child(void *arg)
 {
 	const struct native_job *j = arg;
 	json_t *objects = NULL, *obj;
 	char *why = NULL;
 	size_t i;
+	if (j->heap)
+		shared_heap_use(j->heap);
 	int st = kustomize_native(j->o, j->dir, &objects, &why);
+	if (st == 0 && j->heap && shared_heap_hand_over(j->heap, objects))
+		return 0; /* (the parent's now: not freed here, the process ends) */
 	json_array_foreach(objects, i, obj) {
 		gt_json_write(stdout, obj);
 		putchar('\n');
@@ -820,10 +826,37 @@ static int kustomize_child(void *arg)
 	return st == 0 ? 0 : st == 1 ? NATIVE_UNSUPPORTED : st == -2 ? NATIVE_REFUSED : NATIVE_FAILED;
 }
 
-/* kustomize_native under a deadline, its output in *out: 0, a NATIVE_* code with *why, -1 after printing. */
-static int kustomize_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len, char **why)
+/* What the child left in the heap, as the documents read_engine_output takes: 0, or -1 (out of memory). */
+static int docs_from_heap(struct shared_heap *heap, struct helm_docs *d)
 {
-	struct native_job job = { o, dir };
+	json_t *objects = heap ? shared_heap_take(heap) : NULL;
+	size_t n = json_array_size(objects);
+	if (!objects) {
+		shared_heap_drop(heap); /* (they came as text, or not at all) */
+		return 0;
+	}
+	if (!(d->v = calloc(n ? n : 1, sizeof(*d->v))) || !(d->line = calloc(n ? n : 1, sizeof(*d->line)))) {
+		helm_docs_free(d);
+		json_decref(objects);
+		return -1;
+	}
+	for (d->n = 0; d->n < n; d->n++) {
+		d->v[d->n] = json_incref(json_array_get(objects, d->n));
+		d->line[d->n] = d->n + 1; /* (the line it has in JSON Lines) */
+	}
+	/* (what the objects get here, a tracking label, is the parent's memory: freed with them) */
+	json_decref(objects);
+	d->usable = true;
+	return 0;
+}
+
+/* kustomize_native under a deadline, its output in *out (or its objects in *docs when they came
+ * through a shared heap): 0, a NATIVE_* code with *why, -1 after printing. */
+static int kustomize_bounded(const struct render_opts *o, const char *dir, bool use_heap, char **out, size_t *len,
+			     struct helm_docs *docs, char **why)
+{
+	/* the trees may take as many bytes as the text could (--max-render-size); beyond, text */
+	struct native_job job = { o, dir, use_heap ? shared_heap_new(o->max_output) : NULL };
 	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
 	struct gt_proc p = { .fn = kustomize_child, .fn_arg = &job, .max_out = o->max_output,
 			     .deadline = gt_deadline_in(timeout) };
@@ -843,6 +876,12 @@ static int kustomize_bounded(const struct render_opts *o, const char *dir, char 
 	else if (code != 0 && r == 0)
 		gt_error("kustomize build (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
 			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
+	if (code == 0 && docs_from_heap(job.heap, docs) < 0) {
+		gt_error("out of memory");
+		code = -1;
+	} else if (code != 0) {
+		shared_heap_drop(job.heap);
+	}
 	if (code == 0) {
 		engine_relay_warnings("kustomize", p.err, NULL); /* its deprecation notices, as kustomize's are */
 		*out = p.out;
@@ -992,7 +1031,12 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 	if (r->strip)
 		o->strip = r->strip;
 	o->source_root = native_source_root(o, r);
-	int code = kustomize_bounded(o, r->dir, &r->out, &r->out_len, &why);
+	/* the objects as trees through a shared heap, unless the cache wants their text or other
+	 * limits than the engine's want them read again (read_engine_output) */
+	static const struct gt_limits def = GT_LIMITS_DEFAULT;
+	bool use_heap = !use_cache && o->lim.max_doc_bytes == def.max_doc_bytes &&
+			o->lim.max_alias_nodes == def.max_alias_nodes && o->lim.max_depth == def.max_depth;
+	int code = kustomize_bounded(o, r->dir, use_heap, &r->out, &r->out_len, &r->docs, &why);
 	o->strip = saved_strip;
 	o->source_root = NULL;
 	if (code == 0) {

@@ -173,6 +173,20 @@ int kustomize_native(const struct render_opts *o, const char *dir, json_t **obje
 /* The engine's identity in the render cache. */
 #define KUSTOMIZE_NATIVE_VERSION "gitops-render native kustomize engine " GT_VERSION " (kustomize v5.5.0)"
 
+/* ---- memory a native engine's child builds its objects in, for the parent (shared_heap.c) ---- */
+struct shared_heap;
+/* Before the fork, in the parent: a heap of cap bytes shared with the child, or NULL (then the
+ * objects go as text). From here on the parent's jansson leaves values in a heap alone. */
+struct shared_heap *shared_heap_new(size_t cap);
+/* In the child: jansson allocates from h. */
+void shared_heap_use(struct shared_heap *h);
+/* In the child: leave root for the parent, when all of it is in h (true); else send it as text. */
+bool shared_heap_hand_over(struct shared_heap *h, json_t *root);
+/* In the parent after the child exited: what it left (a reference of the caller's), or NULL. */
+json_t *shared_heap_take(struct shared_heap *h);
+/* In the parent, when it took nothing from h: unmapped (h may be NULL). */
+void shared_heap_drop(struct shared_heap *h);
+
 /* ---- the native Helm engine (helm_native.c, helm/) ---- */
 
 /* Render the chart in dir as `helm template` would: 0 with *out (malloc'd); 1 when the engine does

@@ -168,6 +168,25 @@ run gitops-render --type bogus "$SHOP/base"
 is "$RC" 2 "--type bogus: exit 2"
 like "$ERR" "use directory, helm or kustomize" "--type bogus: the choices"
 
+# The native engine's objects come back from its child as trees in shared memory; when they do not
+# fit (the memory is --max-render-size bytes, the trees are larger than their text) or other limits
+# than the engine's apply, as JSON Lines: the same objects either way, and the limit still holds.
+mkdir -p "$TMP/many"
+{ printf 'namePrefix: p-\nresources:\n- cms.yaml\n'; } >"$TMP/many/kustomization.yaml"
+for i in $(seq 1 200); do printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\ndata:\n  k: v\n' "$i"; done \
+	>"$TMP/many/cms.yaml"
+run gitops-render --engine native -o json "$TMP/many"
+is "$RC:$(grep -c '"name":"p-cm-' <<<"$OUT")" "0:200" "native: 200 objects"
+shared=$OUT
+size=$(printf '%s\n' "$OUT" | wc -c)
+run gitops-render --engine native -o json --max-render-size $((size + 8)) "$TMP/many"
+is "$RC:$OUT" "0:$shared" "native: the trees do not fit in --max-render-size: the text, the same objects"
+run gitops-render --engine native -o json --max-depth 100 "$TMP/many"
+is "$RC:$OUT" "0:$shared" "native: --max-depth other than the default: read as text again, the same objects"
+run gitops-render --engine native -o json --max-render-size $((size - 8)) "$TMP/many"
+is "$RC:$OUT" "2:" "native: output larger than --max-render-size: exit 2"
+like "$ERR" "output is larger than $((size - 8)) bytes" "native: said so"
+
 # ---------------------------------------------------------------------------------------------
 # Failures and empty renders
 

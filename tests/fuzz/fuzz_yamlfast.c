@@ -2,9 +2,11 @@
  *
  * Input: byte 0 picks the limits (low 2 bits), the input kind (next 2 bits: a string, a
  * FILE, a handler giving at most a few bytes per read, a handler giving whole reads), the
- * rest is a YAML stream. It is read twice, with the fast path and without it; every
+ * typing (next 2 bits: none set, goyaml.v2 set so that typed keys are counted, kyaml, text),
+ * the rest is a YAML stream. It is read twice, with the fast path and without it; every
  * document must be the same JSON (same keys in the same order, same types and values), with
- * the same first line, and the stream must end the same way, with the same error text. The
+ * the same first line (and, with a typing set, the same count of typed keys and the same
+ * values written empty), and the stream must end the same way, with the same error text. The
  * fast path may take over any document or none: the result must not show which.
  * Build and run: `make fuzz`. Seeds: 1 tests/fixtures examples
  */
@@ -42,8 +44,28 @@ static int src_read(void *data, unsigned char *buf, size_t size, size_t *size_re
 	return 1;
 }
 
-/* Every document as "LINE JSON\n", then "end STATUS ERROR": what a caller can see. */
-static char *read_all(const uint8_t *data, size_t size, int kind, const struct gt_limits *lim, bool fast)
+/* kyaml's empty values (gt_yaml_empty_null) print as null: shown as a string of their own. */
+static json_t *show_empty(json_t *v)
+{
+	const char *k;
+	json_t *c;
+	size_t i;
+	if (gt_yaml_is_empty_null(v))
+		return json_string("(empty)");
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, c) {
+			json_object_set_new(v, k, show_empty(c));
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) {
+			json_array_set_new(v, i, show_empty(c));
+		}
+	}
+	return json_incref(v);
+}
+
+/* Every document as "LINE TYPED-KEYS JSON\n", then "end STATUS ERROR": what a caller can see. */
+static char *read_all(const uint8_t *data, size_t size, int kind, int typing, const struct gt_limits *lim, bool fast)
 {
 	char *out = NULL;
 	size_t out_len = 0;
@@ -64,13 +86,18 @@ static char *read_all(const uint8_t *data, size_t size, int kind, const struct g
 	if (!o || !r)
 		abort();
 	gt_yaml_reader_set_quiet(r, true);
+	if (typing)
+		gt_yaml_reader_set_typing(r, typing == 1 ? GT_YAML_V2 : typing == 2 ? GT_YAML_KYAML : GT_YAML_TEXT);
 	json_t *doc;
 	unsigned long line;
 	int st;
 	while ((st = gt_yaml_next(r, &doc, &line)) > 0) {
-		char *text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-		fprintf(o, "%lu %s\n", line, text ? text : "?");
+		json_t *shown = show_empty(doc);
+		char *text = json_dumps(shown, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+		/* (typed keys are counted only by a reader whose typing was set) */
+		fprintf(o, "%lu %zu %s\n", line, typing ? gt_yaml_reader_typed_keys(r) : 0, text ? text : "?");
 		free(text);
+		json_decref(shown);
 		json_decref(doc);
 	}
 	fprintf(o, "end %d %s\n", st, st < 0 ? gt_yaml_reader_error(r) : "");
@@ -87,9 +114,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	gt_set_program("fuzz_yamlfast");
 	const struct gt_limits *lim = &limit_sets[data[0] % COUNT(limit_sets)];
-	int kind = (data[0] >> 2) % 4;
-	char *slow = read_all(data + 1, size - 1, kind, lim, false);
-	char *fast = read_all(data + 1, size - 1, kind, lim, true);
+	int kind = (data[0] >> 2) % 4, typing = (data[0] >> 4) % 4;
+	char *slow = read_all(data + 1, size - 1, kind, typing, lim, false);
+	char *fast = read_all(data + 1, size - 1, kind, typing, lim, true);
 	if (strcmp(slow, fast)) {
 		fprintf(stderr, "libyaml:\n%s\nfast path:\n%s\n", slow, fast);
 		abort();

@@ -135,12 +135,20 @@ static int run_transformers(struct kz_build *b, const struct kz_kust *k, struct 
 static int accumulate_target(struct kz_build *b, const struct kz_kust *k, struct kz_acc *acc)
 {
 	struct kz_tconfig tc;
-	if (accumulate_resources(b, k, acc) < 0 || kz_tconfig_defaults(&tc, b->e) < 0)
+	if (accumulate_resources(b, k, acc) < 0)
 		return -1;
-	int st = k->has_config ? kz_tconfig_merge(&tc, &k->config, b->e) : 0;
-	if (st == 0)
-		st = kz_tconfig_merge(&acc->tc, &tc, b->e);
-	kz_tconfig_free(&tc);
+	int st;
+	if (k->has_config) { /* the built-in tables and its configurations files */
+		if (kz_tconfig_defaults(&tc, b->e) < 0)
+			return -1;
+		st = kz_tconfig_merge(&tc, &k->config, b->e);
+		if (st == 0)
+			st = kz_tconfig_merge(&acc->tc, &tc, b->e);
+		kz_tconfig_free(&tc);
+	} else {
+		const struct kz_tconfig *builtin = kz_tconfig_builtin(b->e);
+		st = builtin ? kz_tconfig_merge(&acc->tc, builtin, b->e) : -1;
+	}
 	if (st < 0 || kz_run_generators(b, k, acc) < 0)
 		return -1;
 	for (size_t i = 0; i < k->n_components; i++)

@@ -110,6 +110,8 @@ void kz_res_cur_id(const struct kz_res *r, struct kz_id *id);
 /* Previous ids, oldest first (the current one not included); the list owns the split strings. */
 int kz_res_prev_ids(const struct kz_res *r, struct kz_ids *ids);
 void kz_ids_free(struct kz_ids *ids);
+/* Is name among the previous ids' names (as kz_res_prev_ids, without splitting apiVersions)? */
+bool kz_res_had_name(const struct kz_res *r, const char *name);
 /* The original id: the oldest previous id, else the current one. */
 int kz_res_org_id(const struct kz_res *r, struct kz_id *id, struct kz_ids *hold);
 
@@ -169,8 +171,11 @@ struct kz_tconfig {
 		common_annotations, images, replicas, var_reference;
 	struct kz_nameref *nameref;
 	size_t n_nameref;
+	bool is_defaults; /* exactly the built-in tables: merging them in again changes nothing */
 };
 int kz_tconfig_defaults(struct kz_tconfig *tc, struct kz_err *e);
+/* The built-in tables themselves (made at the first call), NULL with e: to merge from, not to change. */
+const struct kz_tconfig *kz_tconfig_builtin(struct kz_err *e);
 /* Merge a configurations document (json) into tc, as kustomize's TransformerConfig.Merge. */
 int kz_tconfig_merge_doc(struct kz_tconfig *tc, const json_t *doc, const char *file, struct kz_err *e);
 int kz_tconfig_merge(struct kz_tconfig *tc, const struct kz_tconfig *other, struct kz_err *e);

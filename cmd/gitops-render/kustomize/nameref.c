@@ -101,22 +101,26 @@ static bool role_ref(const struct nameref_ctx *c, const char **group, const char
 	return true;
 }
 
+/* A referrer's roleRef as role_ref reads it (the same for every candidate: read once). */
+struct role {
+	bool has;
+	const char *group, *kind;
+};
+
 /* The sieves of selectReferral that look at previous ids: the old name, the referred kind, a roleRef's kind. */
-static bool prev_ids_match(const struct nameref_ctx *c, const struct kz_res *r, const char *old_name)
+static bool prev_ids_match(const struct nameref_ctx *c, const struct kz_res *r, const char *old_name,
+			   const struct role *rr)
 {
 	struct kz_ids prev;
-	const char *rg = "", *rk = "";
-	bool has_role = role_ref(c, &rg, &rk);
-	bool name = false, kind = false, role = !has_role;
-	if (kz_res_prev_ids(r, &prev) < 0)
-		return false;
+	bool kind = false, role = !rr->has;
+	if (!kz_res_had_name(r, old_name) || kz_res_prev_ids(r, &prev) < 0)
+		return false; /* (most candidates never had the name) */
 	for (size_t i = 0; i < prev.n; i++) {
-		name = name || !strcmp(prev.v[i].name, old_name);
 		kind = kind || gvk_selects(&prev.v[i], c->target->group, c->target->version, c->target->kind);
-		role = role || gvk_selects(&prev.v[i], rg, "", rk);
+		role = role || gvk_selects(&prev.v[i], rr->group, "", rr->kind);
 	}
 	kz_ids_free(&prev);
-	return name && kind && role;
+	return kind && role;
 }
 
 /* The cached current id of a resource of the list. */
@@ -162,8 +166,10 @@ static int select_referral(struct nameref_ctx *c, const char *old_name, struct k
 	*out = NULL;
 	if (!v)
 		return kz_fail(c->b->e, "out of memory");
+	struct role rr = { false, "", "" };
+	rr.has = role_ref(c, &rr.group, &rr.kind);
 	for (size_t i = 0; i < n; i++)
-		if (prev_ids_match(c, cand[i], old_name) && same_namespace_as_referrer(c, cand[i]))
+		if (prev_ids_match(c, cand[i], old_name, &rr) && same_namespace_as_referrer(c, cand[i]))
 			v[k++] = cand[i];
 	if (k > 1) {
 		size_t j = 0;

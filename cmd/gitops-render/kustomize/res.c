@@ -121,43 +121,43 @@ void kz_split_api_version(const char *api_version, char *group, size_t gsize, co
 
 /* kyaml's precomputed scope table: the built-in kinds the OpenAPI of Kubernetes 1.21 says are
  * cluster-scoped, by exact apiVersion. Everything else (custom resources too) is namespaced. */
-static const char *const cluster_scoped[] = {
-	"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration",
-	"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration",
-	"admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration",
-	"admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration",
-	"apiextensions.k8s.io/v1 CustomResourceDefinition",
-	"apiextensions.k8s.io/v1beta1 CustomResourceDefinition",
-	"apiregistration.k8s.io/v1 APIService",
-	"apiregistration.k8s.io/v1beta1 APIService",
-	"certificates.k8s.io/v1 CertificateSigningRequest",
-	"certificates.k8s.io/v1beta1 CertificateSigningRequest",
-	"flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema",
-	"flowcontrol.apiserver.k8s.io/v1beta1 PriorityLevelConfiguration",
-	"networking.k8s.io/v1 IngressClass",
-	"networking.k8s.io/v1beta1 IngressClass",
-	"node.k8s.io/v1 RuntimeClass",
-	"node.k8s.io/v1beta1 RuntimeClass",
-	"policy/v1beta1 PodSecurityPolicy",
-	"rbac.authorization.k8s.io/v1 ClusterRole",
-	"rbac.authorization.k8s.io/v1 ClusterRoleBinding",
-	"rbac.authorization.k8s.io/v1beta1 ClusterRole",
-	"rbac.authorization.k8s.io/v1beta1 ClusterRoleBinding",
-	"scheduling.k8s.io/v1 PriorityClass",
-	"scheduling.k8s.io/v1beta1 PriorityClass",
-	"storage.k8s.io/v1 CSIDriver",
-	"storage.k8s.io/v1 CSINode",
-	"storage.k8s.io/v1 StorageClass",
-	"storage.k8s.io/v1 VolumeAttachment",
-	"storage.k8s.io/v1beta1 CSIDriver",
-	"storage.k8s.io/v1beta1 CSINode",
-	"storage.k8s.io/v1beta1 StorageClass",
-	"storage.k8s.io/v1beta1 VolumeAttachment",
-	"v1 ComponentStatus",
-	"v1 Namespace",
-	"v1 Node",
-	"v1 NodeProxyOptions",
-	"v1 PersistentVolume",
+static const struct { const char *api_version, *kind; } cluster_scoped[] = {
+	{ "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration" },
+	{ "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration" },
+	{ "admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration" },
+	{ "admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration" },
+	{ "apiextensions.k8s.io/v1", "CustomResourceDefinition" },
+	{ "apiextensions.k8s.io/v1beta1", "CustomResourceDefinition" },
+	{ "apiregistration.k8s.io/v1", "APIService" },
+	{ "apiregistration.k8s.io/v1beta1", "APIService" },
+	{ "certificates.k8s.io/v1", "CertificateSigningRequest" },
+	{ "certificates.k8s.io/v1beta1", "CertificateSigningRequest" },
+	{ "flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema" },
+	{ "flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration" },
+	{ "networking.k8s.io/v1", "IngressClass" },
+	{ "networking.k8s.io/v1beta1", "IngressClass" },
+	{ "node.k8s.io/v1", "RuntimeClass" },
+	{ "node.k8s.io/v1beta1", "RuntimeClass" },
+	{ "policy/v1beta1", "PodSecurityPolicy" },
+	{ "rbac.authorization.k8s.io/v1", "ClusterRole" },
+	{ "rbac.authorization.k8s.io/v1", "ClusterRoleBinding" },
+	{ "rbac.authorization.k8s.io/v1beta1", "ClusterRole" },
+	{ "rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding" },
+	{ "scheduling.k8s.io/v1", "PriorityClass" },
+	{ "scheduling.k8s.io/v1beta1", "PriorityClass" },
+	{ "storage.k8s.io/v1", "CSIDriver" },
+	{ "storage.k8s.io/v1", "CSINode" },
+	{ "storage.k8s.io/v1", "StorageClass" },
+	{ "storage.k8s.io/v1", "VolumeAttachment" },
+	{ "storage.k8s.io/v1beta1", "CSIDriver" },
+	{ "storage.k8s.io/v1beta1", "CSINode" },
+	{ "storage.k8s.io/v1beta1", "StorageClass" },
+	{ "storage.k8s.io/v1beta1", "VolumeAttachment" },
+	{ "v1", "ComponentStatus" },
+	{ "v1", "Namespace" },
+	{ "v1", "Node" },
+	{ "v1", "NodeProxyOptions" },
+	{ "v1", "PersistentVolume" },
 };
 
 /* Kinds that appear in the table, to skip the search for every other kind. */
@@ -175,11 +175,10 @@ bool kz_is_cluster_scoped(const char *api_version, const char *kind)
 {
 	if (!maybe_cluster_kind(kind))
 		return false;
-	size_t av = strlen(api_version);
+	/* (asked for every resource in every pass: the kind's first letters first, most differ there) */
 	for (size_t i = 0; i < sizeof(cluster_scoped) / sizeof(*cluster_scoped); i++) {
-		const char *c = cluster_scoped[i], *sp = strchr(c, ' ');
-		/* the kind first: most kinds differ at once */
-		if (!strcmp(sp + 1, kind) && (size_t)(sp - c) == av && !strncmp(c, api_version, av))
+		const char *c = cluster_scoped[i].kind;
+		if (c[0] == kind[0] && c[1] == kind[1] && !strcmp(c, kind) && !strcmp(cluster_scoped[i].api_version, api_version))
 			return true;
 	}
 	return false;
@@ -403,6 +402,22 @@ static int parse_prev_ids(const struct kz_res *r, struct kz_ids *ids);
 
 /* Previous ids are read often (name references, selections) and change rarely: parsed once and
  * kept until a build annotation of them changes. The caller gets a borrowed view. */
+bool kz_res_had_name(const struct kz_res *r, const char *name)
+{
+	struct kz_res *w = (struct kz_res *)r;
+	if (!w->prev_valid) {
+		kz_ids_free(&w->prev);
+		if (parse_prev_ids(r, &w->prev) < 0)
+			return false;
+		w->prev_valid = true;
+		w->prev_api_at = NULL;
+	}
+	for (size_t i = 0; i < w->prev.n; i++)
+		if (!strcmp(w->prev.v[i].name, name))
+			return true;
+	return false;
+}
+
 int kz_res_prev_ids(const struct kz_res *r, struct kz_ids *ids)
 {
 	struct kz_res *w = (struct kz_res *)r;
