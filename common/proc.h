@@ -57,6 +57,12 @@ bool gt_proc_succeeded(const struct gt_proc *p);
 /* Each line of its stderr as one message "PREFIX: line" (an error or a warning), the token and secret masked. */
 void gt_proc_relay_stderr(const struct gt_proc *p, const char *prefix, bool as_errors, const char *secret);
 
+/* gt_relay_lines's flags */
+#define GT_RELAY_ERRORS 1u /* as errors (else warnings) */
+#define GT_RELAY_ONCE 2u   /* each distinct line once (a chart's deprecation warning repeats per template) */
+/* Each non-empty line of text (a child's stderr) as one message "PREFIX: line", the token and secret masked. */
+void gt_relay_lines(const char *text, const char *prefix, unsigned flags, const char *secret);
+
 /* Wipe (it may hold Secret data) and free what gt_proc_run collected. */
 void gt_proc_free(struct gt_proc *p);
 
