@@ -34,7 +34,55 @@ static bool in_words(const char *s, size_t len, const char *const *words)
 	return false;
 }
 
+/* Go's underscoreOK: underscores only between digits, or between a base prefix and a digit. */
+static bool go_underscores_ok(const char *s)
+{
+	char saw = '^'; /* ^ start, 0 a digit or base prefix, _ an underscore, ! anything else */
+	bool hex = false;
+	if (*s == '+' || *s == '-')
+		s++;
+	if (s[0] == '0' && s[1] && strchr("bBoOxX", s[1])) {
+		hex = s[1] == 'x' || s[1] == 'X';
+		saw = '0';
+		s += 2;
+	}
+	for (; *s; s++) {
+		if ((*s >= '0' && *s <= '9') || (hex && strchr("abcdefABCDEF", *s)))
+			saw = '0';
+		else if (*s == '_' && saw != '0')
+			return false;
+		else if (*s == '_')
+			saw = '_';
+		else if (saw == '_')
+			return false;
+		else
+			saw = '!';
+	}
+	return saw != '_';
+}
+
+static bool go_parse_int_plain(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv);
+
 bool gt_go_parse_int(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv)
+{
+	if (!strchr(s, '_'))
+		return go_parse_int_plain(s, is_unsigned, iv, uv);
+	if (!go_underscores_ok(s))
+		return false;
+	char *plain = malloc(strlen(s) + 1);
+	size_t n = 0;
+	if (!plain)
+		return false;
+	for (; *s; s++)
+		if (*s != '_')
+			plain[n++] = *s;
+	plain[n] = '\0';
+	bool ok = go_parse_int_plain(plain, is_unsigned, iv, uv);
+	free(plain);
+	return ok;
+}
+
+static bool go_parse_int_plain(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv)
 {
 	const char *p = s;
 	bool neg = false;

@@ -94,8 +94,9 @@ bool gt_yaml_is_empty_null(const json_t *v);
  */
 char *gt_yaml_scalar_text(const json_t *v);
 
-/* Go's strconv.ParseInt(s, 0, 64) syntax: sign, then 0x/0o/0b/0 prefix or decimal, nothing else. True with
- * *iv, or, above LLONG_MAX, *is_unsigned and *uv; false when s is not such a number or out of range. */
+/* Go's strconv.ParseInt(s, 0, 64) syntax: sign, then 0x/0o/0b/0 prefix or decimal, underscores between
+ * digits, nothing else. True with *iv, or, above LLONG_MAX, *is_unsigned and *uv; false when s is not such a
+ * number or out of range. */
 bool gt_go_parse_int(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv);
 /* Keep errors instead of printing them (a caller that falls back to another reader). */
 void gt_yaml_reader_set_quiet(struct gt_yaml_reader *r, bool quiet);

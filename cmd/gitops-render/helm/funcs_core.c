@@ -66,7 +66,7 @@ int64_t cast_int64(struct hv v)
 			return 0;
 		char t[128];
 		trim_zero_decimal(v.u.s->s, t, sizeof(t));
-		/* strconv.ParseInt(s, 0, 0): sign, 0x/0o/0b/0 prefixes; anything else (spaces too) is 0 */
+		/* strconv.ParseInt(s, 0, 0): sign, 0x/0o/0b/0 prefixes, underscores between digits; anything else is 0 */
 		long long iv;
 		unsigned long long uv;
 		bool is_unsigned;
