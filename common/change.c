@@ -50,8 +50,8 @@ void gt_diff_strip_live(json_t *live)
 		json_object_del(meta, "managedFields");
 }
 
-/* Kubernetes drops nulls from maps an apply sends: a field set to null is a field not set. */
-static void drop_nulls(json_t *v)
+/* Drop, from every map in v, the fields that are null (and, with empty_lists, the ones that are []). */
+static void drop_no_values(json_t *v, bool empty_lists)
 {
 	const char *k;
 	json_t *c;
@@ -59,14 +59,20 @@ static void drop_nulls(json_t *v)
 	size_t i;
 	if (json_is_object(v)) {
 		json_object_foreach_safe(v, tmp, k, c) {
-			if (json_is_null(c))
+			if (json_is_null(c) || (empty_lists && json_is_array(c) && json_array_size(c) == 0))
 				json_object_del(v, k);
 			else
-				drop_nulls(c);
+				drop_no_values(c, empty_lists);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, c) drop_nulls(c);
+		json_array_foreach(v, i, c) drop_no_values(c, empty_lists);
 	}
+}
+
+/* Kubernetes drops nulls from maps an apply sends: a field set to null is a field not set. */
+static void drop_nulls(json_t *v)
+{
+	drop_no_values(v, false);
 }
 
 /* ---- projection: live as the manifest sees it ------------------------------------------------------ */
@@ -282,20 +288,7 @@ static const char *builtin_api(const json_t *obj, char *buf, size_t size)
  * missing field are the same; custom resources keep `[]`. */
 static void drop_empty_lists(json_t *v)
 {
-	const char *k;
-	json_t *c;
-	void *tmp;
-	size_t i;
-	if (json_is_object(v)) {
-		json_object_foreach_safe(v, tmp, k, c) {
-			if (json_is_null(c) || (json_is_array(c) && json_array_size(c) == 0))
-				json_object_del(v, k);
-			else
-				drop_empty_lists(c);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, c) drop_empty_lists(c);
-	}
+	drop_no_values(v, true);
 }
 
 /* An empty map in last-applied claims nothing: kubectl writes "annotations": {} there, and Argo CD
