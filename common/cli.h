@@ -1,4 +1,9 @@
-/* cli: typed option tables, --help/--version, messages on stderr, exit codes, colour. */
+/* cli: how every tool meets its user. It promises: one exit code vocabulary (0 done / no
+ * differences, 1 differs or refused, 2 bad usage or input or output, 3 a remote failed); options
+ * declared once, in a typed table that is the only source of parsing, --help, the man page and the
+ * completions, read with GNU conventions and one message for each kind of mistake; one duration
+ * grammar (Go's, seconds accepted); every message one line "gitops-TOOL: what: why" on stderr,
+ * by verbosity; the -o forms and their default. In that order below. */
 #ifndef GT_CLI_H
 #define GT_CLI_H
 
@@ -7,6 +12,8 @@
 #include <stdio.h>
 
 #include "vec.h"
+
+/* ---- exit codes ---- */
 
 /* The exit codes of docs/design.md (Exit codes). */
 enum gt_exit {
@@ -159,6 +166,8 @@ struct gt_command {
 	int min_args, max_args; /* operands after the options; max_args < 0: unlimited */
 };
 
+/* ---- parsing ---- */
+
 /*
  * Parse argv against cmd's table, setting each option's target as it is read (the last one
  * given wins; lists collect all). GNU conventions: options and operands in any order, "--"
@@ -173,6 +182,8 @@ int gt_parse(const struct gt_command *cmd, int argc, char **argv, int *first_arg
 /* Print the usage text generated from the table. */
 void gt_usage(const struct gt_command *cmd, FILE *out);
 
+/* ---- durations ---- */
+
 /*
  * A Go duration (time.ParseDuration: "300ms", "1.5h", "2h45m"; units ns, us, µs, ms, s, m, h;
  * no sign), also with d (24h) and w (7d) for ages, or a bare number of seconds ("90", "0.5"),
@@ -181,6 +192,8 @@ void gt_usage(const struct gt_command *cmd, FILE *out);
 int gt_duration_parse(const char *s, uint64_t *ns);
 /* ns as Go's Duration.String() writes it ("1h30m0s", "1.5s", "250ms", "0s") into buf (32 bytes suffice). */
 void gt_duration_format(uint64_t ns, char *buf, size_t size);
+
+/* ---- messages ---- */
 
 /* Program name used in messages ("gitops-render"). */
 void gt_set_program(const char *name);
@@ -227,6 +240,8 @@ const char *gt_size_str(size_t bytes, char *buf, size_t size);
 
 /* Colour on f: NO_COLOR (non-empty) disables, FORCE_COLOR (non-empty, not "0") forces, else a TTY. */
 bool gt_color_enabled(FILE *f);
+
+/* ---- output forms ---- */
 
 /* Output forms for -o, and the choices each tool's -o accepts. */
 enum gt_format { GT_FORMAT_UNSET = -1 /* not given: the tool decides */, GT_FORMAT_JSON, GT_FORMAT_YAML, GT_FORMAT_TEXT };

@@ -1,8 +1,8 @@
-/* diff: what applying desired objects would change in live ones, object by object.
- * Normalisation, matching by identity, ignore rules, RFC 6902 patches, Argo CD
- * style Secret masking, and the Change of each object (a record, record.h) that
- * gitops-diff writes and gitops-apply reads: both programs compute changes with
- * this one engine. */
+/* diff: what applying desired objects would change in live ones, object by object: the engine
+ * gitops-diff and gitops-apply both compute changes with. Its files, one job each: change.c (one
+ * object: normalisation, matching list elements, ignore rules, Secret masking through secretmask.h,
+ * the Change record of record.h), diff.c (whole streams: pairing by identity, the app's tracked
+ * objects, counting), diff_cluster.c (the live side read from a cluster through kube.h). */
 #ifndef GT_DIFF_H
 #define GT_DIFF_H
 
@@ -16,13 +16,14 @@
 #include "obj.h"
 #include "record.h"
 
-/* Ignore rules (ignore.h), value equality and RFC 6902 patches (jsonpatch.h), and what differs in a message
- * (diff_summary.h) are modules of their own; the engine below uses them. */
+/* Ignore rules (ignore.h), value equality and RFC 6902 patches (jsonpatch.h), what differs in a message
+ * (diff_summary.h) and Secret masking (secretmask.h) are modules of their own; the engine below uses them. */
 #include "diff_summary.h"
 #include "ignore.h"
 #include "jsonpatch.h"
+#include "secretmask.h"
 
-/* ---- Comparing one object ---------------------------------------------------------------- */
+/* ---- Comparing one object (change.c) ------------------------------------------------------- */
 
 enum gt_diff_mode {
 	/* live comes from a cluster: fields desired does not set are ignored unless in last-applied */
@@ -62,6 +63,16 @@ struct gt_diff_opts {
  */
 json_t *gt_change_new(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, const json_t *predicted);
 
+/* gt_change_new with the scope known from the pairing (cluster 0 or 1), or -1 to work it out. */
+json_t *gt_change_new_scoped(const struct gt_diff_opts *o, const json_t *desired, const json_t *live,
+			     const json_t *predicted, int cluster);
+
+/* True when a Secret's values in the record are masks (it was written without --show-secrets): not appliable. */
+bool gt_change_masked(const json_t *change);
+
+/* o->default_namespace, else "default": where a namespaced object without a namespace is. */
+const char *gt_diff_default_namespace(const struct gt_diff_opts *o);
+
 /* Copy of obj without the fields no comparison looks at: status, managedFields, resourceVersion, uid,
  * generation, creationTimestamp, selfLink, the last-applied annotation (and empty metadata maps they leave). */
 json_t *gt_diff_normalize_new(const json_t *obj);
@@ -70,7 +81,7 @@ json_t *gt_diff_normalize_new(const json_t *obj);
  * half its size), best as soon as it is read: memory then grows with what matters. */
 void gt_diff_strip_live(json_t *live);
 
-/* ---- Whole streams ------------------------------------------------------------------------ */
+/* ---- Whole streams (diff.c) ---------------------------------------------------------------- */
 
 /* Counts by action; ignored: deletes marked IgnoreExtraneous (not differences). */
 struct gt_diff_stats {
@@ -122,6 +133,8 @@ enum gt_exit gt_diff_pairs(const struct gt_diff_opts *o, const struct gt_pairs *
 enum gt_exit gt_diff_sets(const struct gt_diff_opts *o, const json_t *desired, const json_t *live, gt_change_fn fn,
 			  void *ctx, struct gt_diff_stats *st);
 
+/* ---- Compare desired with the cluster (diff_cluster.c) ------------------------------------- */
+
 /* --prune-scope: where an app's live objects are looked for (gitops-diff --app, gitops-apply --prune). */
 enum gt_prune_scope { GT_PRUNE_SCOPE_NAMESPACES, GT_PRUNE_SCOPE_CLUSTER };
 extern const struct gt_choice gt_prune_scopes[]; /* "namespaces", "cluster" */
@@ -150,16 +163,5 @@ enum gt_exit gt_diff_cluster_pairs(const struct gt_diff_opts *o, const struct gt
 /* gt_diff_cluster_pairs then gt_diff_pairs: gitops-diff --cluster in one call. */
 enum gt_exit gt_diff_cluster(const struct gt_diff_opts *o, const struct gt_kube_opts *k, unsigned flags,
 			     const json_t *desired, gt_change_fn fn, void *ctx, struct gt_diff_stats *st);
-
-/* ---- Secret masking -------------------------------------------------------------------------- */
-
-/* Argo CD's HideSecretData: mask data values of the Secrets desired and live (either NULL) in place, the
- * same value to the same mask per key ("++++++++", then 4 more + per distinct value), last-applied too. */
-void gt_secret_mask(json_t *desired, json_t *live);
-
-/* ---- Change records (written and read by record.h) -------------------------------------------- */
-
-/* True when a Secret's values in the record are masks (it was written without --show-secrets): not appliable. */
-bool gt_change_masked(const json_t *change);
 
 #endif

@@ -114,25 +114,64 @@ char *gt_local_origin_url(const char *dir);
  */
 int gt_repo_resolve(struct gt_repo *r, const char *rev, git_oid *out);
 
-/*
- * Did commit c change path ("" for the whole tree) against its first parent,
- * leaving out files named ignore_name (NULL: none)? 1 yes, 0 no, -1 on error.
- */
-int gt_commit_changes_path(git_repository *g, const git_commit *c, const char *path, const char *ignore_name);
+/* ---- a path's history (common/gitlog.c) ---- */
 
 /* Do trees a and b differ at path ("" the whole tree), files named ignore_name (NULL: none) aside? 1, 0, -1 on error. */
 int gt_tree_changes_path(git_repository *g, const git_oid *a, const git_oid *b, const char *path, const char *ignore_name);
 
 /*
- * The same question for commit after commit of a first-parent walk: gt_path_walk_changed answers
- * as gt_commit_changes_path, and when c is the first parent of the previous call's commit it reuses
- * that step's ids along path and reads only the trees of the levels that changed. Any commit
- * order is correct, only slower. gt_path_walk_new: NULL when out of memory.
+ * Did commit c change path ("" the whole tree, files named ignore_name aside) against its first
+ * parent? Asked for commit after commit of a first-parent walk, gt_path_walk_changed reuses the
+ * previous step's ids along path when c is its first parent and reads only the trees of the levels
+ * that changed. Any commit order is correct, only slower. 1 yes, 0 no, -1 on error.
+ * gt_path_walk_new: NULL when out of memory.
  */
 struct gt_path_walk;
 struct gt_path_walk *gt_path_walk_new(git_repository *g, const char *path, const char *ignore_name);
 int gt_path_walk_changed(struct gt_path_walk *w, const git_commit *c);
 void gt_path_walk_free(struct gt_path_walk *w);
+
+/* Called by gt_repo_path_log for each commit that changed the path: 0 to go on, 1 to stop, -1 to stop (printed). */
+typedef int (*gt_path_log_fn)(void *ctx, const git_commit *c);
+#define GT_LOG_NO_COMMIT (-2)  /* gt_repo_path_log: `from` cannot be read */
+#define GT_LOG_UNREADABLE (-3) /* gt_repo_path_log: a commit's trees cannot be compared (missing or damaged) */
+
+/*
+ * The branch's own line of changes to path: first parents from `from` (a merged side branch counts as
+ * its merge), newest first; fn for each commit that changed path ("" the whole tree; files named
+ * ignore_name, NULL none, aside) until fn stops it or the history ends (a commit whose parent is
+ * missing, the edge of a shallow clone, ends it before that commit). 0; -1 after printing (fn's
+ * error, no memory); GT_LOG_NO_COMMIT or GT_LOG_UNREADABLE with nothing printed: *bad (may be NULL)
+ * the commit, git_error_last() why.
+ */
+int gt_repo_path_log(struct gt_repo *r, const git_oid *from, const char *path, const char *ignore_name,
+		     gt_path_log_fn fn, void *ctx, git_oid *bad);
+
+/* The first line of commit id's message in *out (malloc'd; NULL when out of memory). 0, or -1 when there is no
+ * such commit (nothing printed). */
+int gt_repo_commit_summary(struct gt_repo *r, const git_oid *id, char **out);
+
+/*
+ * Deploys: a deploy of path is a first-parent commit that changed it (files named ignore_name, the
+ * hold, aside). A rollback commit is not one: it names the deploy it made live in a GT_TRAILER_LIVE
+ * trailer, and the deploys between are undone; a revert made with git ("This reverts commit X.") or
+ * a rollback of one commit (GT_TRAILER_REVERTED X) undoes X. So "roll back" is always one deploy
+ * further back, and never a revert of the revert.
+ */
+#define GT_TRAILER_LIVE "Gitops-Live: "
+#define GT_TRAILER_REVERTED "Gitops-Reverted: "
+struct gt_deploys {
+	git_oid found[2];      /* found[0]: the deploy live at `from`; found[1]: the one before it */
+	size_t n;              /* how many of them were found (0-2) */
+	const git_oid *target; /* set by the caller (may be NULL): a commit to place among the deploys */
+	bool target_found;     /* target is found[target_at] (target_at counts further back than 2) */
+	size_t target_at;
+	bool target_undone;    /* target was undone already, by undone_by */
+	git_oid undone_by;
+};
+/* The live deploy of path at from, the one before it, and where d->target stands. 0, or -1 after printing. */
+int gt_repo_deploys(struct gt_repo *r, const git_oid *from, const char *path, const char *ignore_name,
+		    struct gt_deploys *d);
 
 /* One file a commit changed: its blob ids before and after (hex; NULL when added / deleted). 0 to go on, -1 to stop (printed). */
 typedef int (*gt_file_diff_fn)(void *ctx, const char *path, const char *old_id, const char *new_id);
@@ -221,16 +260,20 @@ int gt_git_ls_remote(const struct gt_git_opts *o, char **default_branch, git_oid
 /* ---- new trees from commits (common/gittree.c) ---- */
 
 /*
- * git revert in memory: tip's tree with target undone (mainline 1 for a merge), in *out. 0; 1 when
- * it conflicts with later changes, files (size bytes) then naming the conflicting paths, comma
+ * git revert in memory: tip's tree with commit target undone (mainline 1 for a merge), in *out. 0; 1
+ * when it conflicts with later changes, files (size bytes) then naming the conflicting paths, comma
  * separated; -1 after printing (label names target in the message, e.g. its short hash).
  */
-int gt_tree_revert(git_repository *g, git_commit *target, git_commit *tip, const char *label, git_oid *out,
-		   char *files, size_t size);
+int gt_repo_revert_tree(struct gt_repo *r, const git_oid *target, const git_oid *tip, const char *label, git_oid *out,
+			char *files, size_t size);
 
-/* tip's tree with path as it was at target (removed where target did not have it; "" is target's whole
- * tree), in *out. 0, or -1 after printing (label names target). */
-int gt_tree_path_as_at(git_repository *g, git_commit *target, git_commit *tip, const char *path, const char *label,
+/* git checkout TARGET -- PATH in memory: tip's tree with path as it was at commit target (removed where
+ * target did not have it; "" is target's whole tree), in *out. 0, or -1 after printing (label names target). */
+int gt_repo_path_as_at(struct gt_repo *r, const git_oid *target, const git_oid *tip, const char *path, const char *label,
 		       git_oid *out);
+
+/* Does commit's tree differ from tree at path, files named ignore_name aside? 1, 0, -1 on error (git_error_last). */
+int gt_repo_tree_differs(struct gt_repo *r, const git_oid *commit, const git_oid *tree, const char *path,
+			 const char *ignore_name);
 
 #endif

@@ -7,8 +7,20 @@
 
 #include "cli.h"
 
-int gt_tree_revert(git_repository *g, git_commit *target, git_commit *tip, const char *label, git_oid *out,
-		   char *files, size_t size)
+/* The commits target and tip, both or neither. 0, or -1 after printing (label names target). */
+static int lookup_two(git_repository *g, const git_oid *target, const git_oid *tip, const char *label,
+		      git_commit **t, git_commit **h)
+{
+	*t = *h = NULL;
+	if (git_commit_lookup(t, g, target) == 0 && git_commit_lookup(h, g, tip) == 0)
+		return 0;
+	git_commit_free(*t);
+	*t = NULL;
+	return gt_error("%s: no such commit on this branch", label), -1;
+}
+
+static int revert_commit(git_repository *g, git_commit *target, git_commit *tip, const char *label, git_oid *out,
+			 char *files, size_t size)
 {
 	git_index *index = NULL;
 	unsigned mainline = git_commit_parentcount(target) > 1 ? 1 : 0;
@@ -34,8 +46,21 @@ int gt_tree_revert(git_repository *g, git_commit *target, git_commit *tip, const
 	return rc < 0 ? (gt_error("cannot write the reverted tree"), -1) : 0;
 }
 
-int gt_tree_path_as_at(git_repository *g, git_commit *target, git_commit *tip, const char *path, const char *label,
-		       git_oid *out)
+int gt_repo_revert_tree(struct gt_repo *r, const git_oid *target, const git_oid *tip, const char *label, git_oid *out,
+			char *files, size_t size)
+{
+	git_repository *g = gt_repo_git(r);
+	git_commit *t, *h;
+	if (lookup_two(g, target, tip, label, &t, &h) < 0)
+		return -1;
+	int rc = revert_commit(g, t, h, label, out, files, size);
+	git_commit_free(t);
+	git_commit_free(h);
+	return rc;
+}
+
+static int path_as_at(git_repository *g, git_commit *target, git_commit *tip, const char *path, const char *label,
+		      git_oid *out)
 {
 	git_tree *then = NULL, *now = NULL;
 	git_tree_entry *e = NULL;
@@ -64,4 +89,28 @@ int gt_tree_path_as_at(git_repository *g, git_commit *target, git_commit *tip, c
 	git_tree_free(then);
 	git_tree_free(now);
 	return rc < 0 ? (gt_error("cannot build the tree of %s at %s", path, label), -1) : 0;
+}
+
+int gt_repo_path_as_at(struct gt_repo *r, const git_oid *target, const git_oid *tip, const char *path, const char *label,
+		       git_oid *out)
+{
+	git_repository *g = gt_repo_git(r);
+	git_commit *t, *h;
+	if (lookup_two(g, target, tip, label, &t, &h) < 0)
+		return -1;
+	int rc = path_as_at(g, t, h, path, label, out);
+	git_commit_free(t);
+	git_commit_free(h);
+	return rc;
+}
+
+int gt_repo_tree_differs(struct gt_repo *r, const git_oid *commit, const git_oid *tree, const char *path,
+			 const char *ignore_name)
+{
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, gt_repo_git(r), commit) < 0)
+		return -1;
+	int rc = gt_tree_changes_path(gt_repo_git(r), git_commit_tree_id(c), tree, path, ignore_name);
+	git_commit_free(c);
+	return rc;
 }

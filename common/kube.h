@@ -2,7 +2,9 @@
  * environment). Objects go to its standard input, never into an argv every user of the machine
  * can read. Every call gets the connection flags of struct gt_kube_opts, and every answer is
  * classified (enum gt_kube_error) so that callers decide on a kind of failure, not on a message.
- * One process per batch, never one per object. docs/kubectl.md says what kubectl prints. */
+ * One process per batch, never one per object. docs/kubectl.md says what kubectl prints. Below,
+ * by operation: the options of every call, what went wrong, reading, writing. Comparing desired
+ * objects with what it reads is diff's (gt_diff_cluster_pairs, common/diff_cluster.c). */
 #ifndef GT_KUBE_H
 #define GT_KUBE_H
 

@@ -773,3 +773,14 @@ const char *gt_obj_annotation(const json_t *obj, const char *key)
 {
 	return json_string_value(field(field(field(obj, "metadata"), "annotations"), key));
 }
+
+json_t *gt_obj_last_applied_new(const json_t *obj)
+{
+	const char *s = gt_obj_annotation(obj, GT_LAST_APPLIED);
+	if (!s)
+		return NULL;
+	json_t *v = json_loads(s, 0, NULL);
+	if (!json_is_object(v))
+		json_decref(v), v = NULL;
+	return v;
+}

@@ -136,4 +136,12 @@ int gt_obj_set_label(json_t *obj, const char *key, const char *value);
 /* metadata.annotations[key] as a string, or NULL. */
 const char *gt_obj_annotation(const json_t *obj, const char *key);
 
+/* The annotations and label the comparison reads: what kubectl apply last sent, Argo CD's tracking. */
+#define GT_LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+#define GT_TRACKING_ID "argocd.argoproj.io/tracking-id"
+#define GT_INSTANCE_LABEL "app.kubernetes.io/instance"
+
+/* The parsed last-applied annotation of obj (new reference), or NULL (none, or not a JSON object). */
+json_t *gt_obj_last_applied_new(const json_t *obj);
+
 #endif

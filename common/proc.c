@@ -692,11 +692,21 @@ void gt_redact_tokens(char *s, const char *secret)
 		gt_redact_secret(s, secret);
 }
 
-void gt_proc_relay_stderr(const struct gt_proc *p, const char *prefix, bool as_errors, const char *secret)
+/* Is line among the first n of lines? */
+static bool seen_before(char *const *lines, size_t n, const char *line)
 {
-	if (!p->err || !p->err_len)
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(lines[i], line))
+			return true;
+	return false;
+}
+
+void gt_relay_lines(const char *text, const char *prefix, unsigned flags, const char *secret)
+{
+	if (!text || !*text)
 		return;
-	char *copy = strdup(p->err);
+	size_t len = strlen(text), n = 0, cap = 0;
+	char *copy = strdup(text), **lines = NULL;
 	if (!copy)
 		return;
 	gt_redact_tokens(copy, secret);
@@ -704,14 +714,23 @@ void gt_proc_relay_stderr(const struct gt_proc *p, const char *prefix, bool as_e
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (!*line)
+		if (!*line || ((flags & GT_RELAY_ONCE) && seen_before(lines, n, line)))
 			continue;
-		if (as_errors)
+		if (flags & GT_RELAY_ERRORS)
 			gt_error("%s: %s", prefix, line);
 		else
 			gt_warn("%s: %s", prefix, line);
+		if ((flags & GT_RELAY_ONCE) && GT_GROW(lines, cap, n + 1) == 0)
+			lines[n++] = line;
 	}
-	wipe_free(copy, p->err_len);
+	free(lines);
+	wipe_free(copy, len);
+}
+
+void gt_proc_relay_stderr(const struct gt_proc *p, const char *prefix, bool as_errors, const char *secret)
+{
+	if (p->err && p->err_len)
+		gt_relay_lines(p->err, prefix, as_errors ? GT_RELAY_ERRORS : 0, secret);
 }
 
 void gt_proc_free(struct gt_proc *p)

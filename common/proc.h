@@ -1,8 +1,10 @@
-/* proc: the one place that starts a child process (kubectl, helm, kustomize and what they run).
- * A child gets an argv (never a shell), its own process group, an environment without the git
- * token, its standard input from a buffer or /dev/null; its stdout and stderr come back in memory
- * within caps. At the deadline, when its output outgrows the cap, or when we are interrupted
- * (SIGINT, SIGTERM, SIGHUP), the child is stopped together with everything it started. */
+/* proc: the one place that starts a child process (kubectl, helm, kustomize and what they run),
+ * and the clock and signals that bound it. It promises: a child gets an argv (never a shell), its
+ * own process group, an environment without the git token, its standard input from a buffer or
+ * /dev/null; its stdout and stderr come back in memory within caps; what it says is relayed line by
+ * line with the token and any secret masked. At the deadline, when its output outgrows the cap, or
+ * when we are interrupted (SIGINT, SIGTERM, SIGHUP), the child is stopped together with everything
+ * it started. Below: running a child, what it said, deadlines, interruption. */
 #ifndef GT_PROC_H
 #define GT_PROC_H
 
@@ -15,6 +17,8 @@ extern const char *const gt_token_vars[];
 
 #define GT_PROC_DEFAULT_MAX_OUT ((size_t)64 << 20) /* stdout kept, unless the caller says */
 #define GT_PROC_DEFAULT_MAX_ERR ((size_t)64 << 10) /* the end of stderr: where a program says what failed */
+
+/* ---- running a child ---- */
 
 enum gt_proc_end {
 	GT_PROC_EXITED,      /* it ended by itself: status says how */
@@ -56,14 +60,24 @@ int gt_proc_run(struct gt_proc *p, const char *what);
 /* Exited with status 0. */
 bool gt_proc_succeeded(const struct gt_proc *p);
 
-/* Each line of its stderr as one message "PREFIX: line" (an error or a warning), the token and secret masked. */
-void gt_proc_relay_stderr(const struct gt_proc *p, const char *prefix, bool as_errors, const char *secret);
-
 /* Wipe (it may hold Secret data) and free what gt_proc_run collected. */
 void gt_proc_free(struct gt_proc *p);
 
+/* ---- what it said ---- */
+
+/* Each line of its stderr as one message "PREFIX: line" (an error or a warning), the token and secret masked. */
+void gt_proc_relay_stderr(const struct gt_proc *p, const char *prefix, bool as_errors, const char *secret);
+
+/* gt_relay_lines's flags */
+#define GT_RELAY_ERRORS 1u /* as errors (else warnings) */
+#define GT_RELAY_ONCE 2u   /* each distinct line once (a chart's deprecation warning repeats per template) */
+/* Each non-empty line of text (a child's stderr) as one message "PREFIX: line", the token and secret masked. */
+void gt_relay_lines(const char *text, const char *prefix, unsigned flags, const char *secret);
+
 /* Mask, in place, the token variables' values and secret (may be NULL) in s. */
 void gt_redact_tokens(char *s, const char *secret);
+
+/* ---- deadlines ---- */
 
 /* A deadline seconds from now (CLOCK_MONOTONIC), and the seconds left until one (0 when past). */
 struct timespec gt_deadline_in(double seconds);
@@ -71,6 +85,8 @@ double gt_seconds_left(const struct timespec *deadline);
 /* The earlier of two deadlines, { 0, 0 } meaning none. */
 struct timespec gt_deadline_min(struct timespec a, struct timespec b);
 bool gt_deadline_set(const struct timespec *deadline);
+
+/* ---- interruption ---- */
 
 /*
  * Catch SIGINT, SIGTERM and SIGHUP for the rest of the run: the running child's group is stopped

@@ -58,31 +58,9 @@ static bool nil_or_empty(const json_t *v)
 	return missing_or_null(v) || (json_is_object(v) && !json_object_size(v)) || (json_is_array(v) && !json_array_size(v));
 }
 
-/* A node's Value as kyaml has it: a scalar's text, "" for maps and lists. */
-static char *text(const json_t *v)
-{
-	char buf[64];
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return strndup(json_string_value(v), json_string_length(v));
-	case JSON_INTEGER:
-		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return strdup(buf);
-	case JSON_REAL:
-		snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
-		return strdup(buf);
-	case JSON_TRUE:
-		return strdup("true");
-	case JSON_FALSE:
-		return strdup("false");
-	default:
-		return strdup("");
-	}
-}
-
 static bool text_is(const json_t *v, const char *s)
 {
-	char *t = text(v);
+	char *t = gt_yaml_scalar_text(v);
 	bool eq = t && !strcmp(t, s);
 	free(t);
 	return eq;
@@ -152,7 +130,7 @@ static int take_directive(struct walk *w, json_t *patch, enum directive *d)
 		json_t *v = json_object_get(patch, "$patch");
 		if (!v)
 			return 0;
-		char *t = text(v);
+		char *t = gt_yaml_scalar_text(v);
 		*d = t ? directive_of(t) : D_UNKNOWN;
 		if (*d == D_UNKNOWN)
 			fail(w, "unknown patch strategy '%s'", t ? t : "");
@@ -175,7 +153,7 @@ static int take_directive(struct walk *w, json_t *patch, enum directive *d)
 		json_t *v = json_object_get(el, "$patch");
 		if (!v)
 			return 0;
-		char *t = text(v);
+		char *t = gt_yaml_scalar_text(v);
 		*d = t ? directive_of(t) : D_UNKNOWN;
 		if (*d == D_UNKNOWN) {
 			fail(w, "unknown patch strategy '%s'", t ? t : "");
@@ -347,7 +325,7 @@ static int collect_tuples(json_t *origin, json_t *dest, char **keys, size_t nkey
 				return -1;
 			for (size_t k = 0; k < nkeys; k++) {
 				json_t *f = json_is_object(el) ? json_object_get(el, keys[k]) : NULL;
-				tuple[k] = nil_or_empty(f) ? strdup("") : text(f);
+				tuple[k] = nil_or_empty(f) ? strdup("") : gt_yaml_scalar_text(f);
 				if (!tuple[k])
 					return -1;
 			}
@@ -372,7 +350,7 @@ static int collect_primitives(json_t *origin, json_t *dest, struct tuples *t)
 			continue;
 		for (size_t i = 0; i < json_array_size(src[s]); i++) {
 			char **tuple = calloc(1, sizeof(*tuple));
-			if (!tuple || !(tuple[0] = text(json_array_get(src[s], i))) || tuples_add(t, tuple) < 0)
+			if (!tuple || !(tuple[0] = gt_yaml_scalar_text(json_array_get(src[s], i))) || tuples_add(t, tuple) < 0)
 				return -1;
 		}
 	}
@@ -595,7 +573,7 @@ static int append_list(struct walk *w, json_t *items, json_t *dest, char **keys,
 	for (size_t i = 0; i < json_array_size(dest); i++) {
 		json_t *el = json_array_get(dest, i);
 		if (!*keys[0]) {
-			char *t = text(el);
+			char *t = gt_yaml_scalar_text(el);
 			char *k[1] = { (char *)"" }, *v[1] = { t };
 			int st = t ? element_set(w, items, el, k, 1, v, 1) : -1;
 			free(t);
@@ -615,7 +593,7 @@ static int append_list(struct walk *w, json_t *items, json_t *dest, char **keys,
 				json_array_append(items, el);
 				continue;
 			}
-			vals[nv++] = text(f);
+			vals[nv++] = gt_yaml_scalar_text(f);
 		}
 		int st = 0;
 		if (nkeys > 1)

@@ -34,8 +34,55 @@ static bool in_words(const char *s, size_t len, const char *const *words)
 	return false;
 }
 
-/* Go's strconv.ParseInt(s, 0, 64) syntax: sign, then 0x/0o/0b/0 prefix or decimal. */
-static bool parse_go_int(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv)
+/* Go's underscoreOK: underscores only between digits, or between a base prefix and a digit. */
+static bool go_underscores_ok(const char *s)
+{
+	char saw = '^'; /* ^ start, 0 a digit or base prefix, _ an underscore, ! anything else */
+	bool hex = false;
+	if (*s == '+' || *s == '-')
+		s++;
+	if (s[0] == '0' && s[1] && strchr("bBoOxX", s[1])) {
+		hex = s[1] == 'x' || s[1] == 'X';
+		saw = '0';
+		s += 2;
+	}
+	for (; *s; s++) {
+		if ((*s >= '0' && *s <= '9') || (hex && strchr("abcdefABCDEF", *s)))
+			saw = '0';
+		else if (*s == '_' && saw != '0')
+			return false;
+		else if (*s == '_')
+			saw = '_';
+		else if (saw == '_')
+			return false;
+		else
+			saw = '!';
+	}
+	return saw != '_';
+}
+
+static bool go_parse_int_plain(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv);
+
+bool gt_go_parse_int(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv)
+{
+	if (!strchr(s, '_'))
+		return go_parse_int_plain(s, is_unsigned, iv, uv);
+	if (!go_underscores_ok(s))
+		return false;
+	char *plain = malloc(strlen(s) + 1);
+	size_t n = 0;
+	if (!plain)
+		return false;
+	for (; *s; s++)
+		if (*s != '_')
+			plain[n++] = *s;
+	plain[n] = '\0';
+	bool ok = go_parse_int_plain(plain, is_unsigned, iv, uv);
+	free(plain);
+	return ok;
+}
+
+static bool go_parse_int_plain(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv)
 {
 	const char *p = s;
 	bool neg = false;
@@ -142,7 +189,7 @@ static json_t *resolve_number(const char *s, size_t len)
 	double d;
 	/* A leading '.' goes straight to ParseFloat(s) in goyaml.v2, which takes no '_'. */
 	bool dot = s[0] == '.';
-	if (!dot && parse_go_int(plain, &is_unsigned, &iv, &uv))
+	if (!dot && gt_go_parse_int(plain, &is_unsigned, &iv, &uv))
 		/* jansson has no uint64; a value past INT64_MAX keeps its magnitude as a real. */
 		v = is_unsigned ? json_real((double)uv) : json_integer(iv);
 	else if ((!dot || n == len) && matches_yaml_float(plain) && parse_finite_float(plain, &d))
@@ -193,7 +240,7 @@ static json_t *kyaml_int(const char *plain)
 	bool is_unsigned;
 	long long iv;
 	unsigned long long uv;
-	if (!parse_go_int(plain, &is_unsigned, &iv, &uv))
+	if (!gt_go_parse_int(plain, &is_unsigned, &iv, &uv))
 		return NULL;
 	return is_unsigned ? json_real((double)uv) : json_integer(iv);
 }
@@ -644,6 +691,31 @@ bool gt_yaml_is_empty_null(const json_t *v)
 	return v == &empty_null;
 }
 
+char *gt_yaml_scalar_text(const json_t *v)
+{
+	char buf[64];
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strndup(json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return strdup(buf);
+	case JSON_REAL: {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+		return s ? s : strdup("");
+	}
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_NULL:
+		/* written `null` (the common way) or empty */
+		return strdup(gt_yaml_is_empty_null(v) ? "" : "null");
+	default:
+		return strdup("");
+	}
+}
+
 size_t gt_yaml_reader_typed_keys(const struct gt_yaml_reader *r)
 {
 	return r->typed_keys;
@@ -1076,7 +1148,7 @@ static bool is_uint64_key(const char *s, size_t len, bool plain, const char *tag
 		if (s[i] != '_')
 			digits[n++] = s[i];
 	digits[n] = '\0';
-	return n && digits[0] != '.' && parse_go_int(digits, &is_unsigned, &iv, &uv) && is_unsigned;
+	return n && digits[0] != '.' && gt_go_parse_int(digits, &is_unsigned, &iv, &uv) && is_unsigned;
 }
 
 /* kyaml decodes a resource into map[string]interface{}: a key is its text, and a plain key that

@@ -87,6 +87,17 @@ size_t gt_yaml_reader_typed_keys(const struct gt_yaml_reader *r);
  */
 json_t *gt_yaml_empty_null(void);
 bool gt_yaml_is_empty_null(const json_t *v);
+/*
+ * A scalar node's text as kyaml's Value has it: a string as it is, numbers and booleans as written
+ * back ("7", "1.5", "true"), a null written `null` as "null" and one written empty as ""; "" for maps
+ * and lists. Caller frees; NULL when out of memory.
+ */
+char *gt_yaml_scalar_text(const json_t *v);
+
+/* Go's strconv.ParseInt(s, 0, 64) syntax: sign, then 0x/0o/0b/0 prefix or decimal, underscores between
+ * digits, nothing else. True with *iv, or, above LLONG_MAX, *is_unsigned and *uv; false when s is not such a
+ * number or out of range. */
+bool gt_go_parse_int(const char *s, bool *is_unsigned, long long *iv, unsigned long long *uv);
 /* Keep errors instead of printing them (a caller that falls back to another reader). */
 void gt_yaml_reader_set_quiet(struct gt_yaml_reader *r, bool quiet);
 /* The last error as it would have been printed ("" before any). */

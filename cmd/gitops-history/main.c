@@ -153,72 +153,50 @@ static void print_text_row(const json_t *rec, const struct history_opts *o, bool
 
 /* ---- the walk ---- */
 
-/* One commit of the walk: its record when it changed the path. 0, or -1. */
-static int show_if_changed(struct gt_repo *r, struct gt_path_walk *pw, const git_commit *c,
-			   const struct history_opts *o, const struct key_values *kv, struct gt_writer *w,
-			   unsigned long *shown)
+/* The walk's state: where records go and how many were shown. */
+struct show {
+	const struct history_opts *o;
+	const struct key_values *kv;
+	struct gt_repo *r;
+	struct gt_writer *w;
+	unsigned long shown;
+};
+
+/* One commit that changed the path: its record. 0 to go on, 1 when --max-count is reached, -1. */
+static int show_commit(void *ctx, const git_commit *c)
 {
-	int changed = gt_path_walk_changed(pw, c);
-	if (changed < 0) /* a missing or damaged object */
-		return gt_error("%s: cannot read the history at %.12s: %s", gt_repo_url(r),
-				git_oid_tostr_s(git_commit_id(c)),
-				git_error_last() ? git_error_last()->message : "unknown error"),
-		       -1;
-	if (changed == 0)
-		return 0;
-	json_t *rec = revision_new(r, c, o, kv);
+	struct show *sh = ctx;
+	json_t *rec = revision_new(sh->r, c, sh->o, sh->kv);
 	int ret = 0;
-	if (o->format == GT_FORMAT_TEXT)
-		print_text_row(rec, o, *shown == 0);
-	else if (gt_writer_put(w, rec) < 0)
+	if (sh->o->format == GT_FORMAT_TEXT)
+		print_text_row(rec, sh->o, sh->shown == 0);
+	else if (gt_writer_put(sh->w, rec) < 0)
 		ret = -1;
 	json_decref(rec);
-	(*shown)++;
-	return ret;
+	sh->shown++;
+	return ret < 0 ? -1 : sh->o->max_count && sh->shown >= sh->o->max_count ? 1 : 0;
 }
 
-/*
- * The branch's own line of deploys, first parents from the tip (merged side branches count as one
- * change): followed by hand rather than with a git_revwalk, which reads every commit a second
- * time for its own list.
- */
+/* The branch's own line of deploys, first parents from the tip (merged side branches count as one change). */
 static int walk_history(struct gt_repo *r, const git_oid *tip, const char *path, const struct history_opts *o,
 			const struct key_values *kv)
 {
-	git_repository *g = gt_repo_git(r);
-	git_commit *c = NULL;
-	struct gt_path_walk *pw = gt_path_walk_new(g, path, NULL);
-	struct gt_writer *w = o->format == GT_FORMAT_TEXT ? NULL : gt_writer_new(stdout, o->format);
-	unsigned long shown = 0;
-	int ret = 0;
-	if (!pw)
-		return gt_error("out of memory"), gt_writer_close(w), -1;
+	struct show sh = { .o = o, .kv = kv, .r = r, .w = o->format == GT_FORMAT_TEXT ? NULL : gt_writer_new(stdout, o->format) };
+	git_oid bad;
 	/*
 	 * Each tree is read once per walk (gt_path_walk), so libgit2's object cache would only keep
 	 * every tree of the history alive: most of the memory of a long walk.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)0);
-	if (git_commit_lookup(&c, g, tip) < 0) {
+	int ret = gt_repo_path_log(r, tip, path, NULL, show_commit, &sh, &bad);
+	if (ret == GT_LOG_NO_COMMIT)
 		gt_error("%s: cannot read commit %.12s: %s", gt_repo_url(r), git_oid_tostr_s(tip), git_error_last()->message);
+	else if (ret == GT_LOG_UNREADABLE) /* a missing or damaged object */
+		gt_error("%s: cannot read the history at %.12s: %s", gt_repo_url(r), git_oid_tostr_s(&bad),
+			 git_error_last() ? git_error_last()->message : "unknown error");
+	if (gt_writer_close(sh.w) < 0)
 		ret = -1;
-	}
-	while (ret == 0 && c && (!o->max_count || shown < o->max_count)) {
-		git_commit *parent = NULL;
-		/*
-		 * A commit whose parent is missing (the edge of a shallow clone) ends the walk before
-		 * it, as git_revwalk did: there is nothing to compare it with.
-		 */
-		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0)
-			break;
-		ret = show_if_changed(r, pw, c, o, kv, w, &shown);
-		git_commit_free(c);
-		c = parent;
-	}
-	git_commit_free(c);
-	gt_path_walk_free(pw);
-	if (gt_writer_close(w) < 0)
-		ret = -1;
-	return ret;
+	return ret < 0 ? -1 : 0;
 }
 
 static struct gt_repo *open_repo(struct history_opts *o)

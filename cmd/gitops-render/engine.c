@@ -173,36 +173,10 @@ static void say_stopped(const struct render_opts *o, const char *what, const str
 		check_interrupted();
 }
 
-/* Is line among the first n of lines? */
-static bool seen_before(char *const *lines, size_t n, const char *line)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(lines[i], line))
-			return true;
-	return false;
-}
-
 void engine_relay_warnings(const char *name, const char *err, const char *secret)
 {
-	if (!err || !*err || gt_verbosity() < 1)
-		return;
-	char *copy = strdup(err), **lines = NULL;
-	size_t n = 0, cap = 0;
-	if (!copy)
-		return;
-	gt_redact_tokens(copy, secret);
-	for (char *line = copy, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!*line || seen_before(lines, n, line))
-			continue;
-		gt_warn("%s: %s", name, line);
-		if (GT_GROW(lines, cap, n + 1) == 0)
-			lines[n++] = line;
-	}
-	free(lines);
-	free(copy);
+	if (gt_verbosity() >= 1)
+		gt_relay_lines(err, name, GT_RELAY_ONCE, secret);
 }
 
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],

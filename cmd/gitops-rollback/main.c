@@ -86,158 +86,11 @@ struct rollback {
 	bool already;      /* the request was done already: nothing to commit */
 };
 
-/*
- * ---- which deploy is live ----
- *
- * A deploy is a first-parent commit that changed PATH (a hold file aside). A rollback
- * commit is not one: it names the deploy it made live in a "Gitops-Live:" trailer, and the
- * deploys between are undone; a revert made with git ("This reverts commit X.") or a rollback
- * of one commit ("Gitops-Reverted: X") undoes X. So "roll back" is always one deploy further
- * back, as helm rollback and argocd app rollback go, and never a revert of the revert.
- */
-
-#define TRAILER_LIVE "Gitops-Live: "
-#define TRAILER_REVERTED "Gitops-Reverted: "
-#define MAX_UNDONE 64
-
-struct deploys {
-	git_oid found[2];        /* found[0]: the deploy live now; found[1]: the one before it */
-	size_t n;                /* how many of them were found (0-2) */
-	const git_oid *target;   /* --commit: where it stands, below */
-	bool target_found;       /* target is found[target_at] */
-	size_t target_at;
-	bool target_undone;      /* target was undone already, by undone_by */
-	git_oid undone_by;
-};
-
-/* The 40-hex id after the first line-start occurrence of key in msg (or anywhere for a sentence). 0, or -1. */
-static int message_oid(const char *msg, const char *key, bool line_start, git_oid *out)
-{
-	for (const char *p = msg; p && (p = strstr(p, key)); p++) {
-		if (line_start && p != msg && p[-1] != '\n')
-			continue;
-		const char *hex = p + strlen(key);
-		if (strspn(hex, "0123456789abcdef") >= GIT_OID_HEXSZ && git_oid_fromstrn(out, hex, GIT_OID_HEXSZ) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-struct walk_state {
-	git_oid skip_until, skip_by; /* a rollback made skip_until live: the deploys above it are undone */
-	bool skipping;
-	git_oid undone[MAX_UNDONE], undone_by[MAX_UNDONE];
-	size_t n_undone;
-};
-
-/* 1 when id is undone (by *by), else 0. */
-static int undone_by(const struct walk_state *ws, const git_oid *id, git_oid *by)
-{
-	if (ws->skipping && !git_oid_equal(id, &ws->skip_until))
-		return git_oid_cpy(by, &ws->skip_by), 1;
-	for (size_t i = 0; i < ws->n_undone; i++)
-		if (git_oid_equal(id, &ws->undone[i]))
-			return git_oid_cpy(by, &ws->undone_by[i]), 1;
-	return 0;
-}
-
-/* Learn from a commit that changed PATH: 1 when it is a rollback (not a deploy), 0 when a deploy. */
-static int learn_rollback(struct walk_state *ws, const git_commit *c)
-{
-	const char *msg = git_commit_message(c);
-	git_oid id;
-	if (!msg)
-		return 0;
-	if (message_oid(msg, TRAILER_LIVE, true, &id) == 0) {
-		ws->skipping = true;
-		git_oid_cpy(&ws->skip_until, &id);
-		git_oid_cpy(&ws->skip_by, git_commit_id(c));
-		return 1;
-	}
-	if (message_oid(msg, TRAILER_REVERTED, true, &id) == 0 || message_oid(msg, "This reverts commit ", false, &id) == 0) {
-		if (ws->n_undone < MAX_UNDONE) {
-			git_oid_cpy(&ws->undone[ws->n_undone], &id);
-			git_oid_cpy(&ws->undone_by[ws->n_undone++], git_commit_id(c));
-		}
-		return 1;
-	}
-	return 0;
-}
-
-/* One commit of the walk that changed PATH: a deploy found, undone, or a rollback learnt. */
-static void classify(struct deploys *d, struct walk_state *ws, const git_commit *c)
-{
-	const git_oid *id = git_commit_id(c);
-	git_oid by;
-	bool is_target = d->target && git_oid_equal(id, d->target);
-	if (undone_by(ws, id, &by)) {
-		if (is_target)
-			d->target_undone = true, git_oid_cpy(&d->undone_by, &by);
-		return;
-	}
-	if (ws->skipping) /* id is skip_until: the deploy that rollback made live */
-		ws->skipping = false;
-	else if (learn_rollback(ws, c))
-		return;
-	if (is_target)
-		d->target_found = true, d->target_at = d->n;
-	if (d->n < 2)
-		git_oid_cpy(&d->found[d->n], id);
-	d->n++;
-}
-
-static bool walk_done(const struct deploys *d)
-{
-	return d->n >= 2 && (!d->target || d->target_found || d->target_undone);
-}
-
-/* The deploys live and before it at from, and where d->target stands. 0, or -1 after printing. */
-static int find_deploys(struct gt_repo *r, const git_oid *from, const char *path, struct deploys *d)
-{
-	git_repository *g = gt_repo_git(r);
-	struct gt_path_walk *pw = gt_path_walk_new(g, path, GT_HOLD_FILE);
-	struct walk_state ws = { .skipping = false };
-	git_commit *c = NULL;
-	int ret = 0;
-	d->n = 0;
-	d->target_found = d->target_undone = false;
-	if (!pw)
-		return gt_error("out of memory"), -1;
-	if (git_commit_lookup(&c, g, from) < 0)
-		ret = -1;
-	while (ret == 0 && c && !walk_done(d)) {
-		git_commit *parent = NULL;
-		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0)
-			break; /* the edge of a shallow history */
-		int changed = gt_path_walk_changed(pw, c);
-		if (changed < 0)
-			ret = -1;
-		else if (changed)
-			classify(d, &ws, c);
-		git_commit_free(c);
-		c = parent;
-	}
-	git_commit_free(c);
-	gt_path_walk_free(pw);
-	if (ret < 0)
-		gt_error("%s: cannot read the history of '%s': %s", gt_repo_url(r), *path ? path : "/",
-			 git_error_last() ? git_error_last()->message : "unknown error");
-	return ret;
-}
-
-static const char *summary_of(git_repository *g, const git_oid *id, char *buf, size_t size)
-{
-	git_commit *c = NULL;
-	snprintf(buf, size, "%s", git_commit_lookup(&c, g, id) == 0 && git_commit_summary(c) ? git_commit_summary(c) : "");
-	git_commit_free(c);
-	return buf;
-}
-
 /* --commit: where the commit stands among the deploys. 0, or -1 after printing. */
 static int pin_commit(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
 {
-	struct deploys d = { .target = &rb->target };
-	if (gt_repo_resolve(r, rb->o->commit, &rb->target) < 0 || find_deploys(r, tip, rb->path, &d) < 0)
+	struct gt_deploys d = { .target = &rb->target };
+	if (gt_repo_resolve(r, rb->o->commit, &rb->target) < 0 || gt_repo_deploys(r, tip, rb->path, GT_HOLD_FILE, &d) < 0)
 		return -1;
 	if (d.target_undone) { /* the same request again (a re-run after a run whose push landed): one rollback */
 		char by[GIT_OID_HEXSZ + 1];
@@ -262,8 +115,8 @@ static int pin_commit(struct rollback *rb, struct gt_repo *r, const git_oid *tip
 /* --to SHA: the deploy live at SHA becomes live. 0, or -1 after printing. */
 static int pin_to(struct rollback *rb, struct gt_repo *r)
 {
-	struct deploys d = { 0 };
-	if (gt_repo_resolve(r, rb->o->to, &rb->target) < 0 || find_deploys(r, &rb->target, rb->path, &d) < 0)
+	struct gt_deploys d = { 0 };
+	if (gt_repo_resolve(r, rb->o->to, &rb->target) < 0 || gt_repo_deploys(r, &rb->target, rb->path, GT_HOLD_FILE, &d) < 0)
 		return -1;
 	rb->live_known = rb->live_trailer = d.n > 0;
 	if (d.n > 0)
@@ -274,19 +127,20 @@ static int pin_to(struct rollback *rb, struct gt_repo *r)
 /* No commit given: undo the live deploy, making the one before it live. 0, GT_PLAN_REFUSE, or -1 after printing. */
 static int pin_last(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
 {
-	struct deploys d = { 0 };
-	char subj[256];
-	if (find_deploys(r, tip, rb->path, &d) < 0)
+	struct gt_deploys d = { 0 };
+	if (gt_repo_deploys(r, tip, rb->path, GT_HOLD_FILE, &d) < 0)
 		return -1;
 	if (d.n == 0)
 		return gt_error("%s: no commit changed '%s' on this branch: nothing to roll back", gt_repo_url(r),
 				*rb->path ? rb->path : "/"),
 		       -1;
 	if (d.n == 1) {
-		gt_error("%s: no deploy before %.12s (\"%s\"), which is live at '%s': nothing to roll back to; nothing was "
+		char *subj = NULL;
+		gt_repo_commit_summary(r, &d.found[0], &subj);
+		gt_error("%s: no deploy before %.12s (\"%.255s\"), which is live at '%s': nothing to roll back to; nothing was "
 			 "pushed",
-			 gt_repo_url(r), git_oid_tostr_s(&d.found[0]), summary_of(gt_repo_git(r), &d.found[0], subj, sizeof(subj)),
-			 *rb->path ? rb->path : "/");
+			 gt_repo_url(r), git_oid_tostr_s(&d.found[0]), subj ? subj : "", *rb->path ? rb->path : "/");
+		free(subj);
 		return GT_PLAN_REFUSE;
 	}
 	git_oid_cpy(&rb->target, &d.found[0]);
@@ -305,11 +159,11 @@ static int pin_target(struct rollback *rb, struct gt_repo *r, const git_oid *tip
 }
 
 /* git revert in memory: the target's inverse applied to the tip, or the conflicting files. */
-static int revert_tree(struct rollback *rb, git_repository *g, git_commit *target, git_commit *tip)
+static int revert_tree(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
 {
 	char files[1024] = "", label[16];
 	snprintf(label, sizeof(label), "%.12s", rb->target_hex);
-	int rc = gt_tree_revert(g, target, tip, label, &rb->new_tree, files, sizeof(files));
+	int rc = gt_repo_revert_tree(r, &rb->target, tip, label, &rb->new_tree, files, sizeof(files));
 	if (rc == 1) {
 		gt_error("reverting %s conflicts with later changes in: %s; nothing was pushed "
 			 "(use --to SHA to go back to a known state)", label, files);
@@ -319,11 +173,11 @@ static int revert_tree(struct rollback *rb, git_repository *g, git_commit *targe
 }
 
 /* --to: the tip's tree with PATH as it was at the target (or without it, if it was not there). */
-static int back_to_tree(struct rollback *rb, git_repository *g, git_commit *target, git_commit *tip)
+static int back_to_tree(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
 {
 	char label[16];
 	snprintf(label, sizeof(label), "%.12s", rb->target_hex);
-	return gt_tree_path_as_at(g, target, tip, rb->path, label, &rb->new_tree);
+	return gt_repo_path_as_at(r, &rb->target, tip, rb->path, label, &rb->new_tree);
 }
 
 static char *message_new(const struct rollback *rb)
@@ -347,9 +201,9 @@ static char *message_new(const struct rollback *rb)
 		fputc('\n', f);
 	/* Trailers, so that the next rollback knows this commit is not a deploy and which one is live. */
 	if (!o->to)
-		fprintf(f, "%s%s\n", TRAILER_REVERTED, rb->target_hex);
+		fprintf(f, "%s%s\n", GT_TRAILER_REVERTED, rb->target_hex);
 	if (rb->live_trailer)
-		fprintf(f, "%s%s\n", TRAILER_LIVE, git_oid_tostr_s(&rb->live));
+		fprintf(f, "%s%s\n", GT_TRAILER_LIVE, git_oid_tostr_s(&rb->live));
 	fclose(f);
 	return msg;
 }
@@ -394,9 +248,9 @@ static int plan_release(struct rollback *rb, struct gt_repo *r, const git_oid *t
  * --to SHA when PATH already is what it was at SHA (and held, unless --no-hold): the same request
  * again, done already. 1 (nothing to commit, said so), 0 to go on, -1 after printing.
  */
-static int already_there(struct rollback *rb, struct gt_repo *r, git_commit *head, const git_oid *tip)
+static int already_there(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
 {
-	int differs = gt_tree_changes_path(gt_repo_git(r), git_commit_tree_id(head), &rb->new_tree, rb->path, GT_HOLD_FILE);
+	int differs = gt_repo_tree_differs(r, tip, &rb->new_tree, rb->path, GT_HOLD_FILE);
 	if (differs < 0)
 		return gt_error("%s: cannot compare the trees: %s", gt_repo_url(r),
 				git_error_last() ? git_error_last()->message : "unknown error"),
@@ -411,8 +265,6 @@ static int already_there(struct rollback *rb, struct gt_repo *r, git_commit *hea
 static int plan_rollback(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan)
 {
 	struct rollback *rb = ctx;
-	git_repository *g = gt_repo_git(r);
-	git_commit *target = NULL, *head = NULL;
 	reset_attempt(rb);
 	if (rb->o->release)
 		return plan_release(rb, r, tip, plan);
@@ -426,17 +278,12 @@ static int plan_rollback(struct gt_repo *r, const git_oid *tip, void *ctx, struc
 	git_oid_tostr(rb->target_hex, sizeof(rb->target_hex), &rb->target);
 	if (rb->already)
 		return 0;
-	if (git_commit_lookup(&target, g, &rb->target) < 0 || git_commit_lookup(&head, g, tip) < 0) {
-		git_commit_free(target);
-		return gt_error("%.12s: no such commit on this branch", rb->target_hex), -1;
-	}
 	free(rb->subject);
-	rb->subject = strdup(git_commit_summary(target) ? git_commit_summary(target) : "");
-	int st = rb->o->to ? back_to_tree(rb, g, target, head) : revert_tree(rb, g, target, head);
+	if (gt_repo_commit_summary(r, &rb->target, &rb->subject) < 0)
+		return gt_error("%.12s: no such commit on this branch", rb->target_hex), -1;
+	int st = rb->o->to ? back_to_tree(rb, r, tip) : revert_tree(rb, r, tip);
 	if (st == 0 && rb->o->to)
-		st = already_there(rb, r, head, tip);
-	git_commit_free(target);
-	git_commit_free(head);
+		st = already_there(rb, r, tip);
 	if (st != 0)
 		return rb->already ? 0 : st;
 	rb->held = !rb->o->no_hold;

@@ -469,6 +469,69 @@ static void test_credentials(void)
 	unsetenv("SYSTEM_ACCESSTOKEN");
 }
 
+/* ---- a path's history (common/gitlog.c) ---- */
+
+struct seen {
+	git_oid id[8];
+	size_t n, stop;
+};
+
+static int collect(void *ctx, const git_commit *c)
+{
+	struct seen *x = ctx;
+	if (x->n < 8)
+		git_oid_cpy(&x->id[x->n], git_commit_id(c));
+	x->n++;
+	return x->n >= x->stop ? 1 : 0;
+}
+
+static void test_history(void)
+{
+	char remote[256], cache[256], msg[128];
+	snprintf(remote, sizeof(remote), "%s/history.git", top);
+	snprintf(cache, sizeof(cache), "%s/cache-history", top);
+	git_repository *g = NULL;
+	git_oid a, b, c, d, tip, bad;
+	ok(git_repository_init(&g, remote, 1) == 0, "history: a bare remote");
+	git_repository_free(g);
+	remote_commit(remote, "v: 1\n", "Deploy 1", &a);
+	remote_commit(remote, "v: 2\n", "Deploy 2", &b);
+	snprintf(msg, sizeof(msg), "Revert \"Deploy 2\"\n\nThis reverts commit %s.\n", git_oid_tostr_s(&b));
+	remote_commit(remote, "v: 1\n", msg, &c);
+	remote_commit(remote, "v: 1\n", "Nothing changed", &d);
+	struct gt_repo *r = open_remote(remote, cache);
+	ok(r && gt_repo_fetch(r) == 0 && gt_repo_branch_tip(r, "main", &tip) == 0 && git_oid_equal(&tip, &d),
+	   "history: fetched, the tip is the last commit");
+
+	struct seen x = { .stop = 8 };
+	is_int(r ? gt_repo_path_log(r, &tip, "", NULL, collect, &x, NULL) : -1, 0, "path log: 0 at the end of the history");
+	ok(x.n == 3 && git_oid_equal(&x.id[0], &c) && git_oid_equal(&x.id[1], &b) && git_oid_equal(&x.id[2], &a),
+	   "path log: the commits that changed the path, newest first; one that changed nothing is left out");
+	x = (struct seen){ .stop = 1 };
+	is_int(r ? gt_repo_path_log(r, &tip, "values.yaml", NULL, collect, &x, NULL) : -1, 0, "path log: 0 when fn stops it");
+	is_int((long)x.n, 1, "path log: fn stops the walk at once");
+	x = (struct seen){ .stop = 8 };
+	is_int(r ? gt_repo_path_log(r, &tip, "other.yaml", NULL, collect, &x, NULL) : -1, 0, "path log: a path never there");
+	is_int((long)x.n, 0, "path log: no commit changed it");
+	memset(&bad, 0, sizeof(bad));
+	bad.id[0] = 0x42;
+	git_oid where;
+	is_int(r ? gt_repo_path_log(r, &bad, "", NULL, collect, &x, &where) : -1, GT_LOG_NO_COMMIT,
+	       "path log: an unknown start is GT_LOG_NO_COMMIT");
+	ok(git_oid_equal(&where, &bad), "path log: and names it");
+
+	struct gt_deploys dd = { .target = &b };
+	is_int(r ? gt_repo_deploys(r, &tip, "", NULL, &dd) : -1, 0, "deploys: read");
+	ok(dd.n == 1 && git_oid_equal(&dd.found[0], &a), "deploys: a revert is no deploy, and the reverted one is undone");
+	ok(dd.target_undone && git_oid_equal(&dd.undone_by, &c), "deploys: the target is undone, by the revert");
+	char *subject = NULL;
+	ok(r && gt_repo_commit_summary(r, &b, &subject) == 0 && subject && !strcmp(subject, "Deploy 2"),
+	   "commit summary: the first line");
+	free(subject);
+	ok(r && gt_repo_commit_summary(r, &bad, &subject) == -1 && !subject, "commit summary: -1 for no such commit");
+	gt_repo_close(r);
+}
+
 int main(void)
 {
 	gt_set_program("test_git");
@@ -486,6 +549,7 @@ int main(void)
 		return 1;
 	git_libgit2_init();
 	test_update();
+	test_history();
 	test_classify();
 	test_credentials();
 	char cmd[256];

@@ -3,6 +3,7 @@
  * (kustomize v5.5.0) printed for the object and the patch, JSON with single quotes. */
 #include "mergekeys.h"
 #include "smp.h"
+#include "jlit.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -10,22 +11,6 @@
 #include <string.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static json_t *J(const char *text)
-{
-	char *s = strdup(text);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t err;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", err.text, s);
-		exit(2);
-	}
-	free(s);
-	return v;
-}
 
 static const struct {
 	const char *name, *obj, *patch, *want;

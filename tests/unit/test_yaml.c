@@ -952,9 +952,57 @@ static void test_fast_path(void)
 	}
 }
 
+/* Go's strconv.ParseInt(s, 0, 64), shared by the YAML resolver and the Helm engine's int. */
+static void test_go_int(void)
+{
+	static const struct {
+		const char *s;
+		bool ok;
+		long long v;
+	} cases[] = { { "0x1F", true, 31 }, { "-0b101", true, -5 }, { "0o17", true, 15 }, { "017", true, 15 },
+		      { "+42", true, 42 }, { "1_000", true, 1000 }, { "0x_1F", true, 31 }, { "0_17", true, 15 },
+		      { "-9223372036854775808", true, INT64_MIN }, { "0x0x5", false, 0 }, { "0x-5", false, 0 },
+		      { "\t5", false, 0 }, { " 5", false, 0 }, { "5 ", false, 0 }, { "0x", false, 0 }, { "", false, 0 },
+		      { "_1", false, 0 }, { "1__0", false, 0 }, { "1_", false, 0 }, { "08", false, 0 } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long iv = 0;
+		unsigned long long uv = 0;
+		bool is_unsigned = false;
+		bool ok_ = gt_go_parse_int(cases[i].s, &is_unsigned, &iv, &uv);
+		ok(ok_ == cases[i].ok && (!ok_ || (!is_unsigned && iv == cases[i].v)), "go int: '%s' %s %lld", cases[i].s,
+		   cases[i].ok ? "is" : "is not a number", cases[i].v);
+	}
+	long long iv;
+	unsigned long long uv = 0;
+	bool is_unsigned = false;
+	ok(gt_go_parse_int("18446744073709551615", &is_unsigned, &iv, &uv) && is_unsigned && uv == UINT64_MAX,
+	   "go int: past INT64_MAX, unsigned");
+}
+
+/* A scalar's text as kyaml's Value has it (kustomize and the strategic merge both read it). */
+static void test_scalar_text(void)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = { { "'a b'", "a b" }, { "7", "7" }, { "-7", "-7" }, { "1.5", "1.5" }, { "2.0", "2.0" },
+		      { "true", "true" }, { "false", "false" }, { "null", "null" }, { "{}", "" }, { "[1]", "" } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = J(cases[i].json);
+		char *t = gt_yaml_scalar_text(v);
+		is_str(t, cases[i].want, "scalar text: %s", cases[i].json);
+		free(t);
+		json_decref(v);
+	}
+	char *t = gt_yaml_scalar_text(gt_yaml_empty_null());
+	is_str(t, "", "scalar text: a null written empty is empty");
+	free(t);
+}
+
 int main(void)
 {
 	gt_set_program("test_yaml");
+	test_go_int();
+	test_scalar_text();
 	test_resolve();
 	test_resolve_kyaml();
 	test_needs_quotes();

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yaml.h"
+
 /* ---- shared helpers ---- */
 
 int oom(struct exec *x)
@@ -62,28 +64,15 @@ int64_t cast_int64(struct hv v)
 	case HV_STRING: {
 		if (v.go == GO_BYTES)
 			return 0;
-		char t[128], *end;
+		char t[128];
 		trim_zero_decimal(v.u.s->s, t, sizeof(t));
-		/* strconv.ParseInt(s, 0, 0): sign, 0x/0o/0b/0 prefixes, underscores with a prefix */
-		const char *p = t;
-		bool neg = false;
-		if (*p == '+' || *p == '-')
-			neg = *p++ == '-';
-		int base = 10;
-		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-			base = 16, p += 2;
-		else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
-			base = 8, p += 2;
-		else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
-			base = 2, p += 2;
-		else if (p[0] == '0' && p[1])
-			base = 8, p += 1;
-		if (!*p || *p == '+' || *p == '-' || *p == ' ')
+		/* strconv.ParseInt(s, 0, 0): sign, 0x/0o/0b/0 prefixes, underscores between digits; anything else is 0 */
+		long long iv;
+		unsigned long long uv;
+		bool is_unsigned;
+		if (!gt_go_parse_int(t, &is_unsigned, &iv, &uv) || is_unsigned)
 			return 0;
-		unsigned long long u = strtoull(p, &end, base);
-		if (*end || u > (unsigned long long)INT64_MAX + (neg ? 1 : 0))
-			return 0;
-		return neg ? (int64_t)(0 - u) : (int64_t)u;
+		return (int64_t)iv;
 	}
 	default: return 0;
 	}

@@ -194,7 +194,7 @@ static json_t *node_value(const json_t *obj, const char *field)
 		return json_string("");
 	if (json_is_object(v) || json_is_array(v))
 		return json_deep_copy(v);
-	char *t = kz_scalar_text(v);
+	char *t = gt_yaml_scalar_text(v);
 	json_t *s = json_string(t ? t : "");
 	free(t);
 	return s;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "limits.h"
+#include "yaml.h" /* gt_yaml_scalar_text: the text kustomize sees for a scalar */
 
 /* ---- errors: one message, kept until the caller prints or drops it ---- */
 
@@ -330,8 +331,5 @@ char *kz_strdup(const char *s);
 char *kz_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A string value of obj[key] or "" */
 const char *kz_str(const json_t *obj, const char *key);
-/* The text kustomize sees for a scalar (yaml node Value): strings as they are, numbers and
- * bools as JSON writes them, null as "null" ("" when written empty). malloc'd. */
-char *kz_scalar_text(const json_t *v);
 
 #endif

@@ -209,7 +209,7 @@ static int record_referral(struct nameref_ctx *c, struct kz_res *referral)
 static int set_scalar_ref(struct nameref_ctx *c, const struct kz_slot *slot)
 {
 	json_t *cur = kz_slot_get(slot);
-	char *old = kz_scalar_text(cur);
+	char *old = gt_yaml_scalar_text(cur);
 	struct kz_res *referral;
 	int st = old ? select_referral(c, old, c->cand, c->n_cand, false, &referral) : kz_fail(c->b->e, "out of memory");
 	if (st == 0 && referral) {
@@ -254,14 +254,14 @@ static int set_mapping_ref(struct nameref_ctx *c, json_t *node)
 	if (!name)
 		return kz_fail(c->b->e, "path config error; no 'name' field in node");
 	if (nsv) {
-		char *ns = kz_scalar_text(nsv);
+		char *ns = gt_yaml_scalar_text(nsv);
 		int st = ns ? candidates_in(c, ns, &cand, &n) : kz_fail(c->b->e, "out of memory");
 		free(ns);
 		if (st < 0)
 			return -1;
 		own = true;
 	}
-	char *old = kz_scalar_text(name);
+	char *old = gt_yaml_scalar_text(name);
 	int st = old ? select_referral(c, old, cand, n, true, &referral) : kz_fail(c->b->e, "out of memory");
 	if (st == 0 && referral) {
 		st = record_referral(c, referral);

@@ -630,7 +630,7 @@ static int build_annotations_out(struct kz_res *r, json_t *doc)
 			continue;
 		const char *shortk = k + strlen(INTERNAL_PREFIX);
 		if (!json_object_get(r->build, shortk)) {
-			char *t = kz_scalar_text(v);
+			char *t = gt_yaml_scalar_text(v);
 			if (!t || kz_build_set(r, shortk, t) < 0)
 				return free(t), -1;
 			free(t);

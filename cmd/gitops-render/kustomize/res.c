@@ -76,31 +76,6 @@ const char *kz_str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-char *kz_scalar_text(const json_t *v)
-{
-	char buf[64];
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return strndup(json_string_value(v), json_string_length(v));
-	case JSON_INTEGER:
-		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return strdup(buf);
-	case JSON_REAL: {
-		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-		return s ? s : strdup("");
-	}
-	case JSON_TRUE:
-		return strdup("true");
-	case JSON_FALSE:
-		return strdup("false");
-	case JSON_NULL:
-		/* written `null` (the common way) or empty */
-		return strdup(gt_yaml_is_empty_null(v) ? "" : "null");
-	default:
-		return strdup("");
-	}
-}
-
 /* ---- group/version/kind ---- */
 
 void kz_split_api_version(const char *api_version, char *group, size_t gsize, const char **version)
@@ -500,7 +475,7 @@ json_t *kz_res_string_map(const struct kz_res *r, const char *field)
 	if (!out || !json_is_object(m))
 		return out;
 	json_object_foreach((json_t *)m, k, v) {
-		char *text = kz_scalar_text(v);
+		char *text = gt_yaml_scalar_text(v);
 		if (!text || json_object_set_new(out, k, json_string(text)) < 0) {
 			free(text);
 			json_decref(out);
@@ -761,7 +736,7 @@ static json_t *data_map(const struct kz_res *r, const char *field)
 	if (!out || !json_is_object(m))
 		return out;
 	json_object_foreach((json_t *)m, k, v) {
-		char *text = kz_scalar_text(v);
+		char *text = gt_yaml_scalar_text(v);
 		json_object_set_new(out, k, json_string(text ? text : ""));
 		free(text);
 	}

@@ -138,7 +138,7 @@ static int affix_set(const struct kz_slot *slot, void *ctx, struct kz_err *e)
 {
 	struct affix_ctx *c = ctx;
 	json_t *cur = kz_slot_get(slot);
-	char *text = kz_scalar_text(cur);
+	char *text = gt_yaml_scalar_text(cur);
 	char *v = text ? (c->suffix ? kz_printf("%s%s", text, c->affix) : kz_printf("%s%s", c->affix, text)) : NULL;
 	int st = v ? set_scalar(slot, v, e) : kz_fail(e, "out of memory");
 	free(text);
@@ -374,7 +374,7 @@ static int image_set(const struct kz_slot *slot, void *vctx, struct kz_err *e)
 	json_t *cur = kz_slot_get(slot);
 	if (json_is_object(cur) || json_is_array(cur))
 		return kz_fail(e, "wrong node kind: expected scalar for an image");
-	char *value = kz_scalar_text(cur);
+	char *value = gt_yaml_scalar_text(cur);
 	if (!value)
 		return kz_fail(e, "out of memory");
 	if (regexec(&c->re, value, 0, NULL, 0) != 0) {

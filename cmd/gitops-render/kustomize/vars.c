@@ -122,7 +122,7 @@ static bool is_index(const char *s)
 
 static bool text_equals(const json_t *v, const char *s)
 {
-	char *t = kz_scalar_text(v);
+	char *t = gt_yaml_scalar_text(v);
 	bool eq = t && !strcmp(t, s);
 	free(t);
 	return eq;
@@ -285,7 +285,7 @@ static char *value_text(const json_t *v)
 		format_float_v(json_real_value(v), buf, sizeof(buf));
 		return strdup(buf);
 	}
-	return kz_scalar_text(v);
+	return gt_yaml_scalar_text(v);
 }
 
 struct vars_ctx {
@@ -540,7 +540,7 @@ static json_t *source_value(struct kz_build *b, struct kz_acc *acc, const json_t
 		return json_incref(v);
 	if (json_is_object(v) || json_is_array(v))
 		return kz_unsupported(b->e, "delimiter option on a source that is not a scalar"), NULL;
-	char *text = kz_scalar_text(v);
+	char *text = gt_yaml_scalar_text(v);
 	json_int_t index = json_integer_value(json_object_get(opts, "index"));
 	size_t dl = strlen(delim), count = 0;
 	const char *part = text, *hit = text;
@@ -611,7 +611,7 @@ static int set_target(struct kz_build *b, const struct kz_slot *slot, const json
 	if (*delim) {
 		if (json_is_object(cur) || json_is_array(cur) || json_is_object(value) || json_is_array(value))
 			return kz_unsupported(b->e, "delimiter option on something that is not a scalar");
-		char *tv = kz_scalar_text(cur), *v = kz_scalar_text(value);
+		char *tv = gt_yaml_scalar_text(cur), *v = gt_yaml_scalar_text(value);
 		json_int_t index = json_integer_value(json_object_get(opts, "index"));
 		size_t dl = strlen(delim), nparts = 1;
 		for (const char *p = tv; tv && (p = strstr(p, delim)); p += dl)
@@ -642,7 +642,7 @@ static int set_target(struct kz_build *b, const struct kz_slot *slot, const json
 	}
 	if (json_is_object(value) || json_is_array(value))
 		return kz_unsupported(b->e, "a replacement of a map or list into a scalar");
-	char *text = kz_scalar_text(value);
+	char *text = gt_yaml_scalar_text(value);
 	int st = text ? set_typed_text(b, slot, text, created) : kz_fail(b->e, "out of memory");
 	free(text);
 	return st;
@@ -737,7 +737,7 @@ static int match_path(struct kz_build *b, json_t *parent, const char *key, size_
 				json_t *el = json_array_get(node, i), *f = json_is_object(el) ? json_object_get(el, kv) : NULL;
 				if (!f || json_is_null(f) || json_is_object(f) || json_is_array(f))
 					continue;
-				char *t = kz_scalar_text(f);
+				char *t = gt_yaml_scalar_text(f);
 				if (t && regexec(&re, t, 0, NULL, 0) == 0) {
 					any = true;
 					st = match_path(b, node, NULL, i, p, at + 1, create, false, m);
