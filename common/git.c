@@ -951,6 +951,14 @@ bool gt_repo_path_exists(struct gt_repo *r, const git_oid *commit, const char *p
 	return rc == 0;
 }
 
+bool gt_repo_path_is_file(struct gt_repo *r, const git_oid *commit, const char *path)
+{
+	git_tree_entry *entry = NULL;
+	bool file = lookup_entry(r, commit, path, &entry) == 0 && git_tree_entry_type(entry) == GIT_OBJECT_BLOB;
+	git_tree_entry_free(entry);
+	return file;
+}
+
 /* ---- local repositories, revisions, path history ---- */
 
 struct gt_repo *gt_repo_open_local(const char *dir)

@@ -99,6 +99,8 @@ int gt_repo_read_file(struct gt_repo *r, const git_oid *commit, const char *path
 
 /* True when path exists (file or directory) in commit's tree. */
 bool gt_repo_path_exists(struct gt_repo *r, const git_oid *commit, const char *path);
+/* True when path is a file (not a directory) in commit's tree. */
+bool gt_repo_path_is_file(struct gt_repo *r, const git_oid *commit, const char *path);
 
 /*
  * The repository holding dir (a working clone, for tools run inside the

@@ -69,7 +69,8 @@ struct rollback {
 	struct rollback_opts *o;
 	struct gt_ident who;
 	char *path;      /* PATH as a tree path, "" for the whole repository */
-	char *hold_path; /* PATH/.gitops-hold */
+	char *hold_path; /* PATH/.gitops-hold, or beside PATH when it is a file */
+	bool hold_placed; /* hold_path checked against the tip */
 	git_oid target;  /* the commit reverted (or gone back to); fixed at the first attempt */
 	bool pinned;
 	char target_hex[GIT_OID_HEXSZ + 1];
@@ -262,10 +263,32 @@ static int already_there(struct rollback *rb, struct gt_repo *r, const git_oid *
 	return 1;
 }
 
+/*
+ * --path FILE: the hold goes in the file's directory (FILE/.gitops-hold cannot exist beside the
+ * file FILE), which gitops-set-image honours for every file below it, that file included.
+ */
+static int place_hold(struct rollback *rb, struct gt_repo *r, const git_oid *tip)
+{
+	if (rb->hold_placed || !*rb->path || !gt_repo_path_is_file(r, tip, rb->path))
+		return rb->hold_placed = true, 0;
+	const char *slash = strrchr(rb->path, '/');
+	char *dir = strndup(rb->path, slash ? (size_t)(slash - rb->path) : 0);
+	char *hold = dir ? gt_hold_path_new(dir) : NULL;
+	free(dir);
+	if (!hold)
+		return gt_error("out of memory"), -1;
+	free(rb->hold_path);
+	rb->hold_path = hold;
+	rb->hold_placed = true;
+	return 0;
+}
+
 static int plan_rollback(struct gt_repo *r, const git_oid *tip, void *ctx, struct gt_plan *plan)
 {
 	struct rollback *rb = ctx;
 	reset_attempt(rb);
+	if (place_hold(rb, r, tip) < 0)
+		return -1;
 	if (rb->o->release)
 		return plan_release(rb, r, tip, plan);
 	/* A racing CI bump must not become the thing reverted: the target is chosen once. */

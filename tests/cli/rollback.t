@@ -260,6 +260,24 @@ is "$landed" 8 "every concurrent CI write landed"
 like "$content" '  tag: "1.2.3"' "and the rollback of 1.2.4 landed too"
 is "$(jq -r .status "$TMP/race-rb.out")" pushed "the rollback says pushed"
 
+# ---- --path FILE: the hold sits in the file's directory ----
+file_url=$(git_repo_create file-path --from "$FIX")
+XDG_CACHE_HOME=$TMP/c-file gitops-set-image --repo "$file_url" --file "$VALUES" --set image.tag=2.0.0 -o json >/dev/null
+ok $? "file-path repo: a deploy of $VALUES"
+FG() { git --git-dir="$ROOT/file-path.git" "$@"; }
+XDG_CACHE_HOME=$TMP/c-file run gitops-rollback --repo "$file_url" --path "$VALUES" --reason "bad 2.0.0" -o json
+is "$RC" 0 "rollback --path FILE (the help says 'directory or file'): exit 0 ($ERR)"
+is "$(jq -r .status <<<"$OUT")" pushed "rollback --path FILE: pushed"
+like "$(FG show main:$VALUES)" '  tag: "1.2.3"' "rollback --path FILE: the file is what it was before the deploy"
+FG cat-file -e main:charts/my-app/.gitops-hold
+ok $? "rollback --path FILE: the hold is in the file's directory"
+XDG_CACHE_HOME=$TMP/c-file run gitops-set-image --repo "$file_url" --file "$VALUES" --set image.tag=2.0.1 -o json
+is "$RC" 1 "set-image on the held file is refused"
+XDG_CACHE_HOME=$TMP/c-file run gitops-rollback --repo "$file_url" --path "$VALUES" --release -o json
+is "$RC:$(jq -r .released <<<"$OUT")" 0:true "--release --path FILE lifts the hold"
+! FG cat-file -e main:charts/my-app/.gitops-hold 2>/dev/null
+ok $? "the hold file is gone"
+
 # ---- secrets ----
 GITOPS_GIT_TOKEN=wrong-secret-token run gitops-rollback --repo "$URL" --path charts/my-app -o json
 is "$RC" 3 "a wrong token: exit 3"
