@@ -74,7 +74,10 @@ static void count(struct gt_diff_stats *st, const json_t *change)
 	switch (gt_change_action(change)) {
 	case GT_ACTION_CREATE: st->create++; break;
 	case GT_ACTION_UPDATE: st->update++; break;
-	case GT_ACTION_DELETE: gt_change_ignored(change) ? st->ignored++ : st->delete++; break;
+	case GT_ACTION_DELETE: /* as common/diff counts: an IgnoreExtraneous delete is a delete, and ignored */
+		st->delete++;
+		st->ignored += gt_change_ignored(change);
+		break;
 	default: st->unchanged++; break;
 	}
 }
@@ -106,5 +109,5 @@ void groups_sort(struct groups *g)
 
 size_t group_changed(const struct group *grp)
 {
-	return grp->st.create + grp->st.update + grp->st.delete + grp->st.ignored;
+	return grp->st.create + grp->st.update + grp->st.delete;
 }

@@ -120,8 +120,8 @@ static int head_piece(const struct groups *g, const struct gt_diff_stats *st, si
 		return -1;
 	size_t changed_apps = 0;
 	for (size_t i = 0; i < g->n; i++)
-		changed_apps += group_changed(&g->v[i]) > 0;
-	if (gt_diff_differences(st) || st->ignored)
+		changed_apps += gt_diff_differences(&g->v[i].st) > 0;
+	if (gt_diff_differences(st))
 		fprintf(p->f, "### gitops-diff: %zu of %zu apps change\n\n", changed_apps, g->n);
 	else
 		fprintf(p->f, "### gitops-diff: no differences in %zu app%s\n\n", g->n, g->n == 1 ? "" : "s");
@@ -138,10 +138,10 @@ static int head_piece(const struct groups *g, const struct gt_diff_stats *st, si
 			put_escaped(p->f, grp->app);
 		else
 			fputs(NO_APP, p->f);
-		fprintf(p->f, " | %zu | %zu | %zu | %zu |\n", grp->st.create, grp->st.update, grp->st.delete + grp->st.ignored,
+		fprintf(p->f, " | %zu | %zu | %zu | %zu |\n", grp->st.create, grp->st.update, grp->st.delete,
 			grp->st.unchanged);
 	}
-	fprintf(p->f, "| **total** | %zu | %zu | %zu | %zu |\n\n", st->create, st->update, st->delete + st->ignored,
+	fprintf(p->f, "| **total** | %zu | %zu | %zu | %zu |\n\n", st->create, st->update, st->delete,
 		st->unchanged);
 	return piece_close(p);
 }

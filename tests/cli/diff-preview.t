@@ -139,6 +139,17 @@ is "$RC" 2 "--max-bytes below 1000: a usage error"
 run gitops-diff -f "$D/branch.jsonl" --against "$D/base.jsonl" -o markdown
 unlike "$OUT" 'Note:' "the default (60000) holds this preview whole"
 
+# An IgnoreExtraneous leftover: shown in its app's section, not counted as a difference (exit 0).
+printf '%s\n' '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"shop","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:shop/a"}},"data":{"x":"1"}}' >"$TMP/desired.jsonl"
+{ cat "$TMP/desired.jsonl"
+  printf '%s\n' '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"gen","namespace":"shop","annotations":{"argocd.argoproj.io/tracking-id":"shop:/ConfigMap:shop/gen","argocd.argoproj.io/compare-options":"IgnoreExtraneous"}},"data":{"y":"2"}}'
+} >"$TMP/live.jsonl"
+run gitops-diff -f "$TMP/desired.jsonl" --live-file "$TMP/live.jsonl" --app shop -o markdown
+is "$RC" 0 "-o markdown, only an IgnoreExtraneous leftover: exit 0"
+like "$OUT" '^### gitops-diff: no differences in 1 app' "  the title says no differences"
+like "$OUT" $'\| shop \| 0 \| 0 \| 1 \| 1 \|\n\| \*\*total\*\* \| 0 \| 0 \| 1 \| 1 \|' "  the delete counted once"
+like "$OUT" '\*\*- ConfigMap shop/gen\*\* \(deleted, IgnoreExtraneous: not counted\)' "  the object shown, marked"
+
 # ---- -o text groups by app when objects carry several ----
 run gitops-diff -f "$D/branch.jsonl" --against "$D/base.jsonl" -o text --stat
 like "$OUT" $'^app api: 0 to create, 0 to update, 0 to delete, 1 unchanged\napp billing: 1 to create, 0 to update, 0 to delete, 0 unchanged\n\\+ ConfigMap billing/billing-rates \\| \\+[0-9]+ -0\napp shop: ' \
