@@ -14,6 +14,8 @@
 /* What the closing note, and the one line a cut section gets, may take at most. */
 #define FINAL_NOTE_MAX 400
 #define SECTION_NOTE_MAX 120
+/* A name longer than any Kubernetes name (a hostile tracking id) is cut here, so that a table row stays a row. */
+#define NAME_SHOWN_MAX 300
 
 /* A piece of the comment being written, in memory. */
 struct piece {
@@ -40,7 +42,12 @@ static int piece_close(struct piece *p)
  * it as markup: the comment shows it as written and it cannot open a tag, a table cell or a code span. */
 static void put_escaped(FILE *f, const char *s)
 {
+	size_t n = 0;
 	for (; *s; s++) {
+		if (++n > NAME_SHOWN_MAX && (*s & 0xC0) != 0x80) { /* at a character's start, not inside UTF-8 */
+			fputs("...", f);
+			return;
+		}
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;

@@ -150,6 +150,16 @@ like "$OUT" '^### gitops-diff: no differences in 1 app' "  the title says no dif
 like "$OUT" $'\| shop \| 0 \| 0 \| 1 \| 1 \|\n\| \*\*total\*\* \| 0 \| 0 \| 1 \| 1 \|' "  the delete counted once"
 like "$OUT" '\*\*- ConfigMap shop/gen\*\* \(deleted, IgnoreExtraneous: not counted\)' "  the object shown, marked"
 
+# A tracking id from a hostile repo: its app shown as text, never markup, and cut when absurdly long.
+long=$(printf 'x%.0s' $(seq 1 5000))
+printf '%s\n' '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"h","namespace":"shop","annotations":{"argocd.argoproj.io/tracking-id":"<img src=x>|`*_[a](b)`:/ConfigMap:shop/h"}},"data":{"x":"1"}}' \
+	"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"l\",\"namespace\":\"shop\",\"labels\":{\"app.kubernetes.io/instance\":\"$long\"}},\"data\":{\"x\":\"1\"}}" >"$TMP/hostile.jsonl"
+printf '' >"$TMP/none.jsonl"
+run gitops-diff -f "$TMP/hostile.jsonl" --against "$TMP/none.jsonl" -o markdown
+like "$OUT" '\| &lt;img src=x&gt;&#124;&#96;&#42;&#95;&#91;a&#93;\(b\)&#96; \| 1 \| 0 \| 0 \| 0 \|' "an app name with markup: written as entities"
+unlike "$(awk '/^```/ { f = !f; next } !f' <<<"$OUT")" '<img' "  no tag gets through outside the diff blocks (inside, it is code)"
+like "$OUT" $'\n\\| x{300}\\.\\.\\. \\| 1 \\| 0 \\| 0 \\| 0 \\|\n' "a 5000-character app name: cut at 300 in the table"
+
 # ---- -o text groups by app when objects carry several ----
 run gitops-diff -f "$D/branch.jsonl" --against "$D/base.jsonl" -o text --stat
 like "$OUT" $'^app api: 0 to create, 0 to update, 0 to delete, 1 unchanged\napp billing: 1 to create, 0 to update, 0 to delete, 0 unchanged\n\\+ ConfigMap billing/billing-rates \\| \\+[0-9]+ -0\napp shop: ' \
