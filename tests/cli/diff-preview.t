@@ -48,20 +48,27 @@ is "$OUT" "" "and no comment"
 
 # ---- the Azure Pipelines example, as Azure runs it: macros expanded, then bash ----
 PIPE=$TOP/examples/azure-pipelines/pr-validation.yml
-step() {
-	"$BUILD/tests/yaml2json" <"$PIPE" | jq -r --arg n "$1" '.steps[] | select(.displayName == $n) | .bash'
-}
-expand() { # expand STEP-SCRIPT SOURCE-COMMIT
-	local s=$1
-	s=${s//'$(Build.Repository.Uri)'/$URL} s=${s//'$(System.PullRequest.TargetBranchName)'/main}
-	s=${s//'$(System.PullRequest.SourceCommitId)'/$2} s=${s//'$(Agent.TempDirectory)'/$TMP/agent}
-	s=${s//'$(System.CollectionUri)'/https://dev.azure.com/my-org/} s=${s//'$(System.TeamProjectId)'/my-project}
-	s=${s//'$(Build.Repository.ID)'/repo-id} s=${s//'$(System.PullRequest.PullRequestId)'/17}
-	printf '%s' "$s"
+step() { "$BUILD/tests/yaml2json" <"$PIPE" | jq -c --arg n "$1" '.steps[] | select(.displayName == $n)'; }
+# azure STEP SOURCE-COMMIT [ENV...]: run STEP's bash with its env, the pipeline's macros as Azure expands
+# them (the scripts themselves hold none: their values come through env), in the clone.
+azure() {
+	local s=$1 commit=$2 kv v
+	shift 2
+	local -a envs=(AGENT_TEMPDIRECTORY="$TMP/agent")
+	while IFS= read -r kv; do
+		v=${kv#*=}
+		v=${v//'$(Build.Repository.Uri)'/$URL} v=${v//'$(System.PullRequest.TargetBranchName)'/main}
+		v=${v//'$(System.PullRequest.SourceCommitId)'/$commit} v=${v//'$(System.CollectionUri)'/https://dev.azure.com/my-org/}
+		v=${v//'$(System.TeamProjectId)'/my-project} v=${v//'$(Build.Repository.ID)'/repo-id}
+		v=${v//'$(System.PullRequest.PullRequestId)'/17} v=${v//'$(System.AccessToken)'/$SYSTEM_ACCESSTOKEN}
+		envs+=("${kv%%=*}=$v")
+	done < <(jq -r '.env | to_entries[] | "\(.key)=\(.value)"' <<<"$s")
+	(cd "$WORK" && env "${envs[@]}" "$@" bash -c "$(jq -r .bash <<<"$s")")
 }
 PREVIEW=$(step "What this pull request changes in every app")
 POST=$(step "Post the preview on the pull request")
 ok "$([ -n "$PREVIEW" ] && [ -n "$POST" ]; echo $?)" "the example has the preview and the post steps"
+unlike "$(jq -r .bash <<<"$PREVIEW$POST")" '\$\([A-Za-z]+\.[A-Za-z.]+\)' "their scripts hold no macro: the values come through env"
 
 # A fake curl records its arguments and what it was given: the post must carry the comment, and the
 # token only on standard input (curl -K -), never in argv.
@@ -75,11 +82,11 @@ EOF
 chmod +x "$TMP/fakebin/curl"
 post() {
 	rm -f "$TMP/curl.argv" "$TMP/curl.stdin" "$TMP/curl.body"
-	(cd "$WORK" && PATH=$TMP/fakebin:$PATH SYSTEM_ACCESSTOKEN=job-token-5d2e bash -c "$(expand "$POST" "$1")")
+	SYSTEM_ACCESSTOKEN=job-token-5d2e azure "$POST" "$1" PATH="$TMP/fakebin:$PATH"
 }
 
 export -n GITOPS_GIT_TOKEN # the pipeline's job token is SYSTEM_ACCESSTOKEN, which the tools read
-run env SYSTEM_ACCESSTOKEN="$GIT_SERVER_PASSWORD" bash -c "cd '$WORK' && $(expand "$PREVIEW" "$BROKEN")"
+SYSTEM_ACCESSTOKEN=$GIT_SERVER_PASSWORD run azure "$PREVIEW" "$BROKEN"
 is "$RC" 2 "the preview step fails the check when an app does not render on the branch"
 like "$ERR" 'apps/api/app.yaml:[0-9]+:[0-9]+' "its log has the engine's message"
 like "$OUT" '##vso\[task.logissue type=error\]app api does not render at [0-9a-f]{40}: ' "and an error annotation naming the app"
@@ -99,7 +106,7 @@ is "$(cat "$TMP/curl.stdin")" 'header = "Authorization: Bearer job-token-5d2e"' 
 git -C "$WORK" checkout -q main -- apps/api/app.yaml && git -C "$WORK" commit -qm "api: keep the routes" &&
 	git -C "$WORK" push -q origin feature
 FIXED=$(git -C "$WORK" rev-parse HEAD)
-run env SYSTEM_ACCESSTOKEN="$GIT_SERVER_PASSWORD" bash -c "cd '$WORK' && $(expand "$PREVIEW" "$FIXED")"
+SYSTEM_ACCESSTOKEN=$GIT_SERVER_PASSWORD run azure "$PREVIEW" "$FIXED"
 is "$RC" 0 "with api fixed the check passes (a difference is what the review is for)"
 MD=$(cat "$TMP/agent/preview/comment.md")
 like "$MD" '^### gitops-diff: 2 of 4 apps change' "the title counts the apps that change"
@@ -118,7 +125,7 @@ is "$(jq -r '.comments[0].content' "$TMP/curl.body")" "$MD" "the post step posts
 
 # An app the pull request removes: every object deleted.
 git -C "$WORK" rm -rq apps/web && git -C "$WORK" commit -qm "web moves out" && git -C "$WORK" push -q origin feature
-run env SYSTEM_ACCESSTOKEN="$GIT_SERVER_PASSWORD" bash -c "cd '$WORK' && $(expand "$PREVIEW" "$(git -C "$WORK" rev-parse HEAD)")"
+SYSTEM_ACCESSTOKEN=$GIT_SERVER_PASSWORD run azure "$PREVIEW" "$(git -C "$WORK" rev-parse HEAD)"
 like "$(cat "$TMP/agent/preview/comment.md")" '<summary><b>web</b>: 0 to create, 0 to update, 2 to delete, 0 unchanged</summary>' \
 	"an app the pull request removes: its objects deleted"
 
