@@ -26,7 +26,7 @@ complete -c gitops-diff -l user -x -d 'kubeconfig user to use (default: the cont
 complete -c gitops-diff -l request-timeout -x -d 'limit for each cluster request (default 60s)'
 complete -c gitops-diff -s o -l output -x -a 'json yaml text markdown' -d 'json, yaml, text or markdown (json: Change records; markdown: a pull-request comment grouped by app; default: text on a terminal, else json)'
 complete -c gitops-diff -l max-bytes -x -d '-o markdown: the most the comment may take, whole objects left out beyond it (default 60000)'
-complete -c gitops-diff -s U -l unified -x -d 'lines of context in text output (default 3)'
+complete -c gitops-diff -s U -l unified -x -d 'lines of context in text and markdown output (default 3)'
 complete -c gitops-diff -l stat -d 'print one line per changed object and the counts per action'
 complete -c gitops-diff -l exit-code -d 'exit 1 when something differs (the default)'
 complete -c gitops-diff -l no-exit-code -d 'exit 0 when something differs'

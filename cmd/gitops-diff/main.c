@@ -85,7 +85,7 @@ static const struct gt_option options[] = {
 		      "terminal, else json)"),
 	GT_OPT_SIZE(0, "max-bytes", &opts.max_bytes, SIZE_MAX,
 		    "-o markdown: the most the comment may take, whole objects left out beyond it (default 60000)"),
-	GT_OPT_UINT('U', "unified", "N", &opts.context, 0, MAX_CONTEXT, "lines of context in text output (default 3)"),
+	GT_OPT_UINT('U', "unified", "N", &opts.context, 0, MAX_CONTEXT, "lines of context in text and markdown output (default 3)"),
 	GT_OPT_FLAG(0, "stat", &opts.stat, "print one line per changed object and the counts per action"),
 	GT_OPT_FLAG(0, "exit-code", &opts.exit_code, "exit 1 when something differs (the default)"),
 	GT_OPT_FLAG_OFF(0, "no-exit-code", &opts.exit_code, "exit 0 when something differs"),
