@@ -34,6 +34,7 @@ static struct render_opts opts = {
 	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
 	.cache_max = RENDER_DEFAULT_CACHE_MAX,
 	.namespace_objects = true,
+	.discovery_ttl = RENDER_DEFAULT_DISCOVERY_TTL,
 	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
 	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
 };
@@ -56,14 +57,24 @@ static const struct gt_option options[] = {
 		    "skip files whose path below DIR matches (repeatable; wins over --include)"),
 	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.namespace,
 				  "namespace for namespaced objects that have none (and helm's --namespace)"),
+	GT_OPT_STRING(0, "api-resources", "FILE", &opts.api_resources,
+		      "output of kubectl api-resources: which kinds are cluster-scoped, offline"),
+	GT_OPT_FLAG(0, "discovery", &opts.discovery,
+		    "ask the cluster which kinds are cluster-scoped (also with --context/--kubeconfig; cached)"),
+	GT_OPT_SECONDS(0, "discovery-ttl", &opts.discovery_ttl, GT_SECONDS(0), GT_MAX_DURATION,
+		       "use a cached discovery answer this long (default 6h, as kubectl)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "kubeconfig", "FILE", &opts.kube.kubeconfig,
+				  "kubeconfig of the cluster discovery asks (default: KUBECONFIG, else ~/.kube/config)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "context", "CONTEXT", &opts.kube.context,
+				  "kubeconfig context discovery asks (default: the current context)"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app, "mark every object as owned by Argo CD application NAME"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices, "(default annotation)"),
 	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
 		      "helm release name (default: the --app name, else the directory's name)"),
-	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file, a path inside the source (repeatable)"),
+	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file: the current directory's, else the chart's; - stdin (repeatable)"),
 	GT_OPT_LIST(0, "set", "KEY=VALUE", &opts.set, NULL, "helm --set (repeatable)"),
 	GT_OPT_LIST(0, "set-string", "KEY=VALUE", &opts.set_string, NULL, "helm --set-string (repeatable)"),
-	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE inside the source (repeatable)"),
+	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE found as for --values (repeatable)"),
 	GT_OPT_STRING(0, "kube-version", "VERSION", &opts.kube_version,
 		      "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)"),
 	GT_OPT_LIST(0, "api-versions", "LIST", &opts.api_versions, NULL,
@@ -348,7 +359,7 @@ static int check_unique_frozen(json_t *seen, const struct objects *objs, size_t 
 	return -1;
 }
 
-static int finish_object(const struct render_opts *o, const struct gt_scopes *scopes, struct objects *objs,
+static int finish_object(const struct render_opts *o, struct render_scopes *scopes, struct objects *objs,
 			 size_t i, json_t *seen)
 {
 	json_t *obj = objs->items[i];
@@ -358,7 +369,7 @@ static int finish_object(const struct render_opts *o, const struct gt_scopes *sc
 		return check_unique_frozen(seen, objs, i);
 	if (gt_obj_ref(obj, &ref, &why) < 0)
 		return gt_error("%s:%lu: invalid object: %s", objs->where[i].file, objs->where[i].line, why), -1;
-	if (o->namespace && o->namespace_objects && !gt_scopes_is_cluster(scopes, ref.group, ref.kind)) {
+	if (o->namespace && o->namespace_objects && !*ref.namespace && render_scope_of(scopes, &ref) == 0) {
 		if (default_namespace(obj, o->namespace) < 0 || gt_obj_ref(obj, &ref, &why) < 0)
 			return gt_error("out of memory"), -1;
 	}
@@ -375,14 +386,14 @@ static int finish_objects(const struct render_opts *o, struct objects *objs)
 {
 	if (!objs->scopes && !(objs->scopes = gt_scopes_new()))
 		return gt_error("out of memory"), -1;
-	struct gt_scopes *scopes = objs->scopes; /* (what the frozen CRDs taught is in it) */
+	struct render_scopes scopes; /* (what the frozen CRDs taught is in objs->scopes) */
 	json_t *seen = json_object();
-	int r = seen ? 0 : -1;
+	int r = render_scopes_init(o, &scopes, objs->scopes, objs->items, objs->n);
+	if (r == 0 && !seen)
+		r = -1, gt_error("out of memory");
 	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		if (objs->items[i])
-			gt_scopes_learn(scopes, objs->items[i]);
-	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		r = finish_object(o, scopes, objs, i, seen);
+		r = finish_object(o, &scopes, objs, i, seen);
+	render_scopes_free(&scopes);
 	json_decref(seen);
 	return r;
 }
@@ -506,7 +517,8 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "release", o->release_name ? o->release_name : "");
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
 	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
-	key_add_list(&k, "values", &o->values);
+	for (size_t i = 0; i < o->values.n; i++) /* standard input's file is a new temp path each run */
+		key_add(&k, "values", values_from_stdin(o, o->values.v[i]) ? o->values_stdin_sha : o->values.v[i]);
 	key_add_list(&k, "set", &o->set);
 	key_add_list(&k, "set-string", &o->set_string);
 	key_add_list(&k, "set-file", &o->set_file);
@@ -535,6 +547,8 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 			int st = items ? 0 : (gt_error("out of memory"), -1);
 			for (char *it = items ? strtok_r(items, ",", &save) : NULL; st == 0 && it; it = strtok_r(NULL, ",", &save)) {
 				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				if (l == 0 && values_from_stdin(o, lists[l]->v[i]))
+					break; /* standard input: the user's, not the source's */
 				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
 			}
 			free(items);
@@ -770,6 +784,7 @@ static int kustomize_bounded(const struct render_opts *o, const char *dir, char 
 		gt_error("kustomize build (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
 			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
 	if (code == 0) {
+		engine_relay_warnings("kustomize", p.err, NULL); /* its deprecation notices, as kustomize's are */
 		*out = p.out;
 		*len = p.out_len;
 		p.out = NULL;
@@ -1048,6 +1063,8 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	gt_debug("source type: %s", type_name(type));
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	if (type == TYPE_HELM && !r->from_repo && !o->cmp && values_resolve_local(o, dir) < 0)
+		return GT_EXIT_INPUT;
 	if (!(r->cache_root = cache_root_new(o)))
 		return GT_EXIT_INPUT; /* (printed) */
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
@@ -1083,8 +1100,20 @@ static int check_usage(const struct render_opts *o, const char *dir)
 	return 0;
 }
 
+/* Did --password-stdin read standard input while the options were parsed? */
+static bool password_from_stdin(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--password-stdin"))
+			return true;
+	return false;
+}
+
 static void opts_free(struct render_opts *o)
 {
+	if (o->values_stdin_dir)
+		remove_tree(o->values_stdin_dir);
+	free(o->values_stdin_dir);
 	for (size_t i = 0; i < o->owned.n; i++)
 		free((char *)o->owned.v[i]);
 	gt_strvec_release(&o->owned);
@@ -1114,6 +1143,8 @@ int main(int argc, char **argv)
 			st = -1;
 	}
 	if (st == 0 && check_usage(o, dir) < 0)
+		st = -1;
+	if (st == 0 && values_read_stdin(o, password_from_stdin(argc, argv)) < 0)
 		st = -1;
 	if (st != 0) {
 		opts_free(o);
