@@ -278,4 +278,14 @@ int gt_repo_path_as_at(struct gt_repo *r, const git_oid *target, const git_oid *
 int gt_repo_tree_differs(struct gt_repo *r, const git_oid *commit, const git_oid *tree, const char *path,
 			 const char *ignore_name);
 
+/*
+ * The directories of commit's tree nearest to path, which it lacks: a case mismatch first, then by edit
+ * distance (at most a third of path's length, at least 2), only the equally nearest, into out. How many
+ * (0: none near, or the tree could not be read). For "no such path; did you mean charts/my-app?".
+ */
+#define GT_NEAREST_MAX 3
+#define GT_NEAREST_PATH_MAX 257
+size_t gt_tree_nearest_dirs(git_repository *g, const git_oid *commit, const char *path,
+			    char out[GT_NEAREST_MAX][GT_NEAREST_PATH_MAX]);
+
 #endif

@@ -2,6 +2,7 @@
  * tip with one path as another commit had it (git checkout COMMIT -- PATH); nothing touches a work tree. */
 #include "git.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,4 +114,102 @@ int gt_repo_tree_differs(struct gt_repo *r, const git_oid *commit, const git_oid
 	int rc = gt_tree_changes_path(gt_repo_git(r), git_commit_tree_id(c), tree, path, ignore_name);
 	git_commit_free(c);
 	return rc;
+}
+
+/* ---- the directories nearest to a path that is not there (a typo, a case mismatch) ---- */
+
+#define NEAREST_MAX_DIRS 20000 /* directories looked at: a monorepo's tree is not read to the end for a hint */
+#define NEAREST_MAX_LEN 256    /* longer paths are not compared (the distance table is on the stack) */
+
+struct nearest {
+	const char *want;
+	size_t want_len, seen;
+	char best[GT_NEAREST_MAX][NEAREST_MAX_LEN + 1];
+	unsigned score[GT_NEAREST_MAX]; /* distance ignoring case * 1024 + distance with case */
+	size_t n;
+};
+
+/* Levenshtein distance between a and b (bytes), ignoring case when fold. */
+static unsigned edit_distance(const char *a, size_t na, const char *b, size_t nb, bool fold)
+{
+	unsigned row[NEAREST_MAX_LEN + 1];
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= na; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= nb; j++) {
+			char x = a[i - 1], y = b[j - 1];
+			if (fold)
+				x = (char)tolower((unsigned char)x), y = (char)tolower((unsigned char)y);
+			unsigned best = diag + (x != y), up = row[j] + 1, left = row[j - 1] + 1;
+			best = up < best ? up : best;
+			best = left < best ? left : best;
+			diag = row[j];
+			row[j] = best;
+		}
+	}
+	return row[nb];
+}
+
+static void nearest_offer(struct nearest *nr, const char *path, size_t len)
+{
+	if (len > NEAREST_MAX_LEN)
+		return;
+	unsigned fold = edit_distance(nr->want, nr->want_len, path, len, true);
+	unsigned limit = nr->want_len / 3 > 2 ? (unsigned)(nr->want_len / 3) : 2;
+	if (fold > limit)
+		return;
+	unsigned score = fold * 1024 + edit_distance(nr->want, nr->want_len, path, len, false);
+	size_t at = nr->n;
+	while (at > 0 && nr->score[at - 1] > score)
+		at--;
+	if (at >= GT_NEAREST_MAX)
+		return;
+	size_t last = nr->n < GT_NEAREST_MAX ? nr->n : GT_NEAREST_MAX - 1;
+	for (size_t k = last; k > at; k--) {
+		memcpy(nr->best[k], nr->best[k - 1], sizeof(nr->best[k]));
+		nr->score[k] = nr->score[k - 1];
+	}
+	memcpy(nr->best[at], path, len);
+	nr->best[at][len] = '\0';
+	nr->score[at] = score;
+	if (nr->n < GT_NEAREST_MAX)
+		nr->n++;
+}
+
+static int nearest_visit(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct nearest *nr = payload;
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		return 0;
+	if (++nr->seen > NEAREST_MAX_DIRS)
+		return -1; /* enough: stop the walk */
+	char path[2 * NEAREST_MAX_LEN + 2];
+	int n = snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(e));
+	if (n > 0 && (size_t)n < sizeof(path))
+		nearest_offer(nr, path, (size_t)n);
+	return 0;
+}
+
+size_t gt_tree_nearest_dirs(git_repository *g, const git_oid *commit, const char *path,
+			    char out[GT_NEAREST_MAX][GT_NEAREST_PATH_MAX])
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	struct nearest nr = { .want = path, .want_len = strlen(path) };
+	if (nr.want_len > NEAREST_MAX_LEN || git_commit_lookup(&c, g, commit) < 0 || git_commit_tree(&tree, c) < 0) {
+		git_commit_free(c);
+		return 0;
+	}
+	git_tree_walk(tree, GIT_TREEWALK_PRE, nearest_visit, &nr);
+	git_tree_free(tree);
+	git_commit_free(c);
+	/* only the equally near: a case mismatch is the answer, not one of three */
+	size_t n = 0;
+	while (n < nr.n && nr.score[n] / 1024 == nr.score[0] / 1024) {
+		snprintf(out[n], GT_NEAREST_PATH_MAX, "%s", nr.best[n]);
+		n++;
+	}
+	return n;
 }

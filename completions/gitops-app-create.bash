@@ -32,6 +32,25 @@ _gitops_app_create()
 		mapfile -t COMPREPLY < <(compgen -W 'automated none' -- "$cur")
 		return
 		;;
+	--validate)
+		mapfile -t COMPREPLY < <(compgen -W 'true false' -- "$cur")
+		return
+		;;
+	--password-file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--cache-dir)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		return
+		;;
+	--ca-file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	--kubeconfig)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -46,7 +65,7 @@ _gitops_app_create()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --revision | --path | --dest-server | --dest-name | --project | --sync-option | --retry-limit | --retry-backoff-duration | --values | --helm-set | --release-name | --kustomize-image | --name-prefix | -l | --label | --annotation | --user | --request-timeout | --cluster | --timeout)
+	--repo | --revision | --path | --dest-server | --dest-name | --project | --sync-option | --retry-limit | --retry-backoff-duration | --values | --helm-set | --release-name | --kustomize-image | --name-prefix | -l | --label | --annotation | --username | --user | --request-timeout | --cluster | --timeout)
 		return
 		;;
 	esac
@@ -56,7 +75,7 @@ _gitops_app_create()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --dest-server --dest-name --dest-namespace --project --argocd-namespace -n --namespace --sync-policy --auto-prune --self-heal --allow-empty --sync-option --retry-limit --retry-backoff-duration --values --helm-set --release-name --kustomize-image --name-prefix --directory-recurse -l --label --annotation --finalizer --apply --kubeconfig --context --user --request-timeout --cluster --upsert --timeout -o --output -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --revision --path --dest-server --dest-name --dest-namespace --project --argocd-namespace -n --namespace --sync-policy --auto-prune --self-heal --allow-empty --sync-option --retry-limit --retry-backoff-duration --values --helm-set --release-name --kustomize-image --name-prefix --directory-recurse -l --label --annotation --finalizer --validate --username --password-file --password-stdin --cache-dir --ca-file --insecure-skip-tls-verify --apply --kubeconfig --context --user --request-timeout --cluster --upsert --timeout -o --output -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

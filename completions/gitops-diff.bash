@@ -67,11 +67,11 @@ _gitops_diff()
 		return
 		;;
 	-o | --output)
-		mapfile -t COMPREPLY < <(compgen -W 'json yaml text' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'json yaml text markdown' -- "$cur")
 		return
 		;;
 	# free text: nothing to offer
-	--app | --ignore | --mask-annotation | --timeout | --user | --request-timeout | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
+	--app | --ignore | --mask-annotation | --timeout | --user | --request-timeout | --max-bytes | -U | --unified | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -81,7 +81,7 @@ _gitops_diff()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --application --app --tracking --prune-scope -n --namespace --ignore --ignore-file --ignore-aggregated-roles --api-resources --show-secrets --mask-annotation --no-server-dry-run --timeout --kubeconfig --context --user --request-timeout -o --output -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '-f --file --live-file --cluster --against --application --app --tracking --prune-scope -n --namespace --ignore --ignore-file --ignore-aggregated-roles --api-resources --show-secrets --mask-annotation --no-server-dry-run --timeout --kubeconfig --context --user --request-timeout -o --output --max-bytes -U --unified --stat --exit-code --no-exit-code --allow-empty --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 } &&

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "git.h"
 #include "kube.h"
 
 #define DEFAULT_DEST_SERVER "https://kubernetes.default.svc"
@@ -30,6 +31,8 @@ struct app_opts {
 	bool directory_recurse, finalizer, apply, upsert;
 	unsigned timeout;
 	struct gt_kube_opts kube; /* --apply: kubectl's connection flags */
+	struct gt_git_opts git;   /* --validate: how to reach the repository */
+	int validate;             /* --validate true|false: check the source first (default true) */
 	enum gt_format format;
 };
 
@@ -44,6 +47,11 @@ int check_label(const char *flag, const char *kv);
 int check_annotation(const char *flag, const char *kv);
 int check_helm_set(const char *flag, const char *kv);
 int check_not_empty(const char *flag, const char *value);
+
+/* ---- source.c ---- */
+/* --validate: the repository answers, the revision resolves, the path is a directory there and renders.
+ * GT_EXIT_OK; GT_EXIT_REMOTE (unreachable, authentication) or GT_EXIT_INPUT after printing one line. */
+int source_check(struct app_opts *o);
 
 /* ---- app.c ---- */
 /* The Application argocd app create would make for o; NULL on bad input (printed). */

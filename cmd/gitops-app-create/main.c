@@ -12,7 +12,11 @@ static const struct gt_choice sync_policies[] = {
 	{ "automated", 1 }, { "automatic", 1 }, { "auto", 1 }, { "none", 0 }, { "manual", 0 }, GT_CHOICES_END
 };
 
-static struct app_opts opts = { .revision = "HEAD", .project = "default", .namespace = "argocd", .retry_backoff = -1 };
+static const struct gt_choice booleans[] = { { "true", 1 }, { "false", 0 }, GT_CHOICES_END };
+
+static struct app_opts opts = {
+	.revision = "HEAD", .project = "default", .namespace = "argocd", .retry_backoff = -1, .validate = 1
+};
 
 /* Where argocd app create takes "" as not given (its setters skip empty values): GT_OPT_STRING_EMPTY_UNSET. */
 static const struct gt_option options[] = {
@@ -50,12 +54,28 @@ static const struct gt_option options[] = {
 	GT_OPT_LIST(0, "annotation", "KEY=VALUE", &opts.annotations, check_annotation,
 		    "annotation on the Application (repeatable)"),
 	GT_OPT_FLAG(0, "finalizer", &opts.finalizer, "deleting the Application deletes its objects (resources-finalizer)"),
+	GT_OPT_CHOICE(0, "validate", "BOOL", &opts.validate, booleans,
+		      "(default true: check that the repository answers, the revision resolves, the path is a "
+		      "directory there and renders, as argocd app create does)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "username", "USER", &opts.git.username,
+				  "git user name sent with the token when validating (default GITOPS_GIT_USERNAME, else "
+				  "the URL's, else gitops)"),
+	GT_OPT_CALLBACK(0, "password-file", "FILE", &opts.git, gt_git_token_option,
+			"read the git token for validating from FILE (else GITOPS_GIT_TOKEN, SYSTEM_ACCESSTOKEN)"),
+	GT_OPT_CALLBACK(0, "password-stdin", NULL, &opts.git, gt_git_token_option,
+			"read the git token for validating from standard input"),
+	GT_OPT_STRING(0, "cache-dir", "DIR", &opts.git.cache_dir,
+		      "where cached clones live (default $XDG_CACHE_HOME/gitops-tools)"),
+	GT_OPT_STRING_CHECKED(0, "ca-file", "FILE", &opts.git.ca_file, gt_check_readable,
+			      "trust the certificates in FILE for https remotes"),
+	GT_OPT_FLAG(0, "insecure-skip-tls-verify", &opts.git.insecure,
+		    "do not verify the repository's certificate when validating (testing only)"),
 	GT_OPT_FLAG(0, "apply", &opts.apply, "apply the Application with kubectl apply --server-side"),
 	GT_KUBE_OPTIONS(&opts.kube),
 	GT_KUBE_CLUSTER_OPTION(&opts.kube),
 	GT_OPT_FLAG(0, "upsert", &opts.upsert, "with --apply: replace an Application whose spec differs"),
 	GT_OPT_SECONDS(0, "timeout", &opts.timeout, GT_SECONDS(1), GT_MAX_DURATION,
-		       "limit for each cluster request with --apply (default 60s)"),
+		       "limit for each network step, engine run and cluster request (default 60s)"),
 	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_json_yaml,
 		      "(default: yaml on a terminal, else json)"),
 	GT_OPTIONS_END
@@ -250,11 +270,14 @@ static int apply_app(const struct app_opts *o, const json_t *app)
 	return GT_EXIT_OK;
 }
 
-static int app_create(const struct app_opts *o)
+static int app_create(struct app_opts *o)
 {
 	json_t *app = app_new(o);
 	if (!app)
 		return GT_EXIT_INPUT;
+	int checked = source_check(o);
+	if (checked != GT_EXIT_OK)
+		return json_decref(app), checked;
 	int st = o->apply ? apply_app(o, app) : GT_EXIT_OK;
 	if (st == GT_EXIT_OK) {
 		struct gt_writer *w = gt_writer_new(stdout, o->format);
@@ -269,6 +292,7 @@ static int app_create(const struct app_opts *o)
 
 static void opts_free(struct app_opts *o)
 {
+	gt_git_opts_clear(&o->git);
 	struct gt_strvec *lists[] = { &o->sync_options, &o->values, &o->helm_sets, &o->kustomize_images, &o->labels,
 				      &o->annotations };
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
@@ -283,7 +307,8 @@ int main(int argc, char **argv)
 	int st = gt_parse(&command, argc, argv, &first);
 	if (st == 0) {
 		o->name = argv[first];
-		if (check_usage(o) < 0)
+		o->git.url = o->repo;
+		if (check_usage(o) < 0 || (o->validate && gt_git_credentials_finish(&o->git) < 0))
 			st = -1;
 	}
 	if (st != 0) {

@@ -13,6 +13,15 @@
 #include "stream.h"
 
 #define MAX_CONTEXT 1000000UL
+/* A pull-request comment: GitHub takes 65,536 characters, Azure DevOps 150,000; room left for a heading. */
+#define DEFAULT_MAX_BYTES 60000
+#define MIN_MAX_BYTES 1000
+#define FORMAT_MARKDOWN (GT_FORMAT_TEXT + 1)
+
+static const struct gt_choice formats[] = {
+	{ "json", GT_FORMAT_JSON }, { "yaml", GT_FORMAT_YAML }, { "text", GT_FORMAT_TEXT }, { "markdown", FORMAT_MARKDOWN },
+	GT_CHOICES_END
+};
 
 struct diff_opts {
 	struct gt_strvec files;              /* -f, each: together the desired set; none given: "-" */
@@ -28,10 +37,11 @@ struct diff_opts {
 	struct gt_kube_opts kube;
 	bool server_dry_run, exit_code, allow_empty, stat;
 	int prune_scope; /* enum gt_prune_scope */
-	enum gt_format format;
+	int format; /* enum gt_format, or FORMAT_MARKDOWN */
 	unsigned long context;
 	const char *application;
 	struct gt_application *app; /* --application (owned) */
+	size_t max_bytes;
 };
 
 static struct diff_opts opts = {
@@ -39,6 +49,7 @@ static struct diff_opts opts = {
 	.server_dry_run = true,
 	.exit_code = true,
 	.context = 3,
+	.max_bytes = DEFAULT_MAX_BYTES,
 };
 
 static const struct gt_option options[] = {
@@ -74,9 +85,12 @@ static const struct gt_option options[] = {
 	GT_OPT_SECONDS(0, "timeout", &opts.kube.timeout, GT_SECONDS(1), GT_MAX_DURATION,
 		       "limit for each cluster request (default 60s)"),
 	GT_KUBE_OPTIONS(&opts.kube),
-	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, gt_formats_all,
-		      "(json: Change records; default: text on a terminal, else json)"),
-	GT_OPT_UINT('U', "unified", "N", &opts.context, 0, MAX_CONTEXT, "lines of context in text output (default 3)"),
+	GT_OPT_CHOICE('o', "output", "FORMAT", &opts.format, formats,
+		      "(json: Change records; markdown: a pull-request comment grouped by app; default: text on a "
+		      "terminal, else json)"),
+	GT_OPT_SIZE(0, "max-bytes", &opts.max_bytes, SIZE_MAX,
+		    "-o markdown: the most the comment may take, whole objects left out beyond it (default 60000)"),
+	GT_OPT_UINT('U', "unified", "N", &opts.context, 0, MAX_CONTEXT, "lines of context in text and markdown output (default 3)"),
 	GT_OPT_FLAG(0, "stat", &opts.stat, "print one line per changed object and the counts per action"),
 	GT_OPT_FLAG(0, "exit-code", &opts.exit_code, "exit 1 when something differs (the default)"),
 	GT_OPT_FLAG_OFF(0, "no-exit-code", &opts.exit_code, "exit 0 when something differs"),
@@ -277,19 +291,43 @@ static int check_unique(const struct diff_opts *o, const struct input *in)
 	return r;
 }
 
-/* Where the changes go: records on a writer, or text. */
+/* Where the changes go: records on a writer, or kept for a report grouped by app (text, markdown). */
 struct sink {
 	const struct diff_opts *o;
 	struct gt_writer *w;
-	struct text_out *text;
+	struct groups *groups;
 };
 
 static int put_change(void *ctx, const json_t *change)
 {
 	struct sink *s = ctx;
-	if (s->text)
-		return text_change(s->text, change);
+	if (s->groups)
+		return groups_add(s->groups, change);
 	return gt_writer_put(s->w, change);
+}
+
+/* The text report: in order as the changes came; when they belong to several apps, by app, each under
+ * its counts. 0, or -1 after printing. */
+static int write_text(const struct diff_opts *o, struct groups *g, const struct gt_diff_stats *st)
+{
+	struct text_out *t = text_new(stdout, (unsigned)o->context, gt_color_enabled(stdout), o->stat);
+	int r = t ? 0 : -1;
+	size_t i, j;
+	json_t *change;
+	if (t && g->n <= 1) {
+		json_array_foreach(g->all, i, change)
+			if (r == 0)
+				r = text_change(t, change);
+	} else if (t) {
+		groups_sort(g);
+		for (i = 0; i < g->n && r == 0; i++) {
+			text_app_header(t, g->v[i].app, &g->v[i].st);
+			json_array_foreach(g->v[i].changes, j, change)
+				if (r == 0)
+					r = text_change(t, change);
+		}
+	}
+	return text_finish(t, st) < 0 ? -1 : r;
 }
 
 static enum gt_exit compare(const struct diff_opts *o, const struct input *desired, struct sink *sink,
@@ -325,12 +363,12 @@ static enum gt_exit run(struct diff_opts *o)
 			 "(--allow-empty accepts it)", shown(o->files.v[o->files.n - 1]));
 		return input_free(&desired), GT_EXIT_INPUT;
 	}
-	bool text = o->stat || o->format == GT_FORMAT_TEXT;
-	if (text)
-		sink.text = text_new(stdout, (unsigned)o->context, gt_color_enabled(stdout), o->stat);
+	bool report = o->stat || o->format == GT_FORMAT_TEXT || o->format == FORMAT_MARKDOWN;
+	if (report)
+		sink.groups = groups_new();
 	else
 		sink.w = gt_writer_new(stdout, o->format);
-	enum gt_exit rc = sink.text || sink.w ? GT_EXIT_OK : GT_EXIT_INPUT;
+	enum gt_exit rc = sink.groups || sink.w ? GT_EXIT_OK : GT_EXIT_INPUT;
 	size_t i;
 	json_t *rec;
 	json_array_foreach(desired.records, i, rec) {
@@ -339,7 +377,14 @@ static enum gt_exit run(struct diff_opts *o)
 	}
 	if (rc == GT_EXIT_OK)
 		rc = compare(o, &desired, &sink, &st);
-	bool lost = (sink.text && text_finish(sink.text, &st) < 0) || (sink.w && gt_writer_close(sink.w) < 0);
+	bool lost = false;
+	if (sink.groups && rc == GT_EXIT_OK)
+		lost = (o->format == FORMAT_MARKDOWN && !o->stat ? markdown_write(stdout, sink.groups, &st, (unsigned)o->context,
+									       o->max_bytes)
+								  : write_text(o, sink.groups, &st)) < 0;
+	else if (sink.w)
+		lost = gt_writer_close(sink.w) < 0;
+	groups_free(sink.groups);
 	input_free(&desired);
 	if (rc == GT_EXIT_OK && o->exit_code && gt_diff_differences(&st) > 0)
 		rc = GT_EXIT_DIFFERS;
@@ -377,6 +422,11 @@ int main(int argc, char **argv)
 	if (p != 0) {
 		opts_release(o);
 		return p > 0 ? GT_EXIT_OK : GT_EXIT_USAGE;
+	}
+	if (o->max_bytes < MIN_MAX_BYTES) {
+		gt_error("--max-bytes %zu: too small for a comment (at least %d)", o->max_bytes, MIN_MAX_BYTES);
+		opts_release(o);
+		return GT_EXIT_USAGE;
 	}
 	o->d.mode = o->against.n ? GT_DIFF_REVISIONS : GT_DIFF_LIVE;
 	o->d.default_namespace = o->kube.namespace;

@@ -1,5 +1,6 @@
 /* text: what a person reads: "~ apps/Deployment prod/web", then a unified diff of the
  * object's YAML, live before and after the change, with -U lines of context. */
+#define _GNU_SOURCE /* asprintf */
 #include "difftext.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@ struct text_out {
 	FILE *out;
 	unsigned context;
 	bool color, stat, failed;
+	bool bare; /* the hunks only: no header line (text_hunks_dup) */
 };
 
 struct text_out *text_new(FILE *out, unsigned context, bool color, bool stat)
@@ -29,7 +31,7 @@ struct text_out *text_new(FILE *out, unsigned context, bool color, bool stat)
 	struct text_out *t = calloc(1, sizeof(*t));
 	if (!t)
 		return gt_error("out of memory"), NULL;
-	*t = (struct text_out){ out, context, color, stat, false };
+	*t = (struct text_out){ out, context, color, stat, false, false };
 	return t;
 }
 
@@ -271,7 +273,9 @@ int text_change(struct text_out *t, const json_t *change)
 	int r = before_after(change, &before, &after);
 	if (r == 0 && (lines_of(before, &A) < 0 || lines_of(after, &B) < 0 || line_diff(&A, &B, &s) < 0))
 		r = -1, gt_error("out of memory");
-	if (r == 0) {
+	if (r == 0 && t->bare) {
+		print_hunks(t, &A, &B, &s);
+	} else if (r == 0) {
 		print_header(t, change, sym);
 		if (t->stat) {
 			size_t add = 0, del = 0;
@@ -291,15 +295,58 @@ int text_change(struct text_out *t, const json_t *change)
 	return r;
 }
 
+static void print_counts(struct text_out *t, const struct gt_diff_stats *st)
+{
+	fprintf(t->out, "%zu to create, %zu to update, %zu to delete, %zu unchanged", st->create, st->update,
+		st->delete, st->unchanged);
+	if (st->ignored)
+		fprintf(t->out, " (%zu extraneous ignored)", st->ignored);
+}
+
+void text_app_header(struct text_out *t, const char *app, const struct gt_diff_stats *st)
+{
+	color_on(t, BOLD);
+	fprintf(t->out, "app %s: ", app ? app : NO_APP);
+	print_counts(t, st);
+	color_off(t);
+	fputc('\n', t->out);
+}
+
+char *text_hunks_dup(const json_t *change, unsigned context)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&buf, &size);
+	if (!m)
+		return gt_error("out of memory"), NULL;
+	struct text_out t = { .out = m, .context = context, .bare = true };
+	int r = text_change(&t, change);
+	if (fclose(m) != 0 || r < 0) {
+		if (r == 0)
+			gt_error("out of memory");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *text_ref_dup(const json_t *change)
+{
+	struct gt_ref ref;
+	char *s = NULL;
+	gt_record_ref(change, &ref, NULL);
+	if (asprintf(&s, "%s%s%s %s%s%s", ref.group, *ref.group ? "/" : "", ref.kind, ref.namespace,
+		     *ref.namespace ? "/" : "", ref.name) < 0)
+		return NULL;
+	return s;
+}
+
 int text_finish(struct text_out *t, const struct gt_diff_stats *st)
 {
 	if (!t)
 		return 0;
 	if (t->stat) {
-		fprintf(t->out, "%zu to create, %zu to update, %zu to delete, %zu unchanged", st->create, st->update,
-			st->delete, st->unchanged);
-		if (st->ignored)
-			fprintf(t->out, " (%zu extraneous ignored)", st->ignored);
+		print_counts(t, st);
 		fputc('\n', t->out);
 	}
 	int r = fflush(t->out) == 0 && !ferror(t->out) ? 0 : -1;

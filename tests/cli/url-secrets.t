@@ -61,7 +61,7 @@ is "$RC" 2 "a glpat- token of letters only as the user part: refused"
 unlike "$OUT$ERR" "AbCdEfGhIj" "and not printed"
 
 # ---- a plain user name (Azure's org@) stays: in the URL written and in messages ----
-run gitops-app-create my-app --repo https://my-org@dev.azure.com/my-org/my-project/_git/my-app-gitops --path charts/my-app \
+run gitops-app-create --validate=false my-app --repo https://my-org@dev.azure.com/my-org/my-project/_git/my-app-gitops --path charts/my-app \
 	--dest-namespace prod -o json
 is "$RC:$(jq -r .spec.source.repoURL <<<"$OUT")" "0:https://my-org@dev.azure.com/my-org/my-project/_git/my-app-gitops" \
 	"app-create: an org@ user name is kept in repoURL"
