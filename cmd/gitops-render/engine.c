@@ -93,6 +93,9 @@ void engine_free(struct engine *e)
 	free(e->env);
 	if (e->home)
 		remove_tree(e->home);
+	if (e->scratch)
+		remove_tree(e->scratch);
+	free(e->scratch);
 	free(e->home);
 	free(e->bin);
 	free(e->version);

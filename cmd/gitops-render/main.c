@@ -34,6 +34,7 @@ static struct render_opts opts = {
 	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
 	.cache_max = RENDER_DEFAULT_CACHE_MAX,
 	.namespace_objects = true,
+	.skip_tests = true,
 	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
 	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
 };
@@ -61,6 +62,10 @@ static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
 		      "helm release name (default: the --app name, else the directory's name)"),
 	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file, a path inside the source (repeatable)"),
+	GT_OPT_LIST(0, "values-literal", "YAML", &opts.values_literal, NULL,
+		    "helm values as YAML text, merged after the -f files (Argo CD's inline values; repeatable)"),
+	GT_OPT_FLAG(0, "ignore-missing-values-files", &opts.ignore_missing_values,
+		    "leave out a -f file that does not exist (Argo CD's ignoreMissingValueFiles)"),
 	GT_OPT_LIST(0, "set", "KEY=VALUE", &opts.set, NULL, "helm --set (repeatable)"),
 	GT_OPT_LIST(0, "set-string", "KEY=VALUE", &opts.set_string, NULL, "helm --set-string (repeatable)"),
 	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE inside the source (repeatable)"),
@@ -70,6 +75,10 @@ static const struct gt_option options[] = {
 		    "API versions for the chart's Capabilities, comma-separated (repeatable)"),
 	GT_OPT_FLAG_OFF(0, "include-crds", &opts.skip_crds, "render the chart's crds/ directory (the default, as Argo CD)"),
 	GT_OPT_FLAG(0, "skip-crds", &opts.skip_crds, "leave the chart's crds/ directory out"),
+	GT_OPT_FLAG_BOOL(0, "skip-tests", &opts.skip_tests,
+			 "leave the chart's test hooks out (the default; --skip-tests=false renders them)"),
+	GT_OPT_FLAG(0, "skip-schema-validation", &opts.skip_schema_validation,
+		    "do not check the values against the charts' values.schema.json"),
 	GT_OPT_FLAG(0, "enable-helm", &opts.enable_helm, "kustomize: let helmCharts entries run helm"),
 	GT_OPT_CHOICE_NAME(0, "load-restrictor", "RULE", &opts.load_restrictor, load_restrictors, "(kustomize's flag)"),
 	GT_OPT_STRING(0, "helm", "FILE", &opts.helm, "the helm binary (default: helm on PATH)"),
@@ -412,6 +421,10 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
 	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
 	key_add_list(&k, "values", &o->values);
+	key_add_list(&k, "values-literal", &o->values_literal);
+	key_add(&k, "skip-tests", o->skip_tests ? "yes" : "no");
+	key_add(&k, "skip-schema-validation", o->skip_schema_validation ? "yes" : "no");
+	key_add(&k, "ignore-missing-values-files", o->ignore_missing_values ? "yes" : "no");
 	key_add_list(&k, "set", &o->set);
 	key_add_list(&k, "set-string", &o->set_string);
 	key_add_list(&k, "set-file", &o->set_file);
@@ -462,6 +475,39 @@ static const char *native_source_root(const struct render_opts *o, const struct 
 	bool work_tree = git && lstat(git, &st) == 0;
 	free(git);
 	return o->cmp || work_tree ? r->root : NULL;
+}
+
+/*
+ * --ignore-missing-values-files, as Argo CD's ignoreMissingValueFiles: a values file that is not
+ * there (read as the engines read it, relative to the chart) is left out, said with -v; every
+ * other file stays, in its order. Run where the source is on disk, before the engine.
+ */
+static int drop_missing_values(struct render_opts *o, const char *dir)
+{
+	struct gt_strvec kept = { 0 };
+	if (!o->ignore_missing_values)
+		return 0;
+	for (size_t i = 0; i < o->values.n; i++) {
+		char *items = strdup(o->values.v[i]), *save = NULL;
+		if (!items)
+			return gt_strvec_release(&kept), gt_error("out of memory"), -1;
+		/* helm splits --values at commas */
+		for (char *it = strtok_r(items, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+			char *full = *it == '/' ? strdup(it) : path_join(dir, it);
+			struct stat st;
+			bool there = !full || strstr(it, "://") || !strcmp(it, "-") || stat(full, &st) == 0 || errno != ENOENT;
+			free(full);
+			const char *mine = there ? opts_own(o, strdup(it)) : NULL;
+			if (!there)
+				gt_debug("--values %s: not there, left out (--ignore-missing-values-files)", it);
+			else if (!mine || gt_strvec_push(&kept, mine) < 0)
+				return free(items), gt_strvec_release(&kept), gt_error("out of memory"), -1;
+		}
+		free(items);
+	}
+	gt_strvec_release(&o->values);
+	o->values = kept;
+	return 0;
 }
 
 /* A working directory is never written to: dependencies are built in a private copy. */
@@ -707,7 +753,8 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	}
 	/* The same checks as for helm itself: links and values paths inside the source, a release
 	 * name helm would take. */
-	if (check_source_paths(o, r) < 0 || helm_check_release_name(o->release_name) < 0)
+	if (drop_missing_values(o, r->dir) < 0 || check_source_paths(o, r) < 0 ||
+	    helm_check_release_name(o->release_name) < 0)
 		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
 	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &r->docs, &why);
@@ -764,7 +811,8 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return -1;
 		r->dir = r->dir_owned;
 	}
-	if (prepare_source(o, r) < 0 || r->engine.ops->args(o, &r->engine, &a) < 0) {
+	if ((type == TYPE_HELM && drop_missing_values(o, r->dir) < 0) || prepare_source(o, r) < 0 || (type == TYPE_HELM && helm_write_literals(o, &r->engine) < 0) ||
+	    r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
 		return -1;
 	}
@@ -994,6 +1042,7 @@ static void opts_free(struct render_opts *o)
 		free((char *)o->owned.v[i]);
 	gt_strvec_release(&o->owned);
 	gt_strvec_release(&o->values);
+	gt_strvec_release(&o->values_literal);
 	gt_strvec_release(&o->set);
 	gt_strvec_release(&o->set_string);
 	gt_strvec_release(&o->set_file);

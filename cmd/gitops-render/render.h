@@ -45,6 +45,10 @@ struct render_opts {
 	struct gt_strvec values, set, set_string, set_file, api_versions; /* borrowed: argv or owned */
 	const char *kube_version;
 	bool skip_crds;
+	bool skip_tests; /* helm's --skip-tests (default on; --skip-tests=false: Argo CD's skipTests: false) */
+	bool skip_schema_validation;
+	struct gt_strvec values_literal; /* --values-literal: inline YAML (Argo CD's helm.values), after -f */
+	bool ignore_missing_values; /* --ignore-missing-values-files: a -f file that is not there is left out */
 	bool enable_helm;
 	const char *load_restrictor;
 	size_t max_output;
@@ -101,6 +105,7 @@ struct engine {
 	char *version;  /* its version line (owned), for the render cache */
 	char *home;     /* the private empty home its runs get (owned; NULL with --user-engine-config) */
 	char **env;     /* "NAME=VALUE" settings pointing there, NULL-terminated (owned), or NULL */
+	char *scratch;  /* a private temp dir for files the run is given (--values-literal), or NULL */
 };
 
 /*
@@ -118,6 +123,10 @@ struct engine_ops {
 	const char *const *version_args; /* after the binary */
 };
 extern const struct engine_ops helm_engine, kustomize_engine;
+
+/* helm reads inline values from files: each --values-literal into e->scratch (made here), as
+ * Argo CD writes spec.source.helm.values to a temp file. -1 after printing. */
+int helm_write_literals(const struct render_opts *o, struct engine *e);
 
 /* --helm/--kustomize PATH (given), or name on PATH; NULL after printing what to install. */
 char *locate_binary(const char *given, const char *name, const char *install);

@@ -964,7 +964,7 @@ int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *
 	if (vals.k != HV_MAP)
 		goto out;
 	vals.go = GO_VALUES;
-	int bad = validate_schemas(c, vals, &schema_msg, e);
+	int bad = o->skip_schema_validation ? 0 : validate_schemas(c, vals, &schema_msg, e);
 	if (bad < 0)
 		goto out;
 	if (bad) {
