@@ -211,12 +211,20 @@ void engine_relay_warnings(const char *name, const char *err, const char *secret
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len)
 {
+	return engine_exec_live(o, e, what, argv, cwd, max, out, len, NULL, NULL);
+}
+
+int engine_exec_live(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		     const char *cwd, size_t max, char **out, size_t *len,
+		     void (*on_out)(void *arg, const char *out, size_t len), void *arg)
+{
 	*out = NULL;
 	*len = 0;
 	if (check_interrupted() < 0)
 		return -1;
 	struct gt_proc p = { .argv = argv, .cwd = cwd, .env = (const char *const *)e->env, .max_out = max,
-			     .max_err = STDERR_KEEP, .deadline = gt_deadline_in(engine_timeout(o)) };
+			     .max_err = STDERR_KEEP, .deadline = gt_deadline_in(engine_timeout(o)),
+			     .on_out = on_out, .on_out_arg = arg };
 	int r = gt_proc_run(&p, what);
 	if (r < 0) {
 		say_stopped(o, what, &p, max);

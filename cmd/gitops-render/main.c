@@ -16,6 +16,7 @@
 #include "render.h"
 #include "helm/helm.h"
 #include "stream.h"
+#include "yaml.h"
 
 static const struct gt_choice source_types[] = {
 	{ "directory", TYPE_DIRECTORY }, { "helm", TYPE_HELM }, { "kustomize", TYPE_KUSTOMIZE }, GT_CHOICES_END
@@ -123,6 +124,17 @@ struct objects {
 	size_t n, cap, cap_where;
 };
 
+/* An exec engine's output being read while the engine writes (live_feed). */
+struct live {
+	const struct render_opts *o;
+	const char *shown;   /* the source as messages name it */
+	bool active, failed;
+	size_t done;         /* bytes parsed (a document start, or the end) */
+	size_t scan;         /* where the search for the next document start goes on */
+	unsigned long lines; /* newlines in the first done bytes */
+	struct objects objs; /* what was parsed */
+};
+
 const char *opts_own(struct render_opts *o, char *s)
 {
 	if (!s || gt_strvec_push(&o->owned, s) < 0) {
@@ -145,7 +157,7 @@ static int objects_push(struct objects *objs, json_t *obj, const struct gt_where
 static void objects_free(struct objects *objs)
 {
 	for (size_t i = 0; i < objs->n; i++)
-		json_decref(objs->items[i]);
+		json_decref(objs->items[i]); /* (NULL: handed on) */
 	free(objs->items);
 	free(objs->where);
 }
@@ -206,6 +218,131 @@ static int read_all(const struct render_opts *o, const struct file_list *files, 
 	for (size_t i = 0; i < files->n; i++)
 		if (read_file(o, files->paths[i], objs) < 0)
 			return -1;
+	return 0;
+}
+
+/*
+ * An exec engine's output read as the engine writes it, so that converting 5 MiB of YAML does not
+ * wait for the engine's exit: whenever a line "---" (a document start, which YAML recognises at
+ * column 0 in any context) has arrived, the whole documents before it are parsed. Objects are only
+ * collected; nothing is written before the engine has succeeded and all of it was read. Anything
+ * this reader does not take the way the whole-text reader would (a parse error, JSON, a List, a
+ * document that is not an object, an invalid object) stops it, quietly: the whole text is then
+ * read after the engine's exit as before, and its messages are the ones shown.
+ */
+/* A List kind, which the stream reader flattens (gt_stream_next). */
+static bool is_list(const json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	size_t n = kind ? strlen(kind) : 0;
+	return n >= 4 && !strcmp(kind + n - 4, "List") && json_is_array(json_object_get(obj, "items"));
+}
+
+/* One document's objects into l, as gt_stream_next hands them out: a List's or a sequence's items
+ * in place of it (nested ones too), each an object; else the reader gives up. */
+static void live_take(struct live *l, json_t *doc, const struct gt_where *w, int depth)
+{
+	const char *why;
+	if (json_is_array(doc) || (json_is_object(doc) && is_list(doc))) {
+		json_t *items = json_is_array(doc) ? doc : json_object_get(doc, "items"), *item;
+		size_t i;
+		if (depth > 64) {
+			l->failed = true;
+			return;
+		}
+		json_array_foreach(items, i, item) {
+			if (l->failed)
+				break;
+			if (json_is_array(item) || !json_is_object(item))
+				l->failed = true; /* (the whole-text reader words it) */
+			else
+				live_take(l, item, w, depth + 1);
+		}
+		return;
+	}
+	if (!json_is_object(doc) || gt_obj_validate(doc, &why) < 0) {
+		l->failed = true;
+	} else if (objects_push(&l->objs, json_incref(doc), w) < 0) {
+		json_decref(doc);
+		l->failed = true;
+	}
+}
+
+static void live_parse(struct live *l, const char *buf, size_t end)
+{
+	struct gt_yaml_reader *y = gt_yaml_reader_new_string(buf + l->done, end - l->done, l->shown, &l->o->lim);
+	json_t *doc = NULL;
+	unsigned long line;
+	int r;
+	if (!y) {
+		l->failed = true;
+		return;
+	}
+	gt_yaml_reader_set_quiet(y, true);
+	gt_yaml_reader_set_line_offset(y, l->lines);
+	while (!l->failed && (r = gt_yaml_next(y, &doc, &line)) != 0) {
+		struct gt_where w = { l->shown, line, 0 };
+		if (r < 0)
+			l->failed = true;
+		else if (!json_is_null(doc)) /* (an empty or comment-only document is none) */
+			live_take(l, doc, &w, 0);
+		json_decref(doc);
+		doc = NULL;
+	}
+	gt_yaml_reader_free(y);
+	for (size_t i = l->done; i < end; i++)
+		l->lines += buf[i] == '\n';
+	l->done = end;
+}
+
+/* common/proc's on_out: parse up to the last document start that has arrived. */
+static void live_feed(void *arg, const char *buf, size_t len)
+{
+	struct live *l = arg;
+	size_t cut = 0;
+	if (l->failed)
+		return;
+	if (l->done == 0 && l->scan == 0) {
+		size_t i = 0;
+		while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t'))
+			i++;
+		if (i == len)
+			return; /* nothing yet to tell JSON from YAML */
+		if (buf[i] == '{' || buf[i] == '[') {
+			l->failed = true; /* JSON: the whole-text reader's */
+			return;
+		}
+	}
+	for (size_t i = l->scan > l->done ? l->scan : l->done; i + 4 < len; i++) {
+		if (buf[i] == '\n' && !memcmp(buf + i + 1, "---", 3) &&
+		    (buf[i + 4] == '\n' || buf[i + 4] == ' ' || buf[i + 4] == '\t' || buf[i + 4] == '\r'))
+			cut = i + 1;
+	}
+	l->scan = len >= 4 ? len - 4 : 0;
+	if (cut > l->done)
+		live_parse(l, buf, cut);
+}
+
+/* After the engine succeeded: the rest of its output; 0 with every object in objs, -1 when the
+ * live reader gave up (then the whole text is read). */
+static int live_finish(struct live *l, const char *buf, size_t len, struct objects *objs)
+{
+	if (!l->active)
+		return -1;
+	if (!l->failed && len > l->done)
+		live_parse(l, buf, len);
+	if (l->failed) {
+		gt_debug("%s: read after the engine's exit", l->shown);
+		objects_free(&l->objs);
+		memset(&l->objs, 0, sizeof(l->objs));
+		return -1;
+	}
+	for (size_t i = 0; i < l->objs.n; i++) {
+		if (objects_push(objs, l->objs.items[i], &l->objs.where[i]) < 0)
+			return -1; /* (the rest are freed with l) */
+		l->objs.items[i] = NULL;
+	}
+	gt_debug("%s: %zu objects read while the engine wrote", l->shown, l->objs.n);
 	return 0;
 }
 
@@ -331,10 +468,12 @@ struct run {
 	char *root_rel;     /* the source directory below root */
 	struct file_list files;
 	struct helm_docs docs; /* the native Helm engine's parsed documents of out (usable or not) */
+	struct live live;      /* an exec engine's output, read while it writes */
 };
 
 static void run_free(struct run *r)
 {
+	objects_free(&r->live.objs);
 	helm_docs_free(&r->docs);
 	free(r->out);
 	engine_free(&r->engine);
@@ -817,7 +956,9 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 		return -1;
 	}
 	snprintf(what, sizeof(what), "%s", type == TYPE_HELM ? "helm template" : "kustomize build");
-	int st = engine_exec(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
+	r->live = (struct live){ .o = o, .shown = r->shown, .active = true };
+	int st = engine_exec_live(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len, live_feed,
+				  &r->live);
 	argv_free(&a);
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
@@ -898,6 +1039,11 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 	static const struct gt_limits def = GT_LIMITS_DEFAULT;
 	bool pre = r->docs.usable && o->lim.max_doc_bytes == def.max_doc_bytes &&
 		   o->lim.max_alias_nodes == def.max_alias_nodes && o->lim.max_depth == def.max_depth;
+	size_t before = objs->n;
+	if (live_finish(&r->live, r->out, r->out_len, objs) == 0)
+		return 0;
+	for (; objs->n > before; objs->n--)
+		json_decref(objs->items[objs->n - 1]); /* (a push that failed half way) */
 	struct gt_stream *s = gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
 	if (!s)
 		return -1;

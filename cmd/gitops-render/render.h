@@ -150,6 +150,10 @@ void engine_relay_warnings(const char *name, const char *err, const char *secret
  */
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len);
+/* The same, with on_out(arg, stdout so far, its length) called as the engine writes (common/proc). */
+int engine_exec_live(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		     const char *cwd, size_t max, char **out, size_t *len,
+		     void (*on_out)(void *arg, const char *out, size_t len), void *arg);
 
 /* ---- the native Kustomize engine (kustomize/) ---- */
 /*
