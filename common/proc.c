@@ -18,7 +18,7 @@
 
 extern char **environ;
 
-const char *const gt_token_vars[] = { "GITOPS_GIT_TOKEN", "SYSTEM_ACCESSTOKEN", NULL };
+const char *const gt_token_vars[] = { "GITOPS_GIT_TOKEN", "SYSTEM_ACCESSTOKEN", "GITOPS_HELM_PASSWORD", NULL };
 
 #define STOP_GRACE_MS 1000 /* between asking a stopped child's group to end and killing it */
 #define POLL_SLICE_MS 1000 /* a poll never sleeps longer: a signal that came just before it is seen */

@@ -368,7 +368,7 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 		argv_addf(a, "--api-versions=%s", o->api_versions.v[i]);
 	argv_add(a, "--");
 	argv_add(a, o->release_name);
-	argv_add(a, ".");
+	argv_add(a, o->chart_archive ? o->chart_archive : ".");
 	return a->oom ? (gt_error("out of memory"), -1) : 0;
 }
 

@@ -42,6 +42,10 @@ static struct render_opts opts = {
 
 static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "repo", "URL", &opts.repo, "render from this remote (https URL or path to a repo) instead of DIR"),
+	GT_OPT_STRING(0, "chart", "NAME", &opts.chart, "render this chart of the Helm repository --repo-url instead of DIR"),
+	GT_OPT_STRING(0, "repo-url", "URL", &opts.repo_url, "with --chart: the Helm chart repository (https://...)"),
+	GT_OPT_STRING(0, "chart-version", "VERSION", &opts.chart_version,
+		      "with --chart: a version or a range as helm takes it (default: the newest release)"),
 	GT_OPT_STRING(0, "revision", "REV", &opts.revision,
 		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
 	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),
@@ -469,11 +473,17 @@ struct run {
 	struct file_list files;
 	struct helm_docs docs; /* the native Helm engine's parsed documents of out (usable or not) */
 	struct live live;      /* an exec engine's output, read while it writes */
+	char *chart_tmp;       /* --chart: where helm pulls to (removed at the end) */
+	char *chart_archive;   /* --chart: the archive the engines render */
 };
 
 static void run_free(struct run *r)
 {
 	objects_free(&r->live.objs);
+	if (r->chart_tmp)
+		remove_tree(r->chart_tmp);
+	free(r->chart_tmp);
+	free(r->chart_archive);
 	helm_docs_free(&r->docs);
 	free(r->out);
 	engine_free(&r->engine);
@@ -519,6 +529,10 @@ static int default_release_name(struct render_opts *o, struct run *r)
 		return 0;
 	if (o->app) {
 		o->release_name = o->app;
+		return 0;
+	}
+	if (o->chart) {
+		o->release_name = o->chart; /* (helm template's own default is a generated name) */
 		return 0;
 	}
 	char *name = NULL;
@@ -580,6 +594,8 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
  * Application) its values files, must stay inside the source's root on disk. */
 static int check_source_paths(const struct render_opts *o, struct run *r)
 {
+	if (o->chart_archive)
+		return 0; /* an archive from a repository; values are the user's own files */
 	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
 	if (!r->from_repo && links_check_dir(root, rel) < 0)
 		return -1; /* (a repository's links were checked as they were written) */
@@ -892,7 +908,7 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	}
 	/* The same checks as for helm itself: links and values paths inside the source, a release
 	 * name helm would take. */
-	if (drop_missing_values(o, r->dir) < 0 || check_source_paths(o, r) < 0 ||
+	if (drop_missing_values(o, o->chart_archive ? "." : r->dir) < 0 || check_source_paths(o, r) < 0 ||
 	    helm_check_release_name(o->release_name) < 0)
 		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
@@ -950,14 +966,15 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return -1;
 		r->dir = r->dir_owned;
 	}
-	if ((type == TYPE_HELM && drop_missing_values(o, r->dir) < 0) || prepare_source(o, r) < 0 || (type == TYPE_HELM && helm_write_literals(o, &r->engine) < 0) ||
+	if ((type == TYPE_HELM && drop_missing_values(o, o->chart_archive ? "." : r->dir) < 0) || prepare_source(o, r) < 0 || (type == TYPE_HELM && helm_write_literals(o, &r->engine) < 0) ||
 	    r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
 		return -1;
 	}
 	snprintf(what, sizeof(what), "%s", type == TYPE_HELM ? "helm template" : "kustomize build");
 	r->live = (struct live){ .o = o, .shown = r->shown, .active = true };
-	int st = engine_exec_live(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len, live_feed,
+	int st = engine_exec_live(o, &r->engine, what, a.v, o->chart_archive ? NULL : r->dir, o->max_output, &r->out,
+				  &r->out_len, live_feed,
 				  &r->live);
 	argv_free(&a);
 	if (st == 0 && use_cache)
@@ -1130,6 +1147,26 @@ static bool is_regular_file(const char *path)
 static int render(struct render_opts *o, const char *dir, struct run *r, struct objects *objs)
 {
 	enum source_type type = o->type;
+	if (o->chart) {
+		char *version = NULL;
+		if (!(r->cache_root = cache_root_new(o)) || !(r->chart_tmp = temp_dir_new()))
+			return GT_EXIT_INPUT;
+		int st = chart_source_fetch(o, o->cache == 0 ? NULL : r->cache_root, r->chart_tmp, &r->chart_archive, &version);
+		if (st != GT_EXIT_OK)
+			return st;
+		o->chart_archive = r->dir = r->chart_archive;
+		bool shown = asprintf(&r->shown, "%s %s (helm output)", o->chart, version) >= 0;
+		free(version);
+		if (!shown)
+			return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;
+		int native = run_engine(o, r, TYPE_HELM);
+		if (native < 0 || read_engine_output(o, r, objs) < 0)
+			return GT_EXIT_INPUT;
+		if (objs->n == 0 && !o->allow_empty)
+			return gt_error("%s: the helm render produced no objects (--allow-empty accepts that)", r->shown),
+			       GT_EXIT_INPUT;
+		return GT_EXIT_OK;
+	}
 	if (o->repo) {
 		int st = repo_source_open(o, &r->src);
 		r->from_repo = true;
@@ -1168,6 +1205,14 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 
 static int check_usage(const struct render_opts *o, const char *dir)
 {
+	if ((o->repo_url || o->chart_version) && !o->chart)
+		return gt_error("--%s needs --chart", o->repo_url ? "repo-url" : "chart-version"), -1;
+	if (o->chart && !o->repo_url)
+		return gt_error("--chart needs --repo-url (the Helm repository)"), -1;
+	if (o->chart && (dir || o->repo || o->type == TYPE_DIRECTORY || o->type == TYPE_KUSTOMIZE))
+		return gt_error("--chart renders a chart from --repo-url: give no DIR, --repo or other --type"), -1;
+	if (o->chart)
+		return 0;
 	if (dir && o->repo)
 		return gt_error("give DIR or --repo URL, not both"), -1;
 	if (!dir && !o->repo)

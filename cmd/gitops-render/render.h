@@ -49,6 +49,9 @@ struct render_opts {
 	bool skip_schema_validation;
 	struct gt_strvec values_literal; /* --values-literal: inline YAML (Argo CD's helm.values), after -f */
 	bool ignore_missing_values; /* --ignore-missing-values-files: a -f file that is not there is left out */
+	/* --chart NAME --repo-url URL --version V: a chart from a Helm repository */
+	const char *chart, *repo_url, *chart_version;
+	const char *chart_archive; /* the fetched .tgz the engines render (set by chart_source_fetch) */
 	bool enable_helm;
 	const char *load_restrictor;
 	size_t max_output;
@@ -150,6 +153,10 @@ void engine_relay_warnings(const char *name, const char *err, const char *secret
  */
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len);
+/* The same with in (NUL-terminated) on its stdin, no working directory of its own, secret masked
+ * (a password given on stdin, never in argv). */
+int engine_exec_input(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		      const char *in, const char *secret, char **out, size_t *len);
 /* The same, with on_out(arg, stdout so far, its length) called as the engine writes (common/proc). */
 int engine_exec_live(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		     const char *cwd, size_t max, char **out, size_t *len,
@@ -258,6 +265,13 @@ int cache_get(const char *cache_root, const char *key, size_t max, char **out, s
 int cache_put(const char *cache_root, const char *key, const char *buf, size_t len, size_t max);
 /* Write path atomically; a failure is only a warning (a cache is an optimisation). */
 void cache_put_file(const char *path, const char *buf, size_t len);
+
+/* ---- Helm repository sources (chartrepo.c) ---- */
+/* Fetch o->chart at o->chart_version from o->repo_url into the cache (or tmp_dir with --no-cache),
+ * the archive's digest checked against the repository's index.yaml; its path in *archive
+ * (malloc'd) and the version resolved in *version (malloc'd). GT_EXIT_* (0 ok), printed. */
+int chart_source_fetch(const struct render_opts *o, const char *cache_root, const char *tmp_dir, char **archive,
+		       char **version);
 
 /* ---- Argo CD CMP (cmp.c) ---- */
 /* Fill options from the plugin environment where the command line left them. -1 after printing. */
