@@ -8,6 +8,7 @@ complete -c gitops-render -l repo -x -d 'render from this remote (https URL or p
 complete -c gitops-render -l chart -x -d 'render this chart of the Helm repository --repo-url instead of DIR'
 complete -c gitops-render -l repo-url -x -d 'with --chart: the Helm chart repository (https://...)'
 complete -c gitops-render -l chart-version -x -d 'with --chart: a version or a range as helm takes it (default: the newest release)'
+complete -c gitops-render -l plain-http -d 'with --chart and an oci:// --repo-url: the registry speaks http'
 complete -c gitops-render -l revision -x -d 'with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)'
 complete -c gitops-render -l path -x -d 'with --repo: the directory inside the repo (default: its root)'
 complete -c gitops-render -l type -x -a 'directory helm kustomize' -d 'directory, helm or kustomize (default as Argo CD: Chart.yaml is helm, a kustomization kustomize and wins)'

@@ -254,6 +254,100 @@ static int fetch_run(struct fetch *f, const char *cache_root, const char *tmp_di
 	return st;
 }
 
+/* oci://HOST/PATH: helm registry login (the password on stdin) when there are credentials. GT_EXIT_*. */
+static int oci_login(struct fetch *f)
+{
+	const char *host = f->o->repo_url + 6;
+	struct argv_b a = { 0 };
+	char *out = NULL;
+	size_t len;
+	if (!f->user && !f->password)
+		return GT_EXIT_OK;
+	argv_add(&a, f->helm.bin);
+	argv_add(&a, "registry");
+	argv_add(&a, "login");
+	argv_addf(&a, "--username=%s", f->user ? f->user : "");
+	argv_add(&a, "--password-stdin");
+	if (f->o->plain_http)
+		argv_add(&a, "--insecure");
+	argv_add(&a, "--");
+	argv_addf(&a, "%.*s", (int)strcspn(host, "/"), host);
+	if (a.oom)
+		return argv_free(&a), gt_error("out of memory"), GT_EXIT_INPUT;
+	int r = engine_exec_input(f->o, &f->helm, "helm registry login", a.v, f->password ? f->password : "",
+				  f->password, &out, &len);
+	argv_free(&a);
+	free(out);
+	if (r < 0)
+		gt_error("%s: the registry refused the credentials or cannot be reached", f->what);
+	return r < 0 ? GT_EXIT_REMOTE : GT_EXIT_OK;
+}
+
+/* A chart in an OCI registry: helm resolves a range from the registry's tags and checks what it
+ * pulls against the manifest's digests (content-addressed); the version it chose is in the
+ * archive's name. GT_EXIT_*. */
+static int fetch_oci(struct fetch *f, const char *cache_root, const char *tmp_dir, char **archive, char **version)
+{
+	const struct render_opts *o = f->o;
+	struct argv_b a = { 0 };
+	char *out = NULL, *dest = path_join(tmp_dir, "pull"), *data = NULL;
+	size_t len, n = strlen(o->repo_url);
+	int st = oci_login(f);
+	if (st != GT_EXIT_OK || !dest || gt_mkdir_p(dest) < 0) {
+		free(dest);
+		return st != GT_EXIT_OK ? st : (gt_error("%s: cannot create a directory to pull into", f->what), GT_EXIT_INPUT);
+	}
+	argv_add(&a, f->helm.bin);
+	argv_add(&a, "pull");
+	argv_addf(&a, "--destination=%s", dest);
+	if (o->chart_version && *o->chart_version)
+		argv_addf(&a, "--version=%s", o->chart_version);
+	if (o->plain_http)
+		argv_add(&a, "--plain-http");
+	argv_add(&a, "--");
+	argv_addf(&a, "%.*s/%s", (int)(n && o->repo_url[n - 1] == '/' ? n - 1 : n), o->repo_url, o->chart);
+	if (a.oom)
+		st = (gt_error("out of memory"), GT_EXIT_INPUT);
+	else if (engine_exec_input(o, &f->helm, "helm pull", a.v, NULL, f->password, &out, &len) < 0)
+		st = (gt_error("%s: no version '%s' could be pulled", f->what, o->chart_version ? o->chart_version : "(newest)"),
+		      GT_EXIT_REMOTE);
+	argv_free(&a);
+	free(out);
+	char *got = NULL;
+	DIR *d = st == GT_EXIT_OK ? opendir(dest) : NULL;
+	struct dirent *ent;
+	while (d && !got && (ent = readdir(d))) {
+		size_t k = strlen(ent->d_name), cn = strlen(o->chart);
+		if (k > cn + 5 && !strncmp(ent->d_name, o->chart, cn) && ent->d_name[cn] == '-' &&
+		    !strcmp(ent->d_name + k - 4, ".tgz")) {
+			got = path_join(dest, ent->d_name);
+			*version = strndup(ent->d_name + cn + 1, k - cn - 5);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (st == GT_EXIT_OK && (!got || !*version))
+		st = (gt_error("%s: helm pull wrote no archive named for the chart", f->what), GT_EXIT_INPUT);
+	if (st == GT_EXIT_OK && cache_root && gt_file_read(got, MAX_ARCHIVE, &data, &len) == 0) {
+		char *cached = archive_key_path(cache_root, o->repo_url, o->chart, *version), *dir = cached ? strdup(cached) : NULL;
+		if (dir && strrchr(dir, '/'))
+			*strrchr(dir, '/') = '\0';
+		if (dir && gt_mkdir_p(dir) == 0 && gt_file_write_atomic(cached, data, len) == 0) {
+			free(got);
+			got = cached;
+			cached = NULL;
+		}
+		free(cached);
+		free(dir);
+	}
+	if (st == GT_EXIT_OK)
+		*archive = got, got = NULL;
+	free(got);
+	free(data);
+	free(dest);
+	return st;
+}
+
 int chart_source_fetch(const struct render_opts *o, const char *cache_root, const char *tmp_dir, char **archive,
 		       char **version)
 {
@@ -264,12 +358,13 @@ int chart_source_fetch(const struct render_opts *o, const char *cache_root, cons
 	*archive = *version = NULL;
 	if (!chart_name_ok(o->chart))
 		return gt_error("--chart %s: a chart's name, as the repository's index.yaml lists it", o->chart), GT_EXIT_USAGE;
-	if (!strncmp(o->repo_url, "oci://", 6))
-		return gt_error("--repo-url %s: OCI registries are not supported yet (an https:// chart repository is)",
-				o->repo_url), GT_EXIT_USAGE;
-	if (strncmp(o->repo_url, "https://", 8) && strncmp(o->repo_url, "http://", 7))
-		return gt_error("--repo-url %s: give the https:// URL of a Helm chart repository", o->repo_url), GT_EXIT_USAGE;
-	if (strchr(o->repo_url + 7, '@'))
+	bool oci = !strncmp(o->repo_url, "oci://", 6);
+	if (!oci && o->plain_http)
+		return gt_error("--plain-http is for an oci:// registry (an http:// repository says so itself)"), GT_EXIT_USAGE;
+	if (!oci && strncmp(o->repo_url, "https://", 8) && strncmp(o->repo_url, "http://", 7))
+		return gt_error("--repo-url %s: give the https:// URL of a Helm chart repository, or oci://", o->repo_url),
+		       GT_EXIT_USAGE;
+	if (strchr(o->repo_url + 6, '@'))
 		return gt_error("--repo-url: a user or password in the URL would be written down; use GITOPS_HELM_USERNAME "
 				"and GITOPS_HELM_PASSWORD (or --password-file, --password-stdin)"), GT_EXIT_USAGE;
 	if (asprintf(&f.what, "chart %s from %s", o->chart, o->repo_url) < 0)
@@ -301,7 +396,7 @@ int chart_source_fetch(const struct render_opts *o, const char *cache_root, cons
 		free(f.what);
 		return GT_EXIT_INPUT;
 	}
-	r = fetch_run(&f, cache_root, tmp_dir, archive, version);
+	r = oci ? fetch_oci(&f, cache_root, tmp_dir, archive, version) : fetch_run(&f, cache_root, tmp_dir, archive, version);
 	if (r != GT_EXIT_OK) {
 		free(*archive);
 		free(*version);

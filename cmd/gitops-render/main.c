@@ -46,6 +46,7 @@ static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "repo-url", "URL", &opts.repo_url, "with --chart: the Helm chart repository (https://...)"),
 	GT_OPT_STRING(0, "chart-version", "VERSION", &opts.chart_version,
 		      "with --chart: a version or a range as helm takes it (default: the newest release)"),
+	GT_OPT_FLAG(0, "plain-http", &opts.plain_http, "with --chart and an oci:// --repo-url: the registry speaks http"),
 	GT_OPT_STRING(0, "revision", "REV", &opts.revision,
 		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
 	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),

@@ -51,6 +51,7 @@ struct render_opts {
 	bool ignore_missing_values; /* --ignore-missing-values-files: a -f file that is not there is left out */
 	/* --chart NAME --repo-url URL --version V: a chart from a Helm repository */
 	const char *chart, *repo_url, *chart_version;
+	bool plain_http; /* --plain-http: an oci:// registry over http (helm's flag) */
 	const char *chart_archive; /* the fetched .tgz the engines render (set by chart_source_fetch) */
 	bool enable_helm;
 	const char *load_restrictor;

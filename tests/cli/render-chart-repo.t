@@ -4,6 +4,7 @@
 # basic auth (packaged and indexed by the reference helm at test time). The version range resolved
 # as helm resolves it, the credentials never in argv, on disk or in messages, the archive's digest
 # checked against index.yaml, an unreachable repository exit 3, the archive fetched once.
+# (OCI registries: render-chart-oci.t.)
 . "$(dirname "$0")/../lib.sh"
 
 HELM=${GITOPS_HELM:-$("$TOP/tests/tools/helm")} || { echo "Bail out! no reference helm"; exit 1; }
@@ -153,8 +154,8 @@ run gitops-render -o json --helm "$TMP/logging-helm" --chart guestbook --repo-ur
 is "$RC" 3 "a range needs the index, the repository is unreachable: exit 3"
 
 # usage
-run gitops-render --chart guestbook --repo-url oci://127.0.0.1:5000/charts
-is "$RC" 2 "oci://: exit 2 (not supported yet)"
+run gitops-render --chart guestbook --repo-url "$URL" --plain-http
+is "$RC" 2 "--plain-http with an http(s) repository: exit 2 (it is for oci://)"
 run gitops-render --chart guestbook
 is "$RC" 2 "--chart without --repo-url: exit 2"
 run gitops-render --chart guestbook --repo-url "http://ci:$SECRET@127.0.0.1:$PORT/charts"
