@@ -106,10 +106,11 @@ static int add_repo(struct fetch *f)
 	argv_add(&a, "repo");
 	argv_add(&a, "add");
 	argv_add(&a, "--force-update");
-	if (f->user || f->password)
+	/* (a user name alone would make helm prompt for the password) */
+	if (f->password) {
 		argv_addf(&a, "--username=%s", f->user ? f->user : "");
-	if (f->password)
 		argv_add(&a, "--password-stdin");
+	}
 	argv_add(&a, "--");
 	argv_add(&a, CHART_REPO_NAME);
 	argv_add(&a, f->o->repo_url);
@@ -261,8 +262,8 @@ static int oci_login(struct fetch *f)
 	struct argv_b a = { 0 };
 	char *out = NULL;
 	size_t len;
-	if (!f->user && !f->password)
-		return GT_EXIT_OK;
+	if (!f->password)
+		return GT_EXIT_OK; /* (a user name alone would make helm prompt for the password) */
 	argv_add(&a, f->helm.bin);
 	argv_add(&a, "registry");
 	argv_add(&a, "login");
@@ -274,8 +275,7 @@ static int oci_login(struct fetch *f)
 	argv_addf(&a, "%.*s", (int)strcspn(host, "/"), host);
 	if (a.oom)
 		return argv_free(&a), gt_error("out of memory"), GT_EXIT_INPUT;
-	int r = engine_exec_input(f->o, &f->helm, "helm registry login", a.v, f->password ? f->password : "",
-				  f->password, &out, &len);
+	int r = engine_exec_input(f->o, &f->helm, "helm registry login", a.v, f->password, f->password, &out, &len);
 	argv_free(&a);
 	free(out);
 	if (r < 0)
