@@ -58,6 +58,15 @@ file_err=$(sed -n 's/^.*bad\.yaml:\([0-9]*:[0-9]*\)/\1/p' <<<"$ERR" | head -1)
 render
 like "$ERR" "big/|chart \(helm output\):$file_err" "the error names the line and column the whole text has ($file_err)"
 
+# Objects keep their lines: a duplicate late in the output names both places as the whole text does
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "---\n# Source: x\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\ndata:\n  a: \"%0500d\"\n", (i == 2900 ? 5 : i), i }' >"$TMP/dup.yaml"
+fake_helm "$TMP/dup.yaml" 0
+render
+is "$RC" 2 "a duplicate object: exit 2"
+like "$ERR" "objects read while the engine wrote" "-v: read as the engine wrote it"
+like "$ERR" "chart \(helm output\):23201: duplicate object ConfigMap live/cm-5: already defined at [^ ]*chart \(helm output\):41" \
+	"the lines are those of the whole output (23201 and 41)"
+
 # The engine fails after writing most of it: exit 2, nothing on stdout, its failure shown
 fake_helm "$TMP/big.yaml" 1
 render
