@@ -123,6 +123,12 @@ run gitops-render -o json --helm "$TMP/logging-helm" --chart nosuch --repo-url "
 is "$RC" 2 "an unknown chart: exit 2"
 like "$ERR" "no chart named nosuch" "said"
 
+# nothing listens there
+run gitops-render -o json --helm "$TMP/logging-helm" --chart guestbook --repo-url http://127.0.0.1:1/charts --chart-version 0.4.0
+is "$RC" 3 "an unreachable repository: exit 3"
+like "$ERR" "cannot be read" "said"
+is "$OUT" "" "nothing on stdout"
+
 # the archive is not what index.yaml says: refused
 cp "$REPO/charts/index.yaml" "$TMP/index.good"
 python3 - "$REPO/charts/index.yaml" <<'PY'
