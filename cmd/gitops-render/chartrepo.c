@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "file.h"
@@ -374,6 +375,7 @@ int chart_source_fetch(const struct render_opts *o, const char *cache_root, cons
 		char *cached = archive_key_path(cache_root, o->repo_url, o->chart, o->chart_version);
 		if (cached && stat(cached, &st) == 0 && S_ISREG(st.st_mode)) {
 			gt_debug("%s %s: from the cache", f.what, o->chart_version);
+			utimensat(AT_FDCWD, cached, NULL, 0); /* a use: gitops-cache prune goes by last use */
 			*archive = cached;
 			*version = strdup(o->chart_version);
 			free(f.what);

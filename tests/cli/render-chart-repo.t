@@ -149,6 +149,8 @@ cp "$TMP/index.good" "$REPO/charts/index.yaml"
 # fetched once: an exact version in the cache needs no repository
 run gitops-render -o json --helm "$TMP/logging-helm" --release-name gb --chart guestbook --repo-url "$URL" --chart-version 0.4.0
 is "$RC" 0 "fill the cache: exit 0"
+run gitops-cache ls -t chart -o json
+is "$(jq -r .type <<<"$OUT" | sort -u)" "chart" "gitops-cache lists the archives as type chart"
 kill "$HTTP_PID" 2>/dev/null
 wait "$HTTP_PID" 2>/dev/null
 : >"$TMP/helm-args.log"
