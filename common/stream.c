@@ -451,6 +451,18 @@ int gt_writer_put(struct gt_writer *w, const json_t *obj)
 	return r < 0 || ferror(w->out) ? write_failed(w) : 0;
 }
 
+int gt_writer_put_text(struct gt_writer *w, const char *text, size_t len)
+{
+	if (w->format != GT_FORMAT_JSON) {
+		errno = EINVAL;
+		return write_failed(w);
+	}
+	fwrite(text, 1, len, w->out);
+	putc('\n', w->out);
+	w->count++;
+	return ferror(w->out) ? write_failed(w) : 0;
+}
+
 int gt_writer_close(struct gt_writer *w)
 {
 	if (!w)

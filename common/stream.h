@@ -57,6 +57,8 @@ struct gt_writer;
 struct gt_writer *gt_writer_new(FILE *out, enum gt_format format);
 /* 0, or -1 after printing a write error. */
 int gt_writer_put(struct gt_writer *w, const json_t *obj);
+/* An object already written as gt_writer_put writes it in JSON (no newline): JSON output only. */
+int gt_writer_put_text(struct gt_writer *w, const char *text, size_t len);
 /* Flush; 0, or -1 after printing a write error. Frees w (NULL is fine). */
 int gt_writer_close(struct gt_writer *w);
 

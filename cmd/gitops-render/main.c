@@ -122,11 +122,22 @@ static const struct gt_command command = {
 	.max_args = -1,
 };
 
-/* Everything read, in file then document order; written only when all of it is valid. */
+/* Everything read, in file then document order; written only when all of it is valid. A
+ * CustomResourceDefinition is kept as its JSON line once read (when the output is JSON): it is
+ * cluster-scoped and never tracked, so nothing later changes it, and its text is a fraction of its
+ * tree (5 MiB of CRDs were 17 MiB of trees). Such an item's tree is NULL; frozen[] has its line
+ * and the key that checks it is unique. */
+struct frozen {
+	char *text, *key; /* key NULL: generateName, never a duplicate */
+	size_t len;
+};
 struct objects {
 	json_t **items;
 	struct gt_where *where;
-	size_t n, cap, cap_where;
+	struct frozen *frozen; /* NULL until an item is frozen; then beside items */
+	size_t n, cap, cap_where, cap_frozen;
+	bool freeze;               /* the output is JSON: CRDs may be frozen */
+	struct gt_scopes *scopes;  /* what the frozen CRDs taught, before their trees went */
 };
 
 /* An exec engine's output being read while the engine writes (live_feed). */
@@ -150,21 +161,76 @@ const char *opts_own(struct render_opts *o, char *s)
 	return s;
 }
 
+static bool is_crd(const struct gt_ref *ref)
+{
+	return !strcmp(ref->kind, "CustomResourceDefinition") && !strcmp(ref->group, "apiextensions.k8s.io");
+}
+
+/* The JSON line of obj (as gt_writer_put writes it) in f->text: 0, or -1 out of memory. */
+static int freeze_text(const json_t *obj, struct frozen *f)
+{
+	FILE *m = open_memstream(&f->text, &f->len);
+	if (!m)
+		return -1;
+	int r = gt_json_write(m, obj);
+	if (fclose(m) != 0 || r < 0) {
+		free(f->text);
+		f->text = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Item i as its text when it is a CRD whose identity reads (anything else, or a CRD with an
+ * invalid identity, stays a tree for finish_object to judge and to report on). -1 out of memory. */
+static int maybe_freeze(struct objects *objs, size_t i)
+{
+	json_t *obj = objs->items[i];
+	struct gt_ref ref;
+	const char *why;
+	if (!objs->freeze || gt_obj_ref(obj, &ref, &why) < 0 || !is_crd(&ref))
+		return 0;
+	if (!objs->scopes && !(objs->scopes = gt_scopes_new()))
+		return -1;
+	struct frozen f = { 0 };
+	if ((*ref.name && !(f.key = gt_ref_key_new(&ref))) || freeze_text(obj, &f) < 0) {
+		free(f.key);
+		return -1;
+	}
+	gt_scopes_learn(objs->scopes, obj);
+	objs->frozen[i] = f;
+	objs->items[i] = NULL;
+	json_decref(obj);
+	return 0;
+}
+
 static int objects_push(struct objects *objs, json_t *obj, const struct gt_where *w)
 {
-	if (GT_GROW(objs->items, objs->cap, objs->n + 1) < 0 || GT_GROW(objs->where, objs->cap_where, objs->n + 1) < 0)
+	if (GT_GROW(objs->items, objs->cap, objs->n + 1) < 0 || GT_GROW(objs->where, objs->cap_where, objs->n + 1) < 0 ||
+	    (objs->freeze && GT_GROW(objs->frozen, objs->cap_frozen, objs->n + 1) < 0))
 		return gt_error("out of memory"), -1;
+	if (objs->freeze)
+		objs->frozen[objs->n] = (struct frozen){ 0 };
 	objs->items[objs->n] = obj;
 	objs->where[objs->n++] = *w;
+	if (maybe_freeze(objs, objs->n - 1) < 0)
+		return objs->n--, gt_error("out of memory"), -1; /* (obj is the caller's again) */
 	return 0;
 }
 
 static void objects_free(struct objects *objs)
 {
-	for (size_t i = 0; i < objs->n; i++)
-		json_decref(objs->items[i]); /* (NULL: handed on) */
+	for (size_t i = 0; i < objs->n; i++) {
+		json_decref(objs->items[i]);
+		if (objs->frozen) {
+			free(objs->frozen[i].text);
+			free(objs->frozen[i].key);
+		}
+	}
 	free(objs->items);
 	free(objs->where);
+	free(objs->frozen);
+	gt_scopes_free(objs->scopes);
 }
 
 /* Every object of s into objs, validated; shown (which outlives objs) names them in messages. */
@@ -361,11 +427,6 @@ static int default_namespace(json_t *obj, const char *ns)
 	return json_object_set_new(meta, "namespace", json_string(ns));
 }
 
-static bool is_crd(const struct gt_ref *ref)
-{
-	return !strcmp(ref->kind, "CustomResourceDefinition") && !strcmp(ref->group, "apiextensions.k8s.io");
-}
-
 /* Argo CD marks every generated object except CRDs. */
 static int add_tracking(const struct render_opts *o, json_t *obj, const struct gt_ref *ref)
 {
@@ -386,27 +447,56 @@ static int add_tracking(const struct render_opts *o, json_t *obj, const struct g
 }
 
 /* Two objects with one identity: Argo CD would apply one over the other. */
+static void say_duplicate(const struct objects *objs, size_t first, size_t i, const struct gt_ref *ref)
+{
+	const struct gt_where *a = &objs->where[first], *b = &objs->where[i];
+	/* FILE:LINE: why, like every input error: the second one, naming the first. */
+	gt_error("%s:%lu: duplicate object %s%s%s %s%s%s: already defined at %s:%lu", b->file, b->line, ref->group,
+		 *ref->group ? "/" : "", ref->kind, ref->namespace, *ref->namespace ? "/" : "", ref->name, a->file,
+		 a->line);
+}
+
+/* key's first holder in seen: i, or -1 for a duplicate (not said), -2 out of memory */
+static long claim_key(json_t *seen, size_t i, const char *key)
+{
+	json_t *prev = json_object_get(seen, key);
+	if (prev)
+		return (long)json_integer_value(prev);
+	return json_object_set_new(seen, key, json_integer((json_int_t)i)) < 0 ? -2 : (long)i;
+}
+
 static int check_unique(json_t *seen, const struct objects *objs, size_t i, const struct gt_ref *ref)
 {
 	if (!*ref->name)
 		return 0; /* generateName: a new object each time */
 	char *key = gt_ref_key_new(ref);
-	if (!key)
-		return gt_error("out of memory"), -1;
-	json_t *prev = json_object_get(seen, key);
-	int r = 0;
-	if (prev) {
-		const struct gt_where *a = &objs->where[json_integer_value(prev)], *b = &objs->where[i];
-		/* FILE:LINE: why, like every input error: the second one, naming the first. */
-		gt_error("%s:%lu: duplicate object %s%s%s %s%s%s: already defined at %s:%lu", b->file, b->line,
-			 ref->group, *ref->group ? "/" : "", ref->kind, ref->namespace, *ref->namespace ? "/" : "",
-			 ref->name, a->file, a->line);
-		r = -1;
-	} else {
-		json_object_set_new(seen, key, json_integer((json_int_t)i));
-	}
+	long first = key ? claim_key(seen, i, key) : -2;
 	free(key);
-	return r;
+	if (first == -2)
+		return gt_error("out of memory"), -1;
+	if ((size_t)first != i)
+		return say_duplicate(objs, (size_t)first, i, ref), -1;
+	return 0;
+}
+
+/* A frozen CRD: only its identity is checked (its tree is read back to say a duplicate). */
+static int check_unique_frozen(json_t *seen, const struct objects *objs, size_t i)
+{
+	const struct frozen *f = &objs->frozen[i];
+	long first = f->key ? claim_key(seen, i, f->key) : (long)i;
+	if (first == -2)
+		return gt_error("out of memory"), -1;
+	if ((size_t)first == i)
+		return 0;
+	json_t *obj = json_loadb(f->text, f->len, 0, NULL);
+	struct gt_ref ref;
+	const char *why;
+	if (obj && gt_obj_ref(obj, &ref, &why) == 0)
+		say_duplicate(objs, (size_t)first, i, &ref);
+	else
+		gt_error("out of memory");
+	json_decref(obj);
+	return -1;
 }
 
 static int finish_object(const struct render_opts *o, const struct gt_scopes *scopes, struct objects *objs,
@@ -415,6 +505,8 @@ static int finish_object(const struct render_opts *o, const struct gt_scopes *sc
 	json_t *obj = objs->items[i];
 	struct gt_ref ref;
 	const char *why;
+	if (!obj)
+		return check_unique_frozen(seen, objs, i);
 	if (gt_obj_ref(obj, &ref, &why) < 0)
 		return gt_error("%s:%lu: invalid object: %s", objs->where[i].file, objs->where[i].line, why), -1;
 	if (o->namespace && o->namespace_objects && !gt_scopes_is_cluster(scopes, ref.group, ref.kind)) {
@@ -432,14 +524,16 @@ static int finish_object(const struct render_opts *o, const struct gt_scopes *sc
 /* Scopes need every CRD first: a custom resource may come before its definition. */
 static int finish_objects(const struct render_opts *o, struct objects *objs)
 {
-	struct gt_scopes *scopes = gt_scopes_new();
+	if (!objs->scopes && !(objs->scopes = gt_scopes_new()))
+		return gt_error("out of memory"), -1;
+	struct gt_scopes *scopes = objs->scopes; /* (what the frozen CRDs taught is in it) */
 	json_t *seen = json_object();
-	int r = scopes && seen ? 0 : -1;
+	int r = seen ? 0 : -1;
 	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		gt_scopes_learn(scopes, objs->items[i]);
+		if (objs->items[i])
+			gt_scopes_learn(scopes, objs->items[i]);
 	for (size_t i = 0; r == 0 && i < objs->n; i++)
 		r = finish_object(o, scopes, objs, i, seen);
-	gt_scopes_free(scopes);
 	json_decref(seen);
 	return r;
 }
@@ -449,7 +543,8 @@ static int write_all(const struct render_opts *o, const struct objects *objs)
 	struct gt_writer *w = gt_writer_new(stdout, o->format);
 	int r = w ? 0 : -1;
 	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		r = gt_writer_put(w, objs->items[i]);
+		r = objs->items[i] ? gt_writer_put(w, objs->items[i])
+				   : gt_writer_put_text(w, objs->frozen[i].text, objs->frozen[i].len);
 	return gt_writer_close(w) < 0 ? -1 : r;
 }
 
@@ -1060,8 +1155,13 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 	size_t before = objs->n;
 	if (live_finish(&r->live, r->out, r->out_len, objs) == 0)
 		return 0;
-	for (; objs->n > before; objs->n--)
-		json_decref(objs->items[objs->n - 1]); /* (a push that failed half way) */
+	for (; objs->n > before; objs->n--) { /* (a move that failed half way) */
+		json_decref(objs->items[objs->n - 1]);
+		if (objs->frozen) {
+			free(objs->frozen[objs->n - 1].text);
+			free(objs->frozen[objs->n - 1].key);
+		}
+	}
 	struct gt_stream *s = gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
 	if (!s)
 		return -1;
@@ -1268,6 +1368,7 @@ int main(int argc, char **argv)
 	if (o->format == GT_FORMAT_UNSET)
 		o->format = gt_default_format(stdout) == GT_FORMAT_TEXT ? GT_FORMAT_YAML : GT_FORMAT_JSON;
 	gt_signals_catch();
+	objs.freeze = o->format == GT_FORMAT_JSON;
 	if (n_args > 1 || (dir && !o->cmp && is_regular_file(dir)))
 		st = read_named_files(o, argv + first, n_args, &objs);
 	else

@@ -481,6 +481,24 @@ cm settings >dupns/b.yaml
 run gitops-render -n shop dupns
 fails_with "gitops-render: dupns/b.yaml:1: duplicate object ConfigMap shop/settings: already defined at dupns/a.yaml:1" \
 	"a duplicate made by namespace defaulting"
+# a CRD is kept as its JSON line once read (it is never changed later): its duplicate is still
+# found and named, both as the second and as the first of the two
+crd() { printf 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: %s\nspec:\n  group: shop.example.com\n  scope: %s\n' "$1" "${2:-Namespaced}"; }
+mkdir -p dupcrd
+crd widgets.shop.example.com >dupcrd/a.yaml
+{ crd gadgets.shop.example.com; printf -- '---\n'; crd widgets.shop.example.com Cluster; } >dupcrd/b.yaml
+run gitops-render -o json dupcrd
+fails_with "gitops-render: dupcrd/b.yaml:8: duplicate object apiextensions.k8s.io/CustomResourceDefinition widgets.shop.example.com: already defined at dupcrd/a.yaml:1" \
+	"a duplicate CRD (JSON output) names both with lines"
+run gitops-render -o yaml dupcrd
+fails_with "gitops-render: dupcrd/b.yaml:8: duplicate object apiextensions.k8s.io/CustomResourceDefinition widgets.shop.example.com: already defined at dupcrd/a.yaml:1" \
+	"the same with YAML output"
+{ cat dupcrd/b.yaml; printf -- '---\n'; crd gizmos.shop.example.com; } >dupcrd/b.yaml.new && mv dupcrd/b.yaml.new dupcrd/b.yaml
+rm dupcrd/a.yaml
+run gitops-render -o json dupcrd
+is "$RC:$(jq -r .metadata.name <<<"$OUT" | paste -sd' ')" "0:gadgets.shop.example.com widgets.shop.example.com gizmos.shop.example.com" \
+	"CRDs alone: all of them, in their order"
+is "$(jq -c .spec <<<"$OUT" | sed -n 2p)" '{"group":"shop.example.com","scope":"Cluster"}' "as they were read"
 { cm settings; printf -- '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: settings\n'; } >notdup/a.yaml
 { cm settings other; printf -- '---\napiVersion: other.example.com/v1\nkind: ConfigMap\nmetadata:\n  name: settings\n'; } >notdup/b.yaml
 run gitops-render notdup
@@ -658,9 +676,13 @@ if [ "$(head -c 4 "$BIN/gitops-render" | od -An -c | tr -d ' ')" = '177ELF' ]; t
 	is "$(readelf -d "$BIN/gitops-render" | grep -o 'libgit2[^]]*')" "" "gitops-render does not link libgit2 at start"
 	is "$(nm -D --undefined-only "$BIN/gitops-render" | awk '/ git_/ { print $2 }' | tr '\n' ' ')" "" \
 		"every libgit2 function it calls has a generated stand-in"
+	# nor the native Helm engine's libraries (helm/lazy.c defines each function it calls)
+	is "$(readelf -d "$BIN/gitops-render" | grep -o 'lib\(crypto\|pcre2\|crypt\|z\)\.so[^]]*' | tr '\n' ' ')" "" \
+		"gitops-render does not link libcrypto, PCRE2, libxcrypt or zlib at start"
 else # tests/tools/valgrind's wrapper scripts: the binary behind them was checked by make check
 	skip "$BIN/gitops-render is a wrapper script, not the binary: its links not checked"
 	skip "$BIN/gitops-render is a wrapper script, not the binary: its libgit2 calls not checked"
+	skip "$BIN/gitops-render is a wrapper script, not the binary: its libraries not checked"
 fi
 
 done_testing

@@ -25,7 +25,18 @@ struct flist {
 	size_t n, cap;
 };
 
-static int flist_add(struct flist *l, const char *name, char *data, size_t len)
+void file_release(struct file *f)
+{
+	free(f->name);
+	if (f->h)
+		hstr_unref(f->h);
+	else
+		free(f->data);
+	memset(f, 0, sizeof(*f));
+}
+
+/* data (malloc'd, or h->s when h is given) becomes the list's */
+static int flist_add(struct flist *l, const char *name, char *data, size_t len, struct hstr *h)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
@@ -43,17 +54,17 @@ static int flist_add(struct flist *l, const char *name, char *data, size_t len)
 		memmove(data, data + 3, len - 3);
 		len -= 3;
 		data[len] = '\0';
+		if (h)
+			h->len = len;
 	}
-	l->v[l->n++] = (struct file){ n, data, len };
+	l->v[l->n++] = (struct file){ n, data, len, h };
 	return 0;
 }
 
 static void flist_free(struct flist *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].name);
-		free(l->v[i].data);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		file_release(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -330,6 +341,27 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A file of size bytes (as stat saw it) as a string of its own: read once, no larger than it
+ * (the 5 MiB of a big chart's crds/ are then shared with .Files, not copied). NULL when it cannot
+ * be read or changed size. */
+static struct hstr *read_hstr(const char *path, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	struct hstr *h = f ? malloc(sizeof(*h) + size + 1) : NULL;
+	if (h) {
+		h->rc = 1;
+		h->len = fread(h->s, 1, size, f);
+		h->s[h->len] = '\0';
+		if (h->len != size || ferror(f) || getc(f) != EOF) {
+			hstr_unref(h);
+			h = NULL;
+		}
+	}
+	if (f)
+		fclose(f);
+	return h;
+}
+
 static int walk(const char *top, const char *rel, const struct rules *rules, struct flist *out, size_t *total,
 		struct herr *e, int depth)
 {
@@ -392,19 +424,18 @@ static int walk(const char *top, const char *rel, const struct rules *rules, str
 			if (!rules_ignore(rules, relp, true))
 				r = walk(top, relp, rules, out, total, e, depth + 1);
 		} else if (!rules_ignore(rules, relp, false)) {
-			char *data = NULL;
-			size_t len = 0;
+			struct hstr *h = NULL;
 			if (!S_ISREG(st.st_mode)) {
 				herr_set(e, HERR_UNSUPPORTED, false, "%s: not a regular file", path);
 				r = -1;
 			} else if ((size_t)st.st_size > MAX_FILE || (*total += (size_t)st.st_size) > MAX_CHART) {
 				herr_set(e, HERR_UNSUPPORTED, false, "%s: larger than helm reads", path);
 				r = -1;
-			} else if (gt_file_read(path, MAX_FILE, &data, &len) != 0) {
+			} else if (!(h = read_hstr(path, (size_t)st.st_size))) {
 				herr_set(e, HERR_UNSUPPORTED, false, "%s: cannot read", path);
 				r = -1;
-			} else if (flist_add(out, relp, data, len) < 0) {
-				free(data);
+			} else if (flist_add(out, relp, h->s, h->len, h) < 0) {
+				hstr_unref(h);
 				herr_set(e, HERR_NOMEM, false, "out of memory");
 				r = -1;
 			}
@@ -519,7 +550,7 @@ static int untar(const char *tar, size_t len, struct flist *out, const char *whe
 				break;
 			}
 			char *data = malloc(size + 1);
-			if (!data || (memcpy(data, body, size), data[size] = '\0', flist_add(out, rel, data, size) < 0)) {
+			if (!data || (memcpy(data, body, size), data[size] = '\0', flist_add(out, rel, data, size, NULL) < 0)) {
 				free(data);
 				herr_set(e, HERR_NOMEM, false, "out of memory");
 				r = -1;
@@ -751,11 +782,13 @@ static int load_subcharts(struct chart *c, struct flist *rest, const char *where
 			if (strncmp(fn, cname, cl) || (fn[cl] != '/' && fn[cl] != '\0'))
 				break;
 			if (fn[cl] == '/') {
-				r = flist_add(&group, fn + cl + 1, rest->v[j].data, rest->v[j].len);
+				r = flist_add(&group, fn + cl + 1, rest->v[j].data, rest->v[j].len, rest->v[j].h);
 				rest->v[j].data = NULL;
+				rest->v[j].h = NULL;
 			} else if (!slash) {
-				r = flist_add(&group, fn, rest->v[j].data, rest->v[j].len);
+				r = flist_add(&group, fn, rest->v[j].data, rest->v[j].len, rest->v[j].h);
 				rest->v[j].data = NULL;
+				rest->v[j].h = NULL;
 			}
 		}
 		if (r < 0) {
@@ -834,9 +867,11 @@ static struct chart *chart_from_files(struct flist *files, const char *where, st
 			c->values = json_is_object(v) ? hv_from_json(v) : hv_map();
 			json_decref(v);
 		} else if (!strcmp(f->name, "values.schema.json")) {
-			c->schema = f->data;
+			if (!(c->schema = f->h ? strndup(f->data, f->len) : f->data))
+				goto nomem;
 			c->schema_len = f->len;
-			f->data = NULL;
+			if (!f->h)
+				f->data = NULL;
 		} else if (!strcmp(f->name, "requirements.yaml")) {
 			req = f;
 			if (!strcmp(jstr(c->meta, "apiVersion"), "v1") || !json_object_get(c->meta, "apiVersion")) {
@@ -861,10 +896,11 @@ static struct chart *chart_from_files(struct flist *files, const char *where, st
 			if (nl > 5 && !strcmp(f->name + nl - 5, ".prov")) {
 				if (push_file(&c->files, &c->n_files, f) < 0)
 					goto nomem;
-			} else if (flist_add(&sub, f->name, f->data, f->len) < 0) {
+			} else if (flist_add(&sub, f->name, f->data, f->len, f->h) < 0) {
 				goto nomem;
 			} else {
 				f->data = NULL;
+				f->h = NULL;
 			}
 		} else if (push_file(&c->files, &c->n_files, f) < 0) {
 			goto nomem;
@@ -971,15 +1007,11 @@ void chart_free(struct chart *c)
 	for (size_t i = 0; i < c->n_sub; i++)
 		chart_free(c->sub[i]);
 	free(c->sub);
-	for (size_t i = 0; i < c->n_templates; i++) {
-		free(c->templates[i].name);
-		free(c->templates[i].data);
-	}
+	for (size_t i = 0; i < c->n_templates; i++)
+		file_release(&c->templates[i]);
 	free(c->templates);
-	for (size_t i = 0; i < c->n_files; i++) {
-		free(c->files[i].name);
-		free(c->files[i].data);
-	}
+	for (size_t i = 0; i < c->n_files; i++)
+		file_release(&c->files[i]);
 	free(c->files);
 	json_decref(c->meta);
 	json_decref(c->deps);

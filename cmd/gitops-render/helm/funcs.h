@@ -20,6 +20,8 @@ int oom(struct exec *x);
 void merge_maps(struct hmap *dst, struct hmap *src, bool overwrite);
 /* standard base64 with padding */
 void base64_encode(struct buf *b, const unsigned char *s, size_t n);
+/* Go's base64.StdEncoding.DecodeString into b: -1 decoded, else the offset Go reports */
+long base64_decode(struct buf *b, const char *s, size_t n);
 
 /* funcs_core.c: Go's built-ins and helm's */
 FN(fn_and_or_marker);
@@ -66,7 +68,8 @@ FN(fn_addf); FN(fn_add1f); FN(fn_subf); FN(fn_mulf); FN(fn_divf);
 FN(fn_sha1sum); FN(fn_sha256sum); FN(fn_sha512sum); FN(fn_adler32sum); FN(fn_randalphanum);
 FN(fn_randalpha); FN(fn_randascii); FN(fn_randnumeric); FN(fn_uuidv4); FN(fn_genprivatekey); FN(fn_genca);
 FN(fn_genselfsignedcert); FN(fn_gensignedcert); FN(fn_htpasswd); FN(fn_bcrypt); FN(fn_shuffle);
-FN(fn_derivepassword); FN(fn_buildcustomcert); FN(fn_randbytes);
+FN(fn_derivepassword); FN(fn_buildcustomcert); FN(fn_randbytes); FN(fn_encryptaes); FN(fn_decryptaes);
+FN(fn_gencawithkey); FN(fn_genselfsignedcertwithkey); FN(fn_gensignedcertwithkey);
 
 /* funcs_regex.c */
 FN(fn_regexmatch); FN(fn_mustregexmatch); FN(fn_regexfind); FN(fn_regexfindall); FN(fn_regexreplaceall);

@@ -7,6 +7,7 @@
 #include <crypt.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -169,11 +170,189 @@ FN(fn_shuffle)
 	return ret(x, out, v);
 }
 
+/* ---- derivePassword: the Master Password algorithm (masterpasswordapp.com/algorithm.html), as
+ * sprig has it: scrypt(password, seed + len(user) + user, N 32768, r 8, p 2) as the key of an
+ * HMAC-SHA256 of seed + len(site) + site + counter; its first byte picks the type's template, the
+ * next ones a character of each template class. Lengths and the counter are 32-bit big-endian. */
+
+static const char mpw_seed[] = "com.lyndir.masterpassword";
+
+static const char *mpw_class(char c)
+{
+	switch (c) {
+	case 'V': return "AEIOU";
+	case 'C': return "BCDFGHJKLMNPQRSTVWXYZ";
+	case 'v': return "aeiou";
+	case 'c': return "bcdfghjklmnpqrstvwxyz";
+	case 'A': return "AEIOUBCDFGHJKLMNPQRSTVWXYZ";
+	case 'a': return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+	case 'n': return "0123456789";
+	case 'o': return "@&%?,=[]_:-+*$#!'^~;()/.";
+	case 'x': return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz0123456789!@#$%^&*()";
+	default: return NULL;
+	}
+}
+
+/* the templates of a password type, NULL-terminated; NULL for a type sprig does not know */
+static const char *const *mpw_templates(const char *type)
+{
+	static const char *const maximum[] = { "anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno", NULL };
+	static const char *const lng[] = { "CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv", "CvcvCvcvCvcvno", "CvccnoCvcvCvcv",
+					   "CvccCvcvnoCvcv", "CvccCvcvCvcvno", "CvcvnoCvccCvcv", "CvcvCvccnoCvcv",
+					   "CvcvCvccCvcvno", "CvcvnoCvcvCvcc", "CvcvCvcvnoCvcc", "CvcvCvcvCvccno",
+					   "CvccnoCvccCvcv", "CvccCvccnoCvcv", "CvccCvccCvcvno", "CvcvnoCvccCvcc",
+					   "CvcvCvccnoCvcc", "CvcvCvccCvccno", "CvccnoCvcvCvcc", "CvccCvcvnoCvcc",
+					   "CvccCvcvCvccno", NULL };
+	static const char *const medium[] = { "CvcnoCvc", "CvcCvcno", NULL };
+	static const char *const shrt[] = { "Cvcn", NULL };
+	static const char *const basic[] = { "aaanaaan", "aannaaan", "aaannaaa", NULL };
+	static const char *const pin[] = { "nnnn", NULL };
+	static const struct { const char *name; const char *const *t; } types[] = {
+		{ "maximum", maximum }, { "long", lng }, { "medium", medium },
+		{ "short", shrt },      { "basic", basic }, { "pin", pin },
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
+		if (!strcmp(types[i].name, type))
+			return types[i].t;
+	return NULL;
+}
+
+static void put_be32(struct buf *b, uint32_t v)
+{
+	for (int s = 24; s >= 0; s -= 8)
+		buf_addc(b, (char)(v >> s & 0xff));
+}
+
 FN(fn_derivepassword)
 {
-	(void)a, (void)n, (void)out;
-	exec_unsupported(x, "derivePassword");
-	return -2;
+	(void)n;
+	int64_t counter = a[0].u.i;
+	const char *type = hv_s(a[1]);
+	if (counter < 0 || counter > 0xffffffffLL)
+		return exec_unsupported(x, "derivePassword with a counter outside uint32"), -2;
+	const char *const *templates = mpw_templates(type);
+	if (!templates || strlen(type) != hv_len_s(a[1])) {
+		struct buf m = { 0 };
+		buf_adds(&m, "cannot find password template ");
+		buf_add(&m, type, hv_len_s(a[1]));
+		struct hv v = hv_strn(m.p ? m.p : "", m.n);
+		buf_free(&m);
+		return ret(x, out, v);
+	}
+	struct buf salt = { 0 }, msg = { 0 };
+	buf_adds(&salt, mpw_seed);
+	put_be32(&salt, (uint32_t)hv_len_s(a[3]));
+	buf_add(&salt, hv_s(a[3]), hv_len_s(a[3]));
+	buf_adds(&msg, mpw_seed);
+	put_be32(&msg, (uint32_t)hv_len_s(a[4]));
+	buf_add(&msg, hv_s(a[4]), hv_len_s(a[4]));
+	put_be32(&msg, (uint32_t)counter);
+	unsigned char key[64], seed[EVP_MAX_MD_SIZE];
+	unsigned seed_len = 0;
+	/* scrypt with these costs needs 32 MiB (128 * r * N): above OpenSSL's default limit */
+	int ok = !salt.oom && !msg.oom &&
+		 EVP_PBE_scrypt(hv_s(a[2]), hv_len_s(a[2]), (const unsigned char *)salt.p, salt.n, 32768, 8, 2,
+				64u << 20, key, sizeof(key)) == 1 &&
+		 HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)msg.p, msg.n, seed, &seed_len) != NULL;
+	buf_free(&salt);
+	buf_free(&msg);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (!ok)
+		return exec_unsupported(x, "derivePassword: scrypt failed here"), -2;
+	size_t nt = 0;
+	while (templates[nt])
+		nt++;
+	const char *t = templates[seed[0] % nt];
+	char pw[32];
+	size_t len = strlen(t);
+	for (size_t i = 0; i < len && i + 1 < seed_len; i++) {
+		const char *cls = mpw_class(t[i]);
+		pw[i] = cls[seed[i + 1] % strlen(cls)];
+	}
+	return ret(x, out, hv_strn(pw, len));
+}
+
+/* ---- encryptAES, decryptAES: AES-256-CBC, the key the password's first 32 bytes (zero-padded),
+ * PKCS#7 padding, a random IV before the ciphertext, all in standard base64 (sprig's) ---- */
+
+static int aes_cbc(const char *password, size_t plen, const unsigned char *iv, const unsigned char *in, size_t n,
+		   unsigned char *out, int enc)
+{
+	unsigned char key[32] = { 0 };
+	memcpy(key, password, plen < 32 ? plen : 32);
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0;
+	int ok = c && EVP_CipherInit_ex(c, EVP_aes_256_cbc(), NULL, key, iv, enc) == 1 &&
+		 EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_CipherUpdate(c, out, &l1, in, (int)n) == 1 &&
+		 EVP_CipherFinal_ex(c, out + l1, &l2) == 1 && (size_t)(l1 + l2) == n;
+	EVP_CIPHER_CTX_free(c);
+	OPENSSL_cleanse(key, sizeof(key));
+	return ok ? 0 : -1;
+}
+
+FN(fn_encryptaes)
+{
+	(void)n;
+	size_t len = hv_len_s(a[1]);
+	if (len == 0)
+		return ret(x, out, hv_str(""));
+	if (len > (1u << 30))
+		return exec_unsupported(x, "encryptAES of more than 1 GiB"), -2;
+	size_t pad = 16 - len % 16, total = 16 + len + pad;
+	unsigned char *buf = malloc(2 * total);
+	if (!buf)
+		return oom(x);
+	unsigned char *plain = buf + total;
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t v = rng_next(x->rc); /* the IV: random, or fixed with --deterministic */
+		memcpy(buf + i, &v, 8);
+	}
+	memcpy(plain, hv_s(a[1]), len);
+	memset(plain + len, (int)pad, pad);
+	if (aes_cbc(hv_s(a[0]), hv_len_s(a[0]), buf, plain, len + pad, buf + 16, 1) < 0) {
+		free(buf);
+		return exec_unsupported(x, "encryptAES: the cipher failed here"), -2;
+	}
+	struct buf b = { 0 };
+	base64_encode(&b, buf, total);
+	free(buf);
+	if (b.oom) {
+		buf_free(&b);
+		return oom(x);
+	}
+	struct hv v = hv_strn(b.p ? b.p : "", b.n);
+	buf_free(&b);
+	return ret(x, out, v);
+}
+
+FN(fn_decryptaes)
+{
+	(void)n;
+	if (hv_len_s(a[1]) == 0)
+		return ret(x, out, hv_str(""));
+	struct buf c = { 0 };
+	long bad = base64_decode(&c, hv_s(a[1]), hv_len_s(a[1]));
+	/* what sprig does not check makes Go panic or return an error: helm words those */
+	if (bad >= 0 || c.oom || c.n < 32 || c.n % 16) {
+		buf_free(&c);
+		return exec_unsupported(x, "decryptAES of a text that is not base64 of whole AES blocks"), -2;
+	}
+	size_t len = c.n - 16;
+	unsigned char *plain = malloc(len);
+	if (!plain) {
+		buf_free(&c);
+		return oom(x);
+	}
+	int r = aes_cbc(hv_s(a[0]), hv_len_s(a[0]), (unsigned char *)c.p, (unsigned char *)c.p + 16, len, plain, 0);
+	buf_free(&c);
+	size_t pad = r == 0 ? plain[len - 1] : 0;
+	if (r < 0 || pad > len) {
+		free(plain);
+		return exec_unsupported(x, "decryptAES with a padding Go would slice past"), -2;
+	}
+	struct hv v = hv_strn((const char *)plain, len - pad); /* the padding is not checked, as sprig */
+	free(plain);
+	return ret(x, out, v);
 }
 
 FN(fn_uuidv4)
@@ -353,6 +532,12 @@ static X509 *make_cert(const char *cn, struct hv ips, struct hv dns, int64_t day
 	    add_ext(c, iss, NID_ext_key_usage, "serverAuth,clientAuth") < 0 ||
 	    add_ext(c, iss, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE") < 0)
 		goto fail;
+	if (is_ca && add_ext(c, c, NID_subject_key_identifier, "hash") < 0)
+		goto fail;
+	/* Go copies the parent's subject key id into the authority key id (a CA made here has one);
+	 * both come before the SANs, in Go's order of extensions */
+	if (issuer && X509_get0_subject_key_id(issuer) && add_ext(c, issuer, NID_authority_key_identifier, "keyid") < 0)
+		goto fail;
 	for (size_t i = 0; dns.k == HV_LIST && i < dns.u.l->n; i++) {
 		if (!hv_is_str(dns.u.l->v[i])) {
 			*why = "alternate DNS names that are not strings";
@@ -371,8 +556,6 @@ static X509 *make_cert(const char *cn, struct hv ips, struct hv dns, int64_t day
 		*why = "an IP address or DNS name OpenSSL refuses";
 		goto fail;
 	}
-	if (is_ca && add_ext(c, c, NID_subject_key_identifier, "hash") < 0)
-		goto fail;
 	if (!X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()))
 		goto fail;
 	BN_free(sn);
@@ -464,9 +647,124 @@ FN(fn_gensignedcert)
 	return cert_result(x, out, c, k, why);
 }
 
+/* sprig's parsePrivateKeyPEM for the *WithKey functions: the text's first PEM block, an RSA key
+ * (PKCS#1 or PKCS#8) or a P-256 EC key (SEC 1 or PKCS#8), the keys Go signs with SHA-256 as
+ * make_cert does. Other keys (DSA, Ed25519, other curves) and text Go refuses: NULL, left to helm. */
+static EVP_PKEY *key_from_pem(const char *pem)
+{
+	const char *begin = strstr(pem, "-----BEGIN ");
+	static const char *const ok_types[] = { "RSA PRIVATE KEY-----", "EC PRIVATE KEY-----", "PRIVATE KEY-----" };
+	bool known = false;
+	for (size_t i = 0; begin && i < 3 && !known; i++)
+		known = !strncmp(begin + 11, ok_types[i], strlen(ok_types[i]));
+	if (!known)
+		return NULL;
+	BIO *b = BIO_new_mem_buf(begin, -1);
+	EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	int id = k ? EVP_PKEY_get_base_id(k) : 0;
+	char curve[32] = "";
+	if (id == EVP_PKEY_EC)
+		EVP_PKEY_get_utf8_string_param(k, "group", curve, sizeof(curve), NULL);
+	if (id == EVP_PKEY_RSA || (id == EVP_PKEY_EC && !strcmp(curve, "prime256v1")))
+		return k;
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+static int key_unsupported(struct exec *x, const char *fn)
+{
+	return exec_unsupported(x, "%s with a key other than RSA or P-256, or one Go refuses", fn), -2;
+}
+
+FN(fn_gencawithkey)
+{
+	(void)n;
+	const char *why = "out of memory";
+	EVP_PKEY *k = key_from_pem(a[2].u.s->s);
+	if (!k)
+		return key_unsupported(x, "genCAWithKey");
+	X509 *c = make_cert(a[0].u.s->s, HV_NIL_V, HV_NIL_V, a[1].u.i, true, k, NULL, NULL, &why);
+	return cert_result(x, out, c, k, why);
+}
+
+FN(fn_genselfsignedcertwithkey)
+{
+	(void)n;
+	const char *why = "out of memory";
+	EVP_PKEY *k = key_from_pem(a[4].u.s->s);
+	if (!k)
+		return key_unsupported(x, "genSelfSignedCertWithKey");
+	X509 *c = make_cert(a[0].u.s->s, a[1], a[2], a[3].u.i, false, k, NULL, NULL, &why);
+	return cert_result(x, out, c, k, why);
+}
+
+FN(fn_gensignedcertwithkey)
+{
+	(void)n;
+	struct hobj *ca = a[4].u.o;
+	const char *cert = ca->f[0].val.k == HV_STRING ? ca->f[0].val.u.s->s : "";
+	const char *key = ca->f[1].val.k == HV_STRING ? ca->f[1].val.u.s->s : "";
+	BIO *cb = BIO_new_mem_buf(cert, -1);
+	X509 *issuer = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+	BIO_free(cb);
+	if (!issuer)
+		return fn_error(x, "unable to decode certificate");
+	EVP_PKEY *ik = key_from_pem(key), *k = ik ? key_from_pem(a[5].u.s->s) : NULL;
+	if (!k) {
+		X509_free(issuer);
+		EVP_PKEY_free(ik);
+		return key_unsupported(x, "genSignedCertWithKey");
+	}
+	const char *why = "out of memory";
+	X509 *c = make_cert(a[0].u.s->s, a[1], a[2], a[3].u.i, false, k, issuer, ik, &why);
+	X509_free(issuer);
+	EVP_PKEY_free(ik);
+	return cert_result(x, out, c, k, why);
+}
+
+/* The first PEM block of s is of this type (pem.Decode takes the first block, whatever it is). */
+static bool first_pem_is(const char *s, size_t n, const char *type)
+{
+	const char *b = memmem(s, n, "-----BEGIN ", 11);
+	size_t tl = strlen(type);
+	return b && (size_t)(s + n - b) > 11 + tl + 5 && !memcmp(b + 11, type, tl) && !memcmp(b + 11 + tl, "-----", 5);
+}
+
+/* buildCustomCert: the certificate and key as given (base64 of their PEM), once Go would have
+ * parsed both; what it would refuse, or a key type read differently here, is left to helm */
 FN(fn_buildcustomcert)
 {
-	(void)a, (void)n, (void)out;
-	exec_unsupported(x, "buildCustomCert");
-	return -2;
+	(void)n;
+	struct buf cert = { 0 }, key = { 0 };
+	const char *why = NULL;
+	if (base64_decode(&cert, hv_s(a[0]), hv_len_s(a[0])) >= 0)
+		why = "unable to decode base64 certificate";
+	else if (base64_decode(&key, hv_s(a[1]), hv_len_s(a[1])) >= 0)
+		why = "unable to decode base64 private key";
+	if (why) {
+		buf_free(&cert);
+		buf_free(&key);
+		return fn_error(x, "%s", why);
+	}
+	bool ok = !cert.oom && !key.oom && cert.p && key.p && strlen(cert.p) == cert.n && strlen(key.p) == key.n &&
+		  first_pem_is(cert.p, cert.n, "CERTIFICATE");
+	if (ok) {
+		BIO *cb = BIO_new_mem_buf(cert.p, (int)cert.n);
+		X509 *c = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+		EVP_PKEY *k = key_from_pem(key.p);
+		ok = c && k;
+		X509_free(c);
+		EVP_PKEY_free(k);
+		BIO_free(cb);
+	}
+	struct hv v = ok ? cert_obj(cert.p, key.p) : HV_NIL_V;
+	buf_free(&cert);
+	buf_free(&key);
+	if (!ok)
+		return exec_unsupported(x, "buildCustomCert of a certificate or key that is not RSA or P-256 PEM"), -2;
+	if (v.k == HV_NIL)
+		return oom(x);
+	*out = v;
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <pcre2.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 struct re {
@@ -512,5 +513,352 @@ FN(fn_regexquotemeta)
 	return ret(x, out, v);
 }
 
-FN(fn_urlparse) { (void)a, (void)n, (void)out; exec_unsupported(x, "urlParse"); return -2; }
-FN(fn_urljoin) { (void)a, (void)n, (void)out; exec_unsupported(x, "urlJoin"); return -2; }
+/* ---- urlParse, urlJoin: Go's net/url Parse and URL.String, for the URLs that need no decoding ----
+ *
+ * Only URLs of printable ASCII without '%', '[' (IPv6 hosts), spaces or quotes are parsed here: for
+ * them every unescape is the identity and every check Go makes is one of the few below. Anything
+ * else, and any URL Go refuses (sprig panics with Go's own words), is left to helm. */
+
+static bool url_plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c >= 0x7f || strchr("%[]\"<>\\^`{|}", c))
+			return false;
+	}
+	return true;
+}
+
+/* net/url shouldEscape, for the modes urlJoin writes with */
+enum url_mode { URL_PATH, URL_HOST, URL_USER, URL_FRAGMENT };
+static bool url_should_escape(unsigned char c, enum url_mode m)
+{
+	if (isalnum(c))
+		return false;
+	if (m == URL_HOST && strchr("!$&'()*+,;=:[]<>\"", c) && c)
+		return false;
+	if (c && strchr("-_.~", c))
+		return false;
+	if (c && strchr("$&+,/:;=?@", c)) {
+		switch (m) {
+		case URL_PATH:
+			return c == '?';
+		case URL_USER:
+			return c == '@' || c == '/' || c == '?' || c == ':';
+		case URL_FRAGMENT:
+			return false;
+		case URL_HOST:
+			break;
+		}
+	}
+	if (m == URL_FRAGMENT && c && strchr("!()*", c))
+		return false;
+	return true;
+}
+
+static void url_escape(struct buf *b, const char *s, size_t n, enum url_mode m)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!url_should_escape(c, m)) {
+			buf_addc(b, (char)c);
+		} else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+}
+
+struct url {
+	const char *scheme, *opaque, *user, *host, *path, *query, *frag;
+	size_t scheme_n, opaque_n, user_n, host_n, path_n, query_n, frag_n;
+	bool has_user, omit_host, force_query;
+};
+
+/* ":" then digits only, or nothing (validOptionalPort) */
+static bool url_port_ok(const char *p, size_t n)
+{
+	if (!n)
+		return true;
+	if (p[0] != ':')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isdigit((unsigned char)p[i]))
+			return false;
+	return true;
+}
+
+/* url.Parse of a plain URL: 1 parsed, 0 Go would refuse it, -1 not plain (not known here) */
+static int url_parse(const char *s, size_t n, struct url *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (!url_plain(s, n))
+		return -1;
+	const char *hash = memchr(s, '#', n);
+	if (hash) {
+		u->frag = hash + 1;
+		u->frag_n = (size_t)(s + n - hash - 1);
+		n = (size_t)(hash - s);
+	}
+	if (n == 1 && s[0] == '*') {
+		u->path = s;
+		u->path_n = 1;
+		return 1;
+	}
+	/* getScheme */
+	size_t i = 0;
+	for (; i < n; i++) {
+		char c = s[i];
+		if (isalpha((unsigned char)c))
+			continue;
+		if (isdigit((unsigned char)c) || c == '+' || c == '-' || c == '.') {
+			if (i == 0)
+				break;
+			continue;
+		}
+		if (c == ':') {
+			if (i == 0)
+				return 0; /* missing protocol scheme */
+			u->scheme = s;
+			u->scheme_n = i;
+			s += i + 1;
+			n -= i + 1;
+		}
+		break;
+	}
+	const char *q = memchr(s, '?', n);
+	if (q) {
+		u->query = q + 1;
+		u->query_n = (size_t)(s + n - q - 1);
+		u->force_query = u->query_n == 0 && !memchr(q + 1, '?', u->query_n);
+		n = (size_t)(q - s);
+	}
+	if (n == 0 || s[0] != '/') {
+		if (u->scheme_n) {
+			u->opaque = s;
+			u->opaque_n = n;
+			return 1;
+		}
+		const char *slash = memchr(s, '/', n);
+		if (memchr(s, ':', slash ? (size_t)(slash - s) : n))
+			return 0; /* first path segment in URL cannot contain colon */
+	}
+	if (n >= 2 && s[0] == '/' && s[1] == '/' && (u->scheme_n || n < 3 || s[2] != '/')) {
+		const char *auth = s + 2, *end = s + n;
+		const char *slash = memchr(auth, '/', (size_t)(end - auth));
+		const char *aend = slash ? slash : end;
+		const char *at = NULL;
+		for (const char *p = auth; p < aend; p++)
+			if (*p == '@')
+				at = p;
+		const char *host = at ? at + 1 : auth;
+		const char *colon = NULL;
+		for (const char *p = host; p < aend; p++)
+			if (*p == ':')
+				colon = p;
+		if (colon && !url_port_ok(colon, (size_t)(aend - colon)))
+			return 0; /* invalid port */
+		for (const char *p = host; p < aend; p++)
+			if (url_should_escape((unsigned char)*p, URL_HOST))
+				return 0; /* invalid character in host name */
+		if (at) {
+			/* validUserinfo: unreserved, sub-delims, ':' and '@' */
+			for (const char *p = auth; p < at; p++)
+				if (!isalnum((unsigned char)*p) && !strchr("-._:~!$&'()*+,;=@", *p))
+					return 0;
+			u->has_user = true;
+			u->user = auth;
+			u->user_n = (size_t)(at - auth);
+		}
+		u->host = host;
+		u->host_n = (size_t)(aend - host);
+		s = aend;
+		n = (size_t)(end - aend);
+	} else if (u->scheme_n && n && s[0] == '/') {
+		u->omit_host = true;
+	}
+	u->path = s;
+	u->path_n = n;
+	return 1;
+}
+
+int go_url_check(const char *s, size_t n, bool *has_scheme)
+{
+	struct url u;
+	int r = url_parse(s, n, &u);
+	*has_scheme = r > 0 && u.scheme_n > 0;
+	return r;
+}
+
+static int hexval(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
+}
+
+/* unescape(s, encodeUserPassword) then escape again: false on a bad "%" escape (Go's error) */
+static bool url_user_part(struct buf *b, const char *s, size_t n)
+{
+	struct buf d = { 0 };
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		if (s[i] != '%') {
+			buf_addc(&d, s[i]);
+		} else if (i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			buf_addc(&d, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+			i += 2;
+		} else {
+			ok = false;
+		}
+	}
+	if (ok)
+		url_escape(b, d.p ? d.p : "", d.n, URL_USER);
+	buf_free(&d);
+	return ok;
+}
+
+/* Userinfo.String() of a raw userinfo as url.Parse reads it: the user name and the password
+ * (after the first ":"), each unescaped then escaped; false when Go refuses an escape */
+static bool url_user_string(struct buf *b, const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n);
+	if (!url_user_part(b, s, colon ? (size_t)(colon - s) : n))
+		return false;
+	if (colon) {
+		buf_addc(b, ':');
+		return url_user_part(b, colon + 1, (size_t)(s + n - colon - 1));
+	}
+	return true;
+}
+
+FN(fn_urlparse)
+{
+	(void)n;
+	struct url u;
+	if (url_parse(hv_s(a[0]), hv_len_s(a[0]), &u) <= 0)
+		return exec_unsupported(x, "urlParse of a URL that needs Go's url parser (escapes, IPv6, or one it refuses)"), -2;
+	struct hv m = hv_map();
+	if (m.k != HV_MAP)
+		return oom(x);
+	/* Hostname(): the host without a valid port */
+	size_t hn = u.host_n;
+	for (size_t i = u.host_n; i-- > 0;)
+		if (u.host[i] == ':') {
+			if (url_port_ok(u.host + i, u.host_n - i))
+				hn = i;
+			break;
+		}
+	struct buf user = { 0 };
+	if (u.has_user)
+		url_user_string(&user, u.user, u.user_n); /* (no "%" in a plain URL) */
+	struct { const char *k, *v; size_t n; } f[] = {
+		{ "scheme", u.scheme, u.scheme_n }, { "host", u.host, u.host_n }, { "hostname", u.host, hn },
+		{ "path", u.path, u.path_n },       { "query", u.query, u.query_n }, { "opaque", u.opaque, u.opaque_n },
+		{ "fragment", u.frag, u.frag_n },   { "userinfo", user.p, user.n },
+	};
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof(f) / sizeof(*f); i++) {
+		struct hv v = hv_strn(f[i].v ? f[i].v : "", f[i].n);
+		if (v.k != HV_STRING)
+			r = -1;
+		else if (!strcmp(f[i].k, "scheme"))
+			for (size_t k = 0; k < v.u.s->len; k++)
+				v.u.s->s[k] = (char)tolower((unsigned char)v.u.s->s[k]);
+		if (r == 0 && hmap_set(m.u.m, f[i].k, strlen(f[i].k), v) < 0)
+			r = -1;
+	}
+	buf_free(&user);
+	if (r < 0 || user.oom) {
+		hv_unref(m);
+		return oom(x);
+	}
+	*out = m;
+	return 0;
+}
+
+/* sprig's dictGetOrEmpty: "" when absent; a string; anything else panics (left to helm) */
+static int url_field(struct exec *x, struct hv d, const char *key, const char **s, size_t *n)
+{
+	struct hv *v = hmap_find(d.u.m, key, strlen(key));
+	*s = "";
+	*n = 0;
+	if (!v)
+		return 0;
+	if (v->k != HV_STRING)
+		return exec_unsupported(x, "urlJoin of a %s that is not a string", key), -2;
+	*s = v->u.s->s;
+	*n = v->u.s->len;
+	return 0;
+}
+
+FN(fn_urljoin)
+{
+	(void)n;
+	struct url u = { 0 };
+	const char *user;
+	size_t user_n;
+	if (url_field(x, a[0], "scheme", &u.scheme, &u.scheme_n) < 0 || url_field(x, a[0], "host", &u.host, &u.host_n) < 0 ||
+	    url_field(x, a[0], "path", &u.path, &u.path_n) < 0 || url_field(x, a[0], "query", &u.query, &u.query_n) < 0 ||
+	    url_field(x, a[0], "opaque", &u.opaque, &u.opaque_n) < 0 ||
+	    url_field(x, a[0], "fragment", &u.frag, &u.frag_n) < 0 || url_field(x, a[0], "userinfo", &user, &user_n) < 0)
+		return -2;
+	/* the userinfo goes through url.Parse("proto://USERINFO@host"), which takes the last "@" as
+	 * its end (every "@" is in it) and accepts only these bytes in it (validUserinfo); anything
+	 * that would end it early ("/", "?", "#") or that Go refuses: left to helm */
+	for (size_t i = 0; i < user_n; i++)
+		if (!isalnum((unsigned char)user[i]) && !strchr("-._:~!$&'()*+,;=@%", user[i]))
+			return exec_unsupported(x, "urlJoin of a userinfo that needs Go's url parser"), -2;
+	struct buf b = { 0 };
+	if (u.scheme_n) {
+		buf_add(&b, u.scheme, u.scheme_n);
+		buf_addc(&b, ':');
+	}
+	if (u.opaque_n) {
+		buf_add(&b, u.opaque, u.opaque_n);
+	} else {
+		if (u.scheme_n || u.host_n || user_n) {
+			if (u.host_n || u.path_n || user_n)
+				buf_adds(&b, "//");
+			if (user_n && !url_user_string(&b, user, user_n)) {
+				buf_free(&b);
+				return exec_unsupported(x, "urlJoin of a userinfo with an escape Go refuses"), -2;
+			}
+			if (user_n)
+				buf_addc(&b, '@');
+			url_escape(&b, u.host, u.host_n, URL_HOST);
+		}
+		struct buf path = { 0 };
+		if (u.path_n == 1 && u.path[0] == '*')
+			buf_addc(&path, '*');
+		else
+			url_escape(&path, u.path, u.path_n, URL_PATH);
+		const char *p = path.p ? path.p : "";
+		if (path.n && p[0] != '/' && u.host_n)
+			buf_addc(&b, '/');
+		if (b.n == 0) {
+			const char *slash = memchr(p, '/', path.n);
+			if (memchr(p, ':', slash ? (size_t)(slash - p) : path.n))
+				buf_adds(&b, "./");
+		}
+		buf_add(&b, p, path.n);
+		if (path.oom)
+			b.oom = true;
+		buf_free(&path);
+	}
+	if (u.query_n) {
+		buf_addc(&b, '?');
+		buf_add(&b, u.query, u.query_n);
+	}
+	if (u.frag_n) {
+		buf_addc(&b, '#');
+		url_escape(&b, u.frag, u.frag_n, URL_FRAGMENT);
+	}
+	if (b.oom) {
+		buf_free(&b);
+		return oom(x);
+	}
+	struct hv v = hv_strn(b.p ? b.p : "", b.n);
+	buf_free(&b);
+	return ret(x, out, v);
+}

@@ -1165,7 +1165,7 @@ FN(fn_b64enc)
 }
 
 /* Go's base64.StdEncoding.DecodeString: \r and \n skipped, padding required. -1 with the bad offset. */
-static long base64_decode(struct buf *b, const char *s, size_t n)
+long base64_decode(struct buf *b, const char *s, size_t n)
 {
 	unsigned acc = 0;
 	int bits = 0, pad = 0;

@@ -365,7 +365,9 @@ struct file {
 	char *name; /* relative to its chart */
 	char *data;
 	size_t len;
+	struct hstr *h; /* NULL, or data is h->s and the file holds a reference: .Files shares it */
 };
+void file_release(struct file *f); /* frees data (or drops h) and name */
 
 struct chart {
 	char *name;        /* metadata.name (the alias once aliased) */
@@ -432,6 +434,10 @@ void helm_docs_free(struct helm_docs *d);
  * to hand gitops-render's reader. */
 int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *len, struct helm_docs *docs,
 		struct herr *e);
+
+/* Go's url.Parse for the URLs funcs_regex.c reads itself (printable ASCII, no escapes, no IPv6
+ * host): 1 parsed (*has_scheme said), 0 Go refuses it, -1 not known here. */
+int go_url_check(const char *s, size_t n, bool *has_scheme);
 
 /* semver (funcs_semver.c), used by chart.c and values.c too: does version satisfy constraint?
  * 1 yes, 0 no, -1 the constraint or version does not parse. */

@@ -14,6 +14,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -156,6 +157,71 @@ X509_EXTENSION *X509V3_EXT_conf_nid(LHASH_OF(CONF_VALUE) *conf, X509V3_CTX *ctx,
 int X509_add_ext(X509 *x, X509_EXTENSION *ex, int loc) { return LAZY(C, X509_add_ext)(x, ex, loc); }
 void X509_EXTENSION_free(X509_EXTENSION *a) { LAZY(C, X509_EXTENSION_free)(a); }
 int X509_sign(X509 *x, EVP_PKEY *pkey, const EVP_MD *md) { return LAZY(C, X509_sign)(x, pkey, md); }
+
+/* encryptAES/decryptAES, derivePassword, the *WithKey certificate functions */
+EVP_CIPHER_CTX *EVP_CIPHER_CTX_new(void)
+{
+	return LAZY(C, EVP_CIPHER_CTX_new)();
+}
+
+void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX *c)
+{
+	LAZY(C, EVP_CIPHER_CTX_free)(c);
+}
+
+int EVP_CIPHER_CTX_set_padding(EVP_CIPHER_CTX *c, int pad)
+{
+	return LAZY(C, EVP_CIPHER_CTX_set_padding)(c, pad);
+}
+
+int EVP_CipherInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl, const unsigned char *key,
+		      const unsigned char *iv, int enc)
+{
+	return LAZY(C, EVP_CipherInit_ex)(ctx, cipher, impl, key, iv, enc);
+}
+
+int EVP_CipherUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in, int inl)
+{
+	return LAZY(C, EVP_CipherUpdate)(ctx, out, outl, in, inl);
+}
+
+int EVP_CipherFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *outm, int *outl)
+{
+	return LAZY(C, EVP_CipherFinal_ex)(ctx, outm, outl);
+}
+
+const EVP_CIPHER *EVP_aes_256_cbc(void)
+{
+	return LAZY(C, EVP_aes_256_cbc)();
+}
+
+int EVP_PBE_scrypt(const char *pass, size_t passlen, const unsigned char *salt, size_t saltlen, uint64_t N, uint64_t r,
+		   uint64_t p, uint64_t maxmem, unsigned char *key, size_t keylen)
+{
+	return LAZY(C, EVP_PBE_scrypt)(pass, passlen, salt, saltlen, N, r, p, maxmem, key, keylen);
+}
+
+unsigned char *HMAC(const EVP_MD *evp_md, const void *key, int key_len, const unsigned char *data, size_t data_len,
+		    unsigned char *md, unsigned int *md_len)
+{
+	return LAZY(C, HMAC)(evp_md, key, key_len, data, data_len, md, md_len);
+}
+
+void OPENSSL_cleanse(void *ptr, size_t len)
+{
+	LAZY(C, OPENSSL_cleanse)(ptr, len);
+}
+
+int EVP_PKEY_get_utf8_string_param(const EVP_PKEY *pkey, const char *key_name, char *str, size_t max_buf_sz,
+				   size_t *out_sz)
+{
+	return LAZY(C, EVP_PKEY_get_utf8_string_param)(pkey, key_name, str, max_buf_sz, out_sz);
+}
+
+const ASN1_OCTET_STRING *X509_get0_subject_key_id(X509 *x)
+{
+	return LAZY(C, X509_get0_subject_key_id)(x);
+}
 
 /* ---- PCRE2 ---- */
 

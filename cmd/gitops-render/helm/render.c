@@ -149,7 +149,9 @@ static struct hv files_object(const struct chart *c)
 		return m;
 	m.go = GO_FILES;
 	for (size_t i = 0; i < c->n_files; i++) {
-		struct hv d = hv_strn(c->files[i].data, c->files[i].len);
+		const struct file *f = &c->files[i];
+		/* shared when it can be: the big crds/ files are in .Files too */
+		struct hv d = f->h && f->h->len == f->len ? hv_str_take(hstr_ref(f->h)) : hv_strn(f->data, f->len);
 		d.go = GO_BYTES;
 		hmap_set(m.u.m, c->files[i].name, strlen(c->files[i].name), d);
 	}
@@ -825,29 +827,33 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 		qsort(gen.v, gen.n, sizeof(*gen.v), manifest_cmp);
 	if (hooks.n)
 		qsort(hooks.v, hooks.n, sizeof(*hooks.v), manifest_cmp);
-	struct buf manifest = { 0 };
-	size_t *off = NULL;
-	bool usable = docs != NULL;
+	/* the manifests (CRDs, then the sorted templates) go straight into out and are trimmed there:
+	 * a copy would hold the CRDs twice (5 MiB of them in a kube-prometheus-stack-shaped chart) */
+	size_t *off = NULL, start = out->n;
+	bool usable = docs != NULL && start == 0;
 	if (o->include_crds)
-		add_crds(&manifest, root);
-	size_t prefix = manifest.n; /* the output starts with "---" (or is empty): trim keeps offsets */
+		add_crds(out, root);
+	size_t prefix = out->n; /* the output starts with "---" (or is empty): trim keeps offsets */
 	for (size_t i = 0; i < gen.n; i++) {
 		usable = usable && tree_ok(&gen.v[i]) &&
-			 (!gen.v[i].doc || docs_add(docs, &off, gen.v[i].doc, manifest.n) == 0);
-		buf_adds(&manifest, "---\n# Source: ");
-		buf_adds(&manifest, gen.v[i].name);
-		buf_addc(&manifest, '\n');
-		buf_adds(&manifest, gen.v[i].content);
-		buf_addc(&manifest, '\n');
+			 (!gen.v[i].doc || docs_add(docs, &off, gen.v[i].doc, out->n) == 0);
+		buf_adds(out, "---\n# Source: ");
+		buf_adds(out, gen.v[i].name);
+		buf_addc(out, '\n');
+		buf_adds(out, gen.v[i].content);
+		buf_addc(out, '\n');
 	}
-	const char *base = manifest.p ? manifest.p : "", *s = base;
-	size_t n = manifest.n;
-	trim(&s, &n);
-	if (s != base)
-		usable = false;
-	buf_add(out, s, n);
+	if (!out->oom) {
+		const char *base = out->p ? out->p + start : "", *s = base;
+		size_t n = out->n - start;
+		trim(&s, &n);
+		if (s != base) {
+			usable = false;
+			memmove(out->p + start, s, n);
+		}
+		out->n = start + n;
+	}
 	buf_addc(out, '\n');
-	buf_free(&manifest);
 	if (!gen.n)
 		prefix = out->n;
 	for (size_t i = 0; i < hooks.n; i++) {

@@ -11,7 +11,9 @@
  * Go visits "properties", "patternProperties" and an object's keys in random order, so when several
  * of those fail helm prints them in any order; here they come sorted by key (one order helm may
  * print). Not done here, left to helm: "dependencies", a "$ref" that leaves the file or an "$id",
- * the formats that need Go's url, mail and time parsers (uri, email, date-time, time, regex), a
+ * the formats that need Go's mail and regexp parsers (email, regex), "time" and "date-time" of
+ * anything but the plain forms (HH:MM:SS[.frac][zone], a date, RFC 3339), "iri"
+ * and "uri-template", "uri"/"uri-reference" of a URL with escapes, spaces or an IPv6 host, a
  * schema gojsonschema itself refuses (helm words that error), numbers JSON cannot carry. */
 #define _GNU_SOURCE
 #include "helm.h"
@@ -892,6 +894,64 @@ static bool go_date(const char *s, size_t n)
 	return d <= max;
 }
 
+/* two digits at s, their value, no more than max: else -1 */
+static int two_digits(const char *s, int max)
+{
+	if (!digits(s, 2))
+		return -1;
+	int v = (s[0] - '0') * 10 + s[1] - '0';
+	return v <= max ? v : -1;
+}
+
+/* Go's time.Parse of "15:04:05" (zone false) or "15:04:05Z07:00" (zone true) at s, for the plain
+ * forms only: HH:MM:SS, a fraction of 1 to 9 digits after a '.', then Z or +hh:mm / -hh:mm.
+ * 1 Go takes it, 0 it would not parse here either way (the caller decides), *used the length. */
+static int go_clock(const char *s, size_t n, bool zone, size_t *used)
+{
+	if (n < 8 || two_digits(s, 23) < 0 || s[2] != ':' || two_digits(s + 3, 59) < 0 || s[5] != ':' ||
+	    two_digits(s + 6, 59) < 0)
+		return 0;
+	size_t i = 8;
+	if (i < n && s[i] == '.') {
+		size_t d = 0;
+		while (i + 1 + d < n && digits(s + i + 1 + d, 1))
+			d++;
+		if (d < 1 || d > 9)
+			return 0;
+		i += 1 + d;
+	}
+	if (zone) {
+		if (i < n && s[i] == 'Z')
+			i++;
+		else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && two_digits(s + i + 1, 23) >= 0 && s[i + 3] == ':' &&
+			 two_digits(s + i + 4, 59) >= 0)
+			i += 6;
+		else
+			return 0;
+	}
+	*used = i;
+	return 1;
+}
+
+/* gojsonschema's "time" (layouts 15:04:05Z07:00, 15:04:05) and "date-time" (also 2006-01-02 and
+ * RFC 3339 with or without fractions): 1 valid, 0 invalid (nothing Go's layouts could take: empty,
+ * or not starting with a digit), -1 anything else that is not one of the plain forms (left to helm:
+ * Go takes one-digit hours, ',' fractions, and more) */
+static int go_time_format(const char *s, size_t n, bool date_time)
+{
+	size_t used;
+	if (!n || !digits(s, 1))
+		return 0;
+	if ((go_clock(s, n, true, &used) && used == n) || (go_clock(s, n, false, &used) && used == n))
+		return 1;
+	if (date_time && n == 10 && go_date(s, n))
+		return 1;
+	if (date_time && n > 11 && go_date(s, 10) && s[10] == 'T' && go_clock(s + 11, n - 11, true, &used) &&
+	    used == n - 11)
+		return 1;
+	return -1;
+}
+
 /* net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 without a zone */
 static bool go_ip(const char *s, size_t n, bool want_v6)
 {
@@ -908,6 +968,27 @@ static bool go_ip(const char *s, size_t n, bool want_v6)
 	if (!memchr(s, ':', n))
 		return false;
 	return inet_pton(AF_INET6, t, a) == 1;
+}
+
+/* what -v says of a format left to helm: the keyword and its value */
+static const char *format_why(const char *format)
+{
+	static const struct { const char *f, *why; } w[] = {
+		{ "time", "the keyword \"format\": \"time\" with a time not in the plain HH:MM:SS form (Go's time parser)" },
+		{ "date-time", "the keyword \"format\": \"date-time\" with a time not in the plain RFC 3339 forms (Go's time parser)" },
+		{ "email", "the keyword \"format\": \"email\" (Go's mail address parser)" },
+		{ "idn-email", "the keyword \"format\": \"idn-email\" (Go's mail address parser)" },
+		{ "iri", "the keyword \"format\": \"iri\" (Go's url parser)" },
+		{ "iri-reference", "the keyword \"format\": \"iri-reference\" (Go's url parser)" },
+		{ "uri-template", "the keyword \"format\": \"uri-template\" (Go's url parser)" },
+		{ "regex", "the keyword \"format\": \"regex\" (Go's regexp compiler)" },
+		{ "uri", "the keyword \"format\": \"uri\" with a URL of escapes, spaces or an IPv6 host (Go's url parser)" },
+		{ "uri-reference", "the keyword \"format\": \"uri-reference\" with a URL of escapes, spaces or an IPv6 host (Go's url parser)" },
+	};
+	for (size_t i = 0; i < sizeof(w) / sizeof(*w); i++)
+		if (!strcmp(w[i].f, format))
+			return w[i].why;
+	return "the keyword \"format\"";
 }
 
 /* 1 matches, 0 does not, -1 a format this engine leaves to helm */
@@ -927,7 +1008,17 @@ static int format_ok(const char *format, const char *s, size_t n)
 		return go_ip(s, n, false);
 	if (!strcmp(format, "ipv6"))
 		return go_ip(s, n, true);
-	static const char *const helm_only[] = { "time", "date-time", "email", "idn-email", "uri", "uri-reference",
+	if (!strcmp(format, "uri") || !strcmp(format, "uri-reference")) {
+		/* url.Parse succeeds (and a scheme for "uri"), no backslash anywhere */
+		bool scheme;
+		if (memchr(s, '\\', n))
+			return 0;
+		int r = go_url_check(s, n, &scheme);
+		return r < 0 ? -1 : r && (scheme || !strcmp(format, "uri-reference"));
+	}
+	if (!strcmp(format, "time") || !strcmp(format, "date-time"))
+		return go_time_format(s, n, format[0] == 'd');
+	static const char *const helm_only[] = { "email", "idn-email",
 		"iri", "iri-reference", "uri-template", "regex" };
 	for (size_t i = 0; i < sizeof(helm_only) / sizeof(*helm_only); i++)
 		if (!strcmp(format, helm_only[i]))
@@ -957,7 +1048,7 @@ static void validate_string(struct vctx *v, const struct sch *s, struct hv node,
 		int ok = format_ok(s->format, str, n);
 		if (ok < 0) {
 			v->unsupported = true;
-			v->why = "a \"format\" whose check needs Go's parsers";
+			v->why = format_why(s->format);
 		} else if (!ok) {
 			add_error(r, p, "Does not match format '%s'", s->format);
 		}
