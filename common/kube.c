@@ -401,6 +401,41 @@ int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns)
 	return r;
 }
 
+int gt_kube_server_dup(const struct gt_kube_opts *o, char **server)
+{
+	const char *args[] = { "config", "view", "--minify", "--output=jsonpath={.clusters[0].cluster.server}", NULL };
+	struct answer a;
+	*server = NULL;
+	int r = call(o, args, NULL, 0, 0, &a) == GT_KUBE_OK ? 0 : -1;
+	if (r < 0 && a.ran)
+		relay(&a, false);
+	size_t n = r == 0 && a.out ? strcspn(a.out, " \t\r\n") : 0;
+	if (r == 0 && !n)
+		r = -1, gt_warn("kubectl: the context names no cluster server");
+	if (r == 0 && !(*server = strndup(a.out, n)))
+		r = -1, gt_error("out of memory");
+	answer_free(&a);
+	return r;
+}
+
+int gt_kube_api_resources(const struct gt_kube_opts *o, char **text)
+{
+	const char *args[] = { "api-resources", "--output=wide", NULL };
+	struct answer a;
+	*text = NULL;
+	enum gt_kube_error e = call(o, args, NULL, 0, 0, &a);
+	/* A group whose aggregated server is down makes kubectl exit 1 after printing all the others. */
+	const char *rows = a.out && strstr(a.out, "NAMESPACED") ? strchr(a.out, '\n') : NULL;
+	bool listed = rows && rows[1] && (e == GT_KUBE_OK || e == GT_KUBE_OTHER); /* kubectl prints the header anyway */
+	if (e != GT_KUBE_OK && a.ran)
+		relay(&a, false);
+	int r = listed ? 0 : -1;
+	if (r == 0)
+		*text = a.out, a.out = NULL;
+	answer_free(&a);
+	return r;
+}
+
 int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *name, json_t **out)
 {
 	struct gt_strbuf nsbuf = { 0 };

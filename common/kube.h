@@ -69,6 +69,15 @@ enum gt_kube_error gt_kube_classify(const char *message);
  * "default" (`kubectl config view --minify`, no request to the cluster). 0 with *ns malloc'd, -1 after relaying. */
 int gt_kube_context_namespace(const struct gt_kube_opts *o, char **ns);
 
+/* The current context's cluster server URL (`kubectl config view --minify`, no request to the
+ * cluster): what kubectl keys its discovery cache by. 0 with *server malloc'd, -1 after warning. */
+int gt_kube_server_dup(const struct gt_kube_opts *o, char **server);
+
+/* `kubectl api-resources -o wide`: every kind the server serves, with its scope. A partial list
+ * (an aggregated API down) is taken, kubectl's complaint relayed as warnings. 0 with *text
+ * malloc'd, -1 after warning (unreachable, refused). */
+int gt_kube_api_resources(const struct gt_kube_opts *o, char **text);
+
 /* `kubectl get RESOURCE [NAME] -o json` in o->namespace. 0 with *out a new reference (NULL when NAME
  * does not exist), -1 after relaying kubectl's messages. */
 int gt_kube_get(const struct gt_kube_opts *o, const char *resource, const char *name, json_t **out);

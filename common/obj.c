@@ -315,29 +315,109 @@ int gt_scopes_lookup(const struct gt_scopes *s, const char *group, const char *k
 	return learned ? learned->cluster : -1;
 }
 
-/* Cluster-scoped kinds of popular CRDs (their CRDs say scope: Cluster). */
-static const struct group_kind cluster_scoped_well_known[] = {
-	{ "apiextensions.crossplane.io", "Composition" },
-	{ "apiextensions.crossplane.io", "CompositeResourceDefinition" },
-	{ "argoproj.io", "ClusterWorkflowTemplate" },
-	{ "cert-manager.io", "ClusterIssuer" },
-	{ "external-secrets.io", "ClusterExternalSecret" },
-	{ "external-secrets.io", "ClusterSecretStore" },
-	{ "gateway.networking.k8s.io", "GatewayClass" },
-	{ "karpenter.sh", "NodePool" },
-	{ "kyverno.io", "ClusterPolicy" },
-	{ "pkg.crossplane.io", "Configuration" },
-	{ "pkg.crossplane.io", "Provider" },
-	{ "snapshot.storage.k8s.io", "VolumeSnapshotClass" },
-	{ "snapshot.storage.k8s.io", "VolumeSnapshotContent" },
+/* Kubernetes' own API groups (kube-apiserver serves them, no CRD can): a kind of these that the
+ * cluster-scoped table does not name is namespaced. Named groups of CRDs (gateway.networking.k8s.io,
+ * snapshot.storage.k8s.io) are not here: group names are compared whole. */
+static const char *const builtin_groups[] = {
+	"", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps",
+	"authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io",
+	"coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "extensions", "flowcontrol.apiserver.k8s.io",
+	"internal.apiserver.k8s.io", "metrics.k8s.io", "networking.k8s.io", "node.k8s.io", "policy",
+	"rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
+	"storagemigration.k8s.io",
 };
+
+int gt_kind_builtin_scope(const char *group, const char *kind)
+{
+	if (!group || !kind)
+		return -1;
+	if (gt_kind_is_cluster_scoped_builtin(group, kind))
+		return 1;
+	if (!strcmp(group, "metrics.k8s.io"))
+		return !strcmp(kind, "NodeMetrics") ? 1 : 0; /* the one aggregated API groups commonly see */
+	for (size_t i = 0; i < COUNT(builtin_groups); i++)
+		if (!strcmp(builtin_groups[i], group))
+			return 0;
+	return -1;
+}
+
+struct scoped_kind {
+	const char *group;
+	const char *kind;
+	bool cluster;
+};
+
+/* The scope of popular CRDs' kinds, as their CRDs say (spec.scope), for renders that carry no CRD
+ * and have no cluster or --api-resources to ask: the last resort. Namespaced rows matter as much
+ * as cluster-scoped ones, for a kind this table does not know gets no namespace. tests/cli/
+ * render-scope.t renders one object of each row. */
+static const struct scoped_kind well_known[] = {
+	{ "apiextensions.crossplane.io", "Composition", true },
+	{ "apiextensions.crossplane.io", "CompositeResourceDefinition", true },
+	{ "apiextensions.crossplane.io", "CompositionRevision", true },
+	{ "apiextensions.crossplane.io", "EnvironmentConfig", true },
+	{ "argoproj.io", "AnalysisTemplate", false },
+	{ "argoproj.io", "AppProject", false }, /* in Argo CD's namespace, not cluster-wide */
+	{ "argoproj.io", "Application", false },
+	{ "argoproj.io", "ApplicationSet", false },
+	{ "argoproj.io", "ClusterAnalysisTemplate", true },
+	{ "argoproj.io", "ClusterWorkflowTemplate", true },
+	{ "argoproj.io", "CronWorkflow", false },
+	{ "argoproj.io", "Rollout", false },
+	{ "argoproj.io", "Workflow", false },
+	{ "argoproj.io", "WorkflowTemplate", false },
+	{ "aws.upbound.io", "ProviderConfig", true },
+	{ "bitnami.com", "SealedSecret", false },
+	{ "cert-manager.io", "Certificate", false },
+	{ "cert-manager.io", "ClusterIssuer", true },
+	{ "cert-manager.io", "Issuer", false },
+	{ "external-secrets.io", "ClusterExternalSecret", true },
+	{ "external-secrets.io", "ClusterSecretStore", true },
+	{ "external-secrets.io", "ExternalSecret", false },
+	{ "external-secrets.io", "SecretStore", false },
+	{ "gateway.networking.k8s.io", "GRPCRoute", false },
+	{ "gateway.networking.k8s.io", "Gateway", false },
+	{ "gateway.networking.k8s.io", "GatewayClass", true },
+	{ "gateway.networking.k8s.io", "HTTPRoute", false },
+	{ "gateway.networking.k8s.io", "ReferenceGrant", false },
+	{ "helm.crossplane.io", "ProviderConfig", true },
+	{ "karpenter.k8s.aws", "EC2NodeClass", true },
+	{ "karpenter.sh", "NodeClaim", true },
+	{ "karpenter.sh", "NodePool", true },
+	{ "kubernetes.crossplane.io", "ProviderConfig", true },
+	{ "kyverno.io", "ClusterPolicy", true },
+	{ "kyverno.io", "Policy", false },
+	{ "monitoring.coreos.com", "Alertmanager", false },
+	{ "monitoring.coreos.com", "PodMonitor", false },
+	{ "monitoring.coreos.com", "Prometheus", false },
+	{ "monitoring.coreos.com", "PrometheusRule", false },
+	{ "monitoring.coreos.com", "ServiceMonitor", false },
+	{ "networking.istio.io", "DestinationRule", false },
+	{ "networking.istio.io", "Gateway", false },
+	{ "networking.istio.io", "ServiceEntry", false },
+	{ "networking.istio.io", "VirtualService", false },
+	{ "pkg.crossplane.io", "Configuration", true },
+	{ "pkg.crossplane.io", "DeploymentRuntimeConfig", true },
+	{ "pkg.crossplane.io", "Function", true },
+	{ "pkg.crossplane.io", "Provider", true },
+	{ "security.istio.io", "AuthorizationPolicy", false },
+	{ "security.istio.io", "PeerAuthentication", false },
+	{ "snapshot.storage.k8s.io", "VolumeSnapshot", false },
+	{ "snapshot.storage.k8s.io", "VolumeSnapshotClass", true },
+	{ "snapshot.storage.k8s.io", "VolumeSnapshotContent", true },
+};
+
+int gt_kind_well_known_scope(const char *group, const char *kind)
+{
+	for (size_t i = 0; group && kind && i < COUNT(well_known); i++)
+		if (!strcmp(well_known[i].kind, kind) && !strcmp(well_known[i].group, group))
+			return well_known[i].cluster;
+	return -1;
+}
 
 bool gt_kind_is_cluster_scoped_well_known(const char *group, const char *kind)
 {
-	for (size_t i = 0; group && kind && i < COUNT(cluster_scoped_well_known); i++)
-		if (!strcmp(cluster_scoped_well_known[i].kind, kind) && !strcmp(cluster_scoped_well_known[i].group, group))
-			return true;
-	return false;
+	return gt_kind_well_known_scope(group, kind) == 1;
 }
 
 /* The whitespace-free token of line that starts at column col ("" when the column is blank there). */

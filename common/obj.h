@@ -58,6 +58,10 @@ int gt_scopes_lookup(const struct gt_scopes *s, const char *group, const char *k
 /* Well-known custom kinds that are cluster-scoped (cert-manager's ClusterIssuer, Gateway API's
  * GatewayClass, ...): the last resort when neither a CRD, the cluster nor a file says. */
 bool gt_kind_is_cluster_scoped_well_known(const char *group, const char *kind);
+/* The same table with its namespaced rows: 1 cluster-scoped, 0 namespaced, -1 not in it. */
+int gt_kind_well_known_scope(const char *group, const char *kind);
+/* A kind of Kubernetes' own API groups: 1 cluster-scoped, 0 namespaced; -1 another group's. */
+int gt_kind_builtin_scope(const char *group, const char *kind);
 /*
  * Learn every kind in text, the output of `kubectl api-resources` (any kubectl since 1.11: the
  * APIVERSION or APIGROUP, NAMESPACED and KIND columns, found by the header; -o wide is fine).

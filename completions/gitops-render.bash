@@ -28,6 +28,20 @@ _gitops_render()
 		mapfile -t COMPREPLY < <(compgen -W "$(kubectl get namespaces -o name --request-timeout=5s 2>/dev/null | sed "s|^namespace/||")" -- "$cur")
 		return
 		;;
+	--api-resources)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--kubeconfig)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--context)
+		mapfile -t COMPREPLY < <(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")
+		return
+		;;
 	--tracking)
 		mapfile -t COMPREPLY < <(compgen -W 'annotation label annotation+label' -- "$cur")
 		return
@@ -71,7 +85,7 @@ _gitops_render()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --chart | --repo-url | --chart-version | --revision | --path | --include | --exclude | --app | --release-name | --values-literal | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --chart | --repo-url | --chart-version | --revision | --path | --include | --exclude | --discovery-ttl | --app | --release-name | --values-literal | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -81,7 +95,7 @@ _gitops_render()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--repo --chart --repo-url --chart-version --plain-http --revision --path --type --engine --deterministic --recurse --include --exclude -n --namespace --app --tracking --release-name -f --values --values-literal --ignore-missing-values-files --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --skip-tests --skip-schema-validation --enable-helm --load-restrictor --helm --kustomize --user-engine-config --allow-empty --cache --no-cache --cache-max-size --cmp --max-render-size --max-tree-files --max-tree-size -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--repo --chart --repo-url --chart-version --plain-http --revision --path --type --engine --deterministic --recurse --include --exclude -n --namespace --api-resources --discovery --discovery-ttl --kubeconfig --context --app --tracking --release-name -f --values --values-literal --ignore-missing-values-files --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --skip-tests --skip-schema-validation --enable-helm --load-restrictor --helm --kustomize --user-engine-config --allow-empty --cache --no-cache --cache-max-size --cmp --max-render-size --max-tree-files --max-tree-size -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose -h --help --version' -- "$cur")
 		return
 	fi
 	compopt -o filenames 2>/dev/null

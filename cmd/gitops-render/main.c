@@ -36,6 +36,7 @@ static struct render_opts opts = {
 	.cache_max = RENDER_DEFAULT_CACHE_MAX,
 	.namespace_objects = true,
 	.skip_tests = true,
+	.discovery_ttl = RENDER_DEFAULT_DISCOVERY_TTL,
 	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
 	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
 };
@@ -63,18 +64,28 @@ static const struct gt_option options[] = {
 		    "skip files whose path below DIR matches (repeatable; wins over --include)"),
 	GT_OPT_STRING_EMPTY_UNSET('n', "namespace", "NS", &opts.namespace,
 				  "namespace for namespaced objects that have none (and helm's --namespace)"),
+	GT_OPT_STRING(0, "api-resources", "FILE", &opts.api_resources,
+		      "output of kubectl api-resources: which kinds are cluster-scoped, offline"),
+	GT_OPT_FLAG(0, "discovery", &opts.discovery,
+		    "ask the cluster which kinds are cluster-scoped (also with --context/--kubeconfig; cached)"),
+	GT_OPT_SECONDS(0, "discovery-ttl", &opts.discovery_ttl, GT_SECONDS(0), GT_MAX_DURATION,
+		       "use a cached discovery answer this long (default 6h, as kubectl)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "kubeconfig", "FILE", &opts.kube.kubeconfig,
+				  "kubeconfig of the cluster discovery asks (default: KUBECONFIG, else ~/.kube/config)"),
+	GT_OPT_STRING_EMPTY_UNSET(0, "context", "CONTEXT", &opts.kube.context,
+				  "kubeconfig context discovery asks (default: the current context)"),
 	GT_OPT_STRING_EMPTY_UNSET(0, "app", "NAME", &opts.app, "mark every object as owned by Argo CD application NAME"),
 	GT_OPT_CHOICE(0, "tracking", "METHOD", &opts.tracking, gt_tracking_choices, "(default annotation)"),
 	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
 		      "helm release name (default: the --app name, else the directory's name)"),
-	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file, a path inside the source (repeatable)"),
+	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file: the current directory's, else the chart's; - stdin (repeatable)"),
 	GT_OPT_LIST(0, "values-literal", "YAML", &opts.values_literal, NULL,
 		    "helm values as YAML text, merged after the -f files (Argo CD's inline values; repeatable)"),
 	GT_OPT_FLAG(0, "ignore-missing-values-files", &opts.ignore_missing_values,
 		    "leave out a -f file that does not exist (Argo CD's ignoreMissingValueFiles)"),
 	GT_OPT_LIST(0, "set", "KEY=VALUE", &opts.set, NULL, "helm --set (repeatable)"),
 	GT_OPT_LIST(0, "set-string", "KEY=VALUE", &opts.set_string, NULL, "helm --set-string (repeatable)"),
-	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE inside the source (repeatable)"),
+	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE found as for --values (repeatable)"),
 	GT_OPT_STRING(0, "kube-version", "VERSION", &opts.kube_version,
 		      "Kubernetes version for the chart's Capabilities (e.g. 1.32.0)"),
 	GT_OPT_LIST(0, "api-versions", "LIST", &opts.api_versions, NULL,
@@ -499,7 +510,7 @@ static int check_unique_frozen(json_t *seen, const struct objects *objs, size_t 
 	return -1;
 }
 
-static int finish_object(const struct render_opts *o, const struct gt_scopes *scopes, struct objects *objs,
+static int finish_object(const struct render_opts *o, struct render_scopes *scopes, struct objects *objs,
 			 size_t i, json_t *seen)
 {
 	json_t *obj = objs->items[i];
@@ -509,7 +520,7 @@ static int finish_object(const struct render_opts *o, const struct gt_scopes *sc
 		return check_unique_frozen(seen, objs, i);
 	if (gt_obj_ref(obj, &ref, &why) < 0)
 		return gt_error("%s:%lu: invalid object: %s", objs->where[i].file, objs->where[i].line, why), -1;
-	if (o->namespace && o->namespace_objects && !gt_scopes_is_cluster(scopes, ref.group, ref.kind)) {
+	if (o->namespace && o->namespace_objects && !*ref.namespace && render_scope_of(scopes, &ref) == 0) {
 		if (default_namespace(obj, o->namespace) < 0 || gt_obj_ref(obj, &ref, &why) < 0)
 			return gt_error("out of memory"), -1;
 	}
@@ -526,14 +537,14 @@ static int finish_objects(const struct render_opts *o, struct objects *objs)
 {
 	if (!objs->scopes && !(objs->scopes = gt_scopes_new()))
 		return gt_error("out of memory"), -1;
-	struct gt_scopes *scopes = objs->scopes; /* (what the frozen CRDs taught is in it) */
+	struct render_scopes scopes; /* (what the frozen CRDs taught is in objs->scopes) */
 	json_t *seen = json_object();
-	int r = seen ? 0 : -1;
+	int r = render_scopes_init(o, &scopes, objs->scopes, objs->items, objs->n);
+	if (r == 0 && !seen)
+		r = -1, gt_error("out of memory");
 	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		if (objs->items[i])
-			gt_scopes_learn(scopes, objs->items[i]);
-	for (size_t i = 0; r == 0 && i < objs->n; i++)
-		r = finish_object(o, scopes, objs, i, seen);
+		r = finish_object(o, &scopes, objs, i, seen);
+	render_scopes_free(&scopes);
 	json_decref(seen);
 	return r;
 }
@@ -669,7 +680,8 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "release", o->release_name ? o->release_name : "");
 	key_add(&k, "namespace", o->namespace ? o->namespace : "");
 	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
-	key_add_list(&k, "values", &o->values);
+	for (size_t i = 0; i < o->values.n; i++) /* standard input's file is a new temp path each run */
+		key_add(&k, "values", values_from_stdin(o, o->values.v[i]) ? o->values_stdin_sha : o->values.v[i]);
 	key_add_list(&k, "values-literal", &o->values_literal);
 	key_add(&k, "skip-tests", o->skip_tests ? "yes" : "no");
 	key_add(&k, "skip-schema-validation", o->skip_schema_validation ? "yes" : "no");
@@ -704,6 +716,8 @@ static int check_source_paths(const struct render_opts *o, struct run *r)
 			int st = items ? 0 : (gt_error("out of memory"), -1);
 			for (char *it = items ? strtok_r(items, ",", &save) : NULL; st == 0 && it; it = strtok_r(NULL, ",", &save)) {
 				const char *path = l == 1 && strchr(it, '=') ? strchr(it, '=') + 1 : it;
+				if (l == 0 && values_from_stdin(o, lists[l]->v[i]))
+					break; /* standard input: the user's, not the source's */
 				st = path_check_below(root, rel, path, l ? "--set-file" : "--values");
 			}
 			free(items);
@@ -733,12 +747,17 @@ static const char *native_source_root(const struct render_opts *o, const struct 
  * there (read as the engines read it, relative to the chart) is left out, said with -v; every
  * other file stays, in its order. Run where the source is on disk, before the engine.
  */
-static int drop_missing_values(struct render_opts *o, const char *dir)
+static int drop_missing_values(struct render_opts *o, const char *dir, bool cwd_too)
 {
 	struct gt_strvec kept = { 0 };
 	if (!o->ignore_missing_values)
 		return 0;
 	for (size_t i = 0; i < o->values.n; i++) {
+		if (values_from_stdin(o, o->values.v[i])) {
+			if (gt_strvec_push(&kept, o->values.v[i]) < 0)
+				return gt_strvec_release(&kept), gt_error("out of memory"), -1;
+			continue; /* (the very pointer: it says standard input) */
+		}
 		char *items = strdup(o->values.v[i]), *save = NULL;
 		if (!items)
 			return gt_strvec_release(&kept), gt_error("out of memory"), -1;
@@ -746,7 +765,8 @@ static int drop_missing_values(struct render_opts *o, const char *dir)
 		for (char *it = strtok_r(items, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
 			char *full = *it == '/' ? strdup(it) : path_join(dir, it);
 			struct stat st;
-			bool there = !full || strstr(it, "://") || !strcmp(it, "-") || stat(full, &st) == 0 || errno != ENOENT;
+			bool there = !full || strstr(it, "://") || !strcmp(it, "-") || stat(full, &st) == 0 || errno != ENOENT ||
+				     (cwd_too && stat(it, &st) == 0);
 			free(full);
 			const char *mine = there ? opts_own(o, strdup(it)) : NULL;
 			if (!there)
@@ -972,6 +992,7 @@ static int kustomize_bounded(const struct render_opts *o, const char *dir, char 
 		gt_error("kustomize build (native engine) failed: %s %d", WIFSIGNALED(p.status) ? "signal" : "exit",
 			 WIFSIGNALED(p.status) ? WTERMSIG(p.status) : WEXITSTATUS(p.status));
 	if (code == 0) {
+		engine_relay_warnings("kustomize", p.err, NULL); /* its deprecation notices, as kustomize's are */
 		*out = p.out;
 		*len = p.out_len;
 		p.out = NULL;
@@ -1004,7 +1025,7 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	}
 	/* The same checks as for helm itself: links and values paths inside the source, a release
 	 * name helm would take. */
-	if (drop_missing_values(o, o->chart_archive ? "." : r->dir) < 0 || check_source_paths(o, r) < 0 ||
+	if (drop_missing_values(o, o->chart_archive ? "." : r->dir, false) < 0 || check_source_paths(o, r) < 0 ||
 	    helm_check_release_name(o->release_name) < 0)
 		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
@@ -1062,7 +1083,7 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return -1;
 		r->dir = r->dir_owned;
 	}
-	if ((type == TYPE_HELM && drop_missing_values(o, o->chart_archive ? "." : r->dir) < 0) || prepare_source(o, r) < 0 || (type == TYPE_HELM && helm_write_literals(o, &r->engine) < 0) ||
+	if ((type == TYPE_HELM && drop_missing_values(o, o->chart_archive ? "." : r->dir, false) < 0) || prepare_source(o, r) < 0 || (type == TYPE_HELM && helm_write_literals(o, &r->engine) < 0) ||
 	    r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
 		return -1;
@@ -1285,6 +1306,10 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	gt_debug("source type: %s", type_name(type));
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
+	/* (a local -f is the working directory's, else the chart's: a missing one goes before either is chosen) */
+	if (type == TYPE_HELM && !r->from_repo && !o->cmp &&
+	    (drop_missing_values(o, dir, true) < 0 || values_resolve_local(o, dir) < 0))
+		return GT_EXIT_INPUT;
 	if (!(r->cache_root = cache_root_new(o)))
 		return GT_EXIT_INPUT; /* (printed) */
 	const char *where = r->from_repo ? (*r->src.path ? r->src.path : ".") : dir;
@@ -1328,8 +1353,20 @@ static int check_usage(const struct render_opts *o, const char *dir)
 	return 0;
 }
 
+/* Did --password-stdin read standard input while the options were parsed? */
+static bool password_from_stdin(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--password-stdin"))
+			return true;
+	return false;
+}
+
 static void opts_free(struct render_opts *o)
 {
+	if (o->values_stdin_dir)
+		remove_tree(o->values_stdin_dir);
+	free(o->values_stdin_dir);
 	for (size_t i = 0; i < o->owned.n; i++)
 		free((char *)o->owned.v[i]);
 	gt_strvec_release(&o->owned);
@@ -1360,6 +1397,8 @@ int main(int argc, char **argv)
 			st = -1;
 	}
 	if (st == 0 && check_usage(o, dir) < 0)
+		st = -1;
+	if (st == 0 && values_read_stdin(o, password_from_stdin(argc, argv)) < 0)
 		st = -1;
 	if (st != 0) {
 		opts_free(o);

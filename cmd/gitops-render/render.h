@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "git.h"
+#include "kube.h"
 #include "limits.h"
 #include "obj.h"
 
@@ -63,6 +64,13 @@ struct render_opts {
 	size_t cache_max;  /* --cache-max-size: the render outputs kept, in bytes */
 	bool cmp;
 	bool namespace_objects; /* default namespaces in the output (not in CMP mode: Argo CD does) */
+	const char *api_resources; /* --api-resources FILE: kinds' scopes, offline */
+	bool discovery;            /* ask the cluster for kinds' scopes (also with --context/--kubeconfig) */
+	unsigned discovery_ttl;    /* seconds a cached discovery answer is used */
+	struct gt_kube_opts kube;  /* the cluster discovery asks */
+	const char *values_stdin;  /* "--values -": the file standard input was saved in (an entry of values) */
+	char *values_stdin_dir;    /* its private temp dir, removed at the end */
+	char values_stdin_sha[65]; /* its content's digest, for the render cache's key */
 	const char *strip; /* file names in messages lose this prefix (a temp copy's directory) */
 	const char *source_root; /* the native kustomize engine reads nothing outside it on disk (NULL: no bound) */
 	/* strings made here (CMP environment), freed at the end */
@@ -202,6 +210,36 @@ int copy_tree(const char *src, const char *dst);
 char *path_join(const char *a, const char *b);
 /* The cache root (gt_cache_root_dup of --cache-dir), malloc'd; NULL after printing. */
 char *cache_root_new(const struct render_opts *o);
+
+/* ---- values files (values.c) ---- */
+
+/* "--values -": standard input saved to a private file, which replaces the "-". -1 after printing
+ * (two of them, or standard input already read for the token). */
+int values_read_stdin(struct render_opts *o, bool stdin_taken);
+/* Is path (an entry of o->values) standard input's file? */
+bool values_from_stdin(const struct render_opts *o, const char *path);
+/* A local chart's --values and --set-file paths made absolute: the current directory's file when it
+ * exists, else the chart's (helm's and Argo CD's readings). -1 after naming every place tried. */
+int values_resolve_local(struct render_opts *o, const char *chart);
+
+/* ---- scopes (scope.c) ---- */
+
+#define RENDER_DEFAULT_DISCOVERY_TTL (6 * 3600) /* kubectl's own discovery cache keeps 6 hours */
+
+struct render_scopes {
+	struct gt_scopes *crds;  /* the CRDs of the render (borrowed) */
+	struct gt_scopes *known; /* --api-resources, then the cluster's discovery over it */
+	json_t *warned;          /* kinds whose unknown scope was reported */
+};
+/* Learn the scopes objs[0..n) need (a cluster is asked only for kinds neither their CRDs nor
+ * Kubernetes answer, and only when asked for). The CRDs among objs go into crds, which may hold
+ * others already (frozen ones) and stays the caller's; NULL items are skipped. -1 after printing
+ * (a bad --api-resources). */
+int render_scopes_init(const struct render_opts *o, struct render_scopes *s, struct gt_scopes *crds,
+		       json_t *const *objs, size_t n);
+/* 1 cluster-scoped, 0 namespaced, -1 unknown (warned once per kind). */
+int render_scope_of(struct render_scopes *s, const struct gt_ref *ref);
+void render_scopes_free(struct render_scopes *s);
 
 /* ---- repository sources (source.c) ---- */
 struct source_plan;

@@ -645,12 +645,32 @@ static int plan_tree(struct planner *pl, const git_oid *id, const char *rel, boo
 	return r;
 }
 
+/* One values or set-file path: a file of the commit, relative to the chart, inside the repository;
+ * a missing one is named with the place looked at (helm would only say "no such file"). */
+static int plan_values_file(struct planner *pl, const char *path, const char *what)
+{
+	if (plan_reference(pl, pl->s->path, path, what, true) < 0)
+		return -1;
+	char *joined = NULL, *real = NULL;
+	git_object_t type = GIT_OBJECT_INVALID;
+	int j = repo_path_join(pl->s->path, path, &joined);
+	int r = j == 0 ? tree_resolve(pl->s, pl->root, joined, &real, &type) : j < 0 ? -1 : RESOLVED;
+	if (r == RESOLVED_NONE || (r == RESOLVED && j == 0 && type != GIT_OBJECT_BLOB))
+		gt_error("%s %s: no such file in the repository at %s: tried %s (the chart)", what, path,
+			 pl->o->revision ? pl->o->revision : "HEAD", joined);
+	free(joined);
+	free(real);
+	return r == RESOLVED ? 0 : -1;
+}
+
 /* Helm's values and set-file paths: files relative to the chart, inside the repository. */
 static int plan_values(struct planner *pl)
 {
 	const struct gt_strvec *lists[] = { &pl->o->values, &pl->o->set_file };
 	for (size_t l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->n; i++) {
+			if (l == 0 && values_from_stdin(pl->o, lists[l]->v[i]))
+				continue; /* standard input: nothing of the repository */
 			char *items = strdup(lists[l]->v[i]), *save = NULL;
 			int r = items ? 0 : -1;
 			/* helm splits both at commas; --set-file items are KEY=PATH */
@@ -660,7 +680,7 @@ static int plan_values(struct planner *pl)
 					r = (gt_error("--%s %s: with --repo, give a path inside the source", l ? "set-file" : "values",
 						      path), -1);
 				else
-					r = plan_reference(pl, pl->s->path, path, l ? "--set-file" : "--values", true);
+					r = plan_values_file(pl, path, l ? "--set-file" : "--values");
 			}
 			free(items);
 			if (r < 0)

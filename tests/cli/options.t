@@ -222,9 +222,9 @@ check_grammar() {
 
 check_grammar_examples() {
 	run "$BIN/gitops-render" --ap x
-	is "$RC:$ERR" "2:gitops-render: option --ap is ambiguous: it could be --app or --api-versions" \
+	is "$RC:$ERR" "2:gitops-render: option --ap is ambiguous: it could be --api-resources, --app or --api-versions" \
 		"gitops-render --ap: ambiguous, both named (GNU getopt_long)"
-	accepted "$BIN/gitops-render" --app x --api x --tr label
+	accepted "$BIN/gitops-render" --app x --api-v x --tr label
 	run "$BIN/gitops-apply" --max-prune abc
 	is "$ERR" "gitops-apply: --max-prune abc: not a whole number between 0 and 1000000" \
 		"gitops-apply --max-prune abc: the option named once (was ----max-prune)"

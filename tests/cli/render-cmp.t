@@ -38,7 +38,7 @@ is "$(jq -r '[.apiVersion, .kind, .metadata.name] | join(" ")' <<<"$PLUGIN")" \
 	"argoproj.io/v1alpha1 ConfigManagementPlugin gitops-render" "plugin.yaml: kind and name as Argo CD requires"
 GEN=$(jq -r '(.spec.generate.command + (.spec.generate.args // []))[]' <<<"$PLUGIN")
 is "$(paste -sd' ' <<<"$GEN")" "gitops-render --cmp" "plugin.yaml: generate runs gitops-render --cmp"
-is "$(jq -r '.spec.discover.fileName' <<<"$PLUGIN")" "*.yaml" "plugin.yaml: discovers directories holding YAML"
+is "$(jq -r '.spec.discover.fileName' <<<"$PLUGIN")" ".gitops-render" "plugin.yaml: discovers directories holding the marker file"
 is "$(jq -r '[.spec.parameters.static[].name] | join(" ")' <<<"$PLUGIN")" \
 	"type values-files release-name helm-set helm-set-string skip-crds enable-helm recurse" "plugin.yaml: the parameters it announces"
 
@@ -51,9 +51,16 @@ cp "$TOP/tests/fixtures/render/shop/00-namespace.yaml" "$CO/plain/"
 cp "$TOP/tests/fixtures/render/shop/20-rbac.yaml" "$CO/plain/nested/"
 echo "# nothing here" >"$CO/empty/notes.yaml"
 
-# discover.fileName is a glob in the app's directory
+# discover.fileName is a glob in the app's directory (Go's filepath.Glob: a name without
+# metacharacters matches when the file exists). Argo CD asks it before its own Helm and Kustomize
+# detection, so it must match only the directories that ask for the plugin, not every chart,
+# overlay or manifest directory of the instance.
+DISCOVER=$(jq -r .spec.discover.fileName <<<"$PLUGIN")
 for d in apps/guestbook apps/shop/overlays/staging plain; do
-	ok "$(cd "$CO/$d" && compgen -G "$(jq -r .spec.discover.fileName <<<"$PLUGIN")" >/dev/null; echo $?)" "discover matches $d"
+	ok "$(cd "$CO/$d" && compgen -G '*.yaml' >/dev/null; echo $?)" "$d holds YAML files (what the old rule matched)"
+	ok "$(cd "$CO/$d" && ! compgen -G "$DISCOVER" >/dev/null; echo $?)" "discover leaves $d (no marker) to Argo CD"
+	: >"$CO/$d/.gitops-render"
+	ok "$(cd "$CO/$d" && compgen -G "$DISCOVER" >/dev/null; echo $?)" "discover matches $d with the marker"
 done
 
 # argocd_generate APP_PATH [VAR=VALUE...]: the generate command in the app's path with Argo CD's

@@ -334,12 +334,21 @@ spec:
   group: ops.example.com
   scope: Cluster
   names: {kind: Tenant, plural: tenants}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: tenants.other.example.com
+spec:
+  group: other.example.com
+  scope: Namespaced
+  names: {kind: Tenant, plural: tenants}
 EOF
 run gitops-render -n shop "$T"
 is "$RC" 0 "scopes tree renders"
 is "$(where <<<"$OUT")" \
-	"BackupPolicy/weekly@- Tenant/acme@- Tenant/acme@shop Certificate/shop-tls@shop ConfigMap/empty-namespace@shop PersistentVolume/data@- StorageClass/fast@- PriorityClass/high@- ValidatingWebhookConfiguration/shop-webhook@- IngressClass/nginx@- Role/reader@shop PersistentVolumeClaim/data@shop CustomResourceDefinition/backuppolicies.ops.example.com@- CustomResourceDefinition/tenants.ops.example.com@-" \
-	"-n: a CR before its CRD (scope Cluster) gets none; the same kind in another group and a kind with no CRD do; namespace \"\" counts as none; built-in cluster-scoped kinds get none"
+	"BackupPolicy/weekly@- Tenant/acme@- Tenant/acme@shop Certificate/shop-tls@shop ConfigMap/empty-namespace@shop PersistentVolume/data@- StorageClass/fast@- PriorityClass/high@- ValidatingWebhookConfiguration/shop-webhook@- IngressClass/nginx@- Role/reader@shop PersistentVolumeClaim/data@shop CustomResourceDefinition/backuppolicies.ops.example.com@- CustomResourceDefinition/tenants.ops.example.com@- CustomResourceDefinition/tenants.other.example.com@-" \
+	"-n: a CR before its CRD (scope Cluster) gets none; the same kind in another group follows its own CRD; a popular CRD's kind (cert-manager's Certificate) is namespaced by the built-in table; namespace \"\" counts as none; built-in cluster-scoped kinds get none"
 
 # ---------------------------------------------------------------------------------------------
 # --app: Argo CD tracking

@@ -227,8 +227,10 @@ GITOPS_GIT_TOKEN=$BAD audit "render --repo wrong token" gitops-render --repo "$U
 is "$RC" 3 "render --repo with a wrong token: exit 3"
 audit "render --repo URL with the token in it" gitops-render --repo "${URL/:\/\//://gitops:$URL_PW@}" --path charts/web "${R[@]}"
 is "$RC" 2 "render --repo with user:token@ in the URL: refused"
-audit "render --repo, helm fails" gitops-render --repo "$URL" --path charts/web -f missing-values.yaml "${R[@]}" -v
-ok $((RC == 0)) "render --repo with a values file helm cannot find: an error (exit $RC)"
+audit "render --repo, missing values" gitops-render --repo "$URL" --path charts/web -f missing-values.yaml "${R[@]}" -v
+ok $((RC == 0)) "render --repo with a values file the repository lacks: an error (exit $RC)"
+audit "render --repo, helm fails" gitops-render --repo "$URL" --path charts/web --engine exec --set 'x[zz]=1' "${R[@]}" -v
+ok $((RC == 0)) "render --repo with a --set helm refuses: an error (exit $RC)"
 audit "render --repo, no such path" gitops-render --repo "$URL" --path nowhere "${R[@]}"
 ok $((RC == 0)) "render --repo of a path not in the repo: an error (exit $RC)"
 is "$(tmp_left)" 0 "render: no temporary directory left in TMPDIR"

@@ -162,7 +162,10 @@ static int sp_reader(struct setp *p, const struct buf *rs, struct hv *out)
 	}
 	char *path = NULL, *data = NULL;
 	size_t len;
-	if (asprintf(&path, "%s/%.*s", p->dir, (int)rs->n, s) < 0)
+	/* relative to the chart, as helm in the chart's directory reads it; gitops-render hands over
+	 * absolute paths where it found the file elsewhere (the current directory) */
+	if (asprintf(&path, "%s%s%.*s", rs->n && s[0] == '/' ? "" : p->dir, rs->n && s[0] == '/' ? "" : "/", (int)rs->n,
+		     s) < 0)
 		return sp_fail(p, "out of memory");
 	int rd = gt_file_read(path, (size_t)64 << 20, &data, &len);
 	free(path);

@@ -204,6 +204,8 @@ int kustomize_native(const struct render_opts *o, const char *dir, json_t **obje
 	int st = kz_load(&t, dir, &e);
 	if (st == 0)
 		st = kz_build_tree(&t, objects, &e);
+	if (st == 0 && t.warnings) /* as kustomize prints them; the parent relays them (engine_relay_warnings) */
+		fputs(t.warnings, stderr);
 	free(t.strip_owned);
 	free(t.src_root);
 	if (t.src_fd >= 0)

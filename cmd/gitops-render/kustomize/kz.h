@@ -252,6 +252,7 @@ struct kz_tree {
 	char *src_root;
 	int src_fd;
 	size_t max_files, max_bytes, n_read, bytes_read;
+	char *warnings; /* kustomize's deprecation notices, a line each, in the order it prints them (owned) */
 };
 
 /* Read the kustomization at dir and everything it uses. -1 with e (unsupported: exec can). */

@@ -631,8 +631,41 @@ static void kust_free(struct kz_kust *k)
 	free(k);
 }
 
+/* kustomize 5.5's notices for deprecated fields (api/types/kustomization.go, CheckDeprecatedFields),
+ * word for word and in its order; printed as each kustomization is loaded, for a field that is
+ * there and not null (a nil Go slice or map says nothing). */
+#define KZ_EDIT_FIX "Run 'kustomize edit fix' to update your Kustomization automatically."
+static const struct {
+	const char *field, *notice;
+} deprecated_fields[] = {
+	{ "bases", "# Warning: 'bases' is deprecated. Please use 'resources' instead. " KZ_EDIT_FIX },
+	{ "commonLabels", "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. " KZ_EDIT_FIX },
+	{ "imageTags", "# Warning: 'imageTags' is deprecated. Please use 'images' instead. " KZ_EDIT_FIX },
+	{ "patchesJson6902", "# Warning: 'patchesJson6902' is deprecated. Please use 'patches' instead. " KZ_EDIT_FIX },
+	{ "patchesStrategicMerge",
+	  "# Warning: 'patchesStrategicMerge' is deprecated. Please use 'patches' instead. " KZ_EDIT_FIX },
+	{ "vars", "# Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] " KZ_EDIT_FIX },
+};
+
+static int note_deprecated(struct kz_tree *t, const json_t *k, struct kz_err *e)
+{
+	for (size_t i = 0; i < sizeof(deprecated_fields) / sizeof(*deprecated_fields); i++) {
+		const json_t *v = json_object_get(k, deprecated_fields[i].field);
+		if (!v || json_is_null(v))
+			continue;
+		char *more = kz_printf("%s%s\n", t->warnings ? t->warnings : "", deprecated_fields[i].notice);
+		if (!more)
+			return kz_fail(e, "out of memory");
+		free(t->warnings);
+		t->warnings = more;
+	}
+	return 0;
+}
+
 void kz_tree_free(struct kz_tree *t)
 {
+	free(t->warnings);
+	t->warnings = NULL;
 	for (struct kz_kust *k = t->all, *next; k; k = next) {
 		next = k->next_all;
 		kust_free(k);
@@ -852,6 +885,8 @@ static struct kz_kust *load_kust(struct kz_tree *t, const char *dir, const struc
 	}
 	k->k = json_incref(json_array_get(docs, 0));
 	json_decref(docs);
+	if (note_deprecated(t, k->k, e) < 0)
+		return NULL;
 	free(k->shown);
 	k->shown = strdup(shown(t, f->path));
 	struct chain here = { k->root, up };
