@@ -17,7 +17,7 @@
 /* In the order of enum gt_cache_kind: the names are looked up by index too. */
 const struct gt_choice gt_cache_kind_choices[] = {
 	{ "clone", GT_CACHE_CLONE }, { "render", GT_CACHE_RENDER }, { "helm-deps", GT_CACHE_HELM_DEPS },
-	{ "engine", GT_CACHE_ENGINE }, { "discovery", GT_CACHE_DISCOVERY }, GT_CHOICES_END
+	{ "engine", GT_CACHE_ENGINE }, { "discovery", GT_CACHE_DISCOVERY }, { "chart", GT_CACHE_CHART }, GT_CHOICES_END
 };
 
 const char *gt_cache_kind_name(enum gt_cache_kind k)
@@ -200,6 +200,7 @@ int gt_cache_scan(const char *root, unsigned kinds, struct gt_cache_entries *out
 		{ GT_CACHE_HELM_DEPS, "render/helm-deps" },
 		{ GT_CACHE_ENGINE, "render/engines" },
 		{ GT_CACHE_DISCOVERY, "discovery" },
+		{ GT_CACHE_CHART, "render/charts" },
 	};
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {

@@ -17,11 +17,12 @@ enum gt_cache_kind {
 	GT_CACHE_HELM_DEPS, /* render/helm-deps/KEY/: a chart's dependency archives */
 	GT_CACHE_ENGINE,    /* render/engines/KEY: an engine's version line */
 	GT_CACHE_DISCOVERY, /* discovery/KEY: a cluster's kubectl api-resources (gitops-render --discovery) */
+	GT_CACHE_CHART,     /* render/charts/KEY.tgz: a chart archive fetched from a repository (--chart) */
 	GT_CACHE_KINDS
 };
 #define GT_CACHE_ALL ((1u << GT_CACHE_KINDS) - 1)
 
-/* "clone", "render", "helm-deps", "engine", "discovery". */
+/* "clone", "render", "helm-deps", "engine", "discovery", "chart". */
 const char *gt_cache_kind_name(enum gt_cache_kind k);
 /* The kinds as option choices (gitops-cache --type). */
 extern const struct gt_choice gt_cache_kind_choices[];

@@ -671,6 +671,21 @@ static const struct gt_option *find_long(const struct parse *p, const char *name
 
 /* ---- reading argv ---- */
 
+/* --flag=BOOL: strconv.ParseBool's spellings, as Go's flag packages take them. */
+static int set_bool(const struct gt_option *o, const char *flag, const char *v)
+{
+	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
+	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+		if (!strcmp(v, yes[i]))
+			return *(bool *)o->target = o->value != 0, 0;
+		if (!strcmp(v, no[i]))
+			return *(bool *)o->target = o->value == 0, 0;
+	}
+	gt_error("%s=%s: give true or false", flag, v);
+	return -1;
+}
+
 /* "--name", "--name=value" or "--name value" at argv[*i]. */
 static int parse_long(struct parse *p, int *i)
 {
@@ -681,6 +696,8 @@ static int parse_long(struct parse *p, int *i)
 	if (!o)
 		return -1;
 	snprintf(flag, sizeof(flag), "--%s", o->name);
+	if (!o->arg && eq && (o->flags & GT_OPT_BOOL_VALUE))
+		return set_bool(o, flag, eq + 1);
 	if (!o->arg && eq)
 		return gt_error("option %s takes no value; see '%s --help'", flag, p->cmd->name), -1;
 	if (o->arg && eq)

@@ -70,6 +70,7 @@ struct gt_choice {
 #define GT_OPT_EMPTY_UNSET 1u /* a string given as "" leaves the target NULL (as kubectl and argocd take it) */
 #define GT_OPT_STORE_NAME 2u /* a choice stores its name (const char *), not its value */
 #define GT_OPT_STORE_BIT 4u  /* a choice sets bit 1 << value in an unsigned (repeatable: a set of choices) */
+#define GT_OPT_BOOL_VALUE 8u /* a flag also takes =true or =false, as Go's bool flags (helm's --skip-tests=false) */
 
 struct gt_option {
 	const char *name; /* long name without "--" */
@@ -110,6 +111,10 @@ struct gt_option {
 /* --no-name and the like: *p = false. */
 #define GT_OPT_FLAG_OFF(s, n, p, h) \
 	{ .name = n, .short_name = s, .help = h, .type = GT_OPT_T_FLAG, .target = GT_OPT_TARGET_(bool, p), .value = 0 }
+/* --name: *p = true; --name=false: *p = false (Go's spellings of a bool, as helm takes them). */
+#define GT_OPT_FLAG_BOOL(s, n, p, h)                                                                      \
+	{ .name = n, .short_name = s, .help = h, .type = GT_OPT_T_FLAG, .target = GT_OPT_TARGET_(bool, p), .value = 1, \
+	  .flags = GT_OPT_BOOL_VALUE }
 /* *p = v, for an int with more than two states. */
 #define GT_OPT_SET_INT(s, n, p, v, h) \
 	{ .name = n, .short_name = s, .help = h, .type = GT_OPT_T_SET_INT, .target = GT_OPT_TARGET_(int, p), .value = v }

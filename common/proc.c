@@ -21,7 +21,7 @@
 
 extern char **environ;
 
-const char *const gt_token_vars[] = { "GITOPS_GIT_TOKEN", "SYSTEM_ACCESSTOKEN", NULL };
+const char *const gt_token_vars[] = { "GITOPS_GIT_TOKEN", "SYSTEM_ACCESSTOKEN", "GITOPS_HELM_PASSWORD", NULL };
 
 #define STOP_GRACE_MS 1000 /* between asking a stopped child's group to end and killing it */
 #define POLL_SLICE_MS 1000 /* a poll never sleeps longer: a signal that came just before it is seen */
@@ -310,6 +310,8 @@ struct pump {
 	pid_t pid;
 	bool exited;
 	int status;
+	void (*on_out)(void *arg, const char *out, size_t len);
+	void *on_out_arg;
 };
 
 static void close_slot(struct pump *u, int i)
@@ -339,7 +341,11 @@ static int drain(struct pump *u, int i)
 		close_slot(u, i);
 		return 0;
 	}
-	return capture_add(i == 1 ? &u->out : &u->err, buf, (size_t)r) < 0 ? (errno = ENOMEM, -1) : 0;
+	if (capture_add(i == 1 ? &u->out : &u->err, buf, (size_t)r) < 0)
+		return errno = ENOMEM, -1;
+	if (i == 1 && u->on_out && !u->out.over && u->out.buf)
+		u->on_out(u->on_out_arg, u->out.buf, u->out.len);
+	return 0;
 }
 
 static void reap_if_exited(struct pump *u)
@@ -613,7 +619,7 @@ static void log_end(const struct gt_proc *p, const char *what, uint64_t t0)
 int gt_proc_run(struct gt_proc *p, const char *what)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	struct pump u = { .in = p->in, .in_len = p->in_len };
+	struct pump u = { .in = p->in, .in_len = p->in_len, .on_out = p->on_out, .on_out_arg = p->on_out_arg };
 	struct sigaction saved[N_STOP_SIGNALS];
 	bool installed[N_STOP_SIGNALS];
 	p->out = p->err = NULL;
@@ -639,6 +645,11 @@ int gt_proc_run(struct gt_proc *p, const char *what)
 	close(in[0]), close(out[1]), close(err[1]);
 	u.fd[0] = (struct pollfd){ p->in && p->in_len ? in[1] : -1, POLLOUT, 0 };
 	u.fd[1] = (struct pollfd){ out[0], POLLIN, 0 };
+#ifdef F_SETPIPE_SZ
+	/* a reader of stdout as it comes lets the child write ahead while it reads (best effort) */
+	if (p->on_out)
+		fcntl(out[0], F_SETPIPE_SZ, 1 << 20);
+#endif
 	u.fd[2] = (struct pollfd){ err[0], POLLIN, 0 };
 	if (p->in && !p->in_len)
 		close(in[1]);

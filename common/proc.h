@@ -43,6 +43,10 @@ struct gt_proc {
 	struct timespec deadline; /* CLOCK_MONOTONIC; { 0, 0 }: none */
 	bool out_plain;           /* its stdout holds no Secret data (kubectl -o name): -vvv shows it as it is,
 				   * where other stdout is shown only as JSON with Secrets masked */
+	/* Called as stdout arrives, with all of it so far (out[0..len), valid only during the call):
+	 * a reader may start on what the child has written while it still writes. May be NULL. */
+	void (*on_out)(void *arg, const char *out, size_t len);
+	void *on_out_arg;
 	/* what happened (owned: gt_proc_free) */
 	char *out, *err;          /* NUL-terminated, never NULL after gt_proc_run returned 0 */
 	size_t out_len, err_len;

@@ -22,7 +22,7 @@ _gitops_cache()
 		return
 		;;
 	-t | --type)
-		mapfile -t COMPREPLY < <(compgen -W 'clone render helm-deps engine discovery' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'clone render helm-deps engine discovery chart' -- "$cur")
 		return
 		;;
 	-o | --output)

@@ -5,7 +5,7 @@
 
 complete -c gitops-cache -f
 complete -c gitops-cache -l cache-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'the cache to look at (default $XDG_CACHE_HOME/gitops-tools, as the other tools)'
-complete -c gitops-cache -s t -l type -x -a 'clone render helm-deps engine discovery' -d 'clone, render, helm-deps, engine or discovery (only entries of that type; repeatable)'
+complete -c gitops-cache -s t -l type -x -a 'clone render helm-deps engine discovery chart' -d 'clone, render, helm-deps, engine, discovery or chart (only entries of that type; repeatable)'
 complete -c gitops-cache -l older-than -x -d 'prune: entries last used more than DURATION ago (e.g. 30d, 12h, 1d12h, 90m)'
 complete -c gitops-cache -l dry-run -d 'prune, clear: list what would be removed, remove nothing'
 complete -c gitops-cache -s o -l output -x -a 'json yaml text' -d 'json, yaml or text (default: text on a terminal, else json)'

@@ -94,7 +94,7 @@ _gitops_render()
 		return
 		;;
 	# free text: nothing to offer
-	--repo | --revision | --path | --include | --exclude | --discovery-ttl | --app | --release-name | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --user | --request-timeout | --max-document-size | --max-alias-nodes | --max-depth)
+	--repo | --chart | --repo-url | --chart-version | --revision | --path | --include | --exclude | --discovery-ttl | --app | --release-name | --values-literal | --set | --set-string | --set-file | --kube-version | --api-versions | --cache-max-size | --max-render-size | --max-tree-files | --max-tree-size | --username | --timeout | --max-refs-size | --max-fetch-size | --user | --request-timeout | --max-document-size | --max-alias-nodes | --max-depth)
 		return
 		;;
 	esac
@@ -104,7 +104,7 @@ _gitops_render()
 		[[ ${COMP_WORDS[i]} == -- ]] && operands=1
 	done
 	if [[ -z $operands && $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '--application --applications --repo --revision --path --type --engine --deterministic --recurse --include --exclude -n --namespace --api-resources --discovery --discovery-ttl --app --tracking --release-name -f --values --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --enable-helm --load-restrictor --helm --kustomize --user-engine-config --allow-empty --cache --no-cache --cache-max-size --cmp --max-render-size --max-tree-files --max-tree-size -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify --kubeconfig --context --user --request-timeout --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--application --applications --repo --chart --repo-url --chart-version --plain-http --revision --path --type --engine --deterministic --recurse --include --exclude -n --namespace --api-resources --discovery --discovery-ttl --app --tracking --release-name -f --values --values-literal --ignore-missing-values-files --set --set-string --set-file --kube-version --api-versions --include-crds --skip-crds --skip-tests --skip-schema-validation --enable-helm --load-restrictor --helm --kustomize --user-engine-config --allow-empty --cache --no-cache --cache-max-size --cmp --max-render-size --max-tree-files --max-tree-size -o --output --username --cache-dir --password-file --password-stdin --timeout --max-refs-size --max-fetch-size --ca-file --insecure-skip-tls-verify --kubeconfig --context --user --request-timeout --max-document-size --max-alias-nodes --max-depth -q --quiet -v --verbose --debug -h --help --version' -- "$cur")
 		return
 	fi
 	compopt -o filenames 2>/dev/null

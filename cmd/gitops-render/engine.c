@@ -93,6 +93,9 @@ void engine_free(struct engine *e)
 	free(e->env);
 	if (e->home)
 		remove_tree(e->home);
+	if (e->scratch)
+		remove_tree(e->scratch);
+	free(e->scratch);
 	free(e->home);
 	free(e->bin);
 	free(e->version);
@@ -182,12 +185,39 @@ void engine_relay_warnings(const char *name, const char *err, const char *secret
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len)
 {
+	return engine_exec_live(o, e, what, argv, cwd, max, out, len, NULL, NULL);
+}
+
+static int exec_with(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		     const char *cwd, size_t max, char **out, size_t *len,
+		     void (*on_out)(void *arg, const char *out, size_t len), void *arg, const char *in,
+		     const char *secret);
+
+int engine_exec_live(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		     const char *cwd, size_t max, char **out, size_t *len,
+		     void (*on_out)(void *arg, const char *out, size_t len), void *arg)
+{
+	return exec_with(o, e, what, argv, cwd, max, out, len, on_out, arg, NULL, o->git.password);
+}
+
+int engine_exec_input(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		      const char *in, const char *secret, char **out, size_t *len)
+{
+	return exec_with(o, e, what, argv, NULL, o->max_output, out, len, NULL, NULL, in, secret);
+}
+
+static int exec_with(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		     const char *cwd, size_t max, char **out, size_t *len,
+		     void (*on_out)(void *arg, const char *out, size_t len), void *arg, const char *in,
+		     const char *secret)
+{
 	*out = NULL;
 	*len = 0;
 	if (check_interrupted() < 0)
 		return -1;
 	struct gt_proc p = { .argv = argv, .cwd = cwd, .env = (const char *const *)e->env, .max_out = max,
-			     .max_err = STDERR_KEEP, .deadline = gt_deadline_in(engine_timeout(o)) };
+			     .max_err = STDERR_KEEP, .deadline = gt_deadline_in(engine_timeout(o)),
+			     .on_out = on_out, .on_out_arg = arg, .in = in, .in_len = in ? strlen(in) : 0 };
 	int r = gt_proc_run(&p, what);
 	if (r < 0) {
 		say_stopped(o, what, &p, max);
@@ -197,10 +227,10 @@ int engine_exec(const struct render_opts *o, const struct engine *e, const char 
 		else
 			gt_error("%s failed (exit %d):", what, WEXITSTATUS(p.status));
 		const char *base = strrchr(argv[0], '/');
-		gt_proc_relay_stderr(&p, base ? base + 1 : argv[0], true, o->git.password);
+		gt_proc_relay_stderr(&p, base ? base + 1 : argv[0], true, secret);
 		r = -1;
 	} else {
-		engine_relay_warnings(e->ops ? e->ops->name : what, p.err, o->git.password);
+		engine_relay_warnings(e->ops ? e->ops->name : what, p.err, secret);
 	}
 	if (r < 0) {
 		gt_proc_free(&p);

@@ -349,9 +349,15 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 		argv_addf(a, "--namespace=%s", o->helm_namespace ? o->helm_namespace : o->namespace);
 	if (!o->skip_crds)
 		argv_add(a, "--include-crds");
-	argv_add(a, "--skip-tests");
+	if (o->skip_tests)
+		argv_add(a, "--skip-tests");
+	if (o->skip_schema_validation)
+		argv_add(a, "--skip-schema-validation");
 	for (size_t i = 0; i < o->values.n; i++)
 		argv_addf(a, "--values=%s", o->values.v[i]);
+	/* after the files, as Argo CD passes its inline values (--set still wins over all of them) */
+	for (size_t i = 0; e->scratch && i < o->values_literal.n; i++)
+		argv_addf(a, "--values=%s/values-literal-%zu.yaml", e->scratch, i);
 	for (size_t i = 0; i < o->set.n; i++)
 		argv_addf(a, "--set=%s", o->set.v[i]);
 	for (size_t i = 0; i < o->set_string.n; i++)
@@ -364,8 +370,27 @@ static int helm_args(const struct render_opts *o, const struct engine *e, struct
 		argv_addf(a, "--api-versions=%s", o->api_versions.v[i]);
 	argv_add(a, "--");
 	argv_add(a, o->release_name);
-	argv_add(a, ".");
+	argv_add(a, o->chart_archive ? o->chart_archive : ".");
 	return a->oom ? (gt_error("out of memory"), -1) : 0;
+}
+
+int helm_write_literals(const struct render_opts *o, struct engine *e)
+{
+	if (!o->values_literal.n || e->scratch)
+		return 0;
+	if (!(e->scratch = temp_dir_new()))
+		return -1;
+	for (size_t i = 0; i < o->values_literal.n; i++) {
+		char *p = NULL;
+		const char *v = o->values_literal.v[i];
+		if (asprintf(&p, "%s/values-literal-%zu.yaml", e->scratch, i) < 0)
+			return gt_error("out of memory"), -1;
+		int r = gt_file_write_atomic(p, v, strlen(v));
+		free(p);
+		if (r < 0)
+			return gt_error("%s: cannot write the --values-literal text", e->scratch), -1;
+	}
+	return 0;
 }
 
 static const char *const helm_version_args[] = { "version", "--short", NULL };

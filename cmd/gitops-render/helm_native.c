@@ -104,7 +104,10 @@ int helm_native(const struct render_opts *o, const char *dir, char **out, size_t
 		.api_versions = o->api_versions.v,
 		.n_api_versions = o->api_versions.n,
 		.include_crds = !o->skip_crds,
-		.skip_tests = true,
+		.values_literal = o->values_literal.v,
+		.n_values_literal = o->values_literal.n,
+		.skip_tests = o->skip_tests,
+		.skip_schema_validation = o->skip_schema_validation,
 		.deterministic = o->deterministic,
 	};
 	int r = helm_render(dir, &ho, out, len, docs, &e);

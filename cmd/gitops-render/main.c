@@ -17,6 +17,7 @@
 #include "helm/helm.h"
 #include "stream.h"
 #include "application.h"
+#include "yaml.h"
 
 static const struct gt_choice source_types[] = {
 	{ "directory", TYPE_DIRECTORY }, { "helm", TYPE_HELM }, { "kustomize", TYPE_KUSTOMIZE }, GT_CHOICES_END
@@ -35,6 +36,7 @@ static struct render_opts opts = {
 	.max_output = RENDER_DEFAULT_MAX_OUTPUT,
 	.cache_max = RENDER_DEFAULT_CACHE_MAX,
 	.namespace_objects = true,
+	.skip_tests = true,
 	.discovery_ttl = RENDER_DEFAULT_DISCOVERY_TTL,
 	.max_tree_files = RENDER_DEFAULT_MAX_TREE_FILES,
 	.max_tree_bytes = RENDER_DEFAULT_MAX_TREE_BYTES,
@@ -47,6 +49,11 @@ static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "applications", "DIR", &opts.applications,
 		      "render every Application in DIR (- reads standard input; with --repo, DIR in the repo at --revision)"),
 	GT_OPT_STRING(0, "repo", "URL", &opts.repo, "render from this remote (https URL or path to a repo) instead of DIR"),
+	GT_OPT_STRING(0, "chart", "NAME", &opts.chart, "render this chart of the Helm repository --repo-url instead of DIR"),
+	GT_OPT_STRING(0, "repo-url", "URL", &opts.repo_url, "with --chart: the Helm chart repository (https://...)"),
+	GT_OPT_STRING(0, "chart-version", "VERSION", &opts.chart_version,
+		      "with --chart: a version or a range as helm takes it (default: the newest release)"),
+	GT_OPT_FLAG(0, "plain-http", &opts.plain_http, "with --chart and an oci:// --repo-url: the registry speaks http"),
 	GT_OPT_STRING(0, "revision", "REV", &opts.revision,
 		      "with --repo: branch, tag, full or short SHA, or HEAD (default HEAD)"),
 	GT_OPT_STRING(0, "path", "PATH", &opts.path, "with --repo: the directory inside the repo (default: its root)"),
@@ -74,6 +81,10 @@ static const struct gt_option options[] = {
 	GT_OPT_STRING(0, "release-name", "NAME", &opts.release_name,
 		      "helm release name (default: the --app name, else the directory's name)"),
 	GT_OPT_LIST('f', "values", "FILE", &opts.values, NULL, "helm values file: the current directory's, else the chart's; - stdin (repeatable)"),
+	GT_OPT_LIST(0, "values-literal", "YAML", &opts.values_literal, NULL,
+		    "helm values as YAML text, merged after the -f files (Argo CD's inline values; repeatable)"),
+	GT_OPT_FLAG(0, "ignore-missing-values-files", &opts.ignore_missing_values,
+		    "leave out a -f file that does not exist (Argo CD's ignoreMissingValueFiles)"),
 	GT_OPT_LIST(0, "set", "KEY=VALUE", &opts.set, NULL, "helm --set (repeatable)"),
 	GT_OPT_LIST(0, "set-string", "KEY=VALUE", &opts.set_string, NULL, "helm --set-string (repeatable)"),
 	GT_OPT_LIST(0, "set-file", "KEY=FILE", &opts.set_file, NULL, "helm --set-file, FILE found as for --values (repeatable)"),
@@ -83,6 +94,10 @@ static const struct gt_option options[] = {
 		    "API versions for the chart's Capabilities, comma-separated (repeatable)"),
 	GT_OPT_FLAG_OFF(0, "include-crds", &opts.skip_crds, "render the chart's crds/ directory (the default, as Argo CD)"),
 	GT_OPT_FLAG(0, "skip-crds", &opts.skip_crds, "leave the chart's crds/ directory out"),
+	GT_OPT_FLAG_BOOL(0, "skip-tests", &opts.skip_tests,
+			 "leave the chart's test hooks out (the default; --skip-tests=false renders them)"),
+	GT_OPT_FLAG(0, "skip-schema-validation", &opts.skip_schema_validation,
+		    "do not check the values against the charts' values.schema.json"),
 	GT_OPT_FLAG(0, "enable-helm", &opts.enable_helm, "kustomize: let helmCharts entries run helm"),
 	GT_OPT_CHOICE_NAME(0, "load-restrictor", "RULE", &opts.load_restrictor, load_restrictors, "(kustomize's flag)"),
 	GT_OPT_STRING(0, "helm", "FILE", &opts.helm, "the helm binary (default: helm on PATH)"),
@@ -137,6 +152,17 @@ struct objects {
 	size_t n, cap, cap_where, cap_frozen;
 	bool freeze;               /* the output is JSON: CRDs may be frozen */
 	struct gt_scopes *scopes;  /* what the frozen CRDs taught, before their trees went */
+};
+
+/* An exec engine's output being read while the engine writes (live_feed). */
+struct live {
+	const struct render_opts *o;
+	const char *shown;   /* the source as messages name it */
+	bool active, failed;
+	size_t done;         /* bytes parsed (a document start, or the end) */
+	size_t scan;         /* where the search for the next document start goes on */
+	unsigned long lines; /* newlines in the first done bytes */
+	struct objects objs; /* what was parsed */
 };
 
 const char *opts_own(struct render_opts *o, char *s)
@@ -277,6 +303,131 @@ static int read_all(const struct render_opts *o, const struct file_list *files, 
 	for (size_t i = 0; i < files->n; i++)
 		if (read_file(o, files->paths[i], objs) < 0)
 			return -1;
+	return 0;
+}
+
+/*
+ * An exec engine's output read as the engine writes it, so that converting 5 MiB of YAML does not
+ * wait for the engine's exit: whenever a line "---" (a document start, which YAML recognises at
+ * column 0 in any context) has arrived, the whole documents before it are parsed. Objects are only
+ * collected; nothing is written before the engine has succeeded and all of it was read. Anything
+ * this reader does not take the way the whole-text reader would (a parse error, JSON, a List, a
+ * document that is not an object, an invalid object) stops it, quietly: the whole text is then
+ * read after the engine's exit as before, and its messages are the ones shown.
+ */
+/* A List kind, which the stream reader flattens (gt_stream_next). */
+static bool is_list(const json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	size_t n = kind ? strlen(kind) : 0;
+	return n >= 4 && !strcmp(kind + n - 4, "List") && json_is_array(json_object_get(obj, "items"));
+}
+
+/* One document's objects into l, as gt_stream_next hands them out: a List's or a sequence's items
+ * in place of it (nested ones too), each an object; else the reader gives up. */
+static void live_take(struct live *l, json_t *doc, const struct gt_where *w, int depth)
+{
+	const char *why;
+	if (json_is_array(doc) || (json_is_object(doc) && is_list(doc))) {
+		json_t *items = json_is_array(doc) ? doc : json_object_get(doc, "items"), *item;
+		size_t i;
+		if (depth > 64) {
+			l->failed = true;
+			return;
+		}
+		json_array_foreach(items, i, item) {
+			if (l->failed)
+				break;
+			if (json_is_array(item) || !json_is_object(item))
+				l->failed = true; /* (the whole-text reader words it) */
+			else
+				live_take(l, item, w, depth + 1);
+		}
+		return;
+	}
+	if (!json_is_object(doc) || gt_obj_validate(doc, &why) < 0) {
+		l->failed = true;
+	} else if (objects_push(&l->objs, json_incref(doc), w) < 0) {
+		json_decref(doc);
+		l->failed = true;
+	}
+}
+
+static void live_parse(struct live *l, const char *buf, size_t end)
+{
+	struct gt_yaml_reader *y = gt_yaml_reader_new_string(buf + l->done, end - l->done, l->shown, &l->o->lim);
+	json_t *doc = NULL;
+	unsigned long line;
+	int r;
+	if (!y) {
+		l->failed = true;
+		return;
+	}
+	gt_yaml_reader_set_quiet(y, true);
+	gt_yaml_reader_set_line_offset(y, l->lines);
+	while (!l->failed && (r = gt_yaml_next(y, &doc, &line)) != 0) {
+		struct gt_where w = { l->shown, line, 0 };
+		if (r < 0)
+			l->failed = true;
+		else if (!json_is_null(doc)) /* (an empty or comment-only document is none) */
+			live_take(l, doc, &w, 0);
+		json_decref(doc);
+		doc = NULL;
+	}
+	gt_yaml_reader_free(y);
+	for (size_t i = l->done; i < end; i++)
+		l->lines += buf[i] == '\n';
+	l->done = end;
+}
+
+/* common/proc's on_out: parse up to the last document start that has arrived. */
+static void live_feed(void *arg, const char *buf, size_t len)
+{
+	struct live *l = arg;
+	size_t cut = 0;
+	if (l->failed)
+		return;
+	if (l->done == 0 && l->scan == 0) {
+		size_t i = 0;
+		while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t'))
+			i++;
+		if (i == len)
+			return; /* nothing yet to tell JSON from YAML */
+		if (buf[i] == '{' || buf[i] == '[') {
+			l->failed = true; /* JSON: the whole-text reader's */
+			return;
+		}
+	}
+	for (size_t i = l->scan > l->done ? l->scan : l->done; i + 4 < len; i++) {
+		if (buf[i] == '\n' && !memcmp(buf + i + 1, "---", 3) &&
+		    (buf[i + 4] == '\n' || buf[i + 4] == ' ' || buf[i + 4] == '\t' || buf[i + 4] == '\r'))
+			cut = i + 1;
+	}
+	l->scan = len >= 4 ? len - 4 : 0;
+	if (cut > l->done)
+		live_parse(l, buf, cut);
+}
+
+/* After the engine succeeded: the rest of its output; 0 with every object in objs, -1 when the
+ * live reader gave up (then the whole text is read). */
+static int live_finish(struct live *l, const char *buf, size_t len, struct objects *objs)
+{
+	if (!l->active)
+		return -1;
+	if (!l->failed && len > l->done)
+		live_parse(l, buf, len);
+	if (l->failed) {
+		gt_debug("%s: read after the engine's exit", l->shown);
+		objects_free(&l->objs);
+		memset(&l->objs, 0, sizeof(l->objs));
+		return -1;
+	}
+	for (size_t i = 0; i < l->objs.n; i++) {
+		if (objects_push(objs, l->objs.items[i], &l->objs.where[i]) < 0)
+			return -1; /* (the rest are freed with l) */
+		l->objs.items[i] = NULL;
+	}
+	gt_debug("%s: %zu objects read while the engine wrote", l->shown, l->objs.n);
 	return 0;
 }
 
@@ -432,10 +583,18 @@ struct run {
 	struct file_list files;
 	struct helm_docs docs; /* the native Helm engine's parsed documents of out (usable or not) */
 	bool app_edited;    /* the Application's kustomize settings are applied to the copy */
+	struct live live;      /* an exec engine's output, read while it writes */
+	char *chart_tmp;       /* --chart: where helm pulls to (removed at the end) */
+	char *chart_archive;   /* --chart: the archive the engines render */
 };
 
 static void run_free(struct run *r)
 {
+	objects_free(&r->live.objs);
+	if (r->chart_tmp)
+		remove_tree(r->chart_tmp);
+	free(r->chart_tmp);
+	free(r->chart_archive);
 	helm_docs_free(&r->docs);
 	free(r->out);
 	engine_free(&r->engine);
@@ -483,6 +642,10 @@ static int default_release_name(struct render_opts *o, struct run *r)
 		o->release_name = o->app;
 		return 0;
 	}
+	if (o->chart) {
+		o->release_name = o->chart; /* (helm template's own default is a generated name) */
+		return 0;
+	}
 	char *name = NULL;
 	if (r->from_repo && *r->src.path)
 		name = base_name_dup(r->src.path);
@@ -523,6 +686,10 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
 	key_add(&k, "crds", o->skip_crds ? "skip" : "include");
 	if (app_key_values(o, &k) < 0)
 		return key_finish(&k, hex), -1;
+	key_add_list(&k, "values-literal", &o->values_literal);
+	key_add(&k, "skip-tests", o->skip_tests ? "yes" : "no");
+	key_add(&k, "skip-schema-validation", o->skip_schema_validation ? "yes" : "no");
+	key_add(&k, "ignore-missing-values-files", o->ignore_missing_values ? "yes" : "no");
 	key_add_list(&k, "set", &o->set);
 	key_add_list(&k, "set-string", &o->set_string);
 	key_add_list(&k, "set-file", &o->set_file);
@@ -539,6 +706,8 @@ static int render_key(const struct render_opts *o, struct run *r, enum source_ty
  * Application) its values files, must stay inside the source's root on disk. */
 static int check_source_paths(const struct render_opts *o, struct run *r)
 {
+	if (o->chart_archive)
+		return 0; /* an archive from a repository; values are the user's own files */
 	const char *root = r->from_repo ? r->src.tmp : r->root, *rel = r->from_repo ? r->src.path : r->root_rel;
 	if (!r->from_repo && links_check_dir(root, rel) < 0)
 		return -1; /* (a repository's links were checked as they were written) */
@@ -577,6 +746,45 @@ static const char *native_source_root(const struct render_opts *o, const struct 
 	bool work_tree = git && lstat(git, &st) == 0;
 	free(git);
 	return o->cmp || work_tree ? r->root : NULL;
+}
+
+/*
+ * --ignore-missing-values-files, as Argo CD's ignoreMissingValueFiles: a values file that is not
+ * there (read as the engines read it, relative to the chart) is left out, said with -v; every
+ * other file stays, in its order. Run where the source is on disk, before the engine.
+ */
+static int drop_missing_values(struct render_opts *o, const char *dir, bool cwd_too)
+{
+	struct gt_strvec kept = { 0 };
+	if (!o->ignore_missing_values)
+		return 0;
+	for (size_t i = 0; i < o->values.n; i++) {
+		if (values_from_stdin(o, o->values.v[i])) {
+			if (gt_strvec_push(&kept, o->values.v[i]) < 0)
+				return gt_strvec_release(&kept), gt_error("out of memory"), -1;
+			continue; /* (the very pointer: it says standard input) */
+		}
+		char *items = strdup(o->values.v[i]), *save = NULL;
+		if (!items)
+			return gt_strvec_release(&kept), gt_error("out of memory"), -1;
+		/* helm splits --values at commas */
+		for (char *it = strtok_r(items, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+			char *full = *it == '/' ? strdup(it) : path_join(dir, it);
+			struct stat st;
+			bool there = !full || strstr(it, "://") || !strcmp(it, "-") || stat(full, &st) == 0 || errno != ENOENT ||
+				     (cwd_too && stat(it, &st) == 0);
+			free(full);
+			const char *mine = there ? opts_own(o, strdup(it)) : NULL;
+			if (!there)
+				gt_debug("--values %s: not there, left out (--ignore-missing-values-files)", it);
+			else if (!mine || gt_strvec_push(&kept, mine) < 0)
+				return free(items), gt_strvec_release(&kept), gt_error("out of memory"), -1;
+		}
+		free(items);
+	}
+	gt_strvec_release(&o->values);
+	o->values = kept;
+	return 0;
 }
 
 /* A working directory is never written to: dependencies are built in a private copy. */
@@ -916,7 +1124,8 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	}
 	/* The same checks as for helm itself: links and values paths inside the source, a release
 	 * name helm would take. */
-	if (check_source_paths(o, r) < 0 || helm_check_release_name(o->release_name) < 0)
+	if (drop_missing_values(o, o->chart_archive ? "." : r->dir, false) < 0 || check_source_paths(o, r) < 0 ||
+	    helm_check_release_name(o->release_name) < 0)
 		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
 	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &r->docs, &why);
@@ -976,13 +1185,18 @@ static int run_engine(struct render_opts *o, struct run *r, enum source_type typ
 			return -1;
 		r->dir = r->dir_owned;
 	}
-	if ((type == TYPE_KUSTOMIZE && app_edit_once(o, r) < 0) || prepare_source(o, r) < 0 ||
+	if ((type == TYPE_KUSTOMIZE && app_edit_once(o, r) < 0) ||
+	    (type == TYPE_HELM && drop_missing_values(o, o->chart_archive ? "." : r->dir, false) < 0) || prepare_source(o, r) < 0 ||
+	    (type == TYPE_HELM && helm_write_literals(o, &r->engine) < 0) ||
 	    r->engine.ops->args(o, &r->engine, &a) < 0) {
 		argv_free(&a);
 		return -1;
 	}
 	snprintf(what, sizeof(what), "%s", type == TYPE_HELM ? "helm template" : "kustomize build");
-	int st = engine_exec(o, &r->engine, what, a.v, r->dir, o->max_output, &r->out, &r->out_len);
+	r->live = (struct live){ .o = o, .shown = r->shown, .active = true };
+	int st = engine_exec_live(o, &r->engine, what, a.v, o->chart_archive ? NULL : r->dir, o->max_output, &r->out,
+				  &r->out_len, live_feed,
+				  &r->live);
 	argv_free(&a);
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
@@ -1070,6 +1284,16 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 	static const struct gt_limits def = GT_LIMITS_DEFAULT;
 	bool pre = r->docs.usable && o->lim.max_doc_bytes == def.max_doc_bytes &&
 		   o->lim.max_alias_nodes == def.max_alias_nodes && o->lim.max_depth == def.max_depth;
+	size_t before = objs->n;
+	if (live_finish(&r->live, r->out, r->out_len, objs) == 0)
+		return 0;
+	for (; objs->n > before; objs->n--) { /* (a move that failed half way) */
+		json_decref(objs->items[objs->n - 1]);
+		if (objs->frozen) {
+			free(objs->frozen[objs->n - 1].text);
+			free(objs->frozen[objs->n - 1].key);
+		}
+	}
 	struct gt_stream *s = gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
 	if (!s)
 		return -1;
@@ -1156,6 +1380,26 @@ static bool is_regular_file(const char *path)
 static int render(struct render_opts *o, const char *dir, struct run *r, struct objects *objs)
 {
 	enum source_type type = o->type;
+	if (o->chart) {
+		char *version = NULL;
+		if (!(r->cache_root = cache_root_new(o)) || !(r->chart_tmp = temp_dir_new()))
+			return GT_EXIT_INPUT;
+		int st = chart_source_fetch(o, o->cache == 0 ? NULL : r->cache_root, r->chart_tmp, &r->chart_archive, &version);
+		if (st != GT_EXIT_OK)
+			return st;
+		o->chart_archive = r->dir = r->chart_archive;
+		bool shown = asprintf(&r->shown, "%s %s (helm output)", o->chart, version) >= 0;
+		free(version);
+		if (!shown)
+			return r->shown = NULL, gt_error("out of memory"), GT_EXIT_INPUT;
+		int native = run_engine(o, r, TYPE_HELM);
+		if (native < 0 || read_engine_output(o, r, objs) < 0)
+			return GT_EXIT_INPUT;
+		if (objs->n == 0 && !o->allow_empty)
+			return gt_error("%s: the helm render produced no objects (--allow-empty accepts that)", r->shown),
+			       GT_EXIT_INPUT;
+		return GT_EXIT_OK;
+	}
 	if (o->repo) {
 		int st = repo_source_open(o, &r->src);
 		r->from_repo = true;
@@ -1179,7 +1423,9 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	gt_debug("source type: %s", type_name(type));
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
-	if (type == TYPE_HELM && !r->from_repo && !o->cmp && values_resolve_local(o, dir) < 0)
+	/* (a local -f is the working directory's, else the chart's: a missing one goes before either is chosen) */
+	if (type == TYPE_HELM && !r->from_repo && !o->cmp &&
+	    (drop_missing_values(o, dir, true) < 0 || values_resolve_local(o, dir) < 0))
 		return GT_EXIT_INPUT;
 	if (!(r->cache_root = cache_root_new(o)))
 		return GT_EXIT_INPUT; /* (printed) */
@@ -1202,6 +1448,14 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 
 static int check_usage(const struct render_opts *o, const char *dir)
 {
+	if ((o->repo_url || o->chart_version) && !o->chart)
+		return gt_error("--%s needs --chart", o->repo_url ? "repo-url" : "chart-version"), -1;
+	if (o->chart && !o->repo_url)
+		return gt_error("--chart needs --repo-url (the Helm repository)"), -1;
+	if (o->chart && (dir || o->repo || o->type == TYPE_DIRECTORY || o->type == TYPE_KUSTOMIZE))
+		return gt_error("--chart renders a chart from --repo-url: give no DIR, --repo or other --type"), -1;
+	if (o->chart)
+		return 0;
 	if (dir && o->repo)
 		return gt_error("give DIR or --repo URL, not both"), -1;
 	if (!dir && !o->repo)
@@ -1288,6 +1542,7 @@ static void opts_free(struct render_opts *o)
 		free((char *)o->owned.v[i]);
 	gt_strvec_release(&o->owned);
 	gt_strvec_release(&o->values);
+	gt_strvec_release(&o->values_literal);
 	gt_strvec_release(&o->set);
 	gt_strvec_release(&o->set_string);
 	gt_strvec_release(&o->set_file);

@@ -46,6 +46,14 @@ struct render_opts {
 	struct gt_strvec values, set, set_string, set_file, api_versions; /* borrowed: argv or owned */
 	const char *kube_version;
 	bool skip_crds;
+	bool skip_tests; /* helm's --skip-tests (default on; --skip-tests=false: Argo CD's skipTests: false) */
+	bool skip_schema_validation;
+	struct gt_strvec values_literal; /* --values-literal: inline YAML (Argo CD's helm.values), after -f */
+	bool ignore_missing_values; /* --ignore-missing-values-files: a -f file that is not there is left out */
+	/* --chart NAME --repo-url URL --version V: a chart from a Helm repository */
+	const char *chart, *repo_url, *chart_version;
+	bool plain_http; /* --plain-http: an oci:// registry over http (helm's flag) */
+	const char *chart_archive; /* the fetched .tgz the engines render (set by chart_source_fetch) */
 	bool enable_helm;
 	const char *load_restrictor;
 	size_t max_output;
@@ -75,7 +83,6 @@ struct render_opts {
 	json_t *app_kustomize;            /* its kustomize settings (borrowed), applied as kustomize edit */
 	const char *app_key;              /* those settings in the render cache's key */
 	const char *helm_namespace;       /* helm.namespace: helm's --namespace instead of --namespace */
-	bool ignore_missing_values;       /* helm.ignoreMissingValueFiles */
 	struct gt_strvec values_trusted;  /* values files we wrote (inline values, ref sources): outside the source */
 	char *app_tmp;                    /* where those are (owned) */
 };
@@ -120,6 +127,7 @@ struct engine {
 	char *version;  /* its version line (owned), for the render cache */
 	char *home;     /* the private empty home its runs get (owned; NULL with --user-engine-config) */
 	char **env;     /* "NAME=VALUE" settings pointing there, NULL-terminated (owned), or NULL */
+	char *scratch;  /* a private temp dir for files the run is given (--values-literal), or NULL */
 };
 
 /*
@@ -137,6 +145,10 @@ struct engine_ops {
 	const char *const *version_args; /* after the binary */
 };
 extern const struct engine_ops helm_engine, kustomize_engine;
+
+/* helm reads inline values from files: each --values-literal into e->scratch (made here), as
+ * Argo CD writes spec.source.helm.values to a temp file. -1 after printing. */
+int helm_write_literals(const struct render_opts *o, struct engine *e);
 
 /* --helm/--kustomize PATH (given), or name on PATH; NULL after printing what to install. */
 char *locate_binary(const char *given, const char *name, const char *install);
@@ -160,6 +172,14 @@ void engine_relay_warnings(const char *name, const char *err, const char *secret
  */
 int engine_exec(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
 		const char *cwd, size_t max, char **out, size_t *len);
+/* The same with in (NUL-terminated) on its stdin, no working directory of its own, secret masked
+ * (a password given on stdin, never in argv). */
+int engine_exec_input(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		      const char *in, const char *secret, char **out, size_t *len);
+/* The same, with on_out(arg, stdout so far, its length) called as the engine writes (common/proc). */
+int engine_exec_live(const struct render_opts *o, const struct engine *e, const char *what, char *const argv[],
+		     const char *cwd, size_t max, char **out, size_t *len,
+		     void (*on_out)(void *arg, const char *out, size_t len), void *arg);
 
 /* ---- the native Kustomize engine (kustomize/) ---- */
 /*
@@ -342,6 +362,13 @@ int app_drop_missing_values(struct render_opts *o, bool (*exists)(void *arg, con
 int app_kustomize_edit(const struct render_opts *o, const char *dir);
 /* The values files (trusted ones by content) and the Application's settings, into the cache key. */
 int app_key_values(const struct render_opts *o, struct key_b *k);
+
+/* ---- Helm repository sources (chartrepo.c) ---- */
+/* Fetch o->chart at o->chart_version from o->repo_url into the cache (or tmp_dir with --no-cache),
+ * the archive's digest checked against the repository's index.yaml; its path in *archive
+ * (malloc'd) and the version resolved in *version (malloc'd). GT_EXIT_* (0 ok), printed. */
+int chart_source_fetch(const struct render_opts *o, const char *cache_root, const char *tmp_dir, char **archive,
+		       char **version);
 
 /* ---- Argo CD CMP (cmp.c) ---- */
 /* Fill options from the plugin environment where the command line left them. -1 after printing. */

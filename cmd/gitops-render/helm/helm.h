@@ -351,12 +351,13 @@ int exec_tpl(struct exec *x, const char *text, size_t len, struct hv dot, struct
 struct helm_opts {
 	const char *release, *namespace;
 	const char *const *values; size_t n_values;       /* -f files */
+	const char *const *values_literal; size_t n_values_literal; /* inline YAML, merged after the files */
 	const char *const *set; size_t n_set;
 	const char *const *set_string; size_t n_set_string;
 	const char *const *set_file; size_t n_set_file;
 	const char *kube_version;
 	const char *const *api_versions; size_t n_api_versions;
-	bool include_crds, skip_tests;
+	bool include_crds, skip_tests, skip_schema_validation;
 	bool deterministic; /* seeded rand*, fixed now() */
 };
 

@@ -939,7 +939,10 @@ int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *
 	struct buf b = { 0 }, schema_msg = { 0 };
 	char kv[160], major[24], minor[24];
 	int r = -1;
-	struct chart *c = chart_load_dir(dir, e);
+	/* a packaged chart (--chart): values files are the user's, from the working directory */
+	size_t dn = strlen(dir);
+	bool archive = dn > 4 && !strcmp(dir + dn - 4, ".tgz");
+	struct chart *c = archive ? chart_load_tgz(dir, e) : chart_load_dir(dir, e);
 	if (!c)
 		return -1;
 	/* cmd/helm's checkIfInstallable, before anything else */
@@ -964,13 +967,13 @@ int helm_render(const char *dir, const struct helm_opts *o, char **out, size_t *
 		nomem(e);
 		goto out;
 	}
-	if (values_user(o, dir, &user, e) < 0 || values_process_deps(c, user, e) < 0)
+	if (values_user(o, archive ? "." : dir, &user, e) < 0 || values_process_deps(c, user, e) < 0)
 		goto out;
 	vals = values_coalesce(c, user, e);
 	if (vals.k != HV_MAP)
 		goto out;
 	vals.go = GO_VALUES;
-	int bad = validate_schemas(c, vals, &schema_msg, e);
+	int bad = o->skip_schema_validation ? 0 : validate_schemas(c, vals, &schema_msg, e);
 	if (bad < 0)
 		goto out;
 	if (bad) {

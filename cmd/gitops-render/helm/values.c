@@ -42,6 +42,29 @@ static struct hv merge_user(struct hv a, struct hv b)
 	return out;
 }
 
+/* One values document (a file's text, or an inline --values-literal), name for messages. */
+static int read_values_text(const char *data, size_t len, const char *name, struct hv *out, struct herr *e)
+{
+	static const struct gt_limits lim = GT_LIMITS_DEFAULT;
+	struct gt_yaml_reader *r = gt_yaml_reader_new_string(data, len, name, &lim);
+	json_t *doc = NULL;
+	unsigned long line;
+	int st = r ? (gt_yaml_reader_set_quiet(r, true), gt_yaml_next(r, &doc, &line)) : -1;
+	if (st < 0)
+		herr_set(e, HERR_UNSUPPORTED, false, "%s: YAML helm reads its own way (%s)", name,
+			 r ? gt_yaml_reader_error(r) : "out of memory");
+	gt_yaml_reader_free(r);
+	if (st < 0)
+		return -1;
+	if (doc && !json_is_object(doc) && !json_is_null(doc)) {
+		json_decref(doc);
+		return herr_set(e, HERR_UNSUPPORTED, false, "%s: not a map of values", name), -1;
+	}
+	*out = doc && json_is_object(doc) ? hv_from_json(doc) : hv_map();
+	json_decref(doc);
+	return 0;
+}
+
 static int read_values_file(const char *dir, const char *path, struct hv *out, struct herr *e)
 {
 	static const struct gt_limits lim = GT_LIMITS_DEFAULT;
@@ -55,24 +78,9 @@ static int read_values_file(const char *dir, const char *path, struct hv *out, s
 	free(full);
 	if (rd != 0)
 		return herr_set(e, HERR_UNSUPPORTED, false, "%s: cannot read (helm words that)", path), -1;
-	struct gt_yaml_reader *r = gt_yaml_reader_new_string(data, len, path, &lim);
-	json_t *doc = NULL;
-	unsigned long line;
-	int st = r ? (gt_yaml_reader_set_quiet(r, true), gt_yaml_next(r, &doc, &line)) : -1;
-	if (st < 0)
-		herr_set(e, HERR_UNSUPPORTED, false, "%s: YAML helm reads its own way (%s)", path,
-			 r ? gt_yaml_reader_error(r) : "out of memory");
-	gt_yaml_reader_free(r);
+	int st = read_values_text(data, len, path, out, e);
 	free(data);
-	if (st < 0)
-		return -1;
-	if (doc && !json_is_object(doc) && !json_is_null(doc)) {
-		json_decref(doc);
-		return herr_set(e, HERR_UNSUPPORTED, false, "%s: not a map of values", path), -1;
-	}
-	*out = doc && json_is_object(doc) ? hv_from_json(doc) : hv_map();
-	json_decref(doc);
-	return 0;
+	return st;
 }
 
 /* strvals typedVal */
@@ -393,6 +401,18 @@ int values_user(const struct helm_opts *o, const char *dir, struct hv *out, stru
 	for (size_t i = 0; i < o->n_values; i++) {
 		struct hv f;
 		if (read_values_file(dir, o->values[i], &f, e) < 0) {
+			hv_unref(base);
+			return -1;
+		}
+		struct hv m = merge_user(base, f);
+		hv_unref(base);
+		hv_unref(f);
+		base = m;
+	}
+	/* inline values (Argo CD's spec.source.helm.values): after the files, before --set */
+	for (size_t i = 0; i < o->n_values_literal; i++) {
+		struct hv f;
+		if (read_values_text(o->values_literal[i], strlen(o->values_literal[i]), "--values-literal", &f, e) < 0) {
 			hv_unref(base);
 			return -1;
 		}
