@@ -189,45 +189,21 @@ void gt_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-void gt_debug(const char *fmt, ...)
-{
-	if (verbosity < GT_V_STEPS)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vmessage("", fmt, ap);
-	va_end(ap);
-}
-
-void gt_step(const char *fmt, ...)
-{
-	if (verbosity < GT_V_STEPS)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vmessage("", fmt, ap);
-	va_end(ap);
-}
-
-void gt_detail(const char *fmt, ...)
-{
-	if (verbosity < GT_V_TIMES)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vmessage("", fmt, ap);
-	va_end(ap);
-}
-
-void gt_raw(const char *fmt, ...)
-{
-	if (verbosity < GT_V_RAW)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vmessage("", fmt, ap);
-	va_end(ap);
-}
+/* A message shown from verbosity level on: -v the steps, -vv timings and sizes, -vvv raw exchanges. */
+#define GT_LEVELLED_MESSAGE(name, level)                                                            \
+	void name(const char *fmt, ...)                                                             \
+	{                                                                                           \
+		if (verbosity < (level))                                                            \
+			return;                                                                     \
+		va_list ap;                                                                         \
+		va_start(ap, fmt);                                                                  \
+		vmessage("", fmt, ap);                                                              \
+		va_end(ap);                                                                         \
+	}
+GT_LEVELLED_MESSAGE(gt_debug, GT_V_STEPS)
+GT_LEVELLED_MESSAGE(gt_step, GT_V_STEPS)
+GT_LEVELLED_MESSAGE(gt_detail, GT_V_TIMES)
+GT_LEVELLED_MESSAGE(gt_raw, GT_V_RAW)
 
 uint64_t gt_now_ns(void)
 {
