@@ -53,6 +53,23 @@ static char *archive_key_path(const char *cache_root, const char *url, const cha
 	return p;
 }
 
+/* The archive (data, len) into the chart cache for version; on success *got is the cached path
+ * (the pulled one freed). A cache that cannot be written is no error: the pulled archive serves. */
+static void keep_in_cache(const struct render_opts *o, const char *cache_root, const char *version, const char *data,
+			  size_t len, char **got)
+{
+	char *cached = archive_key_path(cache_root, o->repo_url, o->chart, version), *dir = cached ? strdup(cached) : NULL;
+	if (dir && strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	if (dir && gt_mkdir_p(dir) == 0 && gt_file_write_atomic(cached, data, len) == 0) {
+		free(*got);
+		*got = cached;
+		cached = NULL;
+	}
+	free(cached);
+	free(dir);
+}
+
 /* A name helm would take as one path element of the repository. */
 static bool chart_name_ok(const char *n)
 {
@@ -235,18 +252,8 @@ static int fetch_run(struct fetch *f, const char *cache_root, const char *tmp_di
 		st = pull(f, v, dest, &got);
 	if (st == GT_EXIT_OK)
 		st = check_digest(f, got, v, json_string_value(json_object_get(e, "digest")), &data, &len);
-	if (st == GT_EXIT_OK && cache_root) {
-		char *cached = archive_key_path(cache_root, o->repo_url, o->chart, v), *dir = cached ? strdup(cached) : NULL;
-		if (dir && strrchr(dir, '/'))
-			*strrchr(dir, '/') = '\0';
-		if (dir && gt_mkdir_p(dir) == 0 && gt_file_write_atomic(cached, data, len) == 0) {
-			free(got);
-			got = cached;
-			cached = NULL;
-		}
-		free(cached);
-		free(dir);
-	}
+	if (st == GT_EXIT_OK && cache_root)
+		keep_in_cache(o, cache_root, v, data, len, &got);
 	if (st == GT_EXIT_OK)
 		*archive = got, got = NULL;
 	free(got);
@@ -329,18 +336,8 @@ static int fetch_oci(struct fetch *f, const char *cache_root, const char *tmp_di
 		closedir(d);
 	if (st == GT_EXIT_OK && (!got || !*version))
 		st = (gt_error("%s: helm pull wrote no archive named for the chart", f->what), GT_EXIT_INPUT);
-	if (st == GT_EXIT_OK && cache_root && gt_file_read(got, MAX_ARCHIVE, &data, &len) == 0) {
-		char *cached = archive_key_path(cache_root, o->repo_url, o->chart, *version), *dir = cached ? strdup(cached) : NULL;
-		if (dir && strrchr(dir, '/'))
-			*strrchr(dir, '/') = '\0';
-		if (dir && gt_mkdir_p(dir) == 0 && gt_file_write_atomic(cached, data, len) == 0) {
-			free(got);
-			got = cached;
-			cached = NULL;
-		}
-		free(cached);
-		free(dir);
-	}
+	if (st == GT_EXIT_OK && cache_root && gt_file_read(got, MAX_ARCHIVE, &data, &len) == 0)
+		keep_in_cache(o, cache_root, *version, data, len, &got);
 	if (st == GT_EXIT_OK)
 		*archive = got, got = NULL;
 	free(got);
