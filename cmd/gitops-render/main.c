@@ -1423,8 +1423,10 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 	gt_debug("source type: %s", type_name(type));
 	if (type == TYPE_DIRECTORY)
 		return read_directory(o, r, objs) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
-	/* (a local -f is the working directory's, else the chart's: a missing one goes before either is chosen) */
-	if (type == TYPE_HELM && !r->from_repo && !o->cmp &&
+	/* (a local -f is the working directory's, else the chart's: a missing one goes before either is
+	 * chosen; an Application's valueFiles are the chart's only, as in Argo CD, and checked to stay
+	 * inside the source like a repository's) */
+	if (type == TYPE_HELM && !r->from_repo && !o->cmp && !o->app_settings &&
 	    (drop_missing_values(o, dir, true) < 0 || values_resolve_local(o, dir) < 0))
 		return GT_EXIT_INPUT;
 	if (!(r->cache_root = cache_root_new(o)))
