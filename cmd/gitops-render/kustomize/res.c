@@ -521,23 +521,32 @@ static int push(struct kz_resmap *m, struct kz_res *r)
 	return 0;
 }
 
+/* Is held (in the map) the resource r, whose name is name and id *id? Refused as kustomize does:
+ * r is freed and the error set (-1); 0 when they differ. */
+static int refuse_same_id(const struct kz_res *held, struct kz_res *r, const char *name, const struct kz_id *id,
+			  struct kz_err *e)
+{
+	struct kz_id other;
+	if (strcmp(kz_res_name(held), name))
+		return 0; /* different names: different ids, without computing them */
+	kz_res_cur_id(held, &other);
+	if (!kz_id_equals(id, &other))
+		return 0;
+	char *s = kz_id_string(id);
+	kz_fail(e, "may not add resource with an already registered id: %s", s ? s : "?");
+	free(s);
+	kz_res_free(r);
+	return -1;
+}
+
 int kz_resmap_append(struct kz_resmap *m, struct kz_res *r, struct kz_err *e)
 {
-	struct kz_id id, other;
+	struct kz_id id;
 	const char *name = kz_res_name(r);
 	kz_res_cur_id(r, &id);
-	for (size_t i = 0; i < m->n; i++) {
-		if (strcmp(kz_res_name(m->v[i]), name))
-			continue; /* different names: different ids, without computing them */
-		kz_res_cur_id(m->v[i], &other);
-		if (kz_id_equals(&id, &other)) {
-			char *s = kz_id_string(&id);
-			kz_fail(e, "may not add resource with an already registered id: %s", s ? s : "?");
-			free(s);
-			kz_res_free(r);
+	for (size_t i = 0; i < m->n; i++)
+		if (refuse_same_id(m->v[i], r, name, &id, e) < 0)
 			return -1;
-		}
-	}
 	if (push(m, r) < 0) {
 		kz_res_free(r);
 		return kz_fail(e, "out of memory");
@@ -602,20 +611,11 @@ int kz_appender_add(struct kz_appender *a, struct kz_res *r, struct kz_err *e)
 	}
 	const char *name = kz_res_name(r);
 	size_t b = name_hash(name) & a->mask;
-	struct kz_id id, other;
+	struct kz_id id;
 	kz_res_cur_id(r, &id);
-	for (size_t i = a->head[b]; i != (size_t)-1; i = a->next[i]) {
-		if (strcmp(kz_res_name(m->v[i]), name))
-			continue;
-		kz_res_cur_id(m->v[i], &other);
-		if (kz_id_equals(&id, &other)) {
-			char *s = kz_id_string(&id);
-			kz_fail(e, "may not add resource with an already registered id: %s", s ? s : "?");
-			free(s);
-			kz_res_free(r);
+	for (size_t i = a->head[b]; i != (size_t)-1; i = a->next[i])
+		if (refuse_same_id(m->v[i], r, name, &id, e) < 0)
 			return -1;
-		}
-	}
 	if (push(m, r) < 0) {
 		kz_res_free(r);
 		return kz_fail(e, "out of memory");
