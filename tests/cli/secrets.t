@@ -60,15 +60,27 @@ done
 export PATH="$TMP/shim:$PATH"
 
 # /proc/*/cmdline of the tools and the programs they run, sampled while they run (ps reads
-# exactly that). Only this test's session, and only processes that are those programs: the
+# exactly that). Only this test's descendants, and only processes that are those programs: the
 # test's own sed/printf lines carry the secrets on purpose, as do concurrent runs of this test
 # elsewhere on the machine; the API stand-in gets its token on its command line from kube_start.
-# (Under tests/tools/valgrind a tool's process is valgrind's, named memcheck-ARCH.)
+# (Under tests/tools/valgrind a tool's process is valgrind's, named memcheck-ARCH.) Descendants,
+# not "ps -s SESSION": a CI runner that never calls setsid leaves every process in session 0,
+# which ps refuses ("process ID out of range"), and the sampler then saw nothing at all.
 : >"$TMP/logs/proc"
 touch "$TMP/sampling"
-SID=$(ps -o sid= -p $$ | tr -d ' ')
+sample_tools() {
+	ps -ww -e -o pid=,ppid=,comm=,args= | awk -v root=$$ '
+		{ pid = $1; parent[pid] = $2; comm[pid] = $3; sub(/^ *[0-9]+ +[0-9]+ +/, ""); line[pid] = $0 }
+		END {
+			for (p in parent) {
+				if (comm[p] !~ /^(gitops-|kubectl|git|helm|kustomize|memcheck|valgrind)/) continue
+				for (q = parent[p]; q in parent && q != root; q = parent[q]) ;
+				if (q == root) print line[p]
+			}
+		}'
+}
 (while [ -e "$TMP/sampling" ]; do
-	ps -ww -s "$SID" -o comm=,args= | awk '$1 ~ /^(gitops-|kubectl|git|helm|kustomize|memcheck|valgrind)/' >>"$TMP/logs/proc"
+	sample_tools >>"$TMP/logs/proc"
 	sleep 0.02
 done) &
 SAMPLER=$!
