@@ -218,7 +218,7 @@ static void parse_helm(struct ctx *c, struct gt_app_source *s, json_t *helm, con
 	s->helm_namespace = get_nonempty(c, helm, "namespace", where);
 	s->kube_version = get_nonempty(c, helm, "kubeVersion", where);
 	get_strings(c, helm, "apiVersions", where, &s->api_versions);
-	refuse_set(c, helm, "passCredentials", where, "not supported: gitops-render fetches no chart from a Helm repository");
+	refuse_set(c, helm, "passCredentials", where, "not supported: the Helm repository's credentials go to its own host only");
 	refuse_set(c, helm, "skipSchemaValidation", where, "not supported: gitops-render validates values.schema.json as helm does");
 	const char *ver = get_string(c, helm, "version", where);
 	if (ver && *ver && strcmp(ver, "v3"))

@@ -192,6 +192,41 @@ static const char *pick(const char *flag, const char *app_value, const char *fla
 	return flag ? flag : app_value;
 }
 
+/* A chart from a Helm repository (source.chart), as --chart/--repo-url/--chart-version: repoURL is
+ * the repository's http(s) URL, or an OCI registry, which Argo CD writes without oci:// (its
+ * IsHelmOciRepo: a URL with no host is OCI; oci:// is taken too); targetRevision is the chart's
+ * version or a range (`1.2.*`, `^1.4`), resolved as helm does. The chart is the archive itself:
+ * a valueFiles entry relative to it cannot be read (its $ref/ files, values and parameters can). */
+static int map_chart(struct render_opts *o, const struct gt_application *app, const struct gt_app_source *src,
+		     const char *field)
+{
+	const char *url = src->repo_url;
+	char *oci = NULL;
+	if (!url || !*url)
+		return gt_error("%s: application %s: %s.repoURL: a chart source needs the Helm repository", app->file,
+				app->name, field), GT_EXIT_INPUT;
+	if (!strstr(url, "://")) {
+		if (asprintf(&oci, "oci://%s", url) < 0 || !(url = opts_own(o, oci)))
+			return gt_error("out of memory"), GT_EXIT_INPUT;
+	} else if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7) && strncmp(url, "oci://", 6)) {
+		return gt_error("%s: application %s: %s.repoURL %s: a Helm repository is an http(s) URL or an OCI "
+				"registry (HOST/PATH)", app->file, app->name, field, url), GT_EXIT_INPUT;
+	}
+	if ((!src->target_revision || !*src->target_revision) && !o->chart_version)
+		return gt_error("%s: application %s: %s.targetRevision: a chart source needs the chart's version "
+				"(or a range such as 1.2.*)", app->file, app->name, field), GT_EXIT_INPUT;
+	if (!o->values.n)
+		for (size_t i = 0; i < src->value_files.n; i++)
+			if (src->value_files.v[i][0] != '$')
+				return gt_error("%s: application %s: %s.helm.valueFiles '%s': a file inside a chart from a "
+						"Helm repository: not supported (give it from a ref source: $ref/path)",
+						app->file, app->name, field, src->value_files.v[i]), GT_EXIT_INPUT;
+	o->chart = pick(o->chart, src->chart, "--chart", "chart");
+	o->repo_url = pick(o->repo_url, url, "--repo-url", "repoURL");
+	o->chart_version = pick(o->chart_version, src->target_revision, "--chart-version", "targetRevision");
+	return GT_EXIT_OK;
+}
+
 static bool is_local_dir(const char *p)
 {
 	struct stat st;
@@ -278,15 +313,15 @@ int app_apply_parsed(struct render_opts *o, const struct gt_application *app, co
 	else if (!(src = gt_app_render_source(app)))
 		return GT_EXIT_INPUT;
 	const char *field = app->multi ? "spec.sources" : "spec.source";
-	if (src->chart)
-		return gt_error("%s: application %s: %s.chart: a chart from a Helm repository: not supported "
-				"(gitops-render renders charts in git repositories)", app->file, app->name, field), GT_EXIT_INPUT;
 	if (src->type == GT_APP_TYPE_PLUGIN)
 		return gt_error("%s: application %s: %s.plugin: not supported by gitops-render --application", app->file,
 				app->name, field), GT_EXIT_INPUT;
 	/* The source: the Application's repository at its targetRevision, unless the command line names
 	 * one; --path naming a local directory renders that directory (a checkout you chose). */
-	if (*dir) {
+	if (src->chart && !*dir && !o->repo && !o->path) {
+		if ((st = map_chart(o, app, src, field)) != GT_EXIT_OK)
+			return st;
+	} else if (*dir) {
 		gt_debug("DIR %s given: rendered instead of the Application's repository", *dir);
 	} else if (!o->repo && is_local_dir(o->path) && (!src->path || strcmp(o->path, src->path))) {
 		gt_debug("--path %s is a local directory: rendered instead of the Application's repository", o->path);
@@ -316,8 +351,12 @@ int app_apply_parsed(struct render_opts *o, const struct gt_application *app, co
 			return gt_error("out of memory"), GT_EXIT_INPUT;
 		o->app_key = key;
 	}
-	gt_debug("application %s (%s): %s at %s, path %s", app->name, app->file, o->repo ? o->repo : *dir,
-		 o->revision ? o->revision : "HEAD", o->path ? o->path : ".");
+	if (o->chart)
+		gt_debug("application %s (%s): chart %s %s of %s", app->name, app->file, o->chart,
+			 o->chart_version ? o->chart_version : "(newest)", o->repo_url);
+	else
+		gt_debug("application %s (%s): %s at %s, path %s", app->name, app->file, o->repo ? o->repo : *dir,
+			 o->revision ? o->revision : "HEAD", o->path ? o->path : ".");
 	return st;
 }
 

@@ -289,7 +289,8 @@ bad() { # bad NAME SED-EXPR FIELD-REGEX
 }
 bad unknown-helm 's/^      skipCrds: true$/      skipCrds: true\n      valuesFromTheFuture: 1/' 'spec.source.helm.valuesFromTheFuture: not supported'
 bad jsonnet 's/^    helm:$/    directory: {jsonnet: {libs: [x]}}\n    helm:/' 'spec.source.directory.jsonnet: not supported'
-bad chart 's|^    path: apps/guestbook$|    chart: guestbook|' 'spec.source.chart: a chart from a Helm repository'
+bad chart-valuefiles 's|^    path: apps/guestbook$|    chart: guestbook|' \
+	"spec.source.helm.valueFiles 'values-production.yaml': a file inside a chart from a Helm repository: not supported"
 bad sync-option 's/CreateNamespace=true/CreateNamespaces=true/' 'spec.syncPolicy.syncOptions\[0\]: not an Argo CD sync option'
 bad jq 's/^  syncPolicy:$/  ignoreDifferences:\n    - {kind: Deployment, jqPathExpressions: [".spec.template.spec.containers[] | select(.name == \\"x\\")"]}\n  syncPolicy:/' \
 	'spec.ignoreDifferences\[0\].jqPathExpressions\[0\]: .*select.*write it as jsonPointers'
