@@ -158,6 +158,15 @@ static int map_helm(struct render_opts *o, const struct gt_application *app, con
 		o->helm_namespace = src->helm_namespace;
 	if (src->skip_crds)
 		o->skip_crds = true;
+	if (src->skip_schema_validation)
+		o->skip_schema_validation = true;
+	/* skipTests: Argo CD passes helm --skip-tests only when it is true, so its render holds the test
+	 * hooks otherwise; but a test hook has no sync phase: Argo CD never applies it, and leaves every
+	 * hook out of the diff and the sync status. The render leaves them out either way (its default
+	 * --skip-tests), which is what Argo CD applies and compares; --skip-tests=false shows them. */
+	if ((src->type == GT_APP_TYPE_HELM || src->chart) && !src->skip_tests && o->skip_tests)
+		gt_debug("skipTests not set: the chart's test hooks left out all the same (Argo CD never applies "
+			 "them; --skip-tests=false renders them)");
 	if (!o->kube_version)
 		o->kube_version = src->kube_version;
 	if (!o->api_versions.n)

@@ -105,6 +105,32 @@ is "$(jq -r 'select(.kind == "ConfigMap" and (.data.GREETING != null)) | .data.G
 is "$(jq -s '[.[] | select(.kind == "CustomResourceDefinition")] | length' <<<"$OUT")" 0 "skipCrds: no CRD"
 is "$(tmp_left)" 0 "no temp dir left behind"
 
+# skipSchemaValidation: helm's --skip-schema-validation (a local copy of v1 with a schema: at most 10 replicas)
+GBS=$TMP/gb-schema
+cp -r "$CO/apps/guestbook" "$GBS"
+printf '{"type": "object", "properties": {"replicaCount": {"type": "integer", "maximum": 10}}}\n' >"$GBS/values.schema.json"
+sed 's/^      skipCrds: true$/      skipCrds: true\n      skipSchemaValidation: true/' "$A/guestbook.yaml" >"$TMP/gb-noschema.yaml"
+run gitops-render "${R[@]}" --application "$A/guestbook.yaml" --path "$GBS" --set replicaCount=50
+is "$RC" 2 "the schema refuses 50 replicas: exit 2"
+run gitops-render "${R[@]}" --application "$TMP/gb-noschema.yaml" --path "$GBS" --set replicaCount=50
+is "$RC" 0 "skipSchemaValidation: true: exit 0" || echo "# $ERR"
+is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 50 "skipSchemaValidation: the values go unchecked"
+# skipTests: Argo CD runs helm template with --skip-tests only when it is true, so the test hooks are
+# in its render otherwise (as in helm's own output, checked here); it never applies them (no sync
+# phase) and leaves hooks out of its diff: the render leaves them out either way, and
+# --skip-tests=false shows them
+like "$("$HELM" template gb "$CO/apps/guestbook" -f "$CO/apps/guestbook/values-production.yaml")" 'helm.sh/hook.: test' \
+	"helm template without --skip-tests renders the chart's test hook"
+sed 's/^      skipCrds: true$/      skipCrds: true\n      skipTests: true/' "$A/guestbook.yaml" >"$TMP/gb-skiptests.yaml"
+test_pods() { jq -r 'select(.metadata.annotations["helm.sh/hook"] == "test") | .metadata.name' <<<"$OUT" | paste -sd' '; }
+run gitops-render "${R[@]}" --application "$TMP/gb-skiptests.yaml"
+is "$RC:$(test_pods)" "0:" "skipTests: true: no test hook"
+run gitops-render "${R[@]}" -v --application "$A/guestbook.yaml"
+is "$RC:$(test_pods)" "0:" "skipTests unset: no test hook either (Argo CD never applies one)"
+like "$ERR" "skipTests not set: the chart's test hooks left out all the same" "-v says so"
+run gitops-render "${R[@]}" --application "$A/guestbook.yaml" --skip-tests=false
+is "$RC:$(test_pods)" "0:gb-guestbook-test-connection" "--skip-tests=false: the test hook, as in Argo CD's render"
+
 # valuesObject wins over values, as in Argo CD
 sed 's/^      values: |$/      valuesObject: {podAnnotations: {team: objects}}\n      values: |/' "$A/guestbook.yaml" >"$TMP/gb-obj.yaml"
 run gitops-render "${R[@]}" --application "$TMP/gb-obj.yaml"
