@@ -201,6 +201,115 @@ static const char *pick(const char *flag, const char *app_value, const char *fla
 	return flag ? flag : app_value;
 }
 
+/* ---- plugin: spec.source.plugin naming this plugin (examples/argocd-cmp) ---- */
+
+#define OUR_PLUGIN "gitops-render"
+
+/* Argo CD's escaped(): upper case, anything but A-Z 0-9 _ made _. */
+static void env_escape(char *s)
+{
+	for (; *s; s++) {
+		*s = (char)(*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s);
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			*s = '_';
+	}
+}
+
+static int env_set(const char *name, const char *value)
+{
+	if (setenv(name, value ? value : "", 1) < 0)
+		return gt_error("%s: cannot set: %s", name, strerror(errno)), -1;
+	return 0;
+}
+
+/* The environment Argo CD's sidecar gives the plugin's generate command, from the app's plugin
+ * settings: env as ARGOCD_ENV_<name>, parameters as PARAM_<NAME> (arrays PARAM_<NAME>_<i>, maps
+ * PARAM_<NAME>_<KEY>); any PARAM_ or ARGOCD_ENV_ variable of ours first removed. */
+static int plugin_environ(json_t *plugin)
+{
+	extern char **environ;
+	size_t n = 0;
+	for (char **e = environ; *e; e++)
+		n++;
+	char **drop = calloc(n + 1, sizeof(*drop));
+	size_t k = 0;
+	if (!drop)
+		return gt_error("out of memory"), -1;
+	for (char **e = environ; *e; e++)
+		if ((!strncmp(*e, "PARAM_", 6) || !strncmp(*e, "ARGOCD_ENV_", 11)) && strchr(*e, '='))
+			drop[k++] = strndup(*e, (size_t)(strchr(*e, '=') - *e));
+	for (size_t i = 0; i < k; i++)
+		if (drop[i])
+			unsetenv(drop[i]), free(drop[i]);
+	free(drop);
+	json_t *it, *v;
+	size_t i, j;
+	int r = 0;
+	json_array_foreach(json_object_get(plugin, "env"), i, it) {
+		char *name = NULL;
+		if (asprintf(&name, "ARGOCD_ENV_%s", json_string_value(json_object_get(it, "name"))) < 0)
+			return gt_error("out of memory"), -1;
+		r |= env_set(name, json_string_value(json_object_get(it, "value")));
+		free(name);
+	}
+	json_array_foreach(json_object_get(plugin, "parameters"), i, it) {
+		char *base = NULL, *name = NULL;
+		const char *key;
+		if (asprintf(&base, "PARAM_%s", json_string_value(json_object_get(it, "name")) ?: "") < 0)
+			return gt_error("out of memory"), -1;
+		env_escape(base + 6);
+		if (json_is_string(v = json_object_get(it, "string")))
+			r |= env_set(base, json_string_value(v));
+		json_object_foreach(json_object_get(it, "map"), key, v) {
+			char *esc = strdup(key);
+			if (esc)
+				env_escape(esc);
+			if (!esc || asprintf(&name, "%s_%s", base, esc) < 0)
+				r = -1, name = NULL;
+			else
+				r |= env_set(name, json_string_value(v));
+			free(esc);
+			free(name);
+		}
+		json_array_foreach(json_object_get(it, "array"), j, v) {
+			if (asprintf(&name, "%s_%zu", base, j) < 0)
+				r = -1, name = NULL;
+			else
+				r |= env_set(name, json_string_value(v));
+			free(name);
+		}
+		free(base);
+	}
+	return r ? -1 : 0;
+}
+
+/* A plugin source: this plugin's (by name, as an Application names the ConfigManagementPlugin of
+ * examples/argocd-cmp) renders what its generate command would, from the same settings; another
+ * plugin's command cannot be run here, and one found by discovery is not named. */
+static int map_plugin(struct render_opts *o, const struct gt_application *app, const struct gt_app_source *src,
+		      const char *field)
+{
+	const char *name = json_string_value(json_object_get(src->plugin, "name"));
+	json_t *it;
+	size_t i;
+	if (!name || !*name)
+		return gt_error("%s: application %s: %s.plugin: no name (a plugin Argo CD discovers): name the plugin "
+				"(%s) to render it here", app->file, app->name, field, OUR_PLUGIN), GT_EXIT_INPUT;
+	if (strcmp(name, OUR_PLUGIN))
+		return gt_error("%s: application %s: %s.plugin.name %s: not supported: only the %s plugin renders here "
+				"(another plugin's generate command runs in Argo CD's sidecar)", app->file, app->name, field,
+				name, OUR_PLUGIN), GT_EXIT_INPUT;
+	json_array_foreach(json_object_get(src->plugin, "env"), i, it)
+		if (strchr(json_string_value(json_object_get(it, "value")) ?: "", '$'))
+			return gt_error("%s: application %s: %s.plugin.env[%zu].value: a $VARIABLE in it: not supported "
+					"(Argo CD expands it from the build environment)", app->file, app->name, field, i),
+			       GT_EXIT_INPUT;
+	if (plugin_environ(src->plugin) < 0 || cmp_apply_settings(o) < 0)
+		return GT_EXIT_INPUT;
+	gt_debug("application %s: plugin %s: its settings applied as its generate command reads them", app->name, name);
+	return GT_EXIT_OK;
+}
+
 /* A chart from a Helm repository (source.chart), as --chart/--repo-url/--chart-version: repoURL is
  * the repository's http(s) URL, or an OCI registry, which Argo CD writes without oci:// (its
  * IsHelmOciRepo: a URL with no host is OCI; oci:// is taken too); targetRevision is the chart's
@@ -322,9 +431,8 @@ int app_apply_parsed(struct render_opts *o, const struct gt_application *app, co
 	else if (!(src = gt_app_render_source(app)))
 		return GT_EXIT_INPUT;
 	const char *field = app->multi ? "spec.sources" : "spec.source";
-	if (src->type == GT_APP_TYPE_PLUGIN)
-		return gt_error("%s: application %s: %s.plugin: not supported by gitops-render --application", app->file,
-				app->name, field), GT_EXIT_INPUT;
+	if (src->type == GT_APP_TYPE_PLUGIN && (st = map_plugin(o, app, src, field)) != GT_EXIT_OK)
+		return st;
 	/* The source: the Application's repository at its targetRevision, unless the command line names
 	 * one; --path naming a local directory renders that directory (a checkout you chose). */
 	if (src->chart && !*dir && !o->repo && !o->path) {

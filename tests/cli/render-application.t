@@ -304,6 +304,51 @@ like "$ERR" "missing.yaml': no such file at main" "named"
 is "$OUT" "" "nothing on stdout"
 
 # ---------------------------------------------------------------------------------------------
+# A plugin source naming this plugin (examples/argocd-cmp): its env and parameters as the plugin's
+# generate command reads them (ARGOCD_ENV_<NAME>, PARAM_<NAME>_<i>): the objects of the flags
+
+cat >"$TMP/plugin.yaml" <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guestbook, namespace: argocd}
+spec:
+  source:
+    repoURL: $URL
+    targetRevision: v1
+    path: apps/guestbook
+    plugin:
+      name: gitops-render
+      parameters:
+        - {name: values-files, array: [values-production.yaml]}
+        - {name: helm-set, array: [image.tag=1.4.2, replicaCount=4]}
+        - {name: skip-crds, string: "true"}
+      env:
+        - {name: RELEASE_NAME, value: gb}
+  destination: {server: "https://kubernetes.default.svc", namespace: guestbook}
+YAML
+run gitops-render "${R[@]}" -n guestbook --app guestbook --release-name gb --skip-crds -f values-production.yaml \
+	--set image.tag=1.4.2 --set replicaCount=4 "$CO/apps/guestbook"
+is "$RC" 0 "plugin: the explicit flags: exit 0" || echo "# $ERR"
+WANT=$(canon <<<"$OUT")
+PARAM_HELM_SET=ignored ARGOCD_ENV_TYPE=directory run gitops-render "${R[@]}" --application "$TMP/plugin.yaml"
+is "$RC" 0 "--application, plugin gitops-render: exit 0 (the caller's PARAM_/ARGOCD_ENV_ variables not read)" || echo "# $ERR"
+is "$(canon <<<"$OUT")" "$WANT" "plugin: the objects of the explicit flags (values-files, helm-set, skip-crds, RELEASE_NAME)"
+is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 4 "the array parameter applied"
+sed 's/name: gitops-render$/name: my-plugin-v1.0/' "$TMP/plugin.yaml" >"$TMP/plugin-other.yaml"
+run gitops-render "${R[@]}" --application "$TMP/plugin-other.yaml"
+is "$RC" 2 "another plugin: exit 2"
+like "$ERR" "plugin-other.yaml:1: application guestbook: spec.source.plugin.name my-plugin-v1.0: not supported: only the gitops-render plugin renders here" \
+	"the field, the file and why"
+sed '/name: gitops-render$/d' "$TMP/plugin.yaml" >"$TMP/plugin-noname.yaml"
+run gitops-render "${R[@]}" --application "$TMP/plugin-noname.yaml"
+is "$RC" 2 "a plugin without a name (discovered): exit 2"
+like "$ERR" "spec.source.plugin: no name \\(a plugin Argo CD discovers\\): name the plugin \\(gitops-render\\)" "said"
+sed 's/value: gb}/value: $ARGOCD_APP_NAME}/' "$TMP/plugin.yaml" >"$TMP/plugin-var.yaml"
+run gitops-render "${R[@]}" --application "$TMP/plugin-var.yaml"
+is "$RC" 2 "an env value with a \$VARIABLE: exit 2"
+like "$ERR" "spec.source.plugin.env\\[0\\].value: a .VARIABLE in it: not supported" "said"
+
+# ---------------------------------------------------------------------------------------------
 # What is not supported is refused, naming the field and the file
 
 bad() { # bad NAME SED-EXPR FIELD-REGEX
