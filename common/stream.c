@@ -41,7 +41,20 @@ struct gt_stream {
 	size_t pending_pos;
 	struct gt_where pending_where;
 	unsigned long doc;
+	bool (*text_for)(const json_t *skeleton); /* gt_stream_set_text_for */
 };
+
+void gt_stream_set_text_for(struct gt_stream *st, bool (*want)(const json_t *skeleton))
+{
+	st->text_for = want;
+	if (st->yaml)
+		gt_yaml_reader_set_text_for(st->yaml, want);
+}
+
+bool gt_stream_take_text(struct gt_stream *st, char **text, size_t *len)
+{
+	return st->yaml && gt_yaml_take_text(st->yaml, text, len);
+}
 
 static int src_fill(struct src *s)
 {
@@ -306,6 +319,7 @@ static int detect_form(struct gt_stream *st)
 			return -1;
 		}
 		gt_yaml_reader_set_line_offset(st->yaml, st->src.line - 1);
+		gt_yaml_reader_set_text_for(st->yaml, st->text_for);
 	}
 	return 0;
 }

@@ -196,8 +196,10 @@ static int freeze_text(const json_t *obj, struct frozen *f)
 }
 
 /* Item i as its text when it is a CRD whose identity reads (anything else, or a CRD with an
- * invalid identity, stays a tree for finish_object to judge and to report on). -1 out of memory. */
-static int maybe_freeze(struct objects *objs, size_t i)
+ * invalid identity, stays a tree for finish_object to judge and to report on). text: its JSON
+ * line already (taken; then item i is the reader's skeleton of it, crd_skeleton), or NULL.
+ * -1 out of memory. */
+static int maybe_freeze(struct objects *objs, size_t i, char *text, size_t text_len)
 {
 	json_t *obj = objs->items[i];
 	struct gt_ref ref;
@@ -206,8 +208,8 @@ static int maybe_freeze(struct objects *objs, size_t i)
 		return 0;
 	if (!objs->scopes && !(objs->scopes = gt_scopes_new()))
 		return -1;
-	struct frozen f = { 0 };
-	if ((*ref.name && !(f.key = gt_ref_key_new(&ref))) || freeze_text(obj, &f) < 0) {
+	struct frozen f = { .text = text, .len = text_len };
+	if ((*ref.name && !(f.key = gt_ref_key_new(&ref))) || (!text && freeze_text(obj, &f) < 0)) {
 		free(f.key);
 		return -1;
 	}
@@ -218,17 +220,33 @@ static int maybe_freeze(struct objects *objs, size_t i)
 	return 0;
 }
 
+/* A document the YAML reader may give as JSON text and skeleton (gt_stream_set_text_for): one
+ * maybe_freeze freezes, which nothing changes before it is written. */
+static bool crd_skeleton(const json_t *skel)
+{
+	struct gt_ref ref;
+	return gt_obj_ref(skel, &ref, NULL) == 0 && is_crd(&ref);
+}
+
+/* objects_push of a skeleton with its text (taken, also on failure) */
+static int objects_push_text(struct objects *objs, json_t *obj, const struct gt_where *w, char *text, size_t len);
+
 static int objects_push(struct objects *objs, json_t *obj, const struct gt_where *w)
+{
+	return objects_push_text(objs, obj, w, NULL, 0);
+}
+
+static int objects_push_text(struct objects *objs, json_t *obj, const struct gt_where *w, char *text, size_t len)
 {
 	if (GT_GROW(objs->items, objs->cap, objs->n + 1) < 0 || GT_GROW(objs->where, objs->cap_where, objs->n + 1) < 0 ||
 	    (objs->freeze && GT_GROW(objs->frozen, objs->cap_frozen, objs->n + 1) < 0))
-		return gt_error("out of memory"), -1;
+		return free(text), gt_error("out of memory"), -1;
 	if (objs->freeze)
 		objs->frozen[objs->n] = (struct frozen){ 0 };
 	objs->items[objs->n] = obj;
 	objs->where[objs->n++] = *w;
-	if (maybe_freeze(objs, objs->n - 1) < 0)
-		return objs->n--, gt_error("out of memory"), -1; /* (obj is the caller's again) */
+	if (maybe_freeze(objs, objs->n - 1, text, len) < 0)
+		return objs->n--, free(text), gt_error("out of memory"), -1; /* (obj is the caller's again) */
 	return 0;
 }
 
@@ -254,16 +272,22 @@ static int read_stream(const struct render_opts *o, struct gt_stream *s, const c
 	struct gt_where w;
 	int r;
 	(void)o;
+	if (objs->freeze)
+		gt_stream_set_text_for(s, crd_skeleton); /* CRDs are frozen: their text, never their tree */
 	while ((r = gt_stream_next(s, &obj, &w)) > 0) {
 		const char *why;
+		char *text = NULL;
+		size_t len = 0;
+		gt_stream_take_text(s, &text, &len);
 		if (gt_obj_validate(obj, &why) < 0) {
 			gt_error("%s:%lu: invalid object: %s", shown, w.line, why);
 			json_decref(obj);
+			free(text);
 			r = -1;
 			break;
 		}
 		w.file = shown; /* the stream's name dies with it */
-		if (objects_push(objs, obj, &w) < 0) {
+		if (objects_push_text(objs, obj, &w, text, len) < 0) {
 			json_decref(obj);
 			r = -1;
 			break;
