@@ -177,6 +177,24 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
 	return st;
 }
 
+struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_limits *lim)
+{
+	struct gt_stream *st = calloc(1, sizeof(*st));
+	if (!st) {
+		fclose(f);
+		gt_error("out of memory");
+		return NULL;
+	}
+	st->src.f = f;
+	st->close_file = true;
+	st->src.line = 1;
+	st->src.max_doc_bytes = lim->max_doc_bytes;
+	st->path = name;
+	st->name = name;
+	st->lim = *lim;
+	return st;
+}
+
 struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim)
 {
 	struct gt_stream *st = calloc(1, sizeof(*st));

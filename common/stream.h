@@ -39,6 +39,9 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim);
  * name (borrowed) in messages, as gt_stream_open reads a file. NULL after printing.
  */
 struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim);
+/* Read f (taken: closed with the stream, or now if the stream cannot be made), named name
+ * (borrowed) in messages. NULL after printing. */
+struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_limits *lim);
 void gt_stream_close(struct gt_stream *s);
 /* YAML documents that want(skeleton) approves come as their skeleton, their JSON text beside
  * (gt_yaml_reader_set_text_for): call before the first gt_stream_next. */
