@@ -4,6 +4,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,33 @@ static inline void jbuf_addc(struct gt_json_buf *b, char c)
 		b->p[b->n++] = c;
 }
 
+/* The first byte at or after p that write_string must look at (needs_look), or end. */
+static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
+{
+	for (;;) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* eight bytes at a time while none is '"', '\\', a control character or >= 0x80 */
+		while (end - p >= 8) {
+			uint64_t w, x, y;
+			memcpy(&w, p, 8);
+			x = w ^ 0x2222222222222222ULL;
+			y = w ^ 0x5c5c5c5c5c5c5c5cULL;
+			uint64_t m = ((x - 0x0101010101010101ULL) & ~x) | ((y - 0x0101010101010101ULL) & ~y) |
+				     ((w - 0x2020202020202020ULL) & ~w) | w;
+			if (m & 0x8080808080808080ULL)
+				break;
+			p += 8;
+		}
+#endif
+		/* then byte by byte, at most eight (a byte >= 0x80 other than 0xe2 needs nothing) */
+		const unsigned char *stop = end - p > 8 ? p + 8 : end;
+		while (p < stop && !needs_look[*p])
+			p++;
+		if (p < stop || p == end)
+			return p;
+	}
+}
+
 /* write_string's escapes, appended */
 void gt_json_buf_string(struct gt_json_buf *b, const char *s, size_t len)
 {
@@ -280,8 +308,7 @@ void gt_json_buf_string(struct gt_json_buf *b, const char *s, size_t len)
 		return;
 	b->p[b->n++] = '"';
 	for (; p < end; p++) {
-		while (p < end && !needs_look[*p])
-			p++;
+		p = skip_plain(p, end);
 		if (p == end)
 			break;
 		const char *esc = NULL;

@@ -176,42 +176,59 @@ static bool is_plain_start(const struct fp *f, size_t p)
  * blanks and '#', or at the line's end; *key says a ':' + blank ended it. Returns the end
  * of the text (trailing blanks off) and leaves pos there (before the blanks).
  */
-/* Bytes that end a run of ordinary plain-scalar text. */
-static const unsigned char plain_stop[256] = { ['\n'] = 1, [' '] = 1, ['\t'] = 1, [':'] = 1 };
+/* The lowest byte of w equal to the byte in b (b: that byte in all eight), as a mask whose
+ * lowest set bit is exact (a borrow may set bits above a match, never below). */
+static inline uint64_t byte_eq(uint64_t w, uint64_t b)
+{
+	uint64_t x = w ^ b;
+	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* Where the next '\n', ':' or '#' at or after p lies, or e. */
+static inline size_t next_plain_stop(const unsigned char *s, size_t p, size_t e)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* eight bytes at a time: descriptions run long between their stops */
+	while (p + 8 <= e) {
+		uint64_t w;
+		memcpy(&w, s + p, 8);
+		uint64_t m = byte_eq(w, 0x0a0a0a0a0a0a0a0aULL) | byte_eq(w, 0x3a3a3a3a3a3a3a3aULL) |
+			     byte_eq(w, 0x2323232323232323ULL);
+		if (m)
+			return p + ((size_t)__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < e && s[p] != '\n' && s[p] != ':' && s[p] != '#')
+		p++;
+	return p;
+}
 
 static size_t plain_first_line(struct fp *f, bool *key)
 {
 	const unsigned char *s = f->s;
-	size_t p = f->pos, text_end = p, e = f->end;
+	size_t start = f->pos, p = start, e = f->end;
 	*key = false;
-	while (p < e) {
-		if (!plain_stop[s[p]]) {
-			while (++p < e && !plain_stop[s[p]])
-				;
-			text_end = p;
-			continue;
-		}
-		unsigned char c = s[p];
-		if (c == '\n')
+	/* The text runs to a line break, a ':' + blank (a key), or a '#' after a blank (a comment);
+	 * blanks before where it ends are not part of it. */
+	for (;;) {
+		p = next_plain_stop(s, p, e);
+		if (p >= e || s[p] == '\n')
 			break;
-		if (c == ' ' || c == '\t') {
-			size_t q = p;
-			while (q < e && (s[q] == ' ' || s[q] == '\t'))
-				q++;
-			if (q >= e || s[q] == '\n' || s[q] == '#')
+		if (s[p] == ':') {
+			if (blankz(f, p + 1)) {
+				*key = true;
 				break;
-			p = q;
-			continue;
-		}
-		if (c == ':' && blankz(f, p + 1)) {
-			*key = true;
-			break;
+			}
+		} else if (p > start && (s[p - 1] == ' ' || s[p - 1] == '\t')) {
+			break; /* '#' */
 		}
 		p++;
-		text_end = p;
 	}
-	f->pos = text_end;
-	return text_end;
+	while (p > start && (s[p - 1] == ' ' || s[p - 1] == '\t'))
+		p--;
+	f->pos = p;
+	return p;
 }
 
 /* A plain scalar's lines after its first (libyaml's scan_plain_scalar from the first line
@@ -534,14 +551,33 @@ static const unsigned char typed_start[256] = {
 	['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2, ['7'] = 2, ['8'] = 2, ['9'] = 2,
 };
 
-/* goyaml.v2's words (common/yaml.c's true_words, false_words, null_words; kyaml's are among them) */
+/* goyaml.v2's words (common/yaml.c's true_words, false_words, null_words; kyaml's are among them),
+ * by their first letter */
 static bool yaml_word(const char *t, size_t n)
 {
-	static const char *const words[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
-					     "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
-					     "~", "null", "Null", "NULL" };
-	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (words[i][0] == t[0] && !strncmp(words[i], t, n) && words[i][n] == '\0')
+	static const char *const y[] = { "y", "yes", NULL }, *const Y[] = { "Y", "Yes", "YES", NULL },
+			  *const nn[] = { "n", "no", "null", NULL }, *const N[] = { "N", "No", "NO", "Null", "NULL", NULL },
+			  *const tt[] = { "true", NULL }, *const T[] = { "True", "TRUE", NULL },
+			  *const ff[] = { "false", NULL }, *const F[] = { "False", "FALSE", NULL },
+			  *const o[] = { "on", "off", NULL }, *const O[] = { "On", "ON", "Off", "OFF", NULL },
+			  *const tilde[] = { "~", NULL };
+	const char *const *w;
+	switch (t[0]) {
+	case 'y': w = y; break;
+	case 'Y': w = Y; break;
+	case 'n': w = nn; break;
+	case 'N': w = N; break;
+	case 't': w = tt; break;
+	case 'T': w = T; break;
+	case 'f': w = ff; break;
+	case 'F': w = F; break;
+	case 'o': w = o; break;
+	case 'O': w = O; break;
+	case '~': w = tilde; break;
+	default: return false;
+	}
+	for (; *w; w++)
+		if (strlen(*w) == n && !memcmp(*w, t, n))
 			return true;
 	return false;
 }
@@ -1032,9 +1068,13 @@ static int keyset_add(struct keyset *ks, uint64_t h)
 	return 1;
 }
 
-static void out_addc(struct fp *f, char c)
+static inline void out_addc(struct fp *f, char c)
 {
-	gt_json_buf_add(f->out, &c, 1);
+	struct gt_json_buf *b = f->out;
+	if (b->n < b->cap)
+		b->p[b->n++] = c;
+	else
+		gt_json_buf_add(b, &c, 1);
 }
 
 /* block_map in text mode: the same reading, the members written as they come. */
