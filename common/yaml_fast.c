@@ -1033,16 +1033,19 @@ static uint64_t key_hash(const char *k, size_t n)
 	return h;
 }
 
-/* An open-addressing set of key hashes (0 is free; a hash of 0 counts as 1). */
+/* The key hashes of a map: the first few in a list (most maps are small: a schema property's
+ * description and type), the rest in an open-addressing set (0 is free; a hash of 0 counts as 1). */
+#define KEYSET_FEW 8
 struct keyset {
+	uint64_t few[KEYSET_FEW];
+	size_t n_few;
 	uint64_t *h;
 	size_t n, cap;
 };
 
-/* Add h: 1 added, 0 already there, -1 out of memory. */
-static int keyset_add(struct keyset *ks, uint64_t h)
+/* h into the set: 1 added, 0 already there, -1 out of memory. */
+static int keyset_set_add(struct keyset *ks, uint64_t h)
 {
-	h = h ? h : 1;
 	if (2 * (ks->n + 1) > ks->cap) {
 		size_t cap = ks->cap ? 2 * ks->cap : 32;
 		uint64_t *t = calloc(cap, sizeof(*t));
@@ -1066,6 +1069,20 @@ static int keyset_add(struct keyset *ks, uint64_t h)
 	ks->h[j] = h;
 	ks->n++;
 	return 1;
+}
+
+/* Add h: 1 added, 0 already there, -1 out of memory. */
+static int keyset_add(struct keyset *ks, uint64_t h)
+{
+	h = h ? h : 1;
+	for (size_t i = 0; i < ks->n_few; i++)
+		if (ks->few[i] == h)
+			return 0;
+	if (ks->n_few < KEYSET_FEW) {
+		ks->few[ks->n_few++] = h;
+		return 1;
+	}
+	return keyset_set_add(ks, h);
 }
 
 static inline void out_addc(struct fp *f, char c)
