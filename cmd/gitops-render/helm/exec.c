@@ -755,7 +755,8 @@ static int walk_range(struct exec *x, struct node *n, struct hv dot, struct buf 
 		any = true;
 		for (size_t i = 0; r == 0 && i < v.u.l->n && !x->ctl; i++) {
 			struct hv e = elem(v.u.l->v[i]);
-			if (v.go == GO_INTS || v.go == GO_STRINGS || v.go == GO_VERSIONSET || v.go == GO_LISTS)
+			if (v.go == GO_INTS || v.go == GO_STRINGS || v.go == GO_VERSIONSET || v.go == GO_LISTS ||
+			    v.go == GO_MAPS)
 				e.go = e.k == HV_NIL ? GO_PLAIN : e.go;
 			r = walk_range_item(x, n, hv_int((int64_t)i), e, mark, out);
 		}

@@ -546,6 +546,15 @@ FN(fn_toyaml)
 	return marshal_out(x, out, &b, r, why);
 }
 
+FN(fn_toyamlpretty)
+{
+	(void)n;
+	struct buf b = { 0 };
+	const char *why = NULL;
+	int r = yaml_marshal_pretty(&b, a[0], &why);
+	return marshal_out(x, out, &b, r, why);
+}
+
 FN(fn_tojson)
 {
 	(void)n;
@@ -600,6 +609,21 @@ FN(fn_fromyaml)
 	}
 	*out = v;
 	return 0;
+}
+
+FN(fn_fromtoml)
+{
+	(void)n;
+	struct hv v;
+	const char *why;
+	int r = toml_unmarshal(a[0].u.s->s, a[0].u.s->len, &v, &why);
+	if (r < 0)
+		return oom(x);
+	if (r > 0) {
+		exec_unsupported(x, "%s", why);
+		return -2;
+	}
+	return ret(x, out, v);
 }
 
 FN(fn_fromyamlarray)
@@ -986,7 +1010,7 @@ static struct hfunc funcs[] = {
 	F("floor", fn_floor, 1, 0, 0, A),
 	F("fromJson", fn_fromjson, 1, 0, 0, S),
 	F("fromJsonArray", fn_fromjsonarray, 1, 0, 0, S),
-	F("fromToml", fn_unsupported, 1, 0, 0, S),
+	F("fromToml", fn_fromtoml, 1, 0, 0, S),
 	F("fromYaml", fn_fromyaml, 1, 0, 0, S),
 	F("fromYamlArray", fn_fromyamlarray, 1, 0, 0, S),
 	F("ge", fn_ge, 2, 0, 1, R, R),
@@ -1139,7 +1163,7 @@ static struct hfunc funcs[] = {
 	F("toStrings", fn_tostrings, 1, 0, 0, A),
 	F("toToml", fn_unsupported, 1, 0, 0, A),
 	F("toYaml", fn_toyaml, 1, 0, 0, A),
-	F("toYamlPretty", fn_unsupported, 1, 0, 0, A),
+	F("toYamlPretty", fn_toyamlpretty, 1, 0, 0, A),
 	F("tpl", fn_tpl, 2, 0, 1, S, A),
 	F("trim", fn_trim, 1, 0, 0, S),
 	F("trimAll", fn_trimall, 2, 0, 0, S, S),

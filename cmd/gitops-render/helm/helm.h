@@ -39,6 +39,7 @@ enum hv_go {
 	GO_INTS,       /* []int */
 	GO_VERSIONSET, /* chartutil.VersionSet */
 	GO_LISTS,      /* [][]interface{} */
+	GO_MAPS,       /* []map[string]interface{} (fromToml's arrays of tables) */
 	GO_NILIFACE,   /* HV_NIL: a nil interface{} from a map or list, not yet through a pipeline */
 };
 
@@ -191,6 +192,9 @@ int json_unmarshal(const char *s, size_t n, struct hv *out, char **err);
 /* sigs.k8s.io/yaml.Marshal of v, without the trailing newline (helm's toYaml). -1: not
  * representable (why). */
 int yaml_marshal(struct buf *b, struct hv v, const char **why);
+int yaml_marshal_pretty(struct buf *b, struct hv v, const char **why); /* helm's toYamlPretty */
+/* helm's fromToml: 0 with a map, 1 when helm must do it (why says what), -1 out of memory */
+int toml_unmarshal(const char *s, size_t n, struct hv *out, const char **why);
 /* sigs.k8s.io/yaml.Unmarshal into interface{}: 0, 1 when the text is not what this reader
  * can judge the way goyaml.v2 would (caller falls back), -1 no memory. */
 int yaml_unmarshal(const char *s, size_t n, const char *name, struct hv *out);

@@ -363,6 +363,7 @@ const char *hv_type_name(struct hv v)
 	case HV_LIST:
 		return v.go == GO_STRINGS ? "[]string" : v.go == GO_INTS ? "[]int"
 		       : v.go == GO_VERSIONSET ? "chartutil.VersionSet" : v.go == GO_LISTS ? "[][]interface {}"
+		       : v.go == GO_MAPS ? "[]map[string]interface {}"
 		       : "[]interface {}";
 	case HV_OBJ: return v.u.o->type;
 	}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "json.h"
@@ -51,7 +52,8 @@ static bool is_digit(long r)
 	return r >= '0' && r <= '9';
 }
 
-int yaml_key_cmp(const char *a, const char *b)
+/* goyaml.v3's keyList.Less differs in one place: after equal digits, a letter sorts first */
+static int key_cmp(const char *a, const char *b, bool v3)
 {
 	/* decode to runes once */
 	long ar[512], br[512];
@@ -66,14 +68,17 @@ int yaml_key_cmp(const char *a, const char *b)
 		p += dec_rune(p, &r);
 		br[bn++] = r;
 	}
+	bool after_digit = false;
 	for (size_t i = 0; i < an && i < bn; i++) {
-		if (ar[i] == br[i])
+		if (ar[i] == br[i]) {
+			after_digit = is_digit(ar[i]);
 			continue;
+		}
 		bool al = is_letter(ar[i]), bl = is_letter(br[i]);
 		if (al && bl)
 			return ar[i] < br[i] ? -1 : 1;
 		if (al || bl)
-			return bl ? -1 : 1;
+			return (v3 && after_digit ? al : bl) ? -1 : 1;
 		long long av = 0, bv = 0;
 		size_t ai, bi;
 		if (ar[i] == '0' || br[i] == '0') {
@@ -96,6 +101,11 @@ int yaml_key_cmp(const char *a, const char *b)
 		return ar[i] < br[i] ? -1 : 1;
 	}
 	return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+int yaml_key_cmp(const char *a, const char *b)
+{
+	return key_cmp(a, b, false);
 }
 
 /* ---- when goyaml.v2 quotes a string ---- */
@@ -227,9 +237,12 @@ static int emit_float(struct emit *em, double f)
 		errno = 0;
 		char *end;
 		if (js[0] == '-') {
+			/* as the int64 goyaml.v2 reads: "-0" is 0 */
 			long long v = strtoll(js, &end, 10);
-			if (!errno)
-				return scalar(em, js, strlen(js), YAML_PLAIN_SCALAR_STYLE), (void)v, 0;
+			if (!errno) {
+				snprintf(out, sizeof(out), "%lld", v);
+				return scalar(em, out, strlen(out), YAML_PLAIN_SCALAR_STYLE);
+			}
 		} else {
 			unsigned long long v = strtoull(js, &end, 10);
 			if (!errno)
@@ -401,5 +414,234 @@ int yaml_unmarshal(const char *s, size_t n, const char *name, struct hv *out)
 		return 0;
 	*out = hv_from_json(doc);
 	json_decref(doc);
+	return 0;
+}
+
+/* ---- helm's toYamlPretty: goyaml.v3's Encoder with SetIndent(2), on the value itself (no JSON
+ * round trip): sequences indented under their key, no folding, floats as strconv's 'g', v3's
+ * key order and quoting. The block structure is written here; each scalar is written by libyaml
+ * (goyaml.v3's emitter is a port of it) alone, and only when it comes out on one line. */
+
+/* Where goyaml.v3's resolver and goyaml.v2's (needs_quotes) disagree: v2 reads "+inf", "-NaN",
+ * "-Infinity" and hex floats ("0x1p3") with strconv.ParseFloat as floats, v3 only YAML's float
+ * syntax, so to v3 they are strings (written plain: measured with helm 3.17.3); v2 keeps the
+ * underscores of ".5_0", v3 drops them (not reproduced). 1: a v3 string, 2: unsure, 0: agree. */
+static int v3_differs(const char *s, size_t n)
+{
+	if (n && s[0] == '.' && memchr(s, '_', n))
+		return 2;
+	size_t i = n && (s[0] == '+' || s[0] == '-') ? 1 : 0;
+	const char *r = s + i;
+	size_t rn = n - i;
+	if (i && ((rn == 3 && (!strncasecmp(r, "inf", 3) || !strncasecmp(r, "nan", 3))) ||
+		  (rn == 8 && !strncasecmp(r, "infinity", 8))))
+		return 1;
+	return rn > 2 && r[0] == '0' && (r[1] == 'x' || r[1] == 'X') && (memchr(r, 'p', rn) || memchr(r, 'P', rn));
+}
+
+static int pretty_scalar_raw(struct buf *b, const char *s, size_t n, yaml_scalar_style_t style)
+{
+	struct emit em = { .out = b };
+	yaml_event_t ev;
+	if (!yaml_emitter_initialize(&em.e))
+		return -1;
+	yaml_emitter_set_output(&em.e, write_handler, &em);
+	yaml_emitter_set_unicode(&em.e, 1);
+	yaml_emitter_set_width(&em.e, -1);
+	yaml_emitter_set_indent(&em.e, 2);
+	size_t start = b->n;
+	int ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) && yaml_emitter_emit(&em.e, &ev) &&
+		 yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) && yaml_emitter_emit(&em.e, &ev) &&
+		 yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)n, 1, 1, style) &&
+		 yaml_emitter_emit(&em.e, &ev) && yaml_document_end_event_initialize(&ev, 1) &&
+		 yaml_emitter_emit(&em.e, &ev) && yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(&em.e, &ev) &&
+		 yaml_emitter_flush(&em.e);
+	yaml_emitter_delete(&em.e);
+	if (!ok || b->oom)
+		return -1;
+	if (b->n - start >= 4 && !memcmp(b->p + b->n - 4, "...\n", 4))
+		b->n -= 4;
+	if (b->n > start && b->p[b->n - 1] == '\n')
+		b->n--;
+	b->p[b->n] = '\0';
+	/* more than one line (a folded or block scalar): not reproduced */
+	return memchr(b->p + start, '\n', b->n - start) ? 1 : 0;
+}
+
+static void pad(struct buf *b, int n);
+
+/* ind: the column of the node whose value s is (a literal block's lines go under it), -1 for a key */
+static int pretty_string(struct buf *b, const char *s, size_t n, int ind, const char **why)
+{
+	if (memchr(s, '\0', n)) {
+		*why = "toYamlPretty of a string with a NUL";
+		return -1;
+	}
+	/* goyaml.v3 writes U+2028/U+2029/U+0085 as line breaks and escapes what follows a BOM */
+	if (memmem(s, n, "\xe2\x80\xa8", 3) || memmem(s, n, "\xe2\x80\xa9", 3) || memmem(s, n, "\xc2\x85", 2) ||
+	    memmem(s, n, "\xef\xbb\xbf", 3)) {
+		*why = "toYamlPretty of a string with a Unicode line break or BOM";
+		return -1;
+	}
+	if (memchr(s, '\n', n) && memchr(s, '\t', n)) { /* goyaml.v3 writes it as a block, libyaml quotes it */
+		*why = "toYamlPretty of a multi-line string with a tab";
+		return -1;
+	}
+	int d = v3_differs(s, n);
+	if (d == 2) {
+		*why = "toYamlPretty of a number-like string";
+		return -1;
+	}
+	bool quote = d == 0 && needs_quotes(s, n);
+	size_t start = b->n;
+	int r = pretty_scalar_raw(b, s, n,
+				  memchr(s, '\n', n) ? YAML_LITERAL_SCALAR_STYLE
+				  : quote	    ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+						    : YAML_PLAIN_SCALAR_STYLE);
+	if (r > 0 && b->p[start] == '|' && ind >= 0) {
+		/* a literal block: its lines are indented under the node, which libyaml wrote at column 0 */
+		struct buf t = { 0 };
+		for (size_t i = start; i < b->n; i++) {
+			buf_addc(&t, b->p[i]);
+			if (b->p[i] == '\n' && i + 1 < b->n && b->p[i + 1] != '\n')
+				pad(&t, ind);
+		}
+		b->n = start;
+		if (t.n)
+			buf_add(b, t.p, t.n);
+		buf_free(&t);
+		r = b->oom ? -1 : 0;
+	}
+	if (r > 0)
+		*why = "toYamlPretty of a string libyaml would not write on one line";
+	return r ? -1 : 0;
+}
+
+static void pad(struct buf *b, int n)
+{
+	while (n-- > 0)
+		buf_addc(b, ' ');
+}
+
+static bool pretty_block(struct hv v)
+{
+	return (v.k == HV_MAP && v.u.m->n) || (v.k == HV_LIST && !v.u.l->is_nil && v.u.l->n);
+}
+
+static int pretty_scalar(struct buf *b, struct hv v, int ind, const char **why)
+{
+	char num[64];
+	switch (v.k) {
+	case HV_NIL:
+		buf_adds(b, "null");
+		return 0;
+	case HV_BOOL:
+		buf_adds(b, v.u.b ? "true" : "false");
+		return 0;
+	case HV_INT:
+		buf_printf(b, "%lld", (long long)v.u.i);
+		return 0;
+	case HV_FLOAT:
+		if (v.u.f != v.u.f || v.u.f - v.u.f != 0)
+			break;
+		fmt_float_g(num, sizeof(num), v.u.f);
+		buf_adds(b, num);
+		return 0;
+	case HV_STRING:
+		if (v.go == GO_BYTES)
+			break;
+		return pretty_string(b, v.u.s->s, v.u.s->len, ind, why);
+	case HV_MAP:
+		if (v.go == GO_FILES)
+			break;
+		buf_adds(b, "{}");
+		return 0;
+	case HV_LIST:
+		buf_adds(b, v.u.l->is_nil ? "null" : "[]");
+		return 0;
+	case HV_OBJ:
+		break;
+	}
+	*why = "toYamlPretty of this value";
+	return -1;
+}
+
+static int cmp_kv_v3(const void *a, const void *b)
+{
+	return key_cmp((*(const struct hkv *const *)a)->key->s, (*(const struct hkv *const *)b)->key->s, true);
+}
+
+/* v at column ind; inline: the cursor is there already (after "- ") */
+static int pretty_node(struct buf *b, struct hv v, int ind, bool inline_, const char **why);
+
+static int pretty_map(struct buf *b, struct hv v, int ind, bool inline_, const char **why)
+{
+	size_t n = v.u.m->n;
+	struct hkv **order = malloc(n * sizeof(*order));
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		order[i] = &v.u.m->kv[i];
+	qsort(order, n, sizeof(*order), cmp_kv_v3);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (i || !inline_)
+			pad(b, ind);
+		if (order[i]->key->len > 100) { /* libyaml writes a long key as "? key" */
+			*why = "toYamlPretty of a map with a long key";
+			r = -1;
+			break;
+		}
+		r = pretty_string(b, order[i]->key->s, order[i]->key->len, -1, why);
+		if (r < 0)
+			break;
+		buf_addc(b, ':');
+		if (pretty_block(order[i]->val)) {
+			buf_addc(b, '\n');
+			r = pretty_node(b, order[i]->val, ind + 2, false, why);
+		} else {
+			buf_addc(b, ' ');
+			r = pretty_scalar(b, order[i]->val, ind, why);
+			buf_addc(b, '\n');
+		}
+	}
+	free(order);
+	return r;
+}
+
+static int pretty_node(struct buf *b, struct hv v, int ind, bool inline_, const char **why)
+{
+	if (v.k == HV_MAP) {
+		if (v.go == GO_FILES) {
+			*why = "toYamlPretty of .Files";
+			return -1;
+		}
+		return pretty_map(b, v, ind, inline_, why);
+	}
+	for (size_t i = 0; i < v.u.l->n; i++) {
+		struct hv e = v.u.l->v[i];
+		if (i || !inline_)
+			pad(b, ind);
+		buf_adds(b, "- ");
+		int r = pretty_block(e) ? pretty_node(b, e, ind + 2, true, why) : pretty_scalar(b, e, ind, why);
+		if (r < 0)
+			return r;
+		if (!pretty_block(e))
+			buf_addc(b, '\n');
+	}
+	return 0;
+}
+
+int yaml_marshal_pretty(struct buf *b, struct hv v, const char **why)
+{
+	*why = "toYamlPretty of this value";
+	size_t start = b->n;
+	int r = pretty_block(v) ? pretty_node(b, v, 0, false, why) : pretty_scalar(b, v, 0, why);
+	if (r < 0 || b->oom)
+		return -1;
+	if (b->n > start && b->p[b->n - 1] == '\n')
+		b->n--;
+	if (b->p)
+		b->p[b->n] = '\0';
 	return 0;
 }
