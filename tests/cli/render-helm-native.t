@@ -73,8 +73,8 @@ done
 
 # --engine native refuses what it cannot do: exit 2, naming the construct, the file and the line
 run gitops-render --engine native --helm "$HELM" "$CORPUS/unsupported-toml"
-is "$RC:$OUT" "2:" "--engine native on an unsupported function: exit 2, nothing on stdout"
-like "$ERR" "does not support this chart: unsupported-toml/templates/cm.yaml:6:[0-9]+: the function toToml" \
+is "$RC:$OUT" "2:" "--engine native on an unsupported construct: exit 2, nothing on stdout"
+like "$ERR" "does not support this chart: unsupported-toml/templates/cm.yaml:6:[0-9]+: toToml of a value that is not a map" \
 	"--engine native: the construct, the file and the line"
 # a render error the native engine words as helm does: exit 2 without helm
 run env PATH=/nonexistent "$BIN/gitops-render" --engine native "$CORPUS/fail-required"

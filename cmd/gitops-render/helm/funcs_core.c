@@ -555,6 +555,15 @@ FN(fn_toyamlpretty)
 	return marshal_out(x, out, &b, r, why);
 }
 
+FN(fn_totoml)
+{
+	(void)n;
+	struct buf b = { 0 };
+	const char *why = NULL;
+	int r = toml_marshal(&b, a[0], &why);
+	return marshal_out(x, out, &b, r, why);
+}
+
 FN(fn_tojson)
 {
 	(void)n;
@@ -1161,7 +1170,7 @@ static struct hfunc funcs[] = {
 	F("toRawJson", fn_torawjson, 1, 0, 0, A),
 	F("toString", fn_tostring, 1, 0, 0, A),
 	F("toStrings", fn_tostrings, 1, 0, 0, A),
-	F("toToml", fn_unsupported, 1, 0, 0, A),
+	F("toToml", fn_totoml, 1, 0, 0, A),
 	F("toYaml", fn_toyaml, 1, 0, 0, A),
 	F("toYamlPretty", fn_toyamlpretty, 1, 0, 0, A),
 	F("tpl", fn_tpl, 2, 0, 1, S, A),

@@ -195,6 +195,7 @@ int yaml_marshal(struct buf *b, struct hv v, const char **why);
 int yaml_marshal_pretty(struct buf *b, struct hv v, const char **why); /* helm's toYamlPretty */
 /* helm's fromToml: 0 with a map, 1 when helm must do it (why says what), -1 out of memory */
 int toml_unmarshal(const char *s, size_t n, struct hv *out, const char **why);
+int toml_marshal(struct buf *b, struct hv v, const char **why); /* helm's toToml; -1: left to helm */
 /* sigs.k8s.io/yaml.Unmarshal into interface{}: 0, 1 when the text is not what this reader
  * can judge the way goyaml.v2 would (caller falls back), -1 no memory. */
 int yaml_unmarshal(const char *s, size_t n, const char *name, struct hv *out);

@@ -1,4 +1,5 @@
-/* toml: helm's fromToml (BurntSushi/toml's Unmarshal into map[string]interface{}) for the TOML 1.0
+/* toml: helm's fromToml and toToml (the latter at the end of the file).
+ * fromToml: BurntSushi/toml's Unmarshal into map[string]interface{}) for the TOML 1.0
  * that charts read: tables, arrays of tables, dotted and quoted keys, the four string forms,
  * integers (int64), floats, booleans, arrays and inline tables. What this reader does not
  * reproduce exactly, it refuses (toml_unmarshal returns 1 and says why), so that the engine
@@ -776,5 +777,282 @@ int toml_unmarshal(const char *s, size_t n, struct hv *out, const char **why)
 		return 1;
 	}
 	*out = root;
+	return 0;
+}
+
+/* ---- helm's toToml: BurntSushi/toml's Encoder (two-space indent) on the value ----
+ * A map's keys in byte order, those with plain values first, then its tables and arrays of
+ * tables ([a.b], [[a.b]], indented by depth; a blank line before a top-level table and before
+ * every [[...]]); null values left out; floats as strconv's 'f' with ".0" added; arrays and the
+ * maps inside a mixed array inline. What would make BurntSushi return an error (helm prints the
+ * error text) or print what this does not, is refused. */
+
+static void toml_quoted(struct buf *b, const char *s, size_t n)
+{
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': buf_adds(b, "\\\""); break;
+		case '\\': buf_adds(b, "\\\\"); break;
+		case '\b': buf_adds(b, "\\b"); break;
+		case '\t': buf_adds(b, "\\t"); break;
+		case '\n': buf_adds(b, "\\n"); break;
+		case '\f': buf_adds(b, "\\f"); break;
+		case '\r': buf_adds(b, "\\r"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				buf_printf(b, "\\u%04x", c);
+			else
+				buf_addc(b, (char)c);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+static void toml_key(struct buf *b, const struct hstr *k)
+{
+	bool bare = k->len > 0;
+	for (size_t i = 0; bare && i < k->len; i++)
+		bare = bare_char((unsigned char)k->s[i]);
+	if (bare)
+		buf_add(b, k->s, k->len);
+	else
+		toml_quoted(b, k->s, k->len);
+}
+
+/* strconv.FormatFloat(f, 'f', -1, 64), then ".0" when it has no point */
+static void toml_float(struct buf *b, double f)
+{
+	char e[40];
+	int p;
+	for (p = 1; p <= 17; p++) { /* the shortest digits that read back as f */
+		snprintf(e, sizeof(e), "%.*e", p - 1, f);
+		if (strtod(e, NULL) == f)
+			break;
+	}
+	char digits[24];
+	size_t nd = 0;
+	const char *q = e;
+	if (*q == '-') {
+		buf_addc(b, '-');
+		q++;
+	}
+	for (; *q && *q != 'e'; q++)
+		if (*q >= '0' && *q <= '9')
+			digits[nd++] = *q;
+	int exp10 = atoi(q + 1) + 1; /* f = 0.DIGITS × 10^exp10 */
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	if (f == 0) {
+		buf_adds(b, "0.0");
+		return;
+	}
+	if (exp10 <= 0) {
+		buf_adds(b, "0.");
+		for (int i = 0; i < -exp10; i++)
+			buf_addc(b, '0');
+		buf_add(b, digits, nd);
+	} else if ((size_t)exp10 >= nd) {
+		buf_add(b, digits, nd);
+		for (size_t i = nd; i < (size_t)exp10; i++)
+			buf_addc(b, '0');
+		buf_adds(b, ".0");
+	} else {
+		buf_add(b, digits, (size_t)exp10);
+		buf_addc(b, '.');
+		buf_add(b, digits + exp10, nd - (size_t)exp10);
+	}
+}
+
+static int cmp_bytes(const void *a, const void *b)
+{
+	const struct hstr *x = (*(const struct hkv *const *)a)->key, *y = (*(const struct hkv *const *)b)->key;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+	return c ? c : x->len < y->len ? -1 : x->len > y->len;
+}
+
+static bool toml_is_aot(struct hv v)
+{
+	if (v.k != HV_LIST || !v.u.l->n)
+		return false;
+	for (size_t i = 0; i < v.u.l->n; i++)
+		if (v.u.l->v[i].k != HV_MAP)
+			return false;
+	return true;
+}
+
+static bool toml_is_table(struct hv v)
+{
+	return v.k == HV_MAP || toml_is_aot(v);
+}
+
+static int toml_inline(struct buf *b, struct hv v, const char **why)
+{
+	switch (v.k) {
+	case HV_BOOL:
+		buf_adds(b, v.u.b ? "true" : "false");
+		return 0;
+	case HV_INT:
+		buf_printf(b, "%lld", (long long)v.u.i);
+		return 0;
+	case HV_FLOAT:
+		if (v.u.f != v.u.f || v.u.f - v.u.f != 0)
+			break;
+		toml_float(b, v.u.f);
+		return 0;
+	case HV_STRING:
+		if (v.go == GO_BYTES)
+			break;
+		toml_quoted(b, v.u.s->s, v.u.s->len);
+		return 0;
+	case HV_LIST:
+		if (v.u.l->is_nil)
+			break;
+		buf_addc(b, '[');
+		for (size_t i = 0; i < v.u.l->n; i++) {
+			if (i)
+				buf_adds(b, ", ");
+			if (toml_inline(b, v.u.l->v[i], why) < 0)
+				return -1;
+		}
+		buf_addc(b, ']');
+		return 0;
+	case HV_MAP: {
+		/* a map in a mixed array: an inline table, of plain values only here */
+		if (v.go == GO_FILES)
+			break;
+		struct hkv **order = v.u.m->n ? malloc(v.u.m->n * sizeof(*order)) : NULL;
+		if (v.u.m->n && !order)
+			return -1;
+		size_t n = 0;
+		for (size_t i = 0; i < v.u.m->n; i++)
+			order[n++] = &v.u.m->kv[i];
+		if (n)
+			qsort(order, n, sizeof(*order), cmp_bytes);
+		int r = 0;
+		buf_addc(b, '{');
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			if (order[i]->val.k == HV_NIL || toml_is_table(order[i]->val)) {
+				*why = "toToml of a map with tables or nulls inside an array";
+				r = -1;
+				break;
+			}
+			if (i)
+				buf_adds(b, ", ");
+			toml_key(b, order[i]->key);
+			buf_adds(b, " = ");
+			r = toml_inline(b, order[i]->val, why);
+		}
+		free(order);
+		buf_addc(b, '}');
+		return r;
+	}
+	case HV_NIL:
+		*why = "toToml of a null in an array (BurntSushi's error)";
+		return -1;
+	case HV_OBJ:
+		break;
+	}
+	*why = "toToml of this value";
+	return -1;
+}
+
+struct tpath {
+	const struct hstr *part[64];
+	size_t n;
+};
+
+static void toml_indent(struct buf *b, size_t depth)
+{
+	for (size_t i = 0; i < depth; i++)
+		buf_adds(b, "  ");
+}
+
+static void toml_path(struct buf *b, const struct tpath *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (i)
+			buf_addc(b, '.');
+		toml_key(b, p->part[i]);
+	}
+}
+
+static void toml_newline(struct buf *b, size_t start)
+{
+	if (b->n > start)
+		buf_addc(b, '\n');
+}
+
+static int toml_table(struct buf *b, size_t start, struct tpath *p, struct hv m, const char **why)
+{
+	if (m.go == GO_FILES || p->n >= 63) {
+		*why = "toToml of this value";
+		return -1;
+	}
+	size_t n = m.u.m->n;
+	struct hkv **order = n ? malloc(n * sizeof(*order)) : NULL;
+	if (n && !order)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		order[i] = &m.u.m->kv[i];
+	if (n)
+		qsort(order, n, sizeof(*order), cmp_bytes);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) { /* the plain values */
+		struct hv v = order[i]->val;
+		if (v.k == HV_NIL || toml_is_table(v))
+			continue;
+		toml_indent(b, p->n);
+		toml_key(b, order[i]->key);
+		buf_adds(b, " = ");
+		r = toml_inline(b, v, why);
+		toml_newline(b, start);
+	}
+	for (size_t i = 0; r == 0 && i < n; i++) { /* then the tables */
+		struct hv v = order[i]->val;
+		if (!toml_is_table(v))
+			continue;
+		p->part[p->n++] = order[i]->key;
+		if (v.k == HV_MAP) {
+			if (p->n == 1)
+				toml_newline(b, start);
+			toml_indent(b, p->n - 1);
+			buf_addc(b, '[');
+			toml_path(b, p);
+			buf_addc(b, ']');
+			toml_newline(b, start);
+			r = toml_table(b, start, p, v, why);
+		} else {
+			for (size_t j = 0; r == 0 && j < v.u.l->n; j++) {
+				toml_newline(b, start);
+				toml_indent(b, p->n - 1);
+				buf_adds(b, "[[");
+				toml_path(b, p);
+				buf_adds(b, "]]");
+				toml_newline(b, start);
+				r = toml_table(b, start, p, v.u.l->v[j], why);
+			}
+		}
+		p->n--;
+	}
+	free(order);
+	return r;
+}
+
+int toml_marshal(struct buf *b, struct hv v, const char **why)
+{
+	*why = "toToml of this value";
+	if (v.k != HV_MAP) {
+		*why = "toToml of a value that is not a map";
+		return -1;
+	}
+	struct tpath p = { .n = 0 };
+	size_t start = b->n;
+	int r = toml_table(b, start, &p, v, why);
+	if (r < 0 || b->oom)
+		return -1;
+	if (b->p)
+		b->p[b->n] = '\0';
 	return 0;
 }
