@@ -99,9 +99,44 @@ const char *gt_json_format_real(double d, char *buf)
 static const unsigned char needs_look[256] = { L16, L16, ['"'] = 1, ['\\'] = 1, [0xe2] = 1 };
 #undef L16
 
-static int write_string(FILE *out, const char *s, size_t len)
+/*
+ * The escape for the byte at p (needs_look said it may need one), or NULL; *extra: how many
+ * more bytes it stands for (U+2028/U+2029 are three). u holds a \u00XX escape.
+ */
+static const char *escape_at(const unsigned char *p, const unsigned char *end, char u[7], int *extra)
 {
 	static const char hex[] = "0123456789abcdef";
+	unsigned char c = *p;
+	*extra = 0;
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	}
+	if (c < 0x20) {
+		memcpy(u, "\\u00", 4);
+		u[4] = hex[c >> 4];
+		u[5] = hex[c & 15];
+		u[6] = '\0';
+		return u;
+	}
+	if (c == 0xe2 && end - p >= 3 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+		/* U+2028/U+2029 break JavaScript readers; encoding/json escapes them too. */
+		*extra = 2;
+		return p[2] == 0xa8 ? "\\u2028" : "\\u2029";
+	}
+	return NULL;
+}
+
+static int write_string(FILE *out, const char *s, size_t len)
+{
 	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
 	putc('"', out);
 	for (; p < end; p++) {
@@ -111,37 +146,13 @@ static int write_string(FILE *out, const char *s, size_t len)
 			p++;
 		if (p == end)
 			break;
-		const char *esc = NULL;
 		char u[7];
-		unsigned char c = *p;
-		if (c == '"')
-			esc = "\\\"";
-		else if (c == '\\')
-			esc = "\\\\";
-		else if (c == '\n')
-			esc = "\\n";
-		else if (c == '\r')
-			esc = "\\r";
-		else if (c == '\t')
-			esc = "\\t";
-		else if (c < 0x20) {
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 15];
-			u[6] = '\0';
-			esc = u;
-		} else if (c == 0xe2 && end - p >= 3 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-			/* U+2028/U+2029 break JavaScript readers; encoding/json escapes them too. */
-			esc = p[2] == 0xa8 ? "\\u2028" : "\\u2029";
-			fwrite(run, 1, p - run, out);
-			fputs(esc, out);
-			p += 2;
-			run = p + 1;
-			continue;
-		}
+		int extra;
+		const char *esc = escape_at(p, end, u, &extra);
 		if (esc) {
 			fwrite(run, 1, p - run, out);
 			fputs(esc, out);
+			p += extra;
 			run = p + 1;
 		}
 	}
@@ -301,7 +312,6 @@ static inline const unsigned char *skip_plain(const unsigned char *p, const unsi
 /* write_string's escapes, appended */
 void gt_json_buf_string(struct gt_json_buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
 	/* the usual case, nothing to escape: one reservation */
 	if (!jbuf_reserve(b, len + 2))
@@ -311,35 +321,13 @@ void gt_json_buf_string(struct gt_json_buf *b, const char *s, size_t len)
 		p = skip_plain(p, end);
 		if (p == end)
 			break;
-		const char *esc = NULL;
 		char u[7];
-		unsigned char c = *p;
-		if (c == '"')
-			esc = "\\\"";
-		else if (c == '\\')
-			esc = "\\\\";
-		else if (c == '\n')
-			esc = "\\n";
-		else if (c == '\r')
-			esc = "\\r";
-		else if (c == '\t')
-			esc = "\\t";
-		else if (c < 0x20) {
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 15];
-			u[6] = '\0';
-			esc = u;
-		} else if (c == 0xe2 && end - p >= 3 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-			gt_json_buf_add(b, (const char *)run, (size_t)(p - run));
-			gt_json_buf_add(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
-			p += 2;
-			run = p + 1;
-			continue;
-		}
+		int extra;
+		const char *esc = escape_at(p, end, u, &extra);
 		if (esc) {
 			gt_json_buf_add(b, (const char *)run, (size_t)(p - run));
 			gt_json_buf_add(b, esc, strlen(esc));
+			p += extra;
 			run = p + 1;
 		}
 	}

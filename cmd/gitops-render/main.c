@@ -1418,17 +1418,6 @@ static int crd_close(void *cookie)
 	return 0;
 }
 
-static void crds_forget(struct helm_docs *d)
-{
-	for (size_t i = 0; i < d->n_crds; i++) {
-		free(d->crds[i].path);
-		free(d->crds[i].source);
-	}
-	free(d->crds);
-	d->crds = NULL;
-	d->n_crds = 0;
-}
-
 /* The named files as one stream (their text as the output would have held it). NULL after printing. */
 static struct gt_stream *crds_stream(const struct render_opts *o, struct run *r)
 {
@@ -1475,7 +1464,7 @@ static int whole_output(const struct render_opts *o, struct run *r)
 	free(r->out);
 	r->out = all;
 	r->out_len = total;
-	crds_forget(&r->docs);
+	helm_docs_forget_crds(&r->docs);
 	return 0;
 }
 

@@ -444,6 +444,8 @@ struct helm_docs {
 	} *crds;
 };
 void helm_docs_free(struct helm_docs *d);
+/* frees the named crds/ files only (once read, or when the output is read whole after all) */
+void helm_docs_forget_crds(struct helm_docs *d);
 
 /* render.c: the whole `helm template`: 0 with *out (malloc'd), -1 with e set. docs: NULL, or what
  * to hand gitops-render's reader. */

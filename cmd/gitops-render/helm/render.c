@@ -790,7 +790,7 @@ static int name_crds(struct helm_docs *d, const struct chart *c, size_t *bytes, 
 	return 0;
 }
 
-static void crds_forget(struct helm_docs *d)
+void helm_docs_forget_crds(struct helm_docs *d)
 {
 	for (size_t i = 0; i < d->n_crds; i++) {
 		free(d->crds[i].path);
@@ -864,7 +864,7 @@ static int docs_add(struct helm_docs *d, size_t **off, json_t *doc, size_t at)
 
 void helm_docs_free(struct helm_docs *d)
 {
-	crds_forget(d);
+	helm_docs_forget_crds(d);
 	for (size_t i = 0; i < d->n; i++)
 		json_decref(d->v[i]);
 	free(d->v);
