@@ -544,6 +544,11 @@ static int lock_cache(struct gt_repo *r)
 {
 	if (gt_cache_lock_clone(r->path, true, &r->lock_fd) == 0)
 		return 0;
+	if (errno == EINTR && gt_interrupted()) { /* Ctrl-C while another run held it: that is what happened */
+		if (!update_interrupts) /* else gt_interrupt_finish says so */
+			gt_error("%s.lock: interrupted while waiting for another run to release the cache", r->path);
+		return -1;
+	}
 	gt_error("%s.lock: cannot lock the cache: %s", r->path, strerror(errno));
 	return -1;
 }
