@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "git.h"
 #include "stream.h"
 
 /* Where in which Application a check failed: "FILE: application NAME: FIELD: why". */
@@ -1030,4 +1031,66 @@ int gt_app_destination_context(const struct gt_application *app, struct gt_kube_
 	gt_debug("application %s: destination %s: kubeconfig context %s", app->name, app->dest_server, ctx);
 	kube->context = ctx;
 	return GT_EXIT_OK;
+}
+
+/* ---- Applications in a repository (an app-of-apps directory at a revision) ---- */
+
+int gt_app_read_repo(const struct gt_git_opts *g, const char *rev, const char *applications,
+		     const struct gt_limits *lim, struct gt_app_list *list, char sha[GIT_OID_HEXSZ + 1])
+{
+	git_oid commit;
+	struct gt_repo *repo = gt_repo_open(g);
+	if (!repo)
+		return GT_EXIT_REMOTE;
+	if (gt_repo_fetch(repo) < 0)
+		return gt_repo_close(repo), GT_EXIT_REMOTE;
+	if (gt_repo_resolve(repo, rev, &commit) < 0)
+		return gt_repo_close(repo), GT_EXIT_INPUT;
+	git_oid_tostr(sha, GIT_OID_HEXSZ + 1, &commit);
+	int st = GT_EXIT_OK;
+	git_commit *c = NULL;
+	git_tree *root = NULL, *t = NULL;
+	git_tree_entry *e = NULL;
+	char *dir = gt_tree_path_dup(applications);
+	size_t found = 0;
+	if (st == GT_EXIT_OK && (!dir || git_commit_lookup(&c, gt_repo_git(repo), &commit) < 0 ||
+				 git_commit_tree(&root, c) < 0))
+		st = (gt_error("%s: cannot read the commit %s", gt_repo_url(repo), rev), GT_EXIT_INPUT);
+	if (st == GT_EXIT_OK && *dir &&
+	    (git_tree_entry_bypath(&e, root, dir) < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	     git_tree_lookup(&t, gt_repo_git(repo), git_tree_entry_id(e)) < 0))
+		st = (gt_error("%s: no directory '%s' at %s", gt_repo_url(repo), dir, rev), GT_EXIT_INPUT);
+	git_tree *at = *dir ? t : root;
+	for (size_t i = 0; st == GT_EXIT_OK && at && i < git_tree_entrycount(at); i++) {
+		const git_tree_entry *f = git_tree_entry_byindex(at, i);
+		const char *name = git_tree_entry_name(f);
+		size_t n = strlen(name);
+		bool manifest = git_tree_entry_type(f) == GIT_OBJECT_BLOB && name[0] != '.' &&
+				((n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+				 (n > 5 && !strcmp(name + n - 5, ".json")));
+		char *path = NULL, *buf = NULL, *shown = NULL;
+		size_t len, before = list->n;
+		if (!manifest)
+			continue;
+		if (asprintf(&path, "%s%s%s", dir, *dir ? "/" : "", name) < 0 ||
+		    asprintf(&shown, "%s@%s:%s", gt_repo_url(repo), rev, path) < 0)
+			st = (gt_error("out of memory"), GT_EXIT_INPUT);
+		else if (gt_repo_read_file(repo, &commit, path, &buf, &len) != 0)
+			st = GT_EXIT_INPUT;
+		else
+			st = gt_app_read_mem(buf, len, shown, lim, list);
+		found += list->n - before;
+		free(path);
+		free(buf);
+		free(shown);
+	}
+	if (st == GT_EXIT_OK && !found)
+		st = (gt_error("%s: no Application in '%s' at %s", gt_repo_url(repo), dir, rev), GT_EXIT_INPUT);
+	free(dir);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_tree_free(root);
+	git_commit_free(c);
+	gt_repo_close(repo);
+	return st;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "git.h"
 #include "kube.h"
 #include "limits.h"
 #include "vec.h"
@@ -83,6 +84,10 @@ int gt_app_read(const char *what, const struct gt_kube_opts *kube, const struct 
 /* Read Applications from text held in memory (name for messages). GT_EXIT_* after printing. */
 int gt_app_read_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim,
 		    struct gt_app_list *list);
+/* Every Application in directory dir of the repository g->url (credentials finished) at rev, read from the tree
+ * of the commit (one fetch, no checkout); *sha the commit. None there is an error. GT_EXIT_* after printing. */
+int gt_app_read_repo(const struct gt_git_opts *g, const char *rev, const char *dir, const struct gt_limits *lim,
+		     struct gt_app_list *list, char sha[GIT_OID_HEXSZ + 1]);
 /* Every Application of the cluster (one kubectl get). GT_EXIT_* after printing. */
 int gt_app_read_cluster(const struct gt_kube_opts *kube, const char *namespace, struct gt_app_list *list);
 /* Check and parse one Application object (takes a reference to obj). NULL after printing. */

@@ -601,6 +601,23 @@ static enum gt_health rule_for(const json_t *o, const struct gt_ref *r, char **m
 	return conditions_health(o, msg);
 }
 
+bool gt_health_kind_has_rule(const char *group, const char *kind)
+{
+	/* gitops-engine's GetHealthCheckFunc: the kinds judged in code (not the Lua checks, not conditions) */
+	static const char *const kinds[][2] = {
+		{ "apps", "Deployment" }, { "extensions", "Deployment" }, { "apps", "StatefulSet" },
+		{ "apps", "DaemonSet" }, { "extensions", "DaemonSet" }, { "apps", "ReplicaSet" },
+		{ "extensions", "ReplicaSet" }, { "", "Pod" }, { "", "Service" }, { "networking.k8s.io", "Ingress" },
+		{ "extensions", "Ingress" }, { "", "PersistentVolumeClaim" }, { "batch", "Job" },
+		{ "autoscaling", "HorizontalPodAutoscaler" }, { "apiregistration.k8s.io", "APIService" },
+		{ "argoproj.io", "Workflow" },
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i][0], group ? group : "") && !strcmp(kinds[i][1], kind ? kind : ""))
+			return true;
+	return false;
+}
+
 /* Argo CD keeps hooks with its finalizer until it has read their result: they are not "pending deletion". */
 static bool hook_finalizer(const json_t *o)
 {

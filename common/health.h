@@ -44,6 +44,10 @@ enum gt_health gt_health_worst(enum gt_health a, enum gt_health b);
  */
 enum gt_health gt_health_of(const json_t *obj, char **message);
 
+/* A kind Argo CD judges in code (Deployment, Pod, Service, Job, ...): only a missing object of such a kind
+ * makes an app Missing; one of another kind (a ConfigMap) leaves the app's health as it is. */
+bool gt_health_kind_has_rule(const char *group, const char *kind);
+
 /* The health of a Health record (record.h writes and reads them); 0, or -1 when rec is not one or names none. */
 int gt_health_record_status(const json_t *rec, enum gt_health *out);
 

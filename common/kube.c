@@ -906,7 +906,13 @@ int gt_kube_list(const struct gt_kube_opts *o, const struct gt_kube_scope *scope
 	if (r < 0)
 		gt_error("out of memory");
 	if (r == 0 && scope->whole_cluster) {
-		r = listable_kinds(o, -1, types);
+		/* kinds named: only those, everywhere (no discovery); else every listable kind */
+		for (size_t i = 0; i < scope->n_kinds; i++)
+			json_object_set_new(types, scope->kinds[i], json_true());
+		for (size_t i = 0; i < scope->n_cluster_kinds; i++)
+			json_object_set_new(types, scope->cluster_kinds[i], json_true());
+		if (!json_object_size(types))
+			r = listable_kinds(o, -1, types);
 		if (r == 0 && (r = get_types(o, types, "*", selector, flags, 0, &items, NULL, &rf)) == 0)
 			take_all(*out, items);
 	} else if (r == 0) {

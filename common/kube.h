@@ -109,7 +109,8 @@ int gt_kube_read(const struct gt_kube_opts *o, json_t *const *objs, size_t n, un
 
 /* Where gt_kube_list looks. */
 struct gt_kube_scope {
-	bool whole_cluster;               /* every listable kind in every namespace (the rest is then ignored) */
+	bool whole_cluster;               /* every namespace: of the kinds named below (one get, no discovery),
+					   * or of every listable kind when none is named (namespaces ignored) */
 	const char *const *namespaces;    /* else every listable namespaced kind in these namespaces, */
 	size_t n_namespaces;
 	const char *const *cluster_kinds; /* and these cluster-scoped kinds. Kinds as kubectl names them

@@ -1,6 +1,6 @@
 /* proc: start a child, feed it, collect what it prints, stop it (and what it started) at the
  * deadline or on an interrupting signal. */
-#define _GNU_SOURCE /* execvpe, pipe2 */
+#define _GNU_SOURCE /* execvpe, pipe2, asprintf */
 #include "proc.h"
 
 #include <ctype.h>
@@ -742,6 +742,24 @@ void gt_proc_relay_stderr(const struct gt_proc *p, const char *prefix, bool as_e
 {
 	if (p->err && p->err_len)
 		gt_relay_lines(p->err, prefix, as_errors ? GT_RELAY_ERRORS : 0, secret);
+}
+
+char *gt_sibling_program_dup(const char *name)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			char *p = NULL;
+			*slash = '\0';
+			if (asprintf(&p, "%s/%s", self, name) >= 0 && access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return strdup(name);
 }
 
 void gt_proc_free(struct gt_proc *p)

@@ -64,6 +64,10 @@ int gt_proc_run(struct gt_proc *p, const char *what);
 /* Exited with status 0. */
 bool gt_proc_succeeded(const struct gt_proc *p);
 
+/* The suite's program name (e.g. "gitops-render") next to this program (as installed and as built), else name
+ * itself (looked up on PATH): one tool runs another of the same build. Caller frees; NULL when out of memory. */
+char *gt_sibling_program_dup(const char *name);
+
 /* Wipe (it may hold Secret data) and free what gt_proc_run collected. */
 void gt_proc_free(struct gt_proc *p);
 

@@ -339,6 +339,67 @@ json_t *gt_revision_record_new(const struct gt_revision *r)
 	return built(rec, failed);
 }
 
+/* ---- Status ---- */
+
+json_t *gt_status_record_new(const struct gt_status *s)
+{
+	json_t *rec = gt_record_new("Status"), *dest = json_object();
+	const char *strs[][2] = { { "app", s->app }, { "appNamespace", s->app_namespace }, { "project", s->project },
+				  { "repo", s->repo }, { "path", s->path }, { "targetRevision", s->target_revision },
+				  { "revision", s->revision } };
+	int failed = !rec || !dest;
+	for (size_t i = 0; !failed && i < sizeof(strs) / sizeof(strs[0]); i++)
+		failed = set_str(rec, strs[i][0], strs[i][1] ? strs[i][1] : "") < 0;
+	failed = failed || set_str(dest, "server", s->dest_server) < 0 || set_str(dest, "name", s->dest_name) < 0 ||
+		 set_str(dest, "namespace", s->dest_namespace) < 0;
+	failed = failed || json_object_set(rec, "destination", dest) < 0;
+	failed = failed || set_str(rec, "syncPolicy", s->sync_policy ? s->sync_policy : "") < 0;
+	failed = failed || set_str(rec, "sync", s->sync ? s->sync : "Unknown") < 0;
+	failed = failed || json_object_set_new(rec, "changes", json_pack("{s:I, s:I, s:I}", "create", (json_int_t)s->create,
+									 "update", (json_int_t)s->update, "delete",
+									 (json_int_t)s->delete)) < 0;
+	failed = failed || set_str(rec, "health", s->health ? s->health : "Unknown") < 0;
+	failed = failed || set_str(rec, "message", s->message ? s->message : "") < 0;
+	json_decref(dest);
+	return built(rec, failed);
+}
+
+static const char *str_or_empty(const json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+	return v ? v : "";
+}
+
+static size_t count_of(const json_t *changes, const char *action)
+{
+	json_int_t n = json_integer_value(json_object_get(changes, action));
+	return n > 0 ? (size_t)n : 0;
+}
+
+int gt_status_record_read(const json_t *rec, struct gt_status *s, const char **why)
+{
+	const char *dummy;
+	const json_t *dest = json_object_get(rec, "destination"), *changes = json_object_get(rec, "changes");
+	if (!why)
+		why = &dummy;
+	memset(s, 0, sizeof(*s));
+	if (!is_kind(rec, "Status"))
+		return *why = "not a Status record (apiVersion gitops/v1, kind Status)", -1;
+	if (!json_string_value(json_object_get(rec, "app")) || !json_string_value(json_object_get(rec, "sync")) ||
+	    !json_string_value(json_object_get(rec, "health")))
+		return *why = "a Status record needs app, sync and health", -1;
+	s->app = str_or_empty(rec, "app"), s->app_namespace = str_or_empty(rec, "appNamespace");
+	s->project = str_or_empty(rec, "project"), s->repo = str_or_empty(rec, "repo"), s->path = str_or_empty(rec, "path");
+	s->target_revision = str_or_empty(rec, "targetRevision"), s->revision = str_or_empty(rec, "revision");
+	s->dest_server = str_or_empty(dest, "server"), s->dest_name = str_or_empty(dest, "name");
+	s->dest_namespace = str_or_empty(dest, "namespace");
+	s->sync_policy = str_or_empty(rec, "syncPolicy"), s->sync = str_or_empty(rec, "sync");
+	s->create = count_of(changes, "create"), s->update = count_of(changes, "update");
+	s->delete = count_of(changes, "delete");
+	s->health = str_or_empty(rec, "health"), s->message = str_or_empty(rec, "message");
+	return 0;
+}
+
 /* ---- CacheEntry, CacheUsage ---- */
 
 json_t *gt_cache_entry_record_new(const struct gt_cache_entry_record *e)

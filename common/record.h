@@ -1,6 +1,6 @@
 /*
  * record: the tools' own records ("apiVersion": "gitops/v1"): Change, Result, Health, Commit,
- * Revision, CacheEntry and CacheUsage, each written and read here and nowhere else, with one field vocabulary across kinds
+ * Revision, Status, CacheEntry and CacheUsage, each written and read here and nowhere else, with one field vocabulary across kinds
  * (docs/man/gitops-tools.7, STREAMS, Records): ref is the object a record is about, action what a change
  * does to it, status what the tool did (ok, failed, pushed, held, ...), health how the object runs
  * (Healthy, Degraded, ...), message a line for people. Readers take the names older versions
@@ -147,6 +147,26 @@ struct gt_revision {
 
 /* The Revision record of r. New reference; NULL when out of memory. */
 json_t *gt_revision_record_new(const struct gt_revision *r);
+
+/* ---- Status: gitops-status, one per Argo CD Application ---- */
+
+struct gt_status {
+	const char *app, *app_namespace, *project;        /* the Application: metadata.name, .namespace, spec.project */
+	const char *repo, *path, *target_revision;        /* its source (the first that renders, of several) */
+	const char *revision;                             /* the commit targetRevision resolved to (full SHA); "" unknown */
+	const char *dest_server, *dest_name, *dest_namespace; /* destination (NULL: left out) */
+	const char *sync_policy;                          /* Manual, Auto, Auto-Prune (as argocd app list) */
+	const char *sync;                                 /* Synced, OutOfSync, Unknown */
+	size_t create, update, delete;                    /* changes a sync would make */
+	const char *health;                               /* Healthy, Suspended, Progressing, Missing, Degraded, Unknown */
+	const char *message;                              /* the first problem, naming the object; "" none */
+};
+
+/* {kind Status, app, appNamespace, project, repo, path, targetRevision, revision, destination {server, name,
+ * namespace}, syncPolicy, sync, changes {create, update, delete}, health, message}. New reference; NULL when out of memory. */
+json_t *gt_status_record_new(const struct gt_status *s);
+/* A Status record into *s (strings borrowed from rec; absent ones ""). 0, or -1 with *why when rec is not one. */
+int gt_status_record_read(const json_t *rec, struct gt_status *s, const char **why);
 
 /* ---- CacheEntry, CacheUsage: gitops-cache ---- */
 

@@ -2,7 +2,6 @@
  * the repository answers with the credentials given, the revision resolves, the path is a directory
  * at it, and the path renders (gitops-render, from the same directory as this program, at the
  * resolved commit out of the cache the check just fetched). */
-#define _GNU_SOURCE /* readlink of /proc/self/exe */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,25 +15,6 @@
 
 /* What the render may print before it is stopped: its objects are only counted, never kept. */
 #define RENDER_MAX_OUT ((size_t)256 << 20)
-
-/* gitops-render next to this program (as installed and as built), else the one on PATH. Caller frees. */
-static char *render_path_dup(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			char *p = NULL;
-			*slash = '\0';
-			if (asprintf(&p, "%s/gitops-render", self) >= 0 && access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	return strdup("gitops-render");
-}
 
 static bool url_is_ssh(const char *url)
 {
@@ -129,7 +109,7 @@ static int render_argv(const struct app_opts *o, const char *render, const char 
 /* gitops-render at the commit: its exit 3 (a remote) is ours, any other failure is bad input (2). */
 static int check_render(const struct app_opts *o, const char *sha)
 {
-	char *render = render_path_dup(), timeout[32];
+	char *render = gt_sibling_program_dup("gitops-render"), timeout[32];
 	struct gt_strvec av = { 0 };
 	if (!render || render_argv(o, render, sha, timeout, &av) < 0) {
 		free(render);

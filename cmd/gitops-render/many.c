@@ -21,69 +21,18 @@
 #include "proc.h"
 #include "stream.h"
 
-/* The Applications of dir in the commit of the repository (a tree read, no checkout). */
+/* The Applications of dir in the commit of the repository (a tree read, no checkout), that commit pinned. */
 static int read_from_repo(struct render_opts *o, struct gt_app_list *list)
 {
 	struct gt_git_opts g = o->git;
 	const char *rev = o->revision ? o->revision : "HEAD";
-	git_oid commit;
+	char sha[GIT_OID_HEXSZ + 1];
 	g.url = o->repo;
 	if (gt_git_credentials_finish(&g) < 0)
 		return GT_EXIT_USAGE;
-	struct gt_repo *repo = gt_repo_open(&g);
-	if (!repo)
-		return GT_EXIT_REMOTE;
-	if (gt_repo_fetch(repo) < 0)
-		return gt_repo_close(repo), GT_EXIT_REMOTE;
-	if (gt_repo_resolve(repo, rev, &commit) < 0)
-		return gt_repo_close(repo), GT_EXIT_INPUT;
-	char sha[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(sha, sizeof(sha), &commit);
-	int st = app_pin_add(o->repo, rev, sha, true) < 0 ? GT_EXIT_INPUT : GT_EXIT_OK;
-	git_commit *c = NULL;
-	git_tree *root = NULL, *t = NULL;
-	git_tree_entry *e = NULL;
-	char *dir = gt_tree_path_dup(o->applications);
-	size_t found = 0;
-	if (st == GT_EXIT_OK && (!dir || git_commit_lookup(&c, gt_repo_git(repo), &commit) < 0 ||
-				 git_commit_tree(&root, c) < 0))
-		st = (gt_error("%s: cannot read the commit %s", gt_repo_url(repo), rev), GT_EXIT_INPUT);
-	if (st == GT_EXIT_OK && *dir &&
-	    (git_tree_entry_bypath(&e, root, dir) < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-	     git_tree_lookup(&t, gt_repo_git(repo), git_tree_entry_id(e)) < 0))
-		st = (gt_error("%s: no directory '%s' at %s", gt_repo_url(repo), dir, rev), GT_EXIT_INPUT);
-	git_tree *at = *dir ? t : root;
-	for (size_t i = 0; st == GT_EXIT_OK && at && i < git_tree_entrycount(at); i++) {
-		const git_tree_entry *f = git_tree_entry_byindex(at, i);
-		const char *name = git_tree_entry_name(f);
-		size_t n = strlen(name);
-		bool manifest = git_tree_entry_type(f) == GIT_OBJECT_BLOB && name[0] != '.' &&
-				((n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml")) ||
-				 (n > 5 && !strcmp(name + n - 5, ".json")));
-		char *path = NULL, *buf = NULL, *shown = NULL;
-		size_t len, before = list->n;
-		if (!manifest)
-			continue;
-		if (asprintf(&path, "%s%s%s", dir, *dir ? "/" : "", name) < 0 ||
-		    asprintf(&shown, "%s@%s:%s", gt_repo_url(repo), rev, path) < 0)
-			st = (gt_error("out of memory"), GT_EXIT_INPUT);
-		else if (gt_repo_read_file(repo, &commit, path, &buf, &len) != 0)
-			st = GT_EXIT_INPUT;
-		else
-			st = gt_app_read_mem(buf, len, shown, &o->lim, list);
-		found += list->n - before;
-		free(path);
-		free(buf);
-		free(shown);
-	}
-	if (st == GT_EXIT_OK && !found)
-		st = (gt_error("%s: no Application in '%s' at %s", gt_repo_url(repo), dir, rev), GT_EXIT_INPUT);
-	free(dir);
-	git_tree_entry_free(e);
-	git_tree_free(t);
-	git_tree_free(root);
-	git_commit_free(c);
-	gt_repo_close(repo);
+	int st = gt_app_read_repo(&g, rev, o->applications, &o->lim, list, sha);
+	if (st == GT_EXIT_OK && app_pin_add(o->repo, rev, sha, true) < 0)
+		st = GT_EXIT_INPUT;
 	return st;
 }
 

@@ -534,8 +534,19 @@ static void test_names_order_record(void)
 	json_decref(obj);
 }
 
+static void test_kind_has_rule(void)
+{
+	ok(gt_health_kind_has_rule("apps", "Deployment") && gt_health_kind_has_rule("", "Service") &&
+		   gt_health_kind_has_rule("batch", "Job"),
+	   "kinds judged in code have a rule: a missing one makes its app Missing");
+	ok(!gt_health_kind_has_rule("", "ConfigMap") && !gt_health_kind_has_rule("batch", "CronJob") &&
+		   !gt_health_kind_has_rule("argoproj.io", "Application"),
+	   "a ConfigMap, a Lua-checked kind and an Application have none: missing, they do not count");
+}
+
 int main(void)
 {
+	test_kind_has_rule();
 	test_deployment();
 	test_statefulset();
 	test_daemonset();

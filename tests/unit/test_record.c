@@ -270,6 +270,34 @@ static void test_cache(void)
 	json_decref(rec);
 }
 
+static void test_status(void)
+{
+	struct gt_status st = { .app = "web", .app_namespace = "argocd", .project = "default", .repo = "https://g/m",
+				.path = "apps/web", .target_revision = "main", .revision = "0123456789012345678901234567890123456789",
+				.dest_server = "https://kubernetes.default.svc", .dest_namespace = "web", .sync_policy = "Auto",
+				.sync = "OutOfSync", .create = 1, .update = 2, .health = "Degraded", .message = "Deployment web/web" };
+	json_t *rec = through_a_pipe(gt_status_record_new(&st));
+	char *t = text_of(rec);
+	is_str(t,
+	       "{\"apiVersion\":\"gitops/v1\",\"kind\":\"Status\",\"app\":\"web\",\"appNamespace\":\"argocd\","
+	       "\"project\":\"default\",\"repo\":\"https://g/m\",\"path\":\"apps/web\",\"targetRevision\":\"main\","
+	       "\"revision\":\"0123456789012345678901234567890123456789\",\"destination\":{\"server\":"
+	       "\"https://kubernetes.default.svc\",\"namespace\":\"web\"},\"syncPolicy\":\"Auto\",\"sync\":\"OutOfSync\","
+	       "\"changes\":{\"create\":1,\"update\":2,\"delete\":0},\"health\":\"Degraded\",\"message\":"
+	       "\"Deployment web/web\"}",
+	       "Status: every field, the destination without the name it lacks, the counts under changes");
+	free(t);
+	struct gt_status back;
+	ok(gt_status_record_read(rec, &back, NULL) == 0 && back.update == 2 && back.delete == 0 &&
+		   !strcmp(back.dest_name, "") && !strcmp(back.health, "Degraded") && !strcmp(back.sync, "OutOfSync"),
+	   "Status: round trip");
+	json_decref(rec);
+	const char *why = NULL;
+	rec = J("{'apiVersion':'gitops/v1','kind':'Status','app':'web'}");
+	ok(gt_status_record_read(rec, &back, &why) < 0 && strstr(why, "sync"), "Status: one without sync and health is refused");
+	json_decref(rec);
+}
+
 int main(void)
 {
 	test_envelope();
@@ -281,5 +309,6 @@ int main(void)
 	test_commit();
 	test_revision();
 	test_cache();
+	test_status();
 	return tap_done();
 }
