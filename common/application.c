@@ -194,9 +194,9 @@ static void parse_helm(struct ctx *c, struct gt_app_source *s, json_t *helm, con
 {
 	static const char *const keys[] = {
 		"valueFiles", "values", "valuesObject", "parameters", "fileParameters", "releaseName", "skipCrds",
-		"ignoreMissingValueFiles", "namespace", "kubeVersion", "apiVersions",
+		"ignoreMissingValueFiles", "namespace", "kubeVersion", "apiVersions", "skipTests", "skipSchemaValidation",
 		/* refused below unless at their default */
-		"passCredentials", "skipSchemaValidation", "skipTests", "version", NULL
+		"passCredentials", "version", NULL
 	};
 	char where[64];
 	snprintf(where, sizeof(where), "%s.helm", src);
@@ -219,12 +219,12 @@ static void parse_helm(struct ctx *c, struct gt_app_source *s, json_t *helm, con
 	s->helm_namespace = get_nonempty(c, helm, "namespace", where);
 	s->kube_version = get_nonempty(c, helm, "kubeVersion", where);
 	get_strings(c, helm, "apiVersions", where, &s->api_versions);
-	refuse_set(c, helm, "passCredentials", where, "not supported: gitops-render fetches no chart from a Helm repository");
-	refuse_set(c, helm, "skipSchemaValidation", where, "not supported: gitops-render validates values.schema.json as helm does");
+	refuse_set(c, helm, "passCredentials", where, "not supported: the Helm repository's credentials go to its own host only");
 	const char *ver = get_string(c, helm, "version", where);
 	if (ver && *ver && strcmp(ver, "v3"))
 		fail(c, "spec.source.helm.version", "only v3 (helm 3) is supported");
-	/* skipTests: the render always leaves tests out (helm --skip-tests) */
+	s->skip_tests = get_bool(c, helm, "skipTests", where);
+	s->skip_schema_validation = get_bool(c, helm, "skipSchemaValidation", where);
 }
 
 /* kustomize: checked here, applied by gitops-render as `kustomize edit` would. */

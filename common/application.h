@@ -38,7 +38,7 @@ struct gt_app_source {
 	struct gt_strvec file_params; /* "NAME=PATH" for --set-file (owned strings) */
 	const char *release_name, *helm_namespace, *kube_version;
 	struct gt_strvec api_versions;
-	bool skip_crds, ignore_missing_value_files;
+	bool skip_crds, ignore_missing_value_files, skip_tests, skip_schema_validation;
 	/* kustomize: the block as written (the render edits a copy of the kustomization with it) */
 	json_t *kustomize;
 	/* directory */

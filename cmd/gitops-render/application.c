@@ -158,6 +158,15 @@ static int map_helm(struct render_opts *o, const struct gt_application *app, con
 		o->helm_namespace = src->helm_namespace;
 	if (src->skip_crds)
 		o->skip_crds = true;
+	if (src->skip_schema_validation)
+		o->skip_schema_validation = true;
+	/* skipTests: Argo CD passes helm --skip-tests only when it is true, so its render holds the test
+	 * hooks otherwise; but a test hook has no sync phase: Argo CD never applies it, and leaves every
+	 * hook out of the diff and the sync status. The render leaves them out either way (its default
+	 * --skip-tests), which is what Argo CD applies and compares; --skip-tests=false shows them. */
+	if ((src->type == GT_APP_TYPE_HELM || src->chart) && !src->skip_tests && o->skip_tests)
+		gt_debug("skipTests not set: the chart's test hooks left out all the same (Argo CD never applies "
+			 "them; --skip-tests=false renders them)");
 	if (!o->kube_version)
 		o->kube_version = src->kube_version;
 	if (!o->api_versions.n)
@@ -190,6 +199,150 @@ static const char *pick(const char *flag, const char *app_value, const char *fla
 	if (flag && app_value && strcmp(flag, app_value))
 		gt_debug("%s %s given: wins over the Application's %s %s", flag_name, flag, field, app_value);
 	return flag ? flag : app_value;
+}
+
+/* ---- plugin: spec.source.plugin naming this plugin (examples/argocd-cmp) ---- */
+
+#define OUR_PLUGIN "gitops-render"
+
+/* Argo CD's escaped(): upper case, anything but A-Z 0-9 _ made _. */
+static void env_escape(char *s)
+{
+	for (; *s; s++) {
+		*s = (char)(*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s);
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			*s = '_';
+	}
+}
+
+static int env_set(const char *name, const char *value)
+{
+	if (setenv(name, value ? value : "", 1) < 0)
+		return gt_error("%s: cannot set: %s", name, strerror(errno)), -1;
+	return 0;
+}
+
+/* The environment Argo CD's sidecar gives the plugin's generate command, from the app's plugin
+ * settings: env as ARGOCD_ENV_<name>, parameters as PARAM_<NAME> (arrays PARAM_<NAME>_<i>, maps
+ * PARAM_<NAME>_<KEY>); any PARAM_ or ARGOCD_ENV_ variable of ours first removed. */
+static int plugin_environ(json_t *plugin)
+{
+	extern char **environ;
+	size_t n = 0;
+	for (char **e = environ; *e; e++)
+		n++;
+	char **drop = calloc(n + 1, sizeof(*drop));
+	size_t k = 0;
+	if (!drop)
+		return gt_error("out of memory"), -1;
+	for (char **e = environ; *e; e++)
+		if ((!strncmp(*e, "PARAM_", 6) || !strncmp(*e, "ARGOCD_ENV_", 11)) && strchr(*e, '='))
+			drop[k++] = strndup(*e, (size_t)(strchr(*e, '=') - *e));
+	for (size_t i = 0; i < k; i++)
+		if (drop[i])
+			unsetenv(drop[i]), free(drop[i]);
+	free(drop);
+	json_t *it, *v;
+	size_t i, j;
+	int r = 0;
+	json_array_foreach(json_object_get(plugin, "env"), i, it) {
+		char *name = NULL;
+		if (asprintf(&name, "ARGOCD_ENV_%s", json_string_value(json_object_get(it, "name"))) < 0)
+			return gt_error("out of memory"), -1;
+		r |= env_set(name, json_string_value(json_object_get(it, "value")));
+		free(name);
+	}
+	json_array_foreach(json_object_get(plugin, "parameters"), i, it) {
+		char *base = NULL, *name = NULL;
+		const char *key;
+		if (asprintf(&base, "PARAM_%s", json_string_value(json_object_get(it, "name")) ?: "") < 0)
+			return gt_error("out of memory"), -1;
+		env_escape(base + 6);
+		if (json_is_string(v = json_object_get(it, "string")))
+			r |= env_set(base, json_string_value(v));
+		json_object_foreach(json_object_get(it, "map"), key, v) {
+			char *esc = strdup(key);
+			if (esc)
+				env_escape(esc);
+			if (!esc || asprintf(&name, "%s_%s", base, esc) < 0)
+				r = -1, name = NULL;
+			else
+				r |= env_set(name, json_string_value(v));
+			free(esc);
+			free(name);
+		}
+		json_array_foreach(json_object_get(it, "array"), j, v) {
+			if (asprintf(&name, "%s_%zu", base, j) < 0)
+				r = -1, name = NULL;
+			else
+				r |= env_set(name, json_string_value(v));
+			free(name);
+		}
+		free(base);
+	}
+	return r ? -1 : 0;
+}
+
+/* A plugin source: this plugin's (by name, as an Application names the ConfigManagementPlugin of
+ * examples/argocd-cmp) renders what its generate command would, from the same settings; another
+ * plugin's command cannot be run here, and one found by discovery is not named. */
+static int map_plugin(struct render_opts *o, const struct gt_application *app, const struct gt_app_source *src,
+		      const char *field)
+{
+	const char *name = json_string_value(json_object_get(src->plugin, "name"));
+	json_t *it;
+	size_t i;
+	if (!name || !*name)
+		return gt_error("%s: application %s: %s.plugin: no name (a plugin Argo CD discovers): name the plugin "
+				"(%s) to render it here", app->file, app->name, field, OUR_PLUGIN), GT_EXIT_INPUT;
+	if (strcmp(name, OUR_PLUGIN))
+		return gt_error("%s: application %s: %s.plugin.name %s: not supported: only the %s plugin renders here "
+				"(another plugin's generate command runs in Argo CD's sidecar)", app->file, app->name, field,
+				name, OUR_PLUGIN), GT_EXIT_INPUT;
+	json_array_foreach(json_object_get(src->plugin, "env"), i, it)
+		if (strchr(json_string_value(json_object_get(it, "value")) ?: "", '$'))
+			return gt_error("%s: application %s: %s.plugin.env[%zu].value: a $VARIABLE in it: not supported "
+					"(Argo CD expands it from the build environment)", app->file, app->name, field, i),
+			       GT_EXIT_INPUT;
+	if (plugin_environ(src->plugin) < 0 || cmp_apply_settings(o) < 0)
+		return GT_EXIT_INPUT;
+	gt_debug("application %s: plugin %s: its settings applied as its generate command reads them", app->name, name);
+	return GT_EXIT_OK;
+}
+
+/* A chart from a Helm repository (source.chart), as --chart/--repo-url/--chart-version: repoURL is
+ * the repository's http(s) URL, or an OCI registry, which Argo CD writes without oci:// (its
+ * IsHelmOciRepo: a URL with no host is OCI; oci:// is taken too); targetRevision is the chart's
+ * version or a range (`1.2.*`, `^1.4`), resolved as helm does. The chart is the archive itself:
+ * a valueFiles entry relative to it cannot be read (its $ref/ files, values and parameters can). */
+static int map_chart(struct render_opts *o, const struct gt_application *app, const struct gt_app_source *src,
+		     const char *field)
+{
+	const char *url = src->repo_url;
+	char *oci = NULL;
+	if (!url || !*url)
+		return gt_error("%s: application %s: %s.repoURL: a chart source needs the Helm repository", app->file,
+				app->name, field), GT_EXIT_INPUT;
+	if (!strstr(url, "://")) {
+		if (asprintf(&oci, "oci://%s", url) < 0 || !(url = opts_own(o, oci)))
+			return gt_error("out of memory"), GT_EXIT_INPUT;
+	} else if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7) && strncmp(url, "oci://", 6)) {
+		return gt_error("%s: application %s: %s.repoURL %s: a Helm repository is an http(s) URL or an OCI "
+				"registry (HOST/PATH)", app->file, app->name, field, url), GT_EXIT_INPUT;
+	}
+	if ((!src->target_revision || !*src->target_revision) && !o->chart_version)
+		return gt_error("%s: application %s: %s.targetRevision: a chart source needs the chart's version "
+				"(or a range such as 1.2.*)", app->file, app->name, field), GT_EXIT_INPUT;
+	if (!o->values.n)
+		for (size_t i = 0; i < src->value_files.n; i++)
+			if (src->value_files.v[i][0] != '$')
+				return gt_error("%s: application %s: %s.helm.valueFiles '%s': a file inside a chart from a "
+						"Helm repository: not supported (give it from a ref source: $ref/path)",
+						app->file, app->name, field, src->value_files.v[i]), GT_EXIT_INPUT;
+	o->chart = pick(o->chart, src->chart, "--chart", "chart");
+	o->repo_url = pick(o->repo_url, url, "--repo-url", "repoURL");
+	o->chart_version = pick(o->chart_version, src->target_revision, "--chart-version", "targetRevision");
+	return GT_EXIT_OK;
 }
 
 static bool is_local_dir(const char *p)
@@ -278,15 +431,14 @@ int app_apply_parsed(struct render_opts *o, const struct gt_application *app, co
 	else if (!(src = gt_app_render_source(app)))
 		return GT_EXIT_INPUT;
 	const char *field = app->multi ? "spec.sources" : "spec.source";
-	if (src->chart)
-		return gt_error("%s: application %s: %s.chart: a chart from a Helm repository: not supported "
-				"(gitops-render renders charts in git repositories)", app->file, app->name, field), GT_EXIT_INPUT;
-	if (src->type == GT_APP_TYPE_PLUGIN)
-		return gt_error("%s: application %s: %s.plugin: not supported by gitops-render --application", app->file,
-				app->name, field), GT_EXIT_INPUT;
+	if (src->type == GT_APP_TYPE_PLUGIN && (st = map_plugin(o, app, src, field)) != GT_EXIT_OK)
+		return st;
 	/* The source: the Application's repository at its targetRevision, unless the command line names
 	 * one; --path naming a local directory renders that directory (a checkout you chose). */
-	if (*dir) {
+	if (src->chart && !*dir && !o->repo && !o->path) {
+		if ((st = map_chart(o, app, src, field)) != GT_EXIT_OK)
+			return st;
+	} else if (*dir) {
 		gt_debug("DIR %s given: rendered instead of the Application's repository", *dir);
 	} else if (!o->repo && is_local_dir(o->path) && (!src->path || strcmp(o->path, src->path))) {
 		gt_debug("--path %s is a local directory: rendered instead of the Application's repository", o->path);
@@ -316,8 +468,12 @@ int app_apply_parsed(struct render_opts *o, const struct gt_application *app, co
 			return gt_error("out of memory"), GT_EXIT_INPUT;
 		o->app_key = key;
 	}
-	gt_debug("application %s (%s): %s at %s, path %s", app->name, app->file, o->repo ? o->repo : *dir,
-		 o->revision ? o->revision : "HEAD", o->path ? o->path : ".");
+	if (o->chart)
+		gt_debug("application %s (%s): chart %s %s of %s", app->name, app->file, o->chart,
+			 o->chart_version ? o->chart_version : "(newest)", o->repo_url);
+	else
+		gt_debug("application %s (%s): %s at %s, path %s", app->name, app->file, o->repo ? o->repo : *dir,
+			 o->revision ? o->revision : "HEAD", o->path ? o->path : ".");
 	return st;
 }
 

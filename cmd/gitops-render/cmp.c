@@ -106,23 +106,13 @@ static const char *app_name(void)
 	return u ? u + 1 : v;
 }
 
-int cmp_apply_env(struct render_opts *o)
+/* The application's plugin settings (PARAM_<NAME>, ARGOCD_ENV_<NAME>), as the plugin's parameters
+ * announce them: shared by --cmp and an --application whose source names this plugin. */
+int cmp_apply_settings(struct render_opts *o)
 {
 	const char *v;
-	if (o->format == GT_FORMAT_UNSET)
-		o->format = GT_FORMAT_YAML; /* what the repo-server reads best; -o still wins */
-	/* Argo CD sets namespaces and tracking itself, from its knowledge of the cluster. */
-	o->namespace_objects = false;
-	if (!o->namespace)
-		o->namespace = env("ARGOCD_APP_NAMESPACE");
 	if (!o->release_name && (v = setting("RELEASE_NAME")))
 		o->release_name = v;
-	if (!o->release_name)
-		o->release_name = app_name();
-	if (!o->kube_version)
-		o->kube_version = env("KUBE_VERSION");
-	if (!o->api_versions.n && (v = env("KUBE_API_VERSIONS")) && push_split(o, &o->api_versions, v, ",") < 0)
-		return -1;
 	if (list_setting(o, &o->values, "VALUES_FILES", ",\n") < 0 ||
 	    list_setting(o, &o->set, "HELM_SET", "\n") < 0 ||
 	    list_setting(o, &o->set_string, "HELM_SET_STRING", "\n") < 0)
@@ -138,6 +128,26 @@ int cmp_apply_env(struct render_opts *o)
 	if ((!o->include.n && (v = setting("INCLUDE")) && gt_strvec_push(&o->include, v) < 0) ||
 	    (!o->exclude.n && (v = setting("EXCLUDE")) && gt_strvec_push(&o->exclude, v) < 0))
 		return gt_error("out of memory"), -1;
+	return 0;
+}
+
+int cmp_apply_env(struct render_opts *o)
+{
+	const char *v;
+	if (o->format == GT_FORMAT_UNSET)
+		o->format = GT_FORMAT_YAML; /* what the repo-server reads best; -o still wins */
+	/* Argo CD sets namespaces and tracking itself, from its knowledge of the cluster. */
+	o->namespace_objects = false;
+	if (!o->namespace)
+		o->namespace = env("ARGOCD_APP_NAMESPACE");
+	if (cmp_apply_settings(o) < 0)
+		return -1;
+	if (!o->release_name)
+		o->release_name = app_name();
+	if (!o->kube_version)
+		o->kube_version = env("KUBE_VERSION");
+	if (!o->api_versions.n && (v = env("KUBE_API_VERSIONS")) && push_split(o, &o->api_versions, v, ",") < 0)
+		return -1;
 	gt_debug("CMP: app %s, namespace %s, revision %s, path %s", env("ARGOCD_APP_NAME") ? env("ARGOCD_APP_NAME") : "-",
 		 o->namespace ? o->namespace : "-", env("ARGOCD_APP_REVISION") ? env("ARGOCD_APP_REVISION") : "-",
 		 env("ARGOCD_APP_SOURCE_PATH") ? env("ARGOCD_APP_SOURCE_PATH") : "-");

@@ -373,5 +373,7 @@ int chart_source_fetch(const struct render_opts *o, const char *cache_root, cons
 /* ---- Argo CD CMP (cmp.c) ---- */
 /* Fill options from the plugin environment where the command line left them. -1 after printing. */
 int cmp_apply_env(struct render_opts *o);
+/* The plugin settings alone (PARAM_*, ARGOCD_ENV_*): for an Application naming this plugin. */
+int cmp_apply_settings(struct render_opts *o);
 
 #endif

@@ -18,6 +18,13 @@
 #include "kube.h"
 #include "sha256.h"
 
+/* What the render guessed or fell back to is a warning, but -q asks for errors only. */
+#define warn_unless_quiet(...)                                                                      \
+	do {                                                                                        \
+		if (gt_verbosity() >= 1)                                                            \
+			gt_warn(__VA_ARGS__);                                                       \
+	} while (0)
+
 static bool discovery_wanted(const struct render_opts *o)
 {
 	return o->discovery || o->kube.context || o->kube.kubeconfig;
@@ -92,7 +99,7 @@ static char *discovery_text_new(const struct render_opts *o, json_t *need)
 	char *server = NULL, *path = NULL, *cached = NULL, *text = NULL;
 	bool fresh = false;
 	if (gt_kube_server_dup(&o->kube, &server) < 0) {
-		gt_warn("discovery: no cluster to ask; scopes from --api-resources and the built-in table");
+		warn_unless_quiet("discovery: no cluster to ask; scopes from --api-resources and the built-in table");
 		return NULL;
 	}
 	if (!(path = cache_file_new(o, server))) {
@@ -106,10 +113,10 @@ static char *discovery_text_new(const struct render_opts *o, json_t *need)
 		gt_debug("discovery: asked the cluster at %s", server);
 		cache_write(path, text);
 	} else if (cached) {
-		gt_warn("discovery: the cluster did not answer; using its answer from %s", path);
+		warn_unless_quiet("discovery: the cluster did not answer; using its answer from %s", path);
 		text = cached, cached = NULL;
 	} else {
-		gt_warn("discovery: the cluster did not answer; scopes from --api-resources and the built-in table");
+		warn_unless_quiet("discovery: the cluster did not answer; scopes from --api-resources and the built-in table");
 	}
 	free(cached);
 	free(path);
@@ -172,7 +179,7 @@ int render_scopes_init(const struct render_opts *o, struct render_scopes *s, str
 		const char *why;
 		/* parsed after the file: the cluster's answer replaces the file's */
 		if (text && gt_scopes_parse_api_resources(s->known, text, &why) < 0)
-			gt_warn("discovery: %s", why);
+			warn_unless_quiet("discovery: %s", why);
 		free(text);
 	}
 	json_decref(need);
@@ -191,7 +198,7 @@ int render_scope_of(struct render_scopes *s, const struct gt_ref *ref)
 	char *key = NULL;
 	if (asprintf(&key, "%s%s%s", ref->kind, *ref->group ? "." : "", ref->group) >= 0 && !json_object_get(s->warned, key)) {
 		json_object_set_new(s->warned, key, json_true());
-		gt_warn("%s: scope unknown, left without a namespace (its CRD in the render, --api-resources or "
+		warn_unless_quiet("%s: scope unknown, left without a namespace (its CRD in the render, --api-resources or "
 			"--discovery would tell)", key);
 	}
 	free(key);

@@ -105,6 +105,32 @@ is "$(jq -r 'select(.kind == "ConfigMap" and (.data.GREETING != null)) | .data.G
 is "$(jq -s '[.[] | select(.kind == "CustomResourceDefinition")] | length' <<<"$OUT")" 0 "skipCrds: no CRD"
 is "$(tmp_left)" 0 "no temp dir left behind"
 
+# skipSchemaValidation: helm's --skip-schema-validation (a local copy of v1 with a schema: at most 10 replicas)
+GBS=$TMP/gb-schema
+cp -r "$CO/apps/guestbook" "$GBS"
+printf '{"type": "object", "properties": {"replicaCount": {"type": "integer", "maximum": 10}}}\n' >"$GBS/values.schema.json"
+sed 's/^      skipCrds: true$/      skipCrds: true\n      skipSchemaValidation: true/' "$A/guestbook.yaml" >"$TMP/gb-noschema.yaml"
+run gitops-render "${R[@]}" --application "$A/guestbook.yaml" --path "$GBS" --set replicaCount=50
+is "$RC" 2 "the schema refuses 50 replicas: exit 2"
+run gitops-render "${R[@]}" --application "$TMP/gb-noschema.yaml" --path "$GBS" --set replicaCount=50
+is "$RC" 0 "skipSchemaValidation: true: exit 0" || echo "# $ERR"
+is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 50 "skipSchemaValidation: the values go unchecked"
+# skipTests: Argo CD runs helm template with --skip-tests only when it is true, so the test hooks are
+# in its render otherwise (as in helm's own output, checked here); it never applies them (no sync
+# phase) and leaves hooks out of its diff: the render leaves them out either way, and
+# --skip-tests=false shows them
+like "$("$HELM" template gb "$CO/apps/guestbook" -f "$CO/apps/guestbook/values-production.yaml")" 'helm.sh/hook.: test' \
+	"helm template without --skip-tests renders the chart's test hook"
+sed 's/^      skipCrds: true$/      skipCrds: true\n      skipTests: true/' "$A/guestbook.yaml" >"$TMP/gb-skiptests.yaml"
+test_pods() { jq -r 'select(.metadata.annotations["helm.sh/hook"] == "test") | .metadata.name' <<<"$OUT" | paste -sd' '; }
+run gitops-render "${R[@]}" --application "$TMP/gb-skiptests.yaml"
+is "$RC:$(test_pods)" "0:" "skipTests: true: no test hook"
+run gitops-render "${R[@]}" -v --application "$A/guestbook.yaml"
+is "$RC:$(test_pods)" "0:" "skipTests unset: no test hook either (Argo CD never applies one)"
+like "$ERR" "skipTests not set: the chart's test hooks left out all the same" "-v says so"
+run gitops-render "${R[@]}" --application "$A/guestbook.yaml" --skip-tests=false
+is "$RC:$(test_pods)" "0:gb-guestbook-test-connection" "--skip-tests=false: the test hook, as in Argo CD's render"
+
 # valuesObject wins over values, as in Argo CD
 sed 's/^      values: |$/      valuesObject: {podAnnotations: {team: objects}}\n      values: |/' "$A/guestbook.yaml" >"$TMP/gb-obj.yaml"
 run gitops-render "${R[@]}" --application "$TMP/gb-obj.yaml"
@@ -278,6 +304,51 @@ like "$ERR" "missing.yaml': no such file at main" "named"
 is "$OUT" "" "nothing on stdout"
 
 # ---------------------------------------------------------------------------------------------
+# A plugin source naming this plugin (examples/argocd-cmp): its env and parameters as the plugin's
+# generate command reads them (ARGOCD_ENV_<NAME>, PARAM_<NAME>_<i>): the objects of the flags
+
+cat >"$TMP/plugin.yaml" <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guestbook, namespace: argocd}
+spec:
+  source:
+    repoURL: $URL
+    targetRevision: v1
+    path: apps/guestbook
+    plugin:
+      name: gitops-render
+      parameters:
+        - {name: values-files, array: [values-production.yaml]}
+        - {name: helm-set, array: [image.tag=1.4.2, replicaCount=4]}
+        - {name: skip-crds, string: "true"}
+      env:
+        - {name: RELEASE_NAME, value: gb}
+  destination: {server: "https://kubernetes.default.svc", namespace: guestbook}
+YAML
+run gitops-render "${R[@]}" -n guestbook --app guestbook --release-name gb --skip-crds -f values-production.yaml \
+	--set image.tag=1.4.2 --set replicaCount=4 "$CO/apps/guestbook"
+is "$RC" 0 "plugin: the explicit flags: exit 0" || echo "# $ERR"
+WANT=$(canon <<<"$OUT")
+PARAM_HELM_SET=ignored ARGOCD_ENV_TYPE=directory run gitops-render "${R[@]}" --application "$TMP/plugin.yaml"
+is "$RC" 0 "--application, plugin gitops-render: exit 0 (the caller's PARAM_/ARGOCD_ENV_ variables not read)" || echo "# $ERR"
+is "$(canon <<<"$OUT")" "$WANT" "plugin: the objects of the explicit flags (values-files, helm-set, skip-crds, RELEASE_NAME)"
+is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 4 "the array parameter applied"
+sed 's/name: gitops-render$/name: my-plugin-v1.0/' "$TMP/plugin.yaml" >"$TMP/plugin-other.yaml"
+run gitops-render "${R[@]}" --application "$TMP/plugin-other.yaml"
+is "$RC" 2 "another plugin: exit 2"
+like "$ERR" "plugin-other.yaml:1: application guestbook: spec.source.plugin.name my-plugin-v1.0: not supported: only the gitops-render plugin renders here" \
+	"the field, the file and why"
+sed '/name: gitops-render$/d' "$TMP/plugin.yaml" >"$TMP/plugin-noname.yaml"
+run gitops-render "${R[@]}" --application "$TMP/plugin-noname.yaml"
+is "$RC" 2 "a plugin without a name (discovered): exit 2"
+like "$ERR" "spec.source.plugin: no name \\(a plugin Argo CD discovers\\): name the plugin \\(gitops-render\\)" "said"
+sed 's/value: gb}/value: $ARGOCD_APP_NAME}/' "$TMP/plugin.yaml" >"$TMP/plugin-var.yaml"
+run gitops-render "${R[@]}" --application "$TMP/plugin-var.yaml"
+is "$RC" 2 "an env value with a \$VARIABLE: exit 2"
+like "$ERR" "spec.source.plugin.env\\[0\\].value: a .VARIABLE in it: not supported" "said"
+
+# ---------------------------------------------------------------------------------------------
 # What is not supported is refused, naming the field and the file
 
 bad() { # bad NAME SED-EXPR FIELD-REGEX
@@ -289,7 +360,8 @@ bad() { # bad NAME SED-EXPR FIELD-REGEX
 }
 bad unknown-helm 's/^      skipCrds: true$/      skipCrds: true\n      valuesFromTheFuture: 1/' 'spec.source.helm.valuesFromTheFuture: not supported'
 bad jsonnet 's/^    helm:$/    directory: {jsonnet: {libs: [x]}}\n    helm:/' 'spec.source.directory.jsonnet: not supported'
-bad chart 's|^    path: apps/guestbook$|    chart: guestbook|' 'spec.source.chart: a chart from a Helm repository'
+bad chart-valuefiles 's|^    path: apps/guestbook$|    chart: guestbook|' \
+	"spec.source.helm.valueFiles 'values-production.yaml': a file inside a chart from a Helm repository: not supported"
 bad sync-option 's/CreateNamespace=true/CreateNamespaces=true/' 'spec.syncPolicy.syncOptions\[0\]: not an Argo CD sync option'
 bad jq 's/^  syncPolicy:$/  ignoreDifferences:\n    - {kind: Deployment, jqPathExpressions: [".spec.template.spec.containers[] | select(.name == \\"x\\")"]}\n  syncPolicy:/' \
 	'spec.ignoreDifferences\[0\].jqPathExpressions\[0\]: .*select.*write it as jsonPointers'

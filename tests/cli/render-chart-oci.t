@@ -103,6 +103,33 @@ run gitops-render -o json --helm "$TMP/logging-helm" --chart guestbook --repo-ur
 is "$RC" 3 "a version the registry lacks: exit 3 (helm's pull fails)"
 like "$ERR" "no version '9.9.9' could be pulled" "said"
 
+# An Argo CD Application with a chart from the registry: repoURL as Argo CD writes it, HOST/PATH
+# without oci:// (--plain-http from the command line: Argo CD has it in the repository's secret);
+# targetRevision a range; the objects of the explicit flags
+mkdir -p "$TMP/apps"
+for v in "0.4.*" 0.3.1; do
+	n=gb-${v//[.*]/}
+	printf -- '---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: %s, namespace: argocd}\nspec:\n' "$n"
+	printf '  source:\n    chart: guestbook\n    repoURL: %s\n    targetRevision: "%s"\n' "${URL#oci://}" "$v"
+	printf '    helm:\n      parameters: [{name: replicaCount, value: "4"}]\n'
+	printf '  destination: {server: "https://kubernetes.default.svc", namespace: shop}\n'
+done >"$TMP/apps/all.yaml"
+sed -n '1,/^  destination/p' "$TMP/apps/all.yaml" >"$TMP/apps/one.yaml"
+like "$(cat "$TMP/apps/one.yaml")" "repoURL: 127.0.0.1:$PORT/charts" "the fixture: no oci:// in repoURL"
+run gitops-render -o json --helm "$HELM" --plain-http --chart guestbook --repo-url "$URL" --chart-version '0.4.*' \
+	--app gb-04 -n shop --set replicaCount=4
+is "$RC" 0 "the explicit flags: exit 0" || echo "# $ERR"
+WANT=$(canon <<<"$OUT" | sort)
+run gitops-render -o json --helm "$HELM" --plain-http --application "$TMP/apps/one.yaml"
+is "$RC" 0 "--application, a chart in an OCI registry: exit 0" || echo "# $ERR"
+is "$(canon <<<"$OUT" | sort)" "$WANT" "the objects of --chart --repo-url oci://... --chart-version"
+is "$(jq -r 'select(.kind == "Deployment") | "\(.metadata.labels["helm.sh/chart"]) \(.spec.replicas)"' <<<"$OUT")" \
+	"guestbook-0.4.0 4" "0.4.* resolved from the tags; the parameter applied"
+run gitops-render -o json --helm "$HELM" --plain-http --applications - <"$TMP/apps/all.yaml"
+is "$RC" 0 "--applications -, two chart apps: exit 0" || echo "# $ERR"
+is "$(jq -r 'select(.kind == "Deployment") | .metadata.labels["helm.sh/chart"]' <<<"$OUT" | sort | paste -sd' ')" \
+	"guestbook-0.3.1 guestbook-0.4.0" "each at its own version"
+
 # fetched once: the registry gone, the exact version renders from the cache
 kill "$REG_PID" 2>/dev/null
 wait "$REG_PID" 2>/dev/null

@@ -129,6 +129,97 @@ is "$RC" 3 "an unreachable repository: exit 3"
 like "$ERR" "cannot be read" "said"
 is "$OUT" "" "nothing on stdout"
 
+# An Argo CD Application whose source is the chart (chart:, repoURL the repository, targetRevision
+# the version or a range such as 0.4.*): the objects of the equivalent explicit flags, parameters
+# and inline values applied, the release named after the app, tracked as the app
+mkdir -p "$TMP/apps"
+chart_app() { # NAME REVISION [HELM-BLOCK-LINES]
+	printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: %s\n  namespace: argocd\nspec:\n' "$1"
+	printf '  project: default\n  source:\n    chart: guestbook\n    repoURL: %s\n    targetRevision: "%s"\n' "$URL" "$2"
+	[ -z "${3:-}" ] || printf '    helm:\n%s\n' "$3"
+	printf '  destination:\n    server: https://kubernetes.default.svc\n    namespace: %s-ns\n' "$1"
+}
+chart_app gb 0.4.* '      parameters:
+        - {name: replicaCount, value: "5"}
+        - {name: config.greeting, value: "true", forceString: true}
+      values: |
+        podAnnotations: {team: storefront}' >"$TMP/apps/gb.yaml"
+chart_app plain 0.3.1 >"$TMP/apps/plain.yaml"
+printf 'podAnnotations: {team: storefront}\n' >"$TMP/inline.yaml"
+for engine in native exec; do
+	run gitops-render -o json --engine "$engine" --helm "$HELM" --chart guestbook --repo-url "$URL" --chart-version '0.4.*' \
+		--app gb -n gb-ns --set replicaCount=5 --set-string config.greeting=true -f "$TMP/inline.yaml"
+	is "$RC" 0 "$engine: the explicit flags: exit 0" || echo "# $ERR"
+	WANT=$(canon <<<"$OUT" | sort)
+	run gitops-render -o json --engine "$engine" --helm "$HELM" --application "$TMP/apps/gb.yaml"
+	is "$RC" 0 "$engine: --application with a chart source: exit 0" || echo "# $ERR"
+	is "$(canon <<<"$OUT" | sort)" "$WANT" "$engine: the objects of --chart --repo-url --chart-version and the helm flags"
+done
+is "$(jq -r 'select(.kind == "Deployment") | "\(.metadata.labels["helm.sh/chart"]) \(.metadata.name) \(.spec.replicas)"' <<<"$OUT")" \
+	"guestbook-0.4.0 gb-guestbook 5" "targetRevision 0.4.* is 0.4.0; the release is the app's name; the parameter applied"
+like "$OUT" '"team":"storefront"' "the inline values applied"
+is "$(jq -r 'select(.kind == "Deployment") | .metadata.annotations["argocd.argoproj.io/tracking-id"]' <<<"$OUT")" \
+	"gb:apps/Deployment:gb-ns/gb-guestbook" "tracked as the app, in its destination namespace"
+run gitops-render -o json --helm "$HELM" -v --application "$TMP/apps/gb.yaml" --chart-version 0.3.1
+like "$(jq -r 'select(.kind == "Deployment") | .metadata.labels["helm.sh/chart"]' <<<"$OUT")" "guestbook-0.3.1" \
+	"--chart-version wins over targetRevision"
+like "$ERR" "--chart-version 0.3.1 given: wins over the Application's targetRevision 0.4.\\*" "-v says so"
+# --applications: both chart apps in one run, each tracked as its app
+want_many=
+for f in gb plain; do
+	run gitops-render -o json --helm "$HELM" --application "$TMP/apps/$f.yaml"
+	want_many+="$OUT"$'\n'
+done
+run gitops-render -o json --helm "$HELM" --applications "$TMP/apps"
+is "$RC" 0 "--applications with chart sources: exit 0" || echo "# $ERR"
+is "$(canon <<<"$OUT" | sort)" "$(canon <<<"$want_many" | grep . | sort)" "--applications: the objects of each --application"
+like "$(jq -r 'select(.kind == "Deployment") | .metadata.labels["helm.sh/chart"]' <<<"$OUT" | sort | paste -sd' ')" \
+	"guestbook-0.3.1 guestbook-0.4.0" "each app at its own version"
+# multi-source, the usual shape: the chart from the repository, its values file from a ref source
+# (a git repository: here a local bare one)
+mkdir -p "$TMP/cfg/envs/prod"
+printf 'replicaCount: 6\nconfig:\n  title: "From the config repo"\n' >"$TMP/cfg/envs/prod/guestbook.yaml"
+git init -q -b main "$TMP/cfg" && git -C "$TMP/cfg" add -A &&
+	git -C "$TMP/cfg" -c user.name=t -c user.email=t@example.com commit -qm values &&
+	git clone -q --bare "$TMP/cfg" "$TMP/cfg.git"
+cat >"$TMP/multi.yaml" <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: gb-prod, namespace: argocd}
+spec:
+  sources:
+    - chart: guestbook
+      repoURL: $URL
+      targetRevision: 0.4.0
+      helm:
+        valueFiles: [\$values/envs/prod/guestbook.yaml]
+    - repoURL: $TMP/cfg.git
+      targetRevision: main
+      ref: values
+  destination: {server: "https://kubernetes.default.svc", namespace: prod}
+YAML
+run gitops-render -o json --helm "$HELM" --chart guestbook --repo-url "$URL" --chart-version 0.4.0 --app gb-prod -n prod \
+	-f "$TMP/cfg/envs/prod/guestbook.yaml"
+WANT=$(canon <<<"$OUT" | sort)
+run gitops-render -o json --helm "$HELM" --application "$TMP/multi.yaml"
+is "$RC" 0 "a chart source with a \$values ref source: exit 0" || echo "# $ERR"
+is "$(canon <<<"$OUT" | sort)" "$WANT" "the objects of the explicit flags with the ref source's file as -f"
+is "$(jq -r 'select(.kind == "Deployment") | .spec.replicas' <<<"$OUT")" 6 "the ref source's values applied"
+# what cannot be honoured is refused, naming the field and the file
+chart_app vf 0.4.0 '      valueFiles: [values-production.yaml]' >"$TMP/vf.yaml"
+run gitops-render -o json --helm "$HELM" --application "$TMP/vf.yaml"
+is "$RC" 2 "valueFiles inside a chart from a repository: exit 2"
+like "$ERR" "vf.yaml:1: application vf: spec.source.helm.valueFiles 'values-production.yaml': a file inside a chart from a Helm repository: not supported" \
+	"the field and the file named"
+chart_app norev "" | sed '/targetRevision/d' >"$TMP/norev.yaml"
+run gitops-render -o json --helm "$HELM" --application "$TMP/norev.yaml"
+is "$RC" 2 "no targetRevision: exit 2"
+like "$ERR" "norev.yaml:1: application norev: spec.source.targetRevision: a chart source needs the chart's version" "said"
+sed "s|repoURL: .*|repoURL: ftp://127.0.0.1/charts|" "$TMP/apps/plain.yaml" >"$TMP/ftp.yaml"
+run gitops-render -o json --helm "$HELM" --application "$TMP/ftp.yaml"
+is "$RC" 2 "a repoURL that is no Helm repository: exit 2"
+like "$ERR" "spec.source.repoURL ftp://127.0.0.1/charts: a Helm repository is an http\\(s\\) URL or an OCI registry" "said"
+
 # the archive is not what index.yaml says: refused
 cp "$REPO/charts/index.yaml" "$TMP/index.good"
 python3 - "$REPO/charts/index.yaml" <<'PY'

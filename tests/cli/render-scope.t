@@ -127,6 +127,10 @@ is "$ERR" "gitops-render: warning: Widget.example.com: scope unknown, left witho
 gitops-render: warning: Gadget.example.com: scope unknown, left without a namespace (its CRD in the render, --api-resources or --discovery would tell)" \
 	"a warning per unknown kind, once, in order of first use"
 is "$(grep -c Widget <<<"$ERR")" 1 "two Widgets, one warning"
+OUT_V=$OUT
+run gitops-render -q -n shop "$TMP/app"
+is "$RC:$ERR" "0:" "-q: errors only, no scope warning"
+is "$OUT" "$OUT_V" "-q: the same objects"
 run gitops-render "$TMP/app"
 is "$ERR" "" "without -n nothing is defaulted, nothing warned"
 
