@@ -544,6 +544,11 @@ static int lock_cache(struct gt_repo *r)
 {
 	if (gt_cache_lock_clone(r->path, true, &r->lock_fd) == 0)
 		return 0;
+	if (errno == EINTR && gt_interrupted()) { /* Ctrl-C while another run held it: that is what happened */
+		if (!update_interrupts) /* else gt_interrupt_finish says so */
+			gt_error("%s.lock: interrupted while waiting for another run to release the cache", r->path);
+		return -1;
+	}
 	gt_error("%s.lock: cannot lock the cache: %s", r->path, strerror(errno));
 	return -1;
 }
@@ -559,30 +564,66 @@ static void remove_fresh_clone(struct gt_repo *r)
 }
 
 /*
- * A tool killed mid-write (Ctrl-C, a CI job's SIGTERM) leaves libgit2's temporary objects and
- * packs, and lock files, in the cache; a stale ref lock would fail every later run. Called under
- * the cache's exclusive lock, when no other process can be writing it: whatever is there is a
- * dead process's. (libgit2 names them tmp_object_git2_*, pack_git2_*, *.lock.)
+ * A tool killed mid-write (Ctrl-C, a CI job's SIGTERM, SIGKILL, a crash) leaves libgit2's
+ * temporary files in the cache; a stale ref lock would fail every later run. Called under the
+ * cache's exclusive lock, when no other process can be writing it: whatever is there is a dead
+ * process's (the kernel released its flock(2) when it died: no owner pid needs checking).
+ * libgit2 names its lock files NAME.lock (git_filebuf: config, HEAD, packed-refs, refs, a pack's
+ * index) and its temporary files PREFIX_git2_HEX (git_futils_mktmp): the prefixes below, one
+ * per directory it makes them in. (Branch names may contain "_git2_": refs/ is matched on .lock.)
  */
-static void remove_stale_temp(const char *dir, bool recurse)
+static const struct stale_dir {
+	const char *sub;
+	const char *temp; /* libgit2's temporary files here start so */
+	bool packs;       /* the pack directory: an index of nothing too (is_orphan_index) */
+	bool recurse;
+} stale_dirs[] = {
+	{ "", "_git2_", false, false }, /* git_repository_init's probe: a file, then a symbolic link */
+	{ "/objects", "tmp_object_git2_", false, false },
+	{ "/objects/pack", "pack_git2_", true, false },
+	{ "/refs", NULL, false, true },
+};
+
+static bool is_stale(const struct stale_dir *sd, const char *name)
+{
+	size_t len = strlen(name);
+	return (sd->temp && !strncmp(name, sd->temp, strlen(sd->temp))) ||
+	       (len > 5 && !strcmp(name + len - 5, ".lock"));
+}
+
+/* libgit2's indexer renames a fetched pack's .idx into place before its .pack: a run killed in
+ * between leaves an index of nothing, which git counts as garbage and a next fetch of other
+ * objects never replaces. */
+static bool is_orphan_index(const char *dir, const char *name)
+{
+	size_t len = strlen(name);
+	if (strncmp(name, "pack-", 5) || len < 9 || strcmp(name + len - 4, ".idx"))
+		return false;
+	char *pack = malloc(strlen(dir) + len + 3);
+	if (!pack)
+		return false;
+	sprintf(pack, "%s/%.*s.pack", dir, (int)(len - 4), name);
+	bool orphan = access(pack, F_OK) < 0 && errno == ENOENT;
+	free(pack);
+	return orphan;
+}
+
+static void remove_stale_temp(const struct stale_dir *sd, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		const char *n = e->d_name;
-		size_t len = strlen(n);
 		if (!strcmp(n, ".") || !strcmp(n, ".."))
 			continue;
-		bool stale = !strncmp(n, "tmp_object_git2_", 16) || !strncmp(n, "pack_git2_", 10) ||
-			     (len > 5 && !strcmp(n + len - 5, ".lock"));
-		char *path = malloc(strlen(dir) + len + 2);
+		char *path = malloc(strlen(dir) + strlen(n) + 2);
 		if (!path)
 			break;
 		sprintf(path, "%s/%s", dir, n);
-		if (stale)
+		if (is_stale(sd, n) || (sd->packs && is_orphan_index(dir, n)))
 			unlink(path);
-		else if (recurse && e->d_type == DT_DIR)
-			remove_stale_temp(path, true);
+		else if (sd->recurse && e->d_type == DT_DIR)
+			remove_stale_temp(sd, path);
 		free(path);
 	}
 	if (d)
@@ -591,15 +632,11 @@ static void remove_stale_temp(const char *dir, bool recurse)
 
 static void clean_cache(const struct gt_repo *r)
 {
-	static const struct {
-		const char *sub;
-		bool recurse;
-	} dirs[] = { { "", false }, { "/objects", false }, { "/objects/pack", false }, { "/refs", true } };
 	size_t n = strlen(r->path);
 	char *dir = malloc(n + 16);
-	for (size_t i = 0; dir && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		sprintf(dir, "%s%s", r->path, dirs[i].sub);
-		remove_stale_temp(dir, dirs[i].recurse);
+	for (size_t i = 0; dir && i < sizeof(stale_dirs) / sizeof(stale_dirs[0]); i++) {
+		sprintf(dir, "%s%s", r->path, stale_dirs[i].sub);
+		remove_stale_temp(&stale_dirs[i], dir);
 	}
 	free(dir);
 }

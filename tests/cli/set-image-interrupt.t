@@ -34,6 +34,7 @@ finish
 is "$RC" 130 "SIGINT in the fetch: it dies of the signal"
 is "$ERR" "gitops-set-image: interrupted before push: nothing was pushed" "and says nothing was pushed"
 is "$OUT" "" "no record"
+is "$(ls -A "$XDG_CACHE_HOME/gitops-tools/repos")" "" "and no clone of the silent server is left in the cache, nor its lock file"
 
 # ---- after the push: the branch moved, the hook holds the connection ----
 git_repo_hook manifests post-receive "touch '$TMP/landed'; i=0; while [ ! -e '$TMP/go' ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done"
@@ -60,6 +61,27 @@ touch "$TMP/go"
 finish
 is "$RC:$ERR" "130:gitops-rollback: interrupted after push: $(main | cut -c1-12) is on main" "rollback interrupted after its push says so"
 is "$(jq -r .commit <<<"$OUT")" "$(main)" "and prints its record"
+
+# ---- waiting for another run's lock on the cached clone: only the interrupt is said ----
+rm -f "$TMP/landed" "$TMP/go"
+start gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.5 -o json
+FIRST=$PID
+wait_for test -e "$TMP/landed" # the first run holds the clone's lock until its push is done
+env --default-signal=INT gitops-set-image --repo "$URL" --file "$VALUES" --set image.tag=1.2.6 -o json \
+	>"$TMP/second.out" 2>"$TMP/second.err" &
+SECOND=$!
+waiting() { grep -q -- "-> FLOCK *ADVISORY *WRITE *$SECOND " /proc/locks; }
+wait_for waiting
+ok $? "a second run waits for the first one's lock on the cached clone"
+kill -INT "$SECOND"
+wait "$SECOND"
+is "$?:$(cat "$TMP/second.err")" "130:gitops-set-image: interrupted before push: nothing was pushed" \
+	"SIGINT while it waits: it dies of the signal and says only that nothing was pushed"
+is "$(cat "$TMP/second.out")" "" "no record"
+touch "$TMP/go"
+PID=$FIRST
+finish
+is "$RC:$(jq -r .status <<<"$OUT")" "0:pushed" "the first run, undisturbed, pushes"
 git_repo_hook manifests post-receive "true"
 
 # ---- random kills: what is said is what the server holds ----
