@@ -41,7 +41,20 @@ struct gt_stream {
 	size_t pending_pos;
 	struct gt_where pending_where;
 	unsigned long doc;
+	bool (*text_for)(const json_t *skeleton); /* gt_stream_set_text_for */
 };
+
+void gt_stream_set_text_for(struct gt_stream *st, bool (*want)(const json_t *skeleton))
+{
+	st->text_for = want;
+	if (st->yaml)
+		gt_yaml_reader_set_text_for(st->yaml, want);
+}
+
+bool gt_stream_take_text(struct gt_stream *st, char **text, size_t *len)
+{
+	return st->yaml && gt_yaml_take_text(st->yaml, text, len);
+}
 
 static int src_fill(struct src *s)
 {
@@ -160,6 +173,24 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
 	st->src.max_doc_bytes = lim->max_doc_bytes;
 	st->path = path;
 	st->name = is_stdin ? "<stdin>" : path;
+	st->lim = *lim;
+	return st;
+}
+
+struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_limits *lim)
+{
+	struct gt_stream *st = calloc(1, sizeof(*st));
+	if (!st) {
+		fclose(f);
+		gt_error("out of memory");
+		return NULL;
+	}
+	st->src.f = f;
+	st->close_file = true;
+	st->src.line = 1;
+	st->src.max_doc_bytes = lim->max_doc_bytes;
+	st->path = name;
+	st->name = name;
 	st->lim = *lim;
 	return st;
 }
@@ -306,6 +337,7 @@ static int detect_form(struct gt_stream *st)
 			return -1;
 		}
 		gt_yaml_reader_set_line_offset(st->yaml, st->src.line - 1);
+		gt_yaml_reader_set_text_for(st->yaml, st->text_for);
 	}
 	return 0;
 }

@@ -39,7 +39,15 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim);
  * name (borrowed) in messages, as gt_stream_open reads a file. NULL after printing.
  */
 struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim);
+/* Read f (taken: closed with the stream, or now if the stream cannot be made), named name
+ * (borrowed) in messages. NULL after printing. */
+struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_limits *lim);
 void gt_stream_close(struct gt_stream *s);
+/* YAML documents that want(skeleton) approves come as their skeleton, their JSON text beside
+ * (gt_yaml_reader_set_text_for): call before the first gt_stream_next. */
+void gt_stream_set_text_for(struct gt_stream *s, bool (*want)(const json_t *skeleton));
+/* The text of the object gt_stream_next just gave, when it came as a skeleton (gt_yaml_take_text). */
+bool gt_stream_take_text(struct gt_stream *s, char **text, size_t *len);
 
 /*
  * Next object: 1 with *obj a new reference and *where filled; 0 at the end;

@@ -2,6 +2,8 @@
  * goyaml.v2, YAML 1.1 typing), with limits, and a deterministic block emitter. */
 #include "yaml.h"
 
+#include "json.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -567,7 +569,33 @@ struct gt_yaml_reader {
 	bool quiet;             /* errors are kept, not printed */
 	char error[1200];       /* the last error, "NAME:LINE:COLUMN: why" */
 	struct fast_state fast; /* the fast path (yaml_fast.c) and the hand-over to libyaml */
+	bool (*text_for)(const json_t *skeleton); /* gt_yaml_reader_set_text_for */
+	struct gt_json_buf text;                  /* the last document's text, not yet taken */
+	bool has_text;
 };
+
+void gt_yaml_reader_set_text_for(struct gt_yaml_reader *r, bool (*want)(const json_t *skeleton))
+{
+	r->text_for = want;
+}
+
+bool gt_yaml_take_text(struct gt_yaml_reader *r, char **text, size_t *len)
+{
+	if (!r->has_text)
+		return false;
+	*text = r->text.p;
+	*len = r->text.n;
+	r->text = (struct gt_json_buf){ 0 };
+	r->has_text = false;
+	return true;
+}
+
+static void drop_text(struct gt_yaml_reader *r)
+{
+	free(r->text.p);
+	r->text = (struct gt_json_buf){ 0 };
+	r->has_text = false;
+}
 
 static bool fast_path_enabled = true;
 static unsigned long fast_documents;
@@ -744,6 +772,7 @@ void gt_yaml_reader_free(struct gt_yaml_reader *r)
 	if (r->fast.own)
 		free((char *)r->fast.data);
 	free(r->fast.ends);
+	drop_text(r);
 	yaml_parser_delete(&r->parser);
 	free(r);
 }
@@ -1853,8 +1882,21 @@ static int fast_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line
 	if (f->odd < n)
 		return HAND_OVER;
 	bool unsure;
-	*doc = gt_yaml_fast_document_typed(f->data, start - f->base, n - f->base, &r->lim, r->typing, r->typing_set,
-					   &unsure);
+	if (r->text_for) {
+		/* as text, with a skeleton, when the caller wants it so (else read again as a tree) */
+		json_t *skel = gt_yaml_fast_document_text(f->data, start - f->base, n - f->base, &r->lim, r->typing,
+							  r->typing_set, &r->text, &unsure);
+		if (skel && r->text_for(skel)) {
+			*doc = skel;
+			r->has_text = true;
+		} else {
+			json_decref(skel);
+			drop_text(r);
+		}
+	}
+	if (!*doc)
+		*doc = gt_yaml_fast_document_typed(f->data, start - f->base, n - f->base, &r->lim, r->typing,
+						   r->typing_set, &unsure);
 	if (!*doc)
 		return HAND_OVER;
 	r->typed_keys = 0; /* (a key that is no text made it unsure) */
@@ -1961,6 +2003,7 @@ static int bounded_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *l
 int gt_yaml_next(struct gt_yaml_reader *r, json_t **doc, unsigned long *line)
 {
 	*doc = NULL;
+	drop_text(r);
 	if (r->stream_ended)
 		return 0;
 	if (r->fast.on) {

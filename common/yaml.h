@@ -106,6 +106,16 @@ const char *gt_yaml_reader_error(const struct gt_yaml_reader *r);
 /* Lines before the stream's first byte (the caller skipped them), added to every position. */
 void gt_yaml_reader_set_line_offset(struct gt_yaml_reader *r, unsigned long lines);
 
+/* Documents that want(skeleton) approves are read straight to JSON text (what gt_json_write would
+ * write) where the fast path reads them: gt_yaml_next then gives their skeleton (apiVersion, kind,
+ * metadata, and spec's group, names and scope, as trees) and gt_yaml_take_text the text. For
+ * objects written out unchanged (a CustomResourceDefinition's 500 KiB of schema), which then are
+ * never built as trees. */
+void gt_yaml_reader_set_text_for(struct gt_yaml_reader *r, bool (*want)(const json_t *skeleton));
+/* The text of the document gt_yaml_next just gave, if it came as a skeleton: true with *text
+ * (malloc'd, not NUL-terminated) and *len. */
+bool gt_yaml_take_text(struct gt_yaml_reader *r, char **text, size_t *len);
+
 /*
  * Next document: 1 with *doc a new reference (json null for an empty document)
  * and *line its first line (1-based); 0 at the end; -1 after printing

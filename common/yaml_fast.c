@@ -6,6 +6,7 @@
  * tests/fuzz/fuzz_yamlfast.c and tests/cli/yaml-fast.t compare both paths. */
 #include "yaml_fast.h"
 
+#include "json.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,15 @@ struct fp {
 	bool unsure, oom;
 	enum gt_yaml_typing typing;
 	bool strict_keys; /* a plain key that is not its own text is unsure (see the header) */
+	/* Text mode (gt_yaml_fast_document_text): nodes are appended to out as JSON instead of
+	 * built, and return TEXT_OK; out NULL: trees, as always. */
+	struct gt_json_buf *out;
+	json_t *skel_next; /* the skeleton the next block map fills in (see skeleton_wants) */
+	int skel_level;    /* 0: the root's, 1: spec's */
 };
+
+/* What a node read in text mode returns (non-NULL; decref does nothing to it). */
+#define TEXT_OK json_null()
 
 #define FLAG_MAP 1 /* a compact map may start here ("- a: 1", or a line's first node) */
 #define FLAG_SEQ 2 /* a nested "- " may start here */
@@ -167,42 +176,59 @@ static bool is_plain_start(const struct fp *f, size_t p)
  * blanks and '#', or at the line's end; *key says a ':' + blank ended it. Returns the end
  * of the text (trailing blanks off) and leaves pos there (before the blanks).
  */
-/* Bytes that end a run of ordinary plain-scalar text. */
-static const unsigned char plain_stop[256] = { ['\n'] = 1, [' '] = 1, ['\t'] = 1, [':'] = 1 };
+/* The lowest byte of w equal to the byte in b (b: that byte in all eight), as a mask whose
+ * lowest set bit is exact (a borrow may set bits above a match, never below). */
+static inline uint64_t byte_eq(uint64_t w, uint64_t b)
+{
+	uint64_t x = w ^ b;
+	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* Where the next '\n', ':' or '#' at or after p lies, or e. */
+static inline size_t next_plain_stop(const unsigned char *s, size_t p, size_t e)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* eight bytes at a time: descriptions run long between their stops */
+	while (p + 8 <= e) {
+		uint64_t w;
+		memcpy(&w, s + p, 8);
+		uint64_t m = byte_eq(w, 0x0a0a0a0a0a0a0a0aULL) | byte_eq(w, 0x3a3a3a3a3a3a3a3aULL) |
+			     byte_eq(w, 0x2323232323232323ULL);
+		if (m)
+			return p + ((size_t)__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < e && s[p] != '\n' && s[p] != ':' && s[p] != '#')
+		p++;
+	return p;
+}
 
 static size_t plain_first_line(struct fp *f, bool *key)
 {
 	const unsigned char *s = f->s;
-	size_t p = f->pos, text_end = p, e = f->end;
+	size_t start = f->pos, p = start, e = f->end;
 	*key = false;
-	while (p < e) {
-		if (!plain_stop[s[p]]) {
-			while (++p < e && !plain_stop[s[p]])
-				;
-			text_end = p;
-			continue;
-		}
-		unsigned char c = s[p];
-		if (c == '\n')
+	/* The text runs to a line break, a ':' + blank (a key), or a '#' after a blank (a comment);
+	 * blanks before where it ends are not part of it. */
+	for (;;) {
+		p = next_plain_stop(s, p, e);
+		if (p >= e || s[p] == '\n')
 			break;
-		if (c == ' ' || c == '\t') {
-			size_t q = p;
-			while (q < e && (s[q] == ' ' || s[q] == '\t'))
-				q++;
-			if (q >= e || s[q] == '\n' || s[q] == '#')
+		if (s[p] == ':') {
+			if (blankz(f, p + 1)) {
+				*key = true;
 				break;
-			p = q;
-			continue;
-		}
-		if (c == ':' && blankz(f, p + 1)) {
-			*key = true;
-			break;
+			}
+		} else if (p > start && (s[p - 1] == ' ' || s[p - 1] == '\t')) {
+			break; /* '#' */
 		}
 		p++;
-		text_end = p;
 	}
-	f->pos = text_end;
-	return text_end;
+	while (p > start && (s[p - 1] == ' ' || s[p - 1] == '\t'))
+		p--;
+	f->pos = p;
+	return p;
 }
 
 /* A plain scalar's lines after its first (libyaml's scan_plain_scalar from the first line
@@ -525,17 +551,55 @@ static const unsigned char typed_start[256] = {
 	['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2, ['7'] = 2, ['8'] = 2, ['9'] = 2,
 };
 
+/* goyaml.v2's words (common/yaml.c's true_words, false_words, null_words; kyaml's are among them),
+ * by their first letter */
+static bool yaml_word(const char *t, size_t n)
+{
+	static const char *const y[] = { "y", "yes", NULL }, *const Y[] = { "Y", "Yes", "YES", NULL },
+			  *const nn[] = { "n", "no", "null", NULL }, *const N[] = { "N", "No", "NO", "Null", "NULL", NULL },
+			  *const tt[] = { "true", NULL }, *const T[] = { "True", "TRUE", NULL },
+			  *const ff[] = { "false", NULL }, *const F[] = { "False", "FALSE", NULL },
+			  *const o[] = { "on", "off", NULL }, *const O[] = { "On", "ON", "Off", "OFF", NULL },
+			  *const tilde[] = { "~", NULL };
+	const char *const *w;
+	switch (t[0]) {
+	case 'y': w = y; break;
+	case 'Y': w = Y; break;
+	case 'n': w = nn; break;
+	case 'N': w = N; break;
+	case 't': w = tt; break;
+	case 'T': w = T; break;
+	case 'f': w = ff; break;
+	case 'F': w = F; break;
+	case 'o': w = o; break;
+	case 'O': w = O; break;
+	case '~': w = tilde; break;
+	default: return false;
+	}
+	for (; *w; w++)
+		if (strlen(*w) == n && !memcmp(*w, t, n))
+			return true;
+	return false;
+}
+
 /* A plain scalar that is a string whatever it says: no word, no number. */
 static inline bool plainly_string(const char *t, size_t n)
 {
 	unsigned char k = n ? typed_start[(unsigned char)t[0]] : 2;
-	return k == 0 || (k == 1 && n > 5); /* the words have 5 letters at most */
+	/* the words have 5 letters at most ("type", a key of every schema property, is none) */
+	return k == 0 || (k == 1 && (n > 5 || !yaml_word(t, n)));
 }
 
 /* A plain scalar's value; those that cannot be typed here the way the reader does (an
  * error such as .inf) are unsure. */
+static json_t *emit_tree(struct fp *f, json_t *v);
+
 static json_t *plain_value(struct fp *f, const char *t, size_t n)
 {
+	if (f->out && (f->typing == GT_YAML_TEXT || plainly_string(t, n))) {
+		gt_json_buf_string(f->out, t ? t : "", n);
+		return f->out->oom ? (f->oom = true, NULL) : TEXT_OK;
+	}
 	if (f->typing == GT_YAML_TEXT || plainly_string(t, n)) {
 		json_t *v = json_stringn_nocheck(t ? t : "", n);
 		if (!v)
@@ -552,11 +616,15 @@ static json_t *plain_value(struct fp *f, const char *t, size_t n)
 		return bail(f);
 	if (!v)
 		f->oom = true;
-	return v;
+	return f->out ? emit_tree(f, v) : v;
 }
 
 static json_t *string_value(struct fp *f, const char *t, size_t n)
 {
+	if (f->out) {
+		gt_json_buf_string(f->out, t ? t : "", n);
+		return f->out->oom ? (f->oom = true, NULL) : TEXT_OK;
+	}
 	json_t *v = json_stringn_nocheck(t ? t : "", n); /* no text yet: no buffer either */
 	if (!v)
 		f->oom = true;
@@ -892,6 +960,13 @@ static json_t *node_inline(struct fp *f, long indent_ctx, size_t depth, int flag
 		return v;
 	}
 	case '[': case '{':
+		if (f->out) { /* (short, one line): built, then written */
+			struct gt_json_buf *out = f->out;
+			f->out = NULL;
+			json_t *v = flow_collection(f, depth);
+			f->out = out;
+			return emit_tree(f, v);
+		}
 		return flow_collection(f, depth);
 	default:
 		break;
@@ -922,9 +997,213 @@ static json_t *node_inline(struct fp *f, long indent_ctx, size_t depth, int flag
 	return plain_value(f, f->buf, f->blen);
 }
 
+/* ---- text mode ---- */
+
+/* v (a new reference, or NULL) written to out: TEXT_OK, or NULL. */
+static json_t *emit_tree(struct fp *f, json_t *v)
+{
+	if (!v)
+		return NULL;
+	gt_json_buf_value(f->out, v);
+	json_decref(v);
+	return f->out->oom ? (f->oom = true, NULL) : TEXT_OK;
+}
+
+static inline bool key_is(const char *k, size_t n, const char *want)
+{
+	return strlen(want) == n && !memcmp(k, want, n);
+}
+
+/* The members the skeleton holds as trees too: what says who an object is (apiVersion, kind,
+ * metadata) and, of its spec, what a CustomResourceDefinition says of its kind's scope. */
+static bool skeleton_wants(int level, const char *k, size_t n)
+{
+	if (level == 0)
+		return key_is(k, n, "apiVersion") || key_is(k, n, "kind") || key_is(k, n, "metadata");
+	return key_is(k, n, "group") || key_is(k, n, "names") || key_is(k, n, "scope");
+}
+
+/* FNV-1a: the keys of a map seen so far, by hash (equal hashes are taken for a duplicate,
+ * which only costs the tree path's reading) */
+static uint64_t key_hash(const char *k, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The key hashes of a map: the first few in a list (most maps are small: a schema property's
+ * description and type), the rest in an open-addressing set (0 is free; a hash of 0 counts as 1). */
+#define KEYSET_FEW 8
+struct keyset {
+	uint64_t few[KEYSET_FEW];
+	size_t n_few;
+	uint64_t *h;
+	size_t n, cap;
+};
+
+/* h into the set: 1 added, 0 already there, -1 out of memory. */
+static int keyset_set_add(struct keyset *ks, uint64_t h)
+{
+	if (2 * (ks->n + 1) > ks->cap) {
+		size_t cap = ks->cap ? 2 * ks->cap : 32;
+		uint64_t *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return -1;
+		for (size_t i = 0; i < ks->cap; i++)
+			if (ks->h[i]) {
+				size_t j = ks->h[i] & (cap - 1);
+				while (t[j])
+					j = (j + 1) & (cap - 1);
+				t[j] = ks->h[i];
+			}
+		free(ks->h);
+		ks->h = t;
+		ks->cap = cap;
+	}
+	size_t j = h & (ks->cap - 1);
+	for (; ks->h[j]; j = (j + 1) & (ks->cap - 1))
+		if (ks->h[j] == h)
+			return 0;
+	ks->h[j] = h;
+	ks->n++;
+	return 1;
+}
+
+/* Add h: 1 added, 0 already there, -1 out of memory. */
+static int keyset_add(struct keyset *ks, uint64_t h)
+{
+	h = h ? h : 1;
+	for (size_t i = 0; i < ks->n_few; i++)
+		if (ks->few[i] == h)
+			return 0;
+	if (ks->n_few < KEYSET_FEW) {
+		ks->few[ks->n_few++] = h;
+		return 1;
+	}
+	return keyset_set_add(ks, h);
+}
+
+static inline void out_addc(struct fp *f, char c)
+{
+	struct gt_json_buf *b = f->out;
+	if (b->n < b->cap)
+		b->p[b->n++] = c;
+	else
+		gt_json_buf_add(b, &c, 1);
+}
+
+/* block_map in text mode: the same reading, the members written as they come. */
+static json_t *text_block_map(struct fp *f, size_t depth)
+{
+	json_t *skel = f->skel_next;
+	int level = f->skel_level;
+	f->skel_next = NULL;
+	if (depth >= f->lim->max_depth)
+		return bail(f);
+	size_t m = col(f), n_seen = 0;
+	struct keyset seen = { 0 };
+	json_t *ret = NULL;
+	out_addc(f, '{');
+	for (;;) {
+		const char *key;
+		size_t key_len;
+		char *heap;
+		if (!map_key(f, &key, &key_len, &heap))
+			goto out;
+		int added = keyset_add(&seen, key_hash(key, key_len));
+		if (added <= 0) {
+			free(heap);
+			if (added < 0)
+				f->oom = true;
+			else
+				bail(f); /* a duplicate (or so it seems): the tree path says */
+			goto out;
+		}
+		if (++n_seen > 1)
+			out_addc(f, ',');
+		gt_json_buf_string(f->out, key, key_len);
+		out_addc(f, ':');
+		json_t *v;
+		if (skel && skeleton_wants(level, key, key_len)) {
+			struct gt_json_buf *out = f->out;
+			f->out = NULL;
+			v = value_after(f, (long)m, depth + 1, true, 0);
+			f->out = out;
+			if (v) {
+				gt_json_buf_value(out, v);
+				if (json_object_setn_new_nocheck(skel, key, key_len, v) < 0)
+					f->oom = true;
+				v = f->oom ? NULL : TEXT_OK;
+			}
+		} else {
+			if (skel && level == 0 && key_is(key, key_len, "spec")) {
+				json_t *spec = json_object();
+				if (!spec || json_object_set_new_nocheck(skel, "spec", spec) < 0) {
+					free(heap);
+					f->oom = true;
+					goto out;
+				}
+				f->skel_next = spec;
+				f->skel_level = 1;
+			}
+			v = value_after(f, (long)m, depth + 1, true, 0);
+			f->skel_next = NULL;
+		}
+		free(heap);
+		if (!v || f->out->oom) {
+			f->oom = f->oom || (v && f->out->oom);
+			goto out;
+		}
+		if (at_end(f, f->pos) || col(f) < m) {
+			out_addc(f, '}');
+			ret = f->out->oom ? (f->oom = true, NULL) : TEXT_OK;
+			goto out;
+		}
+		if (col(f) > m || (f->s[f->pos] == '-' && blankz(f, f->pos + 1))) {
+			bail(f);
+			goto out;
+		}
+	}
+out:
+	free(seen.h);
+	return ret;
+}
+
+/* block_seq in text mode */
+static json_t *text_block_seq(struct fp *f, size_t depth, bool indentless)
+{
+	if (depth >= f->lim->max_depth)
+		return bail(f);
+	size_t sc = col(f);
+	f->skel_next = NULL; /* (spec as a list: its items are no skeleton) */
+	out_addc(f, '[');
+	for (bool first = true;; first = false) {
+		f->pos++; /* '-' */
+		if (!first)
+			out_addc(f, ',');
+		if (!value_after(f, (long)sc, depth + 1, false, FLAG_MAP | FLAG_SEQ))
+			return NULL;
+		if (at_end(f, f->pos) || col(f) < sc)
+			break;
+		if (col(f) > sc)
+			return bail(f);
+		if (!(f->s[f->pos] == '-' && blankz(f, f->pos + 1))) {
+			if (indentless)
+				break;
+			return bail(f);
+		}
+	}
+	out_addc(f, ']');
+	return f->out->oom ? (f->oom = true, NULL) : TEXT_OK;
+}
+
 /* A block map whose first key is at pos; its column is the map's. */
 static json_t *block_map(struct fp *f, size_t depth)
 {
+	if (f->out)
+		return text_block_map(f, depth);
 	if (depth >= f->lim->max_depth)
 		return bail(f);
 	size_t m = col(f);
@@ -968,6 +1247,8 @@ fail:
  * the same column, which ends at the first line there that is not "- ". */
 static json_t *block_seq(struct fp *f, size_t depth, bool indentless)
 {
+	if (f->out)
+		return text_block_seq(f, depth, indentless);
 	if (depth >= f->lim->max_depth)
 		return bail(f);
 	size_t sc = col(f);
@@ -1035,6 +1316,35 @@ out:
 	if (doc)
 		*unsure = false;
 	return doc;
+}
+
+json_t *gt_yaml_fast_document_text(const char *s, size_t start, size_t end, const struct gt_limits *lim,
+				   enum gt_yaml_typing typing, bool strict_keys, struct gt_json_buf *out, bool *unsure)
+{
+	json_t *skel = json_object();
+	if (!skel)
+		return *unsure = false, NULL;
+	struct fp f = { .s = (const unsigned char *)s, .end = end, .pos = start, .lim = lim, .typing = typing,
+			.strict_keys = strict_keys, .out = out, .skel_next = skel };
+	size_t ls = start;
+	while (ls > 0 && s[ls - 1] != '\n')
+		ls--;
+	f.ls = ls;
+	bool ok = false;
+	if (f.pos == f.ls && !skip_to_content(&f))
+		goto done;
+	if (at_end(&f, f.pos) || f.s[f.pos] == '-' || f.s[f.pos] == '[' || f.s[f.pos] == '{')
+		goto done; /* not a block map: the tree path reads it (nothing to freeze) */
+	ok = node_inline(&f, -1, 0, FLAG_MAP | FLAG_SEQ) != NULL && f.skel_next == NULL &&
+	     at_end(&f, f.pos);
+done:
+	free(f.buf);
+	*unsure = !ok && (f.unsure || !f.oom);
+	if (!ok || out->oom) {
+		json_decref(skel);
+		return NULL;
+	}
+	return skel;
 }
 
 /* ---- bytes ---- */

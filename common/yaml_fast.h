@@ -31,6 +31,14 @@ json_t *gt_yaml_fast_document(const char *s, size_t start, size_t end, const str
 json_t *gt_yaml_fast_document_typed(const char *s, size_t start, size_t end, const struct gt_limits *lim,
 				    enum gt_yaml_typing typing, bool strict_keys, bool *unsure);
 
+/* The same document as JSON text appended to out (what gt_json_write would write of the tree),
+ * when it is a block map: returns its skeleton, a tree of the members that say who it is
+ * (apiVersion, kind, metadata, and spec's group, names and scope). NULL when it is not a
+ * block map, or as gt_yaml_fast_document_typed. */
+struct gt_json_buf;
+json_t *gt_yaml_fast_document_text(const char *s, size_t start, size_t end, const struct gt_limits *lim,
+				   enum gt_yaml_typing typing, bool strict_keys, struct gt_json_buf *out, bool *unsure);
+
 /* Where the first byte at or after from that libyaml's reader refuses lies (invalid UTF-8,
  * a control character), or to if none: *odd is where the first byte the fast path does not
  * take lies (CR, NEL, LS, PS, BOM), or to. */

@@ -196,8 +196,10 @@ static int freeze_text(const json_t *obj, struct frozen *f)
 }
 
 /* Item i as its text when it is a CRD whose identity reads (anything else, or a CRD with an
- * invalid identity, stays a tree for finish_object to judge and to report on). -1 out of memory. */
-static int maybe_freeze(struct objects *objs, size_t i)
+ * invalid identity, stays a tree for finish_object to judge and to report on). text: its JSON
+ * line already (taken; then item i is the reader's skeleton of it, crd_skeleton), or NULL.
+ * -1 out of memory. */
+static int maybe_freeze(struct objects *objs, size_t i, char *text, size_t text_len)
 {
 	json_t *obj = objs->items[i];
 	struct gt_ref ref;
@@ -206,8 +208,8 @@ static int maybe_freeze(struct objects *objs, size_t i)
 		return 0;
 	if (!objs->scopes && !(objs->scopes = gt_scopes_new()))
 		return -1;
-	struct frozen f = { 0 };
-	if ((*ref.name && !(f.key = gt_ref_key_new(&ref))) || freeze_text(obj, &f) < 0) {
+	struct frozen f = { .text = text, .len = text_len };
+	if ((*ref.name && !(f.key = gt_ref_key_new(&ref))) || (!text && freeze_text(obj, &f) < 0)) {
 		free(f.key);
 		return -1;
 	}
@@ -218,17 +220,33 @@ static int maybe_freeze(struct objects *objs, size_t i)
 	return 0;
 }
 
+/* A document the YAML reader may give as JSON text and skeleton (gt_stream_set_text_for): one
+ * maybe_freeze freezes, which nothing changes before it is written. */
+static bool crd_skeleton(const json_t *skel)
+{
+	struct gt_ref ref;
+	return gt_obj_ref(skel, &ref, NULL) == 0 && is_crd(&ref);
+}
+
+/* objects_push of a skeleton with its text (taken, also on failure) */
+static int objects_push_text(struct objects *objs, json_t *obj, const struct gt_where *w, char *text, size_t len);
+
 static int objects_push(struct objects *objs, json_t *obj, const struct gt_where *w)
+{
+	return objects_push_text(objs, obj, w, NULL, 0);
+}
+
+static int objects_push_text(struct objects *objs, json_t *obj, const struct gt_where *w, char *text, size_t len)
 {
 	if (GT_GROW(objs->items, objs->cap, objs->n + 1) < 0 || GT_GROW(objs->where, objs->cap_where, objs->n + 1) < 0 ||
 	    (objs->freeze && GT_GROW(objs->frozen, objs->cap_frozen, objs->n + 1) < 0))
-		return gt_error("out of memory"), -1;
+		return free(text), gt_error("out of memory"), -1;
 	if (objs->freeze)
 		objs->frozen[objs->n] = (struct frozen){ 0 };
 	objs->items[objs->n] = obj;
 	objs->where[objs->n++] = *w;
-	if (maybe_freeze(objs, objs->n - 1) < 0)
-		return objs->n--, gt_error("out of memory"), -1; /* (obj is the caller's again) */
+	if (maybe_freeze(objs, objs->n - 1, text, len) < 0)
+		return objs->n--, free(text), gt_error("out of memory"), -1; /* (obj is the caller's again) */
 	return 0;
 }
 
@@ -254,16 +272,22 @@ static int read_stream(const struct render_opts *o, struct gt_stream *s, const c
 	struct gt_where w;
 	int r;
 	(void)o;
+	if (objs->freeze)
+		gt_stream_set_text_for(s, crd_skeleton); /* CRDs are frozen: their text, never their tree */
 	while ((r = gt_stream_next(s, &obj, &w)) > 0) {
 		const char *why;
+		char *text = NULL;
+		size_t len = 0;
+		gt_stream_take_text(s, &text, &len);
 		if (gt_obj_validate(obj, &why) < 0) {
 			gt_error("%s:%lu: invalid object: %s", shown, w.line, why);
 			json_decref(obj);
+			free(text);
 			r = -1;
 			break;
 		}
 		w.file = shown; /* the stream's name dies with it */
-		if (objects_push(objs, obj, &w) < 0) {
+		if (objects_push_text(objs, obj, &w, text, len) < 0) {
 			json_decref(obj);
 			r = -1;
 			break;
@@ -890,8 +914,10 @@ struct native_job {
  * reals, every double's exact value); a tree jansson cannot write (an infinite float) sends the
  * whole text to the reader instead.
  */
-#define DOCS_FOOTER_FMT "\ngitops-docs %d %020zu %020zu %020zu\n"
-#define DOCS_FOOTER_LEN 78 /* with the numbers at their width */
+#define DOCS_FOOTER_FMT "\ngitops-docs %d %020zu %020zu %020zu %020zu\n"
+#define DOCS_FOOTER_LEN 99 /* with the numbers at their width */
+/* Then the crds/ files the output leaves out (helm_docs' crds), each "crd LEN PATHLEN SOURCELEN\n",
+ * the path's and the source's bytes, "\n". */
 
 static int write_docs(const struct helm_docs *d, size_t len)
 {
@@ -910,7 +936,16 @@ static int write_docs(const struct helm_docs *d, size_t len)
 		if (w < 0)
 			return -1;
 	}
-	return printf(DOCS_FOOTER_FMT, usable, len, usable ? d->prefix : 0, usable ? n : 0) < 0 ? -1 : 0;
+	if (!usable && d->n_crds)
+		return -1; /* (cannot be: what names the files is small) */
+	for (size_t i = 0; usable && i < d->n_crds; i++) {
+		const struct helm_crd *k = &d->crds[i];
+		if (printf("crd %zu %zu %zu\n%s%s\n", k->len, strlen(k->path), strlen(k->source), k->path, k->source) < 0)
+			return -1;
+	}
+	return printf(DOCS_FOOTER_FMT, usable, len, usable ? d->prefix : 0, usable ? n : 0, usable ? d->n_crds : 0) < 0
+		       ? -1
+		       : 0;
 }
 
 static int native_child(void *arg)
@@ -934,14 +969,14 @@ static int native_child(void *arg)
 static int read_docs(char *all, size_t all_len, size_t *len, struct helm_docs *d)
 {
 	int usable;
-	size_t n, prefix, out_len;
+	size_t n, prefix, out_len, n_crds;
 	char footer[DOCS_FOOTER_LEN + 1];
 	if (all_len < DOCS_FOOTER_LEN)
 		return -1;
 	memcpy(footer, all + all_len - DOCS_FOOTER_LEN, DOCS_FOOTER_LEN);
 	footer[DOCS_FOOTER_LEN] = '\0';
-	if (sscanf(footer, "\ngitops-docs %d %zu %zu %zu", &usable, &out_len, &prefix, &n) != 4 ||
-	    out_len > all_len - DOCS_FOOTER_LEN || prefix > out_len)
+	if (sscanf(footer, "\ngitops-docs %d %zu %zu %zu %zu", &usable, &out_len, &prefix, &n, &n_crds) != 5 ||
+	    out_len > all_len - DOCS_FOOTER_LEN || (prefix > out_len && !n_crds) || (n_crds && !usable))
 		return -1;
 	*len = out_len;
 	if (!usable)
@@ -959,6 +994,21 @@ static int read_docs(char *all, size_t all_len, size_t *len, struct helm_docs *d
 							  JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)))
 			return -1;
 		p = nl + 1;
+	}
+	if (n_crds && !(d->crds = calloc(n_crds, sizeof(*d->crds))))
+		return -1;
+	for (d->n_crds = 0; d->n_crds < n_crds; d->n_crds++) {
+		struct helm_crd *k = &d->crds[d->n_crds];
+		size_t pl, sl;
+		int used = 0;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || sscanf(p, "crd %zu %zu %zu\n%n", &k->len, &pl, &sl, &used) != 3 || p + used != nl + 1 ||
+		    pl + sl + 1 > (size_t)(end - nl - 1) || nl[1 + pl + sl] != '\n' ||
+		    !(k->path = strndup(nl + 1, pl)) || !(k->source = strndup(nl + 1 + pl, sl))) {
+			d->n_crds++; /* (its strings, if any, go with d) */
+			return -1;
+		}
+		p = nl + 1 + pl + sl + 1;
 	}
 	if (p != end)
 		return -1;
@@ -1102,6 +1152,8 @@ static int kustomize_bounded(const struct render_opts *o, const char *dir, bool 
 	return code == 0 || has_why ? code : -1;
 }
 
+static int whole_output(const struct render_opts *o, struct run *r);
+
 /* The native Helm engine: 0 rendered (or from the cache), 1 exec renders it instead, -1 failed (printed). */
 static int run_native_helm(struct render_opts *o, struct run *r, bool whole, bool use_cache, char key[GIT_OID_HEXSZ + 1])
 {
@@ -1131,10 +1183,12 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &r->docs, &why);
 	if (need > 0)
 		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
-	if (st == 0 && r->out_len > o->max_output) {
+	if (st == 0 && r->out_len + (r->docs.n_crds ? r->docs.prefix : 0) > o->max_output) {
 		gt_error("helm template: its output is larger than %zu bytes (--max-render-size)", o->max_output);
 		st = -1;
 	}
+	if (st == 0 && use_cache && whole_output(o, r) < 0)
+		st = -1;
 	if (st == 0 && use_cache)
 		cache_put(r->cache_root, key, r->out, r->out_len, o->cache_max);
 	if (st == 0)
@@ -1276,6 +1330,144 @@ static int run_native_kustomize(struct render_opts *o, struct run *r)
 	return 1;
 }
 
+/*
+ * The crds/ files the native Helm engine named instead of writing (helm_docs' crds): read from
+ * the chart here, one at a time, so that neither process holds the 5 MiB of a big chart's CRDs as
+ * text while the other does too. The bytes are the ones the engine's output would have had.
+ */
+struct crd_reader {
+	const struct helm_docs *d;
+	const char *shown;
+	size_t i;         /* the file being read */
+	int phase;        /* 0 its header, 1 its bytes, 2 the newline after them */
+	char *header;
+	size_t at;        /* bytes of the header given */
+	FILE *f;
+	size_t got;       /* bytes of the file given */
+};
+
+static const char *crd_header(struct crd_reader *c)
+{
+	if (!c->header && asprintf(&c->header, "---\n# Source: %s\n", c->d->crds[c->i].source) < 0)
+		c->header = NULL;
+	return c->header;
+}
+
+/* The file changed since the engine read it (or cannot be read): errno set, -1. */
+static ssize_t crd_changed(struct crd_reader *c, int err)
+{
+	gt_error("%s: %s changed while it was rendered%s%s", c->shown, c->d->crds[c->i].source, err ? ": " : "",
+		 err ? strerror(err) : "");
+	errno = err ? err : EIO;
+	return -1;
+}
+
+static ssize_t crd_read(void *cookie, char *buf, size_t size)
+{
+	struct crd_reader *c = cookie;
+	while (c->i < c->d->n_crds) {
+		const struct helm_crd *k = &c->d->crds[c->i];
+		if (c->phase == 0) {
+			const char *h = crd_header(c);
+			if (!h)
+				return errno = ENOMEM, -1;
+			size_t n = strlen(h) - c->at < size ? strlen(h) - c->at : size;
+			memcpy(buf, h + c->at, n);
+			c->at += n;
+			if (c->at < strlen(h))
+				return (ssize_t)n;
+			free(c->header);
+			c->header = NULL;
+			c->at = 0;
+			c->phase = 1;
+			if (!(c->f = fopen(k->path, "rb")))
+				return crd_changed(c, errno);
+			if (n)
+				return (ssize_t)n;
+		} else if (c->phase == 1) {
+			size_t want = k->len - c->got < size ? k->len - c->got : size;
+			size_t n = want ? fread(buf, 1, want, c->f) : 0;
+			c->got += n;
+			if (n)
+				return (ssize_t)n;
+			if (c->got != k->len || ferror(c->f) || getc(c->f) != EOF)
+				return crd_changed(c, 0);
+			fclose(c->f);
+			c->f = NULL;
+			c->got = 0;
+			c->phase = 2;
+		} else {
+			if (!size)
+				return 0;
+			buf[0] = '\n';
+			c->phase = 0;
+			c->i++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int crd_close(void *cookie)
+{
+	struct crd_reader *c = cookie;
+	if (c->f)
+		fclose(c->f);
+	free(c->header);
+	free(c);
+	return 0;
+}
+
+/* The named files as one stream (their text as the output would have held it). NULL after printing. */
+static struct gt_stream *crds_stream(const struct render_opts *o, struct run *r)
+{
+	struct crd_reader *c = calloc(1, sizeof(*c));
+	FILE *f = c ? fopencookie(c, "rb", (cookie_io_functions_t){ .read = crd_read, .close = crd_close }) : NULL;
+	if (!f) {
+		free(c);
+		return gt_error("out of memory"), NULL;
+	}
+	c->d = &r->docs;
+	c->shown = r->shown;
+	return gt_stream_open_fp(f, r->shown, &o->lim);
+}
+
+/* r->out with the named files in front, as the engine would have written it (for the render
+ * cache, or a reader that reads the whole text). -1 after printing. */
+static int whole_output(const struct render_opts *o, struct run *r)
+{
+	if (!r->docs.n_crds)
+		return 0;
+	size_t total = r->docs.prefix + r->out_len;
+	char *all = total + 1 > total ? malloc(total + 1) : NULL;
+	(void)o;
+	if (!all)
+		return gt_error("out of memory"), -1;
+	struct crd_reader *c = calloc(1, sizeof(*c));
+	FILE *f = c ? fopencookie(c, "rb", (cookie_io_functions_t){ .read = crd_read, .close = crd_close }) : NULL;
+	if (!f) {
+		free(c);
+		free(all);
+		return gt_error("out of memory"), -1;
+	}
+	c->d = &r->docs;
+	c->shown = r->shown;
+	size_t n = fread(all, 1, r->docs.prefix, f);
+	bool ok = n == r->docs.prefix && !ferror(f) && getc(f) == EOF;
+	fclose(f);
+	if (!ok) {
+		free(all);
+		return gt_error("%s: the chart's crds/ changed while it was rendered", r->shown), -1;
+	}
+	memcpy(all + r->docs.prefix, r->out, r->out_len);
+	all[total] = '\0';
+	free(r->out);
+	r->out = all;
+	r->out_len = total;
+	helm_docs_forget_crds(&r->docs);
+	return 0;
+}
+
 static int read_engine_output(const struct render_opts *o, struct run *r, struct objects *objs)
 {
 	/* the native Helm engine parsed its template documents already: only the text before them
@@ -1294,7 +1486,10 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 			free(objs->frozen[objs->n - 1].key);
 		}
 	}
-	struct gt_stream *s = gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
+	if (!pre && whole_output(o, r) < 0)
+		return -1;
+	struct gt_stream *s = pre && r->docs.n_crds ? crds_stream(o, r)
+			      : gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
 	if (!s)
 		return -1;
 	int st = read_stream(o, s, r->shown, objs);

@@ -121,6 +121,10 @@ is "$OUT" "gitops-render --application 'my-app-production' --revision main | git
 	"make apply APP=NAME REV=main: its sync policy, at REV"
 mk -n diff APP=my-app-production AGAINST=v1
 like "$OUT" "gitops-render --application 'my-app-production' --revision 'v1' >\"\\\$old\"" "make diff APP= AGAINST=REV: the Application at REV"
+mk -n status
+is "$OUT" "gitops-status" "make status: every Application in the cluster, as argocd app list"
+mk -n status APP=argocd/application-production.yaml O=json
+is "$OUT" "gitops-status --application 'argocd/application-production.yaml' -o json" "make status APP= O=json: that Application's Status record"
 mk history APP=my-app-production
 is "$RC" 2 "make history APP= without DIR=: exit 2"
 like "$ERR" "history needs DIR=" "saying why"

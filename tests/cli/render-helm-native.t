@@ -51,6 +51,26 @@ done <"$CORPUS/cases"
 ok "$([ "$n_native" -ge 100 ] && [ "$(ls "$CORPUS" | wc -l)" -gt 50 ]; echo $?)" \
 	"the corpus: more than 50 charts, $n_native cases rendered natively, $n_fallback left to helm"
 
+# The engine names the crds/ files instead of copying them out, and gitops-render reads them from the
+# chart: the objects, and the lines its messages name, are still those of helm's output; other
+# limits (the whole text read again) and YAML output read them the same.
+cp -r "$CORPUS/crds-dir" "$TMP/crds-dup" && cp "$CORPUS/crds-dir/crds/widgets.yaml" "$TMP/crds-dup/templates/dup.yaml"
+for e in native exec; do
+	(cd "$TMP/crds-dup" && gitops-render --engine $e --helm "$HELM" -o json . >"$TMP/$e.out" 2>"$TMP/$e.err")
+	echo "rc $?" >>"$TMP/$e.err"
+done
+like "$(cat "$TMP/native.err")" "helm output\):35: duplicate object .* already defined at .*\(helm output\):16" \
+	"crds/ read from the chart: a duplicate named at its line in helm's output"
+is "$(cat "$TMP/native.err")" "$(cat "$TMP/exec.err")" "crds/ read from the chart: the same message as with helm's output"
+for args in "-o json --max-depth 100" "-o yaml" "-o json --skip-crds"; do
+	# shellcheck disable=SC2086
+	run gitops-render --engine native $args "$CORPUS/crds-dir"
+	native="$RC:$OUT"
+	# shellcheck disable=SC2086
+	run gitops-render --engine exec --helm "$HELM" $args "$CORPUS/crds-dir"
+	is "$native" "$RC:$OUT" "crds/ read from the chart, $args: what helm's output gives"
+done
+
 # --engine native refuses what it cannot do: exit 2, naming the construct, the file and the line
 run gitops-render --engine native --helm "$HELM" "$CORPUS/unsupported-toml"
 is "$RC:$OUT" "2:" "--engine native on an unsupported function: exit 2, nothing on stdout"

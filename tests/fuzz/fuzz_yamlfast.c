@@ -7,10 +7,13 @@
  * document must be the same JSON (same keys in the same order, same types and values), with
  * the same first line (and, with a typing set, the same count of typed keys and the same
  * values written empty), and the stream must end the same way, with the same error text. The
- * fast path may take over any document or none: the result must not show which.
+ * fast path may take over any document or none: the result must not show which. Then the
+ * fast path's text mode (gt_yaml_reader_set_text_for, taking every document it can): each
+ * document's text must be what gt_json_write writes of the tree the tree mode reads.
  * Build and run: `make fuzz`. Seeds: 1 tests/fixtures examples
  */
 #include "cli.h"
+#include "json.h"
 #include "yaml.h"
 #include "yaml_fast.h"
 
@@ -62,6 +65,49 @@ static json_t *show_empty(json_t *v)
 		}
 	}
 	return json_incref(v);
+}
+
+static bool take_all(const json_t *skeleton)
+{
+	(void)skeleton;
+	return true;
+}
+
+/* Every document as "LINE JSON\n" in gt_json_write's form, then "end STATUS": as text when
+ * text mode gives it (text), else from the tree. */
+static char *read_written(const uint8_t *data, size_t size, const struct gt_limits *lim, int typing, bool text)
+{
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *o = open_memstream(&out, &out_len);
+	struct gt_yaml_reader *r = gt_yaml_reader_new_string((const char *)data, size, "fuzz.yaml", lim);
+	if (!o || !r)
+		abort();
+	gt_yaml_reader_set_quiet(r, true);
+	if (typing)
+		gt_yaml_reader_set_typing(r, typing == 1 ? GT_YAML_V2 : typing == 2 ? GT_YAML_KYAML : GT_YAML_TEXT);
+	if (text)
+		gt_yaml_reader_set_text_for(r, take_all);
+	json_t *doc;
+	unsigned long line;
+	int st;
+	while ((st = gt_yaml_next(r, &doc, &line)) > 0) {
+		char *t;
+		size_t n;
+		fprintf(o, "%lu ", line);
+		if (gt_yaml_take_text(r, &t, &n)) {
+			fwrite(t, 1, n, o);
+			free(t);
+		} else {
+			gt_json_write(o, doc);
+		}
+		fputc('\n', o);
+		json_decref(doc);
+	}
+	fprintf(o, "end %d\n", st);
+	gt_yaml_reader_free(r);
+	fclose(o);
+	return out;
 }
 
 /* Every document as "LINE TYPED-KEYS JSON\n", then "end STATUS ERROR": what a caller can see. */
@@ -123,5 +169,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(slow);
 	free(fast);
+	char *tree = read_written(data + 1, size - 1, lim, typing, false);
+	char *text = read_written(data + 1, size - 1, lim, typing, true);
+	if (strcmp(tree, text)) {
+		fprintf(stderr, "tree mode:\n%s\ntext mode:\n%s\n", tree, text);
+		abort();
+	}
+	free(tree);
+	free(text);
 	return 0;
 }

@@ -948,6 +948,17 @@ fail:
 	return NULL;
 }
 
+/* c and its subcharts that are directories (not archives) below it */
+static void mark_on_disk(struct chart *c)
+{
+	size_t n = c->where ? strlen(c->where) : 0;
+	if (c->parent && n > 4 && !strcmp(c->where + n - 4, ".tgz"))
+		return;
+	c->on_disk = true;
+	for (size_t i = 0; i < c->n_sub; i++)
+		mark_on_disk(c->sub[i]);
+}
+
 struct chart *chart_load_dir(const char *dir, struct herr *e)
 {
 	struct rules rules = { 0 };
@@ -978,6 +989,8 @@ struct chart *chart_load_dir(const char *dir, struct herr *e)
 	if (walk(dir, "", &rules, &files, &total, e, 0) < 0)
 		goto out;
 	c = chart_from_files(&files, dir, e);
+	if (c)
+		mark_on_disk(c);
 out:
 	flist_free(&files);
 	rules_free(&rules);

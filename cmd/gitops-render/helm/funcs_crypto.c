@@ -1,6 +1,7 @@
 /* funcs_crypto: sprig's hashes, random strings, UUIDs, keys and certificates (crypto.go), with
- * OpenSSL for hashing, keys and X.509, zlib for adler32 and libxcrypt for bcrypt. Random by
- * default, as helm; --deterministic fixes the random strings (not the keys) for tests. */
+ * OpenSSL for hashing (sha256sum: common/sha256.c), keys and X.509, zlib for adler32 and
+ * libxcrypt for bcrypt. Random by default, as helm; --deterministic fixes the random strings (not
+ * the keys) for tests. */
 #define _GNU_SOURCE
 #include "funcs.h"
 
@@ -18,6 +19,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <zlib.h>
+
+#include "sha256.h"
 
 uint64_t rng_next(struct render_ctx *rc)
 {
@@ -48,7 +51,15 @@ static int hex_digest(struct exec *x, struct hv *out, const EVP_MD *md, struct h
 }
 
 FN(fn_sha1sum) { (void)n; return hex_digest(x, out, EVP_sha1(), a[0]); }
-FN(fn_sha256sum) { (void)n; return hex_digest(x, out, EVP_sha256(), a[0]); }
+/* common/sha256.c, not OpenSSL: a checksum/config annotation, in nearly every bitnami-style chart,
+ * would load libcrypto for it (3.4 MiB of the process's 6.7 MiB peak) */
+FN(fn_sha256sum)
+{
+	char hex[2 * GT_SHA256_LEN + 1];
+	(void)n;
+	gt_sha256_hex(a[0].u.s->s, a[0].u.s->len, hex);
+	return ret(x, out, hv_strn(hex, 2 * GT_SHA256_LEN));
+}
 FN(fn_sha512sum) { (void)n; return hex_digest(x, out, EVP_sha512(), a[0]); }
 
 FN(fn_adler32sum)

@@ -384,6 +384,7 @@ struct chart {
 	struct chart **sub; size_t n_sub;       /* charts/ */
 	struct chart *parent;
 	char *where;       /* the directory or archive, for messages */
+	bool on_disk;      /* where is a directory: its files can be read there again */
 };
 
 struct render_ctx {
@@ -427,8 +428,19 @@ struct helm_docs {
 	size_t n, cap;
 	json_t **v;
 	unsigned long *line;
+	/* n_crds > 0: the crds/ files are left out of the output (prefix bytes that are not there),
+	 * named here instead, in their order, for the reader to read from the chart on disk one at
+	 * a time: each is "---\n# Source: SOURCE\n", the file's len bytes at path, "\n". (Only
+	 * when usable, the chart a directory, and templates follow them.) */
+	size_t n_crds;
+	struct helm_crd {
+		char *path, *source;
+		size_t len;
+	} *crds;
 };
 void helm_docs_free(struct helm_docs *d);
+/* frees the named crds/ files only (once read, or when the output is read whole after all) */
+void helm_docs_forget_crds(struct helm_docs *d);
 
 /* render.c: the whole `helm template`: 0 with *out (malloc'd), -1 with e set. docs: NULL, or what
  * to hand gitops-render's reader. */

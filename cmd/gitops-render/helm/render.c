@@ -731,6 +731,76 @@ static void add_crds(struct buf *b, const struct chart *c)
 		add_crds(b, c->sub[i]);
 }
 
+/* Are all of the crds/ add_crds would write in charts read from a directory? */
+static bool crds_on_disk(const struct chart *c)
+{
+	for (size_t i = 0; i < c->n_files; i++)
+		if (!c->on_disk && !strncmp(c->files[i].name, "crds/", 5) && manifest_ext(c->files[i].name))
+			return false;
+	for (size_t i = 0; i < c->n_sub; i++)
+		if (!crds_on_disk(c->sub[i]))
+			return false;
+	return true;
+}
+
+static size_t count_nl(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		k++;
+	return k;
+}
+
+/* add_crds's files named in d->crds instead of written: *bytes and *lines they would take.
+ * -1 out of memory. */
+static int name_crds(struct helm_docs *d, const struct chart *c, size_t *bytes, size_t *lines)
+{
+	char *full = chart_full_path(c);
+	if (!full)
+		return -1;
+	for (size_t i = 0; i < c->n_files; i++) {
+		const struct file *f = &c->files[i];
+		if (strncmp(f->name, "crds/", 5) || !manifest_ext(f->name))
+			continue;
+		struct helm_crd *v = realloc(d->crds, (d->n_crds + 1) * sizeof(*v));
+		if (!v) {
+			free(full);
+			return -1;
+		}
+		d->crds = v;
+		struct helm_crd *k = &v[d->n_crds];
+		*k = (struct helm_crd){ .len = f->len };
+		if (asprintf(&k->path, "%s/%s", c->where, f->name) < 0) {
+			free(full);
+			return -1;
+		}
+		if (asprintf(&k->source, "%s/%s", full, f->name) < 0) {
+			free(k->path);
+			free(full);
+			return -1;
+		}
+		d->n_crds++;
+		*bytes += strlen("---\n# Source: \n") + strlen(k->source) + f->len + 1;
+		*lines += 2 + count_nl(k->source, strlen(k->source)) + count_nl(f->data, f->len) + 1;
+	}
+	free(full);
+	for (size_t i = 0; i < c->n_sub; i++)
+		if (name_crds(d, c->sub[i], bytes, lines) < 0)
+			return -1;
+	return 0;
+}
+
+void helm_docs_forget_crds(struct helm_docs *d)
+{
+	for (size_t i = 0; i < d->n_crds; i++) {
+		free(d->crds[i].path);
+		free(d->crds[i].source);
+	}
+	free(d->crds);
+	d->crds = NULL;
+	d->n_crds = 0;
+}
+
 /* the stream reader's List: a kind ending in List with items, spliced into its items */
 static bool is_list_kind(const json_t *obj)
 {
@@ -752,10 +822,11 @@ static bool tree_ok(const struct manifest *m)
 	return !strstr(c, "\n...") && !strstr(c, "\n%");
 }
 
-/* docs->line from byte offsets of each document's "---" in the final output */
-static int docs_lines(struct helm_docs *d, const size_t *off, const char *text, size_t len)
+/* docs->line from byte offsets of each document's "---" in the final output (text starts on
+ * line first) */
+static int docs_lines(struct helm_docs *d, const size_t *off, const char *text, size_t len, unsigned long first)
 {
-	unsigned long line = 1;
+	unsigned long line = first;
 	size_t at = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		size_t end = off[i] < len ? off[i] : len;
@@ -793,6 +864,7 @@ static int docs_add(struct helm_docs *d, size_t **off, json_t *doc, size_t at)
 
 void helm_docs_free(struct helm_docs *d)
 {
+	helm_docs_forget_crds(d);
 	for (size_t i = 0; i < d->n; i++)
 		json_decref(d->v[i]);
 	free(d->v);
@@ -831,9 +903,15 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 	 * a copy would hold the CRDs twice (5 MiB of them in a kube-prometheus-stack-shaped chart) */
 	size_t *off = NULL, start = out->n;
 	bool usable = docs != NULL && start == 0;
-	if (o->include_crds)
+	/* the crds/ files, when the reader can read them from the chart itself, are only named: 5 MiB
+	 * of them would be held here, in the pipe's buffer and in gitops-render's copy at once */
+	bool named = usable && o->include_crds && gen.n && crds_on_disk(root);
+	size_t named_bytes = 0, named_lines = 0;
+	if (named && name_crds(docs, root, &named_bytes, &named_lines) < 0)
+		out->oom = true;
+	else if (o->include_crds && !named)
 		add_crds(out, root);
-	size_t prefix = out->n; /* the output starts with "---" (or is empty): trim keeps offsets */
+	size_t prefix = named ? named_bytes : out->n; /* the output starts with "---" (or is empty): trim keeps offsets */
 	for (size_t i = 0; i < gen.n; i++) {
 		usable = usable && tree_ok(&gen.v[i]) &&
 			 (!gen.v[i].doc || docs_add(docs, &off, gen.v[i].doc, out->n) == 0);
@@ -865,10 +943,26 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 		buf_adds(out, hooks.v[i].content);
 		buf_addc(out, '\n');
 	}
+	if (named && !usable && !out->oom) {
+		/* the reader reads the whole text after all: the files go in front of it */
+		struct buf crds = { 0 };
+		add_crds(&crds, root);
+		size_t old = out->n;
+		if (crds.oom)
+			out->oom = true;
+		else
+			buf_add(out, crds.p, crds.n); /* (room for them) */
+		if (!out->oom) {
+			memmove(out->p + crds.n, out->p, old);
+			memcpy(out->p, crds.p, crds.n);
+		}
+		buf_free(&crds);
+		named = false;
+	}
 	if (docs) {
-		if (usable && !out->oom && prefix <= out->n) {
+		if (usable && !out->oom && (named || prefix <= out->n)) {
 			docs->prefix = prefix;
-			docs->usable = docs_lines(docs, off, out->p, out->n) == 0;
+			docs->usable = docs_lines(docs, off, out->p, out->n, named ? 1 + named_lines : 1) == 0;
 		}
 		if (!docs->usable)
 			helm_docs_free(docs);
