@@ -534,6 +534,11 @@ json_t *gt_change_new_scoped(const struct gt_diff_opts *o, const json_t *desired
 	bool made = patch != NULL;
 	ref.namespace = ns;
 	json_t *c = gt_change_record_new(action, &ref, d, l, patch, action == GT_ACTION_DELETE && ignore_extraneous(live));
+	/* against the cluster a hook is set aside, as Argo CD's comparison does; still written, for
+	 * gitops-apply to run it. Between two renders it is a change a reviewer wants to see. */
+	if (c && o->mode == GT_DIFF_LIVE && gt_obj_pair_is_hook(desired, live) &&
+	    json_object_set_new(c, "hook", json_true()) < 0)
+		made = false;
 	if (!c || !made) {
 		json_decref(c);
 		gt_error("out of memory");

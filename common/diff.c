@@ -244,6 +244,10 @@ void gt_pairs_set_predicted(struct gt_pairs *p, const struct gt_diff_opts *o, co
 
 static void count(struct gt_diff_stats *st, const json_t *change)
 {
+	if (gt_change_hook(change)) {
+		st->hooks++;
+		return;
+	}
 	switch (gt_change_action(change)) {
 	case GT_ACTION_CREATE:
 		st->create++;

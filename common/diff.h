@@ -86,6 +86,7 @@ void gt_diff_strip_live(json_t *live);
 /* Counts by action; ignored: deletes marked IgnoreExtraneous (not differences). */
 struct gt_diff_stats {
 	size_t create, update, delete, unchanged, ignored;
+	size_t hooks; /* set aside (gt_change_hook), in none of the others */
 };
 /* create + update + delete - ignored: non-zero means gitops-diff exits 1. */
 size_t gt_diff_differences(const struct gt_diff_stats *st);

@@ -596,6 +596,13 @@ bool gt_obj_is_hook(const json_t *obj)
 	return helm_hook_present(gt_obj_annotation(obj, ANNOTATION_HELM_HOOK));
 }
 
+bool gt_obj_pair_is_hook(const json_t *desired, const json_t *live)
+{
+	if (desired && (gt_obj_is_hook(desired) || gt_obj_phase(desired) == GT_PHASE_SKIP))
+		return true;
+	return live && gt_obj_is_hook(live);
+}
+
 /* Go's strconv.Atoi, which Argo CD uses: optional sign, decimal digits only, no spaces, in range. */
 static int parse_integer(const char *s, long *out)
 {

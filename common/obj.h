@@ -82,6 +82,12 @@ enum gt_phase { GT_PHASE_PRESYNC = -1, GT_PHASE_SYNC = 0, GT_PHASE_POSTSYNC = 1,
 enum gt_phase gt_obj_phase(const json_t *obj);
 /* Argo CD's IsHook: an argocd.argoproj.io/hook annotation other than Skip alone, else any helm.sh/hook but crd-install. */
 bool gt_obj_is_hook(const json_t *obj);
+/*
+ * Argo CD leaves the pair out of its comparison (sync status, argocd app diff): the desired object
+ * is a hook, Skip or names no valid hook type, or the live one is a hook (a Job left behind). Run
+ * at sync, never compared, never pruned. Either side may be NULL.
+ */
+bool gt_obj_pair_is_hook(const json_t *desired, const json_t *live);
 /* argocd.argoproj.io/sync-wave if an integer, else helm.sh/hook-weight if an integer, else 0. */
 long gt_obj_wave(const json_t *obj);
 /* Argo CD kind order: index in the 35-kind list minus 35 (Namespace -35 ... APIService -1); others 0. */

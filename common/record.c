@@ -167,6 +167,11 @@ bool gt_change_ignored(const json_t *change)
 	return json_is_true(json_object_get(change, "ignored"));
 }
 
+bool gt_change_hook(const json_t *change)
+{
+	return json_is_true(json_object_get(change, "hook"));
+}
+
 int gt_change_check(const json_t *change, const char **why)
 {
 	if (!gt_is_change(change))

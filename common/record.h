@@ -63,6 +63,8 @@ const json_t *gt_change_desired(const json_t *change);
 const json_t *gt_change_live(const json_t *change);
 /* A delete of an object marked IgnoreExtraneous: reported, not a difference, never pruned. */
 bool gt_change_ignored(const json_t *change);
+/* "hook": true: compared with the cluster, a hook Argo CD runs at sync and never compares; not counted. */
+bool gt_change_hook(const json_t *change);
 
 /* ---- Result: gitops-apply, one per object ---- */
 

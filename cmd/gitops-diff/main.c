@@ -301,8 +301,8 @@ struct sink {
 static int put_change(void *ctx, const json_t *change)
 {
 	struct sink *s = ctx;
-	if (s->groups)
-		return groups_add(s->groups, change);
+	if (s->groups) /* a hook set aside is not shown; the stream keeps it for gitops-apply to run */
+		return gt_change_hook(change) ? 0 : groups_add(s->groups, change);
 	return gt_writer_put(s->w, change);
 }
 
@@ -377,6 +377,9 @@ static enum gt_exit run(struct diff_opts *o)
 	}
 	if (rc == GT_EXIT_OK)
 		rc = compare(o, &desired, &sink, &st);
+	if (rc == GT_EXIT_OK && st.hooks)
+		gt_debug("%zu hook%s set aside: Argo CD runs hooks at sync and never compares them", st.hooks,
+			 st.hooks == 1 ? "" : "s");
 	bool lost = false;
 	if (sink.groups && rc == GT_EXIT_OK)
 		lost = (o->format == FORMAT_MARKDOWN && !o->stat ? markdown_write(stdout, sink.groups, &st, (unsigned)o->context,

@@ -39,8 +39,8 @@ static int pair_health(const struct gt_pair *p, enum gt_health *h, char **msg)
 	const json_t *named = p->desired ? p->desired : p->live;
 	if (gt_obj_ref(named, &ref, NULL) < 0)
 		return 0;
-	if (!p->desired && ignore_extraneous(p->live))
-		return 0;
+	if ((!p->desired && ignore_extraneous(p->live)) || gt_obj_pair_is_hook(p->desired, p->live))
+		return 0; /* Argo CD leaves hooks out of the app's health too */
 	if (p->live) {
 		*h = gt_health_of(p->live, msg);
 	} else {
@@ -86,7 +86,7 @@ static int on_change(void *ctx, const json_t *change)
 {
 	struct app_state *s = ctx;
 	enum gt_action a = gt_change_action(change);
-	if (s->message || a == GT_ACTION_UNCHANGED || gt_change_ignored(change))
+	if (s->message || a == GT_ACTION_UNCHANGED || gt_change_ignored(change) || gt_change_hook(change))
 		return 0;
 	const json_t *obj = a == GT_ACTION_DELETE ? gt_change_live(change) : gt_change_desired(change);
 	char *name = obj ? object_name_new(obj) : NULL;

@@ -179,7 +179,7 @@ static char *engine_message_new(const struct gt_proc *p, const char *file, const
 	return out;
 }
 
-/* The objects of the render, hooks left out (they are not part of an app's sync status). NULL after printing. */
+/* The objects of the render (hooks too: compare sets them aside as gitops-diff does, once their live side is read). NULL after printing. */
 static json_t *objects_of(const struct status_opts *o, const struct gt_proc *p, const struct app_state *s)
 {
 	struct gt_stream *in = gt_stream_open_mem(p->out, p->out_len, s->app->name, &o->lim);
@@ -187,7 +187,7 @@ static json_t *objects_of(const struct status_opts *o, const struct gt_proc *p, 
 	struct gt_where w;
 	int r = in && all ? 0 : -1;
 	while (r == 0 && (r = gt_stream_next(in, &obj, &w)) > 0) {
-		r = gt_is_record(obj) || gt_obj_is_hook(obj) ? 0 : json_array_append(all, obj);
+		r = gt_is_record(obj) ? 0 : json_array_append(all, obj);
 		json_decref(obj);
 	}
 	gt_stream_close(in);
