@@ -1269,7 +1269,8 @@ static void seed_jitter(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	srand((unsigned)(ts.tv_nsec ^ (getpid() << 16)));
+	/* unsigned: a pid above 32767 shifted as an int overflows (UBSan saw pid 286250) */
+	srand((unsigned)ts.tv_nsec ^ ((unsigned)getpid() << 16));
 }
 
 static const char *resolve_branch(struct gt_repo *r, const struct gt_update_opts *o)
