@@ -178,8 +178,8 @@ static bool is_ctl(unsigned char c)
 	return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
-/* after the opening quote(s) */
-static int basic_string(struct tp *t, struct buf *b, bool multi)
+/* after the opening quote(s): a basic string ('"', with escapes) or a literal one ('\'', none) */
+static int string_body(struct tp *t, struct buf *b, char quote, bool multi)
 {
 	if (multi) { /* a newline right after the opening quotes is not part of the string */
 		if (peek(t) == '\n')
@@ -191,13 +191,13 @@ static int basic_string(struct tp *t, struct buf *b, bool multi)
 		int c = peek(t);
 		if (c < 0)
 			return refuse(t, "fromToml of an unterminated string (helm returns its parser's error)");
-		if (c == '"') {
+		if (c == quote) {
 			if (!multi) {
 				t->i++;
 				return 0;
 			}
 			size_t q = 0;
-			while (t->i + q < t->n && t->s[t->i + q] == '"')
+			while (t->i + q < t->n && t->s[t->i + q] == quote)
 				q++;
 			if (q >= 3) {
 				if (q > 5)
@@ -210,7 +210,7 @@ static int basic_string(struct tp *t, struct buf *b, bool multi)
 			t->i += q;
 			continue;
 		}
-		if (c == '\\') {
+		if (c == '\\' && quote == '"') {
 			t->i++;
 			if (multi) { /* a line-ending backslash eats the newline and the blanks after it */
 				size_t j = t->i;
@@ -225,52 +225,6 @@ static int basic_string(struct tp *t, struct buf *b, bool multi)
 			}
 			if (escape(t, b) < 0)
 				return -1;
-			continue;
-		}
-		if (c == '\n' && multi) {
-			buf_addc(b, '\n');
-			t->i++;
-			continue;
-		}
-		if (c == '\r' && multi && t->i + 1 < t->n && t->s[t->i + 1] == '\n') {
-			return refuse(t, "fromToml of a multi-line string with CRLF line ends");
-		}
-		if (is_ctl((unsigned char)c))
-			return refuse(t, "fromToml of a string with a control character (helm returns its parser's error)");
-		buf_addc(b, (char)c);
-		t->i++;
-	}
-}
-
-static int literal_string(struct tp *t, struct buf *b, bool multi)
-{
-	if (multi) {
-		if (peek(t) == '\n')
-			t->i++;
-		else if (peek(t) == '\r' && t->i + 1 < t->n && t->s[t->i + 1] == '\n')
-			t->i += 2;
-	}
-	for (;;) {
-		int c = peek(t);
-		if (c < 0)
-			return refuse(t, "fromToml of an unterminated string (helm returns its parser's error)");
-		if (c == '\'') {
-			if (!multi) {
-				t->i++;
-				return 0;
-			}
-			size_t q = 0;
-			while (t->i + q < t->n && t->s[t->i + q] == '\'')
-				q++;
-			if (q >= 3) {
-				if (q > 5)
-					return refuse(t, "fromToml of too many quotes (helm returns its parser's error)");
-				buf_add(b, t->s + t->i, q - 3);
-				t->i += q;
-				return 0;
-			}
-			buf_add(b, t->s + t->i, q);
-			t->i += q;
 			continue;
 		}
 		if (c == '\n' && multi) {
@@ -295,7 +249,7 @@ static int string_at(struct tp *t, struct buf *b, bool allow_multi)
 	if (multi && !allow_multi)
 		return refuse(t, "fromToml of a multi-line string as a key (helm returns its parser's error)");
 	t->i += multi ? 3 : 1;
-	int r = c == '"' ? basic_string(t, b, multi) : literal_string(t, b, multi);
+	int r = string_body(t, b, (char)c, multi);
 	if (r == 0 && b->oom) {
 		t->oom = true;
 		return -1;
