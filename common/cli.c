@@ -141,6 +141,40 @@ static size_t escape_controls(const char *in, size_t len, char *out, size_t cap)
 	return n;
 }
 
+/* gt_messages_hold: where this thread's messages go instead of stderr */
+static _Thread_local FILE *held;
+static _Thread_local char *held_text;
+static _Thread_local size_t held_len;
+static _Thread_local bool held_lost;
+static _Thread_local bool holding;
+
+void gt_messages_hold(void)
+{
+	holding = true;
+	held_text = NULL;
+	held_len = 0;
+	held = open_memstream(&held_text, &held_len);
+	held_lost = held == NULL;
+}
+
+char *gt_messages_release(size_t *len)
+{
+	if (held && fclose(held) != 0)
+		held_lost = true;
+	held = NULL;
+	holding = false;
+	char *text = held_text;
+	*len = held_len;
+	if (held_lost || !held_len) {
+		free(text);
+		text = NULL;
+		*len = held_lost;
+	}
+	held_text = NULL;
+	held_len = 0;
+	return text;
+}
+
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One buffered write per message, so lines from parallel tools do not interleave. */
@@ -159,6 +193,11 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap)
 	len = strlen(buf);
 	len = escape_controls(buf, len, shown, sizeof(shown) - 1);
 	shown[len++] = '\n';
+	if (holding) {
+		if (!held || fwrite(shown, 1, len, held) != len)
+			held_lost = true;
+		return;
+	}
 	fwrite(shown, 1, len, stderr);
 	fflush(stderr);
 }

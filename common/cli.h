@@ -231,6 +231,15 @@ void gt_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gt_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * The calling thread's messages kept instead of written, for work done ahead on a second thread
+ * whose caller decides afterwards whether they are shown: gt_messages_hold starts keeping them,
+ * gt_messages_release stops and gives them (a malloc'd text, *len bytes; NULL when none were
+ * said or memory ran out: then *len is 1 if any were lost).
+ */
+void gt_messages_hold(void);
+char *gt_messages_release(size_t *len);
+
+/*
  * Mask secret (a token; copied) as "***" in every message printed from now on, errors included,
  * and its base64 form (as a Basic Authorization header or a Secret would carry it). Shorter than 4
  * bytes: ignored. At most 8 are kept.

@@ -293,6 +293,12 @@ void gt_scopes_learn(struct gt_scopes *s, const json_t *obj)
 		remember_kind(s, group, kind, false);
 }
 
+void gt_scopes_learn_from(struct gt_scopes *s, const struct gt_scopes *from)
+{
+	for (size_t i = 0; s && from && i < from->n; i++)
+		remember_kind(s, from->kinds[i].group, from->kinds[i].kind, from->kinds[i].cluster);
+}
+
 bool gt_scopes_is_cluster(const struct gt_scopes *s, const char *group, const char *kind)
 {
 	if (!group || !kind)

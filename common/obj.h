@@ -48,6 +48,8 @@ struct gt_scopes *gt_scopes_new(void);
 void gt_scopes_free(struct gt_scopes *s);
 /* If obj is a CRD (apiextensions.k8s.io), remember spec.group/spec.names.kind and spec.scope. */
 void gt_scopes_learn(struct gt_scopes *s, const json_t *obj);
+/* Everything from taught s, as if its CRDs had come after the ones s learnt from (may be NULL). */
+void gt_scopes_learn_from(struct gt_scopes *s, const struct gt_scopes *from);
 /* Cluster-scoped by a learned kind (a CRD, discovery, --api-resources), else the built-in table.
  * Unknown kinds: false. */
 bool gt_scopes_is_cluster(const struct gt_scopes *s, const char *group, const char *kind);

@@ -662,6 +662,8 @@ int gt_proc_run(struct gt_proc *p, const char *what)
 	if (u.pid < 0) {
 		gt_error("cannot run %s: %s", what, strerror(fork_errno));
 	} else {
+		if (p->on_start)
+			p->on_start(p->on_start_arg);
 		p->end = pump_run(&u, &p->deadline);
 		if (p->end == GT_PROC_FAILED)
 			gt_error("%s: cannot read its output: %s", what, strerror(errno));

@@ -47,6 +47,10 @@ struct gt_proc {
 	 * a reader may start on what the child has written while it still writes. May be NULL. */
 	void (*on_out)(void *arg, const char *out, size_t len);
 	void *on_out_arg;
+	/* Called once the child runs, before its output is read: work the caller does meanwhile may
+	 * start threads there (never before the fork, whose child would inherit their locks held). */
+	void (*on_start)(void *arg);
+	void *on_start_arg;
 	/* what happened (owned: gt_proc_free) */
 	char *out, *err;          /* NUL-terminated, never NULL after gt_proc_run returned 0 */
 	size_t out_len, err_len;

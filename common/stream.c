@@ -16,6 +16,10 @@
  * jansson is fed so that it never reads past the end of one value. */
 struct src {
 	FILE *f;
+	/* or a function that reads (gt_stream_open_reader) */
+	ssize_t (*read)(void *cookie, char *buf, size_t size);
+	int (*close)(void *cookie);
+	void *cookie;
 	char buf[SRC_BUF_SIZE];
 	size_t pos, len;
 	bool eof;
@@ -56,6 +60,25 @@ bool gt_stream_take_text(struct gt_stream *st, char **text, size_t *len)
 	return st->yaml && gt_yaml_take_text(st->yaml, text, len);
 }
 
+/* Up to size bytes of the input into buf; 0 at its end or on an error (then eof and read_errno set). */
+static size_t src_read(struct src *s, char *buf, size_t size)
+{
+	size_t n;
+	if (s->read) {
+		ssize_t r = s->read(s->cookie, buf, size);
+		n = r > 0 ? (size_t)r : 0;
+		if (r < 0)
+			s->read_errno = errno ? errno : EIO;
+	} else {
+		n = fread(buf, 1, size, s->f);
+		if (n == 0 && ferror(s->f))
+			s->read_errno = errno ? errno : EIO;
+	}
+	if (n == 0)
+		s->eof = true;
+	return n;
+}
+
 static int src_fill(struct src *s)
 {
 	if (s->eof)
@@ -65,13 +88,8 @@ static int src_fill(struct src *s)
 		s->len -= s->pos;
 		s->pos = 0;
 	}
-	size_t n = fread(s->buf + s->len, 1, sizeof(s->buf) - s->len, s->f);
+	size_t n = src_read(s, s->buf + s->len, sizeof(s->buf) - s->len);
 	s->len += n;
-	if (n == 0) {
-		s->eof = true;
-		if (ferror(s->f))
-			s->read_errno = errno ? errno : EIO;
-	}
 	return (int)n;
 }
 
@@ -113,6 +131,11 @@ static int src_peek_content(struct src *s)
 static int yaml_read_handler(void *data, unsigned char *out, size_t size, size_t *read)
 {
 	struct src *s = data;
+	if (s->pos == s->len && !s->eof && size >= 4096) {
+		/* straight into the reader's window: through buf it would be copied once more */
+		*read = src_read(s, (char *)out, size);
+		return !s->read_errno;
+	}
 	if (s->pos == s->len && src_fill(s) == 0 && s->read_errno)
 		return 0;
 	size_t n = s->len - s->pos < size ? s->len - s->pos : size;
@@ -195,6 +218,28 @@ struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_l
 	return st;
 }
 
+struct gt_stream *gt_stream_open_reader(ssize_t (*read)(void *cookie, char *buf, size_t size),
+				      int (*close)(void *cookie), void *cookie, const char *name,
+				      const struct gt_limits *lim)
+{
+	struct gt_stream *st = calloc(1, sizeof(*st));
+	if (!st) {
+		close(cookie);
+		gt_error("out of memory");
+		return NULL;
+	}
+	st->src.read = read;
+	st->src.close = close;
+	st->src.cookie = cookie;
+	st->close_file = true;
+	st->src.line = 1;
+	st->src.max_doc_bytes = lim->max_doc_bytes;
+	st->path = name;
+	st->name = name;
+	st->lim = *lim;
+	return st;
+}
+
 struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim)
 {
 	struct gt_stream *st = calloc(1, sizeof(*st));
@@ -224,7 +269,9 @@ void gt_stream_close(struct gt_stream *st)
 		return;
 	gt_yaml_reader_free(st->yaml);
 	json_decref(st->pending);
-	if (st->close_file)
+	if (st->close_file && st->src.read)
+		st->src.close(st->src.cookie);
+	else if (st->close_file)
 		fclose(st->src.f);
 	free(st);
 }
@@ -398,6 +445,11 @@ static int next_pending(struct gt_stream *st, json_t **obj, struct gt_where *whe
 		return 1;
 	}
 	return 0;
+}
+
+unsigned long gt_stream_documents(const struct gt_stream *st)
+{
+	return st->doc;
 }
 
 int gt_stream_next(struct gt_stream *st, json_t **obj, struct gt_where *where)

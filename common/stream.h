@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "cli.h"
 #include "limits.h"
@@ -42,6 +43,11 @@ struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *na
 /* Read f (taken: closed with the stream, or now if the stream cannot be made), named name
  * (borrowed) in messages. NULL after printing. */
 struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_limits *lim);
+/* Read what read(cookie, buf, size) gives (bytes, 0 at the end, -1 with errno on an error), then
+ * close(cookie) with the stream (or now if the stream cannot be made). NULL after printing. */
+struct gt_stream *gt_stream_open_reader(ssize_t (*read)(void *cookie, char *buf, size_t size),
+				      int (*close)(void *cookie), void *cookie, const char *name,
+				      const struct gt_limits *lim);
 void gt_stream_close(struct gt_stream *s);
 /* YAML documents that want(skeleton) approves come as their skeleton, their JSON text beside
  * (gt_yaml_reader_set_text_for): call before the first gt_stream_next. */
@@ -56,6 +62,8 @@ bool gt_stream_take_text(struct gt_stream *s, char **text, size_t *len);
  * flattened; a document that is not a map is an error.
  */
 int gt_stream_next(struct gt_stream *s, json_t **obj, struct gt_where *where);
+/* The documents read so far (the next one's where.doc). */
+unsigned long gt_stream_documents(const struct gt_stream *s);
 
 /* True for the tools' own records (apiVersion gitops/v1). */
 bool gt_is_record(const json_t *obj);

@@ -598,7 +598,7 @@ static void drop_text(struct gt_yaml_reader *r)
 }
 
 static bool fast_path_enabled = true;
-static unsigned long fast_documents;
+static _Atomic unsigned long fast_documents; /* (the CRD reader counts from two threads) */
 
 void gt_yaml_set_fast_path(bool on)
 {
