@@ -1,12 +1,19 @@
 /* gitops-render: turn a manifest directory, a Helm chart or a Kustomize overlay, on disk or at any
  * revision of a remote, into the objects Argo CD would apply; also an Argo CD plugin (--cmp). */
 #define _GNU_SOURCE /* asprintf */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "file.h"
@@ -590,6 +597,35 @@ static int write_all(const struct render_opts *o, const struct objects *objs)
 /* ---- sources and engines ---- */
 
 /* What one run works on; everything here is freed by run_free. */
+struct crd_job {
+	char *path;
+	struct stat st;          /* the file as the job read it */
+	struct objects objs;     /* its objects */
+	unsigned long lines;     /* the newlines of "---\n# Source: \n", the file and "\n" */
+	unsigned long docs;      /* its documents */
+	bool ok, taken;          /* read without a word said; given to the caller */
+};
+
+struct crd_jobs {
+	const struct render_opts *o;
+	const char *shown;
+	struct crd_job *v;
+	size_t n;
+	bool freeze;
+	_Atomic size_t next;     /* the next job to do */
+	_Atomic bool stop;
+	pthread_t thread;
+	bool started;
+};
+
+static void crd_jobs_free(struct crd_jobs *j);
+/* crd_ahead_run's: the render, and what it renders */
+struct crd_ahead_arg {
+	const struct render_opts *o;
+	struct run *r;
+};
+static void crd_ahead_run(void *arg);
+
 struct run {
 	struct repo_source src;
 	bool from_repo;
@@ -610,10 +646,12 @@ struct run {
 	struct live live;      /* an exec engine's output, read while it writes */
 	char *chart_tmp;       /* --chart: where helm pulls to (removed at the end) */
 	char *chart_archive;   /* --chart: the archive the engines render */
+	struct crd_jobs ahead; /* the chart's crds/ files, converted while the native engine runs */
 };
 
 static void run_free(struct run *r)
 {
+	crd_jobs_free(&r->ahead);
 	objects_free(&r->live.objs);
 	if (r->chart_tmp)
 		remove_tree(r->chart_tmp);
@@ -1018,16 +1056,17 @@ static int read_docs(char *all, size_t all_len, size_t *len, struct helm_docs *d
 	return 0;
 }
 
-/* helm_native under a deadline: as helm_native (0, 1 with *why, -1 printed). */
+/* helm_native under a deadline: as helm_native (0, 1 with *why, -1 printed); on_start(arg) once
+ * the engine runs. */
 static int helm_native_bounded(const struct render_opts *o, const char *dir, char **out, size_t *len,
-			       struct helm_docs *docs, char **why)
+			       struct helm_docs *docs, char **why, void (*on_start)(void *), void *arg)
 {
 	struct native_job job = { o, dir, NULL };
 	unsigned timeout = o->git.timeout ? o->git.timeout : GT_GIT_DEFAULT_TIMEOUT;
 	/* the documents beside the output are at most as large as it (else left out) */
 	size_t cap = o->max_output > (SIZE_MAX - DOCS_FOOTER_LEN) / 2 ? SIZE_MAX : 2 * o->max_output + DOCS_FOOTER_LEN;
 	struct gt_proc p = { .fn = native_child, .fn_arg = &job, .max_out = cap,
-			     .deadline = gt_deadline_in(timeout) };
+			     .deadline = gt_deadline_in(timeout), .on_start = on_start, .on_start_arg = arg };
 	int r = gt_proc_run(&p, "helm template (native engine)");
 	int code = r == 0 && WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
 	/* a template can print what it was given (fail, required): masked as helm's stderr is */
@@ -1180,7 +1219,14 @@ static int run_native_helm(struct render_opts *o, struct run *r, bool whole, boo
 	    helm_check_release_name(o->release_name) < 0)
 		return -1;
 	int need = helm_engine.needs_prepare(o, r->dir);
-	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &r->docs, &why);
+	static const struct gt_limits def = GT_LIMITS_DEFAULT;
+	struct crd_ahead_arg arg = { o, r };
+	bool ahead = !r->from_repo && !o->chart_archive && !use_cache && !o->skip_crds && o->format == GT_FORMAT_JSON &&
+		     !memcmp(&o->lim, &def, sizeof(def));
+	int st = need < 0 ? -1 : need ? 1 : helm_native_bounded(o, r->dir, &r->out, &r->out_len, &r->docs, &why,
+								   ahead ? crd_ahead_run : NULL, &arg);
+	if (st != 0)
+		crd_jobs_free(&r->ahead);
 	if (need > 0)
 		why = strdup("a dependency is missing from charts/ (helm dependency build fetches it)");
 	if (st == 0 && r->out_len + (r->docs.n_crds ? r->docs.prefix : 0) > o->max_output) {
@@ -1339,11 +1385,14 @@ struct crd_reader {
 	const struct helm_docs *d;
 	const char *shown;
 	size_t i;         /* the file being read */
+	size_t end;       /* files [i, end) are read */
 	int phase;        /* 0 its header, 1 its bytes, 2 the newline after them */
 	char *header;
 	size_t at;        /* bytes of the header given */
-	FILE *f;
+	int fd;           /* the file, -1 */
+	bool failed;      /* an error was said */
 	size_t got;       /* bytes of the file given */
+	unsigned long *lines; /* the newlines given (the engine gives the lines after them) */
 };
 
 static const char *crd_header(struct crd_reader *c)
@@ -1362,10 +1411,10 @@ static ssize_t crd_changed(struct crd_reader *c, int err)
 	return -1;
 }
 
-static ssize_t crd_read(void *cookie, char *buf, size_t size)
+/* One step of crd_give into buf: bytes given, 0 at the end of the files, -1 on an error. */
+static ssize_t crd_step(struct crd_reader *c, char *buf, size_t size)
 {
-	struct crd_reader *c = cookie;
-	while (c->i < c->d->n_crds) {
+	while (c->i < c->end) {
 		const struct helm_crd *k = &c->d->crds[c->i];
 		if (c->phase == 0) {
 			const char *h = crd_header(c);
@@ -1380,20 +1429,26 @@ static ssize_t crd_read(void *cookie, char *buf, size_t size)
 			c->header = NULL;
 			c->at = 0;
 			c->phase = 1;
-			if (!(c->f = fopen(k->path, "rb")))
+			if ((c->fd = open(k->path, O_RDONLY | O_CLOEXEC)) < 0)
 				return crd_changed(c, errno);
 			if (n)
 				return (ssize_t)n;
 		} else if (c->phase == 1) {
+			/* read(2) straight into the reader's buffer: these are megabytes */
 			size_t want = k->len - c->got < size ? k->len - c->got : size;
-			size_t n = want ? fread(buf, 1, want, c->f) : 0;
-			c->got += n;
+			ssize_t n = want ? read(c->fd, buf, want) : 0;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return crd_changed(c, errno);
+			c->got += (size_t)n;
 			if (n)
-				return (ssize_t)n;
-			if (c->got != k->len || ferror(c->f) || getc(c->f) != EOF)
+				return n;
+			char more;
+			if (c->got != k->len || read(c->fd, &more, 1) != 0)
 				return crd_changed(c, 0);
-			fclose(c->f);
-			c->f = NULL;
+			close(c->fd);
+			c->fd = -1;
 			c->got = 0;
 			c->phase = 2;
 		} else {
@@ -1408,28 +1463,57 @@ static ssize_t crd_read(void *cookie, char *buf, size_t size)
 	return 0;
 }
 
+/* Files [i, end) as the output would have held them, as much as fits in buf. */
+static ssize_t crd_give(struct crd_reader *c, char *buf, size_t size)
+{
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = c->failed ? -1 : crd_step(c, buf + got, size - got);
+		if (n < 0) {
+			c->failed = true; /* (said once: the next call gives the error) */
+			return got ? (ssize_t)got : (errno = EIO, -1);
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static ssize_t crd_read(void *cookie, char *buf, size_t size)
+{
+	struct crd_reader *c = cookie;
+	ssize_t n = crd_give(c, buf, size);
+	for (const char *p = buf, *end = buf + (n > 0 ? n : 0); (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		(*c->lines)++;
+	return n;
+}
+
 static int crd_close(void *cookie)
 {
 	struct crd_reader *c = cookie;
-	if (c->f)
-		fclose(c->f);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c->header);
 	free(c);
 	return 0;
 }
 
-/* The named files as one stream (their text as the output would have held it). NULL after printing. */
-static struct gt_stream *crds_stream(const struct render_opts *o, struct run *r)
+/* The named files [from, to) as one stream (their text as the output would have held it), counting
+ * its newlines into *lines. NULL after printing. */
+static struct gt_stream *crds_stream(const struct render_opts *o, struct run *r, size_t from, size_t to,
+				     unsigned long *lines)
 {
 	struct crd_reader *c = calloc(1, sizeof(*c));
-	FILE *f = c ? fopencookie(c, "rb", (cookie_io_functions_t){ .read = crd_read, .close = crd_close }) : NULL;
-	if (!f) {
-		free(c);
+	if (!c)
 		return gt_error("out of memory"), NULL;
-	}
 	c->d = &r->docs;
 	c->shown = r->shown;
-	return gt_stream_open_fp(f, r->shown, &o->lim);
+	c->i = from;
+	c->end = to;
+	c->fd = -1;
+	c->lines = lines;
+	return gt_stream_open_reader(crd_read, crd_close, c, r->shown, &o->lim);
 }
 
 /* r->out with the named files in front, as the engine would have written it (for the render
@@ -1450,8 +1534,12 @@ static int whole_output(const struct render_opts *o, struct run *r)
 		free(all);
 		return gt_error("out of memory"), -1;
 	}
+	unsigned long lines = 0;
 	c->d = &r->docs;
 	c->shown = r->shown;
+	c->end = r->docs.n_crds;
+	c->fd = -1;
+	c->lines = &lines;
 	size_t n = fread(all, 1, r->docs.prefix, f);
 	bool ok = n == r->docs.prefix && !ferror(f) && getc(f) == EOF;
 	fclose(f);
@@ -1466,6 +1554,271 @@ static int whole_output(const struct render_opts *o, struct run *r)
 	r->out_len = total;
 	helm_docs_forget_crds(&r->docs);
 	return 0;
+}
+
+/* Below this many bytes of crds/ files a second thread costs more than it saves. */
+#define CRDS_SPLIT_FROM ((size_t)1 << 20)
+/* the second thread's stack: the reader recurses once per level, as on the main thread's */
+#define CRDS_THREAD_STACK ((size_t)8 << 20)
+
+/*
+ * crds/ files converted on two threads, one file per job, each read as a stream of its own: 5 MiB
+ * of CRD YAML (a kube-prometheus-stack-shaped chart) is most of such a render's time, and each
+ * file is documents of its own ("---" at column 0 ends whatever came before, in any context). The
+ * second thread starts with the engine, on the crds/ files the chart directory holds (crd_ahead_run),
+ * or after it on the files it named; the main thread joins in when the engine is done. What is
+ * taken must match what the engine named, file by file (the same file, size and time); and not a
+ * word may have been said: otherwise it is all dropped and the named files are read again on one
+ * stream, whose messages and lines are then the ones a single reader gives.
+ */
+static void crd_job_run(struct crd_jobs *j, struct crd_job *job)
+{
+	struct helm_crd one = { .path = job->path, .source = (char *)"" };
+	struct helm_docs d = { .n_crds = 1, .crds = &one };
+	struct run r = { .docs = d, .shown = (char *)j->shown };
+	size_t said = 0;
+	int fd = open(job->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &job->st) < 0 || !S_ISREG(job->st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	r.docs.crds[0].len = (size_t)job->st.st_size;
+	job->objs.freeze = j->freeze;
+	gt_messages_hold();
+	struct gt_stream *s = crds_stream(j->o, &r, 0, 1, &job->lines);
+	int st = s ? read_stream(j->o, s, j->shown, &job->objs) : -1;
+	job->docs = s ? gt_stream_documents(s) : 0;
+	if (s)
+		gt_stream_close(s);
+	free(gt_messages_release(&said));
+	job->ok = st >= 0 && !said;
+}
+
+static void crd_jobs_work(struct crd_jobs *j)
+{
+	size_t i;
+	while (!j->stop && (i = atomic_fetch_add(&j->next, 1)) < j->n)
+		crd_job_run(j, &j->v[i]);
+}
+
+static void *crd_jobs_thread(void *arg)
+{
+	crd_jobs_work(arg);
+	return NULL;
+}
+
+/* The second thread on j's jobs; false if it cannot start (then the caller reads alone). */
+static bool crd_jobs_start(struct crd_jobs *j)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	if (!j->n || pthread_attr_init(&attr) != 0)
+		return false;
+	sigfillset(&all); /* signals stay the main thread's, whose handlers know the children */
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	j->started = pthread_attr_setstacksize(&attr, CRDS_THREAD_STACK) == 0 &&
+		     pthread_create(&j->thread, &attr, crd_jobs_thread, j) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return j->started;
+}
+
+/* The jobs done (helping, unless stopped) and the thread gone. */
+static void crd_jobs_finish(struct crd_jobs *j, bool help)
+{
+	if (!j->started)
+		return;
+	if (help)
+		crd_jobs_work(j);
+	else
+		j->stop = true;
+	pthread_join(j->thread, NULL);
+	j->started = false;
+}
+
+static void crd_jobs_free(struct crd_jobs *j)
+{
+	crd_jobs_finish(j, false);
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->v[i].path);
+		objects_free(&j->v[i].objs);
+	}
+	free(j->v);
+	memset(j, 0, sizeof(*j));
+}
+
+static int crd_jobs_add(struct crd_jobs *j, const char *path)
+{
+	struct crd_job *v = realloc(j->v, (j->n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	j->v = v;
+	v[j->n] = (struct crd_job){ .path = strdup(path) };
+	if (!v[j->n].path)
+		return -1;
+	j->n++;
+	return 0;
+}
+
+/* part's objects moved to the end of objs, their lines first more, their documents docs more.
+ * -1 out of memory (printed). */
+static int objects_take(struct objects *objs, struct objects *part, unsigned long first, unsigned long docs)
+{
+	size_t n = objs->n + part->n;
+	if (GT_GROW(objs->items, objs->cap, n) < 0 || GT_GROW(objs->where, objs->cap_where, n) < 0 ||
+	    (objs->freeze && GT_GROW(objs->frozen, objs->cap_frozen, n) < 0))
+		return gt_error("out of memory"), -1;
+	for (size_t i = 0; i < part->n; i++, objs->n++) {
+		objs->items[objs->n] = part->items[i];
+		objs->where[objs->n] = part->where[i];
+		objs->where[objs->n].line += first;
+		objs->where[objs->n].doc += docs;
+		if (objs->freeze)
+			objs->frozen[objs->n] = part->frozen ? part->frozen[i] : (struct frozen){ 0 };
+	}
+	part->n = 0;
+	if (part->scopes && !objs->scopes && !(objs->scopes = gt_scopes_new()))
+		return gt_error("out of memory"), -1;
+	gt_scopes_learn_from(objs->scopes, part->scopes);
+	return 0;
+}
+
+/* The job that read the named file k as it is now, not taken yet; NULL if none. */
+static struct crd_job *crd_job_for(struct crd_jobs *j, const struct helm_crd *k)
+{
+	struct stat st;
+	if (strchr(k->source, '\n') || lstat(k->path, &st) < 0)
+		return NULL; /* (a source on two lines would move the lines after it) */
+	for (size_t i = 0; i < j->n; i++) {
+		struct crd_job *job = &j->v[i];
+		if (job->ok && !job->taken && job->st.st_dev == st.st_dev && job->st.st_ino == st.st_ino &&
+		    job->st.st_size == st.st_size && (size_t)st.st_size == k->len &&
+		    job->st.st_mtim.tv_sec == st.st_mtim.tv_sec && job->st.st_mtim.tv_nsec == st.st_mtim.tv_nsec)
+			return job;
+	}
+	return NULL;
+}
+
+/* The jobs' objects for the named files, in their order: 0; 1 when some file has no job that
+ * read it cleanly (nothing taken); -1 out of memory (printed). */
+static int crd_jobs_take(struct crd_jobs *j, const struct helm_docs *d, struct objects *objs, unsigned long *lines)
+{
+	if (j->freeze != objs->freeze)
+		return 1;
+	struct crd_job **use = calloc(d->n_crds, sizeof(*use));
+	if (!use)
+		return gt_error("out of memory"), -1;
+	int st = 0;
+	for (size_t i = 0; i < d->n_crds && st == 0; i++)
+		if (!(use[i] = crd_job_for(j, &d->crds[i])))
+			st = 1;
+		else
+			use[i]->taken = true;
+	unsigned long line = 0, docs = 0;
+	for (size_t i = 0; i < d->n_crds && st == 0; i++) {
+		st = objects_take(objs, &use[i]->objs, line, docs);
+		line += use[i]->lines;
+		docs += use[i]->docs;
+	}
+	*lines = line;
+	free(use);
+	return st;
+}
+
+/* Jobs for the crds/ files of the chart directory dir and its subcharts' (charts/NAME/, not
+ * archives, no links followed), *total their bytes: what the engine will likely name. Quietly
+ * fewer on any error. */
+static void crd_guess_dir(struct crd_jobs *j, const char *dir, int depth, size_t *total);
+
+static void crd_guess_files(struct crd_jobs *j, const char *dir, size_t *total)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name, *dot = strrchr(name, '.');
+		char *path = NULL;
+		struct stat st;
+		if (dot && (!strcasecmp(dot, ".yaml") || !strcasecmp(dot, ".yml") || !strcasecmp(dot, ".json")) &&
+		    asprintf(&path, "%s/%s", dir, name) >= 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    crd_jobs_add(j, path) == 0)
+			*total += (size_t)st.st_size;
+		free(path);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+}
+
+static void crd_guess_dir(struct crd_jobs *j, const char *dir, int depth, size_t *total)
+{
+	char *crds = NULL, *charts = NULL;
+	struct dirent **ents = NULL;
+	struct stat st;
+	if (depth > 8)
+		return;
+	if (asprintf(&crds, "%s/crds", dir) >= 0 && lstat(crds, &st) == 0 && S_ISDIR(st.st_mode))
+		crd_guess_files(j, crds, total);
+	free(crds);
+	int n = asprintf(&charts, "%s/charts", dir) < 0 ? -1 : scandir(charts, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		char *sub = NULL;
+		if (ents[i]->d_name[0] != '.' && asprintf(&sub, "%s/%s", charts, ents[i]->d_name) >= 0 &&
+		    lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			crd_guess_dir(j, sub, depth + 1, total);
+		free(sub);
+		free(ents[i]);
+	}
+	free(ents);
+	free(charts);
+}
+
+/* helm_native_bounded's on_start (the engine runs; the output is JSON and the limits the defaults):
+ * the second thread on the chart directory's crds/ files, when they are many. */
+static void crd_ahead_run(void *arg)
+{
+	const struct crd_ahead_arg *a = arg;
+	struct crd_jobs *j = &a->r->ahead;
+	size_t total = 0;
+	*j = (struct crd_jobs){ .o = a->o, .shown = a->r->shown, .freeze = true };
+	crd_guess_dir(j, a->r->dir, 0, &total);
+	if (total < CRDS_SPLIT_FROM || !crd_jobs_start(j))
+		crd_jobs_free(j);
+}
+
+/* The named crds/ files into objs; *lines: the newlines they take. read_stream's result. */
+static int read_crds(const struct render_opts *o, struct run *r, struct objects *objs, unsigned long *lines)
+{
+	size_t n = r->docs.n_crds, total = 0;
+	int st = 1;
+	if (r->ahead.n) { /* converted while the engine ran */
+		crd_jobs_finish(&r->ahead, true);
+		st = crd_jobs_take(&r->ahead, &r->docs, objs, lines);
+		crd_jobs_free(&r->ahead);
+	}
+	for (size_t i = 0; i < n; i++)
+		total += r->docs.crds[i].len;
+	if (st == 1 && total >= CRDS_SPLIT_FROM && n > 1) {
+		struct crd_jobs j = { .o = o, .shown = r->shown, .freeze = objs->freeze };
+		for (size_t i = 0; i < n && st == 1; i++)
+			if (crd_jobs_add(&j, r->docs.crds[i].path) < 0)
+				st = (gt_error("out of memory"), -1);
+		if (st == 1 && crd_jobs_start(&j)) {
+			crd_jobs_finish(&j, true);
+			st = crd_jobs_take(&j, &r->docs, objs, lines);
+		}
+		crd_jobs_free(&j);
+	}
+	if (st <= 0)
+		return st;
+	*lines = 0;
+	struct gt_stream *s = crds_stream(o, r, 0, n, lines);
+	if (!s)
+		return -1;
+	st = read_stream(o, s, r->shown, objs);
+	gt_stream_close(s);
+	return st;
 }
 
 static int read_engine_output(const struct render_opts *o, struct run *r, struct objects *objs)
@@ -1488,16 +1841,22 @@ static int read_engine_output(const struct render_opts *o, struct run *r, struct
 	}
 	if (!pre && whole_output(o, r) < 0)
 		return -1;
-	struct gt_stream *s = pre && r->docs.n_crds ? crds_stream(o, r)
-			      : gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
-	if (!s)
-		return -1;
-	int st = read_stream(o, s, r->shown, objs);
-	gt_stream_close(s);
+	/* the engine counts its documents' lines from the end of the named files */
+	unsigned long crd_lines = 0;
+	int st;
+	if (pre && r->docs.n_crds) {
+		st = read_crds(o, r, objs, &crd_lines);
+	} else {
+		struct gt_stream *s = gt_stream_open_mem(r->out, pre ? r->docs.prefix : r->out_len, r->shown, &o->lim);
+		if (!s)
+			return -1;
+		st = read_stream(o, s, r->shown, objs);
+		gt_stream_close(s);
+	}
 	for (size_t i = 0; pre && st >= 0 && i < r->docs.n; i++) {
 		const char *why;
 		json_t *obj = json_incref(r->docs.v[i]);
-		struct gt_where w = { r->shown, r->docs.line[i], 0 };
+		struct gt_where w = { r->shown, r->docs.line[i] + crd_lines, 0 };
 		if (gt_obj_validate(obj, &why) < 0) {
 			gt_error("%s:%lu: invalid object: %s", r->shown, w.line, why);
 			json_decref(obj);

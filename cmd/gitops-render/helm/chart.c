@@ -341,15 +341,22 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A file of size bytes (as stat saw it) as a string of its own: read once, no larger than it
- * (the 5 MiB of a big chart's crds/ are then shared with .Files, not copied). NULL when it cannot
+/* Files from this size on are mapped rather than read (hstr_map_file): below it a read costs less
+ * than the mapping's system calls. */
+#define MAP_FROM (64 * 1024)
+
+/* A file of size bytes (as stat saw it) as a string of its own: read or mapped once, no larger than
+ * it (the 5 MiB of a big chart's crds/ are then shared with .Files, not copied). NULL when it cannot
  * be read or changed size. */
 static struct hstr *read_hstr(const char *path, size_t size)
 {
 	FILE *f = fopen(path, "rb");
-	struct hstr *h = f ? malloc(sizeof(*h) + size + 1) : NULL;
-	if (h) {
+	struct hstr *h = NULL;
+	if (f && size >= MAP_FROM) {
+		h = hstr_map_file(fileno(f), size);
+	} else if (f && (h = malloc(sizeof(*h) + size + 1))) {
 		h->rc = 1;
+		h->mapped = false;
 		h->len = fread(h->s, 1, size, f);
 		h->s[h->len] = '\0';
 		if (h->len != size || ferror(f) || getc(f) != EOF) {

@@ -877,7 +877,7 @@ int exec_template(struct exec *x, struct tmpl *t, struct hv dot, struct buf *out
 	x->node = NULL;
 	x->var_base = x->n_vars;
 	x->ctl = 0;
-	static struct hstr dollar = { 1 << 30, 1, "$" };
+	static struct hstr dollar = { .rc = 1 << 30, .len = 1, .s = "$" };
 	int r = var_push(x, &dollar, hv_ref(dig(dot)));
 	if (r == 0)
 		r = walk(x, t->root, dig(dot), out);

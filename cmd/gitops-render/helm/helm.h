@@ -45,6 +45,7 @@ enum hv_go {
 
 struct hstr {
 	int rc;
+	bool mapped; /* s is a file's pages (hstr_map_file): unmapped, not freed */
 	size_t len;
 	char s[]; /* NUL-terminated */
 };
@@ -119,6 +120,7 @@ struct hv hv_strn(const char *s, size_t n); /* copies */
 struct hv hv_str(const char *s);
 struct hv hv_str_take(struct hstr *s); /* takes the reference */
 struct hstr *hstr_new(const char *s, size_t n);
+struct hstr *hstr_map_file(int fd, size_t n);
 struct hstr *hstr_ref(struct hstr *s);
 void hstr_unref(struct hstr *s);
 struct hv hv_map(void);
@@ -436,7 +438,8 @@ struct helm_docs {
 	/* n_crds > 0: the crds/ files are left out of the output (prefix bytes that are not there),
 	 * named here instead, in their order, for the reader to read from the chart on disk one at
 	 * a time: each is "---\n# Source: SOURCE\n", the file's len bytes at path, "\n". (Only
-	 * when usable, the chart a directory, and templates follow them.) */
+	 * when usable, the chart a directory, and templates follow them.) line[] then counts from
+	 * the end of them: the reader adds the newlines it read there. */
 	size_t n_crds;
 	struct helm_crd {
 		char *path, *source;

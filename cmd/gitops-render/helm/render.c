@@ -743,17 +743,9 @@ static bool crds_on_disk(const struct chart *c)
 	return true;
 }
 
-static size_t count_nl(const char *s, size_t n)
-{
-	size_t k = 0;
-	for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))); p++)
-		k++;
-	return k;
-}
-
-/* add_crds's files named in d->crds instead of written: *bytes and *lines they would take.
- * -1 out of memory. */
-static int name_crds(struct helm_docs *d, const struct chart *c, size_t *bytes, size_t *lines)
+/* add_crds's files named in d->crds instead of written: *bytes they would take (their lines are
+ * counted as gitops-render reads them: this process need not touch them). -1 out of memory. */
+static int name_crds(struct helm_docs *d, const struct chart *c, size_t *bytes)
 {
 	char *full = chart_full_path(c);
 	if (!full)
@@ -781,11 +773,10 @@ static int name_crds(struct helm_docs *d, const struct chart *c, size_t *bytes, 
 		}
 		d->n_crds++;
 		*bytes += strlen("---\n# Source: \n") + strlen(k->source) + f->len + 1;
-		*lines += 2 + count_nl(k->source, strlen(k->source)) + count_nl(f->data, f->len) + 1;
 	}
 	free(full);
 	for (size_t i = 0; i < c->n_sub; i++)
-		if (name_crds(d, c->sub[i], bytes, lines) < 0)
+		if (name_crds(d, c->sub[i], bytes) < 0)
 			return -1;
 	return 0;
 }
@@ -906,8 +897,8 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 	/* the crds/ files, when the reader can read them from the chart itself, are only named: 5 MiB
 	 * of them would be held here, in the pipe's buffer and in gitops-render's copy at once */
 	bool named = usable && o->include_crds && gen.n && crds_on_disk(root);
-	size_t named_bytes = 0, named_lines = 0;
-	if (named && name_crds(docs, root, &named_bytes, &named_lines) < 0)
+	size_t named_bytes = 0;
+	if (named && name_crds(docs, root, &named_bytes) < 0)
 		out->oom = true;
 	else if (o->include_crds && !named)
 		add_crds(out, root);
@@ -962,7 +953,7 @@ static int assemble(struct jobs *jobs, const struct chart *root, const struct he
 	if (docs) {
 		if (usable && !out->oom && (named || prefix <= out->n)) {
 			docs->prefix = prefix;
-			docs->usable = docs_lines(docs, off, out->p, out->n, named ? 1 + named_lines : 1) == 0;
+			docs->usable = docs_lines(docs, off, out->p, out->n, 1) == 0;
 		}
 		if (!docs->usable)
 			helm_docs_free(docs);

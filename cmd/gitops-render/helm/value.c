@@ -4,9 +4,13 @@
 #include "helm.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- strings ---- */
 
@@ -16,6 +20,7 @@ struct hstr *hstr_new(const char *s, size_t n)
 	if (!h)
 		return NULL;
 	h->rc = 1;
+	h->mapped = false;
 	h->len = n;
 	if (n)
 		memcpy(h->s, s, n);
@@ -30,10 +35,51 @@ struct hstr *hstr_ref(struct hstr *s)
 	return s;
 }
 
+/* hstr_map_file's mapping for n bytes: a page whose end holds the header, the file's pages, and
+ * at least one byte of zeros after them (the NUL) */
+static size_t map_span(size_t n, size_t page)
+{
+	return page + (n + 1 + page - 1) / page * page;
+}
+
+/*
+ * The n bytes of the open file fd as a string whose bytes are the file's pages, mapped privately:
+ * a big file (the 5 MiB of a chart's crds/) costs no copy, and no memory until a template reads it
+ * (most never do: gitops-render reads the crds/ files itself). NULL when it cannot be mapped or the
+ * file is no longer n bytes long.
+ */
+struct hstr *hstr_map_file(int fd, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), span = map_span(n, page);
+	struct stat st;
+	char *base = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	if (n && mmap(base + page, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		munmap(base, span);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size != n) {
+		munmap(base, span);
+		return NULL;
+	}
+	struct hstr *h = (struct hstr *)(base + page - offsetof(struct hstr, s));
+	h->rc = 1;
+	h->mapped = true;
+	h->len = n;
+	return h;
+}
+
 void hstr_unref(struct hstr *s)
 {
-	if (s && --s->rc == 0)
+	if (!s || --s->rc > 0)
+		return;
+	if (s->mapped) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		munmap(s->s - page, map_span(s->len, page));
+	} else {
 		free(s);
+	}
 }
 
 /* ---- constructors ---- */
