@@ -20,7 +20,7 @@ struct src {
 	ssize_t (*read)(void *cookie, char *buf, size_t size);
 	int (*close)(void *cookie);
 	void *cookie;
-	char buf[SRC_BUF_SIZE];
+	char *buf; /* SRC_BUF_SIZE bytes, not cleared: a stream over a 200-byte Chart.yaml touches one page */
 	size_t pos, len;
 	bool eof;
 	int read_errno;
@@ -88,7 +88,7 @@ static int src_fill(struct src *s)
 		s->len -= s->pos;
 		s->pos = 0;
 	}
-	size_t n = src_read(s, s->buf + s->len, sizeof(s->buf) - s->len);
+	size_t n = src_read(s, s->buf + s->len, SRC_BUF_SIZE - s->len);
 	s->len += n;
 	return (int)n;
 }
@@ -120,7 +120,7 @@ static int src_peek_content(struct src *s)
 		}
 		s->pos = line_start;
 		s->line += lines;
-		if (s->len - s->pos == sizeof(s->buf))
+		if (s->len - s->pos == SRC_BUF_SIZE)
 			s->pos = s->len; /* a buffer full of spaces: drop them, columns shift harmlessly */
 		if (src_fill(s) == 0)
 			return EOF;
@@ -177,9 +177,21 @@ static size_t json_read_callback(void *out, size_t size, void *data)
 	return n;
 }
 
-struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
+/* A stream with its buffer, the rest zero; NULL when out of memory. */
+static struct gt_stream *stream_alloc(void)
 {
 	struct gt_stream *st = calloc(1, sizeof(*st));
+	if (st && !(st->src.buf = malloc(SRC_BUF_SIZE))) {
+		free(st->src.buf);
+		free(st);
+		st = NULL;
+	}
+	return st;
+}
+
+struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
+{
+	struct gt_stream *st = stream_alloc();
 	if (!st) {
 		gt_error("out of memory");
 		return NULL;
@@ -188,6 +200,7 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
 	st->src.f = is_stdin ? stdin : fopen(path, "rb");
 	if (!st->src.f) {
 		gt_error("%s: cannot open: %s", path, strerror(errno));
+		free(st->src.buf);
 		free(st);
 		return NULL;
 	}
@@ -202,7 +215,7 @@ struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
 
 struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_limits *lim)
 {
-	struct gt_stream *st = calloc(1, sizeof(*st));
+	struct gt_stream *st = stream_alloc();
 	if (!st) {
 		fclose(f);
 		gt_error("out of memory");
@@ -222,7 +235,7 @@ struct gt_stream *gt_stream_open_reader(ssize_t (*read)(void *cookie, char *buf,
 				      int (*close)(void *cookie), void *cookie, const char *name,
 				      const struct gt_limits *lim)
 {
-	struct gt_stream *st = calloc(1, sizeof(*st));
+	struct gt_stream *st = stream_alloc();
 	if (!st) {
 		close(cookie);
 		gt_error("out of memory");
@@ -242,7 +255,7 @@ struct gt_stream *gt_stream_open_reader(ssize_t (*read)(void *cookie, char *buf,
 
 struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim)
 {
-	struct gt_stream *st = calloc(1, sizeof(*st));
+	struct gt_stream *st = stream_alloc();
 	if (!st) {
 		gt_error("out of memory");
 		return NULL;
@@ -251,6 +264,7 @@ struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *na
 	st->src.f = len ? fmemopen((void *)buf, len, "rb") : fopen("/dev/null", "rb");
 	if (!st->src.f) {
 		gt_error("%s: cannot read: %s", name, strerror(errno));
+		free(st->src.buf);
 		free(st);
 		return NULL;
 	}
@@ -273,6 +287,7 @@ void gt_stream_close(struct gt_stream *st)
 		st->src.close(st->src.cookie);
 	else if (st->close_file)
 		fclose(st->src.f);
+	free(st->src.buf);
 	free(st);
 }
 

@@ -435,6 +435,22 @@ static void test_messages(void)
 	gt_warn("odd");
 	is_str(capture_end(&c), "gitops-x: warning: odd\n", "gt_warn: 'warning: ' prefix");
 
+	/* held messages: kept, not written; given back whole; none said, none given */
+	size_t held_len = 7;
+	capture_start(&c, 2);
+	gt_messages_hold();
+	gt_error("first %d", 1);
+	gt_warn("second");
+	char *held = gt_messages_release(&held_len);
+	gt_error("after");
+	is_str(capture_end(&c), "gitops-x: after\n", "held messages: none written while held, later ones are");
+	is_str(held, "gitops-x: first 1\ngitops-x: warning: second\n", "held messages: given back in order, as written");
+	is_int(held_len, strlen("gitops-x: first 1\ngitops-x: warning: second\n"), "held messages: their length");
+	free(held);
+	gt_messages_hold();
+	held = gt_messages_release(&held_len);
+	ok(held == NULL && held_len == 0, "held messages: none said, none given");
+
 	char big[6000];
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';

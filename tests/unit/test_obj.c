@@ -223,6 +223,24 @@ static void test_learned_scope(void)
 	gt_scopes_learn(s, issuer_crd);
 	ok(!gt_scopes_is_cluster(s, "cert-manager.io", "ClusterIssuer"), "scopes: a later CRD replaces the scope");
 
+	/* What another set learnt, as if its CRDs came later: the later scope wins, new kinds added. */
+	struct gt_scopes *later = gt_scopes_new();
+	json_object_set_new(json_object_get(issuer_crd, "spec"), "scope", json_string("Cluster"));
+	gt_scopes_learn(later, issuer_crd);
+	json_t *widget = J("{'apiVersion':'apiextensions.k8s.io/v1','kind':'CustomResourceDefinition',"
+			   "'metadata':{'name':'widgets.example.com'},'spec':{'group':'example.com','scope':'Cluster',"
+			   "'names':{'kind':'Widget'}}}");
+	gt_scopes_learn(later, widget);
+	gt_scopes_learn_from(s, later);
+	ok(gt_scopes_is_cluster(s, "cert-manager.io", "ClusterIssuer"), "scopes learnt from another set: its later scope wins");
+	ok(gt_scopes_is_cluster(s, "example.com", "Widget"), "scopes learnt from another set: its kinds added");
+	ok(!gt_scopes_is_cluster(s, "cert-manager.io", "Certificate"), "scopes learnt from another set: the others kept");
+	gt_scopes_learn_from(s, NULL);
+	gt_scopes_free(later);
+	json_decref(widget);
+	json_object_set_new(json_object_get(issuer_crd, "spec"), "scope", json_string("Namespaced"));
+	gt_scopes_learn(s, issuer_crd);
+
 	/* Learned entries take precedence over the built-in table. */
 	json_t *shadow = J("{'apiVersion':'apiextensions.k8s.io/v1','kind':'CustomResourceDefinition',"
 			   "'metadata':{'name':'x'},'spec':{'group':'storage.k8s.io','scope':'Namespaced',"

@@ -114,10 +114,19 @@ static int spin(void *arg)
 	return 0;
 }
 
+/* on_start: counts its calls */
+static void note_start(void *arg)
+{
+	int *calls = arg;
+	(*calls)++;
+}
+
 static void test_fn(void)
 {
-	struct gt_proc p = { .fn = say_and_return, .fn_arg = "the child" };
+	int calls = 0;
+	struct gt_proc p = { .fn = say_and_return, .fn_arg = "the child", .on_start = note_start, .on_start_arg = &calls };
 	int r = gt_proc_run(&p, "fn");
+	is_int(calls, 1, "on_start: called once");
 	ok(r == 0 && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 3, "a function in the child: its return is the status");
 	is_str(p.out, "from the child", "its stdout");
 	is_str(p.err, "why not", "its stderr");

@@ -8,6 +8,7 @@
 #include "jlit.h"
 #include "tap.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,9 +533,78 @@ static void test_limit_options(void)
 	}
 }
 
+/* ---- a stream over a read function ---- */
+
+/* gives text in pieces of at most step bytes, then an error if fail is set */
+struct pieces {
+	const char *text;
+	size_t at, step;
+	bool fail, closed;
+};
+
+static ssize_t pieces_read(void *cookie, char *buf, size_t size)
+{
+	struct pieces *p = cookie;
+	size_t left = strlen(p->text) - p->at, n = left < p->step ? left : p->step;
+	if (!left && p->fail)
+		return errno = EIO, -1;
+	if (n > size)
+		n = size;
+	memcpy(buf, p->text + p->at, n);
+	p->at += n;
+	return (ssize_t)n;
+}
+
+static int pieces_close(void *cookie)
+{
+	((struct pieces *)cookie)->closed = true;
+	return 0;
+}
+
+static void test_reader(void)
+{
+	struct gt_limits def = GT_LIMITS_DEFAULT;
+	/* a YAML stream in pieces of 3 bytes and of 100,000: the same objects, lines, documents */
+	static const char text[] = "# Source: a\n---\nkind: A\nmetadata: {name: a}\n---\n# nothing\n---\nkind: B\n"
+				   "metadata:\n  name: \"b\"\n";
+	for (size_t step = 3; step <= 100000; step *= 33333) {
+		struct pieces p = { text, 0, step, false, false };
+		struct gt_stream *s = gt_stream_open_reader(pieces_read, pieces_close, &p, "pieces", &def);
+		json_t *obj;
+		struct gt_where w[3];
+		size_t n = 0;
+		while (n < 3 && gt_stream_next(s, &obj, &w[n]) > 0) {
+			json_decref(obj);
+			n++;
+		}
+		is_int(n, 2, "a read function in pieces of %zu bytes: both objects", step);
+		is_int(w[0].line, 2, "pieces of %zu: the first object's line", step);
+		is_int(w[1].line, 7, "pieces of %zu: the second object's line", step);
+		is_int(w[1].doc, 2, "pieces of %zu: the second object's document (after an empty one)", step);
+		is_int(gt_stream_documents(s), 3, "pieces of %zu: three documents read", step);
+		gt_stream_close(s);
+		ok(p.closed, "pieces of %zu: closed with the stream", step);
+	}
+	/* a read function's error ends the stream with an error, not as its end */
+	struct pieces p = { "kind: A\nmetadata: {name: a}\n", 0, 4, true, false };
+	struct capture c;
+	capture_start(&c);
+	struct gt_stream *s = gt_stream_open_reader(pieces_read, pieces_close, &p, "pieces", &def);
+	json_t *obj = NULL;
+	struct gt_where w;
+	int st = gt_stream_next(s, &obj, &w);
+	json_decref(obj);
+	gt_stream_close(s);
+	char *err = capture_end(&c);
+	is_int(st, -1, "a read function that fails: an error");
+	ok(strstr(err, "pieces") != NULL, "a read function that fails: the message names the stream");
+	free(err);
+}
+
 int main(void)
 {
 	gt_set_program("test_stream");
+	test_reader();
 	test_json_forms();
 	test_lists();
 	test_yaml_forms();

@@ -917,7 +917,7 @@ static struct chart *chart_from_files(struct flist *files, const char *where, st
 	if (!json_object_get(c->meta, "apiVersion"))
 		json_object_set_new(c->meta, "apiVersion", json_string("v1"));
 	const char *name = jstr(c->meta, "name"), *version = jstr(c->meta, "version"), *type = jstr(c->meta, "type");
-	if (!*name || !*version || strchr(name, '/') || needs_sanitize(name) || semver_check("*", version) < 0 ||
+	if (!*name || !*version || strchr(name, '/') || needs_sanitize(name) || semver_valid(version) < 0 ||
 	    (*type && strcmp(type, "application") && strcmp(type, "library"))) {
 		herr_set(e, HERR_UNSUPPORTED, false, "%s/Chart.yaml: metadata helm would refuse", where);
 		goto fail;

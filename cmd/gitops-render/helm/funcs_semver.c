@@ -4,6 +4,7 @@
 #include "funcs.h"
 #include "regex.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -194,14 +195,13 @@ static bool is_x(const char *s, size_t n)
 	return n == 1 && (*s == 'x' || *s == 'X' || *s == '*');
 }
 
-static int parse_constraint(const char *s, size_t n, struct constraint *c)
+/* The constraint from the groups of re_one's match on s (g[2i], g[2i+1]: group i's bounds, -1
+ * when it did not take part): 1 the operator, 2 the version, 3 its major, 4 ".minor", 5 ".patch",
+ * 6 "-prerelease". */
+static int constraint_from(const char *s, const size_t *g, struct constraint *c)
 {
-	size_t ov[2 * 16];
-	memset(c, 0, sizeof(*c));
-	if (re_exec(re_one, s, n, 0, ov) != 1)
-		return -1;
-#define G(i) (ov[2 * (i)] == (size_t)-1 ? "" : s + ov[2 * (i)])
-#define GN(i) (ov[2 * (i)] == (size_t)-1 ? 0 : ov[2 * (i) + 1] - ov[2 * (i)])
+#define G(i) (g[2 * (i)] == (size_t)-1 ? "" : s + g[2 * (i)])
+#define GN(i) (g[2 * (i)] == (size_t)-1 ? 0 : g[2 * (i) + 1] - g[2 * (i)])
 	snprintf(c->op, sizeof(c->op), "%.*s", (int)GN(1), G(1));
 	char ver[256];
 	const char *m3 = G(3), *m4 = G(4), *m5 = G(5), *m6 = G(6);
@@ -221,6 +221,100 @@ static int parse_constraint(const char *s, size_t n, struct constraint *c)
 #undef G
 #undef GN
 	return version_parse(ver, &c->con);
+}
+
+static int parse_constraint(const char *s, size_t n, struct constraint *c)
+{
+	size_t ov[2 * 16];
+	memset(c, 0, sizeof(*c));
+	if (re_exec(re_one, s, n, 0, ov) != 1)
+		return -1;
+	return constraint_from(s, ov, c);
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+/* a version part from i, digits or one wildcard (x, X, *): where it ends, i when there is none */
+static size_t version_part(const char *s, size_t i, size_t n)
+{
+	if (i < n && strchr("xX*", s[i]) && s[i])
+		return i + 1; /* (followed by anything but a separator, the caller refuses it) */
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+/* dot-separated identifiers of [0-9A-Za-z-] from i: where they end, i when there is none */
+static size_t idents(const char *s, size_t i, size_t n)
+{
+	size_t at = i;
+	for (;;) {
+		size_t j = at;
+		while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '-'))
+			j++;
+		if (j == at)
+			return at == i ? i : at - 1; /* (a dot with nothing after it is not theirs) */
+		if (j < n && s[j] == '.')
+			at = j + 1;
+		else
+			return j;
+	}
+}
+
+/*
+ * A constraint of one comparison written plainly ("<1.21-0", ">= 1.2.3", "~1.2", "^2", "2.x.x"):
+ * an operator, a version whose parts are digits or a wildcard, nothing else. The groups re_one's match would give,
+ * found without it (compiling the constraint regexes loads PCRE2: most of what a chart's one
+ * semverCompare costs); false for anything else, which the regexes read.
+ */
+static bool parse_simple(const char *s, size_t n, struct constraint *c)
+{
+	static const char *const ops[] = { "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^" };
+	size_t g[2 * 16], i = 0, op;
+	for (size_t k = 0; k < sizeof(g) / sizeof(*g); k++)
+		g[k] = (size_t)-1;
+	memset(c, 0, sizeof(*c));
+	while (i < n && is_space(s[i]))
+		i++;
+	for (op = i; i < n && strchr("=!<>~^", s[i]); i++)
+		;
+	bool known = i == op;
+	for (size_t k = 0; !known && k < sizeof(ops) / sizeof(*ops); k++)
+		known = strlen(ops[k]) == i - op && !memcmp(ops[k], s + op, i - op);
+	if (!known)
+		return false;
+	g[2] = op, g[3] = i;
+	while (i < n && is_space(s[i]))
+		i++;
+	g[4] = i;
+	if (i < n && s[i] == 'v')
+		i++;
+	size_t end = version_part(s, i, n);
+	if (end == i)
+		return false;
+	g[6] = i, g[7] = end, i = end;
+	for (int part = 4; part <= 5 && i < n && s[i] == '.'; part++) {
+		if ((end = version_part(s, i + 1, n)) == i + 1)
+			return false;
+		g[2 * part] = i, g[2 * part + 1] = end, i = end;
+	}
+	if (i < n && s[i] == '-') {
+		if ((end = idents(s, i + 1, n)) == i + 1)
+			return false;
+		g[12] = i, g[13] = end, i = end;
+	}
+	if (i < n && s[i] == '+') {
+		if ((end = idents(s, i + 1, n)) == i + 1)
+			return false;
+		i = end;
+	}
+	g[5] = i;
+	while (i < n && is_space(s[i]))
+		i++;
+	return i == n && constraint_from(s, g, c) == 0;
 }
 
 static bool check_tilde(const struct version *v, const struct constraint *c)
@@ -323,10 +417,22 @@ static char *rewrite_range(const char *s)
 	return buf_take(&b, NULL);
 }
 
+int semver_valid(const char *version)
+{
+	struct version v;
+	return version_parse(version, &v);
+}
+
 int semver_check(const char *constraint, const char *version)
 {
 	struct version v;
-	if (compile_all() < 0 || version_parse(version, &v) < 0)
+	struct constraint k;
+	if (version_parse(version, &v) < 0)
+		return -1;
+	/* (no "||", no ",": one comparison; a range "A - B" has a space before its "-") */
+	if (!strpbrk(constraint, "|,") && parse_simple(constraint, strlen(constraint), &k))
+		return check_one(&v, &k);
+	if (compile_all() < 0)
 		return -1;
 	char *c = rewrite_range(constraint);
 	if (!c)
@@ -371,8 +477,6 @@ FN(fn_semvercompare)
 {
 	(void)n;
 	struct version v;
-	if (compile_all() < 0)
-		return oom(x);
 	if (version_parse(a[1].u.s->s, &v) < 0)
 		return fn_error(x, "Invalid Semantic Version");
 	int r = semver_check(a[0].u.s->s, a[1].u.s->s);
@@ -390,8 +494,6 @@ FN(fn_semver)
 {
 	(void)n;
 	struct version v;
-	if (compile_all() < 0)
-		return oom(x);
 	if (version_parse(a[0].u.s->s, &v) < 0)
 		return fn_error(x, "Invalid Semantic Version");
 	struct buf str = { 0 };

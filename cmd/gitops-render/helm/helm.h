@@ -462,6 +462,9 @@ int go_url_check(const char *s, size_t n, bool *has_scheme);
 /* semver (funcs_semver.c), used by chart.c and values.c too: does version satisfy constraint?
  * 1 yes, 0 no, -1 the constraint or version does not parse. */
 int semver_check(const char *constraint, const char *version);
+/* 0 when version is one semver.NewVersion reads, else -1 (semver_check("*", version) < 0, without
+ * the constraint regexes: compiling them loads PCRE2, a quarter of a small chart's render) */
+int semver_valid(const char *version);
 
 /* random numbers: real ones, or a fixed sequence with --deterministic */
 uint64_t rng_next(struct render_ctx *rc);

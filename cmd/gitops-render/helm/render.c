@@ -186,7 +186,7 @@ static int kube_version(const char *given, char *version, size_t size, char *maj
 	}
 	char probe[120];
 	snprintf(probe, sizeof(probe), "%llu.%llu.%llu%s", a, b, c, rest);
-	if (semver_check("*", probe) < 0)
+	if (semver_valid(probe) < 0)
 		return -1;
 	snprintf(version, size, "v%s", probe);
 	snprintf(major, 24, "%llu", a);
