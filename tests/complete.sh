@@ -27,8 +27,11 @@ bash_complete() {
 }
 
 # fish_complete TOOL LINE: what fish offers at the end of LINE, found through fish_complete_path.
+# In a home of its own: fish keeps universal variables and history under the user's.
+mkdir -p "$TMP/fish-home"
 fish_complete() {
-	(cd "$WORK" && fish --no-config -c \
+	(cd "$WORK" && HOME=$TMP/fish-home XDG_CONFIG_HOME=$TMP/fish-home/config XDG_DATA_HOME=$TMP/fish-home/data \
+		XDG_CACHE_HOME=$TMP/fish-home/cache fish --no-config -c \
 		'set -g fish_complete_path $argv[1] $fish_complete_path; complete -C$argv[2]' \
 		"$COMP" "$2") | cut -f1 | sort -u
 }

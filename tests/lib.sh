@@ -50,21 +50,32 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# A failed check, and its diagnostics, go to stderr too: prove shows a test's stderr without -v,
+# so a failure in make check's or CI's log says what was got and expected, not only its number.
+_not_ok() {
+	echo "not ok $T_N - $*"
+	echo "# not ok $T_N - $*" >&2
+	T_FAILED=$((T_FAILED + 1))
+}
 ok() { # ok CONDITION-EXIT-STATUS NAME
 	local st=$1; shift
 	T_N=$((T_N + 1))
-	if [ "$st" -eq 0 ]; then echo "ok $T_N - $*"; else echo "not ok $T_N - $*"; T_FAILED=$((T_FAILED + 1)); fi
+	if [ "$st" -eq 0 ]; then echo "ok $T_N - $*"; else _not_ok "$@"; fi
 	return "$st"
 }
 # Diagnostics are TAP comments, every line of them: a value of several lines must not pass for
 # test lines. A multi-line mismatch is shown as `diff -u` (expected, got), a long one cut at 80 lines.
-_diag() { sed 's/^/# /' | head -n 80; }
+_diag() {
+	local d
+	d=$(sed 's/^/# /' | head -n 80)
+	printf '%s\n' "$d"
+	printf '%s\n' "$d" >&2
+}
 is() { # is GOT WANT NAME
 	local got=$1 want=$2; shift 2
 	T_N=$((T_N + 1))
 	if [ "$got" == "$want" ]; then echo "ok $T_N - $*"; return 0; fi
-	echo "not ok $T_N - $*"
-	T_FAILED=$((T_FAILED + 1))
+	_not_ok "$@"
 	if [[ $got == *$'\n'* || $want == *$'\n'* ]]; then
 		diff -u --label expected --label got <(printf '%s\n' "$want") <(printf '%s\n' "$got") | _diag
 	else
@@ -77,8 +88,7 @@ is_file() {
 	local got=$1 want=$2; shift 2
 	T_N=$((T_N + 1))
 	if cmp -s "$got" "$want"; then echo "ok $T_N - $*"; return 0; fi
-	echo "not ok $T_N - $*"
-	T_FAILED=$((T_FAILED + 1))
+	_not_ok "$@"
 	diff -u --label "$want" --label "$got" "$want" "$got" | _diag
 	return 1
 }
@@ -86,8 +96,7 @@ like() { # like GOT REGEX NAME
 	local got=$1 re=$2; shift 2
 	T_N=$((T_N + 1))
 	if [[ "$got" =~ $re ]]; then echo "ok $T_N - $*"; return 0; fi
-	echo "not ok $T_N - $*"
-	T_FAILED=$((T_FAILED + 1))
+	_not_ok "$@"
 	{ echo "     got: '$got'"; echo "expected to match: '$re'"; } | _diag
 	return 1
 }
@@ -95,8 +104,7 @@ unlike() { # unlike GOT REGEX NAME
 	local got=$1 re=$2; shift 2
 	T_N=$((T_N + 1))
 	if ! [[ "$got" =~ $re ]]; then echo "ok $T_N - $*"; return 0; fi
-	echo "not ok $T_N - $*"
-	T_FAILED=$((T_FAILED + 1))
+	_not_ok "$@"
 	echo "     got: '$got' (must not match '$re')" | _diag
 	return 1
 }
