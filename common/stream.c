@@ -177,57 +177,55 @@ static size_t json_read_callback(void *out, size_t size, void *data)
 	return n;
 }
 
-/* A stream with its buffer, the rest zero; NULL when out of memory. */
-static struct gt_stream *stream_alloc(void)
+/* A stream named name (path: as given) with its buffer, the rest zero, its source still to set;
+ * NULL after printing. stream_drop frees one whose source could not be opened. */
+static struct gt_stream *stream_alloc(const char *path, const char *name, const struct gt_limits *lim)
 {
 	struct gt_stream *st = calloc(1, sizeof(*st));
 	if (st && !(st->src.buf = malloc(SRC_BUF_SIZE))) {
-		free(st->src.buf);
 		free(st);
 		st = NULL;
 	}
+	if (!st)
+		return gt_error("out of memory"), NULL;
+	st->close_file = true;
+	st->src.line = 1;
+	st->src.max_doc_bytes = lim->max_doc_bytes;
+	st->path = path;
+	st->name = name;
+	st->lim = *lim;
 	return st;
+}
+
+static void stream_drop(struct gt_stream *st)
+{
+	free(st->src.buf);
+	free(st);
 }
 
 struct gt_stream *gt_stream_open(const char *path, const struct gt_limits *lim)
 {
-	struct gt_stream *st = stream_alloc();
-	if (!st) {
-		gt_error("out of memory");
-		return NULL;
-	}
 	bool is_stdin = !strcmp(path, "-");
+	struct gt_stream *st = stream_alloc(path, is_stdin ? "<stdin>" : path, lim);
+	if (!st)
+		return NULL;
 	st->src.f = is_stdin ? stdin : fopen(path, "rb");
 	if (!st->src.f) {
 		gt_error("%s: cannot open: %s", path, strerror(errno));
-		free(st->src.buf);
-		free(st);
+		stream_drop(st);
 		return NULL;
 	}
 	st->close_file = !is_stdin;
-	st->src.line = 1;
-	st->src.max_doc_bytes = lim->max_doc_bytes;
-	st->path = path;
-	st->name = is_stdin ? "<stdin>" : path;
-	st->lim = *lim;
 	return st;
 }
 
 struct gt_stream *gt_stream_open_fp(FILE *f, const char *name, const struct gt_limits *lim)
 {
-	struct gt_stream *st = stream_alloc();
-	if (!st) {
+	struct gt_stream *st = stream_alloc(name, name, lim);
+	if (!st)
 		fclose(f);
-		gt_error("out of memory");
-		return NULL;
-	}
-	st->src.f = f;
-	st->close_file = true;
-	st->src.line = 1;
-	st->src.max_doc_bytes = lim->max_doc_bytes;
-	st->path = name;
-	st->name = name;
-	st->lim = *lim;
+	else
+		st->src.f = f;
 	return st;
 }
 
@@ -235,45 +233,29 @@ struct gt_stream *gt_stream_open_reader(ssize_t (*read)(void *cookie, char *buf,
 				      int (*close)(void *cookie), void *cookie, const char *name,
 				      const struct gt_limits *lim)
 {
-	struct gt_stream *st = stream_alloc();
+	struct gt_stream *st = stream_alloc(name, name, lim);
 	if (!st) {
 		close(cookie);
-		gt_error("out of memory");
 		return NULL;
 	}
 	st->src.read = read;
 	st->src.close = close;
 	st->src.cookie = cookie;
-	st->close_file = true;
-	st->src.line = 1;
-	st->src.max_doc_bytes = lim->max_doc_bytes;
-	st->path = name;
-	st->name = name;
-	st->lim = *lim;
 	return st;
 }
 
 struct gt_stream *gt_stream_open_mem(const char *buf, size_t len, const char *name, const struct gt_limits *lim)
 {
-	struct gt_stream *st = stream_alloc();
-	if (!st) {
-		gt_error("out of memory");
+	struct gt_stream *st = stream_alloc(name, name, lim);
+	if (!st)
 		return NULL;
-	}
 	/* fmemopen refuses a zero size on older C libraries: nothing to read is /dev/null. */
 	st->src.f = len ? fmemopen((void *)buf, len, "rb") : fopen("/dev/null", "rb");
 	if (!st->src.f) {
 		gt_error("%s: cannot read: %s", name, strerror(errno));
-		free(st->src.buf);
-		free(st);
+		stream_drop(st);
 		return NULL;
 	}
-	st->close_file = true;
-	st->src.line = 1;
-	st->src.max_doc_bytes = lim->max_doc_bytes;
-	st->path = name;
-	st->name = name;
-	st->lim = *lim;
 	return st;
 }
 
@@ -287,8 +269,7 @@ void gt_stream_close(struct gt_stream *st)
 		st->src.close(st->src.cookie);
 	else if (st->close_file)
 		fclose(st->src.f);
-	free(st->src.buf);
-	free(st);
+	stream_drop(st);
 }
 
 static bool is_list(const json_t *obj)

@@ -198,6 +198,14 @@ static void test_builtin_scope(void)
 	ok(!gt_kind_is_cluster_scoped_builtin(NULL, "Namespace"), "builtin: NULL group is false");
 }
 
+/* A CustomResourceDefinition (apiextensions.k8s.io/v1) for group/kind with scope. */
+static json_t *crd_json(const char *group, const char *kind, const char *scope)
+{
+	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:{s:s}}}", "apiVersion", "apiextensions.k8s.io/v1",
+			 "kind", "CustomResourceDefinition", "metadata", "name", kind, "spec", "group", group, "scope",
+			 scope, "names", "kind", kind);
+}
+
 static void test_learned_scope(void)
 {
 	struct gt_scopes *s = gt_scopes_new();
@@ -227,9 +235,7 @@ static void test_learned_scope(void)
 	struct gt_scopes *later = gt_scopes_new();
 	json_object_set_new(json_object_get(issuer_crd, "spec"), "scope", json_string("Cluster"));
 	gt_scopes_learn(later, issuer_crd);
-	json_t *widget = J("{'apiVersion':'apiextensions.k8s.io/v1','kind':'CustomResourceDefinition',"
-			   "'metadata':{'name':'widgets.example.com'},'spec':{'group':'example.com','scope':'Cluster',"
-			   "'names':{'kind':'Widget'}}}");
+	json_t *widget = crd_json("example.com", "Widget", "Cluster");
 	gt_scopes_learn(later, widget);
 	gt_scopes_learn_from(s, later);
 	ok(gt_scopes_is_cluster(s, "cert-manager.io", "ClusterIssuer"), "scopes learnt from another set: its later scope wins");
@@ -242,9 +248,7 @@ static void test_learned_scope(void)
 	gt_scopes_learn(s, issuer_crd);
 
 	/* Learned entries take precedence over the built-in table. */
-	json_t *shadow = J("{'apiVersion':'apiextensions.k8s.io/v1','kind':'CustomResourceDefinition',"
-			   "'metadata':{'name':'x'},'spec':{'group':'storage.k8s.io','scope':'Namespaced',"
-			   "'names':{'kind':'StorageClass'}}}");
+	json_t *shadow = crd_json("storage.k8s.io", "StorageClass", "Namespaced");
 	gt_scopes_learn(s, shadow);
 	ok(!gt_scopes_is_cluster(s, "storage.k8s.io", "StorageClass"), "scopes: learned beats built-in");
 	ok(gt_kind_is_cluster_scoped_builtin("storage.k8s.io", "StorageClass"), "scopes: the built-in table is untouched");
