@@ -32,8 +32,20 @@ static bool ignore_extraneous(const json_t *live)
 	return v && strstr(v, "IgnoreExtraneous");
 }
 
+/* Marked argocd.argoproj.io/ignore-healthcheck: "true": left out of the app's health. */
+static bool ignore_healthcheck(const json_t *live)
+{
+	const char *v = gt_obj_annotation(live, "argocd.argoproj.io/ignore-healthcheck");
+	return v && !strcmp(v, "true");
+}
+
+/* What setApplicationHealth saw of the app's objects: some (not hooks), some of them live. */
+struct seen {
+	bool any, live;
+};
+
 /* The health of one pair, by Argo CD's setApplicationHealth: 1 when it counts (*h, *msg new), 0 when not. */
-static int pair_health(const struct gt_pair *p, enum gt_health *h, char **msg)
+static int pair_health(const struct gt_pair *p, enum gt_health *h, char **msg, struct seen *seen)
 {
 	struct gt_ref ref;
 	const json_t *named = p->desired ? p->desired : p->live;
@@ -41,6 +53,10 @@ static int pair_health(const struct gt_pair *p, enum gt_health *h, char **msg)
 		return 0;
 	if ((!p->desired && ignore_extraneous(p->live)) || gt_obj_pair_is_hook(p->desired, p->live))
 		return 0; /* Argo CD leaves hooks out of the app's health too */
+	seen->any = true;
+	seen->live |= p->live != NULL;
+	if (p->live && ignore_healthcheck(p->live))
+		return 0;
 	if (p->live) {
 		*h = gt_health_of(p->live, msg);
 	} else {
@@ -55,15 +71,17 @@ static int pair_health(const struct gt_pair *p, enum gt_health *h, char **msg)
 	return 1;
 }
 
-/* The app's health: the worst of its objects; the first object of that health is its problem. */
+/* The app's health: the worst of its objects; the first object of that health is its problem. An
+ * app with objects none of which is live is Missing, whatever their kinds. */
 static char *judge_health(struct app_state *s, const struct gt_pairs *pairs)
 {
 	char *problem = NULL;
+	struct seen seen = { false, false };
 	s->health = GT_HEALTH_HEALTHY;
 	for (size_t i = 0; i < pairs->n; i++) {
 		enum gt_health h;
 		char *msg = NULL;
-		if (!pair_health(&pairs->items[i], &h, &msg))
+		if (!pair_health(&pairs->items[i], &h, &msg, &seen))
 			continue;
 		if (h > s->health) {
 			char *name = object_name_new(pairs->items[i].desired ? pairs->items[i].desired : pairs->items[i].live);
@@ -77,6 +95,11 @@ static char *judge_health(struct app_state *s, const struct gt_pairs *pairs)
 			free(name);
 		}
 		free(msg);
+	}
+	if (seen.any && !seen.live && GT_HEALTH_MISSING > s->health) {
+		s->health = GT_HEALTH_MISSING;
+		free(problem);
+		problem = strdup("none of its objects is in the cluster");
 	}
 	return problem;
 }

@@ -42,6 +42,8 @@ printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config}\ndata: {LO
 sed 's/name: web}/name: bad, annotations: {kube-standin\/rollout: fail}}/; s/app: web/app: bad/g' \
 	"$SRC/apps/web/deploy.yaml" >"$SRC/apps/bad/deploy.yaml"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: routes\ndata:\n  routes: [/v1\n' >"$SRC/apps/broken/config.yaml"
+mkdir -p "$SRC/apps/settings"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n' >"$SRC/apps/settings/config.yaml"
 
 git_server_start
 git_cli_env
@@ -65,7 +67,7 @@ spec:
     - {group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}
 YAML
 }
-app web && app bad && app broken
+app web && app bad && app broken && app settings
 sync() { # sync APP: as Argo CD would (selfHeal: the fields kubectl scale took are taken back)
 	gitops-render --application "$TMP/$1.yaml" | gitops-apply --application "$TMP/$1.yaml" -q -o json >/dev/null ||
 		echo "Bail out! gitops-apply $1"
@@ -135,6 +137,17 @@ is "$(field broken '.sync + " " + .health')" "Unknown Unknown" "broken: a render
 like "$(field broken .message)" "gitops-render: .*config.yaml:[0-9]+:[0-9]+" "with the engine's message, file:line:column"
 like "$ERR" "application broken: " "the failure is said on stderr, naming the app"
 is "$(gets)" 1 "three apps on one cluster: one kubectl get"
+
+# ---- Argo CD's other two rules: ignore-healthcheck, and an app with nothing live is Missing ----
+kubectl -n bad annotate deployment bad argocd.argoproj.io/ignore-healthcheck=true >/dev/null
+run gitops-status --application "$TMP/bad.yaml" -o json
+is "$RC:$(field bad '.sync + " " + .health')" "0:Synced Healthy" \
+	"a Degraded Deployment marked argocd.argoproj.io/ignore-healthcheck: left out of the app's health"
+kubectl -n bad annotate deployment bad argocd.argoproj.io/ignore-healthcheck- >/dev/null
+run gitops-status --application "$TMP/settings.yaml" -o json
+is "$RC:$(field settings '.sync + " " + .health')" "1:OutOfSync Missing" \
+	"an app none of whose objects is live: Missing (one missing ConfigMap among live objects is not)"
+like "$(field settings .message)" "none of its objects is in the cluster" "the message says so"
 
 # ---- no Application named: every one of the cluster (argocd), one kubectl get for them ----
 cat >"$TMP/crd.yaml" <<'YAML'
