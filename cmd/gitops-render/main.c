@@ -1993,7 +1993,9 @@ static int render(struct render_opts *o, const char *dir, struct run *r, struct 
 		return GT_EXIT_INPUT;
 	if (native == 0 && read_engine_output(o, r, objs) < 0)
 		return GT_EXIT_INPUT;
-	if (native > 0 && (run_engine(o, r, type) < 0 || read_engine_output(o, r, objs) < 0))
+	int failed = native > 0 && (run_engine(o, r, type) < 0 || read_engine_output(o, r, objs) < 0);
+	crd_jobs_free(&r->ahead); /* (whatever was named: no thread outlives the engine's output) */
+	if (failed)
 		return GT_EXIT_INPUT;
 	if (objs->n == 0 && !o->allow_empty) {
 		gt_error("%s: the %s render produced no objects (--allow-empty accepts that)", where, type_name(type));

@@ -65,6 +65,16 @@ like "$(cat "$TMP/native.err")" "helm output\):[0-9]+" "a YAML error in the last
 is "$(cat "$TMP/native.err")" "$(cat "$TMP/exec.err")" "a YAML error in the last crds/ file: the message of helm's output"
 is "$(wc -c <"$TMP/native.out")" 0 "a YAML error in the last crds/ file: nothing written"
 
+# A template that prints a List: the engine leaves the whole output to be read as text (nothing
+# named), and what was read ahead is dropped.
+cp -r "$U" "$TMP/list"
+printf 'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: listed}}\n' \
+	>"$TMP/list/templates/zz-list.yaml"
+both "$TMP/list" -o json
+is "$(cat "$TMP/native.err")" "rc 0" "a List among the templates: rendered natively, nothing said"
+ok "$(cmp -s "$TMP/native.out" "$TMP/exec.out" && grep -q '"name":"listed"' "$TMP/native.out"; echo $?)" \
+	"a List among the templates: helm's objects, the List's item among them"
+
 # A file named through a link (inside the chart): read as the engine named it.
 cp -r "$U" "$TMP/link"
 mv "$TMP/link/crds/$last" "$TMP/link/$last.real" && ln -s "../$last.real" "$TMP/link/crds/$last"
