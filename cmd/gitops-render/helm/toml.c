@@ -430,6 +430,27 @@ static int scalar_at(struct tp *t, struct hv *out)
 
 static int set_key(struct tp *t, struct hmap *m, struct key *k, struct hv val);
 
+/* "key = value" at t into m (an inline table's, or the current table's): 0, or -1 as set_key. */
+static int key_value(struct tp *t, struct hmap *m)
+{
+	struct key k = { 0 };
+	struct hv v = HV_NIL_V;
+	int r = key_at(t, &k);
+	if (r == 0 && peek(t) != '=')
+		r = refuse(t, "fromToml of text that is not TOML (helm returns its parser's error)");
+	if (r == 0) {
+		t->i++;
+		skip_ws(t);
+		r = value_at(t, &v);
+	}
+	if (r == 0)
+		r = set_key(t, m, &k, v);
+	else
+		hv_unref(v);
+	key_free(&k);
+	return r;
+}
+
 static int inline_table(struct tp *t, struct hv *out)
 {
 	t->i++; /* { */
@@ -446,22 +467,7 @@ static int inline_table(struct tp *t, struct hv *out)
 		t->i++;
 	} else {
 		for (;;) {
-			struct key k = { 0 };
-			struct hv v = HV_NIL_V;
-			r = key_at(t, &k);
-			if (r == 0 && peek(t) != '=')
-				r = refuse(t, "fromToml of text that is not TOML (helm returns its parser's error)");
-			if (r == 0) {
-				t->i++;
-				skip_ws(t);
-				r = value_at(t, &v);
-			}
-			if (r == 0)
-				r = set_key(t, m.u.m, &k, v);
-			else
-				hv_unref(v);
-			key_free(&k);
-			if (r < 0)
+			if ((r = key_value(t, m.u.m)) < 0)
 				break;
 			skip_ws(t);
 			if (peek(t) == ',') {
@@ -688,22 +694,7 @@ static int document(struct tp *t, struct hmap *root)
 				return -1;
 			continue;
 		}
-		struct key k = { 0 };
-		struct hv v = HV_NIL_V;
-		int r = key_at(t, &k);
-		if (r == 0 && peek(t) != '=')
-			r = refuse(t, "fromToml of text that is not TOML (helm returns its parser's error)");
-		if (r == 0) {
-			t->i++;
-			skip_ws(t);
-			r = value_at(t, &v);
-		}
-		if (r == 0)
-			r = set_key(t, t->cur, &k, v);
-		else
-			hv_unref(v);
-		key_free(&k);
-		if (r < 0 || end_of_line(t) < 0)
+		if (key_value(t, t->cur) < 0 || end_of_line(t) < 0)
 			return -1;
 	}
 	return 0;

@@ -359,17 +359,26 @@ static int emit_value(struct emit *em, struct hv v)
 	return -1;
 }
 
+/* em's libyaml emitter writing to em->out, as go-yaml sets its own up (Unicode, indent 2), lines
+ * folded at width (-1: never); -1 out of memory. */
+static int emitter_start(struct emit *em, int width)
+{
+	if (!yaml_emitter_initialize(&em->e))
+		return -1;
+	yaml_emitter_set_output(&em->e, write_handler, em);
+	yaml_emitter_set_unicode(&em->e, 1);
+	yaml_emitter_set_width(&em->e, width);
+	yaml_emitter_set_indent(&em->e, 2);
+	return 0;
+}
+
 int yaml_marshal(struct buf *b, struct hv v, const char **why)
 {
 	struct emit em = { .out = b };
 	yaml_event_t ev;
 	*why = "toYaml of this value";
-	if (!yaml_emitter_initialize(&em.e))
+	if (emitter_start(&em, 80) < 0)
 		return -1;
-	yaml_emitter_set_output(&em.e, write_handler, &em);
-	yaml_emitter_set_unicode(&em.e, 1);
-	yaml_emitter_set_width(&em.e, 80);
-	yaml_emitter_set_indent(&em.e, 2);
 	size_t start = b->n;
 	int r = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) && yaml_emitter_emit(&em.e, &ev) &&
 			yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) && yaml_emitter_emit(&em.e, &ev)
@@ -443,12 +452,8 @@ static int pretty_scalar_raw(struct buf *b, const char *s, size_t n, yaml_scalar
 {
 	struct emit em = { .out = b };
 	yaml_event_t ev;
-	if (!yaml_emitter_initialize(&em.e))
+	if (emitter_start(&em, -1) < 0)
 		return -1;
-	yaml_emitter_set_output(&em.e, write_handler, &em);
-	yaml_emitter_set_unicode(&em.e, 1);
-	yaml_emitter_set_width(&em.e, -1);
-	yaml_emitter_set_indent(&em.e, 2);
 	size_t start = b->n;
 	int ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) && yaml_emitter_emit(&em.e, &ev) &&
 		 yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) && yaml_emitter_emit(&em.e, &ev) &&
