@@ -1742,7 +1742,7 @@ static void crd_guess_files(struct crd_jobs *j, const char *dir, size_t *total)
 		struct stat st;
 		if (dot && (!strcasecmp(dot, ".yaml") || !strcasecmp(dot, ".yml") || !strcasecmp(dot, ".json")) &&
 		    asprintf(&path, "%s/%s", dir, name) >= 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    crd_jobs_add(j, path) == 0)
+		    (size_t)st.st_size <= HELM_MAX_FILE && crd_jobs_add(j, path) == 0)
 			*total += (size_t)st.st_size;
 		free(path);
 	}
@@ -1783,7 +1783,8 @@ static void crd_ahead_run(void *arg)
 	size_t total = 0;
 	*j = (struct crd_jobs){ .o = a->o, .shown = a->r->shown, .freeze = true };
 	crd_guess_dir(j, a->r->dir, 0, &total);
-	if (total < CRDS_SPLIT_FROM || !crd_jobs_start(j))
+	/* (beyond what helm reads of a chart the engine refuses it: nothing to read ahead) */
+	if (total < CRDS_SPLIT_FROM || total > HELM_MAX_CHART || !crd_jobs_start(j))
 		crd_jobs_free(j);
 }
 

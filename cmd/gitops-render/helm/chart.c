@@ -17,8 +17,6 @@
 #include "limits.h"
 #include "yaml.h"
 
-#define MAX_FILE ((size_t)5 << 20)    /* helm's MaxDecompressedFileSize */
-#define MAX_CHART ((size_t)100 << 20) /* helm's MaxDecompressedChartSize */
 
 struct flist {
 	struct file *v;
@@ -435,7 +433,7 @@ static int walk(const char *top, const char *rel, const struct rules *rules, str
 			if (!S_ISREG(st.st_mode)) {
 				herr_set(e, HERR_UNSUPPORTED, false, "%s: not a regular file", path);
 				r = -1;
-			} else if ((size_t)st.st_size > MAX_FILE || (*total += (size_t)st.st_size) > MAX_CHART) {
+			} else if ((size_t)st.st_size > HELM_MAX_FILE || (*total += (size_t)st.st_size) > HELM_MAX_CHART) {
 				herr_set(e, HERR_UNSUPPORTED, false, "%s: larger than helm reads", path);
 				r = -1;
 			} else if (!(h = read_hstr(path, (size_t)st.st_size))) {
@@ -472,7 +470,7 @@ static char *gunzip(const char *data, size_t len, size_t *out_len, struct herr *
 	int st = Z_OK;
 	while (out && st != Z_STREAM_END) {
 		if (n == cap) {
-			if (cap >= MAX_CHART + 1024 * 1024) {
+			if (cap >= HELM_MAX_CHART + 1024 * 1024) {
 				free(out);
 				out = NULL;
 				herr_set(e, HERR_UNSUPPORTED, false, "a chart archive larger than helm reads");
@@ -523,7 +521,7 @@ static int untar(const char *tar, size_t len, struct flist *out, const char *whe
 		char type = h[156];
 		const char *body = h + 512;
 		size_t next = off + 512 + ((size + 511) & ~(size_t)511);
-		if (next > len || size > MAX_FILE) {
+		if (next > len || size > HELM_MAX_FILE) {
 			herr_set(e, HERR_UNSUPPORTED, false, "%s: a truncated or oversized archive", where);
 			r = -1;
 			break;
@@ -976,7 +974,7 @@ struct chart *chart_load_dir(const char *dir, struct herr *e)
 	struct chart *c = NULL;
 	if (asprintf(&ign, "%s/.helmignore", dir) < 0)
 		return herr_set(e, HERR_NOMEM, false, "out of memory"), NULL;
-	int rd = gt_file_read(ign, MAX_FILE, &data, &len);
+	int rd = gt_file_read(ign, HELM_MAX_FILE, &data, &len);
 	free(ign);
 	if (rd == 0) {
 		for (char *line = data, *nl; line; line = nl) {
@@ -1010,7 +1008,7 @@ struct chart *chart_load_tgz(const char *path, struct herr *e)
 	size_t len, tl;
 	struct flist files = { 0 };
 	struct chart *c = NULL;
-	if (gt_file_read(path, MAX_CHART, &data, &len) != 0)
+	if (gt_file_read(path, HELM_MAX_CHART, &data, &len) != 0)
 		return herr_set(e, HERR_UNSUPPORTED, false, "%s: cannot read", path), NULL;
 	if ((tar = gunzip(data, len, &tl, e)) && untar(tar, tl, &files, path, e) == 0)
 		c = chart_from_files(&files, path, e);

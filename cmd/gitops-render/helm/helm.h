@@ -108,6 +108,10 @@ struct hobj {
 
 #define HV_NIL_V ((struct hv){ .k = HV_NIL })
 
+/* What helm reads of a chart: a file, and all of them (MaxDecompressedFileSize, ...ChartSize) */
+#define HELM_MAX_FILE ((size_t)5 << 20)
+#define HELM_MAX_CHART ((size_t)100 << 20)
+
 /* Ownership: functions returning struct hv return a new reference unless their name says
  * borrowed ("_get"); hv_unref releases one; arguments are borrowed. */
 struct hv hv_ref(struct hv v);
